@@ -1,0 +1,105 @@
+/*
+ * arena.c - bump allocator for data that dies together (parse trees, loaded
+ * catalogs and scopes). Chunks grow geometrically up to 1 MiB; a request
+ * larger than a chunk gets a chunk of its own. An optional byte limit turns
+ * runaway input into CW_ELIMIT (reported by callers) instead of exhausting
+ * memory. Rejected alternative: one malloc per node, which costs a free per
+ * node and makes cleanup on error paths a long list.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core.h"
+
+struct cw__arena_chunk {
+    struct cw__arena_chunk *next;
+    size_t size;
+    max_align_t data[];
+};
+
+#define ARENA_MIN_CHUNK ((size_t)4096)
+#define ARENA_MAX_CHUNK ((size_t)1 << 20)
+
+void cw__arena_init(struct cw__arena *a, size_t limit)
+{
+    memset(a, 0, sizeof(*a));
+    a->limit = limit;
+}
+
+void cw__arena_release(struct cw__arena *a)
+{
+    struct cw__arena_chunk *c = a->head;
+    while (c) {
+        struct cw__arena_chunk *next = c->next;
+        cw__free(c);
+        c = next;
+    }
+    a->head = NULL;
+    a->used = a->total = 0;
+}
+
+void *cw__arena_alloc(struct cw__arena *a, size_t n)
+{
+    size_t need = (n + 7u) & ~(size_t)7u;
+    void *p;
+
+    if (need < n)
+        return NULL;
+    if (a->limit && (a->total + need > a->limit || a->total + need < need))
+        return NULL;
+    if (!a->head || a->head->size - a->used < need) {
+        size_t size = a->head ? a->head->size * 2 : ARENA_MIN_CHUNK;
+        struct cw__arena_chunk *c;
+        if (size > ARENA_MAX_CHUNK)
+            size = ARENA_MAX_CHUNK;
+        if (size < need)
+            size = need;
+        c = cw__malloc(sizeof(*c) + size);
+        if (!c)
+            return NULL;
+        c->size = size;
+        c->next = a->head;
+        a->head = c;
+        a->used = 0;
+    }
+    p = (char *)a->head->data + a->used;
+    a->used += need;
+    a->total += need;
+    memset(p, 0, n);
+    return p;
+}
+
+char *cw__arena_strndup(struct cw__arena *a, const char *s, size_t n)
+{
+    char *d = cw__arena_alloc(a, n + 1);
+    if (!d)
+        return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+char *cw__arena_strdup(struct cw__arena *a, const char *s)
+{
+    return cw__arena_strndup(a, s, strlen(s));
+}
+
+char *cw__arena_printf(struct cw__arena *a, const char *fmt, ...)
+{
+    va_list ap;
+    int n;
+    char *d;
+
+    va_start(ap, fmt);
+    n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return NULL;
+    d = cw__arena_alloc(a, (size_t)n + 1);
+    if (!d)
+        return NULL;
+    va_start(ap, fmt);
+    vsnprintf(d, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    return d;
+}

@@ -1,0 +1,84 @@
+/*
+ * core.h - internal building blocks shared by every part of libcloudward:
+ * the allocator wrappers, arenas, capped buffers and diagnostics helpers.
+ * Internal names use the cw__ prefix; nothing here is part of the public API.
+ */
+#ifndef CW_CORE_CORE_H
+#define CW_CORE_CORE_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cloudward/cw_core.h>
+#include <cloudward/cw_status.h>
+
+#include "banned.h"
+
+#define CW__ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation through the hook set by cw_set_allocator(). Return NULL on
+ * failure; cw__free(NULL) is a no-op. */
+void *cw__malloc(size_t n);
+void *cw__calloc(size_t count, size_t size);
+void *cw__realloc(void *p, size_t n);
+void cw__free(void *p);
+char *cw__strdup(const char *s);
+
+/*
+ * Arena: bump allocation in chunks, everything freed by one
+ * cw__arena_release(). Used for parse trees and loaded models, whose pieces
+ * all die together. Allocations are 8-byte aligned.
+ */
+struct cw__arena_chunk;
+struct cw__arena {
+    struct cw__arena_chunk *head;
+    size_t used;  /* bytes used in head */
+    size_t total; /* bytes handed out, across chunks */
+    size_t limit; /* 0: no limit; else CW_ELIMIT past it */
+};
+
+void cw__arena_init(struct cw__arena *a, size_t limit);
+void cw__arena_release(struct cw__arena *a);
+void *cw__arena_alloc(struct cw__arena *a, size_t n);
+char *cw__arena_strndup(struct cw__arena *a, const char *s, size_t n);
+char *cw__arena_strdup(struct cw__arena *a, const char *s);
+char *cw__arena_printf(struct cw__arena *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * Capped growable byte buffer. Every append fails with CW_ELIMIT instead of
+ * growing past `cap`, and with CW_ENOMEM when memory runs out; the content
+ * is always NUL-terminated after a successful append.
+ */
+struct cw__buf {
+    char *data;
+    size_t len;
+    size_t alloc;
+    size_t cap;
+};
+
+void cw__buf_init(struct cw__buf *b, size_t cap);
+void cw__buf_release(struct cw__buf *b);
+enum cw_status cw__buf_append(struct cw__buf *b, const void *p, size_t n);
+enum cw_status cw__buf_puts(struct cw__buf *b, const char *s);
+enum cw_status cw__buf_printf(struct cw__buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Reads a whole file into `b` (capped by the buffer's cap). On failure sets
+ * `d` to "FILE: reason". */
+enum cw_status cw__read_file(const char *path, struct cw__buf *b,
+                             struct cw_diag *d);
+
+/* Fills `d` with a file, a position and a printf-style message; returns
+ * `st` so callers can write `return cw__diag_set(d, CW_EPARSE, ...)`. */
+enum cw_status cw__diag_set(struct cw_diag *d, enum cw_status st,
+                            const char *file, unsigned line, unsigned col,
+                            const char *fmt, ...)
+    __attribute__((format(printf, 6, 7)));
+
+/* True when `s` is a valid calendar date written YYYY-MM-DD. */
+bool cw__date_valid(const char *s);
+
+#endif

@@ -1,0 +1,91 @@
+/*
+ * node.h - the neutral document tree every loader of cloudward reads: YAML
+ * (and JSON, which the YAML parser also reads) becomes maps, sequences and
+ * scalars, each carrying the 1-based line and column where it starts, so any
+ * later check can point a user at the exact place in the file.
+ *
+ * Trees live in an arena owned by the caller and die with it.
+ */
+#ifndef CW_PARSE_NODE_H
+#define CW_PARSE_NODE_H
+
+#include "../core/core.h"
+
+enum cw__node_kind {
+    CW__NODE_SCALAR,
+    CW__NODE_MAP,
+    CW__NODE_SEQ
+};
+
+struct cw__node {
+    enum cw__node_kind kind;
+    bool plain;       /* scalar written without quotes or block style */
+    const char *str;  /* scalar text, NUL-terminated ("" for containers) */
+    size_t len;       /* bytes in str */
+    unsigned line;    /* 1-based */
+    unsigned col;     /* 1-based */
+    size_t n;         /* SEQ: items; MAP: pairs */
+    struct cw__node **kids; /* SEQ: n items; MAP: key0,val0,key1,val1,... */
+};
+
+/* Caps that stop hostile input (a 10,000-level nesting, a huge file). */
+struct cw__yaml_limits {
+    unsigned max_depth;  /* nesting of maps and sequences */
+    size_t max_bytes;    /* arena bytes for the tree */
+};
+
+#define CW__YAML_DEFAULT_DEPTH 64
+#define CW__YAML_DEFAULT_BYTES ((size_t)64 << 20)
+
+/*
+ * Parses one YAML document from `buf` into a tree allocated in `arena`.
+ * `name` is the file name used in diagnostics. Aliases are refused (no
+ * alias bombs), as are duplicate keys in a map and more than one document.
+ * An empty document gives a plain empty scalar. On error returns CW_EPARSE
+ * (malformed), CW_ELIMIT (a cap) or CW_ENOMEM, with `d` set to the position
+ * and what was expected. `limits` may be NULL for the defaults.
+ */
+enum cw_status cw__yaml_parse(struct cw__arena *arena, const char *name,
+                              const char *buf, size_t len,
+                              const struct cw__yaml_limits *limits,
+                              struct cw__node **root, struct cw_diag *d);
+
+/* The value of `key` in map `m`, or NULL (also when `m` is not a map). */
+const struct cw__node *cw__node_get(const struct cw__node *m,
+                                    const char *key);
+
+/* True for a plain scalar meaning null: "", "~", "null", "Null", "NULL". */
+bool cw__node_is_null(const struct cw__node *n);
+
+/*
+ * Schema helpers: each checks one expectation and, when it fails, fills `d`
+ * with "FILE:LINE:COL: expected ..." and returns CW_ESCHEMA.
+ */
+enum cw_status cw__node_expect(const struct cw__node *n,
+                               enum cw__node_kind kind, const char *file,
+                               const char *what, struct cw_diag *d);
+
+/* Refuses keys of map `m` that are not in the NULL-terminated `allowed`. */
+enum cw_status cw__node_check_keys(const struct cw__node *m,
+                                   const char *const *allowed,
+                                   const char *file, struct cw_diag *d);
+
+/* Fetches the string value of `key`; a missing key leaves *out untouched
+ * unless `required`, in which case the map's position is reported. A null
+ * value counts as missing. */
+enum cw_status cw__node_get_str(const struct cw__node *m, const char *key,
+                                bool required, const char *file,
+                                const char **out, struct cw_diag *d);
+
+/* Reads a boolean (true/false, yes/no) from a plain scalar. */
+enum cw_status cw__node_bool(const struct cw__node *n, const char *file,
+                             bool *out, struct cw_diag *d);
+
+/* Reads a scalar that must be one of the NULL-terminated `values`;
+ * *index receives its position. */
+enum cw_status cw__node_enum(const struct cw__node *n,
+                             const char *const *values, const char *file,
+                             const char *what, size_t *index,
+                             struct cw_diag *d);
+
+#endif
