@@ -685,6 +685,7 @@ static enum cw_status link_catalog(struct cw_catalogs *c,
         g->title = bc->title;
         g->group = bc->group;
         g->summary = bc->summary;
+        g->clause = bc->clause;
         g->layer = bc->layer;
         memcpy(g->resp_override, bc->resp_override,
                sizeof(g->resp_override));

@@ -1,1 +1,127 @@
-int main(void){return 0;}
+/*
+ * main.c - the cloudward command: verb dispatch, options shared by every
+ * verb, and error printing.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+    "usage: cloudward <verb> [options]\n"
+    "\n"
+    "verbs:\n"
+    "  controls list|show   browse the control catalogs\n"
+    "  init                 write a starter cloudward.yaml\n"
+    "  soa                  write the Statement of Applicability\n"
+    "  matrix               write the shared-responsibility matrix\n"
+    "  version              print the version\n"
+    "\n"
+    "options every verb takes:\n"
+    "  --scope FILE         the scope file (default ./cloudward.yaml)\n"
+    "  --store DIR          cloudward's state (default .cloudward/ beside\n"
+    "                       the scope, or $CLOUDWARD_STORE)\n"
+    "  --catalog-dir DIR    load more catalogs (also $CLOUDWARD_CATALOG_PATH)\n"
+    "  --as-of DATE         evaluate expiry dates as of DATE (YYYY-MM-DD)\n"
+    "  -h, --help           help for the verb\n"
+    "\n"
+    "exit status: 0 ok, 1 findings, 2 usage or input error.\n"
+    "Run 'cloudward <verb> --help' for a verb's options; 'man cloudward'.\n";
+
+void cli_error(const char *fmt, ...)
+{
+    va_list ap;
+    fputs("cloudward: ", stderr);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+void cli_error_diag(const struct cw_diag *d)
+{
+    char line[CW_DIAG_FILE_MAX + CW_DIAG_MSG_MAX + 32];
+    fprintf(stderr, "cloudward: %s\n", cw_diag_format(d, line, sizeof(line)));
+}
+
+bool cli_common_option(struct cli_common *c, int opt, const char *arg)
+{
+    switch (opt) {
+    case OPT_SCOPE:
+        c->scope = arg;
+        return true;
+    case OPT_STORE:
+        c->store = arg;
+        return true;
+    case OPT_AS_OF:
+        c->as_of = arg;
+        return true;
+    case OPT_CATALOG_DIR:
+        if (c->ncatalog_dirs < MAX_CATALOG_DIRS)
+            c->catalog_dirs[c->ncatalog_dirs++] = arg;
+        else
+            cli_error("more than %d --catalog-dir options; ignoring '%s'",
+                      MAX_CATALOG_DIRS, arg);
+        return true;
+    default:
+        return false;
+    }
+}
+
+struct cw_catalogs *cli_load_catalogs(const struct cli_common *c)
+{
+    const char *dirs[2 * MAX_CATALOG_DIRS + 1];
+    static char env_copy[4096];
+    const char *env = getenv("CLOUDWARD_CATALOG_PATH");
+    struct cw_catalogs *cats = NULL;
+    struct cw_diag d;
+    size_t n = 0, i;
+
+    for (i = 0; i < c->ncatalog_dirs; i++)
+        dirs[n++] = c->catalog_dirs[i];
+    if (env && *env) {
+        char *p = env_copy, *colon;
+        snprintf(env_copy, sizeof(env_copy), "%s", env);
+        while (p && *p && n < 2 * MAX_CATALOG_DIRS) {
+            colon = strchr(p, ':');
+            if (colon)
+                *colon = '\0';
+            if (*p)
+                dirs[n++] = p;
+            p = colon ? colon + 1 : NULL;
+        }
+    }
+    dirs[n] = NULL;
+    cw_diag_clear(&d);
+    if (cw_catalogs_new(dirs, &cats, &d)) {
+        cli_error_diag(&d);
+        return NULL;
+    }
+    return cats;
+}
+
+int main(int argc, char **argv)
+{
+    const char *verb = argc > 1 ? argv[1] : NULL;
+
+    if (!verb || strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0 ||
+        strcmp(verb, "help") == 0) {
+        fputs(usage, verb ? stdout : stderr);
+        return verb ? EXIT_OK : EXIT_USAGE;
+    }
+    if (strcmp(verb, "version") == 0 || strcmp(verb, "--version") == 0) {
+        printf("cloudward %s\n", cw_version());
+        return EXIT_OK;
+    }
+    if (strcmp(verb, "controls") == 0)
+        return cmd_controls(argc - 1, argv + 1);
+    if (strcmp(verb, "init") == 0)
+        return cmd_init(argc - 1, argv + 1);
+    if (strcmp(verb, "soa") == 0)
+        return cmd_soa(argc - 1, argv + 1);
+    if (strcmp(verb, "matrix") == 0)
+        return cmd_matrix(argc - 1, argv + 1);
+    cli_error("unknown verb '%s'; run 'cloudward --help'", verb);
+    return EXIT_USAGE;
+}

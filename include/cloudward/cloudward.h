@@ -1,0 +1,18 @@
+/*
+ * cloudward.h - the public API of libcloudward, a compliance engine for
+ * ISO/IEC 27017 (cloud security) and ISO/IEC 27018 (PII in public clouds).
+ *
+ * Data flows one way: catalogs + scope -> decisions -> SoA and matrix ->
+ * reports. Each part has its own header, all included here.
+ */
+#ifndef CLOUDWARD_CLOUDWARD_H
+#define CLOUDWARD_CLOUDWARD_H
+
+#include <cloudward/cw_catalog.h>
+#include <cloudward/cw_core.h>
+#include <cloudward/cw_report.h>
+#include <cloudward/cw_scope.h>
+#include <cloudward/cw_soa.h>
+#include <cloudward/cw_status.h>
+
+#endif

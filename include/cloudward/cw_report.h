@@ -1,0 +1,57 @@
+/*
+ * cw_report.h - writing the SoA, the responsibility matrix and control
+ * listings as table, CSV, Markdown, HTML, JSON or XLSX.
+ *
+ * Files are written atomically: into a temporary file beside the target,
+ * flushed to disk, then renamed over it. A failed or interrupted write
+ * leaves the previous file (or none) in place, never half a report.
+ */
+#ifndef CLOUDWARD_CW_REPORT_H
+#define CLOUDWARD_CW_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cloudward/cw_catalog.h>
+#include <cloudward/cw_soa.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum cw_format {
+    CW_FORMAT_TABLE,
+    CW_FORMAT_CSV,
+    CW_FORMAT_MARKDOWN,
+    CW_FORMAT_HTML,
+    CW_FORMAT_JSON,
+    CW_FORMAT_XLSX
+};
+
+enum cw_view {
+    CW_VIEW_SOA,   /* Statement of Applicability */
+    CW_VIEW_MATRIX /* shared-responsibility matrix */
+};
+
+/* "table", "csv", "md" (or "markdown"), "html", "json", "xlsx". */
+CW_API bool cw_format_parse(const char *s, enum cw_format *out);
+CW_API const char *cw_format_name(enum cw_format f);
+
+/*
+ * Writes `view` of `soa` in format `f` to `path`, or to standard output
+ * when `path` is NULL (refused for XLSX: CW_EFORMAT). Errors: CW_EIO with
+ * the path and the system's reason in `d`; CW_ENOMEM.
+ */
+CW_API enum cw_status cw_report_write(const struct cw_soa *soa,
+                                      enum cw_view view, enum cw_format f,
+                                      const char *path, struct cw_diag *d);
+
+/* Writes a listing of `n` catalog entries (controls or guidance). */
+CW_API enum cw_status cw_report_controls(const struct cw_control *const *v,
+                                         size_t n, enum cw_format f,
+                                         const char *path, struct cw_diag *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,56 @@
+/*
+ * cli.h - shared pieces of the cloudward command. The command is a client
+ * of the public API only (like curl's src/): it includes <cloudward/...>
+ * and nothing from the library's src/ folders.
+ */
+#ifndef CW_CLI_CLI_H
+#define CW_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include <cloudward/cloudward.h>
+
+/* Exit codes, like linters. */
+#define EXIT_OK       0
+#define EXIT_FINDINGS 1
+#define EXIT_USAGE    2
+
+#define MAX_CATALOG_DIRS 16
+
+/* Options every verb accepts. */
+struct cli_common {
+    const char *scope;   /* --scope FILE, default ./cloudward.yaml */
+    const char *store;   /* --store DIR */
+    const char *as_of;   /* --as-of DATE */
+    const char *catalog_dirs[MAX_CATALOG_DIRS + 1]; /* --catalog-dir DIR */
+    size_t ncatalog_dirs;
+};
+
+/* Long-option ids shared by the verbs, above any short option char. */
+enum {
+    OPT_SCOPE = 256,
+    OPT_STORE,
+    OPT_AS_OF,
+    OPT_CATALOG_DIR,
+    OPT_FIRST_VERB_OPTION
+};
+
+/* Handles one of the common options; returns false if `opt` is not one. */
+bool cli_common_option(struct cli_common *c, int opt, const char *arg);
+
+/* Loads the catalogs (embedded + --catalog-dir + $CLOUDWARD_CATALOG_PATH);
+ * prints the diagnostic and returns NULL on error. */
+struct cw_catalogs *cli_load_catalogs(const struct cli_common *c);
+
+/* Prints "cloudward: FILE:LINE:COL: message" to stderr. */
+void cli_error_diag(const struct cw_diag *d);
+/* Prints "cloudward: message" to stderr. */
+void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+int cmd_controls(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_soa(int argc, char **argv);
+int cmd_matrix(int argc, char **argv);
+
+#endif

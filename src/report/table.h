@@ -1,0 +1,57 @@
+/*
+ * table.h - the string table every report is first turned into, so that
+ * each output format is written once for all views (SoA, matrix, control
+ * listings). Cells are borrowed strings; NULL means empty.
+ */
+#ifndef CW_REPORT_TABLE_H
+#define CW_REPORT_TABLE_H
+
+#include <stdio.h>
+
+#include <cloudward/cw_report.h>
+
+#include "../core/core.h"
+
+enum cw__col_type {
+    CW__COL_TEXT,
+    CW__COL_BOOL /* "yes"/"no" in text formats, true/false in JSON */
+};
+
+struct cw__col {
+    const char *header; /* "Applicable" */
+    const char *key;    /* "applicable", for JSON */
+    enum cw__col_type type;
+    unsigned width;     /* in XLSX and the terminal table; 0 = hidden there */
+};
+
+struct cw__table {
+    const char *title;      /* document title (HTML, XLSX sheet name) */
+    const char *subtitle;   /* one line under the title, may be NULL */
+    const char *json_root;  /* key of the row list in JSON, NULL: bare array */
+    const char *const (*meta)[2]; /* JSON header pairs, may be NULL */
+    size_t nmeta;
+    const struct cw__col *cols;
+    size_t ncols;
+    const char **cells;     /* nrows * ncols */
+    const unsigned char *flagged; /* per row: highlight (expired), may be NULL */
+    size_t nrows;
+};
+
+/* Writers over an open stream; return CW_EIO when the stream fails. */
+enum cw_status cw__write_csv(const struct cw__table *t, FILE *f);
+enum cw_status cw__write_markdown(const struct cw__table *t, FILE *f);
+enum cw_status cw__write_html(const struct cw__table *t, FILE *f);
+enum cw_status cw__write_json(const struct cw__table *t, FILE *f);
+enum cw_status cw__write_text(const struct cw__table *t, FILE *f);
+/* XLSX needs a file name; writes `path` directly (callers make it atomic). */
+enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
+                              struct cw_diag *d);
+
+/* Writes `t` in format `f` to `path` atomically, or to stdout. */
+enum cw_status cw__table_emit(const struct cw__table *t, enum cw_format f,
+                              const char *path, struct cw_diag *d);
+
+/* JSON string literal with escapes, quotes included. */
+void cw__json_string(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,300 @@
+/*
+ * writers.c - one writer per text format over the neutral string table.
+ *
+ * CSV follows RFC 4180 and defuses spreadsheet formulas: a cell starting
+ * with = + - @ or a tab gets a leading apostrophe, so a hostile justification
+ * cannot run in the auditor's Excel (OWASP "CSV injection"). JSON is written
+ * by hand: the structure is flat, and escaping strings is all it takes.
+ */
+#include <string.h>
+
+#include "table.h"
+
+static const char *cell(const struct cw__table *t, size_t r, size_t c)
+{
+    const char *s = t->cells[r * t->ncols + c];
+    return s ? s : "";
+}
+
+static enum cw_status done(FILE *f)
+{
+    return ferror(f) ? CW_EIO : CW_OK;
+}
+
+enum cw_status cw__write_csv(const struct cw__table *t, FILE *f)
+{
+    size_t r, c;
+
+    for (c = 0; c < t->ncols; c++)
+        fprintf(f, "%s%s", c ? "," : "", t->cols[c].header);
+    fputs("\r\n", f);
+    for (r = 0; r < t->nrows; r++) {
+        for (c = 0; c < t->ncols; c++) {
+            const char *s = cell(t, r, c);
+            bool formula = strchr("=+-@\t", s[0]) && s[0];
+            if (c)
+                fputc(',', f);
+            if (!formula && !strpbrk(s, ",\"\r\n")) {
+                fputs(s, f);
+                continue;
+            }
+            fputc('"', f);
+            if (formula)
+                fputc('\'', f);
+            for (; *s; s++) {
+                if (*s == '"')
+                    fputc('"', f);
+                fputc(*s, f);
+            }
+            fputc('"', f);
+        }
+        fputs("\r\n", f);
+    }
+    return done(f);
+}
+
+static void md_cell(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            fputs("\\|", f);
+        else if (*s == '\n' || *s == '\r')
+            fputc(' ', f);
+        else
+            fputc(*s, f);
+    }
+}
+
+enum cw_status cw__write_markdown(const struct cw__table *t, FILE *f)
+{
+    size_t r, c;
+
+    fprintf(f, "# %s\n\n", t->title);
+    if (t->subtitle)
+        fprintf(f, "%s\n\n", t->subtitle);
+    fputc('|', f);
+    for (c = 0; c < t->ncols; c++)
+        fprintf(f, " %s |", t->cols[c].header);
+    fputs("\n|", f);
+    for (c = 0; c < t->ncols; c++)
+        fputs("---|", f);
+    fputc('\n', f);
+    for (r = 0; r < t->nrows; r++) {
+        fputc('|', f);
+        for (c = 0; c < t->ncols; c++) {
+            fputc(' ', f);
+            md_cell(f, cell(t, r, c));
+            fputs(" |", f);
+        }
+        fputc('\n', f);
+    }
+    return done(f);
+}
+
+static void html_text(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        switch (*s) {
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '"':
+            fputs("&quot;", f);
+            break;
+        case '\'':
+            fputs("&#39;", f);
+            break;
+        default:
+            fputc(*s, f);
+        }
+    }
+}
+
+enum cw_status cw__write_html(const struct cw__table *t, FILE *f)
+{
+    size_t r, c;
+
+    fputs("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8"
+          "\">\n<title>",
+          f);
+    html_text(f, t->title);
+    fputs("</title>\n<style>\n"
+          "body{font-family:system-ui,sans-serif;margin:2em;color:#222}\n"
+          "table{border-collapse:collapse;font-size:.85em}\n"
+          "th,td{border:1px solid #ccc;padding:.3em .5em;vertical-align:top;"
+          "text-align:left}\n"
+          "th{background:#f0f0f0;position:sticky;top:0}\n"
+          "tr.flagged td{background:#fde2e2}\n"
+          "</style>\n</head>\n<body>\n<h1>",
+          f);
+    html_text(f, t->title);
+    fputs("</h1>\n", f);
+    if (t->subtitle) {
+        fputs("<p>", f);
+        html_text(f, t->subtitle);
+        fputs("</p>\n", f);
+    }
+    fputs("<table>\n<thead><tr>", f);
+    for (c = 0; c < t->ncols; c++) {
+        fputs("<th>", f);
+        html_text(f, t->cols[c].header);
+        fputs("</th>", f);
+    }
+    fputs("</tr></thead>\n<tbody>\n", f);
+    for (r = 0; r < t->nrows; r++) {
+        fputs(t->flagged && t->flagged[r] ? "<tr class=\"flagged\">" : "<tr>",
+              f);
+        for (c = 0; c < t->ncols; c++) {
+            fputs("<td>", f);
+            html_text(f, cell(t, r, c));
+            fputs("</td>", f);
+        }
+        fputs("</tr>\n", f);
+    }
+    fputs("</tbody>\n</table>\n</body>\n</html>\n", f);
+    return done(f);
+}
+
+void cw__json_string(FILE *f, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    fputc('"', f);
+    for (; *p; p++) {
+        switch (*p) {
+        case '"':
+            fputs("\\\"", f);
+            break;
+        case '\\':
+            fputs("\\\\", f);
+            break;
+        case '\n':
+            fputs("\\n", f);
+            break;
+        case '\r':
+            fputs("\\r", f);
+            break;
+        case '\t':
+            fputs("\\t", f);
+            break;
+        default:
+            if (*p < 0x20)
+                fprintf(f, "\\u%04x", *p);
+            else
+                fputc(*p, f);
+        }
+    }
+    fputc('"', f);
+}
+
+static void json_row(const struct cw__table *t, size_t r, FILE *f,
+                     const char *indent)
+{
+    size_t c;
+
+    fprintf(f, "%s{", indent);
+    for (c = 0; c < t->ncols; c++) {
+        const char *s = t->cells[r * t->ncols + c];
+        fprintf(f, "%s\n%s  ", c ? "," : "", indent);
+        cw__json_string(f, t->cols[c].key);
+        fputs(": ", f);
+        if (t->cols[c].type == CW__COL_BOOL)
+            fputs(s && strcmp(s, "yes") == 0 ? "true" : "false", f);
+        else if (!s || !*s)
+            fputs("null", f);
+        else
+            cw__json_string(f, s);
+    }
+    fprintf(f, "\n%s}", indent);
+}
+
+enum cw_status cw__write_json(const struct cw__table *t, FILE *f)
+{
+    const char *indent = t->json_root ? "    " : "  ";
+    size_t r, i;
+
+    if (t->json_root) {
+        fputs("{\n", f);
+        for (i = 0; i < t->nmeta; i++) {
+            fputs("  ", f);
+            cw__json_string(f, t->meta[i][0]);
+            fputs(": ", f);
+            if (t->meta[i][1])
+                cw__json_string(f, t->meta[i][1]);
+            else
+                fputs("null", f);
+            fputs(",\n", f);
+        }
+        fputs("  ", f);
+        cw__json_string(f, t->json_root);
+        fputs(": [", f);
+    } else {
+        fputc('[', f);
+    }
+    for (r = 0; r < t->nrows; r++) {
+        fputs(r ? ",\n" : "\n", f);
+        json_row(t, r, f, indent);
+    }
+    fputs(t->nrows ? "\n" : "", f);
+    fputs(t->json_root ? "  ]\n}\n" : "]\n", f);
+    return done(f);
+}
+
+/* Bytes of the first `width` UTF-8 characters of `s`, and whether it was
+ * cut. Continuation bytes never start a character, so a cut never splits
+ * one. */
+static size_t utf8_prefix(const char *s, unsigned width, unsigned *chars,
+                          bool *cut)
+{
+    size_t i = 0;
+    unsigned n = 0;
+
+    while (s[i]) {
+        if (((unsigned char)s[i] & 0xC0) != 0x80) {
+            if (n == width)
+                break;
+            n++;
+        }
+        i++;
+    }
+    *chars = n;
+    *cut = s[i] != '\0';
+    return i;
+}
+
+enum cw_status cw__write_text(const struct cw__table *t, FILE *f)
+{
+    size_t r, c;
+
+    for (r = 0; r <= t->nrows; r++) {
+        bool first = true;
+        for (c = 0; c < t->ncols; c++) {
+            unsigned w = t->cols[c].width, chars;
+            const char *s;
+            bool cut = false;
+            size_t bytes;
+            if (!w)
+                continue;
+            s = r ? cell(t, r - 1, c) : t->cols[c].header;
+            if (w > 48)
+                w = 48;
+            bytes = utf8_prefix(s, w, &chars, &cut);
+            if (cut)
+                bytes = utf8_prefix(s, w - 1, &chars, &cut);
+            fprintf(f, "%s%.*s%s", first ? "" : "  ", (int)bytes, s,
+                    cut ? "~" : "");
+            chars += cut ? 1u : 0u;
+            if (c + 1 < t->ncols)
+                fprintf(f, "%*s", (int)(w - chars), "");
+            first = false;
+        }
+        fputc('\n', f);
+    }
+    return done(f);
+}
