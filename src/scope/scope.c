@@ -20,6 +20,7 @@
 #include <cloudward/cw_scope.h>
 
 #include "../parse/node.h"
+#include "scope_internal.h"
 
 #define SCOPE_FILE_MAX  ((size_t)4 << 20)
 #define MATRIX_FILE_MAX ((size_t)64 << 20)
@@ -43,6 +44,7 @@ struct cw_scope {
     struct cw_decision *decisions;
     size_t ndecisions;
     size_t decisions_cap;
+    bool offline; /* fuzzing: never read decision files or matrices */
 };
 
 static const char *const role_names[] = { "provider", "customer", "both",
@@ -123,7 +125,8 @@ static enum cw_status add_catalog(struct cw_scope *s, const char *name,
                 break;
             used += (size_t)w;
         }
-        return cw__diag_set(d, CW_ESCHEMA, s->path, at->line, at->col,
+        return cw__diag_set(d, CW_ESCHEMA, s->path, at ? at->line : 0,
+                            at ? at->col : 0,
                             "unknown catalog '%s'; expected one of: %s", name,
                             list);
     }
@@ -131,8 +134,9 @@ static enum cw_status add_catalog(struct cw_scope *s, const char *name,
         if (strcmp(s->catalogs[i], cat->name) == 0)
             return CW_OK;
     if (s->ncatalogs == MAX_CATALOGS)
-        return cw__diag_set(d, CW_ELIMIT, s->path, at->line, at->col,
-                            "more than %d catalogs", MAX_CATALOGS);
+        return cw__diag_set(d, CW_ELIMIT, s->path, at ? at->line : 0,
+                            at ? at->col : 0, "more than %d catalogs",
+                            MAX_CATALOGS);
     s->catalogs[s->ncatalogs++] = cat->name;
     if (cat->base)
         return add_catalog(s, cat->base, at, d);
@@ -231,7 +235,7 @@ static enum cw_status parse_upstream(struct cw_scope *s,
                             "provider '%s' names a certificate but no "
                             "'expires' date",
                             u->name);
-    if (u->matrix) {
+    if (u->matrix && !s->offline) {
         u->matrix = relative_to(s, u->matrix);
         if (!u->matrix)
             return oom(s->path, d);
@@ -478,20 +482,16 @@ static enum cw_status add_decision(struct cw_scope *s,
     return CW_OK;
 }
 
-static enum cw_status load_decision_file(struct cw_scope *s, const char *path,
-                                         struct cw_diag *d)
+static enum cw_status decisions_from_tree(struct cw_scope *s,
+                                          const char *file,
+                                          const struct cw__node *root,
+                                          struct cw_diag *d)
 {
     static const char *const top[] = { "decisions", NULL };
-    struct cw__node *root = NULL;
     const struct cw__node *list;
-    const char *file = cw__arena_strdup(&s->arena, path);
     enum cw_status st;
     size_t i;
 
-    if (!file)
-        return oom(path, d);
-    if ((st = parse_file(s, file, SCOPE_FILE_MAX, &root, d)))
-        return st;
     if (cw__node_is_null(root))
         return CW_OK; /* an empty file decides nothing */
     if ((st = cw__node_expect(root, CW__NODE_MAP, file,
@@ -511,6 +511,20 @@ static enum cw_status load_decision_file(struct cw_scope *s, const char *path,
             return st;
     }
     return CW_OK;
+}
+
+static enum cw_status load_decision_file(struct cw_scope *s, const char *path,
+                                         struct cw_diag *d)
+{
+    struct cw__node *root = NULL;
+    const char *file = cw__arena_strdup(&s->arena, path);
+    enum cw_status st;
+
+    if (!file)
+        return oom(path, d);
+    if ((st = parse_file(s, file, SCOPE_FILE_MAX, &root, d)))
+        return st;
+    return decisions_from_tree(s, file, root, d);
 }
 
 static bool has_glob_chars(const char *p)
@@ -618,6 +632,8 @@ static enum cw_status parse_scope(struct cw_scope *s,
     if ((v = cw__node_get(root, "providers")) && !cw__node_is_null(v) &&
         (st = parse_upstreams(s, v, d)))
         return st;
+    if (s->offline)
+        return CW_OK;
     return load_decisions(s, cw__node_get(root, "decisions"), d);
 }
 
@@ -749,4 +765,36 @@ enum cw_status cw_scope_store_dir(const char *scope_path,
     else
         w = snprintf(out, n, ".cloudward");
     return w < 0 || (size_t)w >= n ? CW_ELIMIT : CW_OK;
+}
+
+enum cw_status cw__scope_check_buffer(const struct cw_catalogs *cats,
+                                      const char *buf, size_t len,
+                                      struct cw_diag *d)
+{
+    struct cw_scope *s = cw__calloc(1, sizeof(*s));
+    struct cw__node *root = NULL;
+    enum cw_status st, st2;
+
+    if (!s)
+        return CW_ENOMEM;
+    cw__arena_init(&s->arena, 0);
+    s->cats = cats;
+    s->path = "fuzz.yaml";
+    s->dir = ".";
+    s->offline = true;
+    st = cw__yaml_parse(&s->arena, s->path, buf, len, NULL, &root, d);
+    if (!st) {
+        st = parse_scope(s, root, d);
+        /* The same tree as a decision file, against the default catalogs. */
+        if (!s->ncatalogs)
+            st2 = add_catalog(s, "iso27017:2015", NULL, d);
+        else
+            st2 = CW_OK;
+        if (!st2)
+            st2 = decisions_from_tree(s, s->path, root, d);
+        if (!st)
+            st = st2;
+    }
+    cw_scope_free(s);
+    return st;
 }

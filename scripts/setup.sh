@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what cloudward needs to build and test on Debian 12 (bookworm).
+# Run as root, or as a user with sudo.
+set -euo pipefail
+packages=(
+  build-essential cmake pkg-config   # toolchain
+  libyaml-dev                        # YAML parser (src/parse)
+  libxlsxwriter-dev zlib1g-dev       # XLSX reports (src/report)
+  libcmocka-dev                      # unit tests
+  clang libclang-rt-14-dev           # libFuzzer targets
+  unzip jq                           # end-to-end tests read XLSX and JSON
+)
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "setup: installed ${packages[*]}"

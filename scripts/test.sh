@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds cloudward from scratch and runs the whole test suite with CTest.
+#   scripts/test.sh              warnings as errors, RelWithDebInfo
+#   scripts/test.sh --sanitize   the same under ASan + UBSan (build-asan/)
+#   scripts/test.sh --fuzz N     build the libFuzzer targets with clang and
+#                                run each for N seconds (build-fuzz/)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc 2>/dev/null || echo 2)
+case "${1:-}" in
+--sanitize)
+  rm -rf build-asan
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCW_SANITIZE=ON \
+        -DCMAKE_C_COMPILER=gcc >/dev/null
+  cmake --build build-asan -j"$jobs"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+    ctest --test-dir build-asan --output-on-failure -j"$jobs"
+  ;;
+--fuzz)
+  secs=${2:-30}
+  rm -rf build-fuzz
+  cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCW_FUZZ=ON \
+        -DCMAKE_C_COMPILER=clang >/dev/null
+  cmake --build build-fuzz -j"$jobs" --target fuzz_yaml
+  mkdir -p build-fuzz/corpus-yaml
+  ./build-fuzz/fuzz/fuzz_yaml -max_total_time="$secs" -max_len=65536 \
+    build-fuzz/corpus-yaml fuzz/corpus/yaml
+  ;;
+"")
+  rm -rf build
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build build -j"$jobs"
+  ctest --test-dir build --output-on-failure -j"$jobs"
+  ;;
+*)
+  echo "usage: scripts/test.sh [--sanitize | --fuzz SECONDS]" >&2
+  exit 2
+  ;;
+esac

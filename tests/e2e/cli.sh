@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# cli.sh - the cloudward command end to end on the bundled examples.
+. "$(dirname "$0")/lib.sh"
+ACME=$SRC/examples/acme-notes/cloudward.yaml
+
+# --help on every verb, usage errors exit 2.
+for verb in controls init soa matrix; do
+  expect_exit 0 "$CW" $verb --help && grep -q "usage: cloudward $verb" out ||
+    fail "$verb --help"
+done
+expect_exit 2 "$CW"
+expect_exit 2 "$CW" frobnicate && grep -q "unknown verb 'frobnicate'" err ||
+  fail "unknown verb message"
+expect_exit 2 "$CW" soa --format pdf --scope "$ACME"
+expect_exit 0 "$CW" version && grep -Eq '^cloudward [0-9]+\.[0-9]+\.[0-9]+$' out ||
+  fail "version"
+
+# controls list: the 27017 cloud view is the 7 CLD controls plus the 37
+# 27002 controls 27017 gives cloud guidance on.
+expect_exit 0 "$CW" controls list --catalog iso27017:2015 --cloud --format json
+[ "$(jq length out)" = 44 ] || fail "27017 --cloud lists $(jq length out), wanted 44"
+[ "$(jq '[.[] | select(.id | startswith("CLD."))] | length' out)" = 7 ] ||
+  fail "27017 --cloud: not 7 CLD controls"
+jq -e 'all(.[]; .id and .title and .catalog == "iso27017:2015")' out >/dev/null ||
+  fail "json objects lack id/title/catalog"
+expect_exit 0 "$CW" controls list --format json
+[ "$(jq length out)" = $((114 + 7 + 25 + 93)) ] || fail "all controls: $(jq length out)"
+expect_exit 0 "$CW" controls list --catalog iso27002:2013 --cloud --format json
+[ "$(jq length out)" = 37 ] || fail "27002 --cloud: $(jq length out)"
+expect_exit 0 "$CW" controls list --catalog iso27018:2019 --pii --format json
+[ "$(jq length out)" = 39 ] || fail "27018 --pii: $(jq length out)"
+expect_exit 0 "$CW" controls list --catalog iso27002:2013 --clause 12 --format csv
+[ "$(($(wc -l <out) - 1))" = 14 ] || fail "clause 12 has 14 controls"
+expect_exit 0 "$CW" controls list --catalog iso27017:2015 --role customer --format json
+jq -e 'all(.[]; .customer != null)' out >/dev/null || fail "--role customer"
+expect_exit 0 "$CW" controls show CLD.9.5.2
+grep -q "Virtual machine hardening" out || fail "show CLD.9.5.2"
+expect_exit 0 "$CW" controls show 13.2.1 --catalog iso27002:2013
+grep -q "maps to.*iso27002:2022: 5.14" out || fail "show crosswalk"
+expect_exit 0 "$CW" controls show 12.4.1 --catalog iso27002:2013
+grep -q "guidance from iso27017:2015" out || fail "show guidance"
+expect_exit 2 "$CW" controls show NOPE
+grep -q "NOPE" err || fail "show unknown"
+expect_exit 2 "$CW" controls list --catalog iso99999:1
+
+# init writes a scope that loads, refuses to overwrite.
+mkdir -p new
+expect_exit 0 "$CW" init --scope new/cloudward.yaml --organisation "New Co" \
+  --role customer --service-model iaas --no-pii
+[ -f new/decisions/example.yaml ] || fail "init wrote no decisions example"
+expect_exit 2 "$CW" init --scope new/cloudward.yaml
+grep -q "already exists" err || fail "init overwrite message"
+expect_exit 0 "$CW" soa --scope new/cloudward.yaml --format json
+[ "$(jq '.controls | length' out)" = 121 ] || fail "new scope soa rows"
+[ "$(jq -r .role out)" = customer ] || fail "new scope role"
+
+# soa: every format; file output is atomic and prints a summary.
+for f in csv md html json xlsx; do
+  expect_exit 0 "$CW" soa --scope "$ACME" --format $f -o soa.$f
+  grep -q "wrote soa.$f ($f)" out || fail "summary for $f"
+done
+rows=$(jq '.controls | length' soa.json)
+[ "$rows" = 146 ] || fail "acme soa has $rows rows, wanted 114+7+25"
+[ "$(($(grep -c $'\r$' soa.csv) - 1))" = "$rows" ] || fail "csv rows"
+ls soa.*.tmp-* 2>/dev/null && fail "temporary files left behind"
+# Format from the file name when --format is absent.
+expect_exit 0 "$CW" soa --scope "$ACME" -o by-name.md
+head -1 by-name.md | grep -q '^# Statement of Applicability' || fail "md by name"
+# XLSX to stdout is refused.
+expect_exit 2 "$CW" soa --scope "$ACME" --format xlsx
+
+# The workbook: one sheet row per control plus the header, frozen, filtered.
+unzip -o -q soa.xlsx -d x
+sheet=x/xl/worksheets/sheet1.xml
+[ "$(grep -o '<row ' $sheet | wc -l)" = $((rows + 1)) ] || fail "xlsx rows"
+grep -q '<pane ySplit="1"' $sheet || fail "xlsx header not frozen"
+grep -q '<autoFilter ref="A1:' $sheet || fail "xlsx has no filter"
+grep -q 'CLD.9.5.2' x/xl/sharedStrings.xml || fail "xlsx lacks CLD.9.5.2"
+grep -q 'Virtual machine hardening' x/xl/sharedStrings.xml || fail "xlsx titles"
+
+# The matrix, per service model.
+expect_exit 0 "$CW" matrix --scope "$ACME" --format json
+jq -e '.controls | all(.responsibility and .provider_duty and .customer_duty)' out \
+  >/dev/null || fail "matrix duties"
+expect_exit 0 "$CW" matrix --scope "$ACME" --service-model iaas --format json
+[ "$(jq -r '.controls[] | select(.id=="CLD.9.5.2") | .responsibility' out)" = customer ] ||
+  fail "iaas matrix: VM hardening is the customer's"
+expect_exit 2 "$CW" matrix --scope "$ACME" --service-model faas
+
+# A customer inherits from its provider's published matrix, and a lapsed
+# certificate is flagged in every format.
+G=$SRC/examples/globex-customer/cloudward.yaml
+expect_exit 0 "$CW" soa --scope "$G" --as-of 2026-11-22 --format json
+[ "$(jq '[.controls[] | select(.certificate_expired)] | length' out)" -gt 0 ] ||
+  fail "globex: no expired flag"
+for f in csv md html; do
+  expect_exit 0 "$CW" soa --scope "$G" --as-of 2026-11-22 --format $f
+  grep -q "CERTIFICATE EXPIRED" out || fail "expired flag missing in $f"
+done
+expect_exit 0 "$CW" soa --scope "$G" --as-of 2026-11-22 -o g.xlsx
+grep -q "on an expired certificate" out || fail "summary lacks expiry"
+unzip -o -q g.xlsx -d g && grep -q "CERTIFICATE EXPIRED" g/xl/sharedStrings.xml ||
+  fail "expired flag missing in xlsx"
+expect_exit 0 "$CW" soa --scope "$G" --as-of 2026-01-01 --format csv
+grep -q "CERTIFICATE EXPIRED" out && fail "flagged before expiry"
+
+# The binary works from any directory: catalogs are embedded.
+(cd / && "$CW" controls list --catalog iso27017:2015 --format csv >/dev/null) ||
+  fail "controls list from /"
+
+finish

@@ -1,0 +1,35 @@
+# lib.sh - helpers for the end-to-end tests: each runs the real cloudward
+# binary ($1) from the source tree ($2) in a fresh temporary directory.
+set -euo pipefail
+CW=$(realpath "$1")
+SRC=$(realpath "$2")
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+failures=0
+
+fail() {
+  echo "FAIL: $*" >&2
+  failures=$((failures + 1))
+}
+
+# expect_exit CODE CMD...: runs CMD, keeps stdout/stderr in out/err.
+expect_exit() {
+  local want=$1
+  shift
+  local got=0
+  "$@" >out 2>err || got=$?
+  if [ "$got" != "$want" ]; then
+    fail "exit $got (wanted $want): $*"
+    sed 's/^/  stderr: /' err | head -5 >&2
+    return 1
+  fi
+}
+
+finish() {
+  if [ "$failures" -ne 0 ]; then
+    echo "$failures failure(s)" >&2
+    exit 1
+  fi
+  echo "all passed"
+}

@@ -1,0 +1,50 @@
+/* helpers.h - temporary directories and files for the unit tests. */
+#ifndef CW_TEST_HELPERS_H
+#define CW_TEST_HELPERS_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Creates a fresh directory under $TMPDIR and returns it (static). */
+static inline const char *tmp_dir(void)
+{
+    static char dir[256];
+    const char *base = getenv("TMPDIR");
+    snprintf(dir, sizeof(dir), "%s/cwtest-XXXXXX", base ? base : "/tmp");
+    if (!mkdtemp(dir))
+        abort();
+    return dir;
+}
+
+/* Writes `text` to DIR/NAME (creating one level of sub-directory). */
+static inline void put_file(const char *dir, const char *name,
+                            const char *text)
+{
+    char path[512];
+    const char *slash = strchr(name, '/');
+    FILE *f;
+    if (slash) {
+        snprintf(path, sizeof(path), "%s/%.*s", dir, (int)(slash - name),
+                 name);
+        mkdir(path, 0755);
+    }
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    f = fopen(path, "w");
+    if (!f)
+        abort();
+    fputs(text, f);
+    fclose(f);
+}
+
+static inline void rm_tree(const char *dir)
+{
+    char cmd[600];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    if (system(cmd) != 0)
+        abort();
+}
+
+#endif

@@ -1,0 +1,104 @@
+/* test_fault.c - fails allocation 1, 2, ... N of loading the catalogs, a
+ * scope and building the SoA: every run must end in a clean CW_ENOMEM (or
+ * succeed once N passes the number of allocations), never crash or leak
+ * (the sanitizer build checks leaks). SQLite's and Lua's idea. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <cloudward/cloudward.h>
+
+#include "helpers.h"
+
+static long countdown = -1; /* allocations left before failing; -1: never */
+
+static void *fail_malloc(size_t n, void *ud)
+{
+    (void)ud;
+    if (countdown == 0)
+        return NULL;
+    if (countdown > 0)
+        countdown--;
+    return malloc(n ? n : 1);
+}
+
+static void *fail_realloc(void *p, size_t n, void *ud)
+{
+    (void)ud;
+    if (countdown == 0)
+        return NULL;
+    if (countdown > 0)
+        countdown--;
+    return realloc(p, n ? n : 1);
+}
+
+static void fail_free(void *p, void *ud)
+{
+    (void)ud;
+    free(p);
+}
+
+static enum cw_status run_once(const char *scope_path)
+{
+    struct cw_catalogs *cats = NULL;
+    struct cw_scope *scope = NULL;
+    struct cw_soa *soa = NULL;
+    struct cw_diag d;
+    enum cw_status st;
+
+    st = cw_catalogs_new(NULL, &cats, &d);
+    if (!st)
+        st = cw_scope_load(cats, scope_path, &scope, &d);
+    if (!st)
+        st = cw_soa_build(cats, scope, NULL, &soa, &d);
+    cw_soa_free(soa);
+    cw_scope_free(scope);
+    cw_catalogs_free(cats);
+    return st;
+}
+
+static void every_allocation_fails_cleanly(void **state)
+{
+    const struct cw_allocator a = { fail_malloc, fail_realloc, fail_free,
+                                    NULL };
+    const char *dir = tmp_dir();
+    char path[512];
+    long n;
+    enum cw_status st = CW_ENOMEM;
+    (void)state;
+
+    put_file(dir, "cloudward.yaml",
+             "organisation: F\nrole: provider\nservice_models: [saas]\n"
+             "pii_processor: true\n"
+             "providers: [{name: I, service_model: iaas}]\n");
+    put_file(dir, "decisions/d.yaml",
+             "decisions:\n  - {control: CLD.9.5.2, applicable: true, "
+             "evidence: [x]}\n");
+    snprintf(path, sizeof(path), "%s/cloudward.yaml", dir);
+    cw_set_allocator(&a);
+    for (n = 0; n < 100000 && st == CW_ENOMEM; n++) {
+        countdown = n;
+        st = run_once(path);
+        if (st != CW_OK && st != CW_ENOMEM)
+            fail_msg("allocation %ld: got %s, wanted ENOMEM", n,
+                     cw_status_name(st));
+    }
+    countdown = -1;
+    cw_set_allocator(NULL);
+    assert_int_equal(st, CW_OK);
+    print_message("succeeded once %ld allocations were allowed\n", n - 1);
+    rm_tree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_allocation_fails_cleanly),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
