@@ -1,7 +1,8 @@
 # embed.cmake - turns data files into a C source of byte arrays, so the
 # cloudward binary carries its catalogs and works from any directory.
-# Usage: cmake -DOUT=file.c -DBASE=dir -DFILES="a;b" -P embed.cmake
+# Usage: cmake -DOUT=file.c -DBASE=dir -DFILES="a,b" -P embed.cmake
 # Pure CMake (no xxd): a fresh Debian 12 machine has no vim-common.
+string(REPLACE "," ";" FILES "${FILES}")
 set(body "")
 set(table "")
 set(i 0)
