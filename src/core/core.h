@@ -78,6 +78,21 @@ enum cw_status cw__diag_set(struct cw_diag *d, enum cw_status st,
                             const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/*
+ * Atomic file replacement (atomic.c). cw__atomic_open creates an empty
+ * temporary file beside `path` (mode 0666 less the umask), returns its name
+ * in `tmp` and an open descriptor in `*fd`. cw__atomic_commit flushes the
+ * temporary and renames it over `path` (refusing with CW_EEXIST when
+ * `replace` is false and `path` exists); on failure it removes the
+ * temporary. cw__atomic_write does all three for a buffer.
+ */
+enum cw_status cw__atomic_open(const char *path, char *tmp, size_t n, int *fd,
+                               struct cw_diag *d);
+enum cw_status cw__atomic_commit(const char *tmp, const char *path,
+                                 bool replace, struct cw_diag *d);
+enum cw_status cw__atomic_write(const char *path, const void *data,
+                                size_t len, bool replace, struct cw_diag *d);
+
 /* True when `s` is a valid calendar date written YYYY-MM-DD. */
 bool cw__date_valid(const char *s);
 

@@ -162,13 +162,19 @@ static enum cw_status on_scalar(struct builder *b, const yaml_event_t *ev)
     return add_child(b, n, &ev->start_mark);
 }
 
-static enum cw_status parse_error(struct builder *b, yaml_parser_t *p)
+static enum cw_status parse_error(struct builder *b, yaml_parser_t *p,
+                                  const char *buf, size_t len)
 {
     const char *problem = p->problem ? p->problem : "malformed YAML";
     const yaml_mark_t *m = &p->problem_mark;
 
     if (p->error == YAML_MEMORY_ERROR)
         return oom(b, m);
+    /* libyaml's words for a tab are obscure; say what to change. */
+    if (m->index < len && buf[m->index] == '\t')
+        return cw__diag_set(b->d, CW_EPARSE, b->name, (unsigned)m->line + 1,
+                            (unsigned)m->column + 1,
+                            "found a tab; YAML is indented with spaces only");
     if (p->context)
         return cw__diag_set(b->d, CW_EPARSE, b->name, (unsigned)m->line + 1,
                             (unsigned)m->column + 1, "%s %s", problem,
@@ -233,6 +239,19 @@ enum cw_status cw__yaml_parse(struct cw__arena *arena, const char *name,
     b.max_depth = limits && limits->max_depth ? limits->max_depth
                                               : CW__YAML_DEFAULT_DEPTH;
     *root = NULL;
+    /* libyaml would decode UTF-16 or UTF-32 by their byte order marks; our
+     * files are UTF-8 and say so plainly rather than half-parse. */
+    if (len >= 2 && (((unsigned char)buf[0] == 0xff &&
+                      (unsigned char)buf[1] == 0xfe) ||
+                     ((unsigned char)buf[0] == 0xfe &&
+                      (unsigned char)buf[1] == 0xff)))
+        return cw__diag_set(d, CW_EPARSE, name, 1, 1,
+                            "expected UTF-8 text, found a UTF-16 byte order "
+                            "mark; save the file as UTF-8");
+    if (len >= 1 && buf[0] == '\0')
+        return cw__diag_set(d, CW_EPARSE, name, 1, 1,
+                            "expected UTF-8 text, found a NUL byte "
+                            "(UTF-16 or UTF-32?); save the file as UTF-8");
     if (!arena->limit || (limits && limits->max_bytes))
         arena->limit = arena->total + (limits && limits->max_bytes
                                            ? limits->max_bytes
@@ -251,7 +270,7 @@ enum cw_status cw__yaml_parse(struct cw__arena *arena, const char *name,
     while (!done && !st) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
-            st = parse_error(&b, &parser);
+            st = parse_error(&b, &parser, buf, len);
             break;
         }
         st = on_event(&b, &ev, &docs, &done);

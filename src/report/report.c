@@ -53,37 +53,10 @@ static enum cw_status write_stream(const struct cw__table *t, enum cw_format f,
     }
 }
 
-/* Makes "PATH.tmp-XXXXXX" beside `path` and opens it. */
-static int make_temp(const char *path, char *tmp, size_t n)
-{
-    int w = snprintf(tmp, n, "%s.tmp-XXXXXX", path);
-    if (w < 0 || (size_t)w >= n) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    return mkstemp(tmp);
-}
-
 static enum cw_status io_error(struct cw_diag *d, const char *path)
 {
     return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot write: %s",
                         strerror(errno));
-}
-
-/* fsync the file, then rename it over `path`. */
-static enum cw_status commit(const char *tmp, const char *path,
-                             struct cw_diag *d)
-{
-    int fd = open(tmp, O_RDONLY);
-    if (fd < 0 || fsync(fd) != 0) {
-        if (fd >= 0)
-            close(fd);
-        return io_error(d, path);
-    }
-    close(fd);
-    if (rename(tmp, path) != 0)
-        return io_error(d, path);
-    return CW_OK;
 }
 
 enum cw_status cw__table_emit(const struct cw__table *t, enum cw_format f,
@@ -105,9 +78,9 @@ enum cw_status cw__table_emit(const struct cw__table *t, enum cw_format f,
         return st ? cw__diag_set(d, st, "(stdout)", 0, 0, "cannot write")
                   : CW_OK;
     }
-    fd = make_temp(path, tmp, sizeof(tmp));
-    if (fd < 0)
-        return io_error(d, path);
+    st = cw__atomic_open(path, tmp, sizeof(tmp), &fd, d);
+    if (st)
+        return st;
     if (f == CW_FORMAT_XLSX) {
         close(fd);
         st = cw__write_xlsx(t, tmp, d);
@@ -124,11 +97,11 @@ enum cw_status cw__table_emit(const struct cw__table *t, enum cw_format f,
         if (st)
             io_error(d, path);
     }
-    if (!st)
-        st = commit(tmp, path, d);
-    if (st)
+    if (st) {
         unlink(tmp);
-    return st;
+        return st;
+    }
+    return cw__atomic_commit(tmp, path, true, d);
 }
 
 /* ---- SoA and matrix -------------------------------------------------- */
@@ -246,7 +219,7 @@ enum cw_status cw_report_write(const struct cw_soa *soa, enum cw_view view,
     bool provider_view = cw_scope_role(scope) != CW_ROLE_CUSTOMER;
     struct cw__table t;
     char title[512], subtitle[512], models[32], counts[5][24];
-    const char *meta[9][2];
+    struct cw__meta meta[9];
     unsigned char *flagged;
     const char **cells;
     enum cw_status st;
@@ -288,28 +261,25 @@ enum cw_status cw_report_write(const struct cw_soa *soa, enum cw_view view,
     snprintf(counts[1], sizeof(counts[1]), "%zu", s->applicable);
     snprintf(counts[2], sizeof(counts[2]), "%zu", s->inherited);
     snprintf(counts[3], sizeof(counts[3]), "%zu", s->expired);
-    meta[0][0] = "cloudward";
-    meta[0][1] = view == CW_VIEW_SOA ? "soa" : "matrix";
-    meta[1][0] = "organisation";
-    meta[1][1] = cw_scope_organisation(scope);
-    meta[2][0] = "role";
-    meta[2][1] = cw_role_name(cw_scope_role(scope));
-    meta[3][0] = "service_models";
-    meta[3][1] = models;
-    meta[4][0] = "as_of";
-    meta[4][1] = cw_soa_as_of(soa);
-    meta[5][0] = "controls_total";
-    meta[5][1] = counts[0];
-    meta[6][0] = "controls_applicable";
-    meta[6][1] = counts[1];
-    meta[7][0] = "controls_inherited";
-    meta[7][1] = counts[2];
-    meta[8][0] = "certificates_expired";
-    meta[8][1] = counts[3];
+    {
+        const struct cw__meta m[] = {
+            { "cloudward", view == CW_VIEW_SOA ? "soa" : "matrix",
+              CW__COL_TEXT },
+            { "organisation", cw_scope_organisation(scope), CW__COL_TEXT },
+            { "role", cw_role_name(cw_scope_role(scope)), CW__COL_TEXT },
+            { "service_models", models, CW__COL_TEXT },
+            { "as_of", cw_soa_as_of(soa), CW__COL_TEXT },
+            { "controls_total", counts[0], CW__COL_NUMBER },
+            { "controls_applicable", counts[1], CW__COL_NUMBER },
+            { "controls_inherited", counts[2], CW__COL_NUMBER },
+            { "certificates_expired", counts[3], CW__COL_NUMBER },
+        };
+        memcpy(meta, m, sizeof(m));
+    }
     t.title = title;
     t.subtitle = subtitle;
     t.json_root = "controls";
-    t.meta = (const char *const(*)[2])meta;
+    t.meta = meta;
     t.nmeta = CW__ARRAY_LEN(meta);
     t.cells = cells;
     t.flagged = flagged;

@@ -14,7 +14,15 @@
 
 enum cw__col_type {
     CW__COL_TEXT,
-    CW__COL_BOOL /* "yes"/"no" in text formats, true/false in JSON */
+    CW__COL_BOOL,  /* "yes"/"no" in text formats, true/false in JSON */
+    CW__COL_NUMBER /* decimal digits, a bare number in JSON */
+};
+
+/* One "key": value pair of the JSON document header. */
+struct cw__meta {
+    const char *key;
+    const char *value; /* NULL: null */
+    enum cw__col_type type;
 };
 
 struct cw__col {
@@ -28,7 +36,7 @@ struct cw__table {
     const char *title;      /* document title (HTML, XLSX sheet name) */
     const char *subtitle;   /* one line under the title, may be NULL */
     const char *json_root;  /* key of the row list in JSON, NULL: bare array */
-    const char *const (*meta)[2]; /* JSON header pairs, may be NULL */
+    const struct cw__meta *meta; /* JSON header pairs, may be NULL */
     size_t nmeta;
     const struct cw__col *cols;
     size_t ncols;

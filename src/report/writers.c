@@ -193,6 +193,19 @@ void cw__json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* A cell as JSON: booleans and numbers bare, empty text as null. */
+static void json_value(FILE *f, enum cw__col_type type, const char *s)
+{
+    if (type == CW__COL_BOOL)
+        fputs(s && strcmp(s, "yes") == 0 ? "true" : "false", f);
+    else if (!s || !*s)
+        fputs("null", f);
+    else if (type == CW__COL_NUMBER && strspn(s, "0123456789") == strlen(s))
+        fputs(s, f);
+    else
+        cw__json_string(f, s);
+}
+
 static void json_row(const struct cw__table *t, size_t r, FILE *f,
                      const char *indent)
 {
@@ -204,12 +217,7 @@ static void json_row(const struct cw__table *t, size_t r, FILE *f,
         fprintf(f, "%s\n%s  ", c ? "," : "", indent);
         cw__json_string(f, t->cols[c].key);
         fputs(": ", f);
-        if (t->cols[c].type == CW__COL_BOOL)
-            fputs(s && strcmp(s, "yes") == 0 ? "true" : "false", f);
-        else if (!s || !*s)
-            fputs("null", f);
-        else
-            cw__json_string(f, s);
+        json_value(f, t->cols[c].type, s);
     }
     fprintf(f, "\n%s}", indent);
 }
@@ -223,12 +231,9 @@ enum cw_status cw__write_json(const struct cw__table *t, FILE *f)
         fputs("{\n", f);
         for (i = 0; i < t->nmeta; i++) {
             fputs("  ", f);
-            cw__json_string(f, t->meta[i][0]);
+            cw__json_string(f, t->meta[i].key);
             fputs(": ", f);
-            if (t->meta[i][1])
-                cw__json_string(f, t->meta[i][1]);
-            else
-                fputs("null", f);
+            json_value(f, t->meta[i].type, t->meta[i].value);
             fputs(",\n", f);
         }
         fputs("  ", f);

@@ -73,8 +73,8 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
         worksheet_write_string(about, 1, 0, t->subtitle, NULL);
     for (r = 0; r < t->nmeta; r++) {
         char line[600];
-        snprintf(line, sizeof(line), "%s: %s", t->meta[r][0],
-                 t->meta[r][1] ? t->meta[r][1] : "");
+        snprintf(line, sizeof(line), "%s: %s", t->meta[r].key,
+                 t->meta[r].value ? t->meta[r].value : "");
         worksheet_write_string(about, (lxw_row_t)(r + 3), 0, line, NULL);
     }
     err = workbook_close(wb);

@@ -96,10 +96,10 @@ static enum cw_status parse_file(struct cw_scope *s, const char *path,
     return st;
 }
 
-/* "dir/name" unless `name` is absolute. */
+/* "dir/name" unless `name` is absolute or the scope is in ".". */
 static const char *relative_to(struct cw_scope *s, const char *name)
 {
-    if (name[0] == '/')
+    if (name[0] == '/' || strcmp(s->dir, ".") == 0)
         return cw__arena_strdup(&s->arena, name);
     return cw__arena_printf(&s->arena, "%s/%s", s->dir, name);
 }

@@ -15,53 +15,6 @@
 
 #include "../core/core.h"
 
-static enum cw_status write_atomic(const char *path, const char *data,
-                                   size_t len, bool force, struct cw_diag *d)
-{
-    char tmp[4096];
-    int fd, w;
-    size_t off = 0;
-
-    if (!force && access(path, F_OK) == 0)
-        return cw__diag_set(d, CW_EEXIST, path, 0, 0,
-                            "already exists; use --force to replace it");
-    w = snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", path);
-    if (w < 0 || (size_t)w >= sizeof(tmp))
-        return cw__diag_set(d, CW_ELIMIT, path, 0, 0, "path too long");
-    fd = mkstemp(tmp);
-    if (fd < 0)
-        return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot write: %s",
-                            strerror(errno));
-    while (off < len) {
-        ssize_t n = write(fd, data + off, len - off);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        off += (size_t)n;
-    }
-    if (off < len || fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-        int e = errno;
-        close(fd);
-        unlink(tmp);
-        return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot write: %s",
-                            strerror(e));
-    }
-    close(fd);
-    if (!force && access(path, F_OK) == 0) {
-        unlink(tmp);
-        return cw__diag_set(d, CW_EEXIST, path, 0, 0,
-                            "already exists; use --force to replace it");
-    }
-    if (rename(tmp, path) != 0) {
-        int e = errno;
-        unlink(tmp);
-        return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot write: %s",
-                            strerror(e));
-    }
-    return CW_OK;
-}
-
 static enum cw_status models_list(struct cw__buf *b, unsigned mask)
 {
     enum cw_status st = cw__buf_puts(b, "[");
@@ -131,7 +84,7 @@ static enum cw_status write_example_decisions(const char *scope_path,
                             strerror(errno));
     }
     snprintf(file, sizeof(file), "%s/example.yaml", dir);
-    return write_atomic(file, example_decisions, sizeof(example_decisions) - 1,
+    return cw__atomic_write(file, example_decisions, sizeof(example_decisions) - 1,
                         false, d);
 }
 
@@ -178,7 +131,7 @@ enum cw_status cw_scope_write_template(const char *path,
         cw__buf_release(&b);
         return cw__diag_set(d, st, path, 0, 0, "out of memory");
     }
-    st = write_atomic(path, b.data, b.len, force, d);
+    st = cw__atomic_write(path, b.data, b.len, force, d);
     cw__buf_release(&b);
     if (!st)
         st = write_example_decisions(path, d);

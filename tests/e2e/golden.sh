@@ -25,4 +25,12 @@ done
 run acme-matrix-iaas.csv acme-notes matrix csv --service-model iaas
 run globex-soa.csv globex-customer soa csv
 run nimbus-matrix.json nimbus-iaas matrix json
+# The examples publish each other's matrices (Nimbus -> Acme -> Globex);
+# the copies they carry must be what cloudward writes today.
+cmp -s "$WORK/nimbus-matrix.json" \
+  "$SRC/examples/acme-notes/providers/nimbus-iaas-matrix.json" ||
+  fail "examples/acme-notes/providers/nimbus-iaas-matrix.json is stale"
+cmp -s "$WORK/acme-matrix.json" \
+  "$SRC/examples/globex-customer/providers/acme-notes-matrix.json" ||
+  fail "examples/globex-customer/providers/acme-notes-matrix.json is stale"
 finish

@@ -69,7 +69,7 @@ static void loads_good_scope(void **state)
 }
 
 /* Loads `scope` (and `decision` as decisions/d.yaml when not NULL) and
- * expects the diagnostic `want` with DIR substituted for "@". */
+ * expects the diagnostic `want` with DIR substituted for every "@". */
 static void expect_error(const char *scope, const char *decision,
                          const char *want)
 {
@@ -77,14 +77,21 @@ static void expect_error(const char *scope, const char *decision,
     char path[512], line[1200], expected[1200];
     struct cw_scope *s = NULL;
     struct cw_diag d;
-    const char *at = strchr(want, '@');
+    const char *p;
+    size_t n = 0;
 
     put_file(dir, "cloudward.yaml", scope);
     if (decision)
         put_file(dir, "decisions/d.yaml", decision);
     snprintf(path, sizeof(path), "%s/cloudward.yaml", dir);
-    snprintf(expected, sizeof(expected), "%.*s%s%s", (int)(at - want), want,
-             dir, at + 1);
+    for (p = want; *p && n + strlen(dir) + 1 < sizeof(expected); p++) {
+        if (*p == '@')
+            n += (size_t)snprintf(expected + n, sizeof(expected) - n, "%s",
+                                  dir);
+        else
+            expected[n++] = *p;
+    }
+    expected[n] = '\0';
     cw_diag_clear(&d);
     if (!cw_scope_load(cats, path, &s, &d))
         fail_msg("loaded; wanted %s", expected);
