@@ -6,6 +6,7 @@ packages=(
   build-essential cmake pkg-config   # toolchain
   libyaml-dev                        # YAML parser (src/parse)
   libxlsxwriter-dev zlib1g-dev       # XLSX reports (src/report)
+  libpcre2-dev                       # regexes of check packs (src/checks)
   libcmocka-dev                      # unit tests
   clang libclang-rt-14-dev           # libFuzzer targets
   unzip jq                           # end-to-end tests read XLSX and JSON

@@ -9,6 +9,7 @@
 #define CLOUDWARD_CLOUDWARD_H
 
 #include <cloudward/cw_catalog.h>
+#include <cloudward/cw_checks.h>
 #include <cloudward/cw_core.h>
 #include <cloudward/cw_report.h>
 #include <cloudward/cw_scope.h>

@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include <cloudward/cw_catalog.h>
+#include <cloudward/cw_checks.h>
 #include <cloudward/cw_soa.h>
 
 #ifdef __cplusplus
@@ -50,6 +51,28 @@ CW_API enum cw_status cw_report_write(const struct cw_soa *soa,
 CW_API enum cw_status cw_report_controls(const struct cw_control *const *v,
                                          size_t n, enum cw_format f,
                                          const char *path, struct cw_diag *d);
+
+/* Formats of scan results. */
+enum cw_findings_format {
+    CW_FINDINGS_TABLE,
+    CW_FINDINGS_JSON,
+    CW_FINDINGS_SARIF, /* SARIF 2.1.0 */
+    CW_FINDINGS_JUNIT, /* JUnit XML */
+    CW_FINDINGS_HTML
+};
+
+/* "table", "json", "sarif", "junit", "html". */
+CW_API bool cw_findings_format_parse(const char *s,
+                                     enum cw_findings_format *out);
+
+/*
+ * Writes scan results in format `f` to `path` atomically (a temporary file
+ * renamed into place), or to stdout when `path` is NULL. On error nothing
+ * at `path` changes and `d` says why.
+ */
+CW_API enum cw_status cw_report_results(const struct cw_results *r,
+                                        enum cw_findings_format f,
+                                        const char *path, struct cw_diag *d);
 
 #ifdef __cplusplus
 }

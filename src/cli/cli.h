@@ -43,6 +43,10 @@ bool cli_common_option(struct cli_common *c, int opt, const char *arg);
  * prints the diagnostic and returns NULL on error. */
 struct cw_catalogs *cli_load_catalogs(const struct cli_common *c);
 
+/* The store folder: --store, else $CLOUDWARD_STORE, else .cloudward/
+ * beside the scope file. */
+void cli_store_dir(const struct cli_common *c, char *out, size_t n);
+
 /* Prints "cloudward: FILE:LINE:COL: message" to stderr. */
 void cli_error_diag(const struct cw_diag *d);
 /* Prints "cloudward: message" to stderr. */
@@ -52,5 +56,6 @@ int cmd_controls(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_soa(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
 
 #endif

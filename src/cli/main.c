@@ -16,6 +16,7 @@ static const char usage[] =
     "  init                 write a starter cloudward.yaml\n"
     "  soa                  write the Statement of Applicability\n"
     "  matrix               write the shared-responsibility matrix\n"
+    "  scan host            check this host or an offline root (--root)\n"
     "  version              print the version\n"
     "\n"
     "options every verb takes:\n"
@@ -67,6 +68,22 @@ bool cli_common_option(struct cli_common *c, int opt, const char *arg)
     default:
         return false;
     }
+}
+
+void cli_store_dir(const struct cli_common *c, char *out, size_t n)
+{
+    const char *env = getenv("CLOUDWARD_STORE");
+    const char *slash = strrchr(c->scope, '/');
+
+    if (c->store)
+        snprintf(out, n, "%s", c->store);
+    else if (env && *env)
+        snprintf(out, n, "%s", env);
+    else if (slash)
+        snprintf(out, n, "%.*s/.cloudward", (int)(slash - c->scope),
+                 c->scope);
+    else
+        snprintf(out, n, ".cloudward");
 }
 
 struct cw_catalogs *cli_load_catalogs(const struct cli_common *c)
@@ -122,6 +139,8 @@ int main(int argc, char **argv)
         return cmd_soa(argc - 1, argv + 1);
     if (strcmp(verb, "matrix") == 0)
         return cmd_matrix(argc - 1, argv + 1);
+    if (strcmp(verb, "scan") == 0)
+        return cmd_scan(argc - 1, argv + 1);
     cli_error("unknown verb '%s'; run 'cloudward --help'", verb);
     return EXIT_USAGE;
 }

@@ -59,8 +59,9 @@ static enum cw_status io_error(struct cw_diag *d, const char *path)
                         strerror(errno));
 }
 
-enum cw_status cw__table_emit(const struct cw__table *t, enum cw_format f,
-                              const char *path, struct cw_diag *d)
+enum cw_status cw__emit(const char *path, bool binary_to_file,
+                        cw__writer_fn write, const void *arg,
+                        struct cw_diag *d)
 {
     char tmp[4096];
     enum cw_status st;
@@ -68,11 +69,7 @@ enum cw_status cw__table_emit(const struct cw__table *t, enum cw_format f,
     int fd;
 
     if (!path) {
-        if (f == CW_FORMAT_XLSX)
-            return cw__diag_set(d, CW_EFORMAT, NULL, 0, 0,
-                                "XLSX is a binary format; write it to a file "
-                                "with -o FILE");
-        st = write_stream(t, f, stdout);
+        st = write(arg, stdout, NULL);
         if (!st && fflush(stdout) != 0)
             st = CW_EIO;
         return st ? cw__diag_set(d, st, "(stdout)", 0, 0, "cannot write")
@@ -81,9 +78,9 @@ enum cw_status cw__table_emit(const struct cw__table *t, enum cw_format f,
     st = cw__atomic_open(path, tmp, sizeof(tmp), &fd, d);
     if (st)
         return st;
-    if (f == CW_FORMAT_XLSX) {
+    if (binary_to_file) { /* the writer opens the file by name itself */
         close(fd);
-        st = cw__write_xlsx(t, tmp, d);
+        st = write(arg, NULL, tmp);
     } else {
         out = fdopen(fd, "w");
         if (!out) {
@@ -91,17 +88,46 @@ enum cw_status cw__table_emit(const struct cw__table *t, enum cw_format f,
             unlink(tmp);
             return io_error(d, path);
         }
-        st = write_stream(t, f, out);
+        st = write(arg, out, tmp);
         if (fclose(out) != 0 && !st)
             st = CW_EIO;
-        if (st)
-            io_error(d, path);
     }
     if (st) {
         unlink(tmp);
-        return st;
+        return cw__diag_set(d, st, path, 0, 0, "cannot write: %s",
+                            cw_status_message(st));
     }
     return cw__atomic_commit(tmp, path, true, d);
+}
+
+struct table_job {
+    const struct cw__table *t;
+    enum cw_format f;
+    struct cw_diag *d;
+};
+
+static enum cw_status table_writer(const void *arg, FILE *out,
+                                   const char *file)
+{
+    const struct table_job *j = arg;
+    if (!out)
+        return cw__write_xlsx(j->t, file, j->d);
+    return write_stream(j->t, j->f, out);
+}
+
+enum cw_status cw__table_emit(const struct cw__table *t, enum cw_format f,
+                              const char *path, struct cw_diag *d)
+{
+    struct table_job j;
+
+    if (!path && f == CW_FORMAT_XLSX)
+        return cw__diag_set(d, CW_EFORMAT, NULL, 0, 0,
+                            "XLSX is a binary format; write it to a file "
+                            "with -o FILE");
+    j.t = t;
+    j.f = f;
+    j.d = d;
+    return cw__emit(path, f == CW_FORMAT_XLSX, table_writer, &j, d);
 }
 
 /* ---- SoA and matrix -------------------------------------------------- */

@@ -55,6 +55,20 @@ enum cw_status cw__write_text(const struct cw__table *t, FILE *f);
 enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
                               struct cw_diag *d);
 
+/*
+ * A writer of one document: writes to `out`, or, when `out` is NULL (a
+ * binary format that needs a file name), to the file `file`. Returns
+ * CW_EIO when writing fails.
+ */
+typedef enum cw_status (*cw__writer_fn)(const void *arg, FILE *out,
+                                        const char *file);
+
+/* Runs `write` into `path` atomically (temporary, fsync, rename), or into
+ * stdout when `path` is NULL. */
+enum cw_status cw__emit(const char *path, bool binary_to_file,
+                        cw__writer_fn write, const void *arg,
+                        struct cw_diag *d);
+
 /* Writes `t` in format `f` to `path` atomically, or to stdout. */
 enum cw_status cw__table_emit(const struct cw__table *t, enum cw_format f,
                               const char *path, struct cw_diag *d);

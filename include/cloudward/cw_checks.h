@@ -1,0 +1,166 @@
+/*
+ * cw_checks.h - check packs and host scans.
+ *
+ * A check pack (docs/check-packs.md) is a list of checks, each a rule over
+ * probes with the controls it evidences. cw_scan_host() evaluates a pack
+ * against a live host or an offline root and gives one verdict per check.
+ * Results can be written as reports (cw_results_write) and saved to the
+ * store, where cw_soa_build() finds them for the SoA's `checks` column.
+ */
+#ifndef CLOUDWARD_CW_CHECKS_H
+#define CLOUDWARD_CW_CHECKS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cloudward/cw_catalog.h>
+#include <cloudward/cw_core.h>
+#include <cloudward/cw_export.h>
+#include <cloudward/cw_status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum cw_verdict {
+    CW_VERDICT_PASS,
+    CW_VERDICT_FAIL,
+    CW_VERDICT_NOT_APPLICABLE,
+    CW_VERDICT_UNKNOWN, /* could not decide: unreadable, offline-only, ... */
+    CW_VERDICT_ERROR,   /* the rule itself is bad */
+    CW_VERDICT_COUNT
+};
+
+enum cw_severity {
+    CW_SEVERITY_INFO,
+    CW_SEVERITY_LOW,
+    CW_SEVERITY_MEDIUM,
+    CW_SEVERITY_HIGH,
+    CW_SEVERITY_CRITICAL,
+    CW_SEVERITY_COUNT
+};
+
+/* "pass", "fail", "not-applicable", "unknown", "error". */
+CW_API const char *cw_verdict_name(enum cw_verdict v);
+/* "info" ... "critical"; cw_severity_parse accepts those names. */
+CW_API const char *cw_severity_name(enum cw_severity s);
+CW_API bool cw_severity_parse(const char *s, enum cw_severity *out);
+
+/* A control a check evidences: a catalog name and a control id. */
+struct cw_check_control {
+    const char *catalog;
+    const char *id;
+};
+
+struct cw_check {
+    const char *id;
+    const char *title;
+    enum cw_severity severity;
+    const char *rationale;
+    const char *remediation;
+    const struct cw_check_control *controls;
+    size_t ncontrols;
+    const char *ref_cis; /* CIS benchmark section, or NULL */
+    const char *ref_ssg; /* SCAP Security Guide rule id, or NULL */
+    const char *file;    /* the pack file and the check's line in it */
+    unsigned line;
+};
+
+struct cw_pack;
+
+/*
+ * Loads a pack from `path`, or, when `path` names no file and has no '/',
+ * the built-in pack of that name ("debian-12"). Every control reference is
+ * checked against `cats`; every regex is compiled. On error returns
+ * CW_EPARSE, CW_ESCHEMA, CW_ENOENT, ... with FILE:LINE:COL in `d` and
+ * sets *out to NULL. The pack owns all its strings; free with
+ * cw_pack_free(). `cats` must outlive the pack.
+ */
+CW_API enum cw_status cw_pack_load(const struct cw_catalogs *cats,
+                                   const char *path, struct cw_pack **out,
+                                   struct cw_diag *d);
+
+/* Loads a pack from memory; `name` is used in diagnostics. */
+CW_API enum cw_status cw_pack_load_buffer(const struct cw_catalogs *cats,
+                                          const char *name, const char *buf,
+                                          size_t len, struct cw_pack **out,
+                                          struct cw_diag *d);
+
+CW_API void cw_pack_free(struct cw_pack *p);
+
+CW_API const char *cw_pack_name(const struct cw_pack *p);
+CW_API const char *cw_pack_title(const struct cw_pack *p);
+CW_API size_t cw_pack_count(const struct cw_pack *p);
+CW_API const struct cw_check *cw_pack_check_at(const struct cw_pack *p,
+                                               size_t i);
+
+/* Names of the built-in packs, NULL-terminated; borrowed, static. */
+CW_API const char *const *cw_pack_builtin_names(void);
+
+/*
+ * Picks the built-in pack for the system under `root` ("/" for this host)
+ * from its os-release: writes its name into `out` and returns true, or
+ * returns false when no built-in pack matches.
+ */
+CW_API bool cw_pack_detect(const char *root, char *out, size_t n);
+
+/* Called after each check when scanning, for progress displays. */
+typedef void (*cw_progress_fn)(void *arg, size_t done, size_t total,
+                               const struct cw_check *check);
+
+struct cw_host_options {
+    const char *root;      /* "/" or NULL: this host, live */
+    cw_progress_fn progress; /* may be NULL */
+    void *progress_arg;
+};
+
+struct cw_result {
+    const struct cw_check *check;
+    enum cw_verdict verdict;
+    const char *reason;  /* one line: the value seen and where, or why */
+    const char *file;    /* in-root path the verdict rests on, or NULL */
+    unsigned line;       /* its line, or 0 */
+};
+
+struct cw_results;
+
+/*
+ * Evaluates every check of `pack` against the host described by `opt`.
+ * Never writes anything under the root and never runs a program of it.
+ * Returns CW_OK with a verdict for every check (unreadable things give
+ * `unknown` verdicts, not errors); fails only when the root itself cannot
+ * be opened or memory runs out. The results borrow from `pack`, which must
+ * outlive them; free with cw_results_free().
+ */
+CW_API enum cw_status cw_scan_host(const struct cw_pack *pack,
+                                   const struct cw_host_options *opt,
+                                   struct cw_results **out,
+                                   struct cw_diag *d);
+
+CW_API void cw_results_free(struct cw_results *r);
+CW_API size_t cw_results_count(const struct cw_results *r);
+CW_API const struct cw_result *cw_results_at(const struct cw_results *r,
+                                             size_t i);
+CW_API const struct cw_pack *cw_results_pack(const struct cw_results *r);
+/* What was scanned ("/" or the root given), and when (UTC, ISO 8601). */
+CW_API const char *cw_results_target(const struct cw_results *r);
+CW_API const char *cw_results_time(const struct cw_results *r);
+/* Number of results with verdict `v`. */
+CW_API size_t cw_results_tally(const struct cw_results *r, enum cw_verdict v);
+/* Number of failed checks at or above `s`. */
+CW_API size_t cw_results_failed_at(const struct cw_results *r,
+                                   enum cw_severity s);
+
+/*
+ * Saves the results as the latest scan of their pack in the store folder
+ * `store` (created, mode 0700, when missing): STORE/results/KIND-PACK.json,
+ * written atomically. `kind` is "host". cw_soa_build() reads these files.
+ */
+CW_API enum cw_status cw_results_save(const struct cw_results *r,
+                                      const char *store, const char *kind,
+                                      struct cw_diag *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

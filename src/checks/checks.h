@@ -1,0 +1,346 @@
+/*
+ * checks.h - internals of the check engine: the rule tree a pack compiles
+ * to, the host context probes read through, and the probe entry points.
+ *
+ * A pack is parsed once into `struct rule` trees (regexes compiled, enum
+ * values resolved), so evaluation never looks at YAML again. Probes read
+ * the scanned system only through `struct host`, which confines every path
+ * to the root and caches each parsed configuration (passwd, dpkg status,
+ * sshd_config, ...) for the whole scan: a pack of 200 checks parses each
+ * file once.
+ */
+#ifndef CW_CHECKS_CHECKS_H
+#define CW_CHECKS_CHECKS_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <cloudward/cw_checks.h>
+
+#include "../core/core.h"
+
+/* ---- rules ------------------------------------------------------------- */
+
+enum rule_kind {
+    R_ALL,
+    R_ANY,
+    R_NONE,
+    R_NOT,
+    R_FILE,
+    R_LINES,
+    R_SSHD,
+    R_SYSCTL,
+    R_KEYVALUE,
+    R_PAM,
+    R_SUDOERS,
+    R_AUDIT,
+    R_TREE,
+    R_PACKAGE,
+    R_SERVICE,
+    R_ACCOUNTS,
+    R_MOUNT,
+    R_KMOD,
+    R_SOCKET,
+    R_OS,
+    R_KIND_COUNT
+};
+
+/* Tests on one value (sshd, sysctl, keyvalue); all set ones must hold. */
+struct value_test {
+    const char *equals;
+    const char **in;
+    size_t nin;
+    const char **not_in;
+    size_t nnot_in;
+    pcre2_code *regex;
+    const char *regex_src;
+    bool has_min, has_max;
+    long long min, max;
+    const char *deflt; /* assumed when nothing sets the key */
+};
+
+enum if_missing { MISSING_DEFAULT, MISSING_PASS, MISSING_FAIL, MISSING_NA };
+
+/* Find kinds of the shared tree walk. */
+enum tree_find {
+    TREE_WW_FILES,
+    TREE_WW_DIRS_NO_STICKY,
+    TREE_UNOWNED,
+    TREE_UNGROUPED,
+    TREE_SUID,
+    TREE_SGID,
+    TREE_FIND_COUNT
+};
+
+struct rule {
+    enum rule_kind kind;
+    unsigned line, col;      /* where the rule is written in the pack */
+    struct rule **kids;      /* all/any/none: nkids; not: 1 */
+    size_t nkids;
+
+    /* Probe parameters; which are used depends on `kind`. */
+    const char *path;        /* file, lines, keyvalue: path or glob */
+    const char *dropins;     /* keyvalue: glob read after `path` */
+    const char *section;     /* keyvalue */
+    const char *key;         /* sshd, sysctl, keyvalue */
+    const char *name;        /* package, kmod; pam: service */
+    const char *type;        /* pam type; file type */
+    const char *module;      /* pam */
+    const char *unit;        /* service */
+    const char *os_id, *os_version; /* os */
+    const char **allow;      /* tree: allow-list globs */
+    size_t nallow;
+    const char **options;    /* mount */
+    size_t noptions;
+    pcre2_code *match;       /* lines, sudoers, audit; pam args */
+    const char *match_src;
+    const char *comments;    /* lines: comment prefix, "" for none */
+    struct value_test vt;
+    enum if_missing if_missing;
+    bool expect_absent;      /* lines, pam, sudoers, audit: expect: absent */
+    bool exists_false;       /* file: exists: false */
+    bool separate;           /* mount: separate: true */
+    bool kv_equals_sep;      /* keyvalue: separator "=" */
+    bool first_wins;         /* keyvalue */
+    bool icase;              /* keyvalue: case-insensitive keys */
+    int state;               /* package/service/kmod/socket: an enum below */
+    int find;                /* tree: enum tree_find; accounts: assertion */
+    int mode;                /* file: ceiling, -1 unset */
+    const char **owners, **groups; /* file: names or numbers */
+    size_t nowners, ngroups;
+    int ftype;               /* file: S_IFREG, S_IFDIR, S_IFLNK or 0 (any) */
+    unsigned port;           /* socket */
+    bool udp;                /* socket: proto udp */
+    bool has_limit;          /* accounts: min/max given */
+    long long limit;
+};
+
+enum { PKG_INSTALLED, PKG_ABSENT };
+enum { SVC_ENABLED, SVC_DISABLED, SVC_MASKED, SVC_ABSENT, SVC_NOT_ENABLED };
+enum { KMOD_DISABLED, KMOD_ENABLED };
+enum { SOCK_LISTENING, SOCK_CLOSED };
+
+struct pack_check {
+    struct cw_check pub;
+    const char *plat_id, *plat_version; /* NULL: any */
+    struct rule *when;                  /* NULL: always */
+    struct rule *rule;
+};
+
+struct cw_pack {
+    struct cw__arena arena;
+    const char *name, *title;
+    const char *plat_id, *plat_version;
+    struct pack_check *checks;
+    size_t nchecks;
+    const char *file;
+};
+
+/* ---- host context ------------------------------------------------------ */
+
+/* Outcome of one probe: a verdict and one line saying why. */
+struct outcome {
+    enum cw_verdict v;
+    char reason[512];
+    const char *file; /* in-root path, arena string, or NULL */
+    unsigned line;
+};
+
+/* One "KEY VALUE" seen in a config file, with where it was set. */
+struct setting {
+    const char *key, *value;
+    const char *file; /* in-root path */
+    unsigned line;
+};
+
+struct settings {
+    struct setting *v;
+    size_t n, alloc;
+};
+
+/* One line of a file set (sudoers, audit rules, PAM stack). */
+struct src_line {
+    const char *text;
+    const char *file;
+    unsigned line;
+};
+
+struct lines {
+    struct src_line *v;
+    size_t n, alloc;
+    int err;          /* errno of the first unreadable file, 0 if none */
+    const char *err_file;
+};
+
+struct account {
+    const char *name, *passwd, *shell;
+    long long uid, gid;
+    unsigned line;
+};
+
+struct group_ent {
+    const char *name, *members;
+    long long gid;
+    unsigned line;
+};
+
+struct shadow_ent {
+    const char *name, *hash;
+    long long min, max, warn, inactive; /* -1: empty field */
+    unsigned line;
+};
+
+struct pkg {
+    const char *name;
+    bool installed;
+};
+
+struct tree_hit {
+    const char *path;
+    int find;
+};
+
+/* A lazily parsed piece of the scanned system. */
+enum cache_state { C_UNREAD = 0, C_OK, C_MISSING, C_UNREADABLE };
+
+struct host {
+    struct cw__arena arena;  /* everything parsed for this scan */
+    const char *root;        /* "" for the live host, else "/path" */
+    bool live;
+
+    enum cache_state os_state;
+    const char *os_id, *os_version;
+
+    enum cache_state passwd_state, group_state, shadow_state;
+    int passwd_err, group_err, shadow_err;
+    struct account *accounts;
+    size_t naccounts;
+    struct group_ent *groups;
+    size_t ngroups;
+    struct shadow_ent *shadow;
+    size_t nshadow;
+
+    enum cache_state pkg_state;
+    const char *pkg_why;
+    struct pkg *pkgs;        /* sorted by name */
+    size_t npkgs;
+
+    enum cache_state sshd_state;
+    struct settings sshd;
+    const char *sshd_err;
+
+    enum cache_state sysctl_state;
+    struct settings sysctl;  /* last assignment wins: scanned backwards */
+    const char *sysctl_err;
+
+    enum cache_state sudo_state, audit_state, kmod_state, mount_state;
+    struct lines sudo, audit, kmod;
+    struct settings mounts;  /* key: mount point, value: options */
+    bool mounts_from_proc;
+
+    enum cache_state tree_state;
+    struct tree_hit *hits;
+    size_t nhits, ahits;
+    size_t tree_entries;
+    const char *tree_err;
+};
+
+/* In-root path -> path on this machine with symlinks resolved inside the
+ * root. Returns 0, or an errno (ENOENT, ELOOP, ENAMETOOLONG, ...). With
+ * `follow_last` false a final symlink is not followed. */
+int host_resolve(const struct host *h, const char *path, bool follow_last,
+                 char *out, size_t n);
+
+/* Reads an in-root file into an arena string; returns 0 or an errno. */
+int host_read(struct host *h, const char *path, const char **data,
+              size_t *len);
+
+/* Expands an in-root glob; returns matches as in-root paths, sorted. The
+ * array and strings live in the host arena. */
+size_t host_glob(struct host *h, const char *pattern, const char ***out);
+
+/* stat() / lstat() of an in-root path; 0 or an errno. */
+int host_stat(const struct host *h, const char *path, bool follow,
+              struct stat *st);
+
+/* Splits `data` into lines, appending to `ls` with `file` as the source;
+ * joins backslash continuations when `continuations`. */
+void lines_add_file(struct host *h, struct lines *ls, const char *file,
+                    const char *data, bool continuations);
+
+bool settings_add(struct host *h, struct settings *s, const char *key,
+                  const char *value, const char *file, unsigned line);
+
+/* Loaders of cached state (each runs once per scan). */
+void host_load_os(struct host *h);
+void host_load_accounts(struct host *h);
+void host_load_packages(struct host *h);
+
+/* Name -> id from the root's passwd / group; -1 when unknown. */
+long long host_uid_of(struct host *h, const char *name);
+long long host_gid_of(struct host *h, const char *name);
+
+/* ---- probes ------------------------------------------------------------ */
+
+void outcome_set(struct outcome *o, enum cw_verdict v, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Applies `vt` to `value` (NULL: not set anywhere). `what` names the
+ * setting in the reason ("PermitRootLogin"); `icase` compares equals/in/
+ * not_in without regard to case (sshd's yes/no). */
+void value_judge(const struct value_test *vt, const char *what,
+                 const char *value, const char *file, unsigned line,
+                 bool icase, struct outcome *o);
+
+/* True when PCRE2 `re` matches `s`; sets *err on a match-time error. */
+bool re_match(const pcre2_code *re, const char *s, size_t len, bool *err);
+
+void probe_file(struct host *h, const struct rule *r, struct outcome *o);
+void probe_lines(struct host *h, const struct rule *r, struct outcome *o);
+void probe_sshd(struct host *h, const struct rule *r, struct outcome *o);
+void probe_sysctl(struct host *h, const struct rule *r, struct outcome *o);
+void probe_keyvalue(struct host *h, const struct rule *r, struct outcome *o);
+void probe_pam(struct host *h, const struct rule *r, struct outcome *o);
+void probe_sudoers(struct host *h, const struct rule *r, struct outcome *o);
+void probe_audit(struct host *h, const struct rule *r, struct outcome *o);
+void probe_tree(struct host *h, const struct rule *r, struct outcome *o);
+void probe_package(struct host *h, const struct rule *r, struct outcome *o);
+void probe_service(struct host *h, const struct rule *r, struct outcome *o);
+void probe_accounts(struct host *h, const struct rule *r, struct outcome *o);
+void probe_mount(struct host *h, const struct rule *r, struct outcome *o);
+void probe_kmod(struct host *h, const struct rule *r, struct outcome *o);
+void probe_socket(struct host *h, const struct rule *r, struct outcome *o);
+void probe_os(struct host *h, const struct rule *r, struct outcome *o);
+
+/* Frees what the tree walk allocated outside the arena. */
+void cw__tree_release(struct host *h);
+
+/* Evaluates a rule tree. */
+void rule_eval(struct host *h, const struct rule *r, struct outcome *o);
+
+/* Accounts assertions, in pack order. */
+extern const char *const cw__account_asserts[];
+enum {
+    ACC_ONLY_ROOT_UID0,
+    ACC_NO_EMPTY_PASSWORDS,
+    ACC_PASSWORDS_SHADOWED,
+    ACC_UNIQUE_UIDS,
+    ACC_UNIQUE_GIDS,
+    ACC_UNIQUE_USER_NAMES,
+    ACC_UNIQUE_GROUP_NAMES,
+    ACC_GROUPS_EXIST,
+    ACC_SHADOW_GROUP_EMPTY,
+    ACC_ROOT_GID0,
+    ACC_SYSTEM_NO_LOGIN,
+    ACC_MAX_DAYS,
+    ACC_MIN_DAYS,
+    ACC_WARN_DAYS,
+    ACC_INACTIVE,
+    ACC_COUNT
+};
+
+extern const char *const cw__tree_finds[];
+
+#endif

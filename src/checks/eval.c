@@ -1,0 +1,416 @@
+/*
+ * eval.c - evaluation of rule trees and the host scan driver.
+ *
+ * Combinators use three-valued logic with `error` dominating (see
+ * docs/check-packs.md): `all` fails as soon as one part fails, but only
+ * passes when every part passed; an `unknown` part can never turn into a
+ * pass. `not` swaps pass and fail and leaves unknown alone. A probe that is
+ * not-applicable inside a combinator (a mount option on a path that is no
+ * mount of its own) counts as neutral: it neither passes nor fails the
+ * whole, and a combinator whose parts are all not-applicable is itself
+ * not-applicable.
+ *
+ * The scan evaluates checks in pack order against one `struct host`, so
+ * every configuration file is parsed once however many checks read it.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "checks.h"
+
+void outcome_set(struct outcome *o, enum cw_verdict v, const char *fmt, ...)
+{
+    va_list ap;
+    o->v = v;
+    va_start(ap, fmt);
+    vsnprintf(o->reason, sizeof(o->reason), fmt, ap);
+    va_end(ap);
+}
+
+bool re_match(const pcre2_code *re, const char *s, size_t len, bool *err)
+{
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL);
+    int rc;
+
+    if (!md) {
+        *err = true;
+        return false;
+    }
+    rc = pcre2_match(re, (PCRE2_SPTR)s, len, 0, 0, md, NULL);
+    pcre2_match_data_free(md);
+    if (rc < 0 && rc != PCRE2_ERROR_NOMATCH)
+        *err = true;
+    return rc >= 0;
+}
+
+static bool parse_int(const char *s, long long *out)
+{
+    char *end;
+    if (!*s)
+        return false;
+    *out = strtoll(s, &end, 10);
+    while (*end == ' ' || *end == '\t')
+        end++;
+    return *end == '\0';
+}
+
+static bool same(const char *a, const char *b, bool icase)
+{
+    return (icase ? strcasecmp(a, b) : strcmp(a, b)) == 0;
+}
+
+static bool in_list(const char *v, const char *const *list, size_t n,
+                    bool icase)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (same(v, list[i], icase))
+            return true;
+    return false;
+}
+
+/* Where a value came from, for reasons: " (FILE:LINE)" or "". */
+static void where(char *out, size_t n, const char *file, unsigned line)
+{
+    if (file && line)
+        snprintf(out, n, " (%s:%u)", file, line);
+    else if (file)
+        snprintf(out, n, " (%s)", file);
+    else
+        out[0] = '\0';
+}
+
+void value_judge(const struct value_test *vt, const char *what,
+                 const char *value, const char *file, unsigned line,
+                 bool icase, struct outcome *o)
+{
+    char at[600];
+    const char *v = value ? value : vt->deflt;
+    long long num;
+    bool err = false;
+
+    o->file = file;
+    o->line = line;
+    where(at, sizeof(at), file, line);
+    if (!v) {
+        outcome_set(o, CW_VERDICT_FAIL, "%s is not set", what);
+        return;
+    }
+    if (!value)
+        snprintf(at, sizeof(at), " (not set; default)");
+    if (vt->equals && !same(v, vt->equals, icase)) {
+        outcome_set(o, CW_VERDICT_FAIL, "%s is '%s'%s; expected '%s'", what,
+                    v, at, vt->equals);
+        return;
+    }
+    if (vt->in && !in_list(v, vt->in, vt->nin, icase)) {
+        outcome_set(o, CW_VERDICT_FAIL, "%s is '%s'%s; expected one of %s%s",
+                    what, v, at, vt->in[0], vt->nin > 1 ? ", ..." : "");
+        return;
+    }
+    if (vt->not_in && in_list(v, vt->not_in, vt->nnot_in, icase)) {
+        outcome_set(o, CW_VERDICT_FAIL, "%s is '%s'%s, a refused value", what,
+                    v, at);
+        return;
+    }
+    if (vt->regex && !re_match(vt->regex, v, strlen(v), &err)) {
+        if (err)
+            outcome_set(o, CW_VERDICT_ERROR, "regex '%s' failed to run",
+                        vt->regex_src);
+        else
+            outcome_set(o, CW_VERDICT_FAIL, "%s is '%s'%s; expected to match "
+                        "'%s'", what, v, at, vt->regex_src);
+        return;
+    }
+    if (vt->has_min || vt->has_max) {
+        if (!parse_int(v, &num)) {
+            outcome_set(o, CW_VERDICT_FAIL, "%s is '%s'%s; expected a number",
+                        what, v, at);
+            return;
+        }
+        if ((vt->has_min && num < vt->min) || (vt->has_max && num > vt->max)) {
+            outcome_set(o, CW_VERDICT_FAIL, "%s is %lld%s; expected %s%lld",
+                        what, num, at, vt->has_min && num < vt->min ? ">= "
+                                                                    : "<= ",
+                        vt->has_min && num < vt->min ? vt->min : vt->max);
+            return;
+        }
+    }
+    outcome_set(o, CW_VERDICT_PASS, "%s is '%s'%s", what, v, at);
+}
+
+typedef void (*probe_fn)(struct host *, const struct rule *, struct outcome *);
+
+static const probe_fn probes[R_KIND_COUNT] = {
+    [R_FILE] = probe_file,       [R_LINES] = probe_lines,
+    [R_SSHD] = probe_sshd,       [R_SYSCTL] = probe_sysctl,
+    [R_KEYVALUE] = probe_keyvalue, [R_PAM] = probe_pam,
+    [R_SUDOERS] = probe_sudoers, [R_AUDIT] = probe_audit,
+    [R_TREE] = probe_tree,       [R_PACKAGE] = probe_package,
+    [R_SERVICE] = probe_service, [R_ACCOUNTS] = probe_accounts,
+    [R_MOUNT] = probe_mount,     [R_KMOD] = probe_kmod,
+    [R_SOCKET] = probe_socket,   [R_OS] = probe_os,
+};
+
+/* all / any / none over the kids. */
+static void combine(struct host *h, const struct rule *r, struct outcome *o)
+{
+    size_t i, counts[CW_VERDICT_COUNT] = { 0 };
+    struct outcome kid, first_fail, first_pass, first_unknown;
+    bool any_like = r->kind != R_ALL;
+
+    memset(&first_fail, 0, sizeof(first_fail));
+    memset(&first_pass, 0, sizeof(first_pass));
+    memset(&first_unknown, 0, sizeof(first_unknown));
+    for (i = 0; i < r->nkids; i++) {
+        memset(&kid, 0, sizeof(kid));
+        rule_eval(h, r->kids[i], &kid);
+        if (kid.v == CW_VERDICT_ERROR) {
+            *o = kid;
+            return;
+        }
+        if (kid.v == CW_VERDICT_FAIL && !counts[CW_VERDICT_FAIL])
+            first_fail = kid;
+        if (kid.v == CW_VERDICT_PASS && !counts[CW_VERDICT_PASS])
+            first_pass = kid;
+        if (kid.v == CW_VERDICT_UNKNOWN && !counts[CW_VERDICT_UNKNOWN])
+            first_unknown = kid;
+        counts[kid.v]++;
+        if (!any_like && kid.v == CW_VERDICT_FAIL)
+            break; /* all: decided */
+        if (any_like && kid.v == CW_VERDICT_PASS)
+            break; /* any/none: decided */
+    }
+    if (!any_like) {
+        if (counts[CW_VERDICT_FAIL])
+            *o = first_fail;
+        else if (counts[CW_VERDICT_UNKNOWN])
+            *o = first_unknown;
+        else if (counts[CW_VERDICT_PASS])
+            *o = first_pass; /* reason of the first part; enough to trace */
+        else
+            outcome_set(o, CW_VERDICT_NOT_APPLICABLE, "%s",
+                        kid.reason);
+        return;
+    }
+    if (counts[CW_VERDICT_PASS])
+        *o = first_pass;
+    else if (counts[CW_VERDICT_UNKNOWN])
+        *o = first_unknown;
+    else if (counts[CW_VERDICT_FAIL])
+        *o = first_fail;
+    else
+        outcome_set(o, CW_VERDICT_NOT_APPLICABLE, "%s", kid.reason);
+    if (r->kind == R_NONE) {
+        if (o->v == CW_VERDICT_PASS) {
+            o->v = CW_VERDICT_FAIL;
+        } else if (o->v == CW_VERDICT_FAIL) {
+            o->v = CW_VERDICT_PASS;
+            if (r->nkids > 1)
+                snprintf(o->reason, sizeof(o->reason),
+                         "none of %zu conditions holds", r->nkids);
+        }
+    }
+}
+
+void rule_eval(struct host *h, const struct rule *r, struct outcome *o)
+{
+    o->file = NULL;
+    o->line = 0;
+    o->reason[0] = '\0';
+    switch (r->kind) {
+    case R_ALL:
+    case R_ANY:
+    case R_NONE:
+        combine(h, r, o);
+        return;
+    case R_NOT:
+        rule_eval(h, r->kids[0], o);
+        if (o->v == CW_VERDICT_PASS)
+            o->v = CW_VERDICT_FAIL;
+        else if (o->v == CW_VERDICT_FAIL)
+            o->v = CW_VERDICT_PASS;
+        return;
+    default:
+        probes[r->kind](h, r, o);
+        return;
+    }
+}
+
+/* ---- scan ---------------------------------------------------------------- */
+
+struct cw_results {
+    struct cw__arena arena;
+    const struct cw_pack *pack;
+    struct cw_result *v;
+    size_t n;
+    const char *target;
+    char time[32];
+};
+
+static bool platform_matches(struct host *h, const struct pack_check *pc,
+                             struct outcome *o)
+{
+    if (!pc->plat_id)
+        return true;
+    host_load_os(h);
+    if (!h->os_id) {
+        outcome_set(o, CW_VERDICT_UNKNOWN,
+                    "no os-release in the root; cannot tell the platform");
+        return false;
+    }
+    if (strcmp(h->os_id, pc->plat_id) != 0 ||
+        (pc->plat_version &&
+         (!h->os_version || strncmp(h->os_version, pc->plat_version,
+                                    strlen(pc->plat_version)) != 0))) {
+        outcome_set(o, CW_VERDICT_NOT_APPLICABLE,
+                    "for %s %s; this system is %s %s", pc->plat_id,
+                    pc->plat_version ? pc->plat_version : "",
+                    h->os_id, h->os_version ? h->os_version : "");
+        return false;
+    }
+    return true;
+}
+
+static void eval_check(struct host *h, const struct pack_check *pc,
+                       struct outcome *o)
+{
+    memset(o, 0, sizeof(*o));
+    if (!platform_matches(h, pc, o))
+        return;
+    if (pc->when) {
+        rule_eval(h, pc->when, o);
+        if (o->v == CW_VERDICT_ERROR || o->v == CW_VERDICT_UNKNOWN)
+            return;
+        if (o->v != CW_VERDICT_PASS) {
+            char why[sizeof(o->reason)];
+            snprintf(why, sizeof(why), "%s", o->reason);
+            outcome_set(o, CW_VERDICT_NOT_APPLICABLE, "does not apply: %s",
+                        why);
+            o->file = NULL;
+            o->line = 0;
+            return;
+        }
+    }
+    rule_eval(h, pc->rule, o);
+}
+
+static void host_release(struct host *h)
+{
+    cw__tree_release(h);
+    cw__arena_release(&h->arena);
+}
+
+enum cw_status cw_scan_host(const struct cw_pack *pack,
+                            const struct cw_host_options *opt,
+                            struct cw_results **out, struct cw_diag *d)
+{
+    struct cw_results *res;
+    struct host h;
+    struct stat st;
+    const char *root = opt && opt->root ? opt->root : "/";
+    char rootbuf[4096];
+    time_t now = time(NULL);
+    struct tm tm;
+    size_t i;
+
+    *out = NULL;
+    if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode))
+        return cw__diag_set(d, CW_ENOENT, root, 0, 0,
+                            "cannot scan: not a directory");
+    if (!realpath(root, rootbuf))
+        return cw__diag_set(d, CW_EIO, root, 0, 0, "cannot resolve the root");
+    res = cw__calloc(1, sizeof(*res));
+    if (!res)
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    cw__arena_init(&res->arena, 0);
+    memset(&h, 0, sizeof(h));
+    cw__arena_init(&h.arena, 0);
+    h.live = strcmp(rootbuf, "/") == 0;
+    h.root = h.live ? "" : rootbuf;
+    res->pack = pack;
+    res->target = cw__arena_strdup(&res->arena, h.live ? "/" : rootbuf);
+    gmtime_r(&now, &tm);
+    strftime(res->time, sizeof(res->time), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    res->v = cw__arena_alloc(&res->arena,
+                             (pack->nchecks + 1) * sizeof(*res->v));
+    if (!res->v || !res->target) {
+        host_release(&h);
+        cw_results_free(res);
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (i = 0; i < pack->nchecks; i++) {
+        struct outcome o;
+        struct cw_result *r = &res->v[res->n++];
+        eval_check(&h, &pack->checks[i], &o);
+        r->check = &pack->checks[i].pub;
+        r->verdict = o.v;
+        r->reason = cw__arena_strdup(&res->arena, o.reason);
+        r->file = o.file ? cw__arena_strdup(&res->arena, o.file) : NULL;
+        r->line = o.line;
+        if (!r->reason) {
+            host_release(&h);
+            cw_results_free(res);
+            return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        if (opt && opt->progress)
+            opt->progress(opt->progress_arg, i + 1, pack->nchecks, r->check);
+    }
+    host_release(&h);
+    *out = res;
+    return CW_OK;
+}
+
+void cw_results_free(struct cw_results *r)
+{
+    if (!r)
+        return;
+    cw__arena_release(&r->arena);
+    cw__free(r);
+}
+
+size_t cw_results_count(const struct cw_results *r)
+{
+    return r->n;
+}
+
+const struct cw_result *cw_results_at(const struct cw_results *r, size_t i)
+{
+    return i < r->n ? &r->v[i] : NULL;
+}
+
+const struct cw_pack *cw_results_pack(const struct cw_results *r)
+{
+    return r->pack;
+}
+
+const char *cw_results_target(const struct cw_results *r)
+{
+    return r->target;
+}
+
+const char *cw_results_time(const struct cw_results *r)
+{
+    return r->time;
+}
+
+size_t cw_results_tally(const struct cw_results *r, enum cw_verdict v)
+{
+    size_t i, n = 0;
+    for (i = 0; i < r->n; i++)
+        n += r->v[i].verdict == v;
+    return n;
+}
+
+size_t cw_results_failed_at(const struct cw_results *r, enum cw_severity s)
+{
+    size_t i, n = 0;
+    for (i = 0; i < r->n; i++)
+        n += r->v[i].verdict == CW_VERDICT_FAIL &&
+             r->v[i].check->severity >= s;
+    return n;
+}

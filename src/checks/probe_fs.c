@@ -1,0 +1,440 @@
+/*
+ * probe_fs.c - file system probes: `file` (existence, type, mode, owner,
+ * group), `lines` (PCRE2 over the lines of files) and `tree` (whole-tree
+ * findings from one shared walk).
+ *
+ * The walk runs at most once per scan, the first time a `tree` rule needs
+ * it, and records every entry that falls in any find category; every later
+ * `tree` rule filters that list. It uses openat()/fstatat() relative to
+ * directory descriptors (no path re-resolution per entry), never follows
+ * symbolic links, stays on the root's file system (like find -xdev) and
+ * skips /proc, /sys, /dev and /run. A directory it cannot read makes a
+ * "nothing found" answer unknown rather than a pass.
+ */
+#define _GNU_SOURCE /* O_NOATIME */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "checks.h"
+
+#define MAX_HITS_PER_FIND 20000
+#define MAX_WALK_DEPTH 128
+
+/* ---- file ---------------------------------------------------------------- */
+
+static bool id_matches(struct host *h, const char *const *names, size_t n,
+                       long long id, bool user)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        char *end;
+        long long want = strtoll(names[i], &end, 10);
+        if (*end || !*names[i])
+            want = user ? host_uid_of(h, names[i]) : host_gid_of(h, names[i]);
+        if (want >= 0 && want == id)
+            return true;
+    }
+    return false;
+}
+
+static const char *type_name(mode_t m)
+{
+    return S_ISREG(m)    ? "a regular file"
+           : S_ISDIR(m)  ? "a directory"
+           : S_ISLNK(m)  ? "a symbolic link"
+           : S_ISCHR(m)  ? "a character device"
+           : S_ISBLK(m)  ? "a block device"
+           : S_ISFIFO(m) ? "a FIFO"
+                         : "a socket";
+}
+
+/* Judges one existing path; returns false (and fills `o`) on a fail. */
+static bool file_one(struct host *h, const struct rule *r, const char *path,
+                     struct outcome *o)
+{
+    struct stat st;
+    int e = host_stat(h, path, r->ftype != S_IFLNK, &st);
+    mode_t perm;
+
+    o->file = path;
+    if (e) {
+        outcome_set(o, CW_VERDICT_UNKNOWN, "cannot stat %s: %s", path,
+                    strerror(e));
+        return false;
+    }
+    if (r->ftype && (st.st_mode & S_IFMT) != (mode_t)r->ftype) {
+        outcome_set(o, CW_VERDICT_FAIL, "%s is %s", path,
+                    type_name(st.st_mode));
+        return false;
+    }
+    perm = st.st_mode & 07777;
+    if (r->mode >= 0 && (perm & ~(mode_t)r->mode)) {
+        outcome_set(o, CW_VERDICT_FAIL, "%s has mode %04o; at most %04o "
+                    "expected", path, (unsigned)perm, (unsigned)r->mode);
+        return false;
+    }
+    if (r->nowners && !id_matches(h, r->owners, r->nowners, st.st_uid, true)) {
+        outcome_set(o, CW_VERDICT_FAIL, "%s is owned by uid %u; expected %s%s",
+                    path, (unsigned)st.st_uid, r->owners[0],
+                    r->nowners > 1 ? " or another listed owner" : "");
+        return false;
+    }
+    if (r->ngroups && !id_matches(h, r->groups, r->ngroups, st.st_gid, false)) {
+        outcome_set(o, CW_VERDICT_FAIL, "%s has group gid %u; expected %s%s",
+                    path, (unsigned)st.st_gid, r->groups[0],
+                    r->ngroups > 1 ? " or another listed group" : "");
+        return false;
+    }
+    outcome_set(o, CW_VERDICT_PASS, "%s is %s, mode %04o, uid %u, gid %u",
+                path, type_name(st.st_mode), (unsigned)perm,
+                (unsigned)st.st_uid, (unsigned)st.st_gid);
+    return true;
+}
+
+static void missing(const struct rule *r, const char *what, struct outcome *o,
+                    enum cw_verdict dflt)
+{
+    enum cw_verdict v = r->if_missing == MISSING_PASS   ? CW_VERDICT_PASS
+                        : r->if_missing == MISSING_FAIL ? CW_VERDICT_FAIL
+                        : r->if_missing == MISSING_NA
+                            ? CW_VERDICT_NOT_APPLICABLE
+                            : dflt;
+    outcome_set(o, v, "%s does not exist", what);
+}
+
+void probe_file(struct host *h, const struct rule *r, struct outcome *o)
+{
+    const char **paths;
+    size_t n, i;
+
+    if (!strpbrk(r->path, "*?[")) {
+        struct stat st;
+        int e = host_stat(h, r->path, false, &st);
+        if (e && e != ENOENT && e != ENOTDIR) {
+            outcome_set(o, CW_VERDICT_UNKNOWN, "cannot stat %s: %s", r->path,
+                        strerror(e));
+            return;
+        }
+    }
+    n = host_glob(h, r->path, &paths);
+    if (r->exists_false) {
+        if (n)
+            outcome_set(o, CW_VERDICT_FAIL, "%s exists", paths[0]);
+        else
+            outcome_set(o, CW_VERDICT_PASS, "%s does not exist", r->path);
+        o->file = n ? paths[0] : NULL;
+        return;
+    }
+    if (!n) {
+        missing(r, r->path, o, CW_VERDICT_FAIL);
+        return;
+    }
+    for (i = 0; i < n; i++)
+        if (!file_one(h, r, paths[i], o))
+            return;
+    if (n > 1)
+        outcome_set(o, CW_VERDICT_PASS, "all %zu files matching %s comply", n,
+                    r->path);
+}
+
+/* ---- lines --------------------------------------------------------------- */
+
+static bool is_comment(const char *s, const char *prefix)
+{
+    if (!prefix || !*prefix)
+        return false;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+void probe_lines(struct host *h, const struct rule *r, struct outcome *o)
+{
+    const char **paths;
+    const char *prefix = r->comments ? r->comments : "#";
+    size_t n = host_glob(h, r->path, &paths), i, j;
+    bool err = false;
+
+    if (!n) {
+        missing(r, r->path, o,
+                r->expect_absent ? CW_VERDICT_PASS : CW_VERDICT_FAIL);
+        return;
+    }
+    for (i = 0; i < n; i++) {
+        struct lines ls;
+        const char *data;
+        size_t len;
+        int e = host_read(h, paths[i], &data, &len);
+
+        if (e == EISDIR)
+            continue;
+        if (e) {
+            outcome_set(o, CW_VERDICT_UNKNOWN, "cannot read %s: %s", paths[i],
+                        strerror(e));
+            o->file = paths[i];
+            return;
+        }
+        memset(&ls, 0, sizeof(ls));
+        lines_add_file(h, &ls, paths[i], data, false);
+        for (j = 0; j < ls.n; j++) {
+            const struct src_line *l = &ls.v[j];
+            if (is_comment(l->text, prefix))
+                continue;
+            if (!re_match(r->match, l->text, strlen(l->text), &err)) {
+                if (err) {
+                    outcome_set(o, CW_VERDICT_ERROR,
+                                "regex '%s' failed to run", r->match_src);
+                    return;
+                }
+                continue;
+            }
+            o->file = l->file;
+            o->line = l->line;
+            outcome_set(o, r->expect_absent ? CW_VERDICT_FAIL
+                                            : CW_VERDICT_PASS,
+                        "%s:%u: %.200s", l->file, l->line, l->text);
+            return;
+        }
+    }
+    o->file = n == 1 ? paths[0] : NULL;
+    outcome_set(o, r->expect_absent ? CW_VERDICT_PASS : CW_VERDICT_FAIL,
+                "no line of %s matches '%s'", r->path, r->match_src);
+}
+
+/* ---- tree ---------------------------------------------------------------- */
+
+struct walk {
+    struct host *h;
+    dev_t dev;
+    long long *uids, *gids;
+    size_t nuids, ngids;
+    size_t per_find[TREE_FIND_COUNT];
+    size_t unreadable;
+    const char *first_unreadable;
+};
+
+static int cmp_ll(const void *a, const void *b)
+{
+    long long x = *(const long long *)a, y = *(const long long *)b;
+    return x < y ? -1 : x > y;
+}
+
+static bool known_id(const long long *v, size_t n, long long id)
+{
+    return v && bsearch(&id, v, n, sizeof(*v), cmp_ll) != NULL;
+}
+
+static void hit(struct walk *w, const char *path, int find)
+{
+    struct host *h = w->h;
+    if (w->per_find[find] >= MAX_HITS_PER_FIND)
+        return;
+    if (h->nhits == h->ahits) {
+        size_t na = h->ahits ? 2 * h->ahits : 256;
+        struct tree_hit *v = cw__realloc(h->hits, na * sizeof(*v));
+        if (!v)
+            return;
+        h->hits = v;
+        h->ahits = na;
+    }
+    h->hits[h->nhits].path = cw__arena_strdup(&h->arena, path);
+    h->hits[h->nhits].find = find;
+    if (h->hits[h->nhits].path) {
+        h->nhits++;
+        w->per_find[find]++;
+    }
+}
+
+static void classify(struct walk *w, const char *path, const struct stat *st)
+{
+    mode_t m = st->st_mode;
+    if (S_ISREG(m)) {
+        if (m & S_IWOTH)
+            hit(w, path, TREE_WW_FILES);
+        if (m & S_ISUID)
+            hit(w, path, TREE_SUID);
+        if (m & S_ISGID)
+            hit(w, path, TREE_SGID);
+    } else if (S_ISDIR(m) && (m & S_IWOTH) && !(m & S_ISVTX)) {
+        hit(w, path, TREE_WW_DIRS_NO_STICKY);
+    }
+    if (w->uids && !known_id(w->uids, w->nuids, st->st_uid))
+        hit(w, path, TREE_UNOWNED);
+    if (w->gids && !known_id(w->gids, w->ngids, st->st_gid))
+        hit(w, path, TREE_UNGROUPED);
+}
+
+static void unreadable(struct walk *w, const char *path)
+{
+    if (!w->unreadable++)
+        w->first_unreadable = cw__arena_strdup(&w->h->arena, path);
+}
+
+/* Walks directory `fd` whose in-root path is path[0..len). Takes `fd`. */
+static void walk_dir(struct walk *w, int fd, char *path, size_t len,
+                     unsigned depth)
+{
+    DIR *dir = fdopendir(fd);
+    struct dirent *de;
+
+    if (!dir) {
+        close(fd);
+        unreadable(w, len ? path : "/");
+        return;
+    }
+    while ((de = readdir(dir)) != NULL) {
+        const char *name = de->d_name;
+        size_t nlen = strlen(name);
+        struct stat st;
+
+        if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
+            continue;
+        if (len + 1 + nlen + 1 > 4096)
+            continue;
+        path[len] = '/';
+        memcpy(path + len + 1, name, nlen + 1);
+        w->h->tree_entries++;
+        if (fstatat(dirfd(dir), name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            unreadable(w, path);
+            continue;
+        }
+        classify(w, path, &st);
+        if (!S_ISDIR(st.st_mode) || st.st_dev != w->dev)
+            continue;
+        if (depth == 0 && (strcmp(name, "proc") == 0 ||
+                           strcmp(name, "sys") == 0 ||
+                           strcmp(name, "dev") == 0 ||
+                           strcmp(name, "run") == 0))
+            continue;
+        if (depth + 1 >= MAX_WALK_DEPTH) {
+            unreadable(w, path);
+            continue;
+        }
+        {
+            int sub = openat(dirfd(dir), name,
+                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                 O_CLOEXEC | O_NOATIME);
+            if (sub < 0 && errno == EPERM) /* O_NOATIME needs ownership */
+                sub = openat(dirfd(dir), name,
+                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (sub < 0)
+                unreadable(w, path);
+            else
+                walk_dir(w, sub, path, len + 1 + nlen, depth + 1);
+        }
+    }
+    closedir(dir);
+    path[len] = '\0';
+}
+
+static long long *id_set(struct host *h, bool users, size_t *n)
+{
+    size_t i, count = users ? h->naccounts : h->ngroups;
+    long long *v = cw__arena_alloc(&h->arena, (count + 1) * sizeof(*v));
+    if (!v)
+        return NULL;
+    for (i = 0; i < count; i++)
+        v[i] = users ? h->accounts[i].uid : h->groups[i].gid;
+    qsort(v, count, sizeof(*v), cmp_ll);
+    *n = count;
+    return v;
+}
+
+static void walk_tree(struct host *h)
+{
+    struct walk w;
+    struct stat st;
+    char path[4096];
+    int fd;
+
+    if (h->tree_state)
+        return;
+    memset(&w, 0, sizeof(w));
+    w.h = h;
+    host_load_accounts(h);
+    if (h->passwd_state == C_OK)
+        w.uids = id_set(h, true, &w.nuids);
+    if (h->group_state == C_OK)
+        w.gids = id_set(h, false, &w.ngids);
+    fd = open(*h->root ? h->root : "/",
+              O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0) {
+        if (fd >= 0)
+            close(fd);
+        h->tree_state = C_UNREADABLE;
+        h->tree_err = "cannot open the root";
+        return;
+    }
+    w.dev = st.st_dev;
+    path[0] = '\0';
+    walk_dir(&w, fd, path, 0, 0);
+    if (w.unreadable)
+        h->tree_err = cw__arena_printf(&h->arena,
+                                       "%zu entries could not be read "
+                                       "(first: %s)",
+                                       w.unreadable,
+                                       w.first_unreadable
+                                           ? w.first_unreadable
+                                           : "?");
+    h->tree_state = C_OK;
+}
+
+static bool allowed(const struct rule *r, const char *path)
+{
+    size_t i;
+    for (i = 0; i < r->nallow; i++)
+        if (fnmatch(r->allow[i], path, 0) == 0)
+            return true;
+    return false;
+}
+
+void probe_tree(struct host *h, const struct rule *r, struct outcome *o)
+{
+    size_t i, found = 0, off = 0;
+    char list[300];
+
+    walk_tree(h);
+    if (h->tree_state != C_OK) {
+        outcome_set(o, CW_VERDICT_UNKNOWN, "%s", h->tree_err);
+        return;
+    }
+    if ((r->find == TREE_UNOWNED && h->passwd_state != C_OK) ||
+        (r->find == TREE_UNGROUPED && h->group_state != C_OK)) {
+        outcome_set(o, CW_VERDICT_UNKNOWN,
+                    "cannot read the root's %s to tell owners",
+                    r->find == TREE_UNOWNED ? "/etc/passwd" : "/etc/group");
+        return;
+    }
+    list[0] = '\0';
+    for (i = 0; i < h->nhits; i++) {
+        if (h->hits[i].find != r->find || allowed(r, h->hits[i].path))
+            continue;
+        if (!found++)
+            o->file = h->hits[i].path;
+        if (off < sizeof(list) - 1)
+            off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+                                    found > 1 ? ", " : "", h->hits[i].path);
+    }
+    if (found) {
+        outcome_set(o, CW_VERDICT_FAIL, "%zu found: %s", found, list);
+        return;
+    }
+    if (h->tree_err) {
+        outcome_set(o, CW_VERDICT_UNKNOWN, "none found, but %s", h->tree_err);
+        return;
+    }
+    outcome_set(o, CW_VERDICT_PASS, "none found in %zu entries",
+                h->tree_entries);
+}
+
+void cw__tree_release(struct host *h)
+{
+    cw__free(h->hits);
+    h->hits = NULL;
+}

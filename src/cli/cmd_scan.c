@@ -1,0 +1,197 @@
+/*
+ * cmd_scan.c - `cloudward scan host`: load a check pack (the built-in one
+ * matching the system, or --pack), evaluate it against this host or an
+ * offline root, save the results in the store for the SoA, and report.
+ * Progress goes to a terminal on stderr and nowhere when piped.
+ */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum { OPT_ROOT = OPT_FIRST_VERB_OPTION, OPT_PACK, OPT_FAIL_ON, OPT_NO_SAVE };
+
+static const struct option long_opts[] = {
+    { "scope", required_argument, NULL, OPT_SCOPE },
+    { "store", required_argument, NULL, OPT_STORE },
+    { "as-of", required_argument, NULL, OPT_AS_OF },
+    { "catalog-dir", required_argument, NULL, OPT_CATALOG_DIR },
+    { "root", required_argument, NULL, OPT_ROOT },
+    { "pack", required_argument, NULL, OPT_PACK },
+    { "format", required_argument, NULL, 'f' },
+    { "output", required_argument, NULL, 'o' },
+    { "fail-on", required_argument, NULL, OPT_FAIL_ON },
+    { "no-save", no_argument, NULL, OPT_NO_SAVE },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+static const char help[] =
+    "usage: cloudward scan host [--root DIR] [--pack NAME|FILE]\n"
+    "                           [--format FMT] [-o FILE] [--fail-on SEV]\n"
+    "\n"
+    "Evaluates a hardening check pack against this host, or against an\n"
+    "offline root (a mounted VM image, a container root file system, a\n"
+    "debootstrap tree) with --root. Nothing under the root is written and\n"
+    "no program of it is run. Results are saved in the store, where\n"
+    "'cloudward soa' shows them per control.\n"
+    "\n"
+    "  --root DIR         the system to scan (default: this host, live)\n"
+    "  --pack NAME|FILE   a built-in pack (debian-12, ubuntu-24.04) or a\n"
+    "                     pack file; default: the pack for the system\n"
+    "  -f, --format FMT   table (default), json, sarif, junit, html\n"
+    "  -o, --output FILE  write the report to FILE (atomically)\n"
+    "  --fail-on SEV      exit 1 when a check of severity SEV or above\n"
+    "                     fails: info (default), low, medium, high,\n"
+    "                     critical, or never\n"
+    "  --no-save          do not record the results in the store\n"
+    "\n"
+    "exit status: 0 no failure at --fail-on, 1 failures, 2 usage or input\n"
+    "error. Verdicts: pass, fail, not-applicable, unknown (could not be\n"
+    "decided, never counted as a pass), error (a bad rule).\n";
+
+static void progress(void *arg, size_t done, size_t total,
+                     const struct cw_check *c)
+{
+    (void)arg;
+    fprintf(stderr, "\r\033[K[%zu/%zu] %.60s", done, total, c->id);
+    if (done == total)
+        fputs("\r\033[K", stderr);
+}
+
+static void summary(const struct cw_results *r, const char *out,
+                    const char *store)
+{
+    printf("Host scan of %s with %s: %zu checks\n", cw_results_target(r),
+           cw_pack_name(cw_results_pack(r)), cw_results_count(r));
+    printf("  %zu pass, %zu fail, %zu not applicable, %zu unknown, "
+           "%zu error\n",
+           cw_results_tally(r, CW_VERDICT_PASS),
+           cw_results_tally(r, CW_VERDICT_FAIL),
+           cw_results_tally(r, CW_VERDICT_NOT_APPLICABLE),
+           cw_results_tally(r, CW_VERDICT_UNKNOWN),
+           cw_results_tally(r, CW_VERDICT_ERROR));
+    if (out)
+        printf("wrote %s\n", out);
+    if (store)
+        printf("saved to %s/results/\n", store);
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    struct cli_common common = { .scope = "cloudward.yaml" };
+    struct cw_host_options hopt = { NULL, NULL, NULL };
+    struct cw_catalogs *cats = NULL;
+    struct cw_pack *pack = NULL;
+    struct cw_results *res = NULL;
+    enum cw_findings_format fmt = CW_FINDINGS_TABLE;
+    enum cw_severity fail_on = CW_SEVERITY_INFO;
+    bool never = false, save = true;
+    const char *out = NULL, *pack_name = NULL, *root = NULL;
+    char detected[64], store[4096];
+    struct cw_diag d;
+    int c, rc = EXIT_USAGE;
+
+    if (argc < 2 || strcmp(argv[1], "host") != 0) {
+        if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
+                          strcmp(argv[1], "--help") == 0)) {
+            fputs(help, stdout);
+            return EXIT_OK;
+        }
+        cli_error("usage: cloudward scan host [options]; 'host' is the only "
+                  "scan kind so far");
+        return EXIT_USAGE;
+    }
+    argc--;
+    argv++;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:o:h", long_opts, NULL)) != -1) {
+        if (cli_common_option(&common, c, optarg))
+            continue;
+        switch (c) {
+        case OPT_ROOT:
+            root = optarg;
+            break;
+        case OPT_PACK:
+            pack_name = optarg;
+            break;
+        case 'f':
+            if (!cw_findings_format_parse(optarg, &fmt)) {
+                cli_error("unknown format '%s'; expected table, json, sarif, "
+                          "junit or html",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case OPT_FAIL_ON:
+            never = strcmp(optarg, "never") == 0;
+            if (!never && !cw_severity_parse(optarg, &fail_on)) {
+                cli_error("unknown severity '%s'; expected info, low, "
+                          "medium, high, critical or never",
+                          optarg);
+                return EXIT_USAGE;
+            }
+            break;
+        case OPT_NO_SAVE:
+            save = false;
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return EXIT_OK;
+        default:
+            fputs(help, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        cli_error("unexpected argument '%s'", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (!pack_name) {
+        if (!cw_pack_detect(root ? root : "/", detected, sizeof(detected))) {
+            cli_error("no built-in pack for the system under %s; choose one "
+                      "with --pack (built-in: debian-12, ubuntu-24.04)",
+                      root ? root : "/");
+            return EXIT_USAGE;
+        }
+        pack_name = detected;
+    }
+    cw_diag_clear(&d);
+    cats = cli_load_catalogs(&common);
+    if (!cats)
+        goto out;
+    if (cw_pack_load(cats, pack_name, &pack, &d)) {
+        cli_error_diag(&d);
+        goto out;
+    }
+    hopt.root = root;
+    if (isatty(2))
+        hopt.progress = progress;
+    if (cw_scan_host(pack, &hopt, &res, &d)) {
+        cli_error_diag(&d);
+        goto out;
+    }
+    if (save && (cli_store_dir(&common, store, sizeof(store)),
+                 cw_results_save(res, store, "host", &d))) {
+        cli_error_diag(&d);
+        goto out;
+    }
+    if (cw_report_results(res, fmt, out, &d)) {
+        cli_error_diag(&d);
+        goto out;
+    }
+    if (out)
+        summary(res, out, save ? store : NULL);
+    rc = !never && cw_results_failed_at(res, fail_on) ? EXIT_FINDINGS
+                                                       : EXIT_OK;
+out:
+    cw_results_free(res);
+    cw_pack_free(pack);
+    cw_catalogs_free(cats);
+    return rc;
+}

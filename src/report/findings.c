@@ -1,0 +1,374 @@
+/*
+ * findings.c - scan results as reports: a terminal table and HTML through
+ * the shared string table, and JSON, SARIF 2.1.0 and JUnit XML written
+ * here because their shapes are their own. The JSON form is also what the
+ * store keeps (cw_results_save) and what the SoA reads back.
+ *
+ * SARIF: one rule per check (title, rationale, remediation, controls as
+ * tags), one result per check with `kind` pass / fail / notApplicable /
+ * review (unknown) / open (error); a failed result's `level` follows the
+ * severity. Locations are relative to the scanned root (uriBaseId ROOT).
+ * JUnit: one testcase per check; fail is <failure>, unknown and error are
+ * <error>, not-applicable is <skipped>.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <cloudward/cw_checks.h>
+
+#include "table.h"
+
+static const char *const findings_names[] = { "table", "json", "sarif",
+                                              "junit", "html" };
+
+bool cw_findings_format_parse(const char *s, enum cw_findings_format *out)
+{
+    size_t i;
+    for (i = 0; i < CW__ARRAY_LEN(findings_names); i++) {
+        if (strcmp(s, findings_names[i]) == 0) {
+            *out = (enum cw_findings_format)i;
+            return true;
+        }
+    }
+    return false;
+}
+
+static void controls_text(const struct cw_check *c, char *out, size_t n)
+{
+    size_t i, off = 0;
+    out[0] = '\0';
+    for (i = 0; i < c->ncontrols && off < n; i++)
+        off += (size_t)snprintf(out + off, n - off, "%s%s %s", i ? "; " : "",
+                                c->controls[i].catalog, c->controls[i].id);
+}
+
+/* ---- JSON ---------------------------------------------------------------- */
+
+static void json_kv(FILE *f, const char *indent, const char *key,
+                    const char *val, bool comma)
+{
+    fprintf(f, "%s", indent);
+    cw__json_string(f, key);
+    fputs(": ", f);
+    if (val)
+        cw__json_string(f, val);
+    else
+        fputs("null", f);
+    fputs(comma ? ",\n" : "\n", f);
+}
+
+static enum cw_status write_json(const void *arg, FILE *f, const char *file)
+{
+    const struct cw_results *r = arg;
+    const struct cw_pack *p = cw_results_pack(r);
+    size_t i, j, v;
+    (void)file;
+
+    fputs("{\n", f);
+    json_kv(f, "  ", "cloudward", "scan", true);
+    json_kv(f, "  ", "kind", "host", true);
+    json_kv(f, "  ", "pack", cw_pack_name(p), true);
+    json_kv(f, "  ", "pack_title", cw_pack_title(p), true);
+    json_kv(f, "  ", "target", cw_results_target(r), true);
+    json_kv(f, "  ", "time", cw_results_time(r), true);
+    fputs("  \"summary\": {", f);
+    for (v = 0; v < CW_VERDICT_COUNT; v++)
+        fprintf(f, "%s\"%s\": %zu", v ? ", " : "",
+                cw_verdict_name((enum cw_verdict)v),
+                cw_results_tally(r, (enum cw_verdict)v));
+    fputs("},\n  \"results\": [", f);
+    for (i = 0; i < cw_results_count(r); i++) {
+        const struct cw_result *x = cw_results_at(r, i);
+        const struct cw_check *c = x->check;
+        fputs(i ? ",\n    {\n" : "\n    {\n", f);
+        json_kv(f, "      ", "id", c->id, true);
+        json_kv(f, "      ", "title", c->title, true);
+        json_kv(f, "      ", "severity", cw_severity_name(c->severity), true);
+        json_kv(f, "      ", "verdict", cw_verdict_name(x->verdict), true);
+        json_kv(f, "      ", "reason", x->reason, true);
+        json_kv(f, "      ", "file", x->file, true);
+        fprintf(f, "      \"line\": %u,\n      \"controls\": [", x->line);
+        for (j = 0; j < c->ncontrols; j++) {
+            char ref[160];
+            snprintf(ref, sizeof(ref), "%s %s", c->controls[j].catalog,
+                     c->controls[j].id);
+            if (j)
+                fputs(", ", f);
+            cw__json_string(f, ref);
+        }
+        fputs("],\n", f);
+        json_kv(f, "      ", "cis", c->ref_cis, true);
+        json_kv(f, "      ", "ssg", c->ref_ssg, true);
+        json_kv(f, "      ", "remediation", c->remediation, false);
+        fputs("    }", f);
+    }
+    fputs(cw_results_count(r) ? "\n  ]\n}\n" : "]\n}\n", f);
+    return ferror(f) ? CW_EIO : CW_OK;
+}
+
+/* ---- SARIF --------------------------------------------------------------- */
+
+static const char *sarif_kind(enum cw_verdict v)
+{
+    static const char *const k[] = { "pass", "fail", "notApplicable",
+                                     "review", "open" };
+    return k[v];
+}
+
+static const char *sarif_level(const struct cw_result *x)
+{
+    if (x->verdict == CW_VERDICT_ERROR)
+        return "error";
+    if (x->verdict != CW_VERDICT_FAIL)
+        return "none";
+    return x->check->severity >= CW_SEVERITY_HIGH     ? "error"
+           : x->check->severity >= CW_SEVERITY_MEDIUM ? "warning"
+                                                      : "note";
+}
+
+static enum cw_status write_sarif(const void *arg, FILE *f, const char *file)
+{
+    static const char *const sev_score[] = { "0.0", "3.0", "5.5", "7.5",
+                                             "9.5" };
+    const struct cw_results *r = arg;
+    size_t i, j, n = cw_results_count(r);
+    const char *target = cw_results_target(r);
+    (void)file;
+
+    fputs("{\n  \"$schema\": \"https://json.schemastore.org/"
+          "sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [{\n"
+          "    \"tool\": {\"driver\": {\n      \"name\": \"cloudward\",\n"
+          "      \"version\": ", f);
+    cw__json_string(f, cw_version());
+    fputs(",\n      \"rules\": [", f);
+    for (i = 0; i < n; i++) {
+        const struct cw_check *c = cw_results_at(r, i)->check;
+        fputs(i ? ",\n        {" : "\n        {", f);
+        fputs("\"id\": ", f);
+        cw__json_string(f, c->id);
+        fputs(", \"shortDescription\": {\"text\": ", f);
+        cw__json_string(f, c->title);
+        fputs("}, \"fullDescription\": {\"text\": ", f);
+        cw__json_string(f, c->rationale);
+        fputs("}, \"help\": {\"text\": ", f);
+        cw__json_string(f, c->remediation);
+        fprintf(f, "}, \"properties\": {\"security-severity\": \"%s\", "
+                   "\"tags\": [",
+                sev_score[c->severity]);
+        for (j = 0; j < c->ncontrols; j++) {
+            char ref[160];
+            snprintf(ref, sizeof(ref), "%s %s", c->controls[j].catalog,
+                     c->controls[j].id);
+            if (j)
+                fputs(", ", f);
+            cw__json_string(f, ref);
+        }
+        fputs("]}}", f);
+    }
+    fputs("\n      ]\n    }},\n    \"originalUriBaseIds\": {\"ROOT\": "
+          "{\"uri\": ", f);
+    {
+        char uri[4200];
+        snprintf(uri, sizeof(uri), "file://%s%s", target,
+                 strcmp(target, "/") == 0 ? "" : "/");
+        cw__json_string(f, uri);
+    }
+    fputs("}},\n    \"results\": [", f);
+    for (i = 0; i < n; i++) {
+        const struct cw_result *x = cw_results_at(r, i);
+        fputs(i ? ",\n      {" : "\n      {", f);
+        fputs("\"ruleId\": ", f);
+        cw__json_string(f, x->check->id);
+        fprintf(f, ", \"ruleIndex\": %zu, \"kind\": \"%s\", \"level\": "
+                   "\"%s\", \"message\": {\"text\": ",
+                i, sarif_kind(x->verdict), sarif_level(x));
+        cw__json_string(f, x->reason);
+        fputs("}", f);
+        if (x->file) {
+            fputs(", \"locations\": [{\"physicalLocation\": "
+                  "{\"artifactLocation\": {\"uri\": ", f);
+            cw__json_string(f, x->file[0] == '/' ? x->file + 1 : x->file);
+            fputs(", \"uriBaseId\": \"ROOT\"}", f);
+            if (x->line)
+                fprintf(f, ", \"region\": {\"startLine\": %u}", x->line);
+            fputs("}}]", f);
+        }
+        fputs("}", f);
+    }
+    fputs("\n    ]\n  }]\n}\n", f);
+    return ferror(f) ? CW_EIO : CW_OK;
+}
+
+/* ---- JUnit --------------------------------------------------------------- */
+
+static void xml_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '<')
+            fputs("&lt;", f);
+        else if (c == '>')
+            fputs("&gt;", f);
+        else if (c == '&')
+            fputs("&amp;", f);
+        else if (c == '"')
+            fputs("&quot;", f);
+        else if (c < 0x20 && c != '\t' && c != '\n')
+            fputc(' ', f); /* not allowed in XML 1.0 */
+        else
+            fputc(c, f);
+    }
+}
+
+static enum cw_status write_junit(const void *arg, FILE *f, const char *file)
+{
+    const struct cw_results *r = arg;
+    const char *pack = cw_pack_name(cw_results_pack(r));
+    size_t i, n = cw_results_count(r);
+    (void)file;
+
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
+          "  <testsuite name=\"cloudward ", f);
+    xml_text(f, pack);
+    fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
+               "skipped=\"%zu\" timestamp=\"%s\">\n",
+            n, cw_results_tally(r, CW_VERDICT_FAIL),
+            cw_results_tally(r, CW_VERDICT_UNKNOWN) +
+                cw_results_tally(r, CW_VERDICT_ERROR),
+            cw_results_tally(r, CW_VERDICT_NOT_APPLICABLE),
+            cw_results_time(r));
+    for (i = 0; i < n; i++) {
+        const struct cw_result *x = cw_results_at(r, i);
+        fputs("    <testcase classname=\"", f);
+        xml_text(f, pack);
+        fputs("\" name=\"", f);
+        xml_text(f, x->check->id);
+        fputs(": ", f);
+        xml_text(f, x->check->title);
+        fputs("\"", f);
+        if (x->verdict == CW_VERDICT_PASS) {
+            fputs("/>\n", f);
+            continue;
+        }
+        fputs(">\n      <", f);
+        fputs(x->verdict == CW_VERDICT_FAIL             ? "failure"
+              : x->verdict == CW_VERDICT_NOT_APPLICABLE ? "skipped"
+                                                        : "error",
+              f);
+        fprintf(f, " type=\"%s\" message=\"",
+                x->verdict == CW_VERDICT_FAIL
+                    ? cw_severity_name(x->check->severity)
+                    : cw_verdict_name(x->verdict));
+        xml_text(f, x->reason);
+        fputs("\"/>\n    </testcase>\n", f);
+    }
+    fputs("  </testsuite>\n</testsuites>\n", f);
+    return ferror(f) ? CW_EIO : CW_OK;
+}
+
+/* ---- table and HTML ------------------------------------------------------ */
+
+static const struct cw__col finding_cols[] = {
+    { "Check", "id", CW__COL_TEXT, 28 },
+    { "Verdict", "verdict", CW__COL_TEXT, 14 },
+    { "Severity", "severity", CW__COL_TEXT, 8 },
+    { "Title", "title", CW__COL_TEXT, 44 },
+    { "Reason", "reason", CW__COL_TEXT, 60 },
+    { "Controls", "controls", CW__COL_TEXT, 0 },
+    { "Remediation", "remediation", CW__COL_TEXT, 0 },
+};
+
+static enum cw_status write_table(const struct cw_results *r,
+                                  enum cw_findings_format f, const char *path,
+                                  struct cw_diag *d)
+{
+    size_t n = cw_results_count(r), nc = CW__ARRAY_LEN(finding_cols), i;
+    const char **cells = cw__calloc(n * nc + 1, sizeof(*cells));
+    char *ctl = cw__calloc(n + 1, 400);
+    unsigned char *flagged = cw__calloc(n + 1, 1);
+    char title[256], subtitle[512];
+    struct cw__table t;
+    enum cw_status st;
+
+    if (!cells || !ctl || !flagged) {
+        cw__free(cells);
+        cw__free(ctl);
+        cw__free(flagged);
+        return cw__diag_set(d, CW_ENOMEM, path, 0, 0, "out of memory");
+    }
+    for (i = 0; i < n; i++) {
+        const struct cw_result *x = cw_results_at(r, i);
+        const char **row = cells + i * nc;
+        controls_text(x->check, ctl + 400 * i, 400);
+        row[0] = x->check->id;
+        row[1] = cw_verdict_name(x->verdict);
+        row[2] = cw_severity_name(x->check->severity);
+        row[3] = x->check->title;
+        row[4] = x->reason;
+        row[5] = ctl + 400 * i;
+        row[6] = x->check->remediation;
+        flagged[i] = x->verdict == CW_VERDICT_FAIL ||
+                     x->verdict == CW_VERDICT_ERROR;
+    }
+    snprintf(title, sizeof(title), "Host scan: %s",
+             cw_pack_title(cw_results_pack(r)));
+    snprintf(subtitle, sizeof(subtitle),
+             "%s at %s. %zu checks: %zu pass, %zu fail, %zu not applicable, "
+             "%zu unknown, %zu error.",
+             cw_results_target(r), cw_results_time(r), n,
+             cw_results_tally(r, CW_VERDICT_PASS),
+             cw_results_tally(r, CW_VERDICT_FAIL),
+             cw_results_tally(r, CW_VERDICT_NOT_APPLICABLE),
+             cw_results_tally(r, CW_VERDICT_UNKNOWN),
+             cw_results_tally(r, CW_VERDICT_ERROR));
+    memset(&t, 0, sizeof(t));
+    t.title = title;
+    t.subtitle = subtitle;
+    t.cols = finding_cols;
+    t.ncols = nc;
+    t.cells = cells;
+    t.flagged = flagged;
+    t.nrows = n;
+    st = cw__table_emit(&t, f == CW_FINDINGS_HTML ? CW_FORMAT_HTML
+                                                  : CW_FORMAT_TABLE,
+                        path, d);
+    cw__free(cells);
+    cw__free(ctl);
+    cw__free(flagged);
+    return st;
+}
+
+enum cw_status cw_report_results(const struct cw_results *r,
+                                 enum cw_findings_format f, const char *path,
+                                 struct cw_diag *d)
+{
+    switch (f) {
+    case CW_FINDINGS_JSON:
+        return cw__emit(path, false, write_json, r, d);
+    case CW_FINDINGS_SARIF:
+        return cw__emit(path, false, write_sarif, r, d);
+    case CW_FINDINGS_JUNIT:
+        return cw__emit(path, false, write_junit, r, d);
+    default:
+        return write_table(r, f, path, d);
+    }
+}
+
+enum cw_status cw_results_save(const struct cw_results *r, const char *store,
+                               const char *kind, struct cw_diag *d)
+{
+    char dir[4096], path[4400];
+
+    if (mkdir(store, 0700) != 0 && errno != EEXIST)
+        return cw__diag_set(d, CW_EIO, store, 0, 0, "cannot create: %s",
+                            strerror(errno));
+    snprintf(dir, sizeof(dir), "%s/results", store);
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return cw__diag_set(d, CW_EIO, dir, 0, 0, "cannot create: %s",
+                            strerror(errno));
+    snprintf(path, sizeof(path), "%s/%s-%s.json", dir, kind,
+             cw_pack_name(cw_results_pack(r)));
+    return cw__emit(path, false, write_json, r, d);
+}
