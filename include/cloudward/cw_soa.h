@@ -56,6 +56,8 @@ struct cw_soa_summary {
 struct cw_soa_options {
     const char *as_of; /* YYYY-MM-DD for expiry checks; NULL: today (UTC) */
     int model;         /* enum cw_model for the matrix; -1: the scope's */
+    const char *store; /* store folder whose saved scan results fill the
+                          `checks` column; NULL: none */
 };
 
 struct cw_soa;

@@ -88,7 +88,7 @@ int cmd_scan(int argc, char **argv)
     struct cw_results *res = NULL;
     enum cw_findings_format fmt = CW_FINDINGS_TABLE;
     enum cw_severity fail_on = CW_SEVERITY_INFO;
-    bool never = false, save = true;
+    bool never = false, save = true, fmt_set = false;
     const char *out = NULL, *pack_name = NULL, *root = NULL;
     char detected[64], store[4096];
     struct cw_diag d;
@@ -124,6 +124,7 @@ int cmd_scan(int argc, char **argv)
                           optarg);
                 return EXIT_USAGE;
             }
+            fmt_set = true;
             break;
         case 'o':
             out = optarg;
@@ -151,6 +152,13 @@ int cmd_scan(int argc, char **argv)
     if (optind < argc) {
         cli_error("unexpected argument '%s'", argv[optind]);
         return EXIT_USAGE;
+    }
+    if (!fmt_set && out) { /* from the extension: .json .sarif .xml .html */
+        const char *dot = strrchr(out, '.');
+        if (dot && strcmp(dot, ".xml") == 0)
+            fmt = CW_FINDINGS_JUNIT;
+        else if (dot && !cw_findings_format_parse(dot + 1, &fmt))
+            fmt = CW_FINDINGS_TABLE;
     }
     if (!pack_name) {
         if (!cw_pack_detect(root ? root : "/", detected, sizeof(detected))) {

@@ -79,7 +79,8 @@ static void print_summary(const struct cw_soa *soa, enum cw_view view,
 static int run(int argc, char **argv, enum cw_view view)
 {
     struct cli_common common = { .scope = "cloudward.yaml" };
-    struct cw_soa_options opt = { NULL, -1 };
+    struct cw_soa_options opt = { NULL, -1, NULL };
+    char store[4096];
     struct cw_catalogs *cats = NULL;
     struct cw_scope *scope = NULL;
     struct cw_soa *soa = NULL;
@@ -134,6 +135,8 @@ static int run(int argc, char **argv, enum cw_view view)
             fmt = CW_FORMAT_CSV;
     }
     opt.as_of = common.as_of;
+    cli_store_dir(&common, store, sizeof(store));
+    opt.store = store;
     cw_diag_clear(&d);
     cats = cli_load_catalogs(&common);
     if (!cats)

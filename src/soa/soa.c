@@ -22,6 +22,7 @@
 #include <cloudward/cw_soa.h>
 
 #include "../core/core.h"
+#include "soa_internal.h"
 
 struct cw_soa {
     struct cw__arena arena;
@@ -368,6 +369,9 @@ enum cw_status cw_soa_build(const struct cw_catalogs *cats,
         strftime(soa->as_of, sizeof(soa->as_of), "%Y-%m-%d", &tm);
     }
     st = build_lines(soa, d);
+    if (!st && opt && opt->store)
+        st = cw__soa_attach_results(&soa->arena, soa->lines, soa->n,
+                                    opt->store, d);
     if (st) {
         cw_soa_free(soa);
         return st;

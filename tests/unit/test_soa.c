@@ -38,7 +38,7 @@ struct fixture {
 static void build(struct fixture *f, const char *scope, const char *decisions,
                   const char *matrix, int model)
 {
-    struct cw_soa_options opt = { "2026-11-22", model };
+    struct cw_soa_options opt = { "2026-11-22", model, NULL };
     char path[512], line[1200];
     struct cw_diag d;
 

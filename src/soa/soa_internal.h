@@ -1,0 +1,21 @@
+/*
+ * soa_internal.h - pieces of the SoA builder shared between its files.
+ */
+#ifndef CW_SOA_SOA_INTERNAL_H
+#define CW_SOA_SOA_INTERNAL_H
+
+#include <cloudward/cw_soa.h>
+
+#include "../core/core.h"
+
+/*
+ * Fills the `checks` cell of each of the `n` lines from the scan results
+ * saved in `store` (STORE/results/NAME.json). No results folder is not an
+ * error. Strings are allocated in `a`. A results file that is not what
+ * cw_results_save writes fails with its FILE:LINE:COL in `d`.
+ */
+enum cw_status cw__soa_attach_results(struct cw__arena *a,
+                                      struct cw_soa_line *lines, size_t n,
+                                      const char *store, struct cw_diag *d);
+
+#endif

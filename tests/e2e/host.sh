@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# host.sh - `cloudward scan host` end to end: a root with planted
+# misconfigurations (tests/cases/host/make-root.sh) scanned with the probe
+# test pack must give exactly the verdicts of tests/cases/host/expected;
+# the scan must not change one byte, mode or time of the tree; results
+# must reach the SoA; every report format must be well-formed; malformed
+# packs (tests/cases/packs/*) exit 2 with their FILE:LINE:COL line.
+. "$(dirname "$0")/lib.sh"
+CASES=$SRC/tests/cases/host
+ROOT=$WORK/root
+bash "$CASES/make-root.sh" "$ROOT"
+
+snapshot() { (cd "$1" && find . -printf '%p %y %m %U %G %s %T@ %l\n' | sort &&
+  find . -type f -exec sha256sum {} + | sort) | sha256sum; }
+before=$(snapshot "$ROOT")
+
+# Verdicts. The unowned-file plant needs root to chown; otherwise it passes.
+want=unowned-fail
+[ "$(id -u)" = 0 ] || want=unowned-pass
+expect_exit 1 "$CW" scan host --root "$ROOT" --pack "$CASES/probes.yaml" \
+  --store "$WORK/store" --format json -o scan.json
+jq -r '.results[] | "\(.id) \(.verdict)"' scan.json >got
+sed "s/^tree-unowned fail-if-root\$/tree-unowned ${want#unowned-}/" \
+  "$CASES/expected" >want
+if ! diff want got >&2; then
+  fail "verdicts differ from tests/cases/host/expected (- wanted, + got)"
+fi
+[ "$(snapshot "$ROOT")" = "$before" ] || fail "the scan changed the scanned tree"
+
+# Reasons name the value and where it came from.
+jq -e '.results[] | select(.id == "sshd-dropin-overrides-main") |
+  .file == "/etc/ssh/sshd_config.d/10-local.conf" and .line == 1' scan.json \
+  >/dev/null || fail "sshd reason does not point at the drop-in"
+jq -e '.results[] | select(.id == "sysctl-d-overrides-sysctl-conf") |
+  .file == "/etc/sysctl.d/99-zz-local.conf"' scan.json >/dev/null ||
+  fail "sysctl reason does not point at the overriding file"
+
+# Results are in the store and in the SoA, per control.
+[ -s "$WORK/store/results/host-probes.json" ] || fail "results not saved"
+"$CW" init --organisation "Scan Test" --role provider --service-model iaas \
+  >/dev/null
+expect_exit 0 "$CW" soa --store "$WORK/store" --format json -o soa.json
+jq -r '.controls[] | select(.id == "CLD.9.5.2") | .checks' soa.json >cell
+grep -q "^probes at .*: [0-9]* pass, [0-9]* fail (" cell ||
+  fail "SoA checks cell for CLD.9.5.2: $(cat cell)"
+jq -r '.controls[] | select(.id == "12.6.2") | .checks' soa.json | grep -q probes ||
+  fail "SoA has no checks for 27002:2013 12.6.2"
+
+# Formats.
+expect_exit 1 "$CW" scan host --root "$ROOT" --pack "$CASES/probes.yaml" \
+  --no-save --format sarif -o scan.sarif
+jq -e '.version == "2.1.0" and (.runs[0].results | length) > 60' scan.sarif \
+  >/dev/null || fail "sarif shape"
+jq -e '.runs[0].results[] | select(.ruleId == "sshd-main-value") |
+  .kind == "fail" and .locations[0].physicalLocation.region.startLine == 3' \
+  scan.sarif >/dev/null || fail "sarif location of a failed check"
+expect_exit 1 "$CW" scan host --root "$ROOT" --pack "$CASES/probes.yaml" \
+  --no-save -o scan.xml
+grep -q '<testsuite name="cloudward probes"' scan.xml || fail "junit suite"
+grep -q '<failure type="medium"' scan.xml || fail "junit failure"
+expect_exit 1 "$CW" scan host --root "$ROOT" --pack "$CASES/probes.yaml" \
+  --no-save -o scan.html
+grep -q '<table' scan.html || fail "html table"
+expect_exit 0 "$CW" scan host --root "$ROOT" --pack "$CASES/probes.yaml" \
+  --no-save --fail-on never --format table
+grep -q "sshd-main-value" out || fail "table output"
+expect_exit 0 "$CW" scan host --root "$ROOT" --pack "$CASES/probes.yaml" \
+  --no-save --fail-on critical --format json
+expect_exit 2 "$CW" scan host --root "$ROOT" --pack "$CASES/probes.yaml" \
+  --fail-on sometimes
+expect_exit 2 "$CW" scan host --root "$WORK/nowhere" --pack "$CASES/probes.yaml"
+expect_exit 2 "$CW" scan host --root "$ROOT" --pack no-such-pack
+grep -q "built-in: " err || fail "unknown pack does not list the built-in ones"
+[ "$(snapshot "$ROOT")" = "$before" ] || fail "a scan changed the scanned tree"
+
+# Malformed packs.
+for case in "$SRC"/tests/cases/packs/*/; do
+  name=$(basename "$case")
+  got=0
+  (cd "$case" && "$CW" scan host --root "$ROOT" --pack pack.yaml --no-save) \
+    >out 2>err || got=$?
+  [ "$got" = 2 ] || fail "pack $name: exit $got, wanted 2"
+  [ "$(cat err)" = "cloudward: $(cat "$case/expected")" ] ||
+    fail "pack $name: got '$(cat err)'"
+done
+finish
