@@ -2,8 +2,9 @@
 # Builds cloudward from scratch and runs the whole test suite with CTest.
 #   scripts/test.sh              warnings as errors, RelWithDebInfo
 #   scripts/test.sh --sanitize   the same under ASan + UBSan (build-asan/)
-#   scripts/test.sh --fuzz N     build the libFuzzer targets with clang and
-#                                run each for N seconds (build-fuzz/)
+#   scripts/test.sh --fuzz N     build the libFuzzer targets (YAML loader,
+#                                check pack loader) with clang and run
+#                                each for N seconds (build-fuzz/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 jobs=$(nproc 2>/dev/null || echo 2)
@@ -22,10 +23,12 @@ case "${1:-}" in
   rm -rf build-fuzz
   cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCW_FUZZ=ON \
         -DCMAKE_C_COMPILER=clang >/dev/null
-  cmake --build build-fuzz -j"$jobs" --target fuzz_yaml
-  mkdir -p build-fuzz/corpus-yaml
-  ./build-fuzz/fuzz/fuzz_yaml -max_total_time="$secs" -max_len=65536 \
-    build-fuzz/corpus-yaml fuzz/corpus/yaml
+  cmake --build build-fuzz -j"$jobs" --target fuzz_yaml fuzz_pack
+  for t in yaml pack; do
+    mkdir -p "build-fuzz/corpus-$t"
+    ./build-fuzz/fuzz/fuzz_$t -max_total_time="$secs" -max_len=65536 \
+      -timeout=10 "build-fuzz/corpus-$t" "fuzz/corpus/$t"
+  done
   ;;
 "")
   rm -rf build
