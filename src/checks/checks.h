@@ -209,6 +209,7 @@ struct host {
     struct cw__arena arena;  /* everything parsed for this scan */
     const char *root;        /* "" for the live host, else "/path" */
     bool live;
+    bool oom;                /* an allocation outside the arena failed */
 
     enum cache_state os_state;
     const char *os_id, *os_version;

@@ -360,6 +360,13 @@ enum cw_status cw_scan_host(const struct cw_pack *pack,
         if (opt && opt->progress)
             opt->progress(opt->progress_arg, i + 1, pack->nchecks, r->check);
     }
+    /* A probe that ran out of memory may have judged a partial file; no
+     * verdict of this scan can be trusted then. */
+    if (h.arena.failed || h.oom || res->arena.failed) {
+        host_release(&h);
+        cw_results_free(res);
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     host_release(&h);
     *out = res;
     return CW_OK;

@@ -161,6 +161,7 @@ int host_read(struct host *h, const char *path, const char **data,
         }
         buf = cw__malloc(cap + 1);
         if (!buf) {
+            h->oom = true;
             close(fd);
             return ENOMEM;
         }
@@ -173,6 +174,7 @@ int host_read(struct host *h, const char *path, const char **data,
                 cap *= 2;
                 nb = cw__realloc(buf, cap + 1);
                 if (!nb) {
+                    h->oom = true;
                     cw__free(buf);
                     close(fd);
                     return ENOMEM;

@@ -686,6 +686,7 @@ static enum cw_status parse_check(struct loader *L, const struct cw__node *n,
     struct cw_check *c = &pc->pub;
     const struct cw__node *x;
     const char *sev = NULL;
+    enum cw_status st;
     int s = 0;
 
     if (cw__node_expect(n, CW__NODE_MAP, L->file, "a check", L->d) ||
@@ -712,8 +713,8 @@ static enum cw_status parse_check(struct loader *L, const struct cw__node *n,
     if (!x)
         return cw__diag_set(L->d, CW_ESCHEMA, L->file, n->line, n->col,
                             "check '%s' needs 'controls'", c->id);
-    if (controls(L, x, c))
-        return CW_ESCHEMA;
+    if ((st = controls(L, x, c)))
+        return st;
     x = cw__node_get(n, "references");
     if (x && (cw__node_expect(x, CW__NODE_MAP, L->file, "references", L->d) ||
               cw__node_check_keys(x, ref_keys, L->file, L->d) ||
@@ -726,13 +727,13 @@ static enum cw_status parse_check(struct loader *L, const struct cw__node *n,
     if (x && platform(L, x, &pc->plat_id, &pc->plat_version))
         return CW_ESCHEMA;
     x = cw__node_get(n, "when");
-    if (x && parse_rule(L, x, 0, &pc->when))
-        return L->d->msg[0] ? CW_ESCHEMA : CW_ENOMEM;
+    if (x && (st = parse_rule(L, x, 0, &pc->when)))
+        return st;
     x = cw__node_get(n, "rule");
     if (!x)
         return cw__diag_set(L->d, CW_ESCHEMA, L->file, n->line, n->col,
                             "check '%s' needs a 'rule'", c->id);
-    return parse_rule(L, x, 0, &pc->rule) ? CW_ESCHEMA : CW_OK;
+    return parse_rule(L, x, 0, &pc->rule);
 }
 
 static enum cw_status parse_pack(struct loader *L, const struct cw__node *root)

@@ -238,8 +238,10 @@ static void hit(struct walk *w, const char *path, int find)
     if (h->nhits == h->ahits) {
         size_t na = h->ahits ? 2 * h->ahits : 256;
         struct tree_hit *v = cw__realloc(h->hits, na * sizeof(*v));
-        if (!v)
+        if (!v) {
+            h->oom = true;
             return;
+        }
         h->hits = v;
         h->ahits = na;
     }

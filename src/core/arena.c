@@ -36,6 +36,7 @@ void cw__arena_release(struct cw__arena *a)
     }
     a->head = NULL;
     a->used = a->total = 0;
+    a->failed = false;
 }
 
 void *cw__arena_alloc(struct cw__arena *a, size_t n)
@@ -43,10 +44,11 @@ void *cw__arena_alloc(struct cw__arena *a, size_t n)
     size_t need = (n + 7u) & ~(size_t)7u;
     void *p;
 
-    if (need < n)
+    if (need < n || (a->limit && (a->total + need > a->limit ||
+                                   a->total + need < need))) {
+        a->failed = true;
         return NULL;
-    if (a->limit && (a->total + need > a->limit || a->total + need < need))
-        return NULL;
+    }
     if (!a->head || a->head->size - a->used < need) {
         size_t size = a->head ? a->head->size * 2 : ARENA_MIN_CHUNK;
         struct cw__arena_chunk *c;
@@ -55,8 +57,10 @@ void *cw__arena_alloc(struct cw__arena *a, size_t n)
         if (size < need)
             size = need;
         c = cw__malloc(sizeof(*c) + size);
-        if (!c)
+        if (!c) {
+            a->failed = true;
             return NULL;
+        }
         c->size = size;
         c->next = a->head;
         a->head = c;

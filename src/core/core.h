@@ -37,6 +37,8 @@ struct cw__arena {
     size_t used;  /* bytes used in head */
     size_t total; /* bytes handed out, across chunks */
     size_t limit; /* 0: no limit; else CW_ELIMIT past it */
+    bool failed;  /* some allocation failed since init: callers that
+                     degrade gracefully check it once at the end */
 };
 
 void cw__arena_init(struct cw__arena *a, size_t limit);

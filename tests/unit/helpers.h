@@ -19,14 +19,14 @@ static inline const char *tmp_dir(void)
     return dir;
 }
 
-/* Writes `text` to DIR/NAME (creating one level of sub-directory). */
+/* Writes `text` to DIR/NAME, creating the sub-directories of NAME. */
 static inline void put_file(const char *dir, const char *name,
                             const char *text)
 {
     char path[512];
-    const char *slash = strchr(name, '/');
+    const char *slash;
     FILE *f;
-    if (slash) {
+    for (slash = strchr(name, '/'); slash; slash = strchr(slash + 1, '/')) {
         snprintf(path, sizeof(path), "%s/%.*s", dir, (int)(slash - name),
                  name);
         mkdir(path, 0755);

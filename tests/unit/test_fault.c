@@ -95,10 +95,69 @@ static void every_allocation_fails_cleanly(void **state)
     rm_tree(dir);
 }
 
+static const char pack_text[] =
+    "pack: f\nplatform: {id: debian}\nchecks:\n"
+    "  - {id: a, title: t, severity: low, rationale: r, remediation: r,\n"
+    "     controls: [\"iso27017:2015 CLD.9.5.2\"],\n"
+    "     rule: {all: [{sshd: {key: PermitRootLogin, equals: \"no\"}},\n"
+    "                  {sysctl: {key: net.ipv4.ip_forward, equals: \"0\"}},\n"
+    "                  {lines: {path: /etc/passwd, match: '^root:'}}]}}\n"
+    "  - {id: b, title: t, severity: low, rationale: r, remediation: r,\n"
+    "     controls: [\"iso27017:2015 CLD.9.5.2\"],\n"
+    "     rule: {any: [{tree: {find: suid}}, {accounts: {assert: "
+    "unique-uids}},\n"
+    "                  {package: {name: x}}, {kmod: {name: cramfs}}]}}\n";
+
+/* The same for loading a check pack and scanning an offline root. */
+static void scan_allocation_fails_cleanly(void **state)
+{
+    const struct cw_allocator a = { fail_malloc, fail_realloc, fail_free,
+                                    NULL };
+    const char *dir = tmp_dir();
+    struct cw_catalogs *cats = NULL;
+    struct cw_host_options opt = { dir, NULL, NULL };
+    struct cw_diag d;
+    enum cw_status st = CW_ENOMEM;
+    long n;
+    (void)state;
+
+    put_file(dir, "etc/os-release", "ID=debian\nVERSION_ID=\"12\"\n");
+    put_file(dir, "etc/passwd", "root:x:0:0::/root:/bin/sh\n");
+    put_file(dir, "etc/ssh/sshd_config", "Include /etc/ssh/d/*.conf\n");
+    put_file(dir, "etc/ssh/d/a.conf", "PermitRootLogin no\n");
+    put_file(dir, "etc/sysctl.conf", "net.ipv4.ip_forward = 0\n");
+    put_file(dir, "var/lib/dpkg/status", "Package: x\nStatus: install ok "
+                                         "installed\n\n");
+    assert_int_equal(cw_catalogs_new(NULL, &cats, &d), CW_OK);
+    cw_set_allocator(&a);
+    for (n = 0; n < 100000 && st == CW_ENOMEM; n++) {
+        struct cw_pack *pack = NULL;
+        struct cw_results *res = NULL;
+        countdown = n;
+        st = cw_pack_load_buffer(cats, "f.yaml", pack_text,
+                                 sizeof(pack_text) - 1, &pack, &d);
+        if (!st)
+            st = cw_scan_host(pack, &opt, &res, &d);
+        if (st != CW_OK && st != CW_ENOMEM)
+            fail_msg("allocation %ld: got %s, wanted ENOMEM", n,
+                     cw_status_name(st));
+        cw_results_free(res);
+        cw_pack_free(pack);
+    }
+    countdown = -1;
+    cw_set_allocator(NULL);
+    assert_int_equal(st, CW_OK);
+    print_message("scan succeeded once %ld allocations were allowed\n",
+                  n - 1);
+    cw_catalogs_free(cats);
+    rm_tree(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_allocation_fails_cleanly),
+        cmocka_unit_test(scan_allocation_fails_cleanly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
