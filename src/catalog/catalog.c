@@ -908,6 +908,8 @@ enum cw_status cw_catalogs_new(const char *const *dirs,
     for (i = 0; !st && i < cw__embedded_count; i++) {
         const struct cw__embedded *e = &cw__embedded_files[i];
         char name[256];
+        if (strncmp(e->name, "policies/", 9) == 0)
+            continue; /* check packs: src/checks loads those */
         snprintf(name, sizeof(name), "(built-in)/%s", e->name);
         st = load_buffer(c, name, e->data, e->len, d);
     }

@@ -16,6 +16,7 @@
  * Each file set is parsed once per scan and kept in `struct host`.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,8 +224,15 @@ static void sysctl_file(struct host *h, const char *file)
         if (!*s || *s == '#' || *s == ';')
             continue;
         eq = strchr(s, '=');
-        if (!eq)
+        if (!eq) {
+            /* "-KEY" alone excludes KEY from glob assignments (systemd). */
+            if (*s == '-' && s[1]) {
+                normalize_key(s + 1);
+                settings_add(h, &h->sysctl, s + 1, NULL, ls.v[i].file,
+                             ls.v[i].line);
+            }
             continue;
+        }
         *eq = '\0';
         key = trim(s);
         if (*key == '-')
@@ -303,10 +311,23 @@ void probe_sysctl(struct host *h, const struct rule *r, struct outcome *o)
         load_sysctl(h);
     snprintf(key, sizeof(key), "%s", r->key);
     normalize_key(key);
-    for (i = h->sysctl.n; i-- > 0;) { /* the last assignment wins */
-        if (strcmp(h->sysctl.v[i].key, key) == 0) {
-            s = &h->sysctl.v[i];
-            break;
+    /* The last assignment wins. A glob key ("net.ipv4.conf.*.rp_filter")
+     * assigns every matching key except those excluded by a "-KEY" line. */
+    {
+        bool excluded = false;
+        for (i = 0; i < h->sysctl.n; i++)
+            excluded |= !h->sysctl.v[i].value &&
+                        strcmp(h->sysctl.v[i].key, key) == 0;
+        for (i = h->sysctl.n; i-- > 0;) {
+            const struct setting *x = &h->sysctl.v[i];
+            if (!x->value)
+                continue;
+            if (strcmp(x->key, key) == 0 ||
+                (!excluded && strpbrk(x->key, "*?[") &&
+                 fnmatch(x->key, key, 0) == 0)) {
+                s = x;
+                break;
+            }
         }
     }
     if (h->sysctl_err) {

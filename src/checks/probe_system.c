@@ -567,7 +567,28 @@ static bool same_module(const char *a, size_t alen, const char *b)
     return true;
 }
 
-/* Does some modules.dep list NAME.ko*? -1: no modules directory at all. */
+/* Does a file of lines "PATH/NAME.ko[.xz]..." list module `name`? */
+static bool lists_module(const char *data, const char *name)
+{
+    const char *p;
+    for (p = data; p && *p;) {
+        size_t ln = strcspn(p, "\n");
+        const char *end = memchr(p, ':', ln) ? (const char *)memchr(p, ':', ln)
+                                             : p + ln;
+        const char *base = p, *q, *dot;
+        for (q = p; q < end; q++)
+            if (*q == '/')
+                base = q + 1;
+        dot = strstr(base, ".ko");
+        if (dot && dot < end && same_module(base, (size_t)(dot - base), name))
+            return true;
+        p = p[ln] ? p + ln + 1 : NULL;
+    }
+    return false;
+}
+
+/* Does some modules.dep list NAME.ko*? -1: no modules directory at all;
+ * 2: built into the kernel (modules.builtin), so it cannot be disabled. */
 static int shipped(struct host *h, const char *name, const char **where)
 {
     const char **deps;
@@ -577,6 +598,18 @@ static int shipped(struct host *h, const char *name, const char **where)
         n = host_glob(h, "/usr/lib/modules/*/modules.dep", &deps);
     if (!n)
         return -1;
+    for (i = 0; i < n; i++) {
+        const char *data, *builtin;
+        size_t len;
+        builtin = cw__arena_printf(&h->arena, "%.*s/modules.builtin",
+                                   (int)(strrchr(deps[i], '/') - deps[i]),
+                                   deps[i]);
+        if (builtin && host_read(h, builtin, &data, &len) == 0 &&
+            lists_module(data, name)) {
+            *where = builtin;
+            return 2;
+        }
+    }
     for (i = 0; i < n; i++) {
         const char *data, *p;
         size_t len;
@@ -660,8 +693,12 @@ void probe_kmod(struct host *h, const struct rule *r, struct outcome *o)
         }
     }
     ships = shipped(h, r->name, &where);
-    disabled = ships <= 0 || (inst && black);
-    if (ships <= 0)
+    disabled = ships <= 0 || (ships == 1 && inst && black);
+    if (ships == 2) {
+        o->file = where;
+        outcome_set(o, CW_VERDICT_FAIL, "module %s is built into the kernel "
+                    "(%s); it cannot be disabled", r->name, where);
+    } else if (ships <= 0)
         outcome_set(o, CW_VERDICT_PASS, "module %s %s", r->name,
                     ships < 0 ? "cannot load: no kernel modules in the root"
                               : "is not shipped with the kernel");

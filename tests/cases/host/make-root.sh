@@ -135,3 +135,6 @@ kernel/fs/udf/udf.ko.xz: kernel/lib/crc-itu-t.ko.xz
 kernel/drivers/usb/storage/usb-storage.ko.xz:
 EOF
 printf 'Debian GNU/Linux \\r\n' > etc/issue.net
+printf 'kernel/fs/hfsplus/hfsplus.ko\n' > usr/lib/modules/6.1.0-test/modules.builtin
+printf 'net.ipv4.conf.default.rp_filter = 2\nnet.ipv4.conf.*.rp_filter = 2\n-net.ipv4.conf.all.rp_filter\n' \
+  > usr/lib/sysctl.d/50-default.conf
