@@ -99,12 +99,16 @@ enum cw_status cw__atomic_write(const char *path, const void *data,
 {
     char tmp[4096];
     const char *p = data;
+    struct stat sb;
     enum cw_status st;
     int fd, e;
 
     if (!replace && access(path, F_OK) == 0)
         return cw__diag_set(d, CW_EEXIST, path, 0, 0,
                             "already exists; use --force to replace it");
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
+        return cw__diag_set(d, CW_EIO, path, 0, 0,
+                            "not a regular file; refusing to replace it");
     st = cw__atomic_open(path, tmp, sizeof(tmp), &fd, d);
     if (st)
         return st;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "table.h"
@@ -65,6 +66,7 @@ enum cw_status cw__emit(const char *path, bool binary_to_file,
 {
     char tmp[4096];
     enum cw_status st;
+    struct stat sb;
     FILE *out;
     int fd;
 
@@ -73,6 +75,21 @@ enum cw_status cw__emit(const char *path, bool binary_to_file,
         if (!st && fflush(stdout) != 0)
             st = CW_EIO;
         return st ? cw__diag_set(d, st, "(stdout)", 0, 0, "cannot write")
+                  : CW_OK;
+    }
+    if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        /* /dev/null, /dev/stdout, a FIFO: write in place. Renaming a
+         * temporary over a device would replace the device node. */
+        if (binary_to_file)
+            return write(arg, NULL, path) ? io_error(d, path) : CW_OK;
+        out = fopen(path, "w");
+        if (!out)
+            return io_error(d, path);
+        st = write(arg, out, path);
+        if (fclose(out) != 0 && !st)
+            st = CW_EIO;
+        return st ? cw__diag_set(d, st, path, 0, 0, "cannot write: %s",
+                                 cw_status_message(st))
                   : CW_OK;
     }
     st = cw__atomic_open(path, tmp, sizeof(tmp), &fd, d);

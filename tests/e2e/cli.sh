@@ -108,4 +108,12 @@ grep -q "CERTIFICATE EXPIRED" out && fail "flagged before expiry"
 (cd / && "$CW" controls list --catalog iso27017:2015 --format csv >/dev/null) ||
   fail "controls list from /"
 
+# -o onto something that is not a regular file (a FIFO here, /dev/null in
+# real life) writes into it; renaming over it would replace the node.
+mkfifo pipe.csv
+cat pipe.csv >from-pipe &
+expect_exit 0 "$CW" soa --scope "$ACME" -o pipe.csv
+wait
+[ -p pipe.csv ] || fail "-o replaced a FIFO with a regular file"
+grep -q '^CLD.9.5.2,' from-pipe || fail "nothing written through the FIFO"
 finish
