@@ -2,15 +2,17 @@
 # bench/host/run.sh - how fast is `cloudward scan host` next to OpenSCAP and
 # next to one plain walk of the file system?
 #
-# Usage: bench/host/run.sh [--quick] [--skip-cloudward] [--repeat N]
+# Usage: bench/host/run.sh [--quick] [--skip-cloudward] [--repeat N] [--pack P]
 #                          [--dir DIR] [--cloudward PATH] [--keep] [-h]
 #
-#   --quick           skip both OpenSCAP runs (a smoke run: a minute or less
-#                     once the tree is cached)
+#   --quick           skip both OpenSCAP runs (a smoke run: seconds once the
+#                     tree is cached)
 #   --skip-cloudward  skip the cloudward runs (to test the harness before
 #                     `cloudward scan host` exists)
-#   --repeat N        timed cloudward runs per target, the median is kept
+#   --repeat N        timed cloudward rounds per target, medians kept
 #                     (default 5, after one untimed warm-up run)
+#   --pack P          cloudward's pack, a built-in name or a file (default
+#                     ${CW_BENCH_PACK:-debian-12})
 #   --dir DIR         cache and work directory, outside the repository
 #                     (default ${CW_BENCH_DIR:-/var/tmp/cloudward-bench})
 #   --cloudward PATH  the binary (default build/cloudward of this checkout)
@@ -33,7 +35,8 @@
 #     timed), then on the live host.
 #  3. cloudward scan host --root TREE --pack debian-12 --format json, proving
 #     with a find -printf '%p %s %T@ %m' fingerprint that the tree is
-#     unchanged; then the same on the live host.
+#     unchanged; then the same on the live host.  Its store (results saved
+#     for the SoA) is DIR/last-run/store, never the repository or the cwd.
 #  4. find / -xdev > /dev/null twice; the second (warm-cache) time is kept.
 #  5. One table (tool, target, wall, CPU, peak MB, items, items/s) and the
 #     ratios against the targets: oscap/cloudward wall >= 50x, cloudward live
@@ -41,8 +44,11 @@
 #
 # Timing: each command runs under /usr/bin/time -f '%e %U %S %M' (CPU = user
 # + sys, peak = max RSS).  Its %e has 10 ms resolution, too coarse for a fast
-# scan, so wall is taken with bash's $EPOCHREALTIME around the same command
-# (includes /usr/bin/time's own fork+exec, about 1 ms).
+# scan, so wall is taken with bash's $EPOCHREALTIME: for oscap and find around
+# the /usr/bin/time run (its own fork+exec adds a few ms, noise next to a
+# second or more); for cloudward, whose scans can take milliseconds, as the
+# median of REPEAT runs started directly by the shell, each followed by a run
+# under /usr/bin/time; CPU is the median of those, peak RSS their maximum.
 #
 # "items" = rules or checks that were evaluated against the system: for
 # oscap every rule-result except notapplicable, notchecked and notselected;
@@ -61,7 +67,7 @@ REPO=$(cd "$HERE/../.." && pwd)
 BENCH_DIR=${CW_BENCH_DIR:-/var/tmp/cloudward-bench}
 CLOUDWARD=${CLOUDWARD:-$REPO/build/cloudward}
 REPEAT=${CW_BENCH_REPEAT:-5}
-PACK=debian-12
+PACK=${CW_BENCH_PACK:-debian-12}
 SUITE=bookworm
 INCLUDE=openssh-server,sudo,auditd,cron,rsyslog
 SSG_SRC=/usr/share/xml/scap/ssg/content/ssg-debian11-ds.xml
@@ -82,6 +88,7 @@ while [ $# -gt 0 ]; do
     --skip-cloudward) SKIP_CW=1 ;;
     --keep) KEEP=1 ;;
     --repeat) [ $# -ge 2 ] || die "--repeat needs a number"; REPEAT=$2; shift ;;
+    --pack) [ $# -ge 2 ] || die "--pack needs a name or file"; PACK=$2; shift ;;
     --dir) [ $# -ge 2 ] || die "--dir needs a directory"; BENCH_DIR=$2; shift ;;
     --cloudward) [ $# -ge 2 ] || die "--cloudward needs a path"; CLOUDWARD=$2; shift ;;
     -h | --help) usage; exit 0 ;;
@@ -91,8 +98,9 @@ while [ $# -gt 0 ]; do
 done
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || die "--repeat must be a positive integer, not '$REPEAT'"
 [ "$(id -u)" = 0 ] || die "run as root (debootstrap, apt-get, and scans of the whole host need it)"
-BENCH_DIR=$(mkdir -p "$BENCH_DIR" && cd "$BENCH_DIR" && pwd)
+BENCH_DIR=$(realpath -m "$BENCH_DIR")
 case $BENCH_DIR/ in "$REPO"/*) die "--dir $BENCH_DIR is inside the repository; use a directory outside it" ;; esac
+mkdir -p "$BENCH_DIR" || die "cannot create $BENCH_DIR"
 
 TREE=$BENCH_DIR/$SUITE
 SCAP=$BENCH_DIR/scap
@@ -167,7 +175,7 @@ measure() {
     # A non-zero exit adds a "Command exited with ..." line before ours.
     read -r e M_USER M_SYS M_RSS < <(tail -n 1 "$RUN/$name.time")
     [[ $M_RSS =~ ^[0-9]+$ ]] || die "$name: no timing from /usr/bin/time: $(cat "$RUN/$name.time")"
-    M_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }')
+    M_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f", b - a }')
 }
 
 fail_with_log() { # fail_with_log WHAT FILE
@@ -185,7 +193,8 @@ cpu() { awk -v u="$1" -v s="$2" 'BEGIN { printf "%.2f", u + s }'; }
 
 # Table rows, collected as we go: tool|target|wall|cpu|MB|items|items/s
 ROWS=()
-add_row() { ROWS+=("$1|$2|$3|$(cpu "$4" "$5")|$(mb "$6")|$7|$(div "$7" "$3" %.0f)"); }
+rate() { awk -v n="$1" -v t="$2" 'BEGIN { if (t + 0 <= 0) print "inf"; else if (n / t >= 100) printf "%.0f\n", n / t; else printf "%.1f\n", n / t }'; }
+add_row() { ROWS+=("$1|$2|$3|$(cpu "$4" "$5")|$(mb "$6")|$7|$(rate "$7" "$3")"); }
 
 # ---------------------------------------------------------------- 0. tools
 
@@ -204,6 +213,7 @@ if [ $SKIP_CW = 0 ]; then
         die "$CLOUDWARD has no working 'scan host' yet (its --help fails); rebuild, or use --skip-cloudward"
 fi
 rm -rf "$RUN" && mkdir -p "$RUN"
+export CLOUDWARD_STORE=$RUN/store
 
 # ---------------------------------------------------------------- 1. prepare
 
@@ -265,7 +275,7 @@ if [ $QUICK = 0 ]; then
     note "oscap: fresh copy of the tree for it to scan (not timed)"
     rm -rf "$RUN/oscap-root"
     cp -a "$TREE" "$RUN/oscap-root"
-    note "oscap: evaluating $SCAP_RULES rules on the tree (several minutes)"
+    note "oscap: evaluating $SCAP_RULES rules on the tree (seconds)"
     oscap_eval oscap-tree env OSCAP_PROBE_ROOT="$RUN/oscap-root"
     [ $KEEP = 1 ] || rm -rf "$RUN/oscap-root"
     OT_WALL=$M_WALL
@@ -277,26 +287,38 @@ fi
 
 # ---------------------------------------------------------------- 3. cloudward
 
-# cloudward_runs NAME ARGS...: one untimed warm-up run, then REPEAT timed runs;
-# keeps the median by wall time.
+# cloudward_runs NAME ARGS...: one untimed warm-up run, then REPEAT times a
+# run timed directly (median wall kept) and one under /usr/bin/time (median
+# CPU, highest peak RSS).
 cloudward_runs() {
-    local name=$1 i out
+    local name=$1 i out rc t0 wall
     shift
     out=$RUN/$name.json
-    "$CLOUDWARD" scan host "$@" --pack "$PACK" --format json -o "$out" >"$RUN/$name.warmup.out" 2>&1 || {
-        local rc=$?
-        [ $rc = 1 ] || fail_with_log "cloudward scan host $* exited $rc (warm-up)" "$RUN/$name.warmup.out"
-    }
-    : >"$RUN/$name.runs"
+    cd "$RUN"
+    local cmd=("$CLOUDWARD" scan host "$@" --pack "$PACK" --format json -o "$out")
+    # Exit 0: all pass, 1: findings; 2 and up: usage or input error.
+    rc=0
+    "${cmd[@]}" >"$RUN/$name.warmup.out" 2>&1 || rc=$?
+    [ $rc -le 1 ] || fail_with_log "${cmd[*]} exited $rc (warm-up run)" "$RUN/$name.warmup.out"
+    : >"$RUN/$name.walls"
+    : >"$RUN/$name.cpu"
     for ((i = 1; i <= REPEAT; i++)); do
-        measure "$name" "$RUN/$name.stdout" "$CLOUDWARD" scan host "$@" --pack "$PACK" --format json -o "$out"
-        # 0: all pass, 1: findings; 2 and up: usage or input error.
-        [ "$M_RC" = 0 ] || [ "$M_RC" = 1 ] || fail_with_log "cloudward scan host $* exited $M_RC" "$RUN/$name.err"
-        echo "$M_WALL $M_USER $M_SYS $M_RSS" >>"$RUN/$name.runs"
+        rc=0
+        t0=$EPOCHREALTIME
+        "${cmd[@]}" >/dev/null 2>"$RUN/$name.err" || rc=$?
+        wall=$(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f", b - a }')
+        [ $rc -le 1 ] || fail_with_log "${cmd[*]} exited $rc" "$RUN/$name.err"
+        echo "$wall" >>"$RUN/$name.walls"
+        measure "$name" "$RUN/$name.stdout" "${cmd[@]}"
+        [ "$M_RC" -le 1 ] || fail_with_log "${cmd[*]} exited $M_RC (under /usr/bin/time)" "$RUN/$name.err"
+        echo "$(cpu "$M_USER" "$M_SYS") $M_USER $M_SYS $M_RSS" >>"$RUN/$name.cpu"
     done
-    read -r M_WALL M_USER M_SYS M_RSS < <(sort -n "$RUN/$name.runs" | sed -n "$(((REPEAT + 1) / 2))p")
+    M_WALL=$(sort -n "$RUN/$name.walls" | sed -n "$(((REPEAT + 1) / 2))p")
+    read -r _ M_USER M_SYS _ < <(sort -n "$RUN/$name.cpu" | sed -n "$(((REPEAT + 1) / 2))p")
+    M_RSS=$(sort -k4,4n "$RUN/$name.cpu" | tail -n 1 | cut -d' ' -f4)
     [ -s "$out" ] || die "cloudward wrote no $out"
     python3 "$HERE/scaptool.py" count-cloudward "$out" >"$RUN/$name.count"
+    cd "$REPO"
 }
 
 if [ $SKIP_CW = 0 ]; then
@@ -314,13 +336,22 @@ if [ $SKIP_CW = 0 ]; then
     cloudward_runs cloudward-live
     CL_WALL=$M_WALL
     add_row cloudward "live host" "$M_WALL" "$M_USER" "$M_SYS" "$M_RSS" "$(kv "$RUN/cloudward-live.count" evaluated)"
+
+    # The floor under every scan: starting the process at all.
+    : >"$RUN/cloudward-version.walls"
+    for ((i = 1; i <= REPEAT; i++)); do
+        t0=$EPOCHREALTIME
+        "$CLOUDWARD" --version >/dev/null
+        awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.4f\n", b - a }' >>"$RUN/cloudward-version.walls"
+    done
+    CW_START=$(sort -n "$RUN/cloudward-version.walls" | sed -n "$(((REPEAT + 1) / 2))p")
 fi
 
 # ---------------------------------------------------------------- 4. live host
 
 if [ $QUICK = 0 ]; then
     STEP="oscap on the live host"
-    note "oscap: evaluating $SCAP_RULES rules on the live host (several minutes)"
+    note "oscap: evaluating $SCAP_RULES rules on the live host (minutes: some rules walk every local file system)"
     oscap_eval oscap-live
     OL_WALL=$M_WALL
     add_row oscap "live host" "$M_WALL" "$M_USER" "$M_SYS" "$M_RSS" "$(kv "$RUN/oscap-live.count" evaluated)"
@@ -356,7 +387,7 @@ if [ $QUICK = 0 ]; then
     echo "oscap:   $(oscap --version | head -n 1 | sed 's/.*) //'), ssg-debian $(dpkg-query -W -f '${Version}' ssg-debian 2>/dev/null || echo '?'); $SCAP_RULES rules in $SCAP_GROUPS groups, all selected (tailored from $SCAP_BASE)"
 fi
 if [ $SKIP_CW = 0 ]; then
-    echo "cloudward: $("$CLOUDWARD" --version 2>/dev/null | head -n 1 || echo '?'), pack $PACK; wall = median of $REPEAT runs after a warm-up"
+    echo "cloudward: $("$CLOUDWARD" --version 2>/dev/null | head -n 1 || echo '?'), pack $PACK; wall and CPU = medians of $REPEAT runs after a warm-up"
 fi
 echo
 printf '%-11s %-10s %9s %9s %8s %7s %9s\n' tool target "wall s" "CPU s" "peak MB" items "items/s"
@@ -376,6 +407,7 @@ echo "CPU = user + sys; peak = max RSS; find wall is the second, warm-cache walk
 [ $SKIP_CW = 1 ] || {
     echo "cloudward tree results:  $(kv "$RUN/cloudward-tree.count" breakdown) (total $(kv "$RUN/cloudward-tree.count" total))"
     echo "cloudward live results:  $(kv "$RUN/cloudward-live.count" breakdown) (total $(kv "$RUN/cloudward-live.count" total))"
+    echo "cloudward --version (process start, the floor under any scan): $CW_START s wall"
     echo "tree unchanged by cloudward (find -printf '%p %s %T@ %m' | sha256sum, before $FP_BEFORE, after $FP_AFTER): $TREE_STATE"
 }
 echo

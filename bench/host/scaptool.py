@@ -155,6 +155,10 @@ def count_cloudward(path):
                     break
         tally[v.replace("_", "-")] += 1
     total = sum(tally.values())
+    summary = doc.get("summary") if isinstance(doc, dict) else None
+    if isinstance(summary, dict) and all(isinstance(n, int) for n in summary.values()):
+        if sum(summary.values()) != total:
+            die("%s: summary counts %d results but the list has %d" % (path, sum(summary.values()), total))
     evaluated = total - tally.get("not-applicable", 0)
     print("total=%d" % total)
     print("evaluated=%d" % evaluated)
