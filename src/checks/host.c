@@ -111,8 +111,10 @@ int host_resolve(const struct host *h, const char *path, bool follow_last,
             return ENAMETOOLONG;
         {
             char tmp[8192];
-            snprintf(tmp, sizeof(tmp), "%s/%s", target, p);
-            snprintf(rest, sizeof(rest), "%s", tmp);
+            int w = snprintf(tmp, sizeof(tmp), "%s/%s", target, p);
+            if (w < 0 || (size_t)w >= sizeof(tmp))
+                return ENAMETOOLONG;
+            memcpy(rest, tmp, (size_t)w + 1);
         }
         p = rest;
     }
