@@ -17,8 +17,20 @@ enum cw__node_kind {
     CW__NODE_SEQ
 };
 
+/* The JSON type of a scalar: exact for JSON; for YAML, plain scalars are
+ * resolved with the YAML 1.2 core schema and quoted ones are strings. */
+enum cw__scalar_type {
+    CW__T_STRING,
+    CW__T_NUMBER,
+    CW__T_TRUE,
+    CW__T_FALSE,
+    CW__T_NULL
+};
+
 struct cw__node {
     enum cw__node_kind kind;
+    enum cw__scalar_type type; /* scalars only */
+    double num;       /* CW__T_NUMBER: the value */
     bool plain;       /* scalar written without quotes or block style */
     const char *str;  /* scalar text, NUL-terminated ("" for containers) */
     size_t len;       /* bytes in str */
@@ -46,6 +58,19 @@ struct cw__yaml_limits {
  * and what was expected. `limits` may be NULL for the defaults.
  */
 enum cw_status cw__yaml_parse(struct cw__arena *arena, const char *name,
+                              const char *buf, size_t len,
+                              const struct cw__yaml_limits *limits,
+                              struct cw__node **root, struct cw_diag *d);
+
+/*
+ * Parses one JSON text (RFC 8259) from `buf` into the same tree, with the
+ * line and column of every value and key. Strings are unescaped to UTF-8
+ * (surrogate pairs joined); invalid UTF-8, control characters in strings,
+ * a byte order mark of UTF-16/32, trailing data and nesting deeper than
+ * `limits->max_depth` are refused with their position. Duplicate keys are
+ * kept in order. Errors as cw__yaml_parse.
+ */
+enum cw_status cw__json_parse(struct cw__arena *arena, const char *name,
                               const char *buf, size_t len,
                               const struct cw__yaml_limits *limits,
                               struct cw__node **root, struct cw_diag *d);

@@ -12,6 +12,8 @@
  * children in a growable array that is copied into the arena when the
  * container closes.
  */
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -145,6 +147,55 @@ static enum cw_status close_container(struct builder *b,
     return CW_OK;
 }
 
+/* Resolves a plain scalar with the YAML 1.2 core schema: null, booleans,
+ * integers (decimal, 0o, 0x), floats (.inf, .nan); anything else is a
+ * string. */
+static void core_schema(struct cw__node *n)
+{
+    static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
+    static const char *const trues[] = { "true", "True", "TRUE" };
+    static const char *const falses[] = { "false", "False", "FALSE" };
+    const char *s = n->str;
+    char *end;
+    size_t i;
+
+    n->type = CW__T_STRING;
+    for (i = 0; i < CW__ARRAY_LEN(nulls); i++)
+        if (strcmp(s, nulls[i]) == 0)
+            n->type = CW__T_NULL;
+    for (i = 0; i < CW__ARRAY_LEN(trues); i++) {
+        if (strcmp(s, trues[i]) == 0)
+            n->type = CW__T_TRUE;
+        if (strcmp(s, falses[i]) == 0)
+            n->type = CW__T_FALSE;
+    }
+    if (n->type != CW__T_STRING || !*s)
+        return;
+    if (strncmp(s, "0o", 2) == 0 || strncmp(s, "0x", 2) == 0) {
+        unsigned long long v = strtoull(s + 2, &end, s[1] == 'o' ? 8 : 16);
+        if (s[2] && !*end) {
+            n->type = CW__T_NUMBER;
+            n->num = (double)v;
+        }
+        return;
+    }
+    if (strcmp(s, ".inf") == 0 || strcmp(s, "+.inf") == 0 ||
+        strcmp(s, "-.inf") == 0 || strcmp(s, ".nan") == 0) {
+        n->type = CW__T_NUMBER;
+        n->num = s[0] == '-' ? -HUGE_VAL : s[1] == 'n' ? NAN : HUGE_VAL;
+        return;
+    }
+    if (strspn(s, "+-0123456789.eE") == n->len &&
+        ((s[0] >= '0' && s[0] <= '9') ||
+         ((s[0] == '-' || s[0] == '+' || s[0] == '.') && s[1]))) {
+        double v = strtod(s, &end);
+        if (!*end) {
+            n->type = CW__T_NUMBER;
+            n->num = v;
+        }
+    }
+}
+
 static enum cw_status on_scalar(struct builder *b, const yaml_event_t *ev)
 {
     struct cw__node *n = new_node(b, CW__NODE_SCALAR, &ev->start_mark);
@@ -159,6 +210,8 @@ static enum cw_status on_scalar(struct builder *b, const yaml_event_t *ev)
                             "NUL character inside a string");
     n->len = ev->data.scalar.length;
     n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    if (n->plain)
+        core_schema(n);
     return add_child(b, n, &ev->start_mark);
 }
 

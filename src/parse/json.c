@@ -1,0 +1,466 @@
+/*
+ * json.c - a JSON text (RFC 8259) into the neutral tree of node.h, with the
+ * line and column of every value and key.
+ *
+ * Hand-written rather than jansson because jansson keeps no positions (a
+ * finding must point at its file:line) and allocates outside our hook and
+ * caps. Recursive descent with an explicit depth cap: a 10,000-level
+ * nesting is refused at the level that passes the cap, never a stack
+ * overflow. Containers collect their children in one scratch stack shared
+ * by the whole parse, then copy them into the arena when they close, so a
+ * container costs one arena allocation for its children.
+ *
+ * Strict: no comments, no trailing commas, no leading zeros, no NaN; raw
+ * bytes must be UTF-8 and control characters must be escaped; \u escapes
+ * must pair surrogates. Columns count bytes from the start of the line.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "node.h"
+
+struct jp {
+    struct cw__arena *arena;
+    const char *name;
+    const char *p, *end;
+    const char *line_start;
+    unsigned line;
+    unsigned depth, max_depth;
+    struct cw_diag *d;
+    struct cw__node **stack; /* children of the open containers */
+    size_t nstack, astack;
+};
+
+static enum cw_status err_at(struct jp *j, const char *at, enum cw_status st,
+                             const char *what)
+{
+    return cw__diag_set(j->d, st, j->name, j->line,
+                        (unsigned)(at - j->line_start) + 1, "%s", what);
+}
+
+static void skip_ws(struct jp *j)
+{
+    while (j->p < j->end) {
+        char c = *j->p;
+        if (c == '\n') {
+            j->line++;
+            j->line_start = ++j->p;
+        } else if (c == ' ' || c == '\t' || c == '\r') {
+            j->p++;
+        } else {
+            break;
+        }
+    }
+}
+
+static struct cw__node *new_node(struct jp *j, enum cw__node_kind kind,
+                                 const char *at)
+{
+    struct cw__node *n = cw__arena_alloc(j->arena, sizeof(*n));
+    if (!n)
+        return NULL;
+    n->kind = kind;
+    n->str = "";
+    n->line = j->line;
+    n->col = (unsigned)(at - j->line_start) + 1;
+    return n;
+}
+
+static enum cw_status push(struct jp *j, struct cw__node *n)
+{
+    if (j->nstack == j->astack) {
+        size_t na = j->astack ? 2 * j->astack : 256;
+        struct cw__node **v = cw__realloc(j->stack, na * sizeof(*v));
+        if (!v)
+            return CW_ENOMEM;
+        j->stack = v;
+        j->astack = na;
+    }
+    j->stack[j->nstack++] = n;
+    return CW_OK;
+}
+
+/* Length of the UTF-8 sequence at p (valid, shortest form, no surrogates),
+ * or 0. */
+static size_t utf8_len(const unsigned char *p, const unsigned char *end)
+{
+    unsigned c = p[0];
+    size_t n, i;
+    unsigned cp;
+
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        n = 2, cp = c & 0x1F;
+    else if (c >= 0xE0 && c <= 0xEF)
+        n = 3, cp = c & 0x0F;
+    else if (c >= 0xF0 && c <= 0xF4)
+        n = 4, cp = c & 0x07;
+    else
+        return 0;
+    if ((size_t)(end - p) < n)
+        return 0;
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80)
+            return 0;
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+        return 0;
+    return n;
+}
+
+static size_t put_utf8(char *out, unsigned cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char)cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char)(0xC0 | (cp >> 6));
+        out[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char)(0xE0 | (cp >> 12));
+        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+        out[2] = (char)(0x80 | (cp & 0x3F));
+        return 3;
+    }
+    out[0] = (char)(0xF0 | (cp >> 18));
+    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    out[3] = (char)(0x80 | (cp & 0x3F));
+    return 4;
+}
+
+static int hex4(const char *p)
+{
+    int v = 0, i;
+    for (i = 0; i < 4; i++) {
+        char c = p[i];
+        v <<= 4;
+        if (c >= '0' && c <= '9')
+            v |= c - '0';
+        else if (c >= 'a' && c <= 'f')
+            v |= c - 'a' + 10;
+        else if (c >= 'A' && c <= 'F')
+            v |= c - 'A' + 10;
+        else
+            return -1;
+    }
+    return v;
+}
+
+/* Parses a string at j->p (the opening quote) into an arena string. */
+static enum cw_status parse_string(struct jp *j, const char **out,
+                                   size_t *outlen)
+{
+    const char *start = j->p++, *p;
+    char *buf, *w;
+    bool escapes = false;
+
+    /* First pass: find the end and validate; most strings have no
+     * escapes and are copied in one go. */
+    for (p = j->p; p < j->end && *p != '"'; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '\\') {
+            escapes = true;
+            if (++p >= j->end)
+                break;
+        } else if (c < 0x20) {
+            return err_at(j, p, CW_EPARSE,
+                          c == '\n' ? "unterminated string (a raw newline)"
+                                    : "control character in a string; "
+                                      "escape it");
+        } else if (c >= 0x80) {
+            size_t n = utf8_len((const unsigned char *)p,
+                                (const unsigned char *)j->end);
+            if (!n)
+                return err_at(j, p, CW_EPARSE, "invalid UTF-8 in a string");
+            p += n - 1;
+        }
+    }
+    if (p >= j->end)
+        return err_at(j, start, CW_EPARSE, "unterminated string");
+    buf = cw__arena_alloc(j->arena, (size_t)(p - j->p) + 1);
+    if (!buf)
+        return CW_ENOMEM;
+    if (!escapes) {
+        memcpy(buf, j->p, (size_t)(p - j->p));
+        buf[p - j->p] = '\0';
+        *out = buf;
+        *outlen = (size_t)(p - j->p);
+        j->p = p + 1;
+        return CW_OK;
+    }
+    for (w = buf, p = j->p; *p != '"'; p++) {
+        int cp;
+        if (*p != '\\') {
+            *w++ = *p;
+            continue;
+        }
+        switch (*++p) {
+        case '"': *w++ = '"'; break;
+        case '\\': *w++ = '\\'; break;
+        case '/': *w++ = '/'; break;
+        case 'b': *w++ = '\b'; break;
+        case 'f': *w++ = '\f'; break;
+        case 'n': *w++ = '\n'; break;
+        case 'r': *w++ = '\r'; break;
+        case 't': *w++ = '\t'; break;
+        case 'u':
+            if (j->end - p < 5 || (cp = hex4(p + 1)) < 0)
+                return err_at(j, p - 1, CW_EPARSE,
+                              "expected four hex digits after \\u");
+            p += 4;
+            if (cp >= 0xD800 && cp <= 0xDBFF) {
+                int lo = j->end - p >= 7 && p[1] == '\\' && p[2] == 'u'
+                             ? hex4(p + 3)
+                             : -1;
+                if (lo < 0xDC00 || lo > 0xDFFF)
+                    return err_at(j, p - 5, CW_EPARSE,
+                                  "a high surrogate \\u escape must be "
+                                  "followed by a low one");
+                cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+                p += 6;
+            } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+                return err_at(j, p - 5, CW_EPARSE,
+                              "a low surrogate \\u escape without a high "
+                              "one");
+            }
+            w += put_utf8(w, (unsigned)cp);
+            break;
+        default:
+            return err_at(j, p - 1, CW_EPARSE, "unknown escape in a string");
+        }
+    }
+    *w = '\0';
+    *out = buf;
+    *outlen = (size_t)(w - buf);
+    j->p = p + 1;
+    return CW_OK;
+}
+
+static enum cw_status parse_number(struct jp *j, struct cw__node *n)
+{
+    const char *s = j->p, *p = s;
+    char tmp[64], *copy;
+
+    if (p < j->end && *p == '-')
+        p++;
+    if (p < j->end && *p == '0')
+        p++;
+    else if (p < j->end && *p >= '1' && *p <= '9')
+        while (p < j->end && *p >= '0' && *p <= '9')
+            p++;
+    else
+        return err_at(j, s, CW_EPARSE, "expected a value");
+    if (p < j->end && *p == '.') {
+        if (++p >= j->end || *p < '0' || *p > '9')
+            return err_at(j, p, CW_EPARSE, "expected a digit after '.'");
+        while (p < j->end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    if (p < j->end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < j->end && (*p == '+' || *p == '-'))
+            p++;
+        if (p >= j->end || *p < '0' || *p > '9')
+            return err_at(j, p, CW_EPARSE, "expected a digit in the exponent");
+        while (p < j->end && *p >= '0' && *p <= '9')
+            p++;
+    }
+    n->len = (size_t)(p - s);
+    copy = cw__arena_strndup(j->arena, s, n->len);
+    if (!copy)
+        return CW_ENOMEM;
+    n->str = copy;
+    if (n->len < sizeof(tmp)) { /* strtod needs a terminated copy */
+        memcpy(tmp, s, n->len);
+        tmp[n->len] = '\0';
+        n->num = strtod(tmp, NULL);
+    } else {
+        n->num = strtod(copy, NULL);
+    }
+    n->type = CW__T_NUMBER;
+    j->p = p;
+    return CW_OK;
+}
+
+static enum cw_status parse_value(struct jp *j, struct cw__node **out);
+
+/* Closes a container whose children are stack[base..]. */
+static enum cw_status close_container(struct jp *j, struct cw__node *n,
+                                      size_t base, size_t per_item)
+{
+    size_t count = j->nstack - base;
+    n->n = count / per_item;
+    if (count) {
+        n->kids = cw__arena_alloc(j->arena, count * sizeof(*n->kids));
+        if (!n->kids)
+            return CW_ENOMEM;
+        memcpy(n->kids, j->stack + base, count * sizeof(*n->kids));
+    }
+    j->nstack = base;
+    j->depth--;
+    return CW_OK;
+}
+
+static enum cw_status parse_container(struct jp *j, struct cw__node **out)
+{
+    bool object = *j->p == '{';
+    char close = object ? '}' : ']';
+    struct cw__node *n = new_node(j, object ? CW__NODE_MAP : CW__NODE_SEQ,
+                                  j->p);
+    size_t base = j->nstack;
+    enum cw_status st;
+
+    if (!n)
+        return CW_ENOMEM;
+    if (++j->depth > j->max_depth)
+        return err_at(j, j->p, CW_ELIMIT, "nesting exceeds the depth limit");
+    j->p++;
+    skip_ws(j);
+    if (j->p < j->end && *j->p == close) {
+        j->p++;
+        *out = n;
+        return close_container(j, n, base, 1);
+    }
+    for (;;) {
+        struct cw__node *v = NULL;
+        skip_ws(j);
+        if (object) {
+            struct cw__node *k;
+            if (j->p >= j->end || *j->p != '"')
+                return err_at(j, j->p, CW_EPARSE,
+                              "expected a member name (a string)");
+            k = new_node(j, CW__NODE_SCALAR, j->p);
+            if (!k)
+                return CW_ENOMEM;
+            st = parse_string(j, &k->str, &k->len);
+            if (st || (st = push(j, k)))
+                return st;
+            skip_ws(j);
+            if (j->p >= j->end || *j->p != ':')
+                return err_at(j, j->p, CW_EPARSE,
+                              "expected ':' after a member name");
+            j->p++;
+        }
+        st = parse_value(j, &v);
+        if (st || (st = push(j, v)))
+            return st;
+        skip_ws(j);
+        if (j->p < j->end && *j->p == ',') {
+            j->p++;
+            continue;
+        }
+        if (j->p < j->end && *j->p == close) {
+            j->p++;
+            break;
+        }
+        return err_at(j, j->p, CW_EPARSE,
+                      object ? "expected ',' or '}'" : "expected ',' or ']'");
+    }
+    *out = n;
+    return close_container(j, n, base, object ? 2 : 1);
+}
+
+static enum cw_status literal(struct jp *j, struct cw__node *n,
+                              const char *word, enum cw__scalar_type t)
+{
+    size_t len = strlen(word);
+    if ((size_t)(j->end - j->p) < len || memcmp(j->p, word, len) != 0)
+        return err_at(j, j->p, CW_EPARSE, "expected a value");
+    n->str = word;
+    n->len = len;
+    n->type = t;
+    j->p += len;
+    return CW_OK;
+}
+
+static enum cw_status parse_value(struct jp *j, struct cw__node **out)
+{
+    struct cw__node *n;
+
+    skip_ws(j);
+    if (j->p >= j->end)
+        return err_at(j, j->p, CW_EPARSE, "unexpected end of input; expected "
+                                          "a value");
+    if (*j->p == '{' || *j->p == '[')
+        return parse_container(j, out);
+    n = new_node(j, CW__NODE_SCALAR, j->p);
+    if (!n)
+        return CW_ENOMEM;
+    *out = n;
+    switch (*j->p) {
+    case '"':
+        n->type = CW__T_STRING;
+        return parse_string(j, &n->str, &n->len);
+    case 't':
+        return literal(j, n, "true", CW__T_TRUE);
+    case 'f':
+        return literal(j, n, "false", CW__T_FALSE);
+    case 'n':
+        return literal(j, n, "null", CW__T_NULL);
+    default:
+        return parse_number(j, n);
+    }
+}
+
+enum cw_status cw__json_parse(struct cw__arena *arena, const char *name,
+                              const char *buf, size_t len,
+                              const struct cw__yaml_limits *limits,
+                              struct cw__node **root, struct cw_diag *d)
+{
+    struct jp j;
+    enum cw_status st;
+    size_t saved_limit = arena->limit;
+    const unsigned char *u = (const unsigned char *)buf;
+
+    *root = NULL;
+    if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) ||
+                     (u[0] == 0xFE && u[1] == 0xFF) || u[0] == 0 || u[1] == 0))
+        return cw__diag_set(d, CW_EPARSE, name, 1, 1,
+                            "expected UTF-8 JSON, found UTF-16 or UTF-32; "
+                            "convert the file to UTF-8");
+    if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
+        buf += 3; /* a UTF-8 byte order mark: tolerated, as jq does */
+        len -= 3;
+    }
+    memset(&j, 0, sizeof(j));
+    j.arena = arena;
+    j.name = name;
+    j.p = buf;
+    j.end = buf + len;
+    j.line_start = buf;
+    j.line = 1;
+    j.d = d;
+    j.max_depth = limits && limits->max_depth ? limits->max_depth
+                                              : CW__YAML_DEFAULT_DEPTH;
+    if (!arena->limit || (limits && limits->max_bytes))
+        arena->limit = arena->total + (limits && limits->max_bytes
+                                           ? limits->max_bytes
+                                           : CW__YAML_DEFAULT_BYTES);
+    st = parse_value(&j, root);
+    if (!st) {
+        skip_ws(&j);
+        if (j.p < j.end)
+            st = err_at(&j, j.p, CW_EPARSE,
+                        "unexpected data after the JSON value");
+    }
+    if (st == CW_ENOMEM)
+        st = cw__diag_set(d, arena->limit && arena->total >= arena->limit
+                                 ? CW_ELIMIT
+                                 : CW_ENOMEM,
+                          name, j.line, (unsigned)(j.p - j.line_start) + 1,
+                          "out of memory (or the document exceeds the size "
+                          "limit)");
+    cw__free(j.stack);
+    arena->limit = saved_limit;
+    if (st)
+        *root = NULL;
+    return st;
+}
