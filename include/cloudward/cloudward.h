@@ -10,6 +10,7 @@
 
 #include <cloudward/cw_catalog.h>
 #include <cloudward/cw_checks.h>
+#include <cloudward/cw_query.h>
 #include <cloudward/cw_core.h>
 #include <cloudward/cw_report.h>
 #include <cloudward/cw_scope.h>

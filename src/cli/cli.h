@@ -57,5 +57,6 @@ int cmd_init(int argc, char **argv);
 int cmd_soa(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
+int cmd_query(int argc, char **argv);
 
 #endif

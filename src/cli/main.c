@@ -17,6 +17,7 @@ static const char usage[] =
     "  soa                  write the Statement of Applicability\n"
     "  matrix               write the shared-responsibility matrix\n"
     "  scan host            check this host or an offline root (--root)\n"
+    "  query EXPR FILE...   print what a JSONPath query selects\n"
     "  version              print the version\n"
     "\n"
     "options every verb takes:\n"
@@ -141,6 +142,8 @@ int main(int argc, char **argv)
         return cmd_matrix(argc - 1, argv + 1);
     if (strcmp(verb, "scan") == 0)
         return cmd_scan(argc - 1, argv + 1);
+    if (strcmp(verb, "query") == 0)
+        return cmd_query(argc - 1, argv + 1);
     cli_error("unknown verb '%s'; run 'cloudward --help'", verb);
     return EXIT_USAGE;
 }
