@@ -39,7 +39,7 @@ void cw__arena_release(struct cw__arena *a)
     a->failed = false;
 }
 
-void *cw__arena_alloc(struct cw__arena *a, size_t n)
+void *cw__arena_alloc_raw(struct cw__arena *a, size_t n)
 {
     size_t need = (n + 7u) & ~(size_t)7u;
     void *p;
@@ -69,13 +69,20 @@ void *cw__arena_alloc(struct cw__arena *a, size_t n)
     p = (char *)a->head->data + a->used;
     a->used += need;
     a->total += need;
-    memset(p, 0, n);
+    return p;
+}
+
+void *cw__arena_alloc(struct cw__arena *a, size_t n)
+{
+    void *p = cw__arena_alloc_raw(a, n);
+    if (p)
+        memset(p, 0, n);
     return p;
 }
 
 char *cw__arena_strndup(struct cw__arena *a, const char *s, size_t n)
 {
-    char *d = cw__arena_alloc(a, n + 1);
+    char *d = cw__arena_alloc_raw(a, n + 1);
     if (!d)
         return NULL;
     memcpy(d, s, n);
@@ -106,4 +113,24 @@ char *cw__arena_printf(struct cw__arena *a, const char *fmt, ...)
     vsnprintf(d, (size_t)n + 1, fmt, ap);
     va_end(ap);
     return d;
+}
+
+void cw__arena_reset(struct cw__arena *a)
+{
+    struct cw__arena_chunk *keep = a->head, *c;
+
+    if (!keep)
+        return;
+    /* Keep the newest (largest) chunk, free the rest: a loop that fills
+     * and empties an arena per item settles on one chunk and no malloc. */
+    c = keep->next;
+    while (c) {
+        struct cw__arena_chunk *next = c->next;
+        cw__free(c);
+        c = next;
+    }
+    keep->next = NULL;
+    a->used = 0;
+    a->total = 0;
+    a->failed = false;
 }

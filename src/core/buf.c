@@ -5,6 +5,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include "core.h"
 
@@ -83,9 +87,21 @@ enum cw_status cw__read_file(const char *path, struct cw__buf *b,
     FILE *f = fopen(path, "rb");
     enum cw_status st = CW_OK;
 
+    struct stat sb;
+
     if (!f)
         return cw__diag_set(d, errno == ENOENT ? CW_ENOENT : CW_EIO, path, 0,
                             0, "cannot open: %s", strerror(errno));
+    /* Size the buffer once for a regular file: a 1 GB plan would
+     * otherwise be copied by every doubling. */
+    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
+        (size_t)sb.st_size < b->cap && (size_t)sb.st_size > b->alloc) {
+        char *nd = cw__realloc(b->data, (size_t)sb.st_size + 1);
+        if (nd) {
+            b->data = nd;
+            b->alloc = (size_t)sb.st_size + 1;
+        }
+    }
     for (;;) {
         size_t n = fread(chunk, 1, sizeof(chunk), f);
         if (n) {
@@ -111,4 +127,47 @@ enum cw_status cw__read_file(const char *path, struct cw__buf *b,
     if (!st && !b->data)
         st = cw__buf_append(b, "", 0);
     return st;
+}
+
+enum cw_status cw__map_file(const char *path, struct cw__map *m,
+                            struct cw_diag *d)
+{
+    struct stat sb;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    memset(m, 0, sizeof(*m));
+    if (fd < 0)
+        return cw__diag_set(d, errno == ENOENT ? CW_ENOENT : CW_EIO, path, 0,
+                            0, "cannot open: %s", strerror(errno));
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0) {
+        /* Pipes, devices and empty files: read them instead. */
+        close(fd);
+        cw__buf_init(&m->buf, (size_t)1 << 32);
+        if (cw__read_file(path, &m->buf, d))
+            return d->file[0] ? CW_EIO : CW_ENOMEM;
+        m->data = m->buf.data;
+        m->len = m->buf.len;
+        return CW_OK;
+    }
+    /* MAP_POPULATE maps every page in one call: a 1 GB plan costs no
+     * page faults while it is parsed, and no copy. */
+    m->map = mmap(NULL, (size_t)sb.st_size, PROT_READ,
+                  MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    close(fd);
+    if (m->map == MAP_FAILED) {
+        m->map = NULL;
+        return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot map: %s",
+                            strerror(errno));
+    }
+    m->data = m->map;
+    m->len = (size_t)sb.st_size;
+    return CW_OK;
+}
+
+void cw__unmap_file(struct cw__map *m)
+{
+    if (m->map)
+        munmap(m->map, m->len);
+    cw__buf_release(&m->buf);
+    memset(m, 0, sizeof(*m));
 }

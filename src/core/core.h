@@ -43,7 +43,11 @@ struct cw__arena {
 
 void cw__arena_init(struct cw__arena *a, size_t limit);
 void cw__arena_release(struct cw__arena *a);
+/* Empties `a` for reuse, keeping its largest chunk allocated. */
+void cw__arena_reset(struct cw__arena *a);
 void *cw__arena_alloc(struct cw__arena *a, size_t n);
+/* As cw__arena_alloc, without zeroing the memory. */
+void *cw__arena_alloc_raw(struct cw__arena *a, size_t n);
 char *cw__arena_strndup(struct cw__arena *a, const char *s, size_t n);
 char *cw__arena_strdup(struct cw__arena *a, const char *s);
 char *cw__arena_printf(struct cw__arena *a, const char *fmt, ...)
@@ -72,6 +76,21 @@ enum cw_status cw__buf_printf(struct cw__buf *b, const char *fmt, ...)
  * `d` to "FILE: reason". */
 enum cw_status cw__read_file(const char *path, struct cw__buf *b,
                              struct cw_diag *d);
+
+/*
+ * A whole file in memory without copying it: mapped read-only when it is a
+ * regular file, read into `buf` otherwise (pipes, devices). `data` is NOT
+ * NUL-terminated when mapped. Release with cw__unmap_file().
+ */
+struct cw__map {
+    const char *data;
+    size_t len;
+    void *map;
+    struct cw__buf buf;
+};
+enum cw_status cw__map_file(const char *path, struct cw__map *m,
+                            struct cw_diag *d);
+void cw__unmap_file(struct cw__map *m);
 
 /* Fills `d` with a file, a position and a printf-style message; returns
  * `st` so callers can write `return cw__diag_set(d, CW_EPARSE, ...)`. */

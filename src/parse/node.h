@@ -75,6 +75,31 @@ enum cw_status cw__json_parse(struct cw__arena *arena, const char *name,
                               const struct cw__yaml_limits *limits,
                               struct cw__node **root, struct cw_diag *d);
 
+/*
+ * A streaming cursor over one JSON text, for documents too large to hold
+ * as a tree (a 1 GB Terraform plan): walk the outer structure with
+ * _enter/_next, skip what is not needed (still fully validated), and build
+ * a tree only for the values wanted, each into an arena the caller can
+ * release before the next. Positions stay exact throughout.
+ *
+ * _next moves to the next member (its decoded key in *key, valid until
+ * the next call) or element of the innermost entered container, or leaves
+ * the container with *more = false. Errors carry FILE:LINE:COL.
+ */
+struct cw__jcur;
+enum cw_status cw__jcur_new(const char *name, const char *buf, size_t len,
+                            struct cw__jcur **out, struct cw_diag *d);
+void cw__jcur_free(struct cw__jcur *c);
+enum cw_status cw__jcur_enter(struct cw__jcur *c, bool object);
+enum cw_status cw__jcur_next(struct cw__jcur *c, const char **key,
+                             bool *more);
+enum cw_status cw__jcur_skip(struct cw__jcur *c);
+enum cw_status cw__jcur_build(struct cw__jcur *c, struct cw__arena *a,
+                              struct cw__node **out);
+/* After the outermost value: only blanks may follow. */
+enum cw_status cw__jcur_finish(struct cw__jcur *c);
+unsigned cw__jcur_line(const struct cw__jcur *c);
+
 /* The value of `key` in map `m`, or NULL (also when `m` is not a map). */
 const struct cw__node *cw__node_get(const struct cw__node *m,
                                     const char *key);

@@ -1,0 +1,41 @@
+/*
+ * config.h - cloud configuration documents as one resource model.
+ *
+ * Every loader turns its format into `struct cw__resource` values handed to
+ * a callback one at a time, so a 1 GB Terraform plan is never held as a
+ * tree: the loader walks the document with the streaming JSON cursor,
+ * builds one resource's tree in a scratch arena, calls back, and releases
+ * the arena before the next resource. Checks evaluate everything they need
+ * during the callback (parse once, every check in one pass).
+ */
+#ifndef CW_CONFIG_CONFIG_H
+#define CW_CONFIG_CONFIG_H
+
+#include "../core/core.h"
+#include "../parse/node.h"
+
+struct cw__resource {
+    const char *type;     /* "aws_security_group" */
+    const char *address;  /* "module.net.aws_security_group.web" */
+    const char *provider; /* "registry.terraform.io/hashicorp/aws" or NULL */
+    const char *region;   /* NULL when the document does not say */
+    const struct cw__node *attrs; /* the resource's attribute values */
+    const struct cw__node *unknown; /* Terraform after_unknown, or NULL */
+    const char *file;
+    unsigned line;        /* where the resource starts */
+};
+
+/* Called once per resource; everything it points at lives until return.
+ * Return false to stop. */
+typedef bool (*cw__resource_fn)(void *arg, const struct cw__resource *r);
+
+/*
+ * Terraform `terraform show -json` output: a plan (planned_values) or a
+ * state (values), nested child_modules included. The whole text is
+ * validated; errors are FILE:LINE:COL with CW_EPARSE (malformed JSON),
+ * CW_ESCHEMA (not a plan or state), CW_ELIMIT (nesting) or CW_ENOMEM.
+ */
+enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
+                           cw__resource_fn fn, void *arg, struct cw_diag *d);
+
+#endif
