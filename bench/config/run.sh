@@ -64,7 +64,11 @@ awk -v b="$bytes" -v jw="$jq_wall" -v jk="$jq_kb" -v cw="$best" -v ck="$cw_kb" \
   printf "%-34s %8s %8s %10s %8s\n", "tool", "wall s", "MB/s", "peak MB", "matches"
   printf "%-34s %8.2f %8.1f %10.1f %8s\n", "jq (one selector)", jw, mb / jw, jk / 1024, jm
   printf "%-34s %8.3f %8.1f %10.1f %8s\n", "cloudward loader + same selector", cw, mb / cw, ck / 1024, cm
-  printf "\nspeed: jq wall / cloudward wall = %.1fx (target >= 20x): %s\n", jw / cw, jw / cw >= 20 ? "target met" : "target missed"
-  printf "memory: cloudward peak / input = %.2fx (target <= 1.5x): %s\n", ck * 1024 / b, ck * 1024 / b <= 1.5 ? "target met" : "target missed"
-  printf "same matches: %s\n", jm == cm ? "yes" : "NO"
+  speed = jw / cw; mem = ck * 1024 / b
+  sv = "target missed"; if (speed >= 20) sv = "target met"
+  mv = "target missed"; if (mem <= 1.5) mv = "target met"
+  same = "NO"; if (jm == cm) same = "yes"
+  printf "\nspeed: jq wall / cloudward wall = %.1fx (target >= 20x): %s\n", speed, sv
+  printf "memory: cloudward peak / input = %.2fx (target <= 1.5x): %s\n", mem, mv
+  printf "same matches: %s\n", same
 }'
