@@ -62,6 +62,7 @@ struct cw_check {
     size_t ncontrols;
     const char *ref_cis; /* CIS benchmark section, or NULL */
     const char *ref_ssg; /* SCAP Security Guide rule id, or NULL */
+    const char *ref_checkov; /* Checkov check id, or NULL */
     const char *file;    /* the pack file and the check's line in it */
     unsigned line;
 };
@@ -116,6 +117,7 @@ struct cw_host_options {
 
 struct cw_result {
     const struct cw_check *check;
+    const char *resource; /* config scans: the resource's address */
     enum cw_verdict verdict;
     const char *reason;  /* one line: the value seen and where, or why */
     const char *file;    /* in-root path the verdict rests on, or NULL */
@@ -137,15 +139,36 @@ CW_API enum cw_status cw_scan_host(const struct cw_pack *pack,
                                    struct cw_results **out,
                                    struct cw_diag *d);
 
+/*
+ * Evaluates a config pack (kind: config) against the documents at `paths`
+ * (Terraform plan or state JSON today): one result per check and resource
+ * of a type the check names, with the resource's address and the file and
+ * line the verdict rests on. Documents are streamed, one resource in
+ * memory at a time. A malformed document fails with FILE:LINE:COL.
+ */
+CW_API enum cw_status cw_scan_config(const struct cw_pack *pack,
+                                     const char *const *paths, size_t n,
+                                     struct cw_results **out,
+                                     struct cw_diag *d);
+
 CW_API void cw_results_free(struct cw_results *r);
 CW_API size_t cw_results_count(const struct cw_results *r);
 CW_API const struct cw_result *cw_results_at(const struct cw_results *r,
                                              size_t i);
 CW_API const struct cw_pack *cw_results_pack(const struct cw_results *r);
+/* "host" or "config". */
+CW_API const char *cw_results_kind(const struct cw_results *r);
 /* What was scanned ("/" or the root given), and when (UTC, ISO 8601). */
 CW_API const char *cw_results_target(const struct cw_results *r);
 CW_API const char *cw_results_time(const struct cw_results *r);
-/* Number of results with verdict `v`. */
+/*
+ * Passed (check, resource) pairs of a config scan are counted, not kept as
+ * results: cw_results_count/_at list the other verdicts only, and this
+ * gives the passes of check `check` (its index in the pack). Host scans
+ * keep every result and this returns 0.
+ */
+CW_API size_t cw_results_passes_of(const struct cw_results *r, size_t check);
+/* Number of results with verdict `v` (passes counted ones included). */
 CW_API size_t cw_results_tally(const struct cw_results *r, enum cw_verdict v);
 /* Number of failed checks at or above `s`. */
 CW_API size_t cw_results_failed_at(const struct cw_results *r,

@@ -21,6 +21,8 @@
 
 #include "../core/core.h"
 
+struct cw__jp;
+
 /* ---- rules ------------------------------------------------------------- */
 
 enum rule_kind {
@@ -44,6 +46,14 @@ enum rule_kind {
     R_KMOD,
     R_SOCKET,
     R_OS,
+    /* document rules (config packs) */
+    R_EACH,
+    R_SOME,
+    R_EXISTS,
+    R_VALUE,
+    R_CIDR,
+    R_PORTS,
+    R_COUNT,
     R_KIND_COUNT
 };
 
@@ -115,7 +125,21 @@ struct rule {
     bool udp;                /* socket: proto udp */
     bool has_limit;          /* accounts: min/max given */
     long long limit;
+
+    /* Document rules. */
+    struct cw__jp *sel;      /* select: JSONPath from the current node */
+    const char *sel_src;
+    struct cw__jp *sel_to;   /* ports: the upper bound's path */
+    int cidr_mode;           /* CIDR_CONTAINS, CIDR_OVERLAPS, CIDR_WITHIN */
+    unsigned char net[16];   /* cidr: the reference network */
+    unsigned net_bits;
+    bool net_v6;
+    unsigned port_lo, port_hi; /* ports: the range to test against */
+    bool has_count_min, has_count_max;
+    long long count_min, count_max;
 };
+
+enum { CIDR_CONTAINS, CIDR_OVERLAPS, CIDR_WITHIN };
 
 enum { PKG_INSTALLED, PKG_ABSENT };
 enum { SVC_ENABLED, SVC_DISABLED, SVC_MASKED, SVC_ABSENT, SVC_NOT_ENABLED };
@@ -124,6 +148,8 @@ enum { SOCK_LISTENING, SOCK_CLOSED };
 
 struct pack_check {
     struct cw_check pub;
+    const char **types;                 /* config: resource types */
+    size_t ntypes;
     const char *plat_id, *plat_version; /* NULL: any */
     struct rule *when;                  /* NULL: always */
     struct rule *rule;
@@ -132,6 +158,7 @@ struct pack_check {
 struct cw_pack {
     struct cw__arena arena;
     const char *name, *title;
+    bool config;                        /* kind: config (documents) */
     const char *plat_id, *plat_version;
     struct pack_check *checks;
     size_t nchecks;
@@ -317,6 +344,30 @@ void probe_os(struct host *h, const struct rule *r, struct outcome *o);
 
 /* Frees what the tree walk allocated outside the arena. */
 void cw__tree_release(struct host *h);
+
+/* netaddr.c: CIDR blocks and port ranges. */
+bool cw__cidr_parse(const char *s, unsigned char net[16], unsigned *bits,
+                    bool *v6);
+bool cw__cidr_contains(const unsigned char *a, unsigned abits, bool av6,
+                       const unsigned char *b, unsigned bbits, bool bv6);
+bool cw__cidr_overlaps(const unsigned char *a, unsigned abits, bool av6,
+                       const unsigned char *b, unsigned bbits, bool bv6);
+bool cw__ports_parse(const char *s, unsigned *lo, unsigned *hi);
+
+/* Evaluates one rule in a context: a host, or a document node. */
+typedef void (*cw__eval_fn)(void *ctx, const struct rule *r,
+                            struct outcome *o);
+/* all/any/none/not over `leaf`; returns false when `r` is no combinator. */
+bool cw__eval_logic(void *ctx, cw__eval_fn leaf, const struct rule *r,
+                    struct outcome *o);
+void cw__combine(void *ctx, cw__eval_fn leaf, const struct rule *r,
+                 struct outcome *o);
+
+/* Results under construction (eval.c). */
+struct cw_results *cw__results_new(const struct cw_pack *pack,
+                                   const char *target, const char *kind);
+bool cw__results_add(struct cw_results *res, const struct cw_check *c,
+                     const struct outcome *o, const char *resource);
 
 /* Evaluates a rule tree. */
 void rule_eval(struct host *h, const struct rule *r, struct outcome *o);

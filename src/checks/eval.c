@@ -156,8 +156,10 @@ static const probe_fn probes[R_KIND_COUNT] = {
     [R_SOCKET] = probe_socket,   [R_OS] = probe_os,
 };
 
-/* all / any / none over the kids. */
-static void combine(struct host *h, const struct rule *r, struct outcome *o)
+/* all / any / none over the kids; `leaf` evaluates each kid in `ctx`
+ * (a host for host packs, a document node for config packs). */
+void cw__combine(void *ctx, cw__eval_fn leaf, const struct rule *r,
+                 struct outcome *o)
 {
     size_t i, counts[CW_VERDICT_COUNT] = { 0 };
     struct outcome kid, first_fail, first_pass, first_unknown;
@@ -168,7 +170,7 @@ static void combine(struct host *h, const struct rule *r, struct outcome *o)
     memset(&first_unknown, 0, sizeof(first_unknown));
     for (i = 0; i < r->nkids; i++) {
         memset(&kid, 0, sizeof(kid));
-        rule_eval(h, r->kids[i], &kid);
+        leaf(ctx, r->kids[i], &kid);
         if (kid.v == CW_VERDICT_ERROR) {
             *o = kid;
             return;
@@ -217,7 +219,8 @@ static void combine(struct host *h, const struct rule *r, struct outcome *o)
     }
 }
 
-void rule_eval(struct host *h, const struct rule *r, struct outcome *o)
+bool cw__eval_logic(void *ctx, cw__eval_fn leaf, const struct rule *r,
+                    struct outcome *o)
 {
     o->file = NULL;
     o->line = 0;
@@ -226,19 +229,29 @@ void rule_eval(struct host *h, const struct rule *r, struct outcome *o)
     case R_ALL:
     case R_ANY:
     case R_NONE:
-        combine(h, r, o);
-        return;
+        cw__combine(ctx, leaf, r, o);
+        return true;
     case R_NOT:
-        rule_eval(h, r->kids[0], o);
+        leaf(ctx, r->kids[0], o);
         if (o->v == CW_VERDICT_PASS)
             o->v = CW_VERDICT_FAIL;
         else if (o->v == CW_VERDICT_FAIL)
             o->v = CW_VERDICT_PASS;
-        return;
+        return true;
     default:
-        probes[r->kind](h, r, o);
-        return;
+        return false;
     }
+}
+
+static void host_leaf(void *ctx, const struct rule *r, struct outcome *o)
+{
+    rule_eval(ctx, r, o);
+}
+
+void rule_eval(struct host *h, const struct rule *r, struct outcome *o)
+{
+    if (!cw__eval_logic(h, host_leaf, r, o))
+        probes[r->kind](h, r, o);
 }
 
 /* ---- scan ---------------------------------------------------------------- */
@@ -247,10 +260,78 @@ struct cw_results {
     struct cw__arena arena;
     const struct cw_pack *pack;
     struct cw_result *v;
-    size_t n;
+    size_t n, alloc;
+    size_t *passes; /* per check: passes counted but not stored */
+    bool keep_passes;
     const char *target;
+    const char *kind;
     char time[32];
 };
+
+struct cw_results *cw__results_new(const struct cw_pack *pack,
+                                   const char *target, const char *kind)
+{
+    struct cw_results *res = cw__calloc(1, sizeof(*res));
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (!res)
+        return NULL;
+    cw__arena_init(&res->arena, 0);
+    res->pack = pack;
+    res->kind = kind;
+    /* A config scan of a large plan passes millions of (check, resource)
+     * pairs: those are counted per check, not stored one by one. */
+    res->keep_passes = strcmp(kind, "host") == 0;
+    res->passes = cw__arena_alloc(&res->arena,
+                                  (pack->nchecks + 1) * sizeof(*res->passes));
+    res->target = cw__arena_strdup(&res->arena, target);
+    gmtime_r(&now, &tm);
+    strftime(res->time, sizeof(res->time), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    if (!res->target || !res->passes) {
+        cw_results_free(res);
+        return NULL;
+    }
+    return res;
+}
+
+bool cw__results_add(struct cw_results *res, const struct cw_check *c,
+                     const struct outcome *o, const char *resource)
+{
+    struct cw_result *r;
+
+    if (!res->keep_passes && o->v == CW_VERDICT_PASS) {
+        /* `c` is the first member of its struct pack_check. */
+        res->passes[(const struct pack_check *)(const void *)c -
+                    res->pack->checks]++;
+        return true;
+    }
+    if (res->n == res->alloc) {
+        size_t na = res->alloc ? 2 * res->alloc : 256;
+        struct cw_result *v = cw__realloc(res->v, na * sizeof(*v));
+        if (!v)
+            return false;
+        res->v = v;
+        res->alloc = na;
+    }
+    r = &res->v[res->n];
+    memset(r, 0, sizeof(*r));
+    r->check = c;
+    r->verdict = o->v;
+    r->line = o->line;
+    r->reason = cw__arena_strdup(&res->arena, o->reason);
+    r->file = o->file ? cw__arena_strdup(&res->arena, o->file) : NULL;
+    r->resource = resource ? cw__arena_strdup(&res->arena, resource) : NULL;
+    if (!r->reason || (o->file && !r->file) || (resource && !r->resource))
+        return false;
+    res->n++;
+    return true;
+}
+
+const char *cw_results_kind(const struct cw_results *r)
+{
+    return r->kind;
+}
 
 static bool platform_matches(struct host *h, const struct pack_check *pc,
                              struct outcome *o)
@@ -314,55 +395,37 @@ enum cw_status cw_scan_host(const struct cw_pack *pack,
     struct stat st;
     const char *root = opt && opt->root ? opt->root : "/";
     char rootbuf[4096];
-    time_t now = time(NULL);
-    struct tm tm;
+    bool ok = true;
     size_t i;
 
     *out = NULL;
+    if (pack->config)
+        return cw__diag_set(d, CW_EINVAL, pack->file, 0, 0,
+                            "pack '%s' checks documents; use 'scan config'",
+                            pack->name);
     if (stat(root, &st) != 0 || !S_ISDIR(st.st_mode))
         return cw__diag_set(d, CW_ENOENT, root, 0, 0,
                             "cannot scan: not a directory");
     if (!realpath(root, rootbuf))
         return cw__diag_set(d, CW_EIO, root, 0, 0, "cannot resolve the root");
-    res = cw__calloc(1, sizeof(*res));
-    if (!res)
-        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
-    cw__arena_init(&res->arena, 0);
     memset(&h, 0, sizeof(h));
-    cw__arena_init(&h.arena, 0);
     h.live = strcmp(rootbuf, "/") == 0;
     h.root = h.live ? "" : rootbuf;
-    res->pack = pack;
-    res->target = cw__arena_strdup(&res->arena, h.live ? "/" : rootbuf);
-    gmtime_r(&now, &tm);
-    strftime(res->time, sizeof(res->time), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    res->v = cw__arena_alloc(&res->arena,
-                             (pack->nchecks + 1) * sizeof(*res->v));
-    if (!res->v || !res->target) {
-        host_release(&h);
-        cw_results_free(res);
+    res = cw__results_new(pack, h.live ? "/" : rootbuf, "host");
+    if (!res)
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
-    }
-    for (i = 0; i < pack->nchecks; i++) {
+    cw__arena_init(&h.arena, 0);
+    for (i = 0; ok && i < pack->nchecks; i++) {
         struct outcome o;
-        struct cw_result *r = &res->v[res->n++];
         eval_check(&h, &pack->checks[i], &o);
-        r->check = &pack->checks[i].pub;
-        r->verdict = o.v;
-        r->reason = cw__arena_strdup(&res->arena, o.reason);
-        r->file = o.file ? cw__arena_strdup(&res->arena, o.file) : NULL;
-        r->line = o.line;
-        if (!r->reason) {
-            host_release(&h);
-            cw_results_free(res);
-            return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
-        }
+        ok = cw__results_add(res, &pack->checks[i].pub, &o, NULL);
         if (opt && opt->progress)
-            opt->progress(opt->progress_arg, i + 1, pack->nchecks, r->check);
+            opt->progress(opt->progress_arg, i + 1, pack->nchecks,
+                          &pack->checks[i].pub);
     }
     /* A probe that ran out of memory may have judged a partial file; no
      * verdict of this scan can be trusted then. */
-    if (h.arena.failed || h.oom || res->arena.failed) {
+    if (!ok || h.arena.failed || h.oom || res->arena.failed) {
         host_release(&h);
         cw_results_free(res);
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
@@ -376,6 +439,7 @@ void cw_results_free(struct cw_results *r)
 {
     if (!r)
         return;
+    cw__free(r->v);
     cw__arena_release(&r->arena);
     cw__free(r);
 }
@@ -410,7 +474,14 @@ size_t cw_results_tally(const struct cw_results *r, enum cw_verdict v)
     size_t i, n = 0;
     for (i = 0; i < r->n; i++)
         n += r->v[i].verdict == v;
+    for (i = 0; v == CW_VERDICT_PASS && i < r->pack->nchecks; i++)
+        n += r->passes[i];
     return n;
+}
+
+size_t cw_results_passes_of(const struct cw_results *r, size_t check)
+{
+    return check < r->pack->nchecks ? r->passes[check] : 0;
 }
 
 size_t cw_results_failed_at(const struct cw_results *r, enum cw_severity s)

@@ -22,6 +22,7 @@
 
 #include "../catalog/embedded.h"
 #include "../parse/node.h"
+#include "../query/jsonpath.h"
 #include "checks.h"
 
 #define MAX_PACK_BYTES ((size_t)16 << 20)
@@ -34,12 +35,18 @@ struct loader {
     struct cw_diag *d;
     pcre2_code **codes; /* every compiled regex, freed with the pack */
     size_t ncodes, acodes;
+    struct cw__jp **jps; /* every compiled JSONPath, likewise */
+    size_t njps, ajps;
 };
+
+static enum cw_status parse_rule(struct loader *L, const struct cw__node *n,
+                                 unsigned depth, struct rule **out);
 
 static const char *const rule_names[R_KIND_COUNT] = {
     "all", "any", "none", "not", "file", "lines", "sshd", "sysctl",
     "keyvalue", "pam", "sudoers", "audit", "tree", "package", "service",
-    "accounts", "mount", "kmod", "socket", "os"
+    "accounts", "mount", "kmod", "socket", "os", "each", "some", "exists",
+    "value", "cidr", "ports", "count"
 };
 
 const char *const cw__tree_finds[] = {
@@ -277,11 +284,23 @@ static const char *const probe_keys[R_KIND_COUNT][12] = {
     [R_KMOD] = { "name", "state", NULL },
     [R_SOCKET] = { "port", "proto", "state", NULL },
     [R_OS] = { "id", "version", NULL },
+    [R_EACH] = { "select", "rule", NULL },
+    [R_SOME] = { "select", "rule", NULL },
+    [R_EXISTS] = { "select", NULL },
+    [R_VALUE] = { "select", NULL },
+    [R_CIDR] = { "select", "contains", "overlaps", "within", NULL },
+    [R_PORTS] = { "from", "to", "overlaps", NULL },
+    [R_COUNT] = { "select", "min", "max", NULL },
 };
 
 static bool value_probe(enum rule_kind k)
 {
-    return k == R_SSHD || k == R_SYSCTL || k == R_KEYVALUE;
+    return k == R_SSHD || k == R_SYSCTL || k == R_KEYVALUE || k == R_VALUE;
+}
+
+static bool doc_rule(enum rule_kind k)
+{
+    return k >= R_EACH;
 }
 
 static enum cw_status unknown_key(struct loader *L, enum rule_kind kind,
@@ -328,6 +347,86 @@ static enum cw_status if_missing(struct loader *L, const struct cw__node *v,
     return st;
 }
 
+/* Compiles a JSONPath written in the pack; errors point into the YAML. */
+static enum cw_status jsonpath(struct loader *L, const struct cw__node *v,
+                               struct cw__jp **out, const char **src)
+{
+    struct cw_diag sub;
+    struct cw__jp **grown;
+
+    if (scalar(L, v, "a JSONPath query ($...)", src))
+        return CW_ESCHEMA;
+    cw_diag_clear(&sub);
+    if (cw__jp_compile(v->str, v->len, L->file, out, &sub))
+        return cw__diag_set(L->d, CW_ESCHEMA, L->file, v->line,
+                            v->col + (v->plain ? 0u : 1u) + sub.col - 1,
+                            "bad JSONPath: %s", sub.msg);
+    if (L->njps == L->ajps) {
+        size_t na = L->ajps ? 2 * L->ajps : 64;
+        grown = cw__realloc(L->jps, (na + 1) * sizeof(*grown));
+        if (!grown) {
+            cw__jp_free(*out);
+            return at(L, v, CW_ENOMEM, "out of memory");
+        }
+        L->jps = grown;
+        L->ajps = na;
+    }
+    L->jps[L->njps++] = *out;
+    L->jps[L->njps] = NULL;
+    return CW_OK;
+}
+
+/* Parameters of the document rules (each, some, exists, value, cidr,
+ * ports, count). */
+static enum cw_status doc_param(struct loader *L, struct rule *r,
+                                const struct cw__node *k,
+                                const struct cw__node *v)
+{
+    const char *key = k->str, *src = NULL;
+    long long n = 0;
+    enum cw_status st;
+
+    if (strcmp(key, "select") == 0 || strcmp(key, "from") == 0)
+        return jsonpath(L, v, &r->sel, &r->sel_src);
+    if (strcmp(key, "to") == 0)
+        return jsonpath(L, v, &r->sel_to, &src);
+    if (strcmp(key, "rule") == 0) {
+        r->kids = cw__arena_alloc(&L->p->arena, sizeof(*r->kids));
+        if (!r->kids)
+            return at(L, v, CW_ENOMEM, "out of memory");
+        r->nkids = 1;
+        return parse_rule(L, v, 1, &r->kids[0]);
+    }
+    if (r->kind == R_PORTS) { /* overlaps: "22" or "1024-65535" */
+        if (scalar(L, v, "a port or a range", &src) ||
+            !cw__ports_parse(src, &r->port_lo, &r->port_hi))
+            return at(L, v, CW_ESCHEMA,
+                      "expected a port or a range like \"1024-65535\"");
+        return CW_OK;
+    }
+    if (r->kind == R_CIDR) {
+        r->cidr_mode = strcmp(key, "contains") == 0   ? CIDR_CONTAINS
+                       : strcmp(key, "overlaps") == 0 ? CIDR_OVERLAPS
+                                                      : CIDR_WITHIN;
+        if (scalar(L, v, "a CIDR block", &src) ||
+            !cw__cidr_parse(src, r->net, &r->net_bits, &r->net_v6))
+            return at(L, v, CW_ESCHEMA,
+                      "expected a CIDR block like \"0.0.0.0/0\"");
+        r->has_limit = true; /* a mode was given */
+        return CW_OK;
+    }
+    /* count: min / max */
+    st = integer(L, v, &n);
+    if (strcmp(key, "min") == 0) {
+        r->has_count_min = true;
+        r->count_min = n;
+    } else {
+        r->has_count_max = true;
+        r->count_max = n;
+    }
+    return st;
+}
+
 /* One key: value of a probe mapping. */
 static enum cw_status probe_param(struct loader *L, struct rule *r,
                                   const struct cw__node *k,
@@ -353,6 +452,8 @@ static enum cw_status probe_param(struct loader *L, struct rule *r,
 
     if (value_probe(r->kind) && is_vt_key(key))
         return value_test(L, k, v, &r->vt);
+    if (doc_rule(r->kind))
+        return doc_param(L, r, k, v);
     if (strcmp(key, "path") == 0)
         return scalar(L, v, "a path", &r->path);
     if (strcmp(key, "dropins") == 0)
@@ -509,6 +610,28 @@ static enum cw_status probe_required(struct loader *L, struct rule *r,
     case R_OS:
         miss = !r->os_id ? "id" : NULL;
         break;
+    case R_EACH:
+    case R_SOME:
+        miss = !r->sel ? "select" : !r->nkids ? "rule" : NULL;
+        break;
+    case R_EXISTS:
+    case R_VALUE:
+        miss = !r->sel ? "select" : NULL;
+        break;
+    case R_CIDR:
+        miss = !r->sel ? "select"
+               : !r->has_limit ? "contains, overlaps or within"
+                               : NULL;
+        break;
+    case R_PORTS:
+        miss = !r->sel ? "from" : !r->sel_to ? "to"
+               : !cw__node_get(v, "overlaps") ? "overlaps" : NULL;
+        break;
+    case R_COUNT:
+        miss = !r->sel ? "select"
+               : !r->has_count_min && !r->has_count_max ? "min or max"
+                                                        : NULL;
+        break;
     default:
         break;
     }
@@ -586,6 +709,14 @@ static enum cw_status parse_rule(struct loader *L, const struct cw__node *n,
                   "unknown rule '%s'; expected all, any, none, not, file, "
                   "lines, sshd, sysctl, keyvalue, pam, sudoers, audit, tree, "
                   "package, service, accounts, mount, kmod, socket or os",
+                  k->str);
+    if (kind > R_NOT && doc_rule((enum rule_kind)kind) != L->p->config)
+        return at(L, k, CW_ESCHEMA,
+                  L->p->config ? "'%s' is a host probe; a pack of kind "
+                                 "config takes each, some, exists, value, "
+                                 "cidr, ports and count"
+                               : "'%s' is a document rule; use it in a pack "
+                                 "with 'kind: config'",
                   k->str);
     r = cw__arena_alloc(&L->p->arena, sizeof(*r));
     if (!r)
@@ -680,9 +811,9 @@ static enum cw_status parse_check(struct loader *L, const struct cw__node *n,
 {
     static const char *const keys[] = {
         "id", "title", "severity", "rationale", "remediation", "controls",
-        "references", "platform", "when", "rule", NULL
+        "references", "platform", "when", "rule", "resource", NULL
     };
-    static const char *const ref_keys[] = { "cis", "ssg", NULL };
+    static const char *const ref_keys[] = { "cis", "ssg", "checkov", NULL };
     struct cw_check *c = &pc->pub;
     const struct cw__node *x;
     const char *sev = NULL;
@@ -719,8 +850,22 @@ static enum cw_status parse_check(struct loader *L, const struct cw__node *n,
     if (x && (cw__node_expect(x, CW__NODE_MAP, L->file, "references", L->d) ||
               cw__node_check_keys(x, ref_keys, L->file, L->d) ||
               cw__node_get_str(x, "cis", false, L->file, &c->ref_cis, L->d) ||
-              cw__node_get_str(x, "ssg", false, L->file, &c->ref_ssg, L->d)))
+              cw__node_get_str(x, "ssg", false, L->file, &c->ref_ssg, L->d) ||
+              cw__node_get_str(x, "checkov", false, L->file, &c->ref_checkov,
+                               L->d)))
         return CW_ESCHEMA;
+    x = cw__node_get(n, "resource");
+    if (L->p->config != (x != NULL))
+        return cw__diag_set(L->d, CW_ESCHEMA, L->file, n->line, n->col,
+                            L->p->config
+                                ? "check '%s' needs 'resource': the resource "
+                                  "types it applies to"
+                                : "check '%s' has 'resource', which only a "
+                                  "pack of kind config takes",
+                            c->id);
+    if (x && (st = str_list(L, x, "a list of resource types", &pc->types,
+                            &pc->ntypes)))
+        return st;
     pc->plat_id = L->p->plat_id;
     pc->plat_version = L->p->plat_version;
     x = cw__node_get(n, "platform");
@@ -738,8 +883,9 @@ static enum cw_status parse_check(struct loader *L, const struct cw__node *n,
 
 static enum cw_status parse_pack(struct loader *L, const struct cw__node *root)
 {
-    static const char *const keys[] = { "pack", "title", "platform",
+    static const char *const keys[] = { "pack", "title", "kind", "platform",
                                         "checks", NULL };
+    static const char *const kinds[] = { "host", "config", NULL };
     struct cw_pack *p = L->p;
     const struct cw__node *list, *x;
     size_t i, j;
@@ -750,6 +896,13 @@ static enum cw_status parse_pack(struct loader *L, const struct cw__node *root)
         cw__node_get_str(root, "pack", true, L->file, &p->name, L->d) ||
         cw__node_get_str(root, "title", false, L->file, &p->title, L->d))
         return CW_ESCHEMA;
+    x = cw__node_get(root, "kind");
+    if (x) {
+        int kind = 0;
+        if (enum_of(L, x, kinds, "pack kind", &kind))
+            return CW_ESCHEMA;
+        p->config = kind == 1;
+    }
     if (!valid_id(p->name))
         return at(L, cw__node_get(root, "pack"), CW_ESCHEMA,
                   "pack name '%s' may use only a-z, 0-9, '-', '.', '_'",
@@ -797,14 +950,19 @@ static void free_codes(pcre2_code **codes)
 struct pack_full {
     struct cw_pack pack;
     pcre2_code **codes;
+    struct cw__jp **jps;
 };
 
 void cw_pack_free(struct cw_pack *p)
 {
     struct pack_full *f = (struct pack_full *)p;
+    size_t i;
     if (!p)
         return;
     free_codes(f->codes);
+    for (i = 0; f->jps && f->jps[i]; i++)
+        cw__jp_free(f->jps[i]);
+    cw__free(f->jps);
     cw__arena_release(&p->arena);
     cw__free(f);
 }
@@ -838,6 +996,7 @@ enum cw_status cw_pack_load_buffer(const struct cw_catalogs *cats,
     if (!st)
         st = parse_pack(&L, root);
     f->codes = L.codes;
+    f->jps = L.jps;
     if (st) {
         cw_pack_free(&f->pack);
         return st;

@@ -11,7 +11,13 @@
 
 #include "cli.h"
 
-enum { OPT_ROOT = OPT_FIRST_VERB_OPTION, OPT_PACK, OPT_FAIL_ON, OPT_NO_SAVE };
+enum {
+    OPT_ROOT = OPT_FIRST_VERB_OPTION,
+    OPT_PACK,
+    OPT_FAIL_ON,
+    OPT_NO_SAVE,
+    OPT_TYPE
+};
 
 static const struct option long_opts[] = {
     { "scope", required_argument, NULL, OPT_SCOPE },
@@ -24,9 +30,28 @@ static const struct option long_opts[] = {
     { "output", required_argument, NULL, 'o' },
     { "fail-on", required_argument, NULL, OPT_FAIL_ON },
     { "no-save", no_argument, NULL, OPT_NO_SAVE },
+    { "type", required_argument, NULL, OPT_TYPE },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
+
+static const char config_help[] =
+    "usage: cloudward scan config PATH... [--pack NAME|FILE] [--type T]\n"
+    "                             [--format FMT] [-o FILE] [--fail-on SEV]\n"
+    "\n"
+    "Evaluates a config pack against cloud documents: Terraform plan or\n"
+    "state JSON ('terraform show -json'). Each check judges every resource\n"
+    "of the types it names; a result names the resource and the file and\n"
+    "line it starts on. Results are saved in the store for 'cloudward soa'.\n"
+    "\n"
+    "  --pack NAME|FILE   a built-in pack (aws, the default) or a pack file\n"
+    "  --type T           the document type: terraform (detected when\n"
+    "                     omitted)\n"
+    "  -f, --format FMT   table (default), json, sarif, junit, html\n"
+    "  -o, --output FILE  write the report to FILE (atomically)\n"
+    "  --fail-on SEV      exit 1 when a check of severity SEV or above\n"
+    "                     fails (default info; 'never' to always exit 0)\n"
+    "  --no-save          do not record the results in the store\n";
 
 static const char help[] =
     "usage: cloudward scan host [--root DIR] [--pack NAME|FILE]\n"
@@ -64,8 +89,10 @@ static void progress(void *arg, size_t done, size_t total,
 static void summary(const struct cw_results *r, const char *out,
                     const char *store)
 {
-    printf("Host scan of %s with %s: %zu checks\n", cw_results_target(r),
-           cw_pack_name(cw_results_pack(r)), cw_results_count(r));
+    bool host = strcmp(cw_results_kind(r), "host") == 0;
+    printf("%s scan of %s with %s: %zu %s\n", host ? "Host" : "Config",
+           cw_results_target(r), cw_pack_name(cw_results_pack(r)),
+           cw_results_count(r), host ? "checks" : "results");
     printf("  %zu pass, %zu fail, %zu not applicable, %zu unknown, "
            "%zu error\n",
            cw_results_tally(r, CW_VERDICT_PASS),
@@ -94,16 +121,21 @@ int cmd_scan(int argc, char **argv)
     struct cw_diag d;
     int c, rc = EXIT_USAGE;
 
-    if (argc < 2 || strcmp(argv[1], "host") != 0) {
-        if (argc >= 2 && (strcmp(argv[1], "-h") == 0 ||
-                          strcmp(argv[1], "--help") == 0)) {
+    bool config;
+    const char *kind = argc >= 2 ? argv[1] : "";
+
+    if (strcmp(kind, "host") != 0 && strcmp(kind, "config") != 0) {
+        if (strcmp(kind, "-h") == 0 || strcmp(kind, "--help") == 0) {
             fputs(help, stdout);
+            fputs("\n", stdout);
+            fputs(config_help, stdout);
             return EXIT_OK;
         }
-        cli_error("usage: cloudward scan host [options]; 'host' is the only "
-                  "scan kind so far");
+        cli_error("usage: cloudward scan host|config [options]; see "
+                  "'cloudward scan --help'");
         return EXIT_USAGE;
     }
+    config = kind[0] == 'c';
     argc--;
     argv++;
     optind = 1;
@@ -141,16 +173,29 @@ int cmd_scan(int argc, char **argv)
         case OPT_NO_SAVE:
             save = false;
             break;
+        case OPT_TYPE:
+            if (!config || strcmp(optarg, "terraform") != 0) {
+                cli_error("--type takes 'terraform' (with scan config); "
+                          "CloudFormation, Kubernetes and CLI exports are "
+                          "not read yet");
+                return EXIT_USAGE;
+            }
+            break;
         case 'h':
-            fputs(help, stdout);
+            fputs(config ? config_help : help, stdout);
             return EXIT_OK;
         default:
-            fputs(help, stderr);
+            fputs(config ? config_help : help, stderr);
             return EXIT_USAGE;
         }
     }
-    if (optind < argc) {
+    if (!config && optind < argc) {
         cli_error("unexpected argument '%s'", argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (config && (optind >= argc || root)) {
+        cli_error(root ? "--root is for 'scan host'"
+                       : "scan config needs at least one document");
         return EXIT_USAGE;
     }
     if (!fmt_set && out) { /* from the extension: .json .sarif .xml .html */
@@ -160,6 +205,8 @@ int cmd_scan(int argc, char **argv)
         else if (dot && !cw_findings_format_parse(dot + 1, &fmt))
             fmt = CW_FINDINGS_TABLE;
     }
+    if (!pack_name && config)
+        pack_name = "aws";
     if (!pack_name) {
         if (!cw_pack_detect(root ? root : "/", detected, sizeof(detected))) {
             cli_error("no built-in pack for the system under %s; choose one "
@@ -180,12 +227,14 @@ int cmd_scan(int argc, char **argv)
     hopt.root = root;
     if (isatty(2))
         hopt.progress = progress;
-    if (cw_scan_host(pack, &hopt, &res, &d)) {
+    if (config ? cw_scan_config(pack, (const char *const *)argv + optind,
+                                (size_t)(argc - optind), &res, &d)
+               : cw_scan_host(pack, &hopt, &res, &d)) {
         cli_error_diag(&d);
         goto out;
     }
     if (save && (cli_store_dir(&common, store, sizeof(store)),
-                 cw_results_save(res, store, "host", &d))) {
+                 cw_results_save(res, store, kind, &d))) {
         cli_error_diag(&d);
         goto out;
     }

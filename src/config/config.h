@@ -38,4 +38,9 @@ typedef bool (*cw__resource_fn)(void *arg, const struct cw__resource *r);
 enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
                            cw__resource_fn fn, void *arg, struct cw_diag *d);
 
+/* Detects the format of `buf` and runs its loader. */
+enum cw_status cw__config_load(const char *name, const char *buf, size_t len,
+                               cw__resource_fn fn, void *arg,
+                               struct cw_diag *d);
+
 #endif

@@ -68,7 +68,7 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
 
     fputs("{\n", f);
     json_kv(f, "  ", "cloudward", "scan", true);
-    json_kv(f, "  ", "kind", "host", true);
+    json_kv(f, "  ", "kind", cw_results_kind(r), true);
     json_kv(f, "  ", "pack", cw_pack_name(p), true);
     json_kv(f, "  ", "pack_title", cw_pack_title(p), true);
     json_kv(f, "  ", "target", cw_results_target(r), true);
@@ -78,12 +78,36 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
         fprintf(f, "%s\"%s\": %zu", v ? ", " : "",
                 cw_verdict_name((enum cw_verdict)v),
                 cw_results_tally(r, (enum cw_verdict)v));
-    fputs("},\n  \"results\": [", f);
+    /* Passes a config scan only counted: per check, with its controls. */
+    fputs("},\n  \"passes\": [", f);
+    for (i = 0, v = 0; i < cw_pack_count(p); i++) {
+        const struct cw_check *c = cw_pack_check_at(p, i);
+        size_t n = cw_results_passes_of(r, i);
+        if (!n)
+            continue;
+        fputs(v++ ? ",\n    {" : "\n    {", f);
+        fputs("\"id\": ", f);
+        cw__json_string(f, c->id);
+        fprintf(f, ", \"count\": %zu, \"controls\": [", n);
+        for (j = 0; j < c->ncontrols; j++) {
+            char ref[160];
+            snprintf(ref, sizeof(ref), "%s %s", c->controls[j].catalog,
+                     c->controls[j].id);
+            if (j)
+                fputs(", ", f);
+            cw__json_string(f, ref);
+        }
+        fputs("]}", f);
+    }
+    fputs(v ? "\n  ],\n  \"results\": [" : "],\n  \"results\": [", f);
+
     for (i = 0; i < cw_results_count(r); i++) {
         const struct cw_result *x = cw_results_at(r, i);
         const struct cw_check *c = x->check;
         fputs(i ? ",\n    {\n" : "\n    {\n", f);
         json_kv(f, "      ", "id", c->id, true);
+        if (x->resource)
+            json_kv(f, "      ", "resource", x->resource, true);
         json_kv(f, "      ", "title", c->title, true);
         json_kv(f, "      ", "severity", cw_severity_name(c->severity), true);
         json_kv(f, "      ", "verdict", cw_verdict_name(x->verdict), true);
@@ -101,6 +125,8 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
         fputs("],\n", f);
         json_kv(f, "      ", "cis", c->ref_cis, true);
         json_kv(f, "      ", "ssg", c->ref_ssg, true);
+        if (c->ref_checkov)
+            json_kv(f, "      ", "checkov", c->ref_checkov, true);
         json_kv(f, "      ", "remediation", c->remediation, false);
         fputs("    }", f);
     }
@@ -133,6 +159,7 @@ static enum cw_status write_sarif(const void *arg, FILE *f, const char *file)
     static const char *const sev_score[] = { "0.0", "3.0", "5.5", "7.5",
                                              "9.5" };
     const struct cw_results *r = arg;
+    const struct cw_pack *p = cw_results_pack(r);
     size_t i, j, n = cw_results_count(r);
     const char *target = cw_results_target(r);
     (void)file;
@@ -143,8 +170,8 @@ static enum cw_status write_sarif(const void *arg, FILE *f, const char *file)
           "      \"version\": ", f);
     cw__json_string(f, cw_version());
     fputs(",\n      \"rules\": [", f);
-    for (i = 0; i < n; i++) {
-        const struct cw_check *c = cw_results_at(r, i)->check;
+    for (i = 0; i < cw_pack_count(p); i++) {
+        const struct cw_check *c = cw_pack_check_at(p, i);
         fputs(i ? ",\n        {" : "\n        {", f);
         fputs("\"id\": ", f);
         cw__json_string(f, c->id);
@@ -181,16 +208,27 @@ static enum cw_status write_sarif(const void *arg, FILE *f, const char *file)
         fputs(i ? ",\n      {" : "\n      {", f);
         fputs("\"ruleId\": ", f);
         cw__json_string(f, x->check->id);
+        for (j = 0; j < cw_pack_count(p); j++)
+            if (cw_pack_check_at(p, j) == x->check)
+                break;
         fprintf(f, ", \"ruleIndex\": %zu, \"kind\": \"%s\", \"level\": "
                    "\"%s\", \"message\": {\"text\": ",
-                i, sarif_kind(x->verdict), sarif_level(x));
-        cw__json_string(f, x->reason);
+                j, sarif_kind(x->verdict), sarif_level(x));
+        if (x->resource) {
+            char msg[1200];
+            snprintf(msg, sizeof(msg), "%s: %s", x->resource, x->reason);
+            cw__json_string(f, msg);
+        } else {
+            cw__json_string(f, x->reason);
+        }
         fputs("}", f);
         if (x->file) {
+            bool host = strcmp(cw_results_kind(r), "host") == 0;
             fputs(", \"locations\": [{\"physicalLocation\": "
                   "{\"artifactLocation\": {\"uri\": ", f);
-            cw__json_string(f, x->file[0] == '/' ? x->file + 1 : x->file);
-            fputs(", \"uriBaseId\": \"ROOT\"}", f);
+            cw__json_string(f, host && x->file[0] == '/' ? x->file + 1
+                                                          : x->file);
+            fputs(host ? ", \"uriBaseId\": \"ROOT\"}" : "}", f);
             if (x->line)
                 fprintf(f, ", \"region\": {\"startLine\": %u}", x->line);
             fputs("}}]", f);
@@ -245,6 +283,10 @@ static enum cw_status write_junit(const void *arg, FILE *f, const char *file)
         xml_text(f, pack);
         fputs("\" name=\"", f);
         xml_text(f, x->check->id);
+        if (x->resource) {
+            fputs(" ", f);
+            xml_text(f, x->resource);
+        }
         fputs(": ", f);
         xml_text(f, x->check->title);
         fputs("\"", f);
@@ -272,6 +314,7 @@ static enum cw_status write_junit(const void *arg, FILE *f, const char *file)
 
 static const struct cw__col finding_cols[] = {
     { "Check", "id", CW__COL_TEXT, 28 },
+    { "Resource", "resource", CW__COL_TEXT, 30 },
     { "Verdict", "verdict", CW__COL_TEXT, 14 },
     { "Severity", "severity", CW__COL_TEXT, 8 },
     { "Title", "title", CW__COL_TEXT, 44 },
@@ -303,16 +346,18 @@ static enum cw_status write_table(const struct cw_results *r,
         const char **row = cells + i * nc;
         controls_text(x->check, ctl + 400 * i, 400);
         row[0] = x->check->id;
-        row[1] = cw_verdict_name(x->verdict);
-        row[2] = cw_severity_name(x->check->severity);
-        row[3] = x->check->title;
-        row[4] = x->reason;
-        row[5] = ctl + 400 * i;
-        row[6] = x->check->remediation;
+        row[1] = x->resource ? x->resource : "";
+        row[2] = cw_verdict_name(x->verdict);
+        row[3] = cw_severity_name(x->check->severity);
+        row[4] = x->check->title;
+        row[5] = x->reason;
+        row[6] = ctl + 400 * i;
+        row[7] = x->check->remediation;
         flagged[i] = x->verdict == CW_VERDICT_FAIL ||
                      x->verdict == CW_VERDICT_ERROR;
     }
-    snprintf(title, sizeof(title), "Host scan: %s",
+    snprintf(title, sizeof(title), "%s scan: %s",
+             strcmp(cw_results_kind(r), "host") == 0 ? "Host" : "Config",
              cw_pack_title(cw_results_pack(r)));
     snprintf(subtitle, sizeof(subtitle),
              "%s at %s. %zu checks: %zu pass, %zu fail, %zu not applicable, "

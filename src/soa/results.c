@@ -11,6 +11,7 @@
  */
 #include <glob.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cloudward/cw_soa.h>
@@ -26,6 +27,7 @@ static const char *const verdicts[] = { "pass", "fail", "not-applicable",
 
 struct scan {
     const char *pack, *time;
+    const struct cw__node *root;
     const struct cw__node *results;
 };
 
@@ -68,6 +70,18 @@ static enum cw_status part(struct cw__buf *b, const struct scan *s,
                      len ? ", " : "", id->str);
         }
     }
+    {
+        const struct cw__node *passes = cw__node_get(s->root, "passes");
+        for (i = 0; passes && passes->kind == CW__NODE_SEQ && i < passes->n;
+             i++) {
+            const struct cw__node *cnt = cw__node_get(passes->kids[i],
+                                                      "count");
+            if (!cnt || !lists_control(passes->kids[i], ref))
+                continue;
+            counts[0] += (size_t)strtoull(cnt->str, NULL, 10);
+            any = true;
+        }
+    }
     if (!any)
         return CW_OK;
     if (b->len)
@@ -105,6 +119,7 @@ static enum cw_status load_scan(struct cw__arena *a, const char *path,
     cw__buf_release(&b);
     if (st)
         return st;
+    s->root = root;
     s->results = cw__node_get(root, "results");
     if (cw__node_get_str(root, "pack", true, path, &s->pack, d) ||
         cw__node_get_str(root, "time", true, path, &s->time, d))
