@@ -359,7 +359,7 @@ static enum cw_status jsonpath(struct loader *L, const struct cw__node *v,
     cw_diag_clear(&sub);
     if (cw__jp_compile(v->str, v->len, L->file, out, &sub))
         return cw__diag_set(L->d, CW_ESCHEMA, L->file, v->line,
-                            v->col + (v->plain ? 0u : 1u) + sub.col - 1,
+                            v->col + sub.col - 1,
                             "bad JSONPath: %s", sub.msg);
     if (L->njps == L->ajps) {
         size_t na = L->ajps ? 2 * L->ajps : 64;

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# config.sh - `cloudward scan config` end to end on a Terraform plan with
+# planted misconfigurations (tests/cases/config/plan.json, nested module
+# included): the failing (check, resource) pairs and their lines must be
+# exactly tests/cases/config/expected; SARIF points at the file and line;
+# results reach the SoA; bad documents and bad packs exit 2 with a
+# position.
+. "$(dirname "$0")/lib.sh"
+CASES=$SRC/tests/cases/config
+cp "$CASES/plan.json" plan.json
+
+expect_exit 1 "$CW" scan config plan.json --store store --format json -o scan.json
+jq -r '.results[] | "\(.id) \(.resource) \(.verdict) \(.line)"' scan.json >got
+diff "$CASES/expected" got >&2 || fail "verdicts differ from tests/cases/config/expected"
+[ "$(jq '.summary.pass' scan.json)" -gt 10 ] || fail "passes not counted"
+
+expect_exit 1 "$CW" scan config plan.json --no-save --format sarif -o scan.sarif
+jq -e '.runs[0].results[] | select(.ruleId == "aws-ebs-encrypted") |
+  .locations[0].physicalLocation.artifactLocation.uri == "plan.json" and
+  .locations[0].physicalLocation.region.startLine == 75 and
+  (.message.text | startswith("module.storage.aws_ebs_volume.data: "))' \
+  scan.sarif >/dev/null || fail "sarif location of the EBS finding"
+expect_exit 1 "$CW" scan config plan.json --no-save --fail-on critical
+expect_exit 0 "$CW" scan config plan.json --no-save --fail-on never
+expect_exit 1 "$CW" scan config plan.json --no-save --fail-on high -o scan.xml
+grep -q 'module.storage.aws_s3_bucket.logs' scan.xml || fail "junit names resources"
+
+# SoA: the cloud network controls show the config results.
+"$CW" init --organisation "Config Test" --role provider --service-model saas \
+  >/dev/null
+expect_exit 0 "$CW" soa --store store --format json -o soa.json
+jq -r '.controls[] | select(.id == "CLD.13.1.4") | .checks' soa.json |
+  grep -q "^aws at .*pass, [0-9]* fail (aws-sg-ssh-from-internet" ||
+  fail "SoA checks cell for CLD.13.1.4"
+
+# Refusals.
+printf '{"planned_values": {"root_module": {"resources": [{"a": 1,}]}}}' >bad.json
+expect_exit 2 "$CW" scan config bad.json --no-save
+grep -q "bad.json:1:59: expected a member name" err || fail "malformed plan: $(cat err)"
+printf '{"Resources": {}}' >cfn.json
+expect_exit 2 "$CW" scan config cfn.json --no-save
+grep -q "not a Terraform plan or state" err || fail "not a plan: $(cat err)"
+expect_exit 2 "$CW" scan config plan.json --no-save --pack debian-12
+grep -q "checks hosts" err || fail "host pack on documents"
+expect_exit 2 "$CW" scan host --no-save --pack aws
+expect_exit 2 "$CW" scan config plan.json --type helm
+expect_exit 2 "$CW" scan config
+expect_exit 2 "$CW" scan config plan.json --no-save --pack "$CASES/bad-path-pack.yaml"
+grep -q "bad-path-pack.yaml:11:32: bad JSONPath: an integer cannot start with 0" err ||
+  fail "bad JSONPath in a pack: $(cat err)"
+finish
