@@ -18,27 +18,60 @@
 #include "../query/jsonpath.h"
 #include "checks.h"
 
-#define MAX_SELECTED 4096
+#define MAX_SELECTED 100000
+#define INLINE_SELECTED 16
 
 struct doc {
     const struct cw__node *cur; /* `$` for the rule being evaluated */
     const struct cw__resource *res;
 };
 
+/* Selected nodes: a few inline (the common case, no allocation), more
+ * on the heap. Release with picked_release(). */
 struct picked {
-    const struct cw__node *v[MAX_SELECTED];
-    size_t n;
-    bool truncated;
+    const struct cw__node *inl[INLINE_SELECTED];
+    const struct cw__node **v;
+    size_t n, cap;
+    bool truncated, oom;
 };
+
+static void picked_init(struct picked *p)
+{
+    p->v = p->inl;
+    p->n = 0;
+    p->cap = INLINE_SELECTED;
+    p->truncated = p->oom = false;
+}
+
+static void picked_release(struct picked *p)
+{
+    if (p->v != p->inl)
+        cw__free(p->v);
+    picked_init(p);
+}
 
 static bool pick(void *arg, const struct cw__node *n,
                  const struct cw__jp_loc *loc)
 {
     struct picked *p = arg;
     (void)loc;
-    if (p->n == MAX_SELECTED) {
-        p->truncated = true;
-        return false;
+    if (p->n == p->cap) {
+        size_t nc = 2 * p->cap;
+        const struct cw__node **v;
+        if (nc > MAX_SELECTED) {
+            p->truncated = true;
+            return false;
+        }
+        v = cw__malloc(nc * sizeof(*v));
+        if (!v) {
+            p->oom = true;
+            return false;
+        }
+        memcpy(v, p->v, p->n * sizeof(*v));
+        if (p->v != p->inl)
+            cw__free(p->v);
+        p->v = v;
+        p->cap = nc;
     }
     p->v[p->n++] = n;
     return true;
@@ -49,13 +82,16 @@ static bool select_nodes(const struct cw__jp *q, const struct cw__node *cur,
                          struct picked *p, struct outcome *o)
 {
     struct cw_diag d;
-    p->n = 0;
-    p->truncated = false;
-    if (!cur) {
+    if (!cur)
         return true;
+    if (cw__jp_eval(q, cur, pick, p, &d) || p->oom) {
+        outcome_set(o, CW_VERDICT_ERROR, "query failed: %s",
+                    p->oom ? "out of memory" : d.msg);
+        return false;
     }
-    if (cw__jp_eval(q, cur, pick, p, &d)) {
-        outcome_set(o, CW_VERDICT_ERROR, "query failed: %s", d.msg);
+    if (p->truncated) {
+        outcome_set(o, CW_VERDICT_UNKNOWN, "more than %d nodes selected",
+                    MAX_SELECTED);
         return false;
     }
     return true;
@@ -89,15 +125,12 @@ static void doc_leaf(void *ctx, const struct rule *r, struct outcome *o);
 
 static void quantify(struct doc *c, const struct rule *r, struct outcome *o)
 {
-    struct picked *p = cw__malloc(sizeof(*p));
+    struct picked pk, *p = &pk;
     struct doc sub = *c;
     size_t i;
     bool some = r->kind == R_SOME, unknown = false;
 
-    if (!p) {
-        outcome_set(o, CW_VERDICT_ERROR, "out of memory");
-        return;
-    }
+    picked_init(p);
     if (!select_nodes(r->sel, c->cur, p, o))
         goto out;
     for (i = 0; i < p->n; i++) {
@@ -128,7 +161,7 @@ static void quantify(struct doc *c, const struct rule *r, struct outcome *o)
         outcome_set(o, CW_VERDICT_PASS, "all %zu elements of %s comply",
                     p->n, r->sel_src);
 out:
-    cw__free(p);
+    picked_release(p);
 }
 
 static void cidr_rule(struct doc *c, const struct rule *r,
@@ -187,12 +220,12 @@ static bool number_of(const struct picked *p, double *out)
 
 static void ports_rule(struct doc *c, const struct rule *r, struct outcome *o)
 {
-    struct picked *a = cw__malloc(sizeof(*a)), *b = cw__malloc(sizeof(*b));
+    struct picked pa, pb, *a = &pa, *b = &pb;
     double from, to;
 
-    if (!a || !b) {
-        outcome_set(o, CW_VERDICT_ERROR, "out of memory");
-    } else if (select_nodes(r->sel, c->cur, a, o) &&
+    picked_init(a);
+    picked_init(b);
+    if (select_nodes(r->sel, c->cur, a, o) &&
                select_nodes(r->sel_to, c->cur, b, o)) {
         at_node(o, c, a->n ? a->v[0] : NULL);
         if (!number_of(a, &from) || !number_of(b, &to))
@@ -205,14 +238,14 @@ static void ports_rule(struct doc *c, const struct rule *r, struct outcome *o)
             outcome_set(o, CW_VERDICT_FAIL, "ports %.0f-%.0f miss %u-%u",
                         from, to, r->port_lo, r->port_hi);
     }
-    cw__free(a);
-    cw__free(b);
+    picked_release(a);
+    picked_release(b);
 }
 
 static void doc_leaf(void *ctx, const struct rule *r, struct outcome *o)
 {
     struct doc *c = ctx;
-    struct picked *p;
+    struct picked pk, *p = &pk;
     size_t i;
 
     if (cw__eval_logic(ctx, doc_leaf, r, o))
@@ -225,13 +258,9 @@ static void doc_leaf(void *ctx, const struct rule *r, struct outcome *o)
         ports_rule(c, r, o);
         return;
     }
-    p = cw__malloc(sizeof(*p));
-    if (!p) {
-        outcome_set(o, CW_VERDICT_ERROR, "out of memory");
-        return;
-    }
+    picked_init(p);
     if (!select_nodes(r->sel, c->cur, p, o)) {
-        cw__free(p);
+        picked_release(p);
         return;
     }
     at_node(o, c, p->n ? p->v[0] : NULL);
@@ -277,7 +306,7 @@ static void doc_leaf(void *ctx, const struct rule *r, struct outcome *o)
         outcome_set(o, CW_VERDICT_ERROR, "not a document rule");
         break;
     }
-    cw__free(p);
+    picked_release(p);
 }
 
 /* ---- the scan ------------------------------------------------------------ */

@@ -1055,6 +1055,7 @@ struct eval {
     const struct cw__node *root;
     struct cw__jp_step *loc;
     size_t nloc, aloc;
+    struct cw__jp_step inl[32]; /* the location stack until it grows */
     cw__jp_fn fn;
     void *arg;
     bool stop;
@@ -1070,11 +1071,13 @@ static bool push_step(struct eval *E, const char *name, size_t index)
             E->st = CW_ELIMIT;
             return false;
         }
-        v = cw__realloc(E->loc, na * sizeof(*v));
+        v = cw__realloc(E->loc == E->inl ? NULL : E->loc, na * sizeof(*v));
         if (!v) {
             E->st = CW_ENOMEM;
             return false;
         }
+        if (E->loc == E->inl)
+            memcpy(v, E->inl, E->nloc * sizeof(*v));
         E->loc = v;
         E->aloc = na;
     }
@@ -1248,8 +1251,11 @@ static void run_query(struct eval *E, const struct query *q,
     sub.root = E->root;
     sub.fn = collect;
     sub.arg = ns;
+    sub.loc = sub.inl;
+    sub.aloc = CW__ARRAY_LEN(sub.inl);
     run_segments(&sub, q, 0, q->relative ? cur : E->root);
-    cw__free(sub.loc);
+    if (sub.loc != sub.inl)
+        cw__free(sub.loc);
     if (sub.st && !E->st)
         E->st = sub.st;
 }
@@ -1462,8 +1468,11 @@ enum cw_status cw__jp_eval(const struct cw__jp *q, const struct cw__node *root,
     E.root = root;
     E.fn = fn;
     E.arg = arg;
+    E.loc = E.inl;
+    E.aloc = CW__ARRAY_LEN(E.inl);
     run_segments(&E, q->q, 0, root);
-    cw__free(E.loc);
+    if (E.loc != E.inl)
+        cw__free(E.loc);
     if (E.st)
         return cw__diag_set(d, E.st, NULL, 0, 0,
                             E.st == CW_ELIMIT ? "document nests too deeply "
