@@ -23,8 +23,8 @@ case "${1:-}" in
   rm -rf build-fuzz
   cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCW_FUZZ=ON \
         -DCMAKE_C_COMPILER=clang >/dev/null
-  cmake --build build-fuzz -j"$jobs" --target fuzz_yaml fuzz_pack fuzz_json fuzz_jsonpath
-  for t in yaml pack json jsonpath; do
+  cmake --build build-fuzz -j"$jobs" --target fuzz_yaml fuzz_pack fuzz_json fuzz_jsonpath fuzz_terraform
+  for t in yaml pack json jsonpath terraform; do
     mkdir -p "build-fuzz/corpus-$t"
     ./build-fuzz/fuzz/fuzz_$t -max_total_time="$secs" -max_len=65536 \
       -timeout=10 "build-fuzz/corpus-$t" "fuzz/corpus/$t"
