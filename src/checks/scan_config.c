@@ -12,6 +12,7 @@
  * host packs to scalars (booleans as true/false, numbers as written).
  */
 #include <stdio.h>
+#include <stdlib.h> /* before core.h: banned.h poisons inline libc */
 #include <string.h>
 
 #include "../config/config.h"
