@@ -332,6 +332,7 @@ static enum cw_status write_table(const struct cw_results *r,
     char *ctl = cw__calloc(n + 1, 400);
     unsigned char *flagged = cw__calloc(n + 1, 1);
     char title[256], subtitle[512];
+    struct cw__col cols[CW__ARRAY_LEN(finding_cols)];
     struct cw__table t;
     enum cw_status st;
 
@@ -369,9 +370,12 @@ static enum cw_status write_table(const struct cw_results *r,
              cw_results_tally(r, CW_VERDICT_UNKNOWN),
              cw_results_tally(r, CW_VERDICT_ERROR));
     memset(&t, 0, sizeof(t));
+    memcpy(cols, finding_cols, sizeof(cols));
+    if (strcmp(cw_results_kind(r), "host") == 0)
+        cols[1].width = 0; /* no resources on a host: hide the column */
     t.title = title;
     t.subtitle = subtitle;
-    t.cols = finding_cols;
+    t.cols = cols;
     t.ncols = nc;
     t.cells = cells;
     t.flagged = flagged;
