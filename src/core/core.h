@@ -114,6 +114,13 @@ enum cw_status cw__atomic_commit(const char *tmp, const char *path,
 enum cw_status cw__atomic_write(const char *path, const void *data,
                                 size_t len, bool replace, struct cw_diag *d);
 
+/* UTF-8 (utf8.c): length of the valid sequence at `s` (0 if invalid);
+ * the encoding of code point `cp` into `out` (1-4 bytes, returns how many);
+ * the value of four hex digits at `p` (-1 if not). */
+size_t cw__utf8_len(const char *s, const char *end);
+size_t cw__utf8_put(char *out, unsigned cp);
+int cw__hex4(const char *p, const char *end);
+
 /* True when `s` is a valid calendar date written YYYY-MM-DD. */
 bool cw__date_valid(const char *s);
 

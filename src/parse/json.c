@@ -114,78 +114,8 @@ static enum cw_status push(struct jp *j, struct cw__node *n)
     return CW_OK;
 }
 
-/* Length of the UTF-8 sequence at p (valid, shortest form, no surrogates),
- * or 0. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *end)
-{
-    unsigned c = p[0];
-    size_t n, i;
-    unsigned cp;
 
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        n = 2, cp = c & 0x1F;
-    else if (c >= 0xE0 && c <= 0xEF)
-        n = 3, cp = c & 0x0F;
-    else if (c >= 0xF0 && c <= 0xF4)
-        n = 4, cp = c & 0x07;
-    else
-        return 0;
-    if ((size_t)(end - p) < n)
-        return 0;
-    for (i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
 
-static size_t put_utf8(char *out, unsigned cp)
-{
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xC0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xE0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
-
-static int hex4(const char *p)
-{
-    int v = 0, i;
-    for (i = 0; i < 4; i++) {
-        char c = p[i];
-        v <<= 4;
-        if (c >= '0' && c <= '9')
-            v |= c - '0';
-        else if (c >= 'a' && c <= 'f')
-            v |= c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F')
-            v |= c - 'A' + 10;
-        else
-            return -1;
-    }
-    return v;
-}
 
 /* Parses a string at j->p (the opening quote) into an arena string. */
 static enum cw_status parse_string(struct jp *j, const char **out,
@@ -215,8 +145,7 @@ static enum cw_status parse_string(struct jp *j, const char **out,
                                     : "control character in a string; "
                                       "escape it");
         } else if (c >= 0x80) {
-            size_t n = utf8_len((const unsigned char *)p,
-                                (const unsigned char *)j->end);
+            size_t n = cw__utf8_len(p, j->end);
             if (!n)
                 return err_at(j, p, CW_EPARSE, "invalid UTF-8 in a string");
             p += n - 1;
@@ -232,7 +161,7 @@ static enum cw_status parse_string(struct jp *j, const char **out,
                     continue;
                 q++;
                 if (*q == 'u') {
-                    int cp = j->end - q >= 5 ? hex4(q + 1) : -1;
+                    int cp = j->end - q >= 5 ? cw__hex4(q + 1, j->end) : -1;
                     if (cp < 0)
                         return err_at(j, q - 1, CW_EPARSE,
                                       "expected four hex digits after \\u");
@@ -275,13 +204,13 @@ static enum cw_status parse_string(struct jp *j, const char **out,
         case 'r': *w++ = '\r'; break;
         case 't': *w++ = '\t'; break;
         case 'u':
-            if (j->end - p < 5 || (cp = hex4(p + 1)) < 0)
+            if (j->end - p < 5 || (cp = cw__hex4(p + 1, j->end)) < 0)
                 return err_at(j, p - 1, CW_EPARSE,
                               "expected four hex digits after \\u");
             p += 4;
             if (cp >= 0xD800 && cp <= 0xDBFF) {
                 int lo = j->end - p >= 7 && p[1] == '\\' && p[2] == 'u'
-                             ? hex4(p + 3)
+                             ? cw__hex4(p + 3, j->end)
                              : -1;
                 if (lo < 0xDC00 || lo > 0xDFFF)
                     return err_at(j, p - 5, CW_EPARSE,
@@ -294,7 +223,7 @@ static enum cw_status parse_string(struct jp *j, const char **out,
                               "a low surrogate \\u escape without a high "
                               "one");
             }
-            w += put_utf8(w, (unsigned)cp);
+            w += cw__utf8_put(w, (unsigned)cp);
             break;
         default:
             return err_at(j, p - 1, CW_EPARSE, "unknown escape in a string");

@@ -151,83 +151,9 @@ static bool is_alpha(char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* Length of a valid UTF-8 sequence at p, 0 if invalid. */
-static size_t u8len(const char *p, const char *end)
-{
-    const unsigned char *u = (const unsigned char *)p;
-    unsigned cp;
-    size_t n, i;
 
-    if (u[0] < 0x80)
-        return 1;
-    if (u[0] >= 0xC2 && u[0] <= 0xDF)
-        n = 2, cp = u[0] & 0x1Fu;
-    else if (u[0] >= 0xE0 && u[0] <= 0xEF)
-        n = 3, cp = u[0] & 0x0Fu;
-    else if (u[0] >= 0xF0 && u[0] <= 0xF4)
-        n = 4, cp = u[0] & 0x07u;
-    else
-        return 0;
-    if ((size_t)(end - p) < n)
-        return 0;
-    for (i = 1; i < n; i++) {
-        if ((u[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (u[i] & 0x3Fu);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
-static int hex4(const char *p, const char *end)
-{
-    int v = 0, i, h;
-    if (end - p < 4)
-        return -1;
-    for (i = 0; i < 4; i++) {
-        if ((h = hexval(p[i])) < 0)
-            return -1;
-        v = v * 16 + h;
-    }
-    return v;
-}
-
-static size_t put_utf8(char *o, unsigned cp)
-{
-    if (cp < 0x80) {
-        o[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        o[0] = (char)(0xC0 | (cp >> 6));
-        o[1] = (char)(0x80 | (cp & 0x3F));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        o[0] = (char)(0xE0 | (cp >> 12));
-        o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-        o[2] = (char)(0x80 | (cp & 0x3F));
-        return 3;
-    }
-    o[0] = (char)(0xF0 | (cp >> 18));
-    o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-    o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-    o[3] = (char)(0x80 | (cp & 0x3F));
-    return 4;
-}
 
 /* A string literal in ' or " quotes (RFC 9535 2.3.1.1). */
 static enum cw_status string_lit(struct parser *P, const char **out,
@@ -271,7 +197,7 @@ static enum cw_status string_lit(struct parser *P, const char **out,
                 *w++ = e;
                 break;
             case 'u':
-                cp = hex4(P->p + 2, P->end);
+                cp = cw__hex4(P->p + 2, P->end);
                 if (cp < 0)
                     return perr(P, P->p, "expected four hex digits after "
                                          "\\u");
@@ -281,7 +207,7 @@ static enum cw_status string_lit(struct parser *P, const char **out,
                 if (cp >= 0xD800 && cp <= 0xDBFF) {
                     int lo = P->p + 7 < P->end && P->p[6] == '\\' &&
                                      P->p[7] == 'u'
-                                 ? hex4(P->p + 8, P->end)
+                                 ? cw__hex4(P->p + 8, P->end)
                                  : -1;
                     if (lo < 0xDC00 || lo > 0xDFFF)
                         return perr(P, P->p, "a high surrogate must be "
@@ -289,7 +215,7 @@ static enum cw_status string_lit(struct parser *P, const char **out,
                     cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
                     P->p += 6;
                 }
-                w += put_utf8(w, (unsigned)cp);
+                w += cw__utf8_put(w, (unsigned)cp);
                 P->p += 4;
                 break;
             default:
@@ -299,7 +225,7 @@ static enum cw_status string_lit(struct parser *P, const char **out,
             continue;
         }
         {
-            size_t n = u8len(P->p, P->end);
+            size_t n = cw__utf8_len(P->p, P->end);
             if (!n)
                 return perr(P, P->p, "invalid UTF-8");
             memcpy(w, P->p, n);
@@ -352,7 +278,7 @@ static enum cw_status shorthand(struct parser *P, struct selector *s)
     while (!at_end(P)) {
         char c = *P->p;
         if ((unsigned char)c >= 0x80) {
-            size_t n = u8len(P->p, P->end);
+            size_t n = cw__utf8_len(P->p, P->end);
             if (!n)
                 return perr(P, P->p, "invalid UTF-8");
             P->p += n;
