@@ -24,6 +24,8 @@
 
 struct doc {
     const struct cw__node *cur; /* `$` for the rule being evaluated */
+    const struct cw__node *unk; /* the same place in Terraform's
+                                   after_unknown, or NULL */
     const struct cw__resource *res;
 };
 
@@ -78,11 +80,44 @@ static bool pick(void *arg, const struct cw__node *n,
     return true;
 }
 
-/* Runs `q` from `cur`; false (and an error outcome) when it cannot. */
-static bool select_nodes(const struct cw__jp *q, const struct cw__node *cur,
+static bool any_true(void *arg, const struct cw__node *n,
+                     const struct cw__jp_loc *loc)
+{
+    (void)loc;
+    if (n->kind == CW__NODE_SCALAR && n->type == CW__T_TRUE) {
+        *(bool *)arg = true;
+        return false;
+    }
+    return true;
+}
+
+/*
+ * Runs `q` from the current node; false (and an outcome) when the result
+ * cannot be used. Terraform's after_unknown mirrors the values with `true`
+ * where a value is known only after apply, so the same query over it finds
+ * exactly the unknown places: any of them makes the rule unknown, never a
+ * pass or a fail on a value that does not exist yet.
+ */
+static bool select_nodes(const struct cw__jp *q, const struct doc *c,
                          struct picked *p, struct outcome *o)
 {
+    const struct cw__node *cur = c->cur;
     struct cw_diag d;
+    bool unknown = false;
+    size_t k;
+
+    /* A `true` where the path ends, or anywhere along it (an unknown
+     * list or object), makes the selection unknown. */
+    for (k = c->unk ? cw__jp_segments(q) : 0; k > 0 && !unknown; k--)
+        if (cw__jp_eval_prefix(q, k, c->unk, any_true, &unknown, &d))
+            break;
+    if (unknown) {
+        outcome_set(o, CW_VERDICT_UNKNOWN, "%s is known only after apply",
+                    c->res->address);
+        o->file = c->res->file;
+        o->line = c->res->line;
+        return false;
+    }
     if (!cur)
         return true;
     if (cw__jp_eval(q, cur, pick, p, &d) || p->oom) {
@@ -126,18 +161,28 @@ static void doc_leaf(void *ctx, const struct rule *r, struct outcome *o);
 
 static void quantify(struct doc *c, const struct rule *r, struct outcome *o)
 {
-    struct picked pk, *p = &pk;
+    struct picked pk, unk, *p = &pk;
     struct doc sub = *c;
     size_t i;
     bool some = r->kind == R_SOME, unknown = false;
 
     picked_init(p);
-    if (!select_nodes(r->sel, c->cur, p, o))
+    picked_init(&unk);
+    if (!select_nodes(r->sel, c, p, o))
         goto out;
+    /* The matching elements of after_unknown, when they line up. */
+    if (c->unk) {
+        struct doc u = *c;
+        u.cur = c->unk;
+        u.unk = NULL;
+        if (!select_nodes(r->sel, &u, &unk, o) || unk.n != p->n)
+            unk.n = 0;
+    }
     for (i = 0; i < p->n; i++) {
         struct outcome kid;
         memset(&kid, 0, sizeof(kid));
         sub.cur = p->v[i];
+        sub.unk = unk.n ? unk.v[i] : NULL;
         doc_leaf(&sub, r->kids[0], &kid);
         if (kid.v == CW_VERDICT_ERROR || (!some && kid.v == CW_VERDICT_FAIL) ||
             (some && kid.v == CW_VERDICT_PASS)) {
@@ -162,6 +207,7 @@ static void quantify(struct doc *c, const struct rule *r, struct outcome *o)
         outcome_set(o, CW_VERDICT_PASS, "all %zu elements of %s comply",
                     p->n, r->sel_src);
 out:
+    picked_release(&unk);
     picked_release(p);
 }
 
@@ -226,8 +272,8 @@ static void ports_rule(struct doc *c, const struct rule *r, struct outcome *o)
 
     picked_init(a);
     picked_init(b);
-    if (select_nodes(r->sel, c->cur, a, o) &&
-               select_nodes(r->sel_to, c->cur, b, o)) {
+    if (select_nodes(r->sel, c, a, o) &&
+               select_nodes(r->sel_to, c, b, o)) {
         at_node(o, c, a->n ? a->v[0] : NULL);
         if (!number_of(a, &from) || !number_of(b, &to))
             outcome_set(o, CW_VERDICT_UNKNOWN, "the port range is not two "
@@ -260,7 +306,7 @@ static void doc_leaf(void *ctx, const struct rule *r, struct outcome *o)
         return;
     }
     picked_init(p);
-    if (!select_nodes(r->sel, c->cur, p, o)) {
+    if (!select_nodes(r->sel, c, p, o)) {
         picked_release(p);
         return;
     }
@@ -336,6 +382,7 @@ static bool on_resource(void *arg, const struct cw__resource *r)
 
     s->resources++;
     c.res = r;
+    c.unk = r->unknown;
     for (i = 0; i < s->pack->nchecks; i++) {
         const struct pack_check *pc = &s->pack->checks[i];
         struct outcome o;
@@ -343,6 +390,7 @@ static bool on_resource(void *arg, const struct cw__resource *r)
             continue;
         memset(&o, 0, sizeof(o));
         c.cur = r->attrs;
+        c.unk = r->unknown;
         if (pc->when) {
             doc_leaf(&c, pc->when, &o);
             if (o.v == CW_VERDICT_FAIL) {

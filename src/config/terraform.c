@@ -5,15 +5,27 @@
  * resource object is built as a tree, in an arena released after its
  * callback. Memory stays at one resource however large the plan.
  *
- * Not yet: after_unknown from resource_changes (values known only after
- * apply), which needs a first pass indexing resource_changes by address.
+ * Values known only after apply: a plan lists them in
+ * resource_changes[].change.after_unknown, which comes after planned_values
+ * in the file. A first pass (validating skip, no tree) indexes the
+ * after_unknown trees that hold any `true` by resource address; the second
+ * pass attaches them to the resources so rules can answer "unknown".
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "config.h"
 
+struct unknown {
+    const char *address;
+    const struct cw__node *tree;
+};
+
 struct tf {
     struct cw__jcur *c;
+    struct cw__arena idx_arena; /* the after_unknown index */
+    struct unknown *idx;
+    size_t nidx, aidx;
     const char *name;
     cw__resource_fn fn;
     void *arg;
@@ -27,6 +39,129 @@ static const char *str_of(const struct cw__node *m, const char *key)
     const struct cw__node *v = cw__node_get(m, key);
     return v && v->kind == CW__NODE_SCALAR && v->type == CW__T_STRING ? v->str
                                                                       : NULL;
+}
+
+static int cmp_unknown(const void *a, const void *b)
+{
+    return strcmp(((const struct unknown *)a)->address,
+                  ((const struct unknown *)b)->address);
+}
+
+static const struct cw__node *find_unknown(const struct tf *t,
+                                           const char *address)
+{
+    struct unknown key = { address, NULL };
+    const struct unknown *u;
+    if (!t->nidx)
+        return NULL;
+    u = bsearch(&key, t->idx, t->nidx, sizeof(*t->idx), cmp_unknown);
+    return u ? u->tree : NULL;
+}
+
+static bool has_true(const struct cw__node *n)
+{
+    size_t i;
+    if (!n)
+        return false;
+    if (n->kind == CW__NODE_SCALAR)
+        return n->type == CW__T_TRUE;
+    for (i = 0; i < n->n; i++)
+        if (has_true(n->kind == CW__NODE_MAP ? n->kids[2 * i + 1]
+                                             : n->kids[i]))
+            return true;
+    return false;
+}
+
+/* Copies a tree into `a`. */
+static struct cw__node *copy_tree(struct cw__arena *a,
+                                  const struct cw__node *n)
+{
+    struct cw__node *c = cw__arena_alloc(a, sizeof(*c));
+    size_t i, k;
+    if (!c)
+        return NULL;
+    *c = *n;
+    c->str = cw__arena_strndup(a, n->str, n->len);
+    if (!c->str)
+        return NULL;
+    k = n->kind == CW__NODE_MAP ? 2 * n->n : n->kind == CW__NODE_SEQ ? n->n : 0;
+    if (!k)
+        return c;
+    c->kids = cw__arena_alloc(a, k * sizeof(*c->kids));
+    if (!c->kids)
+        return NULL;
+    for (i = 0; i < k; i++)
+        if (!(c->kids[i] = copy_tree(a, n->kids[i])))
+            return NULL;
+    return c;
+}
+
+/* resource_changes: [{address, change: {after_unknown: ...}}, ...] */
+static enum cw_status index_changes(struct tf *t, struct cw__jcur *c)
+{
+    struct cw__arena tmp;
+    enum cw_status st;
+    const char *key;
+    bool more;
+
+    if ((st = cw__jcur_enter(c, false)))
+        return st;
+    cw__arena_init(&tmp, 0);
+    while (!(st = cw__jcur_next(c, &key, &more)) && more) {
+        struct cw__node *n = NULL;
+        const struct cw__node *au;
+        const char *addr;
+        if ((st = cw__jcur_build(c, &tmp, &n)))
+            break;
+        addr = str_of(n, "address");
+        au = cw__node_get(cw__node_get(n, "change"), "after_unknown");
+        if (addr && has_true(au)) {
+            if (t->nidx == t->aidx) {
+                size_t na = t->aidx ? 2 * t->aidx : 64;
+                struct unknown *v = cw__realloc(t->idx, na * sizeof(*v));
+                if (!v) {
+                    st = CW_ENOMEM;
+                    break;
+                }
+                t->idx = v;
+                t->aidx = na;
+            }
+            t->idx[t->nidx].address = cw__arena_strdup(&t->idx_arena, addr);
+            t->idx[t->nidx].tree = copy_tree(&t->idx_arena, au);
+            if (!t->idx[t->nidx].address || !t->idx[t->nidx].tree) {
+                st = CW_ENOMEM;
+                break;
+            }
+            t->nidx++;
+        }
+        cw__arena_reset(&tmp);
+    }
+    cw__arena_release(&tmp);
+    return st;
+}
+
+/* First pass: the after_unknown index (and a full validation). */
+static enum cw_status first_pass(struct tf *t, const char *buf, size_t len)
+{
+    struct cw__jcur *c = NULL;
+    enum cw_status st;
+    const char *key;
+    bool more;
+
+    st = cw__jcur_new(t->name, buf, len, &c, t->d);
+    if (!st)
+        st = cw__jcur_enter(c, true);
+    while (!st && !(st = cw__jcur_next(c, &key, &more)) && more)
+        st = strcmp(key, "resource_changes") == 0 ? index_changes(t, c)
+                                                  : cw__jcur_skip(c);
+    if (!st)
+        st = cw__jcur_finish(c);
+    if (st == CW_ENOMEM)
+        cw__diag_set(t->d, st, t->name, 0, 0, "out of memory");
+    cw__jcur_free(c);
+    if (!st && t->nidx)
+        qsort(t->idx, t->nidx, sizeof(*t->idx), cmp_unknown);
+    return st;
 }
 
 static enum cw_status resources(struct tf *t)
@@ -52,6 +187,7 @@ static enum cw_status resources(struct tf *t)
             r.address = str_of(n, "address");
             r.provider = str_of(n, "provider_name");
             r.attrs = cw__node_get(n, "values");
+            r.unknown = r.address ? find_unknown(t, r.address) : NULL;
             r.file = t->name;
             r.line = n->line;
             if (!r.type || !r.address)
@@ -141,7 +277,10 @@ enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
     t.fn = fn;
     t.arg = arg;
     t.d = d;
-    st = cw__jcur_new(name, buf, len, &t.c, d);
+    cw__arena_init(&t.idx_arena, 0);
+    st = first_pass(&t, buf, len);
+    if (!st)
+        st = cw__jcur_new(name, buf, len, &t.c, d);
     if (!st)
         st = cw__jcur_enter(t.c, true);
     while (!st && !(st = cw__jcur_next(t.c, &key, &more)) && more) {
@@ -160,5 +299,7 @@ enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
                           "'planned_values' or 'values' (make it with "
                           "'terraform show -json')");
     cw__jcur_free(t.c);
+    cw__free(t.idx);
+    cw__arena_release(&t.idx_arena);
     return st;
 }

@@ -1385,10 +1385,23 @@ static bool filter_true(struct eval *E, const struct expr *e,
     }
 }
 
+size_t cw__jp_segments(const struct cw__jp *q)
+{
+    return q->q->n;
+}
+
 enum cw_status cw__jp_eval(const struct cw__jp *q, const struct cw__node *root,
                            cw__jp_fn fn, void *arg, struct cw_diag *d)
 {
+    return cw__jp_eval_prefix(q, q->q->n, root, fn, arg, d);
+}
+
+enum cw_status cw__jp_eval_prefix(const struct cw__jp *q, size_t k,
+                                  const struct cw__node *root, cw__jp_fn fn,
+                                  void *arg, struct cw_diag *d)
+{
     struct eval E;
+    struct query prefix = *q->q;
 
     memset(&E, 0, sizeof(E));
     E.root = root;
@@ -1396,7 +1409,9 @@ enum cw_status cw__jp_eval(const struct cw__jp *q, const struct cw__node *root,
     E.arg = arg;
     E.loc = E.inl;
     E.aloc = CW__ARRAY_LEN(E.inl);
-    run_segments(&E, q->q, 0, root);
+    if (k < prefix.n)
+        prefix.n = k;
+    run_segments(&E, &prefix, 0, root);
     if (E.loc != E.inl)
         cw__free(E.loc);
     if (E.st)

@@ -46,6 +46,13 @@ typedef bool (*cw__jp_fn)(void *arg, const struct cw__node *n,
 enum cw_status cw__jp_eval(const struct cw__jp *q, const struct cw__node *root,
                            cw__jp_fn fn, void *arg, struct cw_diag *d);
 
+/* The number of segments of `q`, and evaluation of its first `k` segments
+ * only (to find where along a path a document stops, e.g. at an unknown). */
+size_t cw__jp_segments(const struct cw__jp *q);
+enum cw_status cw__jp_eval_prefix(const struct cw__jp *q, size_t k,
+                                  const struct cw__node *root, cw__jp_fn fn,
+                                  void *arg, struct cw_diag *d);
+
 /* Writes the normalized path of `loc` ("$['a'][0]") into `b`. */
 enum cw_status cw__jp_normalized(const struct cw__jp_loc *loc,
                                  struct cw__buf *b);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # config.sh - `cloudward scan config` end to end on a Terraform plan with
 # planted misconfigurations (tests/cases/config/plan.json, nested module
-# included): the failing (check, resource) pairs and their lines must be
+# and values known only after apply included): the failing (check, resource) pairs and their lines must be
 # exactly tests/cases/config/expected; SARIF points at the file and line;
 # results reach the SoA; bad documents and bad packs exit 2 with a
 # position.
@@ -13,11 +13,16 @@ expect_exit 1 "$CW" scan config plan.json --store store --format json -o scan.js
 jq -r '.results[] | "\(.id) \(.resource) \(.verdict) \(.line)"' scan.json >got
 diff "$CASES/expected" got >&2 || fail "verdicts differ from tests/cases/config/expected"
 [ "$(jq '.summary.pass' scan.json)" -gt 10 ] || fail "passes not counted"
+# Values known only after apply (resource_changes[].change.after_unknown)
+# are unknown, never a pass or a fail on a default.
+jq -e '[.results[] | select(.verdict == "unknown") | .resource] | unique ==
+  ["aws_security_group.pending", "module.storage.aws_ebs_volume.later"]' \
+  scan.json >/dev/null || fail "after_unknown values are not unknown"
 
 expect_exit 1 "$CW" scan config plan.json --no-save --format sarif -o scan.sarif
-jq -e '.runs[0].results[] | select(.ruleId == "aws-ebs-encrypted") |
+jq -e '.runs[0].results[] | select(.ruleId == "aws-ebs-encrypted" and .kind == "fail") |
   .locations[0].physicalLocation.artifactLocation.uri == "plan.json" and
-  .locations[0].physicalLocation.region.startLine == 75 and
+  .locations[0].physicalLocation.region.startLine == 158 and
   (.message.text | startswith("module.storage.aws_ebs_volume.data: "))' \
   scan.sarif >/dev/null || fail "sarif location of the EBS finding"
 expect_exit 1 "$CW" scan config plan.json --no-save --fail-on critical
