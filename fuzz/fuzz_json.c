@@ -14,7 +14,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct cw__arena arena;
     struct cw__node *root = NULL;
-    struct cw__yaml_limits lim = { 512, (size_t)64 << 20 };
+    struct cw__yaml_limits lim = { 512, (size_t)64 << 20, false };
     struct cw_diag d;
 
     cw__arena_init(&arena, 0);

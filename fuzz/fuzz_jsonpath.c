@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *s = (const char *)data;
     const char *nl = memchr(s, '\n', size);
     size_t qlen = nl ? (size_t)(nl - s) : size;
-    struct cw__yaml_limits lim = { 256, (size_t)16 << 20 };
+    struct cw__yaml_limits lim = { 256, (size_t)16 << 20, false };
     struct cw__node *root = NULL;
     struct cw__jp *q = NULL;
     struct cw__arena arena;

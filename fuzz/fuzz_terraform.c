@@ -1,7 +1,9 @@
 /*
- * fuzz_terraform.c - libFuzzer target for the streaming Terraform loader
- * (src/config/terraform.c) and the JSON cursor under it: any input must
- * give resources or one positioned error, never a crash, leak or hang.
+ * fuzz_terraform.c - libFuzzer target for the config loaders behind
+ * format detection (src/config): the streaming Terraform loader with the
+ * JSON cursor under it, and the Kubernetes loader (multi-document YAML or
+ * JSON). Any input must give resources or one positioned error, never a
+ * crash, leak or hang.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -21,6 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct cw_diag d;
     size_t n = 0;
-    (void)cw__tf_load("fuzz.json", (const char *)data, size, take, &n, &d);
+    (void)cw__config_load("fuzz", (const char *)data, size, NULL, take, &n,
+                          &d);
     return 0;
 }

@@ -141,13 +141,16 @@ CW_API enum cw_status cw_scan_host(const struct cw_pack *pack,
 
 /*
  * Evaluates a config pack (kind: config) against the documents at `paths`
- * (Terraform plan or state JSON today): one result per check and resource
+ * (Terraform plan or state JSON, Kubernetes manifests in YAML or JSON),
+ * read as `type` ("terraform", "kubernetes") or detected when `type` is
+ * NULL: one result per check and resource
  * of a type the check names, with the resource's address and the file and
  * line the verdict rests on. Documents are streamed, one resource in
  * memory at a time. A malformed document fails with FILE:LINE:COL.
  */
 CW_API enum cw_status cw_scan_config(const struct cw_pack *pack,
                                      const char *const *paths, size_t n,
+                                     const char *type,
                                      struct cw_results **out,
                                      struct cw_diag *d);
 

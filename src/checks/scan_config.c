@@ -416,7 +416,8 @@ static bool on_resource(void *arg, const struct cw__resource *r)
 
 enum cw_status cw_scan_config(const struct cw_pack *pack,
                               const char *const *paths, size_t n,
-                              struct cw_results **out, struct cw_diag *d)
+                              const char *type, struct cw_results **out,
+                              struct cw_diag *d)
 {
     struct scan s;
     enum cw_status st = CW_OK;
@@ -438,7 +439,8 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
         st = cw__map_file(paths[i], &m, d);
         if (st)
             break;
-        st = cw__config_load(paths[i], m.data, m.len, on_resource, &s, d);
+        st = cw__config_load(paths[i], m.data, m.len, type, on_resource, &s,
+                             d);
         cw__unmap_file(&m);
     }
     if (!st && s.oom)

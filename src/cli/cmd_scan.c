@@ -40,13 +40,15 @@ static const char config_help[] =
     "                             [--format FMT] [-o FILE] [--fail-on SEV]\n"
     "\n"
     "Evaluates a config pack against cloud documents: Terraform plan or\n"
-    "state JSON ('terraform show -json'). Each check judges every resource\n"
+    "state JSON ('terraform show -json') and Kubernetes manifests (YAML,\n"
+    "multi-document and rendered Helm output included, or JSON; List kinds\n"
+    "expanded). Each check judges every resource\n"
     "of the types it names; a result names the resource and the file and\n"
     "line it starts on. Results are saved in the store for 'cloudward soa'.\n"
     "\n"
-    "  --pack NAME|FILE   a built-in pack (aws, the default) or a pack file\n"
-    "  --type T           the document type: terraform (detected when\n"
-    "                     omitted)\n"
+    "  --pack NAME|FILE   a built-in pack (aws, the default; kubernetes) or\n"
+    "                     a pack file\n"
+    "  --type T           terraform or kubernetes (detected when omitted)\n"
     "  -f, --format FMT   table (default), json, sarif, junit, html\n"
     "  -o, --output FILE  write the report to FILE (atomically)\n"
     "  --fail-on SEV      exit 1 when a check of severity SEV or above\n"
@@ -116,7 +118,7 @@ int cmd_scan(int argc, char **argv)
     enum cw_findings_format fmt = CW_FINDINGS_TABLE;
     enum cw_severity fail_on = CW_SEVERITY_INFO;
     bool never = false, save = true, fmt_set = false;
-    const char *out = NULL, *pack_name = NULL, *root = NULL;
+    const char *out = NULL, *pack_name = NULL, *root = NULL, *type = NULL;
     char detected[64], store[4096];
     struct cw_diag d;
     int c, rc = EXIT_USAGE;
@@ -174,12 +176,14 @@ int cmd_scan(int argc, char **argv)
             save = false;
             break;
         case OPT_TYPE:
-            if (!config || strcmp(optarg, "terraform") != 0) {
-                cli_error("--type takes 'terraform' (with scan config); "
-                          "CloudFormation, Kubernetes and CLI exports are "
-                          "not read yet");
+            if (!config || (strcmp(optarg, "terraform") != 0 &&
+                            strcmp(optarg, "kubernetes") != 0)) {
+                cli_error("--type takes terraform or kubernetes (with scan "
+                          "config); CloudFormation and CLI exports are not "
+                          "read yet");
                 return EXIT_USAGE;
             }
+            type = optarg;
             break;
         case 'h':
             fputs(config ? config_help : help, stdout);
@@ -228,7 +232,7 @@ int cmd_scan(int argc, char **argv)
     if (isatty(2))
         hopt.progress = progress;
     if (config ? cw_scan_config(pack, (const char *const *)argv + optind,
-                                (size_t)(argc - optind), &res, &d)
+                                (size_t)(argc - optind), type, &res, &d)
                : cw_scan_host(pack, &hopt, &res, &d)) {
         cli_error_diag(&d);
         goto out;

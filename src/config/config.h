@@ -38,9 +38,18 @@ typedef bool (*cw__resource_fn)(void *arg, const struct cw__resource *r);
 enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
                            cw__resource_fn fn, void *arg, struct cw_diag *d);
 
-/* Detects the format of `buf` and runs its loader. */
+/*
+ * Kubernetes manifests: multi-document YAML or JSON (`json`), List kinds
+ * expanded. Type = kind, address = KIND/NAMESPACE/NAME.
+ */
+enum cw_status cw__k8s_load(const char *name, const char *buf, size_t len,
+                            bool json, cw__resource_fn fn, void *arg,
+                            struct cw_diag *d);
+
+/* Runs the loader of `type` ("terraform", "kubernetes"), or detects the
+ * format when `type` is NULL. */
 enum cw_status cw__config_load(const char *name, const char *buf, size_t len,
-                               cw__resource_fn fn, void *arg,
-                               struct cw_diag *d);
+                               const char *type, cw__resource_fn fn,
+                               void *arg, struct cw_diag *d);
 
 #endif

@@ -1,30 +1,54 @@
 /*
- * detect.c - which loader reads a document. Today: Terraform plan and
- * state JSON. CloudFormation, Kubernetes manifests and cloud CLI exports
- * are the next loaders (issue 4); until they exist such files are refused
- * with a clear message rather than scanned as nothing.
+ * detect.c - which loader reads a document: Terraform plan or state JSON,
+ * or Kubernetes manifests (YAML, or JSON with apiVersion and kind at the
+ * top). `--type` skips the guess. CloudFormation and cloud CLI exports are
+ * the next loaders; until they exist such files are refused with a clear
+ * message rather than scanned as nothing.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "config.h"
 
+/* Is "key" a member name near the top of a JSON object? A cheap look at
+ * the first 4 KB: Terraform writes format_version first, Kubernetes
+ * objects start with apiVersion or kind. */
+static bool looks_like(const char *buf, size_t len, const char *key)
+{
+    char quoted[64];
+    size_t n = len < 4096 ? len : 4096, k, i;
+    snprintf(quoted, sizeof(quoted), "\"%s\"", key);
+    k = strlen(quoted);
+    for (i = 0; i + k <= n; i++)
+        if (memcmp(buf + i, quoted, k) == 0)
+            return true;
+    return false;
+}
+
 enum cw_status cw__config_load(const char *name, const char *buf, size_t len,
-                               cw__resource_fn fn, void *arg,
-                               struct cw_diag *d)
+                               const char *type, cw__resource_fn fn,
+                               void *arg, struct cw_diag *d)
 {
     size_t i = 0;
+    bool json;
 
-    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' ||
-                       buf[i] == '\r'))
-        i++;
-    if (i < len && buf[i] == '{')
-        return cw__tf_load(name, buf, len, fn, arg, d);
     if (len >= 2 && ((unsigned char)buf[0] == 0xFF ||
                      (unsigned char)buf[0] == 0xFE || !buf[0] || !buf[1]))
         return cw__diag_set(d, CW_EPARSE, name, 1, 1,
                             "expected UTF-8, found UTF-16 or UTF-32; convert "
                             "the file to UTF-8");
-    return cw__diag_set(d, CW_ESCHEMA, name, 1, 1,
-                        "not a document cloudward reads yet: expected a "
-                        "Terraform plan or state ('terraform show -json')");
+    while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' ||
+                       buf[i] == '\r'))
+        i++;
+    json = i < len && buf[i] == '{';
+    if (type && strcmp(type, "terraform") == 0)
+        return cw__tf_load(name, buf, len, fn, arg, d);
+    if (type && strcmp(type, "kubernetes") == 0)
+        return cw__k8s_load(name, buf, len, json, fn, arg, d);
+    if (json && !looks_like(buf, len, "format_version") &&
+        looks_like(buf, len, "apiVersion"))
+        return cw__k8s_load(name, buf, len, true, fn, arg, d);
+    if (json)
+        return cw__tf_load(name, buf, len, fn, arg, d);
+    return cw__k8s_load(name, buf, len, false, fn, arg, d);
 }

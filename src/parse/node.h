@@ -44,6 +44,8 @@ struct cw__node {
 struct cw__yaml_limits {
     unsigned max_depth;  /* nesting of maps and sequences */
     size_t max_bytes;    /* arena bytes for the tree */
+    bool multi_doc;      /* YAML: accept a stream of documents; the root is
+                            then a sequence of them (Kubernetes, Helm) */
 };
 
 #define CW__YAML_DEFAULT_DEPTH 64

@@ -33,6 +33,7 @@ struct builder {
     struct frame *stack;
     unsigned depth;
     unsigned max_depth;
+    bool multi;
     struct cw__node *root;
 };
 
@@ -245,9 +246,9 @@ static enum cw_status on_event(struct builder *b, const yaml_event_t *ev,
     switch (ev->type) {
     case YAML_STREAM_END_EVENT:
         *done = true;
-        return CW_OK;
+        return b->multi ? close_container(b, m) : CW_OK;
     case YAML_DOCUMENT_START_EVENT:
-        if (++*docs > 1)
+        if (++*docs > 1 && !b->multi)
             return cw__diag_set(b->d, CW_EPARSE, b->name,
                                 (unsigned)m->line + 1,
                                 (unsigned)m->column + 1,
@@ -320,6 +321,11 @@ enum cw_status cw__yaml_parse(struct cw__arena *arena, const char *name,
         return cw__diag_set(d, CW_ENOMEM, name, 0, 0, "out of memory");
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)buf, len);
+    b.multi = limits && limits->multi_doc;
+    if (b.multi) { /* the outer list of documents */
+        yaml_mark_t m0 = { 0, 0, 0 };
+        st = open_container(&b, CW__NODE_SEQ, &m0);
+    }
     while (!done && !st) {
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {

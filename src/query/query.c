@@ -76,7 +76,7 @@ enum cw_status cw_query_file(const struct cw_query *q, const char *file,
 {
     struct cw__limits_holder {
         struct cw__yaml_limits lim;
-    } L = { { MAX_DOC_DEPTH, MAX_DOC_BYTES * 4 } };
+    } L = { { MAX_DOC_DEPTH, MAX_DOC_BYTES * 4, false } };
     struct cw__arena a;
     struct cw__buf b;
     struct cw__node *root = NULL;

@@ -108,7 +108,7 @@ static enum cw_status load_scan(struct cw__arena *a, const char *path,
 {
     struct cw__buf b;
     struct cw__node *root = NULL;
-    struct cw__yaml_limits lim = { 16, MAX_RESULTS_BYTES * 4 };
+    struct cw__yaml_limits lim = { 16, MAX_RESULTS_BYTES * 4, false };
     enum cw_status st;
 
     cw__buf_init(&b, MAX_RESULTS_BYTES);

@@ -38,6 +38,25 @@ jq -r '.controls[] | select(.id == "CLD.13.1.4") | .checks' soa.json |
   grep -q "^aws at .*pass, [0-9]* fail (aws-sg-ssh-from-internet" ||
   fail "SoA checks cell for CLD.13.1.4"
 
+# Kubernetes: multi-document YAML (Helm output, an empty document, a
+# List), and kubectl JSON.
+cp "$CASES/manifests.yaml" "$CASES/kubectl.json" .
+expect_exit 1 "$CW" scan config manifests.yaml --pack kubernetes --no-save \
+  --format json -o k8s.json
+jq -r '.results[] | "\(.id) \(.resource) \(.verdict) \(.line)"' k8s.json >got-k8s
+diff "$CASES/expected-k8s" got-k8s >&2 || fail "kubernetes verdicts differ (- wanted, + got)"
+[ "$(jq '.summary.pass' k8s.json)" -gt 20 ] || fail "the hardened Deployment should pass"
+expect_exit 1 "$CW" scan config kubectl.json --pack kubernetes --no-save \
+  --format json -o k8s2.json
+jq -e '[.results[] | select(.id == "k8s-no-hostnetwork")][0] |
+  .resource == "Pod/team/p" and .line == 3' k8s2.json >/dev/null ||
+  fail "kubectl List JSON"
+expect_exit 0 "$CW" scan config manifests.yaml --type kubernetes --pack kubernetes \
+  --no-save --fail-on never
+printf 'apiVersion: v1\nmetadata: {name: x}\n' >nokind.yaml
+expect_exit 2 "$CW" scan config nokind.yaml --pack kubernetes --no-save
+grep -q "nokind.yaml:1:1: expected a Kubernetes object" err || fail "no kind: $(cat err)"
+
 # Refusals.
 printf '{"planned_values": {"root_module": {"resources": [{"a": 1,}]}}}' >bad.json
 expect_exit 2 "$CW" scan config bad.json --no-save
@@ -45,10 +64,13 @@ grep -q "bad.json:1:59: expected a member name" err || fail "malformed plan: $(c
 printf '{"Resources": {}}' >cfn.json
 expect_exit 2 "$CW" scan config cfn.json --no-save
 grep -q "not a Terraform plan or state" err || fail "not a plan: $(cat err)"
+printf 'a: [1,\n' >broken.yaml
+expect_exit 2 "$CW" scan config broken.yaml --no-save
+grep -q "broken.yaml:2:1: " err || fail "broken yaml: $(cat err)"
 expect_exit 2 "$CW" scan config plan.json --no-save --pack debian-12
 grep -q "checks hosts" err || fail "host pack on documents"
 expect_exit 2 "$CW" scan host --no-save --pack aws
-expect_exit 2 "$CW" scan config plan.json --type helm
+expect_exit 2 "$CW" scan config plan.json --type cloudformation
 expect_exit 2 "$CW" scan config
 expect_exit 2 "$CW" scan config plan.json --no-save --pack "$CASES/bad-path-pack.yaml"
 grep -q "bad-path-pack.yaml:11:32: bad JSONPath: an integer cannot start with 0" err ||

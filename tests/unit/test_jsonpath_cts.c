@@ -122,7 +122,7 @@ int main(int argc, char **argv)
     struct cw__buf b;
     struct cw__node *root = NULL;
     const struct cw__node *tests;
-    struct cw__yaml_limits lim = { 256, (size_t)1 << 30 };
+    struct cw__yaml_limits lim = { 256, (size_t)1 << 30, false };
     struct cw_diag d;
     size_t i, failed = 0;
 
