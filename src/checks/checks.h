@@ -130,7 +130,7 @@ struct rule {
     struct cw__jp *sel;      /* select: JSONPath from the current node */
     const char *sel_src;
     struct cw__jp *sel_to;   /* ports: the upper bound's path */
-    int cidr_mode;           /* CIDR_CONTAINS, CIDR_OVERLAPS, CIDR_WITHIN */
+    int cidr_mode;           /* 0 (unset), CIDR_CONTAINS, _OVERLAPS, _WITHIN */
     unsigned char net[16];   /* cidr: the reference network */
     unsigned net_bits;
     bool net_v6;
@@ -139,7 +139,7 @@ struct rule {
     long long count_min, count_max;
 };
 
-enum { CIDR_CONTAINS, CIDR_OVERLAPS, CIDR_WITHIN };
+enum { CIDR_CONTAINS = 1, CIDR_OVERLAPS, CIDR_WITHIN };
 
 enum { PKG_INSTALLED, PKG_ABSENT };
 enum { SVC_ENABLED, SVC_DISABLED, SVC_MASKED, SVC_ABSENT, SVC_NOT_ENABLED };
@@ -244,11 +244,11 @@ struct host {
     enum cache_state passwd_state, group_state, shadow_state;
     int passwd_err, group_err, shadow_err;
     struct account *accounts;
-    size_t naccounts;
+    size_t naccounts, aaccounts;
     struct group_ent *groups;
-    size_t ngroups;
+    size_t ngroups, agroups;
     struct shadow_ent *shadow;
-    size_t nshadow;
+    size_t nshadow, ashadow;
 
     enum cache_state pkg_state;
     const char *pkg_why;
@@ -297,6 +297,14 @@ int host_stat(const struct host *h, const char *path, bool follow,
  * joins backslash continuations when `continuations`. */
 void lines_add_file(struct host *h, struct lines *ls, const char *file,
                     const char *data, bool continuations);
+
+/* Reads an in-root file and appends its lines to `ls`; returns 0 or an
+ * errno, which the first time is also kept in ls->err / ls->err_file. */
+int lines_load(struct host *h, struct lines *ls, const char *path,
+               bool continuations);
+
+/* Strips blanks (and CR/LF) at both ends, in place. */
+char *cw__trim(char *s);
 
 bool settings_add(struct host *h, struct settings *s, const char *key,
                   const char *value, const char *file, unsigned line);

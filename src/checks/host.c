@@ -312,6 +312,36 @@ void lines_add_file(struct host *h, struct lines *ls, const char *file,
     }
 }
 
+int lines_load(struct host *h, struct lines *ls, const char *path,
+               bool continuations)
+{
+    const char *data;
+    size_t len;
+    int e = host_read(h, path, &data, &len);
+
+    if (e) {
+        if (!ls->err) {
+            ls->err = e;
+            ls->err_file = path;
+        }
+        return e;
+    }
+    lines_add_file(h, ls, path, data, continuations);
+    return 0;
+}
+
+char *cw__trim(char *s)
+{
+    char *e;
+    while (*s == ' ' || *s == '\t')
+        s++;
+    e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
+                     e[-1] == '\n'))
+        *--e = '\0';
+    return s;
+}
+
 bool settings_add(struct host *h, struct settings *s, const char *key,
                   const char *value, const char *file, unsigned line)
 {
@@ -399,119 +429,116 @@ static long long num_field(const char *s)
     return *end ? -2 : v;
 }
 
-static void load_passwd(struct host *h)
+/*
+ * Reads one of passwd, group, shadow: each non-comment line split at ':'
+ * into at most `max` fields, handed to `row` with its line number. Sets
+ * *state and *err.
+ */
+static void colon_file(struct host *h, const char *path, size_t max,
+                       enum cache_state *state, int *err,
+                       void (*row)(struct host *, char **, size_t, unsigned))
 {
-    const char *data;
-    size_t len, cap = 0;
     struct lines ls;
     size_t i;
 
     memset(&ls, 0, sizeof(ls));
-    h->passwd_err = host_read(h, "/etc/passwd", &data, &len);
-    if (h->passwd_err) {
-        h->passwd_state = h->passwd_err == ENOENT ? C_MISSING : C_UNREADABLE;
-        return;
-    }
-    lines_add_file(h, &ls, "/etc/passwd", data, false);
-    cap = ls.n;
-    h->accounts = cw__arena_alloc(&h->arena, (cap + 1) * sizeof(*h->accounts));
-    if (!h->accounts) {
-        h->passwd_state = C_UNREADABLE;
-        return;
-    }
-    for (i = 0; i < ls.n; i++) {
-        char *f[7], *s = cw__arena_strdup(&h->arena, ls.v[i].text);
-        struct account *a = &h->accounts[h->naccounts];
-        if (!s || !*s || *s == '#' || split_colon(s, f, 7) < 7)
-            continue;
-        a->name = f[0];
-        a->passwd = f[1];
-        a->uid = num_field(f[2]);
-        a->gid = num_field(f[3]);
-        a->shell = f[6];
-        a->line = ls.v[i].line;
-        h->naccounts++;
-    }
-    h->passwd_state = C_OK;
-}
-
-static void load_group(struct host *h)
-{
-    const char *data;
-    size_t len;
-    struct lines ls;
-    size_t i;
-
-    memset(&ls, 0, sizeof(ls));
-    h->group_err = host_read(h, "/etc/group", &data, &len);
-    if (h->group_err) {
-        h->group_state = h->group_err == ENOENT ? C_MISSING : C_UNREADABLE;
-        return;
-    }
-    lines_add_file(h, &ls, "/etc/group", data, false);
-    h->groups = cw__arena_alloc(&h->arena, (ls.n + 1) * sizeof(*h->groups));
-    if (!h->groups) {
-        h->group_state = C_UNREADABLE;
-        return;
-    }
-    for (i = 0; i < ls.n; i++) {
-        char *f[4], *s = cw__arena_strdup(&h->arena, ls.v[i].text);
-        struct group_ent *g = &h->groups[h->ngroups];
-        if (!s || !*s || *s == '#' || split_colon(s, f, 4) < 4)
-            continue;
-        g->name = f[0];
-        g->gid = num_field(f[2]);
-        g->members = f[3];
-        g->line = ls.v[i].line;
-        h->ngroups++;
-    }
-    h->group_state = C_OK;
-}
-
-static void load_shadow(struct host *h)
-{
-    const char *data;
-    size_t len;
-    struct lines ls;
-    size_t i;
-
-    memset(&ls, 0, sizeof(ls));
-    h->shadow_err = host_read(h, "/etc/shadow", &data, &len);
-    if (h->shadow_err) {
-        h->shadow_state = h->shadow_err == ENOENT ? C_MISSING : C_UNREADABLE;
-        return;
-    }
-    lines_add_file(h, &ls, "/etc/shadow", data, false);
-    h->shadow = cw__arena_alloc(&h->arena, (ls.n + 1) * sizeof(*h->shadow));
-    if (!h->shadow) {
-        h->shadow_state = C_UNREADABLE;
+    *err = lines_load(h, &ls, path, false);
+    if (*err) {
+        *state = *err == ENOENT ? C_MISSING : C_UNREADABLE;
         return;
     }
     for (i = 0; i < ls.n; i++) {
         char *f[9], *s = cw__arena_strdup(&h->arena, ls.v[i].text);
-        struct shadow_ent *e = &h->shadow[h->nshadow];
-        if (!s || !*s || *s == '#' || split_colon(s, f, 9) < 8)
+        size_t n;
+        if (!s || !*s || *s == '#')
             continue;
-        e->name = f[0];
-        e->hash = f[1];
-        e->min = num_field(f[3]);
-        e->max = num_field(f[4]);
-        e->warn = num_field(f[5]);
-        e->inactive = num_field(f[6]);
-        e->line = ls.v[i].line;
-        h->nshadow++;
+        n = split_colon(s, f, max);
+        row(h, f, n, ls.v[i].line);
     }
-    h->shadow_state = C_OK;
+    *state = h->arena.failed ? C_UNREADABLE : C_OK;
+}
+
+/* Grows an arena array of `size`-byte items to hold one more. */
+static void *grow(struct host *h, void *v, size_t n, size_t *alloc,
+                  size_t size)
+{
+    void *nv;
+    if (n < *alloc)
+        return v;
+    *alloc = *alloc ? 2 * *alloc : 64;
+    nv = cw__arena_alloc(&h->arena, *alloc * size);
+    if (nv && n)
+        memcpy(nv, v, n * size);
+    return nv;
+}
+
+static void passwd_row(struct host *h, char **f, size_t n, unsigned line)
+{
+    struct account *a;
+    void *v;
+    if (n < 7)
+        return;
+    v = grow(h, h->accounts, h->naccounts, &h->aaccounts, sizeof(*h->accounts));
+    if (!v)
+        return;
+    h->accounts = v;
+    a = &h->accounts[h->naccounts++];
+    a->name = f[0];
+    a->passwd = f[1];
+    a->uid = num_field(f[2]);
+    a->gid = num_field(f[3]);
+    a->shell = f[6];
+    a->line = line;
+}
+
+static void group_row(struct host *h, char **f, size_t n, unsigned line)
+{
+    struct group_ent *g;
+    void *v;
+    if (n < 4)
+        return;
+    v = grow(h, h->groups, h->ngroups, &h->agroups, sizeof(*h->groups));
+    if (!v)
+        return;
+    h->groups = v;
+    g = &h->groups[h->ngroups++];
+    g->name = f[0];
+    g->gid = num_field(f[2]);
+    g->members = f[3];
+    g->line = line;
+}
+
+static void shadow_row(struct host *h, char **f, size_t n, unsigned line)
+{
+    struct shadow_ent *e;
+    void *v;
+    if (n < 8)
+        return;
+    v = grow(h, h->shadow, h->nshadow, &h->ashadow, sizeof(*h->shadow));
+    if (!v)
+        return;
+    h->shadow = v;
+    e = &h->shadow[h->nshadow++];
+    e->name = f[0];
+    e->hash = f[1];
+    e->min = num_field(f[3]);
+    e->max = num_field(f[4]);
+    e->warn = num_field(f[5]);
+    e->inactive = num_field(f[6]);
+    e->line = line;
 }
 
 void host_load_accounts(struct host *h)
 {
     if (!h->passwd_state)
-        load_passwd(h);
+        colon_file(h, "/etc/passwd", 7, &h->passwd_state, &h->passwd_err,
+                   passwd_row);
     if (!h->group_state)
-        load_group(h);
+        colon_file(h, "/etc/group", 4, &h->group_state, &h->group_err,
+                   group_row);
     if (!h->shadow_state)
-        load_shadow(h);
+        colon_file(h, "/etc/shadow", 9, &h->shadow_state, &h->shadow_err,
+                   shadow_row);
 }
 
 long long host_uid_of(struct host *h, const char *name)

@@ -412,7 +412,6 @@ static enum cw_status doc_param(struct loader *L, struct rule *r,
             !cw__cidr_parse(src, r->net, &r->net_bits, &r->net_v6))
             return at(L, v, CW_ESCHEMA,
                       "expected a CIDR block like \"0.0.0.0/0\"");
-        r->has_limit = true; /* a mode was given */
         return CW_OK;
     }
     /* count: min / max */
@@ -620,7 +619,7 @@ static enum cw_status probe_required(struct loader *L, struct rule *r,
         break;
     case R_CIDR:
         miss = !r->sel ? "select"
-               : !r->has_limit ? "contains, overlaps or within"
+               : !r->cidr_mode ? "contains, overlaps or within"
                                : NULL;
         break;
     case R_PORTS:

@@ -26,16 +26,6 @@
 
 #define MAX_INCLUDE_DEPTH 16
 
-static char *trim(char *s)
-{
-    char *e;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-        *--e = '\0';
-    return s;
-}
 
 /* Collapses runs of blanks into one space, in place. */
 static void squeeze(char *s)
@@ -90,8 +80,7 @@ static void sshd_include(struct host *h, char *args, bool in_match,
 static void sshd_file(struct host *h, const char *file, bool in_match,
                       unsigned depth)
 {
-    const char *data;
-    size_t len, i;
+    size_t i;
     struct lines ls;
     int e;
 
@@ -100,7 +89,8 @@ static void sshd_file(struct host *h, const char *file, bool in_match,
                                        "than %d", file, MAX_INCLUDE_DEPTH);
         return;
     }
-    e = host_read(h, file, &data, &len);
+    memset(&ls, 0, sizeof(ls));
+    e = lines_load(h, &ls, file, false);
     if (e) {
         if (depth == 0 && e == ENOENT) {
             h->sshd_state = C_MISSING;
@@ -111,14 +101,12 @@ static void sshd_file(struct host *h, const char *file, bool in_match,
                                            file, strerror(e));
         return;
     }
-    memset(&ls, 0, sizeof(ls));
-    lines_add_file(h, &ls, file, data, false);
     for (i = 0; i < ls.n; i++) {
         char *s = cw__arena_strdup(&h->arena, ls.v[i].text), *key, *val;
         size_t k;
         if (!s)
             return;
-        s = trim(s);
+        s = cw__trim(s);
         if (!*s || *s == '#')
             continue;
         key = s;
@@ -128,7 +116,7 @@ static void sshd_file(struct host *h, const char *file, bool in_match,
             *val++ = '\0';
         while (*val == ' ' || *val == '\t' || *val == '=')
             val++;
-        val = trim(val);
+        val = cw__trim(val);
         if (strcasecmp(key, "Match") == 0) {
             in_match = strcasecmp(val, "all") != 0;
             continue;
@@ -203,24 +191,23 @@ static void normalize_key(char *k)
 
 static void sysctl_file(struct host *h, const char *file)
 {
-    const char *data;
-    size_t len, i;
+    size_t i;
     struct lines ls;
-    int e = host_read(h, file, &data, &len);
+    int e;
 
+    memset(&ls, 0, sizeof(ls));
+    e = lines_load(h, &ls, file, false);
     if (e) {
         if (!h->sysctl_err)
             h->sysctl_err = cw__arena_printf(&h->arena, "cannot read %s: %s",
                                              file, strerror(e));
         return;
     }
-    memset(&ls, 0, sizeof(ls));
-    lines_add_file(h, &ls, file, data, false);
     for (i = 0; i < ls.n; i++) {
         char *s = cw__arena_strdup(&h->arena, ls.v[i].text), *eq, *key;
         if (!s)
             return;
-        s = trim(s);
+        s = cw__trim(s);
         if (!*s || *s == '#' || *s == ';')
             continue;
         eq = strchr(s, '=');
@@ -234,11 +221,11 @@ static void sysctl_file(struct host *h, const char *file)
             continue;
         }
         *eq = '\0';
-        key = trim(s);
+        key = cw__trim(s);
         if (*key == '-')
             key++;
         normalize_key(key);
-        eq = trim(eq + 1);
+        eq = cw__trim(eq + 1);
         squeeze(eq);
         settings_add(h, &h->sysctl, key, eq, ls.v[i].file, ls.v[i].line);
     }
@@ -362,7 +349,7 @@ void probe_sysctl(struct host *h, const struct rule *r, struct outcome *o)
         p = cw__arena_strdup(&h->arena, data);
         if (!p)
             return;
-        p = trim(p);
+        p = cw__trim(p);
         if (*p && p[strlen(p) - 1] == '\n')
             p[strlen(p) - 1] = '\0';
         squeeze(p);
@@ -379,8 +366,8 @@ void probe_sysctl(struct host *h, const struct rule *r, struct outcome *o)
 
 void probe_keyvalue(struct host *h, const struct rule *r, struct outcome *o)
 {
-    const char **files = NULL, **drops = NULL, *data;
-    size_t nfiles = 0, ndrops = 0, i, j, len;
+    const char **files = NULL, **drops = NULL;
+    size_t nfiles = 0, ndrops = 0, i, j;
     const struct setting *hit = NULL;
     struct setting found;
 
@@ -409,19 +396,19 @@ void probe_keyvalue(struct host *h, const struct rule *r, struct outcome *o)
         const char *file = i < nfiles ? files[i] : drops[i - nfiles];
         struct lines ls;
         char section[128] = "";
-        int e = host_read(h, file, &data, &len);
+        int e;
+        memset(&ls, 0, sizeof(ls));
+        e = lines_load(h, &ls, file, false);
         if (e) {
             unreadable_outcome(o, file, e);
             return;
         }
-        memset(&ls, 0, sizeof(ls));
-        lines_add_file(h, &ls, file, data, false);
         for (j = 0; j < ls.n; j++) {
             char *s = cw__arena_strdup(&h->arena, ls.v[j].text), *k, *v;
             size_t kl;
             if (!s)
                 return;
-            s = trim(s);
+            s = cw__trim(s);
             if (!*s || *s == '#' || *s == ';')
                 continue;
             if (*s == '[') {
@@ -440,8 +427,8 @@ void probe_keyvalue(struct host *h, const struct rule *r, struct outcome *o)
             v = s + kl;
             if (*v)
                 *v++ = '\0';
-            k = trim(k);
-            v = trim(v);
+            k = cw__trim(k);
+            v = cw__trim(v);
             kl = strlen(v);
             if (kl >= 2 && (v[0] == '"' || v[0] == '\'') && v[kl - 1] == v[0]) {
                 v[kl - 1] = '\0';
@@ -514,7 +501,7 @@ static void pam_line(struct pam_ctx *c, char *s, const struct src_line *l,
     module = strtok_r(NULL, " \t", &save);
     if (!control || !module)
         return;
-    args = save ? trim(save) : (char *)"";
+    args = save ? cw__trim(save) : (char *)"";
     if (strcmp(control, "include") == 0 || strcmp(control, "substack") == 0) {
         pam_service(c, module, type, depth + 1);
         return;
@@ -540,9 +527,9 @@ static void pam_line(struct pam_ctx *c, char *s, const struct src_line *l,
 static void pam_service(struct pam_ctx *c, const char *service,
                         const char *only_type, unsigned depth)
 {
-    const char *file, *data;
+    const char *file;
     struct lines ls;
-    size_t len, i;
+    size_t i;
     int e;
 
     if (depth > MAX_INCLUDE_DEPTH || strchr(service, '/'))
@@ -550,7 +537,8 @@ static void pam_service(struct pam_ctx *c, const char *service,
     file = cw__arena_printf(&c->h->arena, "/etc/pam.d/%s", service);
     if (!file)
         return;
-    e = host_read(c->h, file, &data, &len);
+    memset(&ls, 0, sizeof(ls));
+    e = lines_load(c->h, &ls, file, true);
     if (e) {
         if (!c->err && (depth == 0 || e != ENOENT)) {
             c->err = e;
@@ -558,8 +546,6 @@ static void pam_service(struct pam_ctx *c, const char *service,
         }
         return;
     }
-    memset(&ls, 0, sizeof(ls));
-    lines_add_file(c->h, &ls, file, data, true);
     for (i = 0; i < ls.n; i++) {
         char *s = cw__arena_strdup(&c->h->arena, ls.v[i].text), *hash;
         if (!s)
@@ -567,7 +553,7 @@ static void pam_service(struct pam_ctx *c, const char *service,
         hash = strchr(s, '#');
         if (hash)
             *hash = '\0';
-        s = trim(s);
+        s = cw__trim(s);
         if (*s)
             pam_line(c, s, &ls.v[i], only_type, depth);
     }
@@ -628,14 +614,14 @@ static void sudo_dir(struct host *h, const char *dir, unsigned depth)
 
 static void sudo_file(struct host *h, const char *file, unsigned depth)
 {
-    const char *data;
     struct lines ls;
-    size_t len, i;
+    size_t i;
     int e;
 
     if (depth > MAX_INCLUDE_DEPTH)
         return;
-    e = host_read(h, file, &data, &len);
+    memset(&ls, 0, sizeof(ls));
+    e = lines_load(h, &ls, file, true);
     if (e) {
         if (depth == 0 && e == ENOENT)
             h->sudo_state = C_MISSING;
@@ -645,18 +631,16 @@ static void sudo_file(struct host *h, const char *file, unsigned depth)
         }
         return;
     }
-    memset(&ls, 0, sizeof(ls));
-    lines_add_file(h, &ls, file, data, true);
     for (i = 0; i < ls.n; i++) {
         char *s = cw__arena_strdup(&h->arena, ls.v[i].text), *arg;
         if (!s)
             return;
-        s = trim(s);
+        s = cw__trim(s);
         if (!*s)
             continue;
         if (strncmp(s, "#include", 8) == 0 || strncmp(s, "@include", 8) == 0) {
             bool dir = strncmp(s + 8, "dir", 3) == 0;
-            arg = trim(s + 8 + (dir ? 3 : 0));
+            arg = cw__trim(s + 8 + (dir ? 3 : 0));
             if (*arg != '/') { /* relative to the including file's dir */
                 const char *slash = strrchr(file, '/');
                 arg = cw__arena_printf(&h->arena, "%.*s/%s",
@@ -758,22 +742,14 @@ static void load_audit(struct host *h)
         n = 1;
     }
     for (i = 0; i < n; i++) {
-        const char *data;
-        size_t len, first = h->audit.n;
-        int e = host_read(h, paths[i], &data, &len);
-        if (e) {
-            if (!h->audit.err) {
-                h->audit.err = e;
-                h->audit.err_file = paths[i];
-            }
-            continue;
-        }
-        lines_add_file(h, &h->audit, paths[i], data, false);
+        size_t first = h->audit.n;
+        if (lines_load(h, &h->audit, paths[i], false))
+            continue; /* kept in h->audit.err */
         /* Drop comments and blanks; squeeze the rest in place. */
         for (j = first; j < h->audit.n;) {
             char *s = cw__arena_strdup(&h->arena, h->audit.v[j].text);
             if (s) {
-                s = trim(s);
+                s = cw__trim(s);
                 squeeze(s);
             }
             if (!s || !*s || *s == '#') {

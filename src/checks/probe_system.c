@@ -15,17 +15,6 @@
 
 #include "checks.h"
 
-static char *trim(char *s)
-{
-    char *e;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    e = s + strlen(s);
-    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' ||
-                     e[-1] == '\n'))
-        *--e = '\0';
-    return s;
-}
 
 /* ---- package ------------------------------------------------------------- */
 
@@ -408,20 +397,18 @@ static void add_mount(struct host *h, const char *point, const char *opts,
 
 static void mounts_from(struct host *h, const char *file, bool proc)
 {
-    const char *data;
     struct lines ls;
-    size_t len, i;
+    size_t i;
 
-    if (host_read(h, file, &data, &len))
-        return;
     memset(&ls, 0, sizeof(ls));
-    lines_add_file(h, &ls, file, data, false);
+    if (lines_load(h, &ls, file, false))
+        return;
     for (i = 0; i < ls.n; i++) {
         char *s = cw__arena_strdup(&h->arena, ls.v[i].text), *save = NULL;
         char *spec, *point, *type, *opts;
         if (!s)
             return;
-        s = trim(s);
+        s = cw__trim(s);
         if (!*s || *s == '#')
             continue;
         spec = strtok_r(s, " \t", &save);
@@ -451,7 +438,7 @@ static void systemd_tmp(struct host *h)
         if (p) {
             opts = cw__arena_strndup(&h->arena, p + 9, strcspn(p + 9, "\n"));
             if (opts)
-                opts = trim(opts);
+                opts = cw__trim(opts);
         }
     }
     add_mount(h, "/tmp", opts ? opts : "mode=1777,strictatime,nosuid,nodev",
@@ -537,19 +524,8 @@ static void load_kmod(struct host *h)
         size_t n;
         snprintf(pat, sizeof(pat), "%s/*.conf", modprobe_dirs[d]);
         n = host_glob(h, pat, &paths);
-        for (i = 0; i < n; i++) {
-            const char *data;
-            size_t len;
-            int e = host_read(h, paths[i], &data, &len);
-            if (e) {
-                if (!h->kmod.err) {
-                    h->kmod.err = e;
-                    h->kmod.err_file = paths[i];
-                }
-                continue;
-            }
-            lines_add_file(h, &h->kmod, paths[i], data, true);
-        }
+        for (i = 0; i < n; i++) /* a failure is kept in h->kmod.err */
+            (void)lines_load(h, &h->kmod, paths[i], true);
     }
 }
 

@@ -1,7 +1,8 @@
 /*
  * detect.c - which loader reads a document: Terraform plan or state JSON,
  * or Kubernetes manifests (YAML, or JSON with apiVersion and kind at the
- * top). `--type` skips the guess. CloudFormation and cloud CLI exports are
+ * top). `--type` skips the guess. Encodings other than UTF-8 are
+ * refused by the parsers themselves, with their own positions. CloudFormation and cloud CLI exports are
  * the next loaders; until they exist such files are refused with a clear
  * message rather than scanned as nothing.
  */
@@ -32,11 +33,6 @@ enum cw_status cw__config_load(const char *name, const char *buf, size_t len,
     size_t i = 0;
     bool json;
 
-    if (len >= 2 && ((unsigned char)buf[0] == 0xFF ||
-                     (unsigned char)buf[0] == 0xFE || !buf[0] || !buf[1]))
-        return cw__diag_set(d, CW_EPARSE, name, 1, 1,
-                            "expected UTF-8, found UTF-16 or UTF-32; convert "
-                            "the file to UTF-8");
     while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' ||
                        buf[i] == '\r'))
         i++;

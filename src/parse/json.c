@@ -410,6 +410,28 @@ static enum cw_status parse_value(struct jp *j, struct cw__node **out)
     }
 }
 
+/* Refuses UTF-16/32 text (a byte order mark or a NUL in the first two
+ * bytes) and steps over a UTF-8 byte order mark, as jq does. */
+static bool utf8_start(const char *name, const char **buf, size_t *len,
+                       struct cw_diag *d)
+{
+    const unsigned char *u = (const unsigned char *)*buf;
+
+    if (*len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) ||
+                      (u[0] == 0xFE && u[1] == 0xFF) || u[0] == 0 ||
+                      u[1] == 0)) {
+        cw__diag_set(d, CW_EPARSE, name, 1, 1,
+                     "expected UTF-8 JSON, found UTF-16 or UTF-32; convert "
+                     "the file to UTF-8");
+        return true;
+    }
+    if (*len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
+        *buf += 3;
+        *len -= 3;
+    }
+    return false;
+}
+
 enum cw_status cw__json_parse(struct cw__arena *arena, const char *name,
                               const char *buf, size_t len,
                               const struct cw__yaml_limits *limits,
@@ -418,18 +440,10 @@ enum cw_status cw__json_parse(struct cw__arena *arena, const char *name,
     struct jp j;
     enum cw_status st;
     size_t saved_limit = arena->limit;
-    const unsigned char *u = (const unsigned char *)buf;
 
     *root = NULL;
-    if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) ||
-                     (u[0] == 0xFE && u[1] == 0xFF) || u[0] == 0 || u[1] == 0))
-        return cw__diag_set(d, CW_EPARSE, name, 1, 1,
-                            "expected UTF-8 JSON, found UTF-16 or UTF-32; "
-                            "convert the file to UTF-8");
-    if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
-        buf += 3; /* a UTF-8 byte order mark: tolerated, as jq does */
-        len -= 3;
-    }
+    if (utf8_start(name, &buf, &len, d))
+        return CW_EPARSE;
     memset(&j, 0, sizeof(j));
     j.arena = arena;
     j.name = name;
@@ -482,21 +496,13 @@ enum cw_status cw__jcur_new(const char *name, const char *buf, size_t len,
                             struct cw__jcur **out, struct cw_diag *d)
 {
     struct cw__jcur *c;
-    const unsigned char *u = (const unsigned char *)buf;
 
     *out = NULL;
-    if (len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) ||
-                     (u[0] == 0xFE && u[1] == 0xFF) || u[0] == 0 || u[1] == 0))
-        return cw__diag_set(d, CW_EPARSE, name, 1, 1,
-                            "expected UTF-8 JSON, found UTF-16 or UTF-32; "
-                            "convert the file to UTF-8");
+    if (utf8_start(name, &buf, &len, d))
+        return CW_EPARSE;
     c = cw__calloc(1, sizeof(*c));
     if (!c)
         return cw__diag_set(d, CW_ENOMEM, name, 0, 0, "out of memory");
-    if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF) {
-        buf += 3;
-        len -= 3;
-    }
     c->j.name = name;
     c->j.p = c->j.line_start = buf;
     c->j.end = buf + len;

@@ -805,21 +805,27 @@ static enum cw_status basic(struct parser *P, struct expr **out)
     return CW_OK;
 }
 
-static enum cw_status parse_and(struct parser *P, struct expr **out)
+/* A chain of `next` joined by the two-character operator `op` ("&&" or
+ * "||"), left-associative. */
+static enum cw_status chain(struct parser *P, const char *op,
+                           enum expr_kind kind,
+                           enum cw_status (*next)(struct parser *,
+                                                  struct expr **),
+                           struct expr **out)
 {
-    enum cw_status st = basic(P, out);
+    enum cw_status st = next(P, out);
     while (!st) {
         const char *save = P->p;
         struct expr *e, *rhs = NULL;
         skip_blank(P);
-        if (P->end - P->p < 2 || P->p[0] != '&' || P->p[1] != '&') {
+        if (P->end - P->p < 2 || P->p[0] != op[0] || P->p[1] != op[1]) {
             P->p = save;
             break;
         }
         P->p += 2;
-        if ((st = basic(P, &rhs)))
+        if ((st = next(P, &rhs)))
             break;
-        if (!(e = new_expr(P, E_AND)))
+        if (!(e = new_expr(P, kind)))
             return CW_ENOMEM;
         e->a = *out;
         e->b = rhs;
@@ -828,27 +834,14 @@ static enum cw_status parse_and(struct parser *P, struct expr **out)
     return st;
 }
 
+static enum cw_status parse_and(struct parser *P, struct expr **out)
+{
+    return chain(P, "&&", E_AND, basic, out);
+}
+
 static enum cw_status parse_logical(struct parser *P, struct expr **out)
 {
-    enum cw_status st = parse_and(P, out);
-    while (!st) {
-        const char *save = P->p;
-        struct expr *e, *rhs = NULL;
-        skip_blank(P);
-        if (P->end - P->p < 2 || P->p[0] != '|' || P->p[1] != '|') {
-            P->p = save;
-            break;
-        }
-        P->p += 2;
-        if ((st = parse_and(P, &rhs)))
-            break;
-        if (!(e = new_expr(P, E_OR)))
-            return CW_ENOMEM;
-        e->a = *out;
-        e->b = rhs;
-        *out = e;
-    }
-    return st;
+    return chain(P, "||", E_OR, parse_and, out);
 }
 
 /* ---- I-Regexp ------------------------------------------------------------ */

@@ -59,11 +59,25 @@ static void json_kv(FILE *f, const char *indent, const char *key,
     fputs(comma ? ",\n" : "\n", f);
 }
 
+/* The controls of a check as JSON strings "CATALOG ID", comma-separated. */
+static void json_controls(FILE *f, const struct cw_check *c)
+{
+    size_t j;
+    for (j = 0; j < c->ncontrols; j++) {
+        char ref[160];
+        snprintf(ref, sizeof(ref), "%s %s", c->controls[j].catalog,
+                 c->controls[j].id);
+        if (j)
+            fputs(", ", f);
+        cw__json_string(f, ref);
+    }
+}
+
 static enum cw_status write_json(const void *arg, FILE *f, const char *file)
 {
     const struct cw_results *r = arg;
     const struct cw_pack *p = cw_results_pack(r);
-    size_t i, j, v;
+    size_t i, v;
     (void)file;
 
     fputs("{\n", f);
@@ -89,14 +103,7 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
         fputs("\"id\": ", f);
         cw__json_string(f, c->id);
         fprintf(f, ", \"count\": %zu, \"controls\": [", n);
-        for (j = 0; j < c->ncontrols; j++) {
-            char ref[160];
-            snprintf(ref, sizeof(ref), "%s %s", c->controls[j].catalog,
-                     c->controls[j].id);
-            if (j)
-                fputs(", ", f);
-            cw__json_string(f, ref);
-        }
+        json_controls(f, c);
         fputs("]}", f);
     }
     fputs(v ? "\n  ],\n  \"results\": [" : "],\n  \"results\": [", f);
@@ -114,14 +121,7 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
         json_kv(f, "      ", "reason", x->reason, true);
         json_kv(f, "      ", "file", x->file, true);
         fprintf(f, "      \"line\": %u,\n      \"controls\": [", x->line);
-        for (j = 0; j < c->ncontrols; j++) {
-            char ref[160];
-            snprintf(ref, sizeof(ref), "%s %s", c->controls[j].catalog,
-                     c->controls[j].id);
-            if (j)
-                fputs(", ", f);
-            cw__json_string(f, ref);
-        }
+        json_controls(f, c);
         fputs("],\n", f);
         json_kv(f, "      ", "cis", c->ref_cis, true);
         json_kv(f, "      ", "ssg", c->ref_ssg, true);
@@ -184,14 +184,7 @@ static enum cw_status write_sarif(const void *arg, FILE *f, const char *file)
         fprintf(f, "}, \"properties\": {\"security-severity\": \"%s\", "
                    "\"tags\": [",
                 sev_score[c->severity]);
-        for (j = 0; j < c->ncontrols; j++) {
-            char ref[160];
-            snprintf(ref, sizeof(ref), "%s %s", c->controls[j].catalog,
-                     c->controls[j].id);
-            if (j)
-                fputs(", ", f);
-            cw__json_string(f, ref);
-        }
+        json_controls(f, c);
         fputs("]}}", f);
     }
     fputs("\n      ]\n    }},\n    \"originalUriBaseIds\": {\"ROOT\": "
