@@ -3,7 +3,8 @@
 #   scripts/test.sh              warnings as errors, RelWithDebInfo
 #   scripts/test.sh --sanitize   the same under ASan + UBSan (build-asan/)
 #   scripts/test.sh --fuzz N     build the libFuzzer targets (YAML loader,
-#                                check pack loader, JSON parser, JSONPath)
+#                                check pack loader, JSON parser, JSONPath,
+#                                config loaders, host config readers)
 #                                with clang and run each for N seconds
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,8 +24,8 @@ case "${1:-}" in
   rm -rf build-fuzz
   cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCW_FUZZ=ON \
         -DCMAKE_C_COMPILER=clang >/dev/null
-  cmake --build build-fuzz -j"$jobs" --target fuzz_yaml fuzz_pack fuzz_json fuzz_jsonpath fuzz_terraform
-  for t in yaml pack json jsonpath terraform; do
+  cmake --build build-fuzz -j"$jobs" --target fuzz_yaml fuzz_pack fuzz_json fuzz_jsonpath fuzz_terraform fuzz_hostfiles
+  for t in yaml pack json jsonpath terraform hostfiles; do
     mkdir -p "build-fuzz/corpus-$t"
     ./build-fuzz/fuzz/fuzz_$t -max_total_time="$secs" -max_len=65536 \
       -timeout=10 "build-fuzz/corpus-$t" "fuzz/corpus/$t"

@@ -264,6 +264,7 @@ struct host {
     const char *sysctl_err;
 
     enum cache_state sudo_state, audit_state, kmod_state, mount_state;
+    unsigned sshd_files, sudo_files; /* read through includes so far */
     struct lines sudo, audit, kmod;
     struct settings mounts;  /* key: mount point, value: options */
     bool mounts_from_proc;

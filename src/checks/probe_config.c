@@ -25,6 +25,12 @@
 #include "checks.h"
 
 #define MAX_INCLUDE_DEPTH 16
+/* Files one configuration may pull in through includes, whatever their
+ * depth: a file that includes itself twice would otherwise cost 2^16
+ * reads (found by fuzz_hostfiles). */
+#define MAX_INCLUDED_FILES 256
+#define INCLUDE_LOOP (-1) /* an `err` value: the budget ran out */
+#define REGEX_FAILED (-2) /* an `err` value: a PCRE2 match error */
 
 
 /* Collapses runs of blanks into one space, in place. */
@@ -47,8 +53,12 @@ static void squeeze(char *s)
 
 static void unreadable_outcome(struct outcome *o, const char *file, int e)
 {
-    outcome_set(o, CW_VERDICT_UNKNOWN, "cannot read %s: %s", file,
-                strerror(e));
+    if (e == INCLUDE_LOOP)
+        outcome_set(o, CW_VERDICT_UNKNOWN, "%s: more than %d included "
+                    "files (an include loop?)", file, MAX_INCLUDED_FILES);
+    else
+        outcome_set(o, CW_VERDICT_UNKNOWN, "cannot read %s: %s", file,
+                    strerror(e));
     o->file = file;
 }
 
@@ -84,9 +94,12 @@ static void sshd_file(struct host *h, const char *file, bool in_match,
     struct lines ls;
     int e;
 
-    if (depth > MAX_INCLUDE_DEPTH) {
-        h->sshd_err = cw__arena_printf(&h->arena, "%s: Include nests deeper "
-                                       "than %d", file, MAX_INCLUDE_DEPTH);
+    if (depth > MAX_INCLUDE_DEPTH || ++h->sshd_files > MAX_INCLUDED_FILES) {
+        if (!h->sshd_err)
+            h->sshd_err = cw__arena_printf(
+                &h->arena, "%s: Include nests deeper than %d or pulls in "
+                           "more than %d files", file, MAX_INCLUDE_DEPTH,
+                MAX_INCLUDED_FILES);
         return;
     }
     memset(&ls, 0, sizeof(ls));
@@ -459,6 +472,7 @@ struct pam_ctx {
     bool found;
     int err;
     const char *err_file;
+    unsigned files; /* read so far, against MAX_INCLUDED_FILES */
 };
 
 static void pam_service(struct pam_ctx *c, const char *service,
@@ -514,7 +528,7 @@ static void pam_line(struct pam_ctx *c, char *s, const struct src_line *l,
         return;
     if (c->r->match && !re_match(c->r->match, args, strlen(args), &err)) {
         if (err)
-            c->err = -1;
+            c->err = REGEX_FAILED;
         return;
     }
     c->found = true;
@@ -537,6 +551,13 @@ static void pam_service(struct pam_ctx *c, const char *service,
     file = cw__arena_printf(&c->h->arena, "/etc/pam.d/%s", service);
     if (!file)
         return;
+    if (++c->files > MAX_INCLUDED_FILES) {
+        if (!c->err) {
+            c->err = INCLUDE_LOOP;
+            c->err_file = file;
+        }
+        return;
+    }
     memset(&ls, 0, sizeof(ls));
     e = lines_load(c->h, &ls, file, true);
     if (e) {
@@ -568,7 +589,7 @@ void probe_pam(struct host *h, const struct rule *r, struct outcome *o)
     c.r = r;
     c.o = o;
     pam_service(&c, r->name, NULL, 0);
-    if (c.err == -1) {
+    if (c.err == REGEX_FAILED) {
         outcome_set(o, CW_VERDICT_ERROR, "regex '%s' failed to run",
                     r->match_src);
         return;
@@ -620,6 +641,13 @@ static void sudo_file(struct host *h, const char *file, unsigned depth)
 
     if (depth > MAX_INCLUDE_DEPTH)
         return;
+    if (++h->sudo_files > MAX_INCLUDED_FILES) {
+        if (!h->sudo.err) {
+            h->sudo.err = INCLUDE_LOOP;
+            h->sudo.err_file = file;
+        }
+        return;
+    }
     memset(&ls, 0, sizeof(ls));
     e = lines_load(h, &ls, file, true);
     if (e) {

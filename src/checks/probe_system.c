@@ -33,7 +33,9 @@ void probe_package(struct host *h, const struct rule *r, struct outcome *o)
         outcome_set(o, CW_VERDICT_UNKNOWN, "%s", h->pkg_why);
         return;
     }
-    p = bsearch(r->name, h->pkgs, h->npkgs, sizeof(*h->pkgs), cmp_key);
+    p = h->npkgs ? bsearch(r->name, h->pkgs, h->npkgs, sizeof(*h->pkgs),
+                           cmp_key)
+                 : NULL; /* bsearch takes no NULL base */
     installed = p && p->installed;
     o->file = "/var/lib/dpkg/status";
     outcome_set(o,

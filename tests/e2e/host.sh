@@ -83,4 +83,31 @@ for case in "$SRC"/tests/cases/packs/*/; do
   [ "$(cat err)" = "cloudward: $(cat "$case/expected")" ] ||
     fail "pack $name: got '$(cat err)'"
 done
+# Include loops in a hostile image: each file includes itself twice, which
+# would be 2^16 reads; the include budget makes them unknown, at once.
+LOOP=$WORK/loop
+mkdir -p "$LOOP/etc/ssh" "$LOOP/etc/pam.d" "$LOOP/etc/sudoers.d"
+printf 'ID=debian\nVERSION_ID="12"\n' >"$LOOP/etc/os-release"
+printf 'Include /etc/ssh/sshd_config\nInclude /etc/ssh/sshd_config\n' \
+  >"$LOOP/etc/ssh/sshd_config"
+printf '@include common-auth\n@include common-auth\n' >"$LOOP/etc/pam.d/common-auth"
+printf '@includedir /etc/sudoers.d\n' >"$LOOP/etc/sudoers"
+printf '#include /etc/sudoers\n#include /etc/sudoers\n' >"$LOOP/etc/sudoers.d/a"
+cat >loop.yaml <<'YAML'
+pack: loop
+checks:
+  - {id: sshd, title: t, severity: low, rationale: r, remediation: r,
+     controls: ["iso27017:2015 CLD.9.5.2"],
+     rule: {sshd: {key: PermitRootLogin, equals: "no"}}}
+  - {id: pam, title: t, severity: low, rationale: r, remediation: r,
+     controls: ["iso27017:2015 CLD.9.5.2"],
+     rule: {pam: {service: common-auth, module: pam_unix.so}}}
+  - {id: sudo, title: t, severity: low, rationale: r, remediation: r,
+     controls: ["iso27017:2015 CLD.9.5.2"],
+     rule: {sudoers: {match: NOPASSWD, expect: absent}}}
+YAML
+expect_exit 0 timeout 20 "$CW" scan host --root "$LOOP" --pack loop.yaml \
+  --no-save --fail-on never --format json -o loop.json
+[ "$(jq -r '[.results[].verdict] | unique | join(",")' loop.json)" = unknown ] ||
+  fail "include loops: $(jq -c '[.results[] | [.id, .verdict, .reason]]' loop.json)"
 finish
