@@ -139,19 +139,37 @@ CW_API enum cw_status cw_scan_host(const struct cw_pack *pack,
                                    struct cw_results **out,
                                    struct cw_diag *d);
 
+/* What a config scan reads and where PII may live. */
+struct cw_config_options {
+    const char *type;        /* "terraform", "cloudformation", "kubernetes",
+                                "cli", or NULL to detect each file's */
+    const char *const *regions; /* regions PII may be stored in (globs such
+                                   as "eu-*"), from the scope's pii_regions;
+                                   NULL when it names none */
+    size_t nregions;
+};
+
 /*
- * Evaluates a config pack (kind: config) against the documents at `paths`
- * (Terraform plan or state JSON, Kubernetes manifests in YAML or JSON),
- * read as `type` ("terraform", "kubernetes") or detected when `type` is
- * NULL: one result per check and resource
- * of a type the check names, with the resource's address and the file and
- * line the verdict rests on. Documents are streamed, one resource in
- * memory at a time. A malformed document fails with FILE:LINE:COL.
+ * Evaluates a config pack (kind: config) against the documents at `paths`:
+ * Terraform plan or state JSON, CloudFormation templates (JSON or YAML),
+ * Kubernetes manifests (YAML or JSON) and JSON exports of the aws, az and
+ * gcloud tools. One result per check and resource of a type the check
+ * names, with the resource's address and the file and line the verdict
+ * rests on. Documents are streamed, one resource in memory at a time;
+ * checks that join resources (a bucket and its separate encryption
+ * settings, a pod and the NetworkPolicies selecting it) are decided once
+ * every document has been read. A malformed document fails with
+ * FILE:LINE:COL. `opt` may be NULL.
  */
 CW_API enum cw_status cw_scan_config(const struct cw_pack *pack,
                                      const char *const *paths, size_t n,
-                                     const char *type,
+                                     const struct cw_config_options *opt,
                                      struct cw_results **out,
+                                     struct cw_diag *d);
+
+/* The format of the document at `path` as a `type` above, in *type
+ * (a static string). */
+CW_API enum cw_status cw_config_type(const char *path, const char **type,
                                      struct cw_diag *d);
 
 CW_API void cw_results_free(struct cw_results *r);

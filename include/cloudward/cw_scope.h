@@ -90,6 +90,10 @@ CW_API enum cw_role cw_scope_role(const struct cw_scope *s);
 /* Service models as a bit mask of (1u << enum cw_model). */
 CW_API unsigned cw_scope_models(const struct cw_scope *s);
 CW_API bool cw_scope_pii_processor(const struct cw_scope *s);
+/* pii_regions: the regions (or globs such as "eu-*") PII may be stored
+ * in; *n = 0 and NULL when the scope names none. */
+CW_API const char *const *cw_scope_pii_regions(const struct cw_scope *s,
+                                               size_t *n);
 
 /* Catalogs in force: the ones the scope lists, plus their bases. */
 CW_API size_t cw_scope_catalog_count(const struct cw_scope *s);

@@ -54,6 +54,8 @@ enum rule_kind {
     R_CIDR,
     R_PORTS,
     R_COUNT,
+    R_JOIN,
+    R_LOCATION,
     R_KIND_COUNT
 };
 
@@ -137,6 +139,12 @@ struct rule {
     unsigned port_lo, port_hi; /* ports: the range to test against */
     bool has_count_min, has_count_max;
     long long count_min, count_max;
+    const char **jtypes;     /* join: the types of the other resources */
+    size_t njtypes;
+    bool jselector;          /* join: sel = labels, sel_to = selector
+                                (Kubernetes); else sel = key, sel_to =
+                                match (equal values) */
+    unsigned leaf;           /* index among its check's leaves (joins) */
 };
 
 enum { CIDR_CONTAINS = 1, CIDR_OVERLAPS, CIDR_WITHIN };
@@ -153,6 +161,9 @@ struct pack_check {
     const char *plat_id, *plat_version; /* NULL: any */
     struct rule *when;                  /* NULL: always */
     struct rule *rule;
+    unsigned nleaves;                   /* rules other than all/any/none/not
+                                           in `rule`, numbered pre-order */
+    bool has_join;                      /* `rule` joins other resources */
 };
 
 struct cw_pack {
@@ -162,6 +173,8 @@ struct cw_pack {
     const char *plat_id, *plat_version;
     struct pack_check *checks;
     size_t nchecks;
+    const char **join_types;            /* every type a join reads */
+    size_t njoin_types;
     const char *file;
 };
 

@@ -37,6 +37,9 @@ struct loader {
     size_t ncodes, acodes;
     struct cw__jp **jps; /* every compiled JSONPath, likewise */
     size_t njps, ajps;
+    unsigned in_scope;   /* > 0 inside each, some or join: no join there */
+    unsigned leaves;     /* leaves of the check being read */
+    bool has_join;
 };
 
 static enum cw_status parse_rule(struct loader *L, const struct cw__node *n,
@@ -46,7 +49,7 @@ static const char *const rule_names[R_KIND_COUNT] = {
     "all", "any", "none", "not", "file", "lines", "sshd", "sysctl",
     "keyvalue", "pam", "sudoers", "audit", "tree", "package", "service",
     "accounts", "mount", "kmod", "socket", "os", "each", "some", "exists",
-    "value", "cidr", "ports", "count"
+    "value", "cidr", "ports", "count", "join", "location"
 };
 
 const char *const cw__tree_finds[] = {
@@ -291,6 +294,8 @@ static const char *const probe_keys[R_KIND_COUNT][12] = {
     [R_CIDR] = { "select", "contains", "overlaps", "within", NULL },
     [R_PORTS] = { "from", "to", "overlaps", NULL },
     [R_COUNT] = { "select", "min", "max", NULL },
+    [R_JOIN] = { "type", "key", "match", "labels", "selector", "rule", NULL },
+    [R_LOCATION] = { "allowed", NULL },
 };
 
 static bool value_probe(enum rule_kind k)
@@ -386,16 +391,36 @@ static enum cw_status doc_param(struct loader *L, struct rule *r,
     long long n = 0;
     enum cw_status st;
 
-    if (strcmp(key, "select") == 0 || strcmp(key, "from") == 0)
+    if (strcmp(key, "select") == 0 || strcmp(key, "from") == 0 ||
+        strcmp(key, "key") == 0 || strcmp(key, "labels") == 0) {
+        if (r->sel)
+            return at(L, k, CW_ESCHEMA, "join takes 'key' and 'match', or "
+                                        "'labels' and 'selector'");
         return jsonpath(L, v, &r->sel, &r->sel_src);
-    if (strcmp(key, "to") == 0)
+    }
+    if (strcmp(key, "to") == 0 || strcmp(key, "match") == 0 ||
+        strcmp(key, "selector") == 0) {
+        if (r->sel_to)
+            return at(L, k, CW_ESCHEMA, "join takes 'key' and 'match', or "
+                                        "'labels' and 'selector'");
+        r->jselector = key[0] == 's';
         return jsonpath(L, v, &r->sel_to, &src);
+    }
+    if (strcmp(key, "type") == 0)
+        return str_list(L, v, "a resource type or a list of them",
+                        &r->jtypes, &r->njtypes);
+    if (strcmp(key, "allowed") == 0)
+        return str_list(L, v, "a list of regions (globs such as eu-*)",
+                        &r->allow, &r->nallow);
     if (strcmp(key, "rule") == 0) {
         r->kids = cw__arena_alloc(&L->p->arena, sizeof(*r->kids));
         if (!r->kids)
             return at(L, v, CW_ENOMEM, "out of memory");
         r->nkids = 1;
-        return parse_rule(L, v, 1, &r->kids[0]);
+        L->in_scope++;
+        st = parse_rule(L, v, 1, &r->kids[0]);
+        L->in_scope--;
+        return st;
     }
     if (r->kind == R_PORTS) { /* overlaps: "22" or "1024-65535" */
         if (scalar(L, v, "a port or a range", &src) ||
@@ -631,6 +656,18 @@ static enum cw_status probe_required(struct loader *L, struct rule *r,
                : !r->has_count_min && !r->has_count_max ? "min or max"
                                                         : NULL;
         break;
+    case R_JOIN:
+        miss = !r->njtypes ? "type"
+               : !r->sel && !r->sel_to ? "key and match, or labels and "
+                                         "selector"
+               : !r->sel ? (r->jselector ? "labels" : "key")
+               : !r->sel_to ? (cw__node_get(v, "labels") ? "selector"
+                                                         : "match")
+                            : NULL;
+        if (!miss && r->jselector != (cw__node_get(v, "labels") != NULL))
+            return at(L, v, CW_ESCHEMA, "join takes 'key' and 'match', or "
+                                        "'labels' and 'selector'");
+        break;
     default:
         break;
     }
@@ -682,6 +719,33 @@ static enum cw_status parse_kids(struct loader *L, struct rule *r,
     return CW_OK;
 }
 
+/* Adds the types a join reads to the pack's list, which the scan keeps a
+ * copy of as it streams. */
+static enum cw_status join_types(struct loader *L, const struct rule *r,
+                                 const struct cw__node *v)
+{
+    struct cw_pack *p = L->p;
+    size_t i, j;
+
+    for (i = 0; i < r->njtypes; i++) {
+        const char **grown;
+        for (j = 0; j < p->njoin_types; j++)
+            if (strcmp(p->join_types[j], r->jtypes[i]) == 0)
+                break;
+        if (j < p->njoin_types)
+            continue;
+        grown = cw__arena_alloc(&p->arena,
+                                (p->njoin_types + 1) * sizeof(*grown));
+        if (!grown)
+            return at(L, v, CW_ENOMEM, "out of memory");
+        if (p->njoin_types)
+            memcpy(grown, p->join_types, p->njoin_types * sizeof(*grown));
+        grown[p->njoin_types++] = r->jtypes[i];
+        p->join_types = grown;
+    }
+    return CW_OK;
+}
+
 static enum cw_status parse_rule(struct loader *L, const struct cw__node *n,
                                  unsigned depth, struct rule **out)
 {
@@ -713,7 +777,7 @@ static enum cw_status parse_rule(struct loader *L, const struct cw__node *n,
         return at(L, k, CW_ESCHEMA,
                   L->p->config ? "'%s' is a host probe; a pack of kind "
                                  "config takes each, some, exists, value, "
-                                 "cidr, ports and count"
+                                 "cidr, ports, count, join and location"
                                : "'%s' is a document rule; use it in a pack "
                                  "with 'kind: config'",
                   k->str);
@@ -728,6 +792,14 @@ static enum cw_status parse_rule(struct loader *L, const struct cw__node *n,
     *out = r;
     if (r->kind <= R_NOT)
         return parse_kids(L, r, v, depth);
+    r->leaf = L->leaves++;
+    if (r->kind == R_JOIN) {
+        if (L->in_scope)
+            return at(L, k, CW_ESCHEMA,
+                      "a join cannot sit inside each, some or another "
+                      "join; combine it with all, any, none or not");
+        L->has_join = true;
+    }
     if (cw__node_expect(v, CW__NODE_MAP, L->file, rule_names[kind], L->d))
         return CW_ESCHEMA;
     for (i = 0; i < v->n; i++) {
@@ -738,7 +810,9 @@ static enum cw_status parse_rule(struct loader *L, const struct cw__node *n,
         if (st)
             return st;
     }
-    return probe_required(L, r, v);
+    if ((st = probe_required(L, r, v)) || r->kind != R_JOIN)
+        return st;
+    return join_types(L, r, v);
 }
 
 /* ---- checks ------------------------------------------------------------ */
@@ -871,13 +945,22 @@ static enum cw_status parse_check(struct loader *L, const struct cw__node *n,
     if (x && platform(L, x, &pc->plat_id, &pc->plat_version))
         return CW_ESCHEMA;
     x = cw__node_get(n, "when");
-    if (x && (st = parse_rule(L, x, 0, &pc->when)))
+    L->in_scope++; /* `when` is decided in the stream: no join */
+    st = x ? parse_rule(L, x, 0, &pc->when) : CW_OK;
+    L->in_scope--;
+    if (st)
         return st;
     x = cw__node_get(n, "rule");
     if (!x)
         return cw__diag_set(L->d, CW_ESCHEMA, L->file, n->line, n->col,
                             "check '%s' needs a 'rule'", c->id);
-    return parse_rule(L, x, 0, &pc->rule);
+    L->leaves = 0;
+    L->has_join = false;
+    if ((st = parse_rule(L, x, 0, &pc->rule)))
+        return st;
+    pc->nleaves = L->leaves;
+    pc->has_join = L->has_join;
+    return CW_OK;
 }
 
 static enum cw_status parse_pack(struct loader *L, const struct cw__node *root)

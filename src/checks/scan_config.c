@@ -11,6 +11,7 @@
  * numeric ranges, `count` counts nodes, `value` applies the value tests of
  * host packs to scalars (booleans as true/false, numbers as written).
  */
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h> /* before core.h: banned.h poisons inline libc */
 #include <string.h>
@@ -22,11 +23,72 @@
 #define MAX_SELECTED 100000
 #define INLINE_SELECTED 16
 
+struct scan;
+struct slot;
+
 struct doc {
     const struct cw__node *cur; /* `$` for the rule being evaluated */
     const struct cw__node *unk; /* the same place in Terraform's
                                    after_unknown, or NULL */
     const struct cw__resource *res;
+    struct scan *s;
+    struct slot *slots;         /* deciding a deferred join check: the
+                                   leaves' recorded outcomes */
+    int force;                  /* 0, or a verdict every join leaf takes
+                                   (deciding early when joins cannot
+                                   change the result) */
+};
+
+/* Join bookkeeping; see "joins" below. */
+struct slot {
+    enum cw_verdict v;
+    bool decided;             /* a join whose outcome is already known */
+    const char *reason, *file;
+    unsigned line;
+    const char **keys;        /* join key: the subject's values */
+    size_t nkeys;
+    const struct cw__node *labels; /* join selector: the subject's labels */
+    const char *ns;
+};
+
+struct target {
+    struct cw__resource r;    /* a copy, in the scan's arena */
+};
+
+struct deferred {
+    const struct pack_check *pc;
+    const char *address, *file;
+    unsigned line;
+    struct slot *slots;
+};
+
+/* Equal-value lookup for one join rule: its targets' match values,
+ * sorted, built the first time the rule is decided. */
+struct join_index {
+    const struct rule *rule;
+    struct kv {
+        const char *value;
+        size_t target;
+    } *v;
+    size_t n;
+    size_t *unknown;          /* targets whose match value is unknown */
+    size_t nunknown;
+};
+
+struct scan {
+    const struct cw_pack *pack;
+    struct cw_results *res;
+    const char *const *regions;
+    size_t nregions;
+    bool oom;
+    size_t resources;
+    struct cw__arena keep;    /* join targets and deferred subjects */
+    struct target *targets;
+    size_t ntargets, atargets;
+    struct deferred *defer;
+    size_t ndefer, adefer;
+    struct join_index *idx;
+    size_t nidx;
 };
 
 /* Selected nodes: a few inline (the common case, no allocation), more
@@ -93,27 +155,38 @@ static bool any_true(void *arg, const struct cw__node *n,
 
 /*
  * Runs `q` from the current node; false (and an outcome) when the result
- * cannot be used. Terraform's after_unknown mirrors the values with `true`
- * where a value is known only after apply, so the same query over it finds
+ * cannot be used. Terraform's after_unknown (and the mirror the
+ * CloudFormation loader builds of intrinsic functions) has `true` where a
+ * value is known only after apply, so the same query over it finds
  * exactly the unknown places: any of them makes the rule unknown, never a
- * pass or a fail on a value that does not exist yet.
+ * pass or a fail on a value that does not exist yet. With `leaf_set`, a
+ * value unknown only where the path ends (a reference to another
+ * resource) is not a reason to stop: *leaf_set tells the caller such a
+ * value will exist.
  */
-static bool select_nodes(const struct cw__jp *q, const struct doc *c,
-                         struct picked *p, struct outcome *o)
+static bool select_nodes_ex(const struct cw__jp *q, const struct doc *c,
+                            struct picked *p, struct outcome *o,
+                            bool *leaf_set)
 {
     const struct cw__node *cur = c->cur;
     struct cw_diag d;
     bool unknown = false;
-    size_t k;
+    size_t k, segs = c->unk ? cw__jp_segments(q) : 0;
 
-    /* A `true` where the path ends, or anywhere along it (an unknown
-     * list or object), makes the selection unknown. */
-    for (k = c->unk ? cw__jp_segments(q) : 0; k > 0 && !unknown; k--)
+    for (k = segs; k > 0 && !unknown; k--) {
         if (cw__jp_eval_prefix(q, k, c->unk, any_true, &unknown, &d))
             break;
+        if (unknown && k == segs && leaf_set) {
+            *leaf_set = true;
+            unknown = false;
+        }
+    }
     if (unknown) {
-        outcome_set(o, CW_VERDICT_UNKNOWN, "%s is known only after apply",
-                    c->res->address);
+        outcome_set(o, CW_VERDICT_UNKNOWN, "%s is known only after %s",
+                    c->res->address,
+                    c->res->provider && strcmp(c->res->provider, "aws") == 0
+                        ? "deployment"
+                        : "apply");
         o->file = c->res->file;
         o->line = c->res->line;
         return false;
@@ -131,6 +204,12 @@ static bool select_nodes(const struct cw__jp *q, const struct doc *c,
         return false;
     }
     return true;
+}
+
+static bool select_nodes(const struct cw__jp *q, const struct doc *c,
+                         struct picked *p, struct outcome *o)
+{
+    return select_nodes_ex(q, c, p, o, NULL);
 }
 
 /* A scalar as the text value tests see; NULL for containers. */
@@ -289,14 +368,67 @@ static void ports_rule(struct doc *c, const struct rule *r, struct outcome *o)
     picked_release(b);
 }
 
+/* Location of PII (ISO/IEC 27018): the resource's region must match one
+ * of the allowed globs, the rule's own or the scope's pii_regions. */
+static void location_rule(struct doc *c, const struct rule *r,
+                          struct outcome *o)
+{
+    const char *const *allow = r->nallow ? r->allow : c->s->regions;
+    size_t n = r->nallow ? r->nallow : c->s->nregions, i, off = 0;
+    const char *region = c->res->region;
+    char list[200];
+
+    o->file = c->res->file;
+    o->line = c->res->line;
+    if (!n) {
+        outcome_set(o, CW_VERDICT_UNKNOWN,
+                    "no allowed regions: list them as pii_regions in "
+                    "cloudward.yaml");
+        return;
+    }
+    if (!region) {
+        outcome_set(o, CW_VERDICT_UNKNOWN, "%s does not say its region",
+                    c->res->address);
+        return;
+    }
+    list[0] = '\0';
+    for (i = 0; i < n; i++) {
+        if (fnmatch(allow[i], region, 0) == 0) {
+            outcome_set(o, CW_VERDICT_PASS, "region %s is allowed (%s)",
+                        region, allow[i]);
+            return;
+        }
+        if (off < sizeof(list))
+            off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+                                    i ? ", " : "", allow[i]);
+    }
+    outcome_set(o, CW_VERDICT_FAIL, "region %s is not among the allowed "
+                "regions (%s)", region, list);
+}
+
+static void memo_leaf(struct doc *c, const struct rule *r, struct outcome *o);
+
 static void doc_leaf(void *ctx, const struct rule *r, struct outcome *o)
 {
     struct doc *c = ctx;
     struct picked pk, *p = &pk;
     size_t i;
+    bool set = false;
 
     if (cw__eval_logic(ctx, doc_leaf, r, o))
         return;
+    if (c->slots) { /* a deferred join check: recorded or joined now */
+        memo_leaf(c, r, o);
+        return;
+    }
+    if (r->kind == R_LOCATION) {
+        location_rule(c, r, o);
+        return;
+    }
+    if (r->kind == R_JOIN) { /* the pack loader keeps joins at the top */
+        outcome_set(o, CW_VERDICT_ERROR, "join outside a join check");
+        return;
+    }
     if (r->kind == R_EACH || r->kind == R_SOME) {
         quantify(c, r, o);
         return;
@@ -306,15 +438,18 @@ static void doc_leaf(void *ctx, const struct rule *r, struct outcome *o)
         return;
     }
     picked_init(p);
-    if (!select_nodes(r->sel, c, p, o)) {
+    if (!select_nodes_ex(r->sel, c, p, o, r->kind == R_EXISTS ? &set : NULL)) {
         picked_release(p);
         return;
     }
     at_node(o, c, p->n ? p->v[0] : NULL);
     switch (r->kind) {
     case R_EXISTS:
-        outcome_set(o, p->n ? CW_VERDICT_PASS : CW_VERDICT_FAIL,
-                    p->n ? "%s is set" : "nothing at %s", r->sel_src);
+        outcome_set(o, p->n || set ? CW_VERDICT_PASS : CW_VERDICT_FAIL,
+                    p->n  ? "%s is set"
+                    : set ? "%s is set (by a reference decided on deployment)"
+                          : "nothing at %s",
+                    r->sel_src);
         break;
     case R_COUNT:
         if ((r->has_count_min && (long long)p->n < r->count_min) ||
@@ -356,23 +491,455 @@ static void doc_leaf(void *ctx, const struct rule *r, struct outcome *o)
     picked_release(p);
 }
 
-/* ---- the scan ------------------------------------------------------------ */
+/* ---- joins ------------------------------------------------------------- */
 
-struct scan {
-    const struct cw_pack *pack;
-    struct cw_results *res;
-    bool oom;
-    size_t resources;
-};
+/*
+ * A check that joins resources (a bucket and the separate resource holding
+ * its encryption settings) cannot be decided while the stream is on the
+ * subject: the other resource may come later, or in another file. So the
+ * scan keeps a copy of every resource of a joined type (they are small
+ * and few), and for each subject records, in one slot per leaf of the
+ * check's rule, the outcome of every ordinary leaf and what each join
+ * needs from the subject (its key values, or its labels and namespace).
+ * Once every document is read the rule is evaluated again over the slots,
+ * the joins now against all the copies. Nothing of the subject's tree is
+ * kept; when the joins cannot change the verdict it is decided at once.
+ */
+static bool grow(void **v, size_t *alloc, size_t n, size_t size)
+{
+    void *g;
+    size_t na;
+    if (n < *alloc)
+        return true;
+    na = *alloc ? 2 * *alloc : 64;
+    if (!(g = cw__realloc(*v, na * size)))
+        return false;
+    *v = g;
+    *alloc = na;
+    return true;
+}
 
-static bool applies(const struct pack_check *pc, const char *type)
+static bool type_in(const char *type, const char *const *types, size_t n)
 {
     size_t i;
-    for (i = 0; i < pc->ntypes; i++)
-        if (strcmp(pc->types[i], type) == 0)
+    for (i = 0; i < n; i++)
+        if (strcmp(types[i], type) == 0)
             return true;
     return false;
 }
+
+static bool keep_target(struct scan *s, const struct cw__resource *r)
+{
+    struct cw__arena *a = &s->keep;
+    struct cw__resource *c;
+
+    if (!grow((void **)&s->targets, &s->atargets, s->ntargets,
+              sizeof(*s->targets)))
+        return false;
+    c = &s->targets[s->ntargets].r;
+    *c = *r;
+    c->type = cw__arena_strdup(a, r->type);
+    c->address = cw__arena_strdup(a, r->address);
+    c->provider = r->provider ? cw__arena_strdup(a, r->provider) : NULL;
+    c->region = r->region ? cw__arena_strdup(a, r->region) : NULL;
+    c->attrs = r->attrs ? cw__node_copy(a, r->attrs) : NULL;
+    c->unknown = r->unknown ? cw__node_copy(a, r->unknown) : NULL;
+    if (!c->type || !c->address || (r->provider && !c->provider) ||
+        (r->region && !c->region) || (r->attrs && !c->attrs) ||
+        (r->unknown && !c->unknown))
+        return false;
+    s->ntargets++;
+    return true;
+}
+
+static const char *text_of(const struct cw__node *n)
+{
+    return n && n->kind == CW__NODE_SCALAR ? n->str : NULL;
+}
+
+static const char *namespace_of(const struct cw__node *attrs)
+{
+    const char *ns = text_of(cw__node_get(cw__node_get(attrs, "metadata"),
+                                          "namespace"));
+    return ns && ns[0] ? ns : "default";
+}
+
+/* Kubernetes label selector semantics: matchLabels all equal, and every
+ * matchExpressions requirement (In, NotIn, Exists, DoesNotExist) holds;
+ * an empty selector selects everything. */
+static bool selects(const struct cw__node *sel, const struct cw__node *labels)
+{
+    const struct cw__node *ml = cw__node_get(sel, "matchLabels");
+    const struct cw__node *me = cw__node_get(sel, "matchExpressions");
+    size_t i, k;
+
+    if (!sel || sel->kind != CW__NODE_MAP)
+        return false;
+    for (i = 0; ml && ml->kind == CW__NODE_MAP && i < ml->n; i++) {
+        const char *want = text_of(ml->kids[2 * i + 1]);
+        const char *have = text_of(cw__node_get(labels, ml->kids[2 * i]->str));
+        if (!want || !have || strcmp(want, have) != 0)
+            return false;
+    }
+    for (i = 0; me && me->kind == CW__NODE_SEQ && i < me->n; i++) {
+        const struct cw__node *e = me->kids[i];
+        const char *key = text_of(cw__node_get(e, "key"));
+        const char *op = text_of(cw__node_get(e, "operator"));
+        const struct cw__node *vals = cw__node_get(e, "values");
+        const char *have = key ? text_of(cw__node_get(labels, key)) : NULL;
+        bool in = false;
+        if (!key || !op)
+            return false;
+        for (k = 0; have && vals && vals->kind == CW__NODE_SEQ && k < vals->n;
+             k++)
+            in |= text_of(vals->kids[k]) &&
+                  strcmp(text_of(vals->kids[k]), have) == 0;
+        if ((strcmp(op, "In") == 0 && !in) ||
+            (strcmp(op, "NotIn") == 0 && in) ||
+            (strcmp(op, "Exists") == 0 && !have) ||
+            (strcmp(op, "DoesNotExist") == 0 && have))
+            return false;
+        if (strcmp(op, "In") != 0 && strcmp(op, "NotIn") != 0 &&
+            strcmp(op, "Exists") != 0 && strcmp(op, "DoesNotExist") != 0)
+            return false;
+    }
+    return true;
+}
+
+static void slot_set(struct scan *s, struct slot *sl, const struct outcome *o)
+{
+    sl->v = o->v;
+    sl->line = o->line;
+    sl->file = o->file; /* a path from the caller's list: lives on */
+    sl->reason = cw__arena_strdup(&s->keep, o->reason);
+    if (!sl->reason)
+        s->oom = true;
+}
+
+/* What a join needs from its subject, while the subject is in memory. */
+static void capture(struct doc *c, const struct rule *r, struct slot *sl)
+{
+    struct picked pk, *p = &pk;
+    struct outcome o;
+    size_t i;
+
+    memset(&o, 0, sizeof(o));
+    picked_init(p);
+    if (!select_nodes(r->sel, c, p, &o)) {
+        slot_set(c->s, sl, &o);
+        sl->decided = true;
+    } else if (r->jselector) {
+        sl->labels = p->n && p->v[0]->kind == CW__NODE_MAP
+                         ? cw__node_copy(&c->s->keep, p->v[0])
+                         : NULL;
+        sl->ns = cw__arena_strdup(&c->s->keep, namespace_of(c->res->attrs));
+        c->s->oom |= (p->n && p->v[0]->kind == CW__NODE_MAP && !sl->labels) ||
+                     !sl->ns;
+    } else if (p->n) {
+        sl->keys = cw__arena_alloc(&c->s->keep, p->n * sizeof(*sl->keys));
+        for (i = 0; sl->keys && i < p->n; i++)
+            if (text_of(p->v[i]) && text_of(p->v[i])[0] &&
+                !(sl->keys[sl->nkeys++] =
+                      cw__arena_strdup(&c->s->keep, text_of(p->v[i]))))
+                sl->keys = NULL;
+        c->s->oom |= !sl->keys;
+    }
+    picked_release(p);
+}
+
+/* A document context over a kept copy of a joined resource. */
+static void target_doc(struct doc *d, struct scan *s,
+                       const struct cw__resource *t)
+{
+    memset(d, 0, sizeof(*d));
+    d->cur = t->attrs;
+    d->unk = t->unknown;
+    d->res = t;
+    d->s = s;
+}
+
+static int cmp_kv(const void *a, const void *b)
+{
+    return strcmp(((const struct kv *)a)->value, ((const struct kv *)b)->value);
+}
+
+static struct join_index *index_of(struct scan *s, const struct rule *r)
+{
+    struct join_index *x;
+    size_t i, k, alloc = 0, ualloc = 0;
+
+    for (i = 0; i < s->nidx; i++)
+        if (s->idx[i].rule == r)
+            return &s->idx[i];
+    x = cw__realloc(s->idx, (s->nidx + 1) * sizeof(*x));
+    if (!x)
+        return NULL;
+    s->idx = x;
+    x = &s->idx[s->nidx++];
+    memset(x, 0, sizeof(*x));
+    x->rule = r;
+    for (i = 0; i < s->ntargets; i++) {
+        const struct cw__resource *t = &s->targets[i].r;
+        struct doc d;
+        struct picked pk;
+        struct outcome o;
+        if (!type_in(t->type, r->jtypes, r->njtypes))
+            continue;
+        target_doc(&d, s, t);
+        picked_init(&pk);
+        if (!select_nodes(r->sel_to, &d, &pk, &o)) {
+            if (!grow((void **)&x->unknown, &ualloc, x->nunknown,
+                      sizeof(*x->unknown)))
+                s->oom = true;
+            else
+                x->unknown[x->nunknown++] = i;
+        }
+        for (k = 0; k < pk.n && !s->oom; k++) {
+            const char *v = text_of(pk.v[k]);
+            if (!v)
+                continue;
+            if (!grow((void **)&x->v, &alloc, x->n, sizeof(*x->v))) {
+                s->oom = true;
+                break;
+            }
+            x->v[x->n].value = v;
+            x->v[x->n++].target = i;
+        }
+        picked_release(&pk);
+    }
+    if (x->n)
+        qsort(x->v, x->n, sizeof(*x->v), cmp_kv);
+    return x;
+}
+
+/* Judges one joined resource with the join's rule; PASS without a rule. */
+static void judge_target(struct doc *c, const struct rule *r,
+                         const struct cw__resource *t, struct outcome *o)
+{
+    struct doc d;
+
+    target_doc(&d, c->s, t);
+    if (r->nkids) {
+        doc_leaf(&d, r->kids[0], o);
+        if (o->v == CW_VERDICT_NOT_APPLICABLE)
+            o->v = CW_VERDICT_FAIL;
+    } else {
+        outcome_set(o, CW_VERDICT_PASS, "%s", "");
+    }
+}
+
+/* Folds one joined target's outcome into the join's: the first pass
+ * wins; else unknown beats fail. */
+static bool fold(const struct cw__resource *t, const struct outcome *k,
+                 struct outcome *best, bool *any, bool *unknown)
+{
+    *any = true;
+    if (k->v == CW_VERDICT_PASS) {
+        outcome_set(best, CW_VERDICT_PASS, "%s %s%s%s", t->type, t->address,
+                    k->reason[0] ? ": " : "", k->reason);
+        return true;
+    }
+    if (k->v == CW_VERDICT_UNKNOWN || k->v == CW_VERDICT_ERROR) {
+        *unknown = true;
+    } else if (best->v != CW_VERDICT_FAIL) {
+        outcome_set(best, CW_VERDICT_FAIL, "%s %s: %s", t->type, t->address,
+                    k->reason);
+    }
+    return false;
+}
+
+static void join_eval(struct doc *c, const struct rule *r,
+                      const struct slot *sl, struct outcome *o)
+{
+    struct scan *s = c->s;
+    struct outcome k, best;
+    bool any = false, unknown = false;
+    size_t i, j;
+
+    memset(&best, 0, sizeof(best));
+    best.v = CW_VERDICT_NOT_APPLICABLE;
+    if (r->jselector) {
+        for (i = 0; i < s->ntargets; i++) {
+            const struct cw__resource *t = &s->targets[i].r;
+            struct doc d;
+            struct picked pk;
+            if (!type_in(t->type, r->jtypes, r->njtypes) ||
+                strcmp(namespace_of(t->attrs), sl->ns) != 0)
+                continue;
+            target_doc(&d, s, t);
+            picked_init(&pk);
+            if (!select_nodes(r->sel_to, &d, &pk, &k))
+                unknown = true;
+            else if (pk.n && selects(pk.v[0], sl->labels)) {
+                memset(&k, 0, sizeof(k));
+                judge_target(c, r, t, &k);
+                if (fold(t, &k, &best, &any, &unknown)) {
+                    picked_release(&pk);
+                    break;
+                }
+            }
+            picked_release(&pk);
+        }
+    } else {
+        struct join_index *x = index_of(s, r);
+        if (!x) {
+            s->oom = true;
+            outcome_set(o, CW_VERDICT_ERROR, "out of memory");
+            return;
+        }
+        for (j = 0; j < sl->nkeys && best.v != CW_VERDICT_PASS; j++) {
+            struct kv key = { sl->keys[j], 0 }, *hit;
+            hit = x->n ? bsearch(&key, x->v, x->n, sizeof(*x->v), cmp_kv)
+                       : NULL;
+            while (hit && hit > x->v && strcmp(hit[-1].value, key.value) == 0)
+                hit--;
+            for (; hit && hit < x->v + x->n &&
+                   strcmp(hit->value, key.value) == 0;
+                 hit++) {
+                const struct cw__resource *t = &s->targets[hit->target].r;
+                memset(&k, 0, sizeof(k));
+                judge_target(c, r, t, &k);
+                if (fold(t, &k, &best, &any, &unknown))
+                    break;
+            }
+        }
+        /* A target whose key is decided only at apply could be ours. */
+        if (best.v != CW_VERDICT_PASS && x->nunknown && sl->nkeys)
+            unknown = true;
+    }
+    *o = best;
+    if (best.v == CW_VERDICT_PASS)
+        ;
+    else if (unknown)
+        outcome_set(o, CW_VERDICT_UNKNOWN, "a %s whose reference is known "
+                    "only after apply may apply to it", r->jtypes[0]);
+    else if (!any)
+        outcome_set(o, CW_VERDICT_FAIL, "no %s applies to it%s", r->jtypes[0],
+                    !r->jselector && !sl->nkeys ? " (it has no value at the "
+                                                  "join key)"
+                                                : "");
+    o->file = c->res->file;
+    o->line = c->res->line;
+}
+
+/* A leaf of a deferred check: its recorded outcome, or the join decided
+ * over every resource now read (or forced, when deciding early). */
+static void memo_leaf(struct doc *c, const struct rule *r, struct outcome *o)
+{
+    const struct slot *sl = &c->slots[r->leaf];
+
+    if (r->kind == R_JOIN && !sl->decided) {
+        if (c->force) {
+            outcome_set(o, (enum cw_verdict)c->force, "(joined later)");
+            o->file = c->res->file;
+            o->line = c->res->line;
+        } else {
+            join_eval(c, r, sl, o);
+        }
+        return;
+    }
+    outcome_set(o, sl->v, "%s", sl->reason ? sl->reason : "");
+    o->file = sl->file;
+    o->line = sl->line;
+}
+
+/* Records every leaf of a join check's rule for the subject in `c`. */
+static void record(struct doc *c, const struct rule *r, struct slot *slots)
+{
+    size_t i;
+    struct outcome o;
+
+    if (r->kind <= R_NOT) {
+        for (i = 0; i < r->nkids; i++)
+            record(c, r->kids[i], slots);
+        return;
+    }
+    if (r->kind == R_JOIN) {
+        capture(c, r, &slots[r->leaf]);
+        return;
+    }
+    memset(&o, 0, sizeof(o));
+    doc_leaf(c, r, &o);
+    if (!o.file) {
+        o.file = c->res->file;
+        o.line = c->res->line;
+    }
+    slot_set(c->s, &slots[r->leaf], &o);
+}
+
+/* Evaluates a join check on the subject in `c`: now when the joins
+ * cannot change the verdict, else deferred. */
+static void join_check(struct scan *s, struct doc *c,
+                       const struct pack_check *pc)
+{
+    struct slot *slots = cw__arena_alloc(&s->keep,
+                                         pc->nleaves * sizeof(*slots));
+    struct outcome yes, no;
+    struct deferred *df;
+
+    if (!slots) {
+        s->oom = true;
+        return;
+    }
+    record(c, pc->rule, slots);
+    memset(&yes, 0, sizeof(yes));
+    memset(&no, 0, sizeof(no));
+    c->slots = slots;
+    c->force = CW_VERDICT_PASS;
+    doc_leaf(c, pc->rule, &yes);
+    c->force = CW_VERDICT_FAIL;
+    doc_leaf(c, pc->rule, &no);
+    c->slots = NULL;
+    c->force = 0;
+    if (yes.v == no.v && !strstr(yes.reason, "(joined later)")) {
+        if (!cw__results_add(s->res, &pc->pub, &yes, c->res->address))
+            s->oom = true;
+        return;
+    }
+    if (!grow((void **)&s->defer, &s->adefer, s->ndefer, sizeof(*s->defer))) {
+        s->oom = true;
+        return;
+    }
+    df = &s->defer[s->ndefer++];
+    df->pc = pc;
+    df->slots = slots;
+    df->file = c->res->file;
+    df->line = c->res->line;
+    df->address = cw__arena_strdup(&s->keep, c->res->address);
+    s->oom |= !df->address;
+}
+
+/* After the last document: the deferred join checks. */
+static void decide_deferred(struct scan *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->ndefer && !s->oom; i++) {
+        const struct deferred *df = &s->defer[i];
+        struct cw__resource r;
+        struct outcome o;
+        struct doc c;
+
+        memset(&r, 0, sizeof(r));
+        r.address = df->address;
+        r.file = df->file;
+        r.line = df->line;
+        memset(&c, 0, sizeof(c));
+        c.res = &r;
+        c.s = s;
+        c.slots = df->slots;
+        memset(&o, 0, sizeof(o));
+        doc_leaf(&c, df->pc->rule, &o);
+        if (!o.file) {
+            o.file = r.file;
+            o.line = r.line;
+        }
+        if (!cw__results_add(s->res, &df->pc->pub, &o, r.address))
+            s->oom = true;
+    }
+}
+
+/* ---- the scan ------------------------------------------------------------ */
 
 static bool on_resource(void *arg, const struct cw__resource *r)
 {
@@ -381,12 +948,19 @@ static bool on_resource(void *arg, const struct cw__resource *r)
     size_t i;
 
     s->resources++;
+    memset(&c, 0, sizeof(c));
     c.res = r;
-    c.unk = r->unknown;
+    c.s = s;
+    if (s->pack->njoin_types &&
+        type_in(r->type, s->pack->join_types, s->pack->njoin_types) &&
+        !keep_target(s, r)) {
+        s->oom = true;
+        return false;
+    }
     for (i = 0; i < s->pack->nchecks; i++) {
         const struct pack_check *pc = &s->pack->checks[i];
         struct outcome o;
-        if (!applies(pc, r->type))
+        if (!type_in(r->type, (const char *const *)pc->types, pc->ntypes))
             continue;
         memset(&o, 0, sizeof(o));
         c.cur = r->attrs;
@@ -399,6 +973,12 @@ static bool on_resource(void *arg, const struct cw__resource *r)
                 o.file = r->file;
                 o.line = r->line;
             }
+        }
+        if ((!pc->when || o.v == CW_VERDICT_PASS) && pc->has_join) {
+            join_check(s, &c, pc);
+            if (s->oom)
+                return false;
+            continue;
         }
         if (!pc->when || o.v == CW_VERDICT_PASS)
             doc_leaf(&c, pc->rule, &o);
@@ -414,10 +994,22 @@ static bool on_resource(void *arg, const struct cw__resource *r)
     return true;
 }
 
+enum cw_status cw_config_type(const char *path, const char **type,
+                              struct cw_diag *d)
+{
+    struct cw__map m;
+    enum cw_status st = cw__map_file(path, &m, d);
+    if (st)
+        return st;
+    *type = cw__config_detect(m.data, m.len);
+    cw__unmap_file(&m);
+    return CW_OK;
+}
+
 enum cw_status cw_scan_config(const struct cw_pack *pack,
                               const char *const *paths, size_t n,
-                              const char *type, struct cw_results **out,
-                              struct cw_diag *d)
+                              const struct cw_config_options *opt,
+                              struct cw_results **out, struct cw_diag *d)
 {
     struct scan s;
     enum cw_status st = CW_OK;
@@ -430,21 +1022,36 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
                             pack->name);
     memset(&s, 0, sizeof(s));
     s.pack = pack;
+    if (opt) {
+        s.regions = opt->regions;
+        s.nregions = opt->nregions;
+    }
+    cw__arena_init(&s.keep, 0);
     s.res = cw__results_new(pack, n == 1 ? paths[0] : "(several files)",
                             "config");
     if (!s.res)
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
-    for (i = 0; !st && i < n; i++) {
+    for (i = 0; !st && !s.oom && i < n; i++) {
         struct cw__map m;
         st = cw__map_file(paths[i], &m, d);
         if (st)
             break;
-        st = cw__config_load(paths[i], m.data, m.len, type, on_resource, &s,
-                             d);
+        st = cw__config_load(paths[i], m.data, m.len, opt ? opt->type : NULL,
+                             on_resource, &s, d);
         cw__unmap_file(&m);
     }
+    if (!st && !s.oom)
+        decide_deferred(&s);
     if (!st && s.oom)
         st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    for (i = 0; i < s.nidx; i++) {
+        cw__free(s.idx[i].v);
+        cw__free(s.idx[i].unknown);
+    }
+    cw__free(s.idx);
+    cw__free(s.targets);
+    cw__free(s.defer);
+    cw__arena_release(&s.keep);
     if (st) {
         cw_results_free(s.res);
         return st;

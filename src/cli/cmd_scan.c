@@ -108,9 +108,42 @@ static void summary(const struct cw_results *r, const char *out,
         printf("saved to %s/results/\n", store);
 }
 
+static const char default_scope[] = "cloudward.yaml";
+
+static const char *default_pack(const char *type)
+{
+    return strcmp(type, "kubernetes") == 0       ? "kubernetes"
+           : strcmp(type, "cloudformation") == 0 ? "cloudformation"
+           : strcmp(type, "cli") == 0            ? "cloud-cli"
+                                                 : "aws";
+}
+
+/* The scope's pii_regions for the location check: from --scope, or from
+ * ./cloudward.yaml when there is one. No scope is not an error: the
+ * location check then says it has no regions to compare with. */
+static int load_regions(const struct cli_common *common,
+                        const struct cw_catalogs *cats,
+                        struct cw_scope **scope,
+                        struct cw_config_options *copt)
+{
+    struct cw_diag d;
+
+    if (common->scope == default_scope && access(default_scope, F_OK) != 0)
+        return 0;
+    cw_diag_clear(&d);
+    if (cw_scope_load(cats, common->scope, scope, &d)) {
+        cli_error_diag(&d);
+        return -1;
+    }
+    copt->regions = cw_scope_pii_regions(*scope, &copt->nregions);
+    return 0;
+}
+
 int cmd_scan(int argc, char **argv)
 {
-    struct cli_common common = { .scope = "cloudward.yaml" };
+    struct cli_common common = { .scope = default_scope };
+    struct cw_config_options copt = { NULL, NULL, 0 };
+    struct cw_scope *scope = NULL;
     struct cw_host_options hopt = { NULL, NULL, NULL };
     struct cw_catalogs *cats = NULL;
     struct cw_pack *pack = NULL;
@@ -177,10 +210,11 @@ int cmd_scan(int argc, char **argv)
             break;
         case OPT_TYPE:
             if (!config || (strcmp(optarg, "terraform") != 0 &&
-                            strcmp(optarg, "kubernetes") != 0)) {
-                cli_error("--type takes terraform or kubernetes (with scan "
-                          "config); CloudFormation and CLI exports are not "
-                          "read yet");
+                            strcmp(optarg, "cloudformation") != 0 &&
+                            strcmp(optarg, "kubernetes") != 0 &&
+                            strcmp(optarg, "cli") != 0)) {
+                cli_error("--type takes terraform, cloudformation, "
+                          "kubernetes or cli (with scan config)");
                 return EXIT_USAGE;
             }
             type = optarg;
@@ -209,8 +243,15 @@ int cmd_scan(int argc, char **argv)
         else if (dot && !cw_findings_format_parse(dot + 1, &fmt))
             fmt = CW_FINDINGS_TABLE;
     }
-    if (!pack_name && config)
-        pack_name = "aws";
+    if (!pack_name && config) {
+        /* The built-in pack for the first document's format. */
+        const char *t = type;
+        if (!t && cw_config_type(argv[optind], &t, &d)) {
+            cli_error_diag(&d);
+            return EXIT_USAGE;
+        }
+        pack_name = default_pack(t);
+    }
     if (!pack_name) {
         if (!cw_pack_detect(root ? root : "/", detected, sizeof(detected))) {
             cli_error("no built-in pack for the system under %s; choose one "
@@ -228,11 +269,14 @@ int cmd_scan(int argc, char **argv)
         cli_error_diag(&d);
         goto out;
     }
+    if (config && load_regions(&common, cats, &scope, &copt))
+        goto out;
+    copt.type = type;
     hopt.root = root;
     if (isatty(2))
         hopt.progress = progress;
     if (config ? cw_scan_config(pack, (const char *const *)argv + optind,
-                                (size_t)(argc - optind), type, &res, &d)
+                                (size_t)(argc - optind), &copt, &res, &d)
                : cw_scan_host(pack, &hopt, &res, &d)) {
         cli_error_diag(&d);
         goto out;
@@ -251,6 +295,7 @@ int cmd_scan(int argc, char **argv)
     rc = !never && cw_results_failed_at(res, fail_on) ? EXIT_FINDINGS
                                                        : EXIT_OK;
 out:
+    cw_scope_free(scope);
     cw_results_free(res);
     cw_pack_free(pack);
     cw_catalogs_free(cats);

@@ -46,7 +46,40 @@ enum cw_status cw__k8s_load(const char *name, const char *buf, size_t len,
                             bool json, cw__resource_fn fn, void *arg,
                             struct cw_diag *d);
 
-/* Runs the loader of `type` ("terraform", "kubernetes"), or detects the
+/*
+ * CloudFormation templates, JSON or YAML (short-form tags such as !Ref
+ * rewritten to the long form). Type = the resource's Type, address = its
+ * logical id, attributes = its Properties; intrinsic functions are
+ * marked in `unknown` (values decided only at deploy time).
+ */
+enum cw_status cw__cfn_load(const char *name, const char *buf, size_t len,
+                            bool json, cw__resource_fn fn, void *arg,
+                            struct cw_diag *d);
+
+/*
+ * JSON exports of the aws, az and gcloud command-line tools (the shapes
+ * are listed in cli_export.c and docs/config-scans.md). cw__cli_detect
+ * looks at the first 4 KB only.
+ */
+enum cw_status cw__cli_load(const char *name, const char *buf, size_t len,
+                            cw__resource_fn fn, void *arg, struct cw_diag *d);
+bool cw__cli_detect(const char *buf, size_t len);
+
+/*
+ * The region a resource lives in, read from its attributes: an explicit
+ * region or location, an availability zone or zone (trimmed to its
+ * region), an ARN's region field, an S3 LocationConstraint (empty means
+ * us-east-1). Lower case, allocated in `a`; NULL when none says.
+ */
+const char *cw__region_of(struct cw__arena *a, const struct cw__node *attrs);
+
+/* The formats cw__config_load reads, by their --type names. */
+extern const char *const cw__config_types[];
+
+/* The --type name of the format `buf` looks like (never NULL). */
+const char *cw__config_detect(const char *buf, size_t len);
+
+/* Runs the loader of `type` (one of cw__config_types), or detects the
  * format when `type` is NULL. */
 enum cw_status cw__config_load(const char *name, const char *buf, size_t len,
                                const char *type, cw__resource_fn fn,

@@ -34,13 +34,6 @@ struct tf {
     bool found;
 };
 
-static const char *str_of(const struct cw__node *m, const char *key)
-{
-    const struct cw__node *v = cw__node_get(m, key);
-    return v && v->kind == CW__NODE_SCALAR && v->type == CW__T_STRING ? v->str
-                                                                      : NULL;
-}
-
 static int cmp_unknown(const void *a, const void *b)
 {
     return strcmp(((const struct unknown *)a)->address,
@@ -72,30 +65,6 @@ static bool has_true(const struct cw__node *n)
     return false;
 }
 
-/* Copies a tree into `a`. */
-static struct cw__node *copy_tree(struct cw__arena *a,
-                                  const struct cw__node *n)
-{
-    struct cw__node *c = cw__arena_alloc(a, sizeof(*c));
-    size_t i, k;
-    if (!c)
-        return NULL;
-    *c = *n;
-    c->str = cw__arena_strndup(a, n->str, n->len);
-    if (!c->str)
-        return NULL;
-    k = n->kind == CW__NODE_MAP ? 2 * n->n : n->kind == CW__NODE_SEQ ? n->n : 0;
-    if (!k)
-        return c;
-    c->kids = cw__arena_alloc(a, k * sizeof(*c->kids));
-    if (!c->kids)
-        return NULL;
-    for (i = 0; i < k; i++)
-        if (!(c->kids[i] = copy_tree(a, n->kids[i])))
-            return NULL;
-    return c;
-}
-
 /* resource_changes: [{address, change: {after_unknown: ...}}, ...] */
 static enum cw_status index_changes(struct tf *t, struct cw__jcur *c)
 {
@@ -113,7 +82,7 @@ static enum cw_status index_changes(struct tf *t, struct cw__jcur *c)
         const char *addr;
         if ((st = cw__jcur_build(c, &tmp, &n)))
             break;
-        addr = str_of(n, "address");
+        addr = cw__node_str(n, "address");
         au = cw__node_get(cw__node_get(n, "change"), "after_unknown");
         if (addr && has_true(au)) {
             if (t->nidx == t->aidx) {
@@ -127,7 +96,7 @@ static enum cw_status index_changes(struct tf *t, struct cw__jcur *c)
                 t->aidx = na;
             }
             t->idx[t->nidx].address = cw__arena_strdup(&t->idx_arena, addr);
-            t->idx[t->nidx].tree = copy_tree(&t->idx_arena, au);
+            t->idx[t->nidx].tree = cw__node_copy(&t->idx_arena, au);
             if (!t->idx[t->nidx].address || !t->idx[t->nidx].tree) {
                 st = CW_ENOMEM;
                 break;
@@ -183,9 +152,9 @@ static enum cw_status resources(struct tf *t)
             st = cw__jcur_skip(t->c);
         } else if (!(st = cw__jcur_build(t->c, &a, &n))) {
             memset(&r, 0, sizeof(r));
-            r.type = str_of(n, "type");
-            r.address = str_of(n, "address");
-            r.provider = str_of(n, "provider_name");
+            r.type = cw__node_str(n, "type");
+            r.address = cw__node_str(n, "address");
+            r.provider = cw__node_str(n, "provider_name");
             r.attrs = cw__node_get(n, "values");
             r.unknown = r.address ? find_unknown(t, r.address) : NULL;
             r.file = t->name;

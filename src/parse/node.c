@@ -162,3 +162,35 @@ enum cw_status cw__node_enum(const struct cw__node *n,
                         n->kind == CW__NODE_SCALAR ? n->str : kind_name(n->kind),
                         list);
 }
+
+struct cw__node *cw__node_copy(struct cw__arena *a, const struct cw__node *n)
+{
+    struct cw__node *c = cw__arena_alloc(a, sizeof(*c));
+    size_t i, k;
+    if (!c)
+        return NULL;
+    *c = *n;
+    c->tag = NULL;
+    c->str = cw__arena_strndup(a, n->str, n->len);
+    if (!c->str)
+        return NULL;
+    k = n->kind == CW__NODE_MAP ? 2 * n->n : n->kind == CW__NODE_SEQ ? n->n : 0;
+    if (!k)
+        return c;
+    c->kids = cw__arena_alloc(a, k * sizeof(*c->kids));
+    if (!c->kids)
+        return NULL;
+    for (i = 0; i < k; i++)
+        if (!(c->kids[i] = cw__node_copy(a, n->kids[i])))
+            return NULL;
+    return c;
+}
+
+const char *cw__node_str(const struct cw__node *m, const char *key)
+{
+    const struct cw__node *v = cw__node_get(m, key);
+    return v && v->kind == CW__NODE_SCALAR && v->type == CW__T_STRING &&
+                   v->len
+               ? v->str
+               : NULL;
+}

@@ -32,6 +32,7 @@ struct cw__node {
     enum cw__scalar_type type; /* scalars only */
     double num;       /* CW__T_NUMBER: the value */
     bool plain;       /* scalar written without quotes or block style */
+    const char *tag;  /* YAML: a local tag as written ("!Ref"), else NULL */
     const char *str;  /* scalar text, NUL-terminated ("" for containers) */
     size_t len;       /* bytes in str */
     unsigned line;    /* 1-based */
@@ -105,6 +106,13 @@ unsigned cw__jcur_line(const struct cw__jcur *c);
 /* The value of `key` in map `m`, or NULL (also when `m` is not a map). */
 const struct cw__node *cw__node_get(const struct cw__node *m,
                                     const char *key);
+
+/* A deep copy of `n` in `a` (tags dropped); NULL when out of memory. */
+struct cw__node *cw__node_copy(struct cw__arena *a, const struct cw__node *n);
+
+/* The string value of `key` in map `m`; NULL when missing, empty or not
+ * a string. */
+const char *cw__node_str(const struct cw__node *m, const char *key);
 
 /* True for a plain scalar meaning null: "", "~", "null", "Null", "NULL". */
 bool cw__node_is_null(const struct cw__node *n);

@@ -46,10 +46,16 @@ static enum cw_status oom(struct builder *b, const yaml_mark_t *m)
 }
 
 static struct cw__node *new_node(struct builder *b, enum cw__node_kind kind,
-                                 const yaml_mark_t *m)
+                                 const yaml_mark_t *m, const yaml_char_t *tag)
 {
     struct cw__node *n = cw__arena_alloc(b->arena, sizeof(*n));
     if (!n)
+        return NULL;
+    /* Local tags (CloudFormation's !Ref, !Sub, ...) are kept for the
+     * loaders that give them meaning; the standard ones libyaml expands to
+     * tag:yaml.org,2002:... are not. */
+    if (tag && tag[0] == '!' &&
+        !(n->tag = cw__arena_strdup(b->arena, (const char *)tag)))
         return NULL;
     n->kind = kind;
     n->str = "";
@@ -108,7 +114,8 @@ static enum cw_status add_child(struct builder *b, struct cw__node *n,
 
 static enum cw_status open_container(struct builder *b,
                                      enum cw__node_kind kind,
-                                     const yaml_mark_t *m)
+                                     const yaml_mark_t *m,
+                                     const yaml_char_t *tag)
 {
     struct cw__node *n;
     enum cw_status st;
@@ -117,7 +124,7 @@ static enum cw_status open_container(struct builder *b,
         return cw__diag_set(b->d, CW_ELIMIT, b->name, (unsigned)m->line + 1,
                             (unsigned)m->column + 1,
                             "nesting deeper than %u levels", b->max_depth);
-    n = new_node(b, kind, m);
+    n = new_node(b, kind, m, tag);
     if (!n)
         return oom(b, m);
     st = add_child(b, n, m);
@@ -199,7 +206,8 @@ static void core_schema(struct cw__node *n)
 
 static enum cw_status on_scalar(struct builder *b, const yaml_event_t *ev)
 {
-    struct cw__node *n = new_node(b, CW__NODE_SCALAR, &ev->start_mark);
+    struct cw__node *n = new_node(b, CW__NODE_SCALAR, &ev->start_mark,
+                                  ev->data.scalar.tag);
     if (!n)
         return oom(b, &ev->start_mark);
     n->str = cw__arena_strndup(b->arena, (const char *)ev->data.scalar.value,
@@ -211,7 +219,8 @@ static enum cw_status on_scalar(struct builder *b, const yaml_event_t *ev)
                             "NUL character inside a string");
     n->len = ev->data.scalar.length;
     n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
-    if (n->plain)
+    /* A plain scalar with an explicit !!str (or any tag) is not retyped. */
+    if (n->plain && ev->data.scalar.plain_implicit)
         core_schema(n);
     return add_child(b, n, &ev->start_mark);
 }
@@ -263,9 +272,11 @@ static enum cw_status on_event(struct builder *b, const yaml_event_t *ev,
     case YAML_SCALAR_EVENT:
         return on_scalar(b, ev);
     case YAML_SEQUENCE_START_EVENT:
-        return open_container(b, CW__NODE_SEQ, m);
+        return open_container(b, CW__NODE_SEQ, m,
+                              ev->data.sequence_start.tag);
     case YAML_MAPPING_START_EVENT:
-        return open_container(b, CW__NODE_MAP, m);
+        return open_container(b, CW__NODE_MAP, m,
+                              ev->data.mapping_start.tag);
     case YAML_SEQUENCE_END_EVENT:
     case YAML_MAPPING_END_EVENT:
         return close_container(b, m);
@@ -324,7 +335,7 @@ enum cw_status cw__yaml_parse(struct cw__arena *arena, const char *name,
     b.multi = limits && limits->multi_doc;
     if (b.multi) { /* the outer list of documents */
         yaml_mark_t m0 = { 0, 0, 0 };
-        st = open_container(&b, CW__NODE_SEQ, &m0);
+        st = open_container(&b, CW__NODE_SEQ, &m0, NULL);
     }
     while (!done && !st) {
         yaml_event_t ev;
@@ -346,7 +357,7 @@ enum cw_status cw__yaml_parse(struct cw__arena *arena, const char *name,
         return st;
     if (!b.root) {
         yaml_mark_t m = { 0, 0, 0 };
-        b.root = new_node(&b, CW__NODE_SCALAR, &m);
+        b.root = new_node(&b, CW__NODE_SCALAR, &m, NULL);
         if (!b.root)
             return oom(&b, &m);
         b.root->plain = true;

@@ -39,6 +39,8 @@ struct cw_scope {
     bool pii;
     const char *catalogs[MAX_CATALOGS];
     size_t ncatalogs;
+    const char **regions; /* pii_regions: globs, NULL-terminated */
+    size_t nregions;
     struct cw_upstream ups[MAX_UPSTREAMS];
     size_t nups;
     struct cw_decision *decisions;
@@ -167,6 +169,32 @@ static enum cw_status parse_catalogs(struct cw_scope *s,
     if (!st && !s->ncatalogs)
         st = cw__diag_set(d, CW_ESCHEMA, s->path, v->line, v->col,
                           "expected at least one catalog");
+    return st;
+}
+
+/* pii_regions: where PII may be stored, as region names or globs
+ * ("eu-*", "westeurope"); checked by the location rule of config packs. */
+static enum cw_status parse_regions(struct cw_scope *s,
+                                    const struct cw__node *v,
+                                    struct cw_diag *d)
+{
+    enum cw_status st;
+    size_t i;
+
+    st = cw__node_expect(v, CW__NODE_SEQ, s->path, "pii_regions", d);
+    if (!st && !(s->regions = cw__arena_alloc(&s->arena, (v->n + 1) *
+                                                          sizeof(*s->regions))))
+        return cw__diag_set(d, CW_ENOMEM, s->path, v->line, v->col,
+                            "out of memory");
+    for (i = 0; !st && i < v->n; i++) {
+        const struct cw__node *k = v->kids[i];
+        if (k->kind != CW__NODE_SCALAR || k->type != CW__T_STRING || !k->len)
+            st = cw__diag_set(d, CW_ESCHEMA, s->path, k->line, k->col,
+                              "expected a region name or glob such as "
+                              "eu-west-1 or eu-*");
+        else
+            s->regions[s->nregions++] = k->str;
+    }
     return st;
 }
 
@@ -597,7 +625,8 @@ static enum cw_status parse_scope(struct cw_scope *s,
     static const char *const keys[] = { "organisation", "role",
                                         "service_models", "pii_processor",
                                         "catalogs",     "decisions",
-                                        "providers",    NULL };
+                                        "providers",    "pii_regions",
+                                        NULL };
     const struct cw__node *v;
     enum cw_status st;
     size_t idx;
@@ -628,6 +657,9 @@ static enum cw_status parse_scope(struct cw_scope *s,
     if ((st = cw__node_bool(v, s->path, &s->pii, d)))
         return st;
     if ((st = parse_catalogs(s, cw__node_get(root, "catalogs"), d)))
+        return st;
+    if ((v = cw__node_get(root, "pii_regions")) && !cw__node_is_null(v) &&
+        (st = parse_regions(s, v, d)))
         return st;
     if ((v = cw__node_get(root, "providers")) && !cw__node_is_null(v) &&
         (st = parse_upstreams(s, v, d)))
@@ -699,6 +731,12 @@ enum cw_role cw_scope_role(const struct cw_scope *s)
 unsigned cw_scope_models(const struct cw_scope *s)
 {
     return s->models;
+}
+
+const char *const *cw_scope_pii_regions(const struct cw_scope *s, size_t *n)
+{
+    *n = s->nregions;
+    return s->regions;
 }
 
 bool cw_scope_pii_processor(const struct cw_scope *s)

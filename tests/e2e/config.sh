@@ -63,6 +63,9 @@ expect_exit 2 "$CW" scan config bad.json --no-save
 grep -q "bad.json:1:59: expected a member name" err || fail "malformed plan: $(cat err)"
 printf '{"Resources": {}}' >cfn.json
 expect_exit 2 "$CW" scan config cfn.json --no-save
+grep -q "cfn.json:1:15: expected at least one resource" err || fail "empty template: $(cat err)"
+printf '{"format_version": "1.2"}' >noplan.json
+expect_exit 2 "$CW" scan config noplan.json --no-save
 grep -q "not a Terraform plan or state" err || fail "not a plan: $(cat err)"
 printf 'a: [1,\n' >broken.yaml
 expect_exit 2 "$CW" scan config broken.yaml --no-save

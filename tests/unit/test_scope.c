@@ -123,7 +123,7 @@ static void scope_errors(void **state)
     expect_error(buf, NULL,
                  "@/cloudward.yaml:5:1: unknown key 'colour'; expected one "
                  "of: organisation, role, service_models, pii_processor, "
-                 "catalogs, decisions, providers");
+                 "catalogs, decisions, providers, pii_regions");
     expect_error("organisation: [X\n", NULL,
                  "@/cloudward.yaml:2:1: did not find expected ',' or ']' "
                  "while parsing a flow sequence");
