@@ -34,9 +34,10 @@ struct doc {
     struct scan *s;
     struct slot *slots;         /* deciding a deferred join check: the
                                    leaves' recorded outcomes */
-    int force;                  /* 0, or a verdict every join leaf takes
-                                   (deciding early when joins cannot
-                                   change the result) */
+    bool forced;                /* every join leaf takes `force` (deciding
+                                   early when joins cannot change the
+                                   result) */
+    enum cw_verdict force;
 };
 
 /* Join bookkeeping; see "joins" below. */
@@ -811,8 +812,8 @@ static void join_eval(struct doc *c, const struct rule *r,
     if (best.v == CW_VERDICT_PASS)
         ;
     else if (unknown)
-        outcome_set(o, CW_VERDICT_UNKNOWN, "a %s whose reference is known "
-                    "only after apply may apply to it", r->jtypes[0]);
+        outcome_set(o, CW_VERDICT_UNKNOWN, "a %s whose join value is known "
+                    "only after apply may be the one for it", r->jtypes[0]);
     else if (!any)
         outcome_set(o, CW_VERDICT_FAIL, "no %s applies to it%s", r->jtypes[0],
                     !r->jselector && !sl->nkeys ? " (it has no value at the "
@@ -829,8 +830,8 @@ static void memo_leaf(struct doc *c, const struct rule *r, struct outcome *o)
     const struct slot *sl = &c->slots[r->leaf];
 
     if (r->kind == R_JOIN && !sl->decided) {
-        if (c->force) {
-            outcome_set(o, (enum cw_verdict)c->force, "(joined later)");
+        if (c->forced) {
+            outcome_set(o, c->force, "(joined later)");
             o->file = c->res->file;
             o->line = c->res->line;
         } else {
@@ -885,12 +886,13 @@ static void join_check(struct scan *s, struct doc *c,
     memset(&yes, 0, sizeof(yes));
     memset(&no, 0, sizeof(no));
     c->slots = slots;
+    c->forced = true;
     c->force = CW_VERDICT_PASS;
     doc_leaf(c, pc->rule, &yes);
     c->force = CW_VERDICT_FAIL;
     doc_leaf(c, pc->rule, &no);
     c->slots = NULL;
-    c->force = 0;
+    c->forced = false;
     if (yes.v == no.v && !strstr(yes.reason, "(joined later)")) {
         if (!cw__results_add(s->res, &pc->pub, &yes, c->res->address))
             s->oom = true;
