@@ -24,8 +24,9 @@ case "${1:-}" in
   rm -rf build-fuzz
   cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCW_FUZZ=ON \
         -DCMAKE_C_COMPILER=clang >/dev/null
-  cmake --build build-fuzz -j"$jobs" --target fuzz_yaml fuzz_pack fuzz_json fuzz_jsonpath fuzz_terraform fuzz_hostfiles
-  for t in yaml pack json jsonpath terraform hostfiles; do
+  cmake --build build-fuzz -j"$jobs" --target fuzz_yaml fuzz_pack fuzz_json fuzz_jsonpath fuzz_terraform \
+    fuzz_hostfiles fuzz_cloudformation fuzz_kubernetes fuzz_cli
+  for t in yaml pack json jsonpath terraform hostfiles cloudformation kubernetes cli; do
     mkdir -p "build-fuzz/corpus-$t"
     ./build-fuzz/fuzz/fuzz_$t -max_total_time="$secs" -max_len=65536 \
       -timeout=10 "build-fuzz/corpus-$t" "fuzz/corpus/$t"

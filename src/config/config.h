@@ -40,7 +40,8 @@ enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
 
 /*
  * Kubernetes manifests: multi-document YAML or JSON (`json`), List kinds
- * expanded. Type = kind, address = KIND/NAMESPACE/NAME.
+ * expanded. Type = kind, address = KIND/NAMESPACE/NAME (KIND/NAME for
+ * cluster-scoped kinds such as ClusterRole).
  */
 enum cw_status cw__k8s_load(const char *name, const char *buf, size_t len,
                             bool json, cw__resource_fn fn, void *arg,

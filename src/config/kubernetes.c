@@ -4,7 +4,8 @@
  * and "# Source:" comments) or JSON (`kubectl get -o json`), with `List`
  * kinds expanded into their items. The type of a resource is its kind
  * ("Deployment"), its address KIND/NAMESPACE/NAME ("default" when the
- * manifest names no namespace), its attributes the whole object, so rules
+ * manifest names no namespace; KIND/NAME for kinds outside namespaces
+ * such as ClusterRole), its attributes the whole object, so rules
  * select from `$.spec...`. Manifests are small: the whole file is one tree.
  */
 #include <stdio.h>
@@ -18,6 +19,23 @@ static const char *str_at(const struct cw__node *m, const char *key)
 {
     const struct cw__node *v = cw__node_get(m, key);
     return v && v->kind == CW__NODE_SCALAR ? v->str : NULL;
+}
+
+/* Kinds that live outside namespaces: their address is KIND/NAME. */
+static bool cluster_scoped(const char *kind)
+{
+    static const char *const kinds[] = {
+        "Namespace", "Node", "PersistentVolume", "ClusterRole",
+        "ClusterRoleBinding", "StorageClass", "CustomResourceDefinition",
+        "PriorityClass", "IngressClass", "RuntimeClass", "CSIDriver",
+        "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+        "APIService", "VolumeAttachment", "PodSecurityPolicy", NULL
+    };
+    size_t i;
+    for (i = 0; kinds[i]; i++)
+        if (strcmp(kinds[i], kind) == 0)
+            return true;
+    return false;
 }
 
 struct k8s {
@@ -34,6 +52,7 @@ static enum cw_status object(struct k8s *k, const struct cw__node *o,
 {
     const char *kind = str_at(o, "kind");
     const struct cw__node *meta, *items;
+    const char *ns;
     struct cw__resource r;
     size_t i;
 
@@ -60,9 +79,10 @@ static enum cw_status object(struct k8s *k, const struct cw__node *o,
     meta = cw__node_get(o, "metadata");
     memset(&r, 0, sizeof(r));
     r.type = kind;
+    ns = str_at(meta, "namespace");
     r.address = cw__arena_printf(
-        k->a, "%s/%s/%s", kind,
-        str_at(meta, "namespace") ? str_at(meta, "namespace") : "default",
+        k->a, "%s/%s%s%s", kind, ns ? ns : cluster_scoped(kind) ? "" : "default",
+        ns || !cluster_scoped(kind) ? "/" : "",
         str_at(meta, "name") ? str_at(meta, "name")
                              : str_at(meta, "generateName")
                                    ? str_at(meta, "generateName")
