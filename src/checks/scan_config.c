@@ -376,8 +376,8 @@ static void location_rule(struct doc *c, const struct rule *r,
 {
     const char *const *allow = r->nallow ? r->allow : c->s->regions;
     size_t n = r->nallow ? r->nallow : c->s->nregions, i, off = 0;
-    const char *region = c->res->region;
-    char list[200];
+    char list[200], buf[64];
+    const char *region = cw__region_of(c->res->attrs, buf, sizeof(buf));
 
     o->file = c->res->file;
     o->line = c->res->line;
@@ -387,6 +387,8 @@ static void location_rule(struct doc *c, const struct rule *r,
                     "cloudward.yaml");
         return;
     }
+    if (!region)
+        region = c->res->region;
     if (!region) {
         outcome_set(o, CW_VERDICT_UNKNOWN, "%s does not say its region",
                     c->res->address);

@@ -74,6 +74,7 @@ static enum cw_status emit(struct cli *c, const char *type,
                            const struct cw__node *attrs)
 {
     struct cw__resource r;
+    char region[64];
 
     memset(&r, 0, sizeof(r));
     r.type = type;
@@ -85,7 +86,7 @@ static enum cw_status emit(struct cli *c, const char *type,
                         : cw__arena_printf(c->a, "%s@%u", type, attrs->line);
     if (!r.address)
         return cw__diag_set(c->d, CW_ENOMEM, c->name, 0, 0, "out of memory");
-    r.region = cw__region_of(c->a, attrs);
+    r.region = cw__region_of(attrs, region, sizeof(region));
     c->found++;
     if (!c->stop && !c->fn(c->arg, &r))
         c->stop = true;

@@ -18,7 +18,10 @@ struct cw__resource {
     const char *type;     /* "aws_security_group" */
     const char *address;  /* "module.net.aws_security_group.web" */
     const char *provider; /* "registry.terraform.io/hashicorp/aws" or NULL */
-    const char *region;   /* NULL when the document does not say */
+    const char *region;   /* NULL when the document does not say; for
+                             Terraform, the provider's configured region
+                             (the attributes may say better: see
+                             cw__region_of) */
     const struct cw__node *attrs; /* the resource's attribute values */
     const struct cw__node *unknown; /* Terraform after_unknown, or NULL */
     const char *file;
@@ -70,9 +73,11 @@ bool cw__cli_detect(const char *buf, size_t len);
  * The region a resource lives in, read from its attributes: an explicit
  * region or location, an availability zone or zone (trimmed to its
  * region), an ARN's region field, an S3 LocationConstraint (empty means
- * us-east-1). Lower case, allocated in `a`; NULL when none says.
+ * us-east-1). Lower case, written to `buf` (or a static string); NULL
+ * when none says.
  */
-const char *cw__region_of(struct cw__arena *a, const struct cw__node *attrs);
+const char *cw__region_of(const struct cw__node *attrs, char *buf,
+                          size_t cap);
 
 /* The formats cw__config_load reads, by their --type names. */
 extern const char *const cw__config_types[];

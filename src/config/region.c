@@ -14,11 +14,11 @@
 
 /* Lower case, the last path segment of a URL; a zone trimmed to its
  * region. */
-static const char *region_text(struct cw__arena *a, const char *s, bool zone)
+static const char *region_text(char *out, size_t cap, const char *s,
+                               bool zone)
 {
     const char *slash = strrchr(s, '/');
     size_t n, i;
-    char *out;
 
     if (slash)
         s = slash + 1;
@@ -32,15 +32,16 @@ static const char *region_text(struct cw__arena *a, const char *s, bool zone)
         if (m < n && isdigit((unsigned char)s[m - 1]))
             n = m;
     }
-    if (!n || !(out = cw__arena_strndup(a, s, n)))
+    if (!n || n >= cap)
         return NULL;
     for (i = 0; i < n; i++)
-        out[i] = (char)tolower((unsigned char)out[i]);
+        out[i] = (char)tolower((unsigned char)s[i]);
+    out[n] = '\0';
     return out;
 }
 
 /* arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE */
-static const char *arn_region(struct cw__arena *a, const char *arn)
+static const char *arn_region(char *out, size_t cap, const char *arn)
 {
     const char *p = arn, *end;
     int field;
@@ -51,12 +52,15 @@ static const char *arn_region(struct cw__arena *a, const char *arn)
         if (!(p = strchr(p, ':')) || !*++p)
             return NULL;
     end = strchr(p, ':');
-    if (!end || end == p)
+    if (!end || end == p || (size_t)(end - p) >= cap)
         return NULL;
-    return cw__arena_strndup(a, p, (size_t)(end - p));
+    memcpy(out, p, (size_t)(end - p));
+    out[end - p] = '\0';
+    return out;
 }
 
-const char *cw__region_of(struct cw__arena *a, const struct cw__node *attrs)
+const char *cw__region_of(const struct cw__node *attrs, char *buf,
+                          size_t cap)
 {
     static const char *const regions[] = { "region", "Region", "HomeRegion",
                                            "BucketRegion", "location",
@@ -71,23 +75,23 @@ const char *cw__region_of(struct cw__arena *a, const struct cw__node *attrs)
         return NULL;
     for (i = 0; regions[i]; i++)
         if ((s = cw__node_str(attrs, regions[i])))
-            return region_text(a, s, false);
+            return region_text(buf, cap, s, false);
     lc = cw__node_get(attrs, "LocationConstraint");
     if (lc && lc->kind == CW__NODE_SCALAR)
         return lc->type == CW__T_STRING && lc->str[0]
-                   ? region_text(a, lc->str, false)
+                   ? region_text(buf, cap, lc->str, false)
                    : "us-east-1"; /* S3's answer for its first region */
     for (i = 0; zones[i]; i++)
         if ((s = cw__node_str(attrs, zones[i])))
-            return region_text(a, s, true);
+            return region_text(buf, cap, s, true);
     if ((s = cw__node_str(cw__node_get(attrs, "Placement"), "AvailabilityZone")))
-        return region_text(a, s, true);
+        return region_text(buf, cap, s, true);
     for (i = 0; i < attrs->n; i++) {
         const char *k = attrs->kids[2 * i]->str;
         size_t n = strlen(k);
         const struct cw__node *v = attrs->kids[2 * i + 1];
         if ((n >= 3 && strcasecmp(k + n - 3, "arn") == 0) &&
-            v->kind == CW__NODE_SCALAR && (s = arn_region(a, v->str)))
+            v->kind == CW__NODE_SCALAR && (s = arn_region(buf, cap, v->str)))
             return s;
     }
     return NULL;

@@ -21,8 +21,16 @@ struct unknown {
     const struct cw__node *tree;
 };
 
+/* A provider configuration's region: configuration.provider_config.*. */
+struct pregion {
+    const char *provider; /* full_name: registry.terraform.io/hashicorp/aws */
+    const char *region;
+};
+
 struct tf {
     struct cw__jcur *c;
+    struct pregion pregions[16];  /* default (unaliased) configurations */
+    size_t npregions;
     struct cw__arena idx_arena; /* the after_unknown index */
     struct unknown *idx;
     size_t nidx, aidx;
@@ -109,7 +117,65 @@ static enum cw_status index_changes(struct tf *t, struct cw__jcur *c)
     return st;
 }
 
-/* First pass: the after_unknown index (and a full validation). */
+/* configuration: {provider_config: {NAME: {full_name, alias,
+ * expressions: {region: {constant_value}}}}, ...}. Only the default
+ * configuration of each provider, and only a constant region. */
+static enum cw_status index_providers(struct tf *t, struct cw__jcur *c)
+{
+    struct cw__arena tmp;
+    enum cw_status st;
+    const char *key;
+    bool more;
+
+    if ((st = cw__jcur_enter(c, true)))
+        return st;
+    cw__arena_init(&tmp, 0);
+    while (!(st = cw__jcur_next(c, &key, &more)) && more) {
+        struct cw__node *pc = NULL;
+        size_t i;
+        if (strcmp(key, "provider_config") != 0) {
+            if ((st = cw__jcur_skip(c)))
+                break;
+            continue;
+        }
+        if ((st = cw__jcur_build(c, &tmp, &pc)))
+            break;
+        for (i = 0; pc->kind == CW__NODE_MAP && i < pc->n; i++) {
+            const struct cw__node *p = pc->kids[2 * i + 1];
+            const char *full = cw__node_str(p, "full_name");
+            const char *region = cw__node_str(
+                cw__node_get(cw__node_get(p, "expressions"), "region"),
+                "constant_value");
+            struct pregion *pr = &t->pregions[t->npregions];
+            if (!full || !region || cw__node_get(p, "alias") ||
+                t->npregions == sizeof(t->pregions) / sizeof(t->pregions[0]))
+                continue;
+            pr->provider = cw__arena_strdup(&t->idx_arena, full);
+            pr->region = cw__arena_strdup(&t->idx_arena, region);
+            if (!pr->provider || !pr->region) {
+                st = CW_ENOMEM;
+                break;
+            }
+            t->npregions++;
+        }
+        if (st)
+            break;
+    }
+    cw__arena_release(&tmp);
+    return st;
+}
+
+static const char *provider_region(const struct tf *t, const char *provider)
+{
+    size_t i;
+    for (i = 0; provider && i < t->npregions; i++)
+        if (strcmp(t->pregions[i].provider, provider) == 0)
+            return t->pregions[i].region;
+    return NULL;
+}
+
+/* First pass: the after_unknown index, the providers' regions (and a full
+ * validation). */
 static enum cw_status first_pass(struct tf *t, const char *buf, size_t len)
 {
     struct cw__jcur *c = NULL;
@@ -122,6 +188,7 @@ static enum cw_status first_pass(struct tf *t, const char *buf, size_t len)
         st = cw__jcur_enter(c, true);
     while (!st && !(st = cw__jcur_next(c, &key, &more)) && more)
         st = strcmp(key, "resource_changes") == 0 ? index_changes(t, c)
+             : strcmp(key, "configuration") == 0  ? index_providers(t, c)
                                                   : cw__jcur_skip(c);
     if (!st)
         st = cw__jcur_finish(c);
@@ -157,6 +224,7 @@ static enum cw_status resources(struct tf *t)
             r.provider = cw__node_str(n, "provider_name");
             r.attrs = cw__node_get(n, "values");
             r.unknown = r.address ? find_unknown(t, r.address) : NULL;
+            r.region = provider_region(t, r.provider);
             r.file = t->name;
             r.line = n->line;
             if (!r.type || !r.address)
