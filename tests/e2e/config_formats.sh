@@ -100,6 +100,13 @@ diff want got >&2 || fail "NetworkPolicy join verdicts (- wanted, + got)"
 expect_exit 1 "$CW" scan config joins/policies.yaml joins/workloads.yaml \
   --pack joins/pack.yaml --no-save --format json -o j4.json
 verdicts j4.json | diff want - >&2 || fail "join depends on file order"
+# Terraform regions: an attribute (availability zone) first, else the
+# provider's configured region (configuration.provider_config).
+expect_exit 1 "$CW" scan config joins/region-plan.json --pack joins/location-pack.yaml \
+  --no-save --format json -o loc.json
+verdicts loc.json | diff - <(echo "loc aws_ebs_volume.v fail 5") >&2 ||
+  fail "terraform regions"
+jq -e '.passes[0].count == 1' loc.json >/dev/null || fail "provider region of the bucket"
 cat >badjoin.yaml <<'END'
 pack: bad
 kind: config
