@@ -11,22 +11,62 @@ cp -r "$CASES/cfn" "$CASES/cli" "$CASES/joins" .
 verdicts() { jq -r '.results[] | "\(.id) \(.resource) \(.verdict) \(.line)"' "$1"; }
 
 # CloudFormation: detected from the files, default pack cloudformation.
-expect_exit 1 "$CW" scan config cfn/template.yaml cfn/template.json --no-save \
+expect_exit 1 "$CW" scan config cfn/template.yaml cfn/template.json cfn/more.yaml --no-save \
   --format json -o cfn.json
 verdicts cfn.json >got
 cat >want <<'END'
 cfn-s3-encryption OpenBucket fail 9
 cfn-s3-public-access-block OpenBucket fail 9
-cfn-sg-ssh-from-internet AdminSG fail 36
-cfn-sg-ssh-from-internet PendingSG unknown 55
-cfn-ebs-encrypted PlainVolume fail 63
-cfn-kms-rotation Key fail 71
-cfn-cloudtrail-log-validation Trail unknown 73
+cfn-s3-access-logging OpenBucket fail 9
+cfn-s3-versioning OpenBucket fail 9
+cfn-sg-ssh-from-internet AdminSG fail 38
+cfn-sg-ssh-from-internet PendingSG unknown 57
+cfn-ebs-encrypted PlainVolume fail 65
+cfn-kms-rotation Key fail 73
+cfn-cloudtrail-log-validation Trail unknown 75
+cfn-cloudtrail-kms Trail fail 75
 cfn-rds-storage-encrypted Db fail 9
+cfn-rds-not-public Db fail 10
+cfn-rds-backup-retention Db fail 11
 cfn-s3-public-access-block Logs unknown 14
+cfn-s3-access-logging Logs fail 14
+cfn-s3-versioning Logs fail 14
+cfn-sg-rdp-from-internet RdpSG fail 12
+cfn-sg-db-ports-from-internet DbSG fail 25
+cfn-sg-ingress-admin-db-from-internet OpenMysqlRule fail 42
+cfn-rds-storage-encrypted Cluster fail 59
+cfn-rds-backup-retention Cluster fail 59
+cfn-dynamodb-pitr PlainTable fail 71
+cfn-dynamodb-kms PlainTable fail 71
+cfn-efs-encrypted PlainFs fail 82
+cfn-sns-topic-kms PlainTopic fail 87
+cfn-sqs-queue-encrypted PlainQueue fail 100
+cfn-lb-listener-https HttpListener fail 109
+cfn-lb-listener-tls12 HttpListener not-applicable 104
+cfn-lb-listener-tls12 RedirectListener not-applicable 113
+cfn-lb-listener-tls12 OldTlsListener fail 128
+cfn-lb-listener-https TcpListener not-applicable 142
+cfn-lb-listener-tls12 TcpListener not-applicable 142
+cfn-cloudtrail-multi-region RegionalTrail fail 156
+cfn-iam-policy-no-admin AdminPolicy fail 169
+cfn-iam-policy-no-admin SingleAdminPolicy fail 180
+cfn-flow-log-all-traffic RejectFlowLog fail 201
+cfn-iam-inline-no-admin AdminRole fail 225
+cfn-iam-user-no-administrator-access OpsUser fail 251
+cfn-rds-storage-encrypted AuroraMember not-applicable 257
+cfn-rds-backup-retention AuroraMember not-applicable 257
 END
 diff want got >&2 || fail "cloudformation verdicts (- wanted, + got)"
-[ "$(jq '.summary.pass' cfn.json)" -ge 4 ] || fail "SealedBucket and WebSG pass"
+# Planted passes: SealedBucket, WebSG, the twins in more.yaml; Aurora
+# instances are judged through their cluster (not applicable above).
+[ "$(jq '.summary.pass' cfn.json)" -ge 45 ] || fail "planted passes: $(jq -c '.summary' cfn.json)"
+jq -e '[.passes[] | {(.id): .count}] | add |
+  .["cfn-sqs-queue-encrypted"] == 2 and .["cfn-lb-listener-https"] == 3 and
+  .["cfn-lb-listener-tls12"] == 1 and .["cfn-iam-policy-no-admin"] == 1 and
+  .["cfn-sg-ingress-admin-db-from-internet"] == 1 and .["cfn-rds-backup-retention"] == 2 and
+  .["cfn-s3-versioning"] == 1 and .["cfn-s3-access-logging"] == 1 and
+  .["cfn-iam-inline-no-admin"] == 3 and .["cfn-iam-user-no-administrator-access"] == 1' cfn.json >/dev/null ||
+  fail "cloudformation planted passes: $(jq -c '[.passes[] | {(.id): .count}] | add' cfn.json)"
 jq -e '.pack == "cloudformation"' cfn.json >/dev/null || fail "default pack by format"
 expect_exit 0 "$CW" scan config cfn/template.yaml --type cloudformation --no-save --fail-on never
 printf 'Resources:\n  X:\n    Type: AWS::S3::Bucket\n    Properties:\n      A: !Bogus 1\n' >badtag.yaml
@@ -45,21 +85,69 @@ pii_processor: true
 pii_regions: [eu-*, westeurope, europe-*]
 END
 expect_exit 1 "$CW" scan config cli/aws-sg.json cli/aws-account.json \
-  cli/az-storage.json cli/gcloud-firewall.json --no-save --format json -o cli.json
+  cli/az-storage.json cli/gcloud-firewall.json cli/aws-more.json cli/az-more.json \
+  cli/gcloud-more.json --no-save --format json -o cli.json
 verdicts cli.json >got
 cat >want <<'END'
 cli-aws-sg-ssh-from-internet sg-0bastion fail 10
+cli-aws-sg-rdp-from-internet sg-0rdp fail 46
+cli-aws-sg-db-ports-from-internet sg-0db fail 57
+cli-aws-sg-ssh-from-internet sg-0all fail 67
+cli-aws-sg-rdp-from-internet sg-0all fail 67
+cli-aws-sg-db-ports-from-internet sg-0all fail 67
 cli-aws-root-access-keys account fail 2
 cli-aws-root-mfa account fail 2
-cli-pii-location legacy-exports fail 8
+cli-pii-location legacy-exports fail 12
+cli-aws-s3-encryption legacy-exports fail 12
+cli-aws-s3-public-access-block legacy-exports fail 15
+cli-aws-s3-versioning legacy-exports fail 16
+cli-aws-s3-access-logging legacy-exports fail 12
 cli-pii-location /subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/oldlogs fail 10
+cli-az-storage-secure-transfer /subscriptions/0000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/oldlogs fail 15
+cli-gcp-firewall-admin-from-internet https://www.googleapis.com/compute/v1/projects/p/global/firewalls/allow-ssh fail 9
+cli-aws-password-min-length account fail 2
+cli-aws-iam-inline-no-admin alice fail 9
+cli-aws-iam-user-no-administrator-access alice fail 6
+cli-aws-iam-inline-no-admin ops fail 24
+cli-aws-iam-policy-no-admin AdminCopy fail 30
+cli-aws-rds-encrypted db-bad fail 43
+cli-aws-rds-not-public db-bad fail 44
+cli-aws-rds-backup-retention db-bad fail 44
+cli-aws-cloudtrail-multi-region local-trail fail 48
+cli-aws-cloudtrail-log-validation local-trail fail 49
+cli-aws-lb-listener-tls arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/plain fail 52
+cli-aws-lb-listener-tls arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/1/old fail 57
+cli-aws-lb-listener-tls arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/net/nlb/2/tcp not-applicable 62
+cli-aws-ebs-encrypted vol-0plain fail 66
+cli-aws-flow-log-all-traffic fl-0reject fail 73
+cli-az-nsg-admin-from-internet /subscriptions/0000/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/open fail 11
+cli-az-nsg-admin-from-internet /subscriptions/0000/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/multi fail 21
+cli-az-sql-tls12 /subscriptions/0000/resourceGroups/rg/providers/Microsoft.Sql/servers/legacy fail 51
+cli-gcp-firewall-admin-from-internet https://www.googleapis.com/compute/v1/projects/p/global/firewalls/allow-all fail 8
+cli-gcp-firewall-admin-from-internet https://www.googleapis.com/compute/v1/projects/p/global/firewalls/allow-range fail 16
+cli-gcp-firewall-admin-from-internet https://www.googleapis.com/compute/v1/projects/p/global/firewalls/egress-any not-applicable 43
+cli-gcp-sql-require-ssl https://sqladmin.googleapis.com/sql/v1beta4/projects/p/instances/reports fail 63
+cli-aws-vpc-flow-logs vpc-2 fail 69
 END
 diff want got >&2 || fail "cli export verdicts (- wanted, + got)"
 jq -e '.pack == "cloud-cli"' cli.json >/dev/null || fail "default pack for exports"
 # customer-data (eu-west-1), i-0abc (eu-central-1b), custdata (westeurope),
-# eu-archive (EUROPE-WEST1) are where the scope allows.
-[ "$(jq '[.passes[] | select(.id == "cli-pii-location")][0].count' cli.json)" = 4 ] ||
+# eu-archive (EUROPE-WEST1), db-good and db-bad (eu-west-1a/b), both volumes
+# (eu-west-1a/b), the SQL servers modern and legacy (westeurope) and the
+# Cloud SQL instances orders and reports (europe-west1) are where the scope
+# allows.
+[ "$(jq '[.passes[] | select(.id == "cli-pii-location")][0].count' cli.json)" = 12 ] ||
   fail "location passes: $(jq -c '.passes' cli.json)"
+# Planted passes: each is the twin of a planted failure above.
+jq -e '[.passes[] | {(.id): .count}] | add |
+  .["cli-aws-sg-rdp-from-internet"] == 3 and .["cli-aws-sg-db-ports-from-internet"] == 3 and
+  .["cli-aws-iam-policy-no-admin"] == 1 and .["cli-aws-iam-inline-no-admin"] == 2 and
+  .["cli-aws-s3-versioning"] == 1 and .["cli-aws-lb-listener-tls"] == 2 and
+  .["cli-aws-vpc-flow-logs"] == 1 and .["cli-az-storage-secure-transfer"] == 1 and
+  .["cli-az-nsg-admin-from-internet"] == 1 and .["cli-gcp-firewall-admin-from-internet"] == 3 and
+  .["cli-gcp-sql-require-ssl"] == 1 and .["cli-aws-password-reuse"] == 1 and
+  .["cli-aws-iam-user-no-administrator-access"] == 1' cli.json >/dev/null ||
+  fail "cli planted passes: $(jq -c '[.passes[] | {(.id): .count}] | add' cli.json)"
 # No pii_regions: the location check cannot decide.
 mkdir noregions && sed '/pii_regions/d' cloudward.yaml >noregions/cloudward.yaml
 expect_exit 1 "$CW" scan config cli/aws-account.json --scope noregions/cloudward.yaml \
