@@ -334,6 +334,11 @@ long long host_gid_of(struct host *h, const char *name);
 
 /* ---- probes ------------------------------------------------------------ */
 
+/* While set (per thread), outcome_set records verdicts without
+ * formatting reasons: config scans first evaluate tersely, and only
+ * results that are not a counted pass are evaluated again with reasons. */
+extern _Thread_local bool cw__terse;
+
 void outcome_set(struct outcome *o, enum cw_verdict v, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

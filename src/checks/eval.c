@@ -22,10 +22,16 @@
 
 #include "checks.h"
 
+_Thread_local bool cw__terse;
+
 void outcome_set(struct outcome *o, enum cw_verdict v, const char *fmt, ...)
 {
     va_list ap;
     o->v = v;
+    if (cw__terse) {
+        o->reason[0] = '\0';
+        return;
+    }
     va_start(ap, fmt);
     vsnprintf(o->reason, sizeof(o->reason), fmt, ap);
     va_end(ap);
@@ -162,14 +168,19 @@ void cw__combine(void *ctx, cw__eval_fn leaf, const struct rule *r,
                  struct outcome *o)
 {
     size_t i, counts[CW_VERDICT_COUNT] = { 0 };
+    /* Outcomes are half a kilobyte: only the fields a leaf may leave
+     * unset are cleared, and a kid is copied only when it is the first of
+     * its verdict. */
     struct outcome kid, first_fail, first_pass, first_unknown;
     bool any_like = r->kind != R_ALL;
 
-    memset(&first_fail, 0, sizeof(first_fail));
-    memset(&first_pass, 0, sizeof(first_pass));
-    memset(&first_unknown, 0, sizeof(first_unknown));
+    kid.reason[0] = '\0';
+    kid.v = CW_VERDICT_NOT_APPLICABLE;
     for (i = 0; i < r->nkids; i++) {
-        memset(&kid, 0, sizeof(kid));
+        kid.v = CW_VERDICT_NOT_APPLICABLE;
+        kid.reason[0] = '\0';
+        kid.file = NULL;
+        kid.line = 0;
         leaf(ctx, r->kids[i], &kid);
         if (kid.v == CW_VERDICT_ERROR) {
             *o = kid;

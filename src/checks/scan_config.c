@@ -76,8 +76,17 @@ struct join_index {
     size_t nunknown;
 };
 
+/* Which checks judge a resource type: (type, check) pairs sorted by type
+ * and then pack order, searched once per resource. */
+struct type_check {
+    const char *type;
+    size_t check;
+};
+
 struct scan {
     const struct cw_pack *pack;
+    struct type_check *tc;
+    size_t ntc;
     struct cw_results *res;
     const char *const *regions;
     size_t nregions;
@@ -945,6 +954,81 @@ static void decide_deferred(struct scan *s)
 
 /* ---- the scan ------------------------------------------------------------ */
 
+/* Evaluates one check on the resource in `c`: tersely first, since most
+ * verdicts are passes that are only counted; with reasons when the
+ * result will be stored. */
+static void judge(struct doc *c, const struct pack_check *pc,
+                  struct outcome *o)
+{
+    const struct cw__resource *r = c->res;
+    int round;
+
+    for (round = 0; round < 2; round++) {
+        cw__terse = round == 0;
+        o->v = CW_VERDICT_NOT_APPLICABLE;
+        o->reason[0] = '\0';
+        o->file = NULL;
+        o->line = 0;
+        c->cur = r->attrs;
+        c->unk = r->unknown;
+        if (pc->when) {
+            doc_leaf(c, pc->when, o);
+            if (o->v == CW_VERDICT_FAIL) {
+                cw__terse = false;
+                outcome_set(o, CW_VERDICT_NOT_APPLICABLE, "does not apply");
+                o->file = r->file;
+                o->line = r->line;
+                return;
+            }
+        }
+        if (!pc->when || o->v == CW_VERDICT_PASS)
+            doc_leaf(c, pc->rule, o);
+        if (o->v == CW_VERDICT_PASS && round == 0)
+            break; /* counted, never shown: no reason needed */
+    }
+    cw__terse = false;
+}
+
+static int cmp_tc(const void *a, const void *b)
+{
+    const struct type_check *x = a, *y = b;
+    int k = strcmp(x->type, y->type);
+    return k ? k : x->check < y->check ? -1 : x->check > y->check;
+}
+
+static bool index_types(struct scan *s)
+{
+    size_t i, k, n = 0;
+
+    for (i = 0; i < s->pack->nchecks; i++)
+        n += s->pack->checks[i].ntypes;
+    if (!n)
+        return true;
+    if (!(s->tc = cw__malloc(n * sizeof(*s->tc))))
+        return false;
+    for (i = 0; i < s->pack->nchecks; i++)
+        for (k = 0; k < s->pack->checks[i].ntypes; k++) {
+            s->tc[s->ntc].type = s->pack->checks[i].types[k];
+            s->tc[s->ntc++].check = i;
+        }
+    qsort(s->tc, s->ntc, sizeof(*s->tc), cmp_tc);
+    return true;
+}
+
+/* The first index pair for `type`, or ntc. */
+static size_t first_of(const struct scan *s, const char *type)
+{
+    size_t lo = 0, hi = s->ntc;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(s->tc[mid].type, type) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static bool on_resource(void *arg, const struct cw__resource *r)
 {
     struct scan *s = arg;
@@ -961,31 +1045,31 @@ static bool on_resource(void *arg, const struct cw__resource *r)
         s->oom = true;
         return false;
     }
-    for (i = 0; i < s->pack->nchecks; i++) {
-        const struct pack_check *pc = &s->pack->checks[i];
+    for (i = first_of(s, r->type);
+         i < s->ntc && strcmp(s->tc[i].type, r->type) == 0; i++) {
+        const struct pack_check *pc = &s->pack->checks[s->tc[i].check];
         struct outcome o;
-        if (!type_in(r->type, (const char *const *)pc->types, pc->ntypes))
-            continue;
-        memset(&o, 0, sizeof(o));
-        c.cur = r->attrs;
-        c.unk = r->unknown;
-        if (pc->when) {
-            doc_leaf(&c, pc->when, &o);
-            if (o.v == CW_VERDICT_FAIL) {
-                outcome_set(&o, CW_VERDICT_NOT_APPLICABLE,
-                            "does not apply");
+        if (pc->has_join) {
+            memset(&o, 0, sizeof(o));
+            c.cur = r->attrs;
+            c.unk = r->unknown;
+            if (pc->when)
+                doc_leaf(&c, pc->when, &o);
+            if (pc->when && o.v != CW_VERDICT_PASS) {
+                if (o.v == CW_VERDICT_FAIL)
+                    outcome_set(&o, CW_VERDICT_NOT_APPLICABLE,
+                                "does not apply");
                 o.file = r->file;
                 o.line = r->line;
+            } else {
+                join_check(s, &c, pc);
+                if (s->oom)
+                    return false;
+                continue;
             }
+        } else {
+            judge(&c, pc, &o);
         }
-        if ((!pc->when || o.v == CW_VERDICT_PASS) && pc->has_join) {
-            join_check(s, &c, pc);
-            if (s->oom)
-                return false;
-            continue;
-        }
-        if (!pc->when || o.v == CW_VERDICT_PASS)
-            doc_leaf(&c, pc->rule, &o);
         if (!o.file) {
             o.file = r->file;
             o.line = r->line;
@@ -1033,8 +1117,10 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
     cw__arena_init(&s.keep, 0);
     s.res = cw__results_new(pack, n == 1 ? paths[0] : "(several files)",
                             "config");
-    if (!s.res)
+    if (!s.res || !index_types(&s)) {
+        cw_results_free(s.res);
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     for (i = 0; !st && !s.oom && i < n; i++) {
         struct cw__map m;
         st = cw__map_file(paths[i], &m, d);
@@ -1053,6 +1139,7 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
         cw__free(s.idx[i].unknown);
     }
     cw__free(s.idx);
+    cw__free(s.tc);
     cw__free(s.targets);
     cw__free(s.defer);
     cw__arena_release(&s.keep);
