@@ -161,8 +161,9 @@ struct pack_check {
     const char *plat_id, *plat_version; /* NULL: any */
     struct rule *when;                  /* NULL: always */
     struct rule *rule;
-    unsigned nleaves;                   /* rules other than all/any/none/not
-                                           in `rule`, numbered pre-order */
+    unsigned nleaves;                   /* leaves of `rule` reached through
+                                           all/any/none/not, numbered
+                                           pre-order (join checks) */
     bool has_join;                      /* `rule` joins other resources */
 };
 
@@ -343,11 +344,13 @@ void outcome_set(struct outcome *o, enum cw_verdict v, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* Applies `vt` to `value` (NULL: not set anywhere). `what` names the
- * setting in the reason ("PermitRootLogin"); `icase` compares equals/in/
- * not_in without regard to case (sshd's yes/no). */
+ * setting in the reason ("PermitRootLogin"). Flags: VJ_ICASE compares
+ * equals/in/not_in without regard to case (sshd's yes/no); VJ_NO_POS
+ * leaves FILE:LINE out of the reason (config results carry it apart). */
+enum { VJ_ICASE = 1u, VJ_NO_POS = 2u };
 void value_judge(const struct value_test *vt, const char *what,
                  const char *value, const char *file, unsigned line,
-                 bool icase, struct outcome *o);
+                 unsigned flags, struct outcome *o);
 
 /* True when PCRE2 `re` matches `s`; sets *err on a match-time error. */
 bool re_match(const pcre2_code *re, const char *s, size_t len, bool *err);

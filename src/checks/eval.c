@@ -92,16 +92,19 @@ static void where(char *out, size_t n, const char *file, unsigned line)
 
 void value_judge(const struct value_test *vt, const char *what,
                  const char *value, const char *file, unsigned line,
-                 bool icase, struct outcome *o)
+                 unsigned flags, struct outcome *o)
 {
     char at[600];
     const char *v = value ? value : vt->deflt;
     long long num;
-    bool err = false;
+    bool err = false, icase = flags & VJ_ICASE;
 
     o->file = file;
     o->line = line;
-    where(at, sizeof(at), file, line);
+    if (cw__terse || (flags & VJ_NO_POS))
+        at[0] = '\0';
+    else
+        where(at, sizeof(at), file, line);
     if (!v) {
         outcome_set(o, CW_VERDICT_FAIL, "%s is not set", what);
         return;
@@ -267,11 +270,21 @@ void rule_eval(struct host *h, const struct rule *r, struct outcome *o)
 
 /* ---- scan ---------------------------------------------------------------- */
 
+/* Results are stored in fixed chunks (no copying as a scan of millions
+ * of resources grows them), and their strings are shared: a reason is
+ * stored once however many results give it, and consecutive results of
+ * one resource or file point at the same copy. */
+#define RESULT_CHUNK 4096
+
 struct cw_results {
     struct cw__arena arena;
     const struct cw_pack *pack;
-    struct cw_result *v;
-    size_t n, alloc;
+    struct cw_result **chunks;
+    size_t n, nchunks;
+    size_t tally[CW_VERDICT_COUNT]; /* stored results by verdict */
+    const char **reasons;  /* interned reasons: open addressing */
+    size_t nreasons, areasons;
+    const char *last_file, *last_resource;
     size_t *passes; /* per check: passes counted but not stored */
     bool keep_passes;
     const char *target;
@@ -306,6 +319,58 @@ struct cw_results *cw__results_new(const struct cw_pack *pack,
     return res;
 }
 
+static size_t hash_str(const char *s)
+{
+    size_t h = 1469598103934665603u; /* FNV-1a */
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* The stored copy of reason `s`, added when new. */
+static const char *intern(struct cw_results *res, const char *s)
+{
+    size_t i, mask;
+    const char *c;
+
+    if (2 * (res->nreasons + 1) > res->areasons) {
+        size_t na = res->areasons ? 2 * res->areasons : 1024, k;
+        const char **t = cw__calloc(na, sizeof(*t));
+        if (!t)
+            return NULL;
+        for (k = 0; k < res->areasons; k++)
+            if (res->reasons[k]) {
+                for (i = hash_str(res->reasons[k]) & (na - 1); t[i];
+                     i = (i + 1) & (na - 1))
+                    ;
+                t[i] = res->reasons[k];
+            }
+        cw__free(res->reasons);
+        res->reasons = t;
+        res->areasons = na;
+    }
+    mask = res->areasons - 1;
+    for (i = hash_str(s) & mask; res->reasons[i]; i = (i + 1) & mask)
+        if (strcmp(res->reasons[i], s) == 0)
+            return res->reasons[i];
+    if (!(c = cw__arena_strdup(&res->arena, s)))
+        return NULL;
+    res->reasons[i] = c;
+    res->nreasons++;
+    return c;
+}
+
+/* A copy of `s`, shared with the previous result when equal. */
+static const char *share(struct cw_results *res, const char **last,
+                         const char *s)
+{
+    if (!s)
+        return NULL;
+    if (!*last || strcmp(*last, s) != 0)
+        *last = cw__arena_strdup(&res->arena, s);
+    return *last;
+}
+
 bool cw__results_add(struct cw_results *res, const struct cw_check *c,
                      const struct outcome *o, const char *resource)
 {
@@ -317,24 +382,27 @@ bool cw__results_add(struct cw_results *res, const struct cw_check *c,
                     res->pack->checks]++;
         return true;
     }
-    if (res->n == res->alloc) {
-        size_t na = res->alloc ? 2 * res->alloc : 256;
-        struct cw_result *v = cw__realloc(res->v, na * sizeof(*v));
-        if (!v)
+    if (res->n == res->nchunks * RESULT_CHUNK) {
+        struct cw_result **g = cw__realloc(
+            res->chunks, (res->nchunks + 1) * sizeof(*g));
+        if (!g)
             return false;
-        res->v = v;
-        res->alloc = na;
+        res->chunks = g;
+        if (!(g[res->nchunks] = cw__malloc(RESULT_CHUNK * sizeof(**g))))
+            return false;
+        res->nchunks++;
     }
-    r = &res->v[res->n];
+    r = &res->chunks[res->n / RESULT_CHUNK][res->n % RESULT_CHUNK];
     memset(r, 0, sizeof(*r));
     r->check = c;
     r->verdict = o->v;
     r->line = o->line;
-    r->reason = cw__arena_strdup(&res->arena, o->reason);
-    r->file = o->file ? cw__arena_strdup(&res->arena, o->file) : NULL;
-    r->resource = resource ? cw__arena_strdup(&res->arena, resource) : NULL;
+    r->reason = intern(res, o->reason);
+    r->file = share(res, &res->last_file, o->file);
+    r->resource = share(res, &res->last_resource, resource);
     if (!r->reason || (o->file && !r->file) || (resource && !r->resource))
         return false;
+    res->tally[o->v]++;
     res->n++;
     return true;
 }
@@ -448,9 +516,14 @@ enum cw_status cw_scan_host(const struct cw_pack *pack,
 
 void cw_results_free(struct cw_results *r)
 {
+    size_t i;
+
     if (!r)
         return;
-    cw__free(r->v);
+    for (i = 0; i < r->nchunks; i++)
+        cw__free(r->chunks[i]);
+    cw__free(r->chunks);
+    cw__free(r->reasons);
     cw__arena_release(&r->arena);
     cw__free(r);
 }
@@ -462,7 +535,7 @@ size_t cw_results_count(const struct cw_results *r)
 
 const struct cw_result *cw_results_at(const struct cw_results *r, size_t i)
 {
-    return i < r->n ? &r->v[i] : NULL;
+    return i < r->n ? &r->chunks[i / RESULT_CHUNK][i % RESULT_CHUNK] : NULL;
 }
 
 const struct cw_pack *cw_results_pack(const struct cw_results *r)
@@ -482,9 +555,7 @@ const char *cw_results_time(const struct cw_results *r)
 
 size_t cw_results_tally(const struct cw_results *r, enum cw_verdict v)
 {
-    size_t i, n = 0;
-    for (i = 0; i < r->n; i++)
-        n += r->v[i].verdict == v;
+    size_t i, n = r->tally[v];
     for (i = 0; v == CW_VERDICT_PASS && i < r->pack->nchecks; i++)
         n += r->passes[i];
     return n;
@@ -498,8 +569,9 @@ size_t cw_results_passes_of(const struct cw_results *r, size_t check)
 size_t cw_results_failed_at(const struct cw_results *r, enum cw_severity s)
 {
     size_t i, n = 0;
-    for (i = 0; i < r->n; i++)
-        n += r->v[i].verdict == CW_VERDICT_FAIL &&
-             r->v[i].check->severity >= s;
+    for (i = 0; i < r->n; i++) {
+        const struct cw_result *x = cw_results_at(r, i);
+        n += x->verdict == CW_VERDICT_FAIL && x->check->severity >= s;
+    }
     return n;
 }

@@ -792,7 +792,10 @@ static enum cw_status parse_rule(struct loader *L, const struct cw__node *n,
     *out = r;
     if (r->kind <= R_NOT)
         return parse_kids(L, r, v, depth);
-    r->leaf = L->leaves++;
+    /* Only leaves reached through all/any/none/not are recorded for a
+     * deferred join check; those under each or some are not. */
+    if (!L->in_scope)
+        r->leaf = L->leaves++;
     if (r->kind == R_JOIN) {
         if (L->in_scope)
             return at(L, k, CW_ESCHEMA,

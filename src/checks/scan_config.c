@@ -41,15 +41,22 @@ struct doc {
 };
 
 /* Join bookkeeping; see "joins" below. */
-struct slot {
-    enum cw_verdict v;
-    bool decided;             /* a join whose outcome is already known */
-    const char *reason, *file;
-    unsigned line;
+/* What a join leaf took from its subject. */
+struct capture {
     const char **keys;        /* join key: the subject's values */
     size_t nkeys;
     const struct cw__node *labels; /* join selector: the subject's labels */
     const char *ns;
+};
+
+/* One top-level leaf of a deferred check. Passes keep no reason (they are
+ * counted, never shown); the file is always the subject's. */
+struct slot {
+    const char *reason;
+    struct capture *cap;      /* join leaves: what they need */
+    unsigned line;
+    unsigned char v;          /* enum cw_verdict */
+    bool decided;             /* a join whose outcome is already known */
 };
 
 struct target {
@@ -478,7 +485,7 @@ static void doc_leaf(void *ctx, const struct rule *r, struct outcome *o)
     case R_VALUE:
         if (!p->n) {
             value_judge(&r->vt, r->sel_src, NULL, c->res->file, c->res->line,
-                        false, o);
+                        VJ_NO_POS, o);
             break;
         }
         for (i = 0; i < p->n; i++) {
@@ -491,7 +498,7 @@ static void doc_leaf(void *ctx, const struct rule *r, struct outcome *o)
                 break;
             }
             value_judge(&r->vt, r->sel_src, s, c->res->file, p->v[i]->line,
-                        false, o);
+                        VJ_NO_POS, o);
             if (o->v != CW_VERDICT_PASS)
                 break;
         }
@@ -620,9 +627,10 @@ static bool selects(const struct cw__node *sel, const struct cw__node *labels)
 
 static void slot_set(struct scan *s, struct slot *sl, const struct outcome *o)
 {
-    sl->v = o->v;
+    sl->v = (unsigned char)o->v;
     sl->line = o->line;
-    sl->file = o->file; /* a path from the caller's list: lives on */
+    if (o->v == CW_VERDICT_PASS)
+        return;
     sl->reason = cw__arena_strdup(&s->keep, o->reason);
     if (!sl->reason)
         s->oom = true;
@@ -633,6 +641,8 @@ static void capture(struct doc *c, const struct rule *r, struct slot *sl)
 {
     struct picked pk, *p = &pk;
     struct outcome o;
+    struct capture *cp;
+    struct cw__arena *a = &c->s->keep;
     size_t i;
 
     memset(&o, 0, sizeof(o));
@@ -640,21 +650,26 @@ static void capture(struct doc *c, const struct rule *r, struct slot *sl)
     if (!select_nodes(r->sel, c, p, &o)) {
         slot_set(c->s, sl, &o);
         sl->decided = true;
+        picked_release(p);
+        return;
+    }
+    if (!(cp = sl->cap = cw__arena_alloc(a, sizeof(*cp)))) {
+        c->s->oom = true;
     } else if (r->jselector) {
-        sl->labels = p->n && p->v[0]->kind == CW__NODE_MAP
-                         ? cw__node_copy(&c->s->keep, p->v[0])
+        cp->labels = p->n && p->v[0]->kind == CW__NODE_MAP
+                         ? cw__node_copy(a, p->v[0])
                          : NULL;
-        sl->ns = cw__arena_strdup(&c->s->keep, namespace_of(c->res->attrs));
-        c->s->oom |= (p->n && p->v[0]->kind == CW__NODE_MAP && !sl->labels) ||
-                     !sl->ns;
+        cp->ns = cw__arena_strdup(a, namespace_of(c->res->attrs));
+        c->s->oom |= (p->n && p->v[0]->kind == CW__NODE_MAP && !cp->labels) ||
+                     !cp->ns;
     } else if (p->n) {
-        sl->keys = cw__arena_alloc(&c->s->keep, p->n * sizeof(*sl->keys));
-        for (i = 0; sl->keys && i < p->n; i++)
+        cp->keys = cw__arena_alloc(a, p->n * sizeof(*cp->keys));
+        for (i = 0; cp->keys && i < p->n; i++)
             if (text_of(p->v[i]) && text_of(p->v[i])[0] &&
-                !(sl->keys[sl->nkeys++] =
-                      cw__arena_strdup(&c->s->keep, text_of(p->v[i]))))
-                sl->keys = NULL;
-        c->s->oom |= !sl->keys;
+                !(cp->keys[cp->nkeys++] =
+                      cw__arena_strdup(a, text_of(p->v[i]))))
+                cp->keys = NULL;
+        c->s->oom |= !cp->keys;
     }
     picked_release(p);
 }
@@ -761,7 +776,7 @@ static bool fold(const struct cw__resource *t, const struct outcome *k,
 }
 
 static void join_eval(struct doc *c, const struct rule *r,
-                      const struct slot *sl, struct outcome *o)
+                      const struct capture *sl, struct outcome *o)
 {
     struct scan *s = c->s;
     struct outcome k, best;
@@ -846,12 +861,13 @@ static void memo_leaf(struct doc *c, const struct rule *r, struct outcome *o)
             o->file = c->res->file;
             o->line = c->res->line;
         } else {
-            join_eval(c, r, sl, o);
+            join_eval(c, r, sl->cap, o);
         }
         return;
     }
-    outcome_set(o, sl->v, "%s", sl->reason ? sl->reason : "");
-    o->file = sl->file;
+    outcome_set(o, (enum cw_verdict)sl->v, "%s",
+                sl->reason ? sl->reason : "");
+    o->file = c->res->file;
     o->line = sl->line;
 }
 
@@ -870,12 +886,17 @@ static void record(struct doc *c, const struct rule *r, struct slot *slots)
         capture(c, r, &slots[r->leaf]);
         return;
     }
+    /* Tersely first: a pass needs no reason. */
     memset(&o, 0, sizeof(o));
+    cw__terse = true;
     doc_leaf(c, r, &o);
-    if (!o.file) {
-        o.file = c->res->file;
-        o.line = c->res->line;
+    cw__terse = false;
+    if (o.v != CW_VERDICT_PASS) {
+        memset(&o, 0, sizeof(o));
+        doc_leaf(c, r, &o);
     }
+    if (!o.file)
+        o.line = c->res->line;
     slot_set(c->s, &slots[r->leaf], &o);
 }
 
@@ -1126,8 +1147,8 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
         st = cw__map_file(paths[i], &m, d);
         if (st)
             break;
-        st = cw__config_load(paths[i], m.data, m.len, opt ? opt->type : NULL,
-                             on_resource, &s, d);
+        st = cw__config_load_map(paths[i], &m, opt ? opt->type : NULL,
+                                 on_resource, &s, d);
         cw__unmap_file(&m);
     }
     if (!st && !s.oom)

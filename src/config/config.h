@@ -40,6 +40,12 @@ typedef bool (*cw__resource_fn)(void *arg, const struct cw__resource *r);
  */
 enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
                            cw__resource_fn fn, void *arg, struct cw_diag *d);
+/* The same, where `buf` is a file mapping from cw__map_file: the pages
+ * already read are given back as the stream moves on, so a 1 GB plan does
+ * not stay resident. */
+enum cw_status cw__tf_load_mapped(const char *name, const char *buf,
+                                  size_t len, cw__resource_fn fn, void *arg,
+                                  struct cw_diag *d);
 
 /*
  * Kubernetes manifests: multi-document YAML or JSON (`json`), List kinds
@@ -90,5 +96,9 @@ const char *cw__config_detect(const char *buf, size_t len);
 enum cw_status cw__config_load(const char *name, const char *buf, size_t len,
                                const char *type, cw__resource_fn fn,
                                void *arg, struct cw_diag *d);
+/* The same over a whole file mapped with cw__map_file. */
+enum cw_status cw__config_load_map(const char *name, const struct cw__map *m,
+                                   const char *type, cw__resource_fn fn,
+                                   void *arg, struct cw_diag *d);
 
 #endif

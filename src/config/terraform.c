@@ -40,7 +40,22 @@ struct tf {
     struct cw_diag *d;
     bool stop;
     bool found;
+    bool mapped;      /* buf is a file mapping: drop what was read */
+    const char *buf;
+    size_t dropped;   /* bytes given back so far */
 };
+
+#define DROP_STEP ((size_t)16 << 20)
+
+/* Gives back the mapping's pages behind the cursor, 16 MB at a time. */
+static void drop_behind(struct tf *t, const char *pos)
+{
+    size_t at = (size_t)(pos - t->buf);
+    if (t->mapped && at >= t->dropped + DROP_STEP) {
+        cw__map_drop(t->buf, at);
+        t->dropped = at;
+    }
+}
 
 static int cmp_unknown(const void *a, const void *b)
 {
@@ -238,6 +253,7 @@ static enum cw_status resources(struct tf *t)
         cw__arena_reset(&a);
         if (st)
             break;
+        drop_behind(t, cw__jcur_pos(t->c));
     }
     cw__arena_release(&a);
     return st;
@@ -301,8 +317,9 @@ static enum cw_status values(struct tf *t)
     return st;
 }
 
-enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
-                           cw__resource_fn fn, void *arg, struct cw_diag *d)
+static enum cw_status tf_load(const char *name, const char *buf, size_t len,
+                              bool mapped, cw__resource_fn fn, void *arg,
+                              struct cw_diag *d)
 {
     struct tf t;
     enum cw_status st;
@@ -314,8 +331,12 @@ enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
     t.fn = fn;
     t.arg = arg;
     t.d = d;
+    t.mapped = mapped;
+    t.buf = buf;
     cw__arena_init(&t.idx_arena, 0);
     st = first_pass(&t, buf, len);
+    if (mapped) /* the second pass starts over: keep nothing resident */
+        cw__map_drop(buf, len);
     if (!st)
         st = cw__jcur_new(name, buf, len, &t.c, d);
     if (!st)
@@ -339,4 +360,17 @@ enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
     cw__free(t.idx);
     cw__arena_release(&t.idx_arena);
     return st;
+}
+
+enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
+                           cw__resource_fn fn, void *arg, struct cw_diag *d)
+{
+    return tf_load(name, buf, len, false, fn, arg, d);
+}
+
+enum cw_status cw__tf_load_mapped(const char *name, const char *buf,
+                                  size_t len, cw__resource_fn fn, void *arg,
+                                  struct cw_diag *d)
+{
+    return tf_load(name, buf, len, true, fn, arg, d);
 }

@@ -3,6 +3,7 @@
  * maximum size, so no input can make one grow without bound.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -170,4 +171,12 @@ void cw__unmap_file(struct cw__map *m)
         munmap(m->map, m->len);
     cw__buf_release(&m->buf);
     memset(m, 0, sizeof(*m));
+}
+
+void cw__map_drop(const char *data, size_t upto)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    upto -= upto % page;
+    if (upto)
+        (void)madvise((void *)(uintptr_t)data, upto, MADV_DONTNEED);
 }

@@ -91,6 +91,11 @@ struct cw__map {
 enum cw_status cw__map_file(const char *path, struct cw__map *m,
                             struct cw_diag *d);
 void cw__unmap_file(struct cw__map *m);
+/* Gives back the memory of the first `upto` bytes of a file mapping made by
+ * cw__map_file (whole pages only); reading them again faults them back in
+ * from the file. For a single pass over a file far larger than what is
+ * kept of it. `data` must be m->data of a mapping (m->map set). */
+void cw__map_drop(const char *data, size_t upto);
 
 /* Fills `d` with a file, a position and a printf-style message; returns
  * `st` so callers can write `return cw__diag_set(d, CW_EPARSE, ...)`. */

@@ -627,3 +627,8 @@ unsigned cw__jcur_line(const struct cw__jcur *c)
 {
     return c->j.line;
 }
+
+const char *cw__jcur_pos(const struct cw__jcur *c)
+{
+    return c->j.p;
+}

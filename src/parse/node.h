@@ -102,6 +102,8 @@ enum cw_status cw__jcur_build(struct cw__jcur *c, struct cw__arena *a,
 /* After the outermost value: only blanks may follow. */
 enum cw_status cw__jcur_finish(struct cw__jcur *c);
 unsigned cw__jcur_line(const struct cw__jcur *c);
+/* Where the cursor is in the text: everything before it has been read. */
+const char *cw__jcur_pos(const struct cw__jcur *c);
 
 /* The value of `key` in map `m`, or NULL (also when `m` is not a map). */
 const struct cw__node *cw__node_get(const struct cw__node *m,
