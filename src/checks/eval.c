@@ -167,18 +167,26 @@ static const probe_fn probes[R_KIND_COUNT] = {
 
 /* all / any / none over the kids; `leaf` evaluates each kid in `ctx`
  * (a host for host packs, a document node for config packs). */
+/* Copies an outcome without the unused tail of its reason buffer. */
+static void outcome_copy(struct outcome *dst, const struct outcome *src)
+{
+    size_t n = strlen(src->reason);
+    dst->v = src->v;
+    dst->file = src->file;
+    dst->line = src->line;
+    memcpy(dst->reason, src->reason, n + 1);
+}
+
 void cw__combine(void *ctx, cw__eval_fn leaf, const struct rule *r,
                  struct outcome *o)
 {
     size_t i, counts[CW_VERDICT_COUNT] = { 0 };
     /* Outcomes are half a kilobyte: only the fields a leaf may leave
      * unset are cleared, and a kid is copied only when it is the first of
-     * its verdict. */
+     * its verdict, and then only as far as its reason goes. */
     struct outcome kid, first_fail, first_pass, first_unknown;
     bool any_like = r->kind != R_ALL;
 
-    kid.reason[0] = '\0';
-    kid.v = CW_VERDICT_NOT_APPLICABLE;
     for (i = 0; i < r->nkids; i++) {
         kid.v = CW_VERDICT_NOT_APPLICABLE;
         kid.reason[0] = '\0';
@@ -186,15 +194,15 @@ void cw__combine(void *ctx, cw__eval_fn leaf, const struct rule *r,
         kid.line = 0;
         leaf(ctx, r->kids[i], &kid);
         if (kid.v == CW_VERDICT_ERROR) {
-            *o = kid;
+            outcome_copy(o, &kid);
             return;
         }
         if (kid.v == CW_VERDICT_FAIL && !counts[CW_VERDICT_FAIL])
-            first_fail = kid;
+            outcome_copy(&first_fail, &kid);
         if (kid.v == CW_VERDICT_PASS && !counts[CW_VERDICT_PASS])
-            first_pass = kid;
+            outcome_copy(&first_pass, &kid);
         if (kid.v == CW_VERDICT_UNKNOWN && !counts[CW_VERDICT_UNKNOWN])
-            first_unknown = kid;
+            outcome_copy(&first_unknown, &kid);
         counts[kid.v]++;
         if (!any_like && kid.v == CW_VERDICT_FAIL)
             break; /* all: decided */
@@ -203,22 +211,22 @@ void cw__combine(void *ctx, cw__eval_fn leaf, const struct rule *r,
     }
     if (!any_like) {
         if (counts[CW_VERDICT_FAIL])
-            *o = first_fail;
+            outcome_copy(o, &first_fail);
         else if (counts[CW_VERDICT_UNKNOWN])
-            *o = first_unknown;
+            outcome_copy(o, &first_unknown);
         else if (counts[CW_VERDICT_PASS])
-            *o = first_pass; /* reason of the first part; enough to trace */
+            outcome_copy(o, &first_pass); /* reason of the first part; enough to trace */
         else
             outcome_set(o, CW_VERDICT_NOT_APPLICABLE, "%s",
                         kid.reason);
         return;
     }
     if (counts[CW_VERDICT_PASS])
-        *o = first_pass;
+        outcome_copy(o, &first_pass);
     else if (counts[CW_VERDICT_UNKNOWN])
-        *o = first_unknown;
+        outcome_copy(o, &first_unknown);
     else if (counts[CW_VERDICT_FAIL])
-        *o = first_fail;
+        outcome_copy(o, &first_fail);
     else
         outcome_set(o, CW_VERDICT_NOT_APPLICABLE, "%s", kid.reason);
     if (r->kind == R_NONE) {
