@@ -316,6 +316,9 @@ static void cidr_rule(struct doc *c, const struct rule *r,
         unsigned bits;
         bool v6, hit;
         const char *s = scalar_text(p->v[i]);
+        if (p->v[i]->kind == CW__NODE_SCALAR &&
+            p->v[i]->type == CW__T_NULL)
+            continue; /* not set: no block */
         if (!s || p->v[i]->type != CW__T_STRING ||
             !cw__cidr_parse(s, net, &bits, &v6)) {
             bad++;
@@ -361,6 +364,13 @@ static bool number_of(const struct picked *p, double *out)
     return true;
 }
 
+/* Nothing selected, or a lone JSON null: not set. */
+static bool is_null_pick(const struct picked *p)
+{
+    return !p->n || (p->n == 1 && p->v[0]->kind == CW__NODE_SCALAR &&
+                     p->v[0]->type == CW__T_NULL);
+}
+
 static void ports_rule(struct doc *c, const struct rule *r, struct outcome *o)
 {
     struct picked pa, pb, *a = &pa, *b = &pb;
@@ -371,7 +381,9 @@ static void ports_rule(struct doc *c, const struct rule *r, struct outcome *o)
     if (select_nodes(r->sel, c, a, o) &&
                select_nodes(r->sel_to, c, b, o)) {
         at_node(o, c, a->n ? a->v[0] : NULL);
-        if (!number_of(a, &from) || !number_of(b, &to))
+        if (is_null_pick(a) || is_null_pick(b))
+            outcome_set(o, CW_VERDICT_FAIL, "the port range is not set");
+        else if (!number_of(a, &from) || !number_of(b, &to))
             outcome_set(o, CW_VERDICT_UNKNOWN, "the port range is not two "
                         "numbers");
         else if (from <= r->port_hi && to >= r->port_lo)
@@ -489,8 +501,12 @@ static void doc_leaf(void *ctx, const struct rule *r, struct outcome *o)
             break;
         }
         for (i = 0; i < p->n; i++) {
-            const char *s = scalar_text(p->v[i]);
-            if (!s) {
+            const struct cw__node *n = p->v[i];
+            /* JSON null is how plans write an unset optional attribute:
+             * not set, so `default` applies. */
+            bool null = n->kind == CW__NODE_SCALAR && n->type == CW__T_NULL;
+            const char *s = null ? NULL : scalar_text(n);
+            if (!s && !null) {
                 outcome_set(o, CW_VERDICT_FAIL, "%s is %s, not a value",
                             r->sel_src,
                             p->v[i]->kind == CW__NODE_MAP ? "an object"

@@ -195,6 +195,16 @@ expect_exit 1 "$CW" scan config joins/region-plan.json --pack joins/location-pac
 verdicts loc.json | diff - <(echo "loc aws_ebs_volume.v fail 5") >&2 ||
   fail "terraform regions"
 jq -e '.passes[0].count == 1' loc.json >/dev/null || fail "provider region of the bucket"
+# JSON null (an unset optional attribute in plans and states) is not set:
+# value takes its default, cidr sees no block, ports sees no range.
+cp -r "$CASES/nulls" .
+expect_exit 1 "$CW" scan config nulls/state.json --pack nulls/pack.yaml --no-save \
+  --format json -o nulls.json
+verdicts nulls.json | diff - <(printf '%s\n' "null-value-default aws_ebs_volume.v fail 4" \
+  "null-value-unset aws_ebs_volume.v fail 4") >&2 || fail "null verdicts"
+jq -e '.results[1].reason == "$.kms_key_id is not set" and
+  (.passes | map(select(.id == "null-cidr"))[0].count == 1)' nulls.json >/dev/null ||
+  fail "null reasons: $(jq -c '.results, .passes' nulls.json)"
 cat >badjoin.yaml <<'END'
 pack: bad
 kind: config
