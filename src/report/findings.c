@@ -12,6 +12,7 @@
  * <error>, not-applicable is <skipped>.
  */
 #include <errno.h>
+#include <stdlib.h> /* free: open_memstream buffers are libc-allocated */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -49,7 +50,7 @@ static void controls_text(const struct cw_check *c, char *out, size_t n)
 static void json_kv(FILE *f, const char *indent, const char *key,
                     const char *val, bool comma)
 {
-    fprintf(f, "%s", indent);
+    fputs(indent, f);
     cw__json_string(f, key);
     fputs(": ", f);
     if (val)
@@ -73,10 +74,53 @@ static void json_controls(FILE *f, const struct cw_check *c)
     }
 }
 
+static size_t check_index(const struct cw_pack *p, const struct cw_check *c)
+{
+    size_t lo = 0, hi = cw_pack_count(p);
+    /* Checks are stored in pack order; find c's slot by address. */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const struct cw_check *m = cw_pack_check_at(p, mid);
+        if (m == c)
+            return mid;
+        if ((const char *)m < (const char *)c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return 0;
+}
+
+/* The JSON of a result's check-only members: `mid` (title, severity) and
+ * `tail` (controls to remediation, closing brace). */
+static int render_check(const struct cw_check *c, char **mid, char **tail)
+{
+    size_t n;
+    FILE *m = open_memstream(mid, &n);
+    if (!m)
+        return -1;
+    json_kv(m, "      ", "title", c->title, true);
+    json_kv(m, "      ", "severity", cw_severity_name(c->severity), true);
+    if (fclose(m) || !(m = open_memstream(tail, &n)))
+        return -1;
+    fputs("      \"controls\": [", m);
+    json_controls(m, c);
+    fputs("],\n", m);
+    json_kv(m, "      ", "cis", c->ref_cis, true);
+    json_kv(m, "      ", "ssg", c->ref_ssg, true);
+    if (c->ref_checkov)
+        json_kv(m, "      ", "checkov", c->ref_checkov, true);
+    json_kv(m, "      ", "remediation", c->remediation, false);
+    fputs("    }", m);
+    return fclose(m) ? -1 : 0;
+}
+
 static enum cw_status write_json(const void *arg, FILE *f, const char *file)
 {
     const struct cw_results *r = arg;
     const struct cw_pack *p = cw_results_pack(r);
+    enum cw_status st = CW_OK;
+    char **frag;
     size_t i, v;
     (void)file;
 
@@ -108,28 +152,34 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
     }
     fputs(v ? "\n  ],\n  \"results\": [" : "],\n  \"results\": [", f);
 
+    /* A large scan has millions of results but few checks: the parts of
+     * a result that depend on its check alone are rendered once. */
+    if (!(frag = cw__calloc(2 * cw_pack_count(p) + 1, sizeof(*frag))))
+        return CW_ENOMEM;
     for (i = 0; i < cw_results_count(r); i++) {
         const struct cw_result *x = cw_results_at(r, i);
         const struct cw_check *c = x->check;
+        size_t k = check_index(p, c);
+        if (!frag[2 * k] && render_check(c, &frag[2 * k], &frag[2 * k + 1])) {
+            st = CW_ENOMEM;
+            break;
+        }
         fputs(i ? ",\n    {\n" : "\n    {\n", f);
         json_kv(f, "      ", "id", c->id, true);
         if (x->resource)
             json_kv(f, "      ", "resource", x->resource, true);
-        json_kv(f, "      ", "title", c->title, true);
-        json_kv(f, "      ", "severity", cw_severity_name(c->severity), true);
+        fputs(frag[2 * k], f);
         json_kv(f, "      ", "verdict", cw_verdict_name(x->verdict), true);
         json_kv(f, "      ", "reason", x->reason, true);
         json_kv(f, "      ", "file", x->file, true);
-        fprintf(f, "      \"line\": %u,\n      \"controls\": [", x->line);
-        json_controls(f, c);
-        fputs("],\n", f);
-        json_kv(f, "      ", "cis", c->ref_cis, true);
-        json_kv(f, "      ", "ssg", c->ref_ssg, true);
-        if (c->ref_checkov)
-            json_kv(f, "      ", "checkov", c->ref_checkov, true);
-        json_kv(f, "      ", "remediation", c->remediation, false);
-        fputs("    }", f);
+        fprintf(f, "      \"line\": %u,\n", x->line);
+        fputs(frag[2 * k + 1], f);
     }
+    for (i = 0; i < 2 * cw_pack_count(p); i++)
+        free(frag[i]); /* from open_memstream */
+    cw__free(frag);
+    if (st)
+        return st;
     fputs(cw_results_count(r) ? "\n  ]\n}\n" : "]\n}\n", f);
     return ferror(f) ? CW_EIO : CW_OK;
 }

@@ -4,6 +4,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdio_ext.h> /* __fsetlocking */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -69,6 +71,9 @@ enum cw_status cw__emit(const char *path, bool binary_to_file,
     struct stat sb;
     FILE *out;
     int fd;
+    /* Reports of large scans run to hundreds of megabytes: write them in
+     * large blocks. */
+    enum { OUT_BUFFER = 1 << 20 };
 
     if (!path) {
         st = write(arg, stdout, NULL);
@@ -85,6 +90,8 @@ enum cw_status cw__emit(const char *path, bool binary_to_file,
         out = fopen(path, "w");
         if (!out)
             return io_error(d, path);
+        setvbuf(out, NULL, _IOFBF, OUT_BUFFER);
+        __fsetlocking(out, FSETLOCKING_BYCALLER); /* one thread writes */
         st = write(arg, out, path);
         if (fclose(out) != 0 && !st)
             st = CW_EIO;
@@ -105,6 +112,8 @@ enum cw_status cw__emit(const char *path, bool binary_to_file,
             unlink(tmp);
             return io_error(d, path);
         }
+        setvbuf(out, NULL, _IOFBF, OUT_BUFFER);
+        __fsetlocking(out, FSETLOCKING_BYCALLER); /* one thread writes */
         st = write(arg, out, tmp);
         if (fclose(out) != 0 && !st)
             st = CW_EIO;
