@@ -13,7 +13,7 @@
  * evaluation cost apart from the report's.
  *
  * usage: bench_config PLAN.json
- *        bench_config --pack NAME PLAN.json
+ *        bench_config --pack NAME PLAN.json [PII_REGION...]
  */
 #include <stdio.h>
 #include <string.h>
@@ -59,8 +59,10 @@ static double since(const struct timespec *t0)
            (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static int pack_run(const char *name, const char *plan)
+static int pack_run(const char *name, const char *plan,
+                    const char *const *regions, size_t nregions)
 {
+    struct cw_config_options opt = { NULL, regions, nregions };
     struct cw_catalogs *cats = NULL;
     struct cw_pack *pack = NULL;
     struct cw_results *res = NULL;
@@ -75,7 +77,7 @@ static int pack_run(const char *name, const char *plan)
         cw_pack_load(cats, name, &pack, &d))
         goto fail;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (cw_scan_config(pack, paths, 1, NULL, &res, &d))
+    if (cw_scan_config(pack, paths, 1, &opt, &res, &d))
         goto fail;
     secs = since(&t0);
     getrusage(RUSAGE_SELF, &ru);
@@ -106,8 +108,9 @@ int main(int argc, char **argv)
     struct ctx c;
     double secs;
 
-    if (argc == 4 && strcmp(argv[1], "--pack") == 0)
-        return pack_run(argv[2], argv[3]);
+    if (argc >= 4 && strcmp(argv[1], "--pack") == 0)
+        return pack_run(argv[2], argv[3], (const char *const *)argv + 4,
+                        (size_t)(argc - 4));
     if (argc != 2) {
         fprintf(stderr, "usage: %s [--pack NAME] PLAN.json\n", argv[0]);
         return 2;

@@ -78,7 +78,11 @@ def main():
         out.write(("," if k else "") + json.dumps(
             {"address": addr, "change": {"actions": ["create"], "after_unknown": {"id": True}}},
             separators=(",", ":")))
-    out.write("]}\n")
+    # Every `terraform show -json` plan carries its configuration; the
+    # provider's region is where resources without a region attribute live.
+    out.write('],"configuration":{"provider_config":{"aws":{"name":"aws",'
+              '"full_name":"registry.terraform.io/hashicorp/aws","expressions":'
+              '{"region":{"constant_value":"eu-west-1"}}}}}}\n')
 
 
 if __name__ == "__main__":
