@@ -147,6 +147,8 @@ struct cw_config_options {
                                    as "eu-*"), from the scope's pii_regions;
                                    NULL when it names none */
     size_t nregions;
+    unsigned threads;        /* 0: automatic (two for large Terraform
+                                plans), 1: one, 2: two */
 };
 
 /*

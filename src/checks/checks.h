@@ -398,6 +398,8 @@ struct cw_results *cw__results_new(const struct cw_pack *pack,
                                    const char *target, const char *kind);
 bool cw__results_add(struct cw_results *res, const struct cw_check *c,
                      const struct outcome *o, const char *resource);
+/* Counts `n` passes of the pack's check number `check` (config scans). */
+void cw__results_add_passes(struct cw_results *res, size_t check, size_t n);
 
 /* Evaluates a rule tree. */
 void rule_eval(struct host *h, const struct rule *r, struct outcome *o);

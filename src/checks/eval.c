@@ -415,6 +415,11 @@ bool cw__results_add(struct cw_results *res, const struct cw_check *c,
     return true;
 }
 
+void cw__results_add_passes(struct cw_results *res, size_t check, size_t n)
+{
+    res->passes[check] += n;
+}
+
 const char *cw_results_kind(const struct cw_results *r)
 {
     return r->kind;

@@ -12,6 +12,7 @@
  * host packs to scalars (booleans as true/false, numbers as written).
  */
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h> /* before core.h: banned.h poisons inline libc */
 #include <string.h>
@@ -90,10 +91,22 @@ struct type_check {
     size_t check;
 };
 
+struct batch;
+
 struct scan {
     const struct cw_pack *pack;
     struct type_check *tc;
     size_t ntc;
+    /* Batches of a large Terraform plan are evaluated on two threads while
+     * the loader reads on; see "batches" below. */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pthread_t worker;
+    bool threaded, ending;
+    struct batch *inflight[8];
+    size_t ninflight, next_seq, next_merge;
+    struct cw__arena *pool[8]; /* batch arenas to reuse, reset */
+    size_t npool;
     struct cw_results *res;
     const char *const *regions;
     size_t nregions;
@@ -1066,9 +1079,57 @@ static size_t first_of(const struct scan *s, const char *type)
     return lo;
 }
 
+/* The checks of `r`'s type, in pack order: plain ones first (`plain`),
+ * or the join checks. */
+#define EACH_CHECK(s, r, i, pc)                                               \
+    for (i = first_of(s, (r)->type);                                          \
+         i < (s)->ntc && strcmp((s)->tc[i].type, (r)->type) == 0 &&           \
+         ((pc) = &(s)->pack->checks[(s)->tc[i].check], true);                 \
+         i++)
+
+/* Keeps a joined type's resource, and decides its join checks (at once or
+ * deferred). The part of a resource's evaluation that touches shared
+ * state: always on one thread, in document order. */
+static bool serial_part(struct scan *s, const struct cw__resource *r)
+{
+    const struct pack_check *pc;
+    struct doc c;
+    size_t i;
+
+    memset(&c, 0, sizeof(c));
+    c.res = r;
+    c.s = s;
+    if (s->pack->njoin_types &&
+        type_in(r->type, s->pack->join_types, s->pack->njoin_types) &&
+        !keep_target(s, r))
+        s->oom = true;
+    EACH_CHECK(s, r, i, pc) {
+        struct outcome o;
+        if (!pc->has_join || s->oom)
+            continue;
+        memset(&o, 0, sizeof(o));
+        c.cur = r->attrs;
+        c.unk = r->unknown;
+        if (pc->when)
+            doc_leaf(&c, pc->when, &o);
+        if (!pc->when || o.v == CW_VERDICT_PASS) {
+            join_check(s, &c, pc);
+            continue;
+        }
+        if (o.v == CW_VERDICT_FAIL)
+            outcome_set(&o, CW_VERDICT_NOT_APPLICABLE, "does not apply");
+        o.file = r->file;
+        o.line = r->line;
+        if (!cw__results_add(s->res, &pc->pub, &o, r->address))
+            s->oom = true;
+    }
+    return !s->oom;
+}
+
 static bool on_resource(void *arg, const struct cw__resource *r)
 {
     struct scan *s = arg;
+    const struct pack_check *pc;
     struct doc c;
     size_t i;
 
@@ -1076,37 +1137,11 @@ static bool on_resource(void *arg, const struct cw__resource *r)
     memset(&c, 0, sizeof(c));
     c.res = r;
     c.s = s;
-    if (s->pack->njoin_types &&
-        type_in(r->type, s->pack->join_types, s->pack->njoin_types) &&
-        !keep_target(s, r)) {
-        s->oom = true;
-        return false;
-    }
-    for (i = first_of(s, r->type);
-         i < s->ntc && strcmp(s->tc[i].type, r->type) == 0; i++) {
-        const struct pack_check *pc = &s->pack->checks[s->tc[i].check];
+    EACH_CHECK(s, r, i, pc) {
         struct outcome o;
-        if (pc->has_join) {
-            memset(&o, 0, sizeof(o));
-            c.cur = r->attrs;
-            c.unk = r->unknown;
-            if (pc->when)
-                doc_leaf(&c, pc->when, &o);
-            if (pc->when && o.v != CW_VERDICT_PASS) {
-                if (o.v == CW_VERDICT_FAIL)
-                    outcome_set(&o, CW_VERDICT_NOT_APPLICABLE,
-                                "does not apply");
-                o.file = r->file;
-                o.line = r->line;
-            } else {
-                join_check(s, &c, pc);
-                if (s->oom)
-                    return false;
-                continue;
-            }
-        } else {
-            judge(&c, pc, &o);
-        }
+        if (pc->has_join)
+            continue;
+        judge(&c, pc, &o);
         if (!o.file) {
             o.file = r->file;
             o.line = r->line;
@@ -1116,7 +1151,237 @@ static bool on_resource(void *arg, const struct cw__resource *r)
             return false;
         }
     }
-    return true;
+    return serial_part(s, r);
+}
+
+/* ---- batches ------------------------------------------------------------ */
+
+/*
+ * A large plan comes from the loader in batches of resources. Their plain
+ * checks are evaluated on two threads (a worker, and the loading thread
+ * whenever the worker falls behind); each batch keeps its non-pass
+ * outcomes and pass counts to itself. Batches are then merged strictly in
+ * document order, under the lock: join bookkeeping, results and counts go
+ * into the scan exactly as the one-thread path puts them.
+ */
+struct pending {
+    size_t check, res;        /* pack index; index in the batch */
+    const char *reason;       /* in the batch's arena */
+    const char *file;
+    unsigned line;
+    unsigned char v;
+};
+
+struct batch {
+    struct cw__resource *v;
+    size_t n, seq;
+    struct cw__arena *arena;
+    struct pending *out;
+    size_t nout, aout;
+    size_t *passes;           /* per check */
+    bool running, done, oom;
+};
+
+#define MAX_INFLIGHT 4
+#define THREADED_BYTES ((size_t)4 << 20) /* smaller plans: one thread */
+
+/* Under the lock (or alone): the batch's arena goes back to the pool. */
+static void batch_free(struct scan *s, struct batch *b)
+{
+    if (!b)
+        return;
+    if (s->npool < sizeof(s->pool) / sizeof(s->pool[0])) {
+        cw__arena_recycle(b->arena);
+        s->pool[s->npool++] = b->arena;
+    } else {
+        cw__arena_release(b->arena);
+        cw__free(b->arena);
+    }
+    cw__free(b->out);
+    cw__free(b->passes);
+    cw__free(b);
+}
+
+static void batch_eval(struct scan *s, struct batch *b)
+{
+    size_t k, i;
+
+    for (k = 0; k < b->n && !b->oom; k++) {
+        const struct cw__resource *r = &b->v[k];
+        const struct pack_check *pc;
+        struct doc c;
+        memset(&c, 0, sizeof(c));
+        c.res = r;
+        c.s = s;
+        EACH_CHECK(s, r, i, pc) {
+            struct outcome o;
+            struct pending *p;
+            if (pc->has_join)
+                continue;
+            judge(&c, pc, &o);
+            if (o.v == CW_VERDICT_PASS) {
+                b->passes[s->tc[i].check]++;
+                continue;
+            }
+            if (!grow((void **)&b->out, &b->aout, b->nout, sizeof(*b->out))) {
+                b->oom = true;
+                break;
+            }
+            p = &b->out[b->nout];
+            p->check = s->tc[i].check;
+            p->res = k;
+            p->v = (unsigned char)o.v;
+            p->file = o.file ? o.file : r->file;
+            p->line = o.file ? o.line : r->line;
+            if (!(p->reason = cw__arena_strdup(b->arena, o.reason))) {
+                b->oom = true;
+                break;
+            }
+            b->nout++;
+        }
+    }
+}
+
+/* Under the lock: merges every finished batch that is next in order. */
+static void merge_ready(struct scan *s)
+{
+    for (;;) {
+        struct batch *b = NULL;
+        size_t i, k, j = 0;
+        for (i = 0; i < s->ninflight; i++)
+            if (s->inflight[i]->seq == s->next_merge && s->inflight[i]->done)
+                b = s->inflight[i];
+        if (!b)
+            return;
+        s->oom |= b->oom;
+        for (k = 0; k < b->n && !s->oom; k++) {
+            const struct cw__resource *r = &b->v[k];
+            struct outcome o;
+            s->resources++;
+            for (; j < b->nout && b->out[j].res == k && !s->oom; j++) {
+                const struct pending *p = &b->out[j];
+                o.v = (enum cw_verdict)p->v;
+                o.file = p->file;
+                o.line = p->line;
+                snprintf(o.reason, sizeof(o.reason), "%s", p->reason);
+                if (!cw__results_add(s->res, &s->pack->checks[p->check].pub,
+                                     &o, r->address))
+                    s->oom = true;
+            }
+            if (!s->oom)
+                serial_part(s, r);
+        }
+        for (i = 0; i < s->pack->nchecks; i++)
+            cw__results_add_passes(s->res, i, b->passes[i]);
+        for (i = 0; s->inflight[i] != b; i++)
+            ;
+        s->inflight[i] = s->inflight[--s->ninflight];
+        batch_free(s, b);
+        s->next_merge++;
+    }
+}
+
+/* Under the lock: the oldest batch nobody evaluates yet, or NULL. */
+static struct batch *take(struct scan *s)
+{
+    struct batch *b = NULL;
+    size_t i;
+    for (i = 0; i < s->ninflight; i++)
+        if (!s->inflight[i]->running && (!b || s->inflight[i]->seq < b->seq))
+            b = s->inflight[i];
+    if (b)
+        b->running = true;
+    return b;
+}
+
+/* Called with the lock held; evaluates `b` without it. */
+static void run_batch(struct scan *s, struct batch *b)
+{
+    pthread_mutex_unlock(&s->mu);
+    batch_eval(s, b);
+    pthread_mutex_lock(&s->mu);
+    b->done = true;
+    merge_ready(s);
+    pthread_cond_broadcast(&s->cv);
+}
+
+static void *worker_main(void *arg)
+{
+    struct scan *s = arg;
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        struct batch *b = take(s);
+        if (b)
+            run_batch(s, b);
+        else if (s->ending)
+            break;
+        else
+            pthread_cond_wait(&s->cv, &s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return NULL;
+}
+
+static bool on_batch(void *arg, struct cw__resource *v, size_t n,
+                     struct cw__arena *arena);
+
+static struct cw__arena *pooled_arena(void *arg)
+{
+    struct scan *s = arg;
+    struct cw__arena *a = NULL;
+    pthread_mutex_lock(&s->mu);
+    if (s->npool)
+        a = s->pool[--s->npool];
+    pthread_mutex_unlock(&s->mu);
+    return a;
+}
+
+static const struct cw__batch_sink batch_sink = { on_batch, pooled_arena };
+
+/* The loader's batch callback: queue the batch, helping the worker while
+ * too many are in flight; the final call waits for every batch. */
+static bool on_batch(void *arg, struct cw__resource *v, size_t n,
+                     struct cw__arena *arena)
+{
+    struct scan *s = arg;
+    struct batch *b = NULL;
+    bool ok;
+
+    if (v && !(b = cw__calloc(1, sizeof(*b)))) {
+        cw__arena_release(arena);
+        cw__free(arena);
+        s->oom = true;
+        return false;
+    }
+    if (b) {
+        b->v = v;
+        b->n = n;
+        b->arena = arena;
+        if (!(b->passes = cw__calloc(s->pack->nchecks + 1,
+                                     sizeof(*b->passes)))) {
+            pthread_mutex_lock(&s->mu);
+            batch_free(s, b);
+            pthread_mutex_unlock(&s->mu);
+            s->oom = true;
+            return false;
+        }
+    }
+    pthread_mutex_lock(&s->mu);
+    while (s->ninflight >= MAX_INFLIGHT || (!b && s->ninflight)) {
+        struct batch *t = take(s);
+        if (t)
+            run_batch(s, t);
+        else
+            pthread_cond_wait(&s->cv, &s->mu);
+    }
+    if (b) {
+        b->seq = s->next_seq++;
+        s->inflight[s->ninflight++] = b;
+        pthread_cond_broadcast(&s->cv);
+    }
+    ok = !s->oom;
+    pthread_mutex_unlock(&s->mu);
+    return ok;
 }
 
 enum cw_status cw_config_type(const char *path, const char **type,
@@ -1158,15 +1423,38 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
         cw_results_free(s.res);
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     }
+    pthread_mutex_init(&s.mu, NULL);
+    pthread_cond_init(&s.cv, NULL);
     for (i = 0; !st && !s.oom && i < n; i++) {
         struct cw__map m;
+        unsigned threads = opt ? opt->threads : 0;
+        bool two;
         st = cw__map_file(paths[i], &m, d);
         if (st)
             break;
+        two = threads == 2 || (threads == 0 && m.len >= THREADED_BYTES);
+        if (two && !s.threaded) {
+            s.ending = false;
+            s.threaded = pthread_create(&s.worker, NULL, worker_main, &s) == 0;
+        }
         st = cw__config_load_map(paths[i], &m, opt ? opt->type : NULL,
-                                 on_resource, &s, d);
+                                 on_resource, s.threaded ? &batch_sink : NULL,
+                                 &s, d);
         cw__unmap_file(&m);
     }
+    if (s.threaded) {
+        pthread_mutex_lock(&s.mu);
+        s.ending = true;
+        pthread_cond_broadcast(&s.cv);
+        pthread_mutex_unlock(&s.mu);
+        pthread_join(s.worker, NULL);
+    }
+    while (s.npool) {
+        cw__arena_release(s.pool[--s.npool]);
+        cw__free(s.pool[s.npool]);
+    }
+    pthread_cond_destroy(&s.cv);
+    pthread_mutex_destroy(&s.mu);
     if (!st && !s.oom)
         decide_deferred(&s);
     if (!st && s.oom)

@@ -16,7 +16,8 @@ enum {
     OPT_PACK,
     OPT_FAIL_ON,
     OPT_NO_SAVE,
-    OPT_TYPE
+    OPT_TYPE,
+    OPT_JOBS
 };
 
 static const struct option long_opts[] = {
@@ -31,6 +32,7 @@ static const struct option long_opts[] = {
     { "fail-on", required_argument, NULL, OPT_FAIL_ON },
     { "no-save", no_argument, NULL, OPT_NO_SAVE },
     { "type", required_argument, NULL, OPT_TYPE },
+    { "jobs", required_argument, NULL, OPT_JOBS },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -59,7 +61,9 @@ static const char config_help[] =
     "  -o, --output FILE  write the report to FILE (atomically)\n"
     "  --fail-on SEV      exit 1 when a check of severity SEV or above\n"
     "                     fails (default info; 'never' to always exit 0)\n"
-    "  --no-save          do not record the results in the store\n";
+    "  --no-save          do not record the results in the store\n"
+    "  --jobs 1|2         threads evaluating a Terraform plan (default: two\n"
+    "                     for plans of 4 MB or more, else one)\n";
 
 static const char help[] =
     "usage: cloudward scan host [--root DIR] [--pack NAME|FILE]\n"
@@ -148,7 +152,7 @@ static int load_regions(const struct cli_common *common,
 int cmd_scan(int argc, char **argv)
 {
     struct cli_common common = { .scope = default_scope };
-    struct cw_config_options copt = { NULL, NULL, 0 };
+    struct cw_config_options copt = { NULL, NULL, 0, 0 };
     struct cw_scope *scope = NULL;
     struct cw_host_options hopt = { NULL, NULL, NULL };
     struct cw_catalogs *cats = NULL;
@@ -224,6 +228,14 @@ int cmd_scan(int argc, char **argv)
                 return EXIT_USAGE;
             }
             type = optarg;
+            break;
+        case OPT_JOBS:
+            if (!config || (strcmp(optarg, "1") != 0 &&
+                            strcmp(optarg, "2") != 0)) {
+                cli_error("--jobs takes 1 or 2 (with scan config)");
+                return EXIT_USAGE;
+            }
+            copt.threads = (unsigned)(optarg[0] - '0');
             break;
         case 'h':
             fputs(config ? config_help : help, stdout);

@@ -33,6 +33,25 @@ struct cw__resource {
 typedef bool (*cw__resource_fn)(void *arg, const struct cw__resource *r);
 
 /*
+ * A batch of resources handed over whole, for consumers that evaluate on
+ * other threads while the loader reads on: the trees live in `arena`,
+ * which the callee now owns (cw__arena_release it, then cw__free it), and
+ * `v` lives in it too. A final call with v == NULL, n == 0, arena == NULL
+ * ends the stream: the callee must be done with every batch (they point
+ * into the loader's indexes) before it returns. Return false to stop.
+ */
+typedef bool (*cw__batch_fn)(void *arg, struct cw__resource *v, size_t n,
+                             struct cw__arena *arena);
+
+/* Where batches get their arenas: the consumer hands back the ones it is
+ * done with (reset, chunks kept, so no batch pays for fresh memory), or
+ * NULL for a new one. */
+struct cw__batch_sink {
+    cw__batch_fn put;
+    struct cw__arena *(*get)(void *arg);
+};
+
+/*
  * Terraform `terraform show -json` output: a plan (planned_values) or a
  * state (values), nested child_modules included. The whole text is
  * validated; errors are FILE:LINE:COL with CW_EPARSE (malformed JSON),
@@ -46,6 +65,11 @@ enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
 enum cw_status cw__tf_load_mapped(const char *name, const char *buf,
                                   size_t len, cw__resource_fn fn, void *arg,
                                   struct cw_diag *d);
+/* The same in batches (`mapped` as above). */
+enum cw_status cw__tf_load_batched(const char *name, const char *buf,
+                                   size_t len, bool mapped,
+                                   const struct cw__batch_sink *sink,
+                                   void *arg, struct cw_diag *d);
 
 /*
  * Kubernetes manifests: multi-document YAML or JSON (`json`), List kinds
@@ -96,9 +120,11 @@ const char *cw__config_detect(const char *buf, size_t len);
 enum cw_status cw__config_load(const char *name, const char *buf, size_t len,
                                const char *type, cw__resource_fn fn,
                                void *arg, struct cw_diag *d);
-/* The same over a whole file mapped with cw__map_file. */
+/* The same over a whole file mapped with cw__map_file; Terraform plans go
+ * to `sink` in batches when it is not NULL, other formats to `fn`. */
 enum cw_status cw__config_load_map(const char *name, const struct cw__map *m,
                                    const char *type, cw__resource_fn fn,
+                                   const struct cw__batch_sink *sink,
                                    void *arg, struct cw_diag *d);
 
 #endif

@@ -77,7 +77,8 @@ const char *cw__config_detect(const char *buf, size_t len)
 
 static enum cw_status load(const char *name, const char *buf, size_t len,
                            bool mapped, const char *type, cw__resource_fn fn,
-                           void *arg, struct cw_diag *d)
+                           const struct cw__batch_sink *bfn, void *arg,
+                           struct cw_diag *d)
 {
     size_t i = 0;
     bool json;
@@ -88,8 +89,9 @@ static enum cw_status load(const char *name, const char *buf, size_t len,
     if (!type)
         type = cw__config_detect(buf, len);
     if (strcmp(type, "terraform") == 0)
-        return mapped ? cw__tf_load_mapped(name, buf, len, fn, arg, d)
-                      : cw__tf_load(name, buf, len, fn, arg, d);
+        return bfn ? cw__tf_load_batched(name, buf, len, mapped, bfn, arg, d)
+               : mapped ? cw__tf_load_mapped(name, buf, len, fn, arg, d)
+                        : cw__tf_load(name, buf, len, fn, arg, d);
     if (strcmp(type, "cloudformation") == 0)
         return cw__cfn_load(name, buf, len, json, fn, arg, d);
     if (strcmp(type, "cli") == 0)
@@ -101,12 +103,14 @@ enum cw_status cw__config_load(const char *name, const char *buf, size_t len,
                                const char *type, cw__resource_fn fn,
                                void *arg, struct cw_diag *d)
 {
-    return load(name, buf, len, false, type, fn, arg, d);
+    return load(name, buf, len, false, type, fn, NULL, arg, d);
 }
 
 enum cw_status cw__config_load_map(const char *name, const struct cw__map *m,
                                    const char *type, cw__resource_fn fn,
+                                   const struct cw__batch_sink *bfn,
                                    void *arg, struct cw_diag *d)
 {
-    return load(name, m->data, m->len, m->map != NULL, type, fn, arg, d);
+    return load(name, m->data, m->len, m->map != NULL, type, fn, bfn, arg,
+                d);
 }

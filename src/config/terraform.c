@@ -41,11 +41,49 @@ struct tf {
     bool stop;
     bool found;
     bool mapped;      /* buf is a file mapping: drop what was read */
+    const struct cw__batch_sink *sink; /* batches instead of fn, when set */
+    cw__batch_fn bfn;
+    struct cw__arena *ba; /* the batch being filled */
+    struct cw__resource *bv;
+    size_t bn;
     const char *buf;
     size_t dropped;   /* bytes given back so far */
 };
 
 #define DROP_STEP ((size_t)16 << 20)
+#define BATCH_RESOURCES 2048
+#define BATCH_BYTES ((size_t)8 << 20)
+
+/* Hands the batch being filled to the consumer, which now owns it. */
+static void flush(struct tf *t)
+{
+    struct cw__arena *a = t->ba;
+    if (!a)
+        return;
+    t->ba = NULL;
+    if (!t->stop && t->bn && !t->bfn(t->arg, t->bv, t->bn, a))
+        t->stop = true;
+    else if (t->stop || !t->bn) {
+        cw__arena_release(a);
+        cw__free(a);
+    }
+    t->bn = 0;
+}
+
+/* A fresh batch arena with room for its resource array. */
+static enum cw_status batch_open(struct tf *t)
+{
+    if (t->ba)
+        return CW_OK;
+    if (!(t->ba = t->sink->get(t->arg))) {
+        if (!(t->ba = cw__malloc(sizeof(*t->ba))))
+            return CW_ENOMEM;
+        cw__arena_init(t->ba, 0);
+    }
+    t->bv = cw__arena_alloc(t->ba, BATCH_RESOURCES * sizeof(*t->bv));
+    t->bn = 0;
+    return t->bv ? CW_OK : CW_ENOMEM;
+}
 
 /* Gives back the mapping's pages behind the cursor, 16 MB at a time. */
 static void drop_behind(struct tf *t, const char *pos)
@@ -217,7 +255,7 @@ static enum cw_status first_pass(struct tf *t, const char *buf, size_t len)
 
 static enum cw_status resources(struct tf *t)
 {
-    struct cw__arena a;
+    struct cw__arena a, *into = &a;
     enum cw_status st;
     const char *key;
     bool more;
@@ -230,9 +268,15 @@ static enum cw_status resources(struct tf *t)
         struct cw__resource r;
         if ((st = cw__jcur_next(t->c, &key, &more)) || !more)
             break;
+        if (t->bfn && (st = batch_open(t))) {
+            cw__diag_set(t->d, st, t->name, 0, 0, "out of memory");
+            break;
+        }
+        if (t->bfn)
+            into = t->ba; /* the tree goes with its batch */
         if (t->stop) {
             st = cw__jcur_skip(t->c);
-        } else if (!(st = cw__jcur_build(t->c, &a, &n))) {
+        } else if (!(st = cw__jcur_build(t->c, into, &n))) {
             memset(&r, 0, sizeof(r));
             r.type = cw__node_str(n, "type");
             r.address = cw__node_str(n, "address");
@@ -246,11 +290,16 @@ static enum cw_status resources(struct tf *t)
                 st = cw__diag_set(t->d, CW_ESCHEMA, t->name, n->line, n->col,
                                   "expected a resource with 'type' and "
                                   "'address'");
+            else if (t->bfn)
+                t->bv[t->bn++] = r;
             else if (!t->fn(t->arg, &r))
                 t->stop = true;
             t->found = true;
         }
-        cw__arena_reset(&a);
+        if (!t->bfn)
+            cw__arena_reset(&a);
+        else if (t->bn == BATCH_RESOURCES || t->ba->total >= BATCH_BYTES)
+            flush(t);
         if (st)
             break;
         drop_behind(t, cw__jcur_pos(t->c));
@@ -318,9 +367,11 @@ static enum cw_status values(struct tf *t)
 }
 
 static enum cw_status tf_load(const char *name, const char *buf, size_t len,
-                              bool mapped, cw__resource_fn fn, void *arg,
+                              bool mapped, cw__resource_fn fn,
+                              const struct cw__batch_sink *sink, void *arg,
                               struct cw_diag *d)
 {
+    cw__batch_fn bfn = sink ? sink->put : NULL;
     struct tf t;
     enum cw_status st;
     const char *key;
@@ -332,6 +383,8 @@ static enum cw_status tf_load(const char *name, const char *buf, size_t len,
     t.arg = arg;
     t.d = d;
     t.mapped = mapped;
+    t.bfn = bfn;
+    t.sink = sink;
     t.buf = buf;
     cw__arena_init(&t.idx_arena, 0);
     st = first_pass(&t, buf, len);
@@ -356,6 +409,12 @@ static enum cw_status tf_load(const char *name, const char *buf, size_t len,
                           "not a Terraform plan or state: no "
                           "'planned_values' or 'values' (make it with "
                           "'terraform show -json')");
+    if (bfn) { /* the last batch, then wait for the consumer */
+        if (st)
+            t.stop = true;
+        flush(&t);
+        bfn(arg, NULL, 0, NULL);
+    }
     cw__jcur_free(t.c);
     cw__free(t.idx);
     cw__arena_release(&t.idx_arena);
@@ -365,12 +424,20 @@ static enum cw_status tf_load(const char *name, const char *buf, size_t len,
 enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
                            cw__resource_fn fn, void *arg, struct cw_diag *d)
 {
-    return tf_load(name, buf, len, false, fn, arg, d);
+    return tf_load(name, buf, len, false, fn, NULL, arg, d);
 }
 
 enum cw_status cw__tf_load_mapped(const char *name, const char *buf,
                                   size_t len, cw__resource_fn fn, void *arg,
                                   struct cw_diag *d)
 {
-    return tf_load(name, buf, len, true, fn, arg, d);
+    return tf_load(name, buf, len, true, fn, NULL, arg, d);
+}
+
+enum cw_status cw__tf_load_batched(const char *name, const char *buf,
+                                   size_t len, bool mapped,
+                                   const struct cw__batch_sink *sink,
+                                   void *arg, struct cw_diag *d)
+{
+    return tf_load(name, buf, len, mapped, NULL, sink, arg, d);
 }

@@ -26,15 +26,20 @@ void cw__arena_init(struct cw__arena *a, size_t limit)
     a->limit = limit;
 }
 
-void cw__arena_release(struct cw__arena *a)
+static void free_chunks(struct cw__arena_chunk *c)
 {
-    struct cw__arena_chunk *c = a->head;
     while (c) {
         struct cw__arena_chunk *next = c->next;
         cw__free(c);
         c = next;
     }
-    a->head = NULL;
+}
+
+void cw__arena_release(struct cw__arena *a)
+{
+    free_chunks(a->head);
+    free_chunks(a->spare);
+    a->head = a->spare = NULL;
     a->used = a->total = 0;
     a->failed = false;
 }
@@ -48,6 +53,14 @@ void *cw__arena_alloc_raw(struct cw__arena *a, size_t n)
                                    a->total + need < need))) {
         a->failed = true;
         return NULL;
+    }
+    if ((!a->head || a->head->size - a->used < need) && a->spare &&
+        a->spare->size >= need) {
+        struct cw__arena_chunk *c = a->spare; /* recycled: no malloc */
+        a->spare = c->next;
+        c->next = a->head;
+        a->head = c;
+        a->used = 0;
     }
     if (!a->head || a->head->size - a->used < need) {
         size_t size = a->head ? a->head->size * 2 : ARENA_MIN_CHUNK;
@@ -113,6 +126,18 @@ char *cw__arena_printf(struct cw__arena *a, const char *fmt, ...)
     vsnprintf(d, (size_t)n + 1, fmt, ap);
     va_end(ap);
     return d;
+}
+
+void cw__arena_recycle(struct cw__arena *a)
+{
+    while (a->head) {
+        struct cw__arena_chunk *c = a->head;
+        a->head = c->next;
+        c->next = a->spare;
+        a->spare = c;
+    }
+    a->used = a->total = 0;
+    a->failed = false;
 }
 
 void cw__arena_reset(struct cw__arena *a)

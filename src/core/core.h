@@ -39,10 +39,14 @@ struct cw__arena {
     size_t limit; /* 0: no limit; else CW_ELIMIT past it */
     bool failed;  /* some allocation failed since init: callers that
                      degrade gracefully check it once at the end */
+    struct cw__arena_chunk *spare; /* chunks kept by cw__arena_recycle */
 };
 
 void cw__arena_init(struct cw__arena *a, size_t limit);
 void cw__arena_release(struct cw__arena *a);
+/* Empties the arena but keeps every chunk for the next fills: for arenas
+ * that are filled and emptied over and over with megabytes each time. */
+void cw__arena_recycle(struct cw__arena *a);
 /* Empties `a` for reuse, keeping its largest chunk allocated. */
 void cw__arena_reset(struct cw__arena *a);
 void *cw__arena_alloc(struct cw__arena *a, size_t n);

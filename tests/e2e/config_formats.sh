@@ -205,6 +205,18 @@ verdicts nulls.json | diff - <(printf '%s\n' "null-value-default aws_ebs_volume.
 jq -e '.results[1].reason == "$.kms_key_id is not set" and
   (.passes | map(select(.id == "null-cidr"))[0].count == 1)' nulls.json >/dev/null ||
   fail "null reasons: $(jq -c '.results, .passes' nulls.json)"
+# Two threads (batches evaluated off the loading thread, merged in order)
+# give exactly the results of one.
+cp "$CASES/plan.json" .
+for f in plan.json "joins/state.json joins/plan.json --pack joins/pack.yaml"; do
+  # shellcheck disable=SC2086
+  "$CW" scan config $f --no-save --fail-on never --jobs 1 --format json -o one.json >/dev/null
+  # shellcheck disable=SC2086
+  "$CW" scan config $f --no-save --fail-on never --jobs 2 --format json -o two.json >/dev/null
+  diff <(jq 'del(.time)' one.json) <(jq 'del(.time)' two.json) >&2 ||
+    fail "--jobs 2 differs from --jobs 1 on $f"
+done
+expect_exit 2 "$CW" scan config plan.json --jobs 3
 cat >badjoin.yaml <<'END'
 pack: bad
 kind: config
