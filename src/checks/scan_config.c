@@ -35,6 +35,8 @@ struct doc {
     struct scan *s;
     struct slot *slots;         /* deciding a deferred join check: the
                                    leaves' recorded outcomes */
+    struct cw__arena *keep;     /* recording a join check: where slots go */
+    bool *oom;                  /* ... and where a failed allocation shows */
     bool forced;                /* every join leaf takes `force` (deciding
                                    early when joins cannot change the
                                    result) */
@@ -107,6 +109,8 @@ struct scan {
     size_t ninflight, next_seq, next_merge;
     struct cw__arena *pool[8]; /* batch arenas to reuse, reset */
     size_t npool;
+    struct cw__arena **keeps;  /* batches' join records, kept to the end */
+    size_t nkeeps, akeeps;
     struct cw_results *res;
     const char *const *regions;
     size_t nregions;
@@ -654,15 +658,15 @@ static bool selects(const struct cw__node *sel, const struct cw__node *labels)
     return true;
 }
 
-static void slot_set(struct scan *s, struct slot *sl, const struct outcome *o)
+static void slot_set(struct doc *c, struct slot *sl, const struct outcome *o)
 {
     sl->v = (unsigned char)o->v;
     sl->line = o->line;
     if (o->v == CW_VERDICT_PASS)
         return;
-    sl->reason = cw__arena_strdup(&s->keep, o->reason);
+    sl->reason = cw__arena_strdup(c->keep, o->reason);
     if (!sl->reason)
-        s->oom = true;
+        *c->oom = true;
 }
 
 /* What a join needs from its subject, while the subject is in memory. */
@@ -671,25 +675,25 @@ static void capture(struct doc *c, const struct rule *r, struct slot *sl)
     struct picked pk, *p = &pk;
     struct outcome o;
     struct capture *cp;
-    struct cw__arena *a = &c->s->keep;
+    struct cw__arena *a = c->keep;
     size_t i;
 
     memset(&o, 0, sizeof(o));
     picked_init(p);
     if (!select_nodes(r->sel, c, p, &o)) {
-        slot_set(c->s, sl, &o);
+        slot_set(c, sl, &o);
         sl->decided = true;
         picked_release(p);
         return;
     }
     if (!(cp = sl->cap = cw__arena_alloc(a, sizeof(*cp)))) {
-        c->s->oom = true;
+        *c->oom = true;
     } else if (r->jselector) {
         cp->labels = p->n && p->v[0]->kind == CW__NODE_MAP
                          ? cw__node_copy(a, p->v[0])
                          : NULL;
         cp->ns = cw__arena_strdup(a, namespace_of(c->res->attrs));
-        c->s->oom |= (p->n && p->v[0]->kind == CW__NODE_MAP && !cp->labels) ||
+        *c->oom |= (p->n && p->v[0]->kind == CW__NODE_MAP && !cp->labels) ||
                      !cp->ns;
     } else if (p->n) {
         cp->keys = cw__arena_alloc(a, p->n * sizeof(*cp->keys));
@@ -698,7 +702,7 @@ static void capture(struct doc *c, const struct rule *r, struct slot *sl)
                 !(cp->keys[cp->nkeys++] =
                       cw__arena_strdup(a, text_of(p->v[i]))))
                 cp->keys = NULL;
-        c->s->oom |= !cp->keys;
+        *c->oom |= !cp->keys;
     }
     picked_release(p);
 }
@@ -926,27 +930,65 @@ static void record(struct doc *c, const struct rule *r, struct slot *slots)
     }
     if (!o.file)
         o.line = c->res->line;
-    slot_set(c->s, &slots[r->leaf], &o);
+    slot_set(c, &slots[r->leaf], &o);
 }
 
-/* Evaluates a join check on the subject in `c`: now when the joins
- * cannot change the verdict, else deferred. */
-static void join_check(struct scan *s, struct doc *c,
-                       const struct pack_check *pc)
-{
-    struct slot *slots = cw__arena_alloc(&s->keep,
-                                         pc->nleaves * sizeof(*slots));
-    struct outcome yes, no;
-    struct deferred *df;
+/* What a join check came to for one subject: decided (slots NULL), or
+ * recorded for deciding after the last document. */
+struct join_result {
+    const struct pack_check *pc;
+    size_t res;               /* batches: the subject's index */
+    struct slot *slots;
+    const char *reason;       /* decided: in the recording arena */
+    const char *file;
+    unsigned line;
+    unsigned char v;
+};
 
-    if (!slots) {
-        s->oom = true;
+static void decided(struct doc *c, struct join_result *jr,
+                    const struct outcome *o)
+{
+    jr->slots = NULL;
+    jr->v = (unsigned char)o->v;
+    jr->file = o->file ? o->file : c->res->file;
+    jr->line = o->file ? o->line : c->res->line;
+    if (!(jr->reason = cw__arena_strdup(c->keep, o->reason)))
+        *c->oom = true;
+}
+
+/* Evaluates a join check on the subject in `c` as far as it can without
+ * the other resources: its `when`, every leaf, and the verdict at once
+ * when forcing the joins either way gives the same. Allocates only in
+ * c->keep, so batches do this on any thread. */
+static void join_prepare(struct doc *c, const struct pack_check *pc,
+                         struct join_result *jr)
+{
+    struct outcome yes, no;
+
+    memset(jr, 0, sizeof(*jr));
+    jr->pc = pc;
+    memset(&yes, 0, sizeof(yes));
+    c->cur = c->res->attrs;
+    c->unk = c->res->unknown;
+    if (pc->when) {
+        doc_leaf(c, pc->when, &yes);
+        if (yes.v == CW_VERDICT_FAIL)
+            outcome_set(&yes, CW_VERDICT_NOT_APPLICABLE, "does not apply");
+        if (yes.v != CW_VERDICT_PASS) {
+            yes.file = NULL;
+            decided(c, jr, &yes);
+            return;
+        }
+    }
+    if (!(jr->slots = cw__arena_alloc(c->keep,
+                                      pc->nleaves * sizeof(*jr->slots)))) {
+        *c->oom = true;
         return;
     }
-    record(c, pc->rule, slots);
+    record(c, pc->rule, jr->slots);
     memset(&yes, 0, sizeof(yes));
     memset(&no, 0, sizeof(no));
-    c->slots = slots;
+    c->slots = jr->slots;
     c->forced = true;
     c->force = CW_VERDICT_PASS;
     doc_leaf(c, pc->rule, &yes);
@@ -954,8 +996,25 @@ static void join_check(struct scan *s, struct doc *c,
     doc_leaf(c, pc->rule, &no);
     c->slots = NULL;
     c->forced = false;
-    if (yes.v == no.v && !strstr(yes.reason, "(joined later)")) {
-        if (!cw__results_add(s->res, &pc->pub, &yes, c->res->address))
+    if (yes.v == no.v && !strstr(yes.reason, "(joined later)"))
+        decided(c, jr, &yes);
+}
+
+/* Puts a prepared join check into the scan, in document order. */
+static void join_commit(struct scan *s, const struct cw__resource *r,
+                        const struct join_result *jr)
+{
+    struct deferred *df;
+    struct outcome o;
+
+    if (s->oom)
+        return;
+    if (!jr->slots) {
+        o.v = (enum cw_verdict)jr->v;
+        o.file = jr->file;
+        o.line = jr->line;
+        snprintf(o.reason, sizeof(o.reason), "%s", jr->reason);
+        if (!cw__results_add(s->res, &jr->pc->pub, &o, r->address))
             s->oom = true;
         return;
     }
@@ -964,11 +1023,11 @@ static void join_check(struct scan *s, struct doc *c,
         return;
     }
     df = &s->defer[s->ndefer++];
-    df->pc = pc;
-    df->slots = slots;
-    df->file = c->res->file;
-    df->line = c->res->line;
-    df->address = cw__arena_strdup(&s->keep, c->res->address);
+    df->pc = jr->pc;
+    df->slots = jr->slots;
+    df->file = r->file;
+    df->line = r->line;
+    df->address = cw__arena_strdup(&s->keep, r->address);
     s->oom |= !df->address;
 }
 
@@ -1090,38 +1149,33 @@ static size_t first_of(const struct scan *s, const char *type)
 /* Keeps a joined type's resource, and decides its join checks (at once or
  * deferred). The part of a resource's evaluation that touches shared
  * state: always on one thread, in document order. */
-static bool serial_part(struct scan *s, const struct cw__resource *r)
+static bool serial_part(struct scan *s, const struct cw__resource *r,
+                        const struct join_result *joins, size_t njoins)
 {
     const struct pack_check *pc;
     struct doc c;
     size_t i;
 
-    memset(&c, 0, sizeof(c));
-    c.res = r;
-    c.s = s;
     if (s->pack->njoin_types &&
         type_in(r->type, s->pack->join_types, s->pack->njoin_types) &&
         !keep_target(s, r))
         s->oom = true;
+    if (joins) { /* prepared by a batch */
+        for (i = 0; i < njoins; i++)
+            join_commit(s, r, &joins[i]);
+        return !s->oom;
+    }
+    memset(&c, 0, sizeof(c));
+    c.res = r;
+    c.s = s;
+    c.keep = &s->keep;
+    c.oom = &s->oom;
     EACH_CHECK(s, r, i, pc) {
-        struct outcome o;
+        struct join_result jr;
         if (!pc->has_join || s->oom)
             continue;
-        memset(&o, 0, sizeof(o));
-        c.cur = r->attrs;
-        c.unk = r->unknown;
-        if (pc->when)
-            doc_leaf(&c, pc->when, &o);
-        if (!pc->when || o.v == CW_VERDICT_PASS) {
-            join_check(s, &c, pc);
-            continue;
-        }
-        if (o.v == CW_VERDICT_FAIL)
-            outcome_set(&o, CW_VERDICT_NOT_APPLICABLE, "does not apply");
-        o.file = r->file;
-        o.line = r->line;
-        if (!cw__results_add(s->res, &pc->pub, &o, r->address))
-            s->oom = true;
+        join_prepare(&c, pc, &jr);
+        join_commit(s, r, &jr);
     }
     return !s->oom;
 }
@@ -1151,7 +1205,7 @@ static bool on_resource(void *arg, const struct cw__resource *r)
             return false;
         }
     }
-    return serial_part(s, r);
+    return serial_part(s, r, NULL, 0);
 }
 
 /* ---- batches ------------------------------------------------------------ */
@@ -1176,6 +1230,9 @@ struct batch {
     struct cw__resource *v;
     size_t n, seq;
     struct cw__arena *arena;
+    struct cw__arena *keep;   /* join records: they outlive the batch */
+    struct join_result *joins;
+    size_t njoins, ajoins;
     struct pending *out;
     size_t nout, aout;
     size_t *passes;           /* per check */
@@ -1197,6 +1254,11 @@ static void batch_free(struct scan *s, struct batch *b)
         cw__arena_release(b->arena);
         cw__free(b->arena);
     }
+    if (b->keep) {
+        cw__arena_release(b->keep);
+        cw__free(b->keep);
+    }
+    cw__free(b->joins);
     cw__free(b->out);
     cw__free(b->passes);
     cw__free(b);
@@ -1213,11 +1275,21 @@ static void batch_eval(struct scan *s, struct batch *b)
         memset(&c, 0, sizeof(c));
         c.res = r;
         c.s = s;
+        c.keep = b->keep;
+        c.oom = &b->oom;
         EACH_CHECK(s, r, i, pc) {
             struct outcome o;
             struct pending *p;
-            if (pc->has_join)
+            if (pc->has_join) {
+                if (!grow((void **)&b->joins, &b->ajoins, b->njoins,
+                          sizeof(*b->joins))) {
+                    b->oom = true;
+                    break;
+                }
+                join_prepare(&c, pc, &b->joins[b->njoins]);
+                b->joins[b->njoins++].res = k;
                 continue;
+            }
             judge(&c, pc, &o);
             if (o.v == CW_VERDICT_PASS) {
                 b->passes[s->tc[i].check]++;
@@ -1242,12 +1314,23 @@ static void batch_eval(struct scan *s, struct batch *b)
     }
 }
 
+static bool keep_arena(struct scan *s, struct cw__arena *a)
+{
+    if (!grow((void **)&s->keeps, &s->akeeps, s->nkeeps, sizeof(*s->keeps))) {
+        cw__arena_release(a);
+        cw__free(a);
+        return false;
+    }
+    s->keeps[s->nkeeps++] = a;
+    return true;
+}
+
 /* Under the lock: merges every finished batch that is next in order. */
 static void merge_ready(struct scan *s)
 {
     for (;;) {
         struct batch *b = NULL;
-        size_t i, k, j = 0;
+        size_t i, k, j = 0, jn = 0;
         for (i = 0; i < s->ninflight; i++)
             if (s->inflight[i]->seq == s->next_merge && s->inflight[i]->done)
                 b = s->inflight[i];
@@ -1257,7 +1340,10 @@ static void merge_ready(struct scan *s)
         for (k = 0; k < b->n && !s->oom; k++) {
             const struct cw__resource *r = &b->v[k];
             struct outcome o;
+            size_t from = jn;
             s->resources++;
+            while (jn < b->njoins && b->joins[jn].res == k)
+                jn++;
             for (; j < b->nout && b->out[j].res == k && !s->oom; j++) {
                 const struct pending *p = &b->out[j];
                 o.v = (enum cw_verdict)p->v;
@@ -1269,8 +1355,12 @@ static void merge_ready(struct scan *s)
                     s->oom = true;
             }
             if (!s->oom)
-                serial_part(s, r);
+                serial_part(s, r, b->joins + from, jn - from);
         }
+        /* The batch's join records now belong to the scan. */
+        if (b->keep && !keep_arena(s, b->keep))
+            s->oom = true;
+        b->keep = NULL;
         for (i = 0; i < s->pack->nchecks; i++)
             cw__results_add_passes(s->res, i, b->passes[i]);
         for (i = 0; s->inflight[i] != b; i++)
@@ -1357,8 +1447,10 @@ static bool on_batch(void *arg, struct cw__resource *v, size_t n,
         b->v = v;
         b->n = n;
         b->arena = arena;
-        if (!(b->passes = cw__calloc(s->pack->nchecks + 1,
-                                     sizeof(*b->passes)))) {
+        if ((b->keep = cw__malloc(sizeof(*b->keep))))
+            cw__arena_init(b->keep, 0);
+        if (!b->keep || !(b->passes = cw__calloc(s->pack->nchecks + 1,
+                                                 sizeof(*b->passes)))) {
             pthread_mutex_lock(&s->mu);
             batch_free(s, b);
             pthread_mutex_unlock(&s->mu);
@@ -1467,6 +1559,11 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
     cw__free(s.tc);
     cw__free(s.targets);
     cw__free(s.defer);
+    for (i = 0; i < s.nkeeps; i++) { /* after the deferred are decided */
+        cw__arena_release(s.keeps[i]);
+        cw__free(s.keeps[i]);
+    }
+    cw__free(s.keeps);
     cw__arena_release(&s.keep);
     if (st) {
         cw_results_free(s.res);
