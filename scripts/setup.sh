@@ -8,6 +8,7 @@ packages=(
   libxlsxwriter-dev zlib1g-dev       # XLSX reports (src/report)
   libpcre2-dev                       # regexes of check packs (src/checks)
   libsodium-dev                      # SHA-256 and Ed25519 of the ledger
+  libsqlite3-dev sqlite3             # the ledger's store; tests tamper with it
   libcmocka-dev                      # unit tests
   clang libclang-rt-14-dev           # libFuzzer targets
   unzip jq                           # end-to-end tests read XLSX and JSON

@@ -12,6 +12,7 @@
 #include <cloudward/cw_checks.h>
 #include <cloudward/cw_query.h>
 #include <cloudward/cw_core.h>
+#include <cloudward/cw_ledger.h>
 #include <cloudward/cw_report.h>
 #include <cloudward/cw_scope.h>
 #include <cloudward/cw_soa.h>

@@ -28,7 +28,8 @@ extern "C" {
     X(EAMBIG, "ambiguous reference")                                          \
     X(EIO, "input/output error")                                              \
     X(ELIMIT, "a size, depth or count limit was exceeded")                    \
-    X(EFORMAT, "unsupported output format")
+    X(EFORMAT, "unsupported output format")                                   \
+    X(EINTEGRITY, "stored data does not match its hashes or signatures")
 
 enum cw_status {
 #define CW__STATUS_ENUM(name, msg) CW_##name,

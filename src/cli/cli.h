@@ -58,5 +58,6 @@ int cmd_soa(int argc, char **argv);
 int cmd_matrix(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_query(int argc, char **argv);
+int cmd_log(int argc, char **argv);
 
 #endif

@@ -18,6 +18,8 @@ static const char usage[] =
     "  matrix               write the shared-responsibility matrix\n"
     "  scan host            check this host or an offline root (--root)\n"
     "  query EXPR FILE...   print what a JSONPath query selects\n"
+    "  log                  the tamper-evident ledger: append, show,\n"
+    "                       verify, prove, checkpoint, consistency\n"
     "  version              print the version\n"
     "\n"
     "options every verb takes:\n"
@@ -144,6 +146,8 @@ int main(int argc, char **argv)
         return cmd_scan(argc - 1, argv + 1);
     if (strcmp(verb, "query") == 0)
         return cmd_query(argc - 1, argv + 1);
+    if (strcmp(verb, "log") == 0)
+        return cmd_log(argc - 1, argv + 1);
     cli_error("unknown verb '%s'; run 'cloudward --help'", verb);
     return EXIT_USAGE;
 }

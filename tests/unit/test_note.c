@@ -99,7 +99,7 @@ static void tampering(void **state)
                      0);
     assert_false(cw__checkpoint_verify(note, len, other_v, &size, got));
     /* A verifier key whose id does not match its key. */
-    strcpy(other_v, vkey);
+    snprintf(other_v, sizeof(other_v), "%s", vkey);
     other_v[strlen("example.com/ledger+")] ^= 0x01;
     assert_false(cw__checkpoint_verify(note, len, other_v, &size, got));
     /* Malformed notes. */

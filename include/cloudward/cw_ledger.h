@@ -1,0 +1,116 @@
+/*
+ * cw_ledger.h - the tamper-evident ledger every state change of cloudward
+ * goes through (ISO/IEC 27017 CLD.12.1.5, CLD.12.4.5; 27018 records of
+ * disclosures and restorations).
+ *
+ * Each event becomes one entry: canonical JSON following OCSF 1.1
+ * (docs/ledger.md), and a leaf of an RFC 6962 Merkle tree. Checkpoints of
+ * the tree are signed with the store's Ed25519 key in the C2SP
+ * tlog-checkpoint format; inclusion proofs show an entry is in a
+ * checkpointed tree, consistency proofs that a later tree extends an
+ * earlier one. Entries are never updated or deleted: `cw_ledger_verify`
+ * recomputes everything and names the first entry that differs.
+ *
+ * Storage is SQLite in the store directory (ledger.db, WAL,
+ * synchronous=FULL); the signing key is ledger.key beside it (mode 0600).
+ * An append returns only once its entries are durable; several processes
+ * may append at once. A failed write stops the append with an error, it is
+ * never retried behind the caller's back.
+ */
+#ifndef CLOUDWARD_CW_LEDGER_H
+#define CLOUDWARD_CW_LEDGER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <cloudward/cw_core.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One event. actor, action and target are required; keep personal data
+ * out (pseudonymous ids): the ledger cannot be erased. */
+struct cw_log_event {
+    const char *actor;
+    const char *action;   /* "scan.config", "evidence.add", "auth.logon" */
+    const char *target;
+    const char *tenant;   /* NULL: the organisation's own */
+    const char *outcome;  /* "success" (NULL) or "failure" */
+    const char *reason;   /* may be NULL */
+    const char *details_json; /* a JSON object, integers only; or NULL */
+    long long time_ms;    /* 0: now */
+    const char *file;     /* where the event was read, for errors */
+    unsigned line;
+};
+
+struct cw_ledger;
+
+/* Opens (creating on first use) the ledger of the store at `dir`. */
+CW_API enum cw_status cw_ledger_open(const char *dir, struct cw_ledger **out,
+                                     struct cw_diag *d);
+CW_API void cw_ledger_close(struct cw_ledger *l);
+
+/* Appends `n` events in one durable transaction; the first gets index
+ * *first. `leaves` (n * 32 bytes) receives their leaf hashes, or NULL. */
+CW_API enum cw_status cw_ledger_append(struct cw_ledger *l,
+                                       const struct cw_log_event *ev,
+                                       size_t n, uint64_t *first,
+                                       unsigned char *leaves,
+                                       struct cw_diag *d);
+
+/* Appends one event per JSON line of `in` (fields as in cw_log_event),
+ * `batch` lines per transaction; after each transaction `ack` is called
+ * for each entry with its index and leaf hash. A bad line stops the run
+ * with its FILE:LINE:COL; the batches before it stay appended. */
+CW_API enum cw_status cw_ledger_append_lines(
+    struct cw_ledger *l, FILE *in, const char *name, size_t batch,
+    void (*ack)(void *arg, uint64_t index, const unsigned char leaf[32]),
+    void *arg, struct cw_diag *d);
+
+CW_API enum cw_status cw_ledger_size(struct cw_ledger *l, uint64_t *size,
+                                     struct cw_diag *d);
+
+/* Signs and stores a checkpoint of the current tree; the note text is
+ * written to `note` (n bytes; 1024 are enough). */
+CW_API enum cw_status cw_ledger_checkpoint(struct cw_ledger *l, char *note,
+                                           size_t n, struct cw_diag *d);
+
+/* The verifier key text of the ledger's signing key. */
+CW_API enum cw_status cw_ledger_vkey(struct cw_ledger *l, char *vkey,
+                                     size_t n, struct cw_diag *d);
+
+/* Inclusion proof of entry `index` in the tree of `size` entries, and
+ * consistency proof from `size1` to `size2` entries: hashes end to end,
+ * *nproof of them (at most 128; `proof` holds 128 * 32 bytes). */
+CW_API enum cw_status cw_ledger_prove(struct cw_ledger *l, uint64_t index,
+                                      uint64_t size, unsigned char *proof,
+                                      size_t *nproof, struct cw_diag *d);
+CW_API enum cw_status cw_ledger_consistency(struct cw_ledger *l,
+                                            uint64_t size1, uint64_t size2,
+                                            unsigned char *proof,
+                                            size_t *nproof,
+                                            struct cw_diag *d);
+
+/* Recomputes every leaf, every stored subtree hash and every checkpoint
+ * signature and root. CW_OK when all hold; else CW_EINTEGRITY with the
+ * first diverging entry in *bad (or the checkpoint's size) and `d` saying
+ * what differs. */
+CW_API enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
+                                       struct cw_diag *d);
+
+/*
+ * Writes the entries (of `tenant` only, when not NULL) as JSON lines:
+ * {"index", "leaf", "entry", "proof": [...], "checkpoint"}, each with its
+ * inclusion proof against the latest signed checkpoint (entries after it
+ * have none until the next checkpoint). With json false, a table.
+ */
+CW_API enum cw_status cw_ledger_show(struct cw_ledger *l, const char *tenant,
+                                     bool json, FILE *out, struct cw_diag *d);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,861 @@
+/*
+ * ledger.c - the ledger's SQLite store.
+ *
+ *   entries(idx, tenant, leaf, body)   one row per entry; body is the
+ *                                      canonical JSON, leaf H(0x00||body)
+ *   nodes(level, idx, hash)            every complete subtree of 2^level
+ *                                      leaves, level >= 1, written as the
+ *                                      append that completes it commits
+ *   checkpoints(size, note)            signed tree heads
+ *   meta(key, value)                   origin and verifier key
+ *
+ * An append runs in one IMMEDIATE transaction (appenders queue on the
+ * write lock, so several processes may append) and returns after COMMIT,
+ * which with WAL and synchronous=FULL means after fsync. The right edge of
+ * the tree (at most 64 complete subtrees) is read at the start of the
+ * transaction and extended in memory, so an append of k entries costs k
+ * leaf rows plus about k interior rows, never a walk of the tree.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h> /* before core.h: banned.h poisons inline libc */
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <sqlite3.h>
+
+#include "../query/jsonpath.h"
+#include "ledger.h"
+
+struct cw_ledger {
+    sqlite3 *db;
+    sqlite3_stmt *get_leaf, *get_node;
+    char skey[CW__NOTE_KEY_MAX];
+    char vkey[CW__NOTE_KEY_MAX];
+    char origin[CW__NOTE_ORIGIN_MAX];
+    char path[4096];
+};
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS entries(idx INTEGER PRIMARY KEY,"
+    " tenant TEXT, leaf BLOB NOT NULL, body TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS entries_tenant ON entries(tenant, idx);"
+    "CREATE TABLE IF NOT EXISTS nodes(level INTEGER NOT NULL,"
+    " idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY(level, idx))"
+    " WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY,"
+    " note TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY,"
+    " value TEXT NOT NULL);";
+
+static enum cw_status unreadable(struct cw_ledger *l, struct cw_diag *d)
+{
+    return cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                        "the tree cannot be read; run 'cloudward log "
+                        "verify'");
+}
+
+static enum cw_status db_error(struct cw_ledger *l, struct cw_diag *d,
+                               const char *what)
+{
+    return cw__diag_set(d, CW_EIO, l->path, 0, 0, "%s: %s", what,
+                        sqlite3_errmsg(l->db));
+}
+
+static int exec(struct cw_ledger *l, const char *sql)
+{
+    return sqlite3_exec(l->db, sql, NULL, NULL, NULL);
+}
+
+/* ---- subtree reads --------------------------------------------------- */
+
+static int subtree(void *arg, unsigned level, uint64_t index, cw__hash out)
+{
+    struct cw_ledger *l = arg;
+    sqlite3_stmt *s = level ? l->get_node : l->get_leaf;
+    int rc, i = 1;
+
+    sqlite3_reset(s);
+    if (level)
+        sqlite3_bind_int(s, i++, (int)level);
+    sqlite3_bind_int64(s, i, (sqlite3_int64)index);
+    rc = sqlite3_step(s);
+    if (rc != SQLITE_ROW || sqlite3_column_bytes(s, 0) != CW__HASH_LEN) {
+        sqlite3_reset(s);
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_CORRUPT : rc;
+    }
+    memcpy(out, sqlite3_column_blob(s, 0), CW__HASH_LEN);
+    sqlite3_reset(s);
+    return 0;
+}
+
+static enum cw_status size_of(struct cw_ledger *l, uint64_t *n,
+                              struct cw_diag *d)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(
+        l->db, "SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", -1, &s,
+        NULL);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+        *n = (uint64_t)sqlite3_column_int64(s, 0);
+        rc = SQLITE_OK;
+    }
+    sqlite3_finalize(s);
+    return rc == SQLITE_OK ? CW_OK : db_error(l, d, "cannot read the ledger");
+}
+
+/* ---- opening ---------------------------------------------------------- */
+
+static const char *meta(struct cw_ledger *l, const char *key, char *out,
+                        size_t n)
+{
+    sqlite3_stmt *s;
+    const char *r = NULL;
+    if (sqlite3_prepare_v2(l->db, "SELECT value FROM meta WHERE key = ?",
+                           -1, &s, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(s) == SQLITE_ROW) {
+        snprintf(out, n, "%s", (const char *)sqlite3_column_text(s, 0));
+        r = out;
+    }
+    sqlite3_finalize(s);
+    return r;
+}
+
+/* The signing key: ledger.key beside the database, created (0600, never
+ * overwritten) with the ledger. */
+static enum cw_status load_key(struct cw_ledger *l, const char *dir,
+                               struct cw_diag *d)
+{
+    char path[4096], stored[CW__NOTE_KEY_MAX];
+    ssize_t got;
+    int fd;
+
+    snprintf(path, sizeof(path), "%s/ledger.key", dir);
+    if (!meta(l, "vkey", stored, sizeof(stored))) {
+        unsigned char r[4];
+        char name[64], hex[9];
+        randombytes_buf(r, sizeof(r));
+        sodium_bin2hex(hex, sizeof(hex), r, sizeof(r));
+        snprintf(name, sizeof(name), "cloudward.local/ledger-%s", hex);
+        if (cw__note_keygen(name, l->skey, sizeof(l->skey), l->vkey,
+                            sizeof(l->vkey)))
+            return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot make a key");
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return cw__diag_set(d, CW_EIO, path, 0, 0,
+                                "cannot create the ledger key: %s (a key "
+                                "without its ledger? move it away)",
+                                strerror(errno));
+        if (write(fd, l->skey, strlen(l->skey)) != (ssize_t)strlen(l->skey) ||
+            fsync(fd) != 0) {
+            close(fd);
+            unlink(path);
+            return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot write: %s",
+                                strerror(errno));
+        }
+        close(fd);
+        {
+            sqlite3_stmt *s;
+            int rc = sqlite3_prepare_v2(
+                l->db, "INSERT INTO meta(key, value) VALUES ('vkey', ?)", -1,
+                &s, NULL);
+            if (rc == SQLITE_OK) {
+                sqlite3_bind_text(s, 1, l->vkey, -1, SQLITE_STATIC);
+                rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+            }
+            sqlite3_finalize(s);
+            if (rc != SQLITE_OK)
+                return db_error(l, d, "cannot record the ledger key");
+        }
+    } else {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            return cw__diag_set(d, CW_EIO, path, 0, 0,
+                                "cannot read the ledger key: %s",
+                                strerror(errno));
+        got = read(fd, l->skey, sizeof(l->skey) - 1);
+        close(fd);
+        if (got <= 0)
+            return cw__diag_set(d, CW_EIO, path, 0, 0, "empty ledger key");
+        l->skey[got] = '\0';
+        l->skey[strcspn(l->skey, "\r\n")] = '\0';
+        if (cw__note_vkey(l->skey, l->vkey, sizeof(l->vkey)) ||
+            strcmp(l->vkey, stored) != 0)
+            return cw__diag_set(d, CW_EINTEGRITY, path, 0, 0,
+                                "this key is not the one the ledger was "
+                                "started with");
+    }
+    snprintf(l->origin, sizeof(l->origin), "%.*s",
+             (int)strcspn(l->vkey, "+"), l->vkey);
+    return CW_OK;
+}
+
+enum cw_status cw_ledger_open(const char *dir, struct cw_ledger **out,
+                              struct cw_diag *d)
+{
+    struct cw_ledger *l;
+    enum cw_status st = CW_OK;
+
+    *out = NULL;
+    if (sodium_init() < 0)
+        return cw__diag_set(d, CW_EIO, NULL, 0, 0, "libsodium failed");
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return cw__diag_set(d, CW_EIO, dir, 0, 0, "cannot create: %s",
+                            strerror(errno));
+    if (!(l = cw__calloc(1, sizeof(*l))))
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    snprintf(l->path, sizeof(l->path), "%s/ledger.db", dir);
+    if (sqlite3_open_v2(l->path, &l->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                            SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
+        st = db_error(l, d, "cannot open");
+        goto fail;
+    }
+    sqlite3_busy_timeout(l->db, 30000);
+    if (exec(l, "PRAGMA journal_mode=WAL") || exec(l, "PRAGMA synchronous=FULL") ||
+        exec(l, "BEGIN IMMEDIATE")) {
+        st = db_error(l, d, "cannot open");
+        goto fail;
+    }
+    if (exec(l, schema) ||
+        (st = load_key(l, dir, d)) != CW_OK) {
+        if (!st)
+            st = db_error(l, d, "cannot create the tables");
+        exec(l, "ROLLBACK");
+        goto fail;
+    }
+    if (exec(l, "COMMIT") ||
+        sqlite3_prepare_v2(l->db, "SELECT leaf FROM entries WHERE idx = ?",
+                           -1, &l->get_leaf, NULL) ||
+        sqlite3_prepare_v2(l->db,
+                           "SELECT hash FROM nodes WHERE level = ? AND idx = ?",
+                           -1, &l->get_node, NULL)) {
+        st = db_error(l, d, "cannot open");
+        goto fail;
+    }
+    *out = l;
+    return CW_OK;
+fail:
+    cw_ledger_close(l);
+    return st;
+}
+
+void cw_ledger_close(struct cw_ledger *l)
+{
+    if (!l)
+        return;
+    sqlite3_finalize(l->get_leaf);
+    sqlite3_finalize(l->get_node);
+    sqlite3_close(l->db);
+    sodium_memzero(l->skey, sizeof(l->skey));
+    cw__free(l);
+}
+
+/* ---- appending -------------------------------------------------------- */
+
+/* The right edge of the tree of n leaves: its complete subtrees, left to
+ * right, as a stack the appends extend. */
+struct edge {
+    unsigned level[64];
+    cw__hash hash[64];
+    unsigned n;
+};
+
+static int load_edge(struct cw_ledger *l, uint64_t n, struct edge *e)
+{
+    uint64_t start = 0;
+    int lvl, rc;
+    e->n = 0;
+    for (lvl = 63; lvl >= 0; lvl--) {
+        uint64_t w = (uint64_t)1 << lvl;
+        if (!(n & w))
+            continue;
+        if ((rc = subtree(l, (unsigned)lvl, start >> lvl, e->hash[e->n])))
+            return rc;
+        e->level[e->n++] = (unsigned)lvl;
+        start += w;
+    }
+    return 0;
+}
+
+enum cw_status cw_ledger_append(struct cw_ledger *l,
+                                const struct cw_log_event *ev, size_t n,
+                                uint64_t *first, unsigned char *leaves,
+                                struct cw_diag *d)
+{
+    sqlite3_stmt *ins = NULL, *node = NULL;
+    struct edge e;
+    uint64_t size;
+    enum cw_status st = CW_OK;
+    size_t i;
+    char **bodies;
+
+    if (!n)
+        return CW_OK;
+    if (!(bodies = cw__calloc(n, sizeof(*bodies))))
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    /* Build (and check) every entry before touching the database. */
+    for (i = 0; !st && i < n; i++)
+        st = cw__entry_build(&ev[i], &bodies[i], d);
+    if (st)
+        goto out;
+    if (exec(l, "BEGIN IMMEDIATE")) {
+        st = db_error(l, d, "cannot append");
+        goto out;
+    }
+    if ((st = size_of(l, &size, d)))
+        goto rollback;
+    if (load_edge(l, size, &e)) {
+        st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                          "the tree's right edge is missing; run 'cloudward "
+                          "log verify'");
+        goto rollback;
+    }
+    if (sqlite3_prepare_v2(l->db,
+                           "INSERT INTO entries(idx, tenant, leaf, body) "
+                           "VALUES (?, ?, ?, ?)",
+                           -1, &ins, NULL) ||
+        sqlite3_prepare_v2(l->db,
+                           "INSERT INTO nodes(level, idx, hash) "
+                           "VALUES (?, ?, ?)",
+                           -1, &node, NULL)) {
+        st = db_error(l, d, "cannot append");
+        goto rollback;
+    }
+    for (i = 0; i < n; i++) {
+        uint64_t idx = size + i;
+        cw__hash leaf;
+        cw__leaf_hash(bodies[i], strlen(bodies[i]), leaf);
+        if (leaves)
+            memcpy(leaves + CW__HASH_LEN * i, leaf, CW__HASH_LEN);
+        sqlite3_reset(ins);
+        sqlite3_bind_int64(ins, 1, (sqlite3_int64)idx);
+        if (ev[i].tenant)
+            sqlite3_bind_text(ins, 2, ev[i].tenant, -1, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(ins, 2);
+        sqlite3_bind_blob(ins, 3, leaf, CW__HASH_LEN, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 4, bodies[i], -1, SQLITE_STATIC);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            st = db_error(l, d, "cannot append");
+            goto rollback;
+        }
+        memcpy(e.hash[e.n], leaf, CW__HASH_LEN);
+        e.level[e.n++] = 0;
+        while (e.n >= 2 && e.level[e.n - 1] == e.level[e.n - 2]) {
+            unsigned lv = e.level[e.n - 1] + 1;
+            cw__node_hash(e.hash[e.n - 2], e.hash[e.n - 1], e.hash[e.n - 2]);
+            e.level[e.n - 2] = lv;
+            e.n--;
+            sqlite3_reset(node);
+            sqlite3_bind_int(node, 1, (int)lv);
+            sqlite3_bind_int64(node, 2, (sqlite3_int64)(idx >> lv));
+            sqlite3_bind_blob(node, 3, e.hash[e.n - 1], CW__HASH_LEN,
+                              SQLITE_STATIC);
+            if (sqlite3_step(node) != SQLITE_DONE) {
+                st = db_error(l, d, "cannot append");
+                goto rollback;
+            }
+        }
+    }
+    sqlite3_finalize(ins);
+    sqlite3_finalize(node);
+    ins = node = NULL;
+    /* Durable here: COMMIT returns after the WAL is synced. A failure is
+     * reported, never retried. */
+    if (exec(l, "COMMIT")) {
+        st = db_error(l, d, "cannot commit the append");
+        goto rollback;
+    }
+    if (first)
+        *first = size;
+    goto out;
+rollback:
+    sqlite3_finalize(ins);
+    sqlite3_finalize(node);
+    exec(l, "ROLLBACK");
+out:
+    for (i = 0; i < n; i++)
+        cw__free(bodies[i]);
+    cw__free(bodies);
+    return st;
+}
+
+enum cw_status cw_ledger_size(struct cw_ledger *l, uint64_t *size,
+                              struct cw_diag *d)
+{
+    return size_of(l, size, d);
+}
+
+/* ---- JSON lines ------------------------------------------------------- */
+
+struct line_batch {
+    struct cw__arena a;
+    struct cw_log_event *ev;
+    size_t n;
+};
+
+static const char *field(const struct cw__node *o, const char *key,
+                         const char *file, unsigned line, bool *bad,
+                         struct cw_diag *d)
+{
+    const struct cw__node *v = cw__node_get(o, key);
+    if (!v || cw__node_is_null(v))
+        return NULL;
+    if (v->kind != CW__NODE_SCALAR || v->type != CW__T_STRING) {
+        *bad = true;
+        cw__diag_set(d, CW_ESCHEMA, file, line, v->col,
+                     "'%s' must be a string", key);
+        return NULL;
+    }
+    return v->str;
+}
+
+static enum cw_status parse_line(struct line_batch *b, const char *text,
+                                 size_t len, const char *file, unsigned line,
+                                 struct cw_diag *d)
+{
+    static const char *const keys[] = { "actor",  "action",  "target",
+                                        "tenant", "outcome", "reason",
+                                        "details", "time",   NULL };
+    struct cw__node *o = NULL;
+    struct cw_log_event *e = &b->ev[b->n];
+    const struct cw__node *det, *t;
+    enum cw_status st;
+    bool bad = false;
+
+    st = cw__json_parse(&b->a, file, text, len, NULL, &o, d);
+    if (st) {
+        d->line = line; /* one line of the file: its line, the parser's col */
+        return st;
+    }
+    if (o->kind != CW__NODE_MAP)
+        return cw__diag_set(d, CW_ESCHEMA, file, line, 1,
+                            "expected an object with actor, action, target");
+    if (cw__node_check_keys(o, keys, file, d)) {
+        d->line = line;
+        return CW_ESCHEMA;
+    }
+    memset(e, 0, sizeof(*e));
+    e->file = file;
+    e->line = line;
+    e->actor = field(o, "actor", file, line, &bad, d);
+    e->action = field(o, "action", file, line, &bad, d);
+    e->target = field(o, "target", file, line, &bad, d);
+    e->tenant = field(o, "tenant", file, line, &bad, d);
+    e->outcome = field(o, "outcome", file, line, &bad, d);
+    e->reason = field(o, "reason", file, line, &bad, d);
+    if (bad)
+        return CW_ESCHEMA;
+    if ((t = cw__node_get(o, "time"))) {
+        if (t->kind != CW__NODE_SCALAR || t->type != CW__T_NUMBER ||
+            strspn(t->str, "0123456789") != t->len || t->len > 15)
+            return cw__diag_set(d, CW_ESCHEMA, file, line, t->col,
+                                "'time' is milliseconds since 1970, an "
+                                "integer");
+        e->time_ms = atoll(t->str);
+    }
+    if ((det = cw__node_get(o, "details"))) {
+        /* Passed on as text; the entry builder checks and canonicalizes
+         * it (an object, integers only). */
+        struct cw__buf w;
+        if (det->kind != CW__NODE_MAP)
+            return cw__diag_set(d, CW_ESCHEMA, file, line, det->col,
+                                "'details' must be an object");
+        cw__buf_init(&w, ENTRY_MAX);
+        if (cw__json_write(det, &w) || cw__buf_append(&w, "", 1) ||
+            !(e->details_json = cw__arena_strdup(&b->a, w.data))) {
+            cw__buf_release(&w);
+            return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        cw__buf_release(&w);
+    }
+    b->n++;
+    return CW_OK;
+}
+
+enum cw_status cw_ledger_append_lines(
+    struct cw_ledger *l, FILE *in, const char *name, size_t batch,
+    void (*ack)(void *arg, uint64_t index, const unsigned char leaf[32]),
+    void *arg, struct cw_diag *d)
+{
+    struct line_batch b;
+    char *line = NULL;
+    size_t cap = 0, i;
+    unsigned lineno = 0;
+    ssize_t got = 0;
+    enum cw_status st = CW_OK;
+    unsigned char *leaves;
+
+    if (!batch || batch > 65536)
+        batch = 1024;
+    memset(&b, 0, sizeof(b));
+    cw__arena_init(&b.a, 0);
+    b.ev = cw__calloc(batch, sizeof(*b.ev));
+    leaves = cw__malloc(batch * CW__HASH_LEN);
+    if (!b.ev || !leaves) {
+        st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+        goto out;
+    }
+    for (;;) {
+        bool eof = (got = getline(&line, &cap, in)) < 0;
+        if (!eof) {
+            size_t len = (size_t)got;
+            lineno++;
+            while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+                len--;
+            if (len && (st = parse_line(&b, line, len, name, lineno, d)))
+                break;
+        }
+        if (b.n == batch || (eof && b.n)) {
+            uint64_t first = 0;
+            if ((st = cw_ledger_append(l, b.ev, b.n, &first, leaves, d)))
+                break;
+            for (i = 0; ack && i < b.n; i++)
+                ack(arg, first + i, leaves + CW__HASH_LEN * i);
+            b.n = 0;
+            cw__arena_reset(&b.a);
+        }
+        if (eof)
+            break;
+    }
+    if (!st && ferror(in))
+        st = cw__diag_set(d, CW_EIO, name, lineno, 0, "read error");
+out:
+    free(line); /* getline's buffer is libc's */
+    cw__free(b.ev);
+    cw__free(leaves);
+    cw__arena_release(&b.a);
+    return st;
+}
+
+/* ---- checkpoints and proofs ------------------------------------------ */
+
+enum cw_status cw_ledger_checkpoint(struct cw_ledger *l, char *note,
+                                    size_t n, struct cw_diag *d)
+{
+    sqlite3_stmt *s = NULL;
+    uint64_t size;
+    cw__hash root;
+    enum cw_status st;
+    int rc;
+
+    if (exec(l, "BEGIN IMMEDIATE"))
+        return db_error(l, d, "cannot checkpoint");
+    if ((st = size_of(l, &size, d)))
+        goto fail;
+    if (cw__merkle_root(subtree, l, size, root)) {
+        st = unreadable(l, d);
+        goto fail;
+    }
+    if (cw__checkpoint_sign(l->skey, l->origin, size, root, note, n)) {
+        st = cw__diag_set(d, CW_EIO, l->path, 0, 0, "cannot sign");
+        goto fail;
+    }
+    rc = sqlite3_prepare_v2(l->db,
+                            "INSERT OR IGNORE INTO checkpoints(size, note) "
+                            "VALUES (?, ?)",
+                            -1, &s, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_int64(s, 1, (sqlite3_int64)size);
+        sqlite3_bind_text(s, 2, note, -1, SQLITE_STATIC);
+        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(s);
+    if (rc != SQLITE_OK || exec(l, "COMMIT")) {
+        st = db_error(l, d, "cannot store the checkpoint");
+        goto fail;
+    }
+    return CW_OK;
+fail:
+    exec(l, "ROLLBACK");
+    return st;
+}
+
+enum cw_status cw_ledger_vkey(struct cw_ledger *l, char *vkey, size_t n,
+                              struct cw_diag *d)
+{
+    if ((size_t)snprintf(vkey, n, "%s", l->vkey) >= n)
+        return cw__diag_set(d, CW_ELIMIT, NULL, 0, 0, "buffer too small");
+    return CW_OK;
+}
+
+enum cw_status cw_ledger_prove(struct cw_ledger *l, uint64_t index,
+                               uint64_t size, unsigned char *proof,
+                               size_t *nproof, struct cw_diag *d)
+{
+    uint64_t have;
+    enum cw_status st = size_of(l, &have, d);
+    if (st)
+        return st;
+    if (index >= size || size > have)
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                            "entry %llu is not in a tree of %llu entries "
+                            "(the ledger has %llu)",
+                            (unsigned long long)index,
+                            (unsigned long long)size,
+                            (unsigned long long)have);
+    if (cw__merkle_inclusion(subtree, l, index, size, proof, nproof))
+        return unreadable(l, d);
+    return CW_OK;
+}
+
+enum cw_status cw_ledger_consistency(struct cw_ledger *l, uint64_t size1,
+                                     uint64_t size2, unsigned char *proof,
+                                     size_t *nproof, struct cw_diag *d)
+{
+    uint64_t have;
+    enum cw_status st = size_of(l, &have, d);
+    if (st)
+        return st;
+    if (size1 == 0 || size1 > size2 || size2 > have)
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                            "need 0 < SIZE1 <= SIZE2 <= %llu",
+                            (unsigned long long)have);
+    if (cw__merkle_consistency(subtree, l, size1, size2, proof, nproof))
+        return unreadable(l, d);
+    return CW_OK;
+}
+
+/* ---- verification ----------------------------------------------------- */
+
+static void edge_root(const struct edge *e, cw__hash out)
+{
+    cw__hash r;
+    unsigned i;
+    if (!e->n) {
+        crypto_hash_sha256(out, NULL, 0);
+        return;
+    }
+    memcpy(r, e->hash[e->n - 1], CW__HASH_LEN);
+    for (i = e->n - 1; i-- > 0;)
+        cw__node_hash(e->hash[i], r, r);
+    memcpy(out, r, CW__HASH_LEN);
+}
+
+enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
+                                struct cw_diag *d)
+{
+    sqlite3_stmt *s = NULL, *cps = NULL;
+    struct edge e;
+    uint64_t next = 0, cp_size = 0;
+    const char *cp_note = NULL;
+    enum cw_status st = CW_OK;
+    int rc;
+
+    *bad = 0;
+    e.n = 0;
+    if (exec(l, "BEGIN") || /* one consistent snapshot */
+        sqlite3_prepare_v2(l->db,
+                           "SELECT idx, leaf, body FROM entries ORDER BY idx",
+                           -1, &s, NULL) ||
+        sqlite3_prepare_v2(l->db,
+                           "SELECT size, note FROM checkpoints ORDER BY size",
+                           -1, &cps, NULL)) {
+        st = db_error(l, d, "cannot read the ledger");
+        goto out;
+    }
+#define NEXT_CP()                                                             \
+    do {                                                                      \
+        rc = sqlite3_step(cps);                                               \
+        cp_note = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(cps, 1) \
+                                   : NULL;                                    \
+        cp_size = cp_note ? (uint64_t)sqlite3_column_int64(cps, 0) : 0;       \
+    } while (0)
+    NEXT_CP();
+    for (;;) {
+        /* Checkpoints at the size reached so far. */
+        while (cp_note && cp_size <= next) {
+            uint64_t size;
+            cw__hash root, want;
+            if (cp_size < next ||
+                !cw__checkpoint_verify(cp_note, strlen(cp_note), l->vkey,
+                                       &size, root) ||
+                size != cp_size) {
+                *bad = cp_size;
+                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                                  "checkpoint at size %llu: the signature "
+                                  "does not verify",
+                                  (unsigned long long)cp_size);
+                goto out;
+            }
+            edge_root(&e, want);
+            if (sodium_memcmp(root, want, CW__HASH_LEN) != 0) {
+                *bad = cp_size ? cp_size - 1 : 0;
+                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                                  "checkpoint at size %llu: the entries "
+                                  "give another root",
+                                  (unsigned long long)cp_size);
+                goto out;
+            }
+            NEXT_CP();
+        }
+        rc = sqlite3_step(s);
+        if (rc == SQLITE_DONE)
+            break;
+        if (rc != SQLITE_ROW) {
+            st = db_error(l, d, "cannot read the ledger");
+            goto out;
+        }
+        {
+            uint64_t idx = (uint64_t)sqlite3_column_int64(s, 0);
+            const char *body = (const char *)sqlite3_column_text(s, 2);
+            cw__hash leaf;
+            *bad = next;
+            if (idx != next) {
+                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                                  "entry %llu is missing",
+                                  (unsigned long long)next);
+                goto out;
+            }
+            cw__leaf_hash(body, (size_t)sqlite3_column_bytes(s, 2), leaf);
+            if (sqlite3_column_bytes(s, 1) != CW__HASH_LEN ||
+                sodium_memcmp(leaf, sqlite3_column_blob(s, 1),
+                              CW__HASH_LEN) != 0) {
+                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                                  "entry %llu: its content does not match "
+                                  "its leaf hash",
+                                  (unsigned long long)idx);
+                goto out;
+            }
+            memcpy(e.hash[e.n], leaf, CW__HASH_LEN);
+            e.level[e.n++] = 0;
+            while (e.n >= 2 && e.level[e.n - 1] == e.level[e.n - 2]) {
+                unsigned lv = e.level[e.n - 1] + 1;
+                cw__hash stored;
+                cw__node_hash(e.hash[e.n - 2], e.hash[e.n - 1],
+                              e.hash[e.n - 2]);
+                e.level[e.n - 2] = lv;
+                e.n--;
+                if (subtree(l, lv, idx >> lv, stored) ||
+                    sodium_memcmp(stored, e.hash[e.n - 1], CW__HASH_LEN)) {
+                    st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                                      "entry %llu: the stored tree above "
+                                      "it differs (level %u)",
+                                      (unsigned long long)idx, lv);
+                    goto out;
+                }
+            }
+            next++;
+        }
+    }
+    if (cp_note) {
+        *bad = cp_size;
+        st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                          "checkpoint at size %llu, beyond the %llu "
+                          "entries",
+                          (unsigned long long)cp_size,
+                          (unsigned long long)next);
+    }
+#undef NEXT_CP
+out:
+    sqlite3_finalize(s);
+    sqlite3_finalize(cps);
+    exec(l, "COMMIT");
+    return st;
+}
+
+/* ---- showing ---------------------------------------------------------- */
+
+enum cw_status cw_ledger_show(struct cw_ledger *l, const char *tenant,
+                              bool json, FILE *out, struct cw_diag *d)
+{
+    sqlite3_stmt *s = NULL, *cp = NULL;
+    uint64_t cp_size = 0;
+    char *cp_note = NULL;
+    enum cw_status st = CW_OK;
+    int rc;
+
+    if (exec(l, "BEGIN"))
+        return db_error(l, d, "cannot read the ledger");
+    rc = sqlite3_prepare_v2(l->db,
+                            "SELECT size, note FROM checkpoints "
+                            "ORDER BY size DESC LIMIT 1",
+                            -1, &cp, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(cp) == SQLITE_ROW) {
+        cp_size = (uint64_t)sqlite3_column_int64(cp, 0);
+        cp_note = cw__strdup((const char *)sqlite3_column_text(cp, 1));
+    }
+    rc = rc ? rc
+            : sqlite3_prepare_v2(l->db,
+                                 tenant ? "SELECT idx, leaf, body, tenant "
+                                          "FROM entries WHERE tenant = ? "
+                                          "ORDER BY idx"
+                                        : "SELECT idx, leaf, body, tenant "
+                                          "FROM entries ORDER BY idx",
+                                 -1, &s, NULL);
+    if (rc) {
+        st = db_error(l, d, "cannot read the ledger");
+        goto out;
+    }
+    if (tenant)
+        sqlite3_bind_text(s, 1, tenant, -1, SQLITE_STATIC);
+    if (!json)
+        fprintf(out, "%-8s %-16s %-12s %s\n", "INDEX", "LEAF", "TENANT",
+                "ENTRY");
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        uint64_t idx = (uint64_t)sqlite3_column_int64(s, 0);
+        const char *body = (const char *)sqlite3_column_text(s, 2);
+        const char *ten = (const char *)sqlite3_column_text(s, 3);
+        char hex[2 * CW__HASH_LEN + 1];
+        sodium_bin2hex(hex, sizeof(hex), sqlite3_column_blob(s, 1),
+                       CW__HASH_LEN);
+        if (!json) {
+            fprintf(out, "%-8llu %.16s %-12s %.60s\n",
+                    (unsigned long long)idx, hex, ten ? ten : "-", body);
+            continue;
+        }
+        fprintf(out, "{\"index\":%llu,\"leaf\":\"%s\",\"entry\":%s",
+                (unsigned long long)idx, hex, body);
+        if (idx < cp_size && cp_note) {
+            unsigned char proof[CW__MERKLE_MAX_PROOF * CW__HASH_LEN];
+            size_t np = 0, i;
+            struct cw__buf b;
+            if (cw__merkle_inclusion(subtree, l, idx, cp_size, proof, &np)) {
+                st = unreadable(l, d);
+                goto out;
+            }
+            fprintf(out, ",\"tree_size\":%llu,\"proof\":[",
+                    (unsigned long long)cp_size);
+            for (i = 0; i < np; i++) {
+                sodium_bin2hex(hex, sizeof(hex), proof + CW__HASH_LEN * i,
+                               CW__HASH_LEN);
+                fprintf(out, "%s\"%s\"", i ? "," : "", hex);
+            }
+            cw__buf_init(&b, ENTRY_MAX);
+            {
+                /* the note as a JSON string */
+                struct cw__node n;
+                memset(&n, 0, sizeof(n));
+                n.kind = CW__NODE_SCALAR;
+                n.type = CW__T_STRING;
+                n.str = cp_note;
+                n.len = strlen(cp_note);
+                if (cw__json_write(&n, &b) || cw__buf_append(&b, "", 1)) {
+                    cw__buf_release(&b);
+                    st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0,
+                                      "out of memory");
+                    goto out;
+                }
+            }
+            fprintf(out, "],\"checkpoint\":%s}\n", b.data);
+            cw__buf_release(&b);
+        } else {
+            fputs(",\"proof\":null,\"checkpoint\":null}\n", out);
+        }
+    }
+    if (rc != SQLITE_DONE)
+        st = db_error(l, d, "cannot read the ledger");
+out:
+    cw__free(cp_note);
+    sqlite3_finalize(s);
+    sqlite3_finalize(cp);
+    exec(l, "COMMIT");
+    return st;
+}

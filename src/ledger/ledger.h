@@ -1,0 +1,24 @@
+/*
+ * ledger.h - internals of the ledger (src/ledger): entries, the Merkle
+ * tree (merkle.h), signed checkpoints (note.h), the SQLite store
+ * (ledger.c).
+ */
+#ifndef CW_LEDGER_LEDGER_H
+#define CW_LEDGER_LEDGER_H
+
+#include <cloudward/cw_ledger.h>
+
+#include "../core/core.h"
+#include "../parse/node.h"
+#include "merkle.h"
+#include "note.h"
+
+/* The largest entry (canonical JSON) the ledger takes. */
+#define ENTRY_MAX ((size_t)64 << 10)
+
+/* The canonical OCSF JSON of an event, with a fresh random entry id;
+ * *out is cw__malloc'd. Errors name the event's file and line. */
+enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
+                               struct cw_diag *d);
+
+#endif
