@@ -120,6 +120,38 @@ static void summary(const struct cw_results *r, const char *out,
 
 static const char default_scope[] = "cloudward.yaml";
 
+/* A saved scan is a state change: it goes into the ledger, with the
+ * tallies as details. The actor is the user id, never a name. */
+static enum cw_status log_scan(const char *store, const char *kind,
+                               const struct cw_results *r, struct cw_diag *d)
+{
+    struct cw_log_event ev;
+    struct cw_ledger *l = NULL;
+    char actor[32], action[32], details[256];
+    enum cw_status st;
+
+    memset(&ev, 0, sizeof(ev));
+    snprintf(actor, sizeof(actor), "uid:%u", (unsigned)getuid());
+    snprintf(action, sizeof(action), "scan.%s", kind);
+    snprintf(details, sizeof(details),
+             "{\"pack\":\"%s\",\"pass\":%zu,\"fail\":%zu,"
+             "\"unknown\":%zu,\"error\":%zu}",
+             cw_pack_name(cw_results_pack(r)),
+             cw_results_tally(r, CW_VERDICT_PASS),
+             cw_results_tally(r, CW_VERDICT_FAIL),
+             cw_results_tally(r, CW_VERDICT_UNKNOWN),
+             cw_results_tally(r, CW_VERDICT_ERROR));
+    ev.actor = actor;
+    ev.action = action;
+    ev.target = cw_results_target(r);
+    ev.details_json = details;
+    ev.file = "(scan)";
+    if ((st = cw_ledger_open(store, &l, d)) == CW_OK)
+        st = cw_ledger_append(l, &ev, 1, NULL, NULL, d);
+    cw_ledger_close(l);
+    return st;
+}
+
 static const char *default_pack(const char *type)
 {
     return strcmp(type, "kubernetes") == 0       ? "kubernetes"
@@ -300,7 +332,8 @@ int cmd_scan(int argc, char **argv)
         goto out;
     }
     if (save && (cli_store_dir(&common, store, sizeof(store)),
-                 cw_results_save(res, store, kind, &d))) {
+                 cw_results_save(res, store, kind, &d) ||
+                     log_scan(store, kind, res, &d))) {
         cli_error_diag(&d);
         goto out;
     }

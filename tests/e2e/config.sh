@@ -13,6 +13,11 @@ expect_exit 1 "$CW" scan config plan.json --store store --format json -o scan.js
 jq -r '.results[] | "\(.id) \(.resource) \(.verdict) \(.line)"' scan.json >got
 diff "$CASES/expected" got >&2 || fail "verdicts differ from tests/cases/config/expected"
 [ "$(jq '.summary.pass' scan.json)" -gt 10 ] || fail "passes not counted"
+# A saved scan is a ledger entry.
+"$CW" log show --store store --format json >log.json
+jq -e '.entry.api.operation == "scan.config" and .entry.resources[0].uid == "plan.json"
+  and .entry.unmapped.details.pack == "aws"' log.json >/dev/null ||
+  fail "scan not in the ledger: $(cat log.json)"
 # Values known only after apply (resource_changes[].change.after_unknown)
 # are unknown, never a pass or a fail on a default.
 # (The PII location check is unknown too: no scope names pii_regions yet.)
