@@ -14,17 +14,6 @@
 
 #include "ledger.h"
 
-struct kv {
-    const char *key;
-    char *json; /* cw__malloc'd value text */
-};
-
-struct obj {
-    struct kv v[24];
-    size_t n;
-    bool oom;
-};
-
 static enum cw_status jstr(struct cw__buf *b, const char *s, size_t n)
 {
     enum cw_status st = cw__buf_puts(b, "\"");
@@ -44,77 +33,6 @@ static enum cw_status jstr(struct cw__buf *b, const char *s, size_t n)
     if (!st)
         st = cw__buf_append(b, s + run, n - run);
     return st ? st : cw__buf_puts(b, "\"");
-}
-
-static char *take(struct cw__buf *b)
-{
-    char *s = b->data;
-    if (!s || cw__buf_append(b, "", 1)) { /* NUL-terminated */
-        cw__buf_release(b);
-        return NULL;
-    }
-    return b->data;
-}
-
-static void put_text(struct obj *o, const char *key, const char *s)
-{
-    struct cw__buf b;
-    cw__buf_init(&b, ENTRY_MAX);
-    o->v[o->n].key = key;
-    if (jstr(&b, s, strlen(s)) || !(o->v[o->n].json = take(&b)))
-        o->oom = true;
-    o->n++;
-}
-
-static void put_int(struct obj *o, const char *key, long long v)
-{
-    struct cw__buf b;
-    cw__buf_init(&b, ENTRY_MAX);
-    o->v[o->n].key = key;
-    if (cw__buf_printf(&b, "%lld", v) || !(o->v[o->n].json = take(&b)))
-        o->oom = true;
-    o->n++;
-}
-
-/* Takes ownership of `json` (a value text). */
-static void put_raw(struct obj *o, const char *key, char *json)
-{
-    o->v[o->n].key = key;
-    o->v[o->n].json = json;
-    o->oom |= !json;
-    o->n++;
-}
-
-static int cmp_kv(const void *a, const void *b)
-{
-    return strcmp(((const struct kv *)a)->key, ((const struct kv *)b)->key);
-}
-
-/* Writes the object with its keys sorted and frees its values. */
-static char *close_obj(struct obj *o)
-{
-    struct cw__buf b;
-    size_t i;
-    enum cw_status st = CW_OK;
-
-    cw__buf_init(&b, ENTRY_MAX);
-    qsort(o->v, o->n, sizeof(*o->v), cmp_kv);
-    st = o->oom ? CW_ENOMEM : cw__buf_puts(&b, "{");
-    for (i = 0; !st && i < o->n; i++) {
-        st = i ? cw__buf_puts(&b, ",") : CW_OK;
-        if (!st)
-            st = jstr(&b, o->v[i].key, strlen(o->v[i].key));
-        if (!st)
-            st = cw__buf_printf(&b, ":%s", o->v[i].json);
-    }
-    for (i = 0; i < o->n; i++)
-        cw__free(o->v[i].json);
-    o->n = 0;
-    if (st || cw__buf_puts(&b, "}")) {
-        cw__buf_release(&b);
-        return NULL;
-    }
-    return take(&b);
 }
 
 /* A JSON value from the user (details) in canonical form. */
@@ -238,15 +156,42 @@ static bool usable(const char *s, size_t max)
     return n <= max && utf8(s, n);
 }
 
+/* 128 random bits per entry id, drawn from a pool refilled 256 ids at a
+ * time: one getrandom() per 256 entries instead of one each. Ids are
+ * identifiers, not secrets. */
+static void entry_id(unsigned char out[16])
+{
+    static _Thread_local unsigned char pool[16 * 256];
+    static _Thread_local size_t left;
+    if (!left) {
+        randombytes_buf(pool, sizeof(pool));
+        left = sizeof(pool);
+    }
+    left -= 16;
+    memcpy(out, pool + left, 16);
+    sodium_memzero(pool + left, 16);
+}
+
+/* Members are written in the order their keys sort in, by hand: the
+ * entry's shape is fixed, so no sorting (and no allocation per member) is
+ * needed; canonical() sorts what the user gives in details. */
+#define PUT(x)                                                                \
+    do {                                                                      \
+        if (!st)                                                              \
+            st = (x);                                                         \
+    } while (0)
+
 enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
                                struct cw_diag *d)
 {
-    struct obj top = { .n = 0 }, o = { .n = 0 }, p = { .n = 0 };
     unsigned class_uid, category, activity;
     unsigned char rnd[16];
     char id[33];
     long long t = e->time_ms;
     bool ok = e->outcome == NULL || strcmp(e->outcome, "success") == 0;
+    bool api;
+    struct cw__buf b;
+    enum cw_status st = CW_OK;
 
     *out = NULL;
     if (!usable(e->actor, 256) || !usable(e->action, 128) ||
@@ -271,60 +216,55 @@ enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
         clock_gettime(CLOCK_REALTIME, &ts);
         t = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
     }
-    randombytes_buf(rnd, sizeof(rnd));
+    entry_id(rnd);
     sodium_bin2hex(id, sizeof(id), rnd, sizeof(rnd));
     ocsf_class(e->action, &class_uid, &category, &activity);
+    api = class_uid == 6003;
 
-    put_int(&top, "activity_id", activity);
-    put_int(&top, "category_uid", category);
-    put_int(&top, "class_uid", class_uid);
-    put_int(&top, "severity_id", 1);
-    put_text(&top, "status", ok ? "Success" : "Failure");
-    put_int(&top, "status_id", ok ? 1 : 2);
-    put_int(&top, "time", t);
-    put_int(&top, "type_uid", (long long)class_uid * 100 + activity);
-    if (e->reason && *e->reason)
-        put_text(&top, "message", e->reason);
-    /* actor.user.uid */
-    put_text(&p, "uid", e->actor);
-    put_raw(&o, "user", close_obj(&p));
-    put_raw(&top, "actor", close_obj(&o));
-    /* metadata */
-    put_text(&p, "name", "cloudward");
-    put_text(&p, "vendor_name", "cloudward");
-    put_raw(&o, "product", close_obj(&p));
-    put_text(&o, "uid", id);
-    put_text(&o, "version", "1.1.0");
-    put_text(&o, "log_name", "cloudward");
-    if (e->tenant)
-        put_text(&o, "tenant_uid", e->tenant);
-    put_raw(&top, "metadata", close_obj(&o));
-    if (class_uid == 6003) {
-        put_text(&o, "operation", e->action);
-        put_raw(&top, "api", close_obj(&o));
-        put_text(&o, "uid", e->target);
-        {
-            char *r = close_obj(&o), *arr = NULL;
-            struct cw__buf b;
-            cw__buf_init(&b, ENTRY_MAX);
-            if (r && !cw__buf_printf(&b, "[%s]", r))
-                arr = take(&b);
-            else
-                cw__buf_release(&b);
-            cw__free(r);
-            put_raw(&top, "resources", arr);
-        }
-    } else {
-        put_text(&o, "uid", e->target);
-        put_raw(&top, "user", close_obj(&o));
-        put_text(&top, "activity_name", e->action);
+    cw__buf_init(&b, ENTRY_MAX);
+    PUT(cw__buf_printf(&b, "{\"activity_id\":%u,", activity));
+    if (!api) {
+        PUT(cw__buf_puts(&b, "\"activity_name\":"));
+        PUT(jstr(&b, e->action, strlen(e->action)));
+        PUT(cw__buf_puts(&b, ","));
     }
-    if (e->details_json) {
-        struct cw__buf b;
-        enum cw_status st;
+    PUT(cw__buf_puts(&b, "\"actor\":{\"user\":{\"uid\":"));
+    PUT(jstr(&b, e->actor, strlen(e->actor)));
+    PUT(cw__buf_puts(&b, "}},"));
+    if (api) {
+        PUT(cw__buf_puts(&b, "\"api\":{\"operation\":"));
+        PUT(jstr(&b, e->action, strlen(e->action)));
+        PUT(cw__buf_puts(&b, "},"));
+    }
+    PUT(cw__buf_printf(&b, "\"category_uid\":%u,\"class_uid\":%u,",
+                       category, class_uid));
+    if (e->reason && *e->reason) {
+        PUT(cw__buf_puts(&b, "\"message\":"));
+        PUT(jstr(&b, e->reason, strlen(e->reason)));
+        PUT(cw__buf_puts(&b, ","));
+    }
+    PUT(cw__buf_puts(&b, "\"metadata\":{\"log_name\":\"cloudward\","
+                         "\"product\":{\"name\":\"cloudward\","
+                         "\"vendor_name\":\"cloudward\"},"));
+    if (e->tenant) {
+        PUT(cw__buf_puts(&b, "\"tenant_uid\":"));
+        PUT(jstr(&b, e->tenant, strlen(e->tenant)));
+        PUT(cw__buf_puts(&b, ","));
+    }
+    PUT(cw__buf_printf(&b, "\"uid\":\"%s\",\"version\":\"1.1.0\"},", id));
+    if (api) {
+        PUT(cw__buf_puts(&b, "\"resources\":[{\"uid\":"));
+        PUT(jstr(&b, e->target, strlen(e->target)));
+        PUT(cw__buf_puts(&b, "}],"));
+    }
+    PUT(cw__buf_printf(&b,
+                       "\"severity_id\":1,\"status\":\"%s\","
+                       "\"status_id\":%d,\"time\":%lld,\"type_uid\":%u",
+                       ok ? "Success" : "Failure", ok ? 1 : 2, t,
+                       class_uid * 100 + activity));
+    if (!st && e->details_json) {
         struct cw__arena a;
         struct cw__node *dn = NULL;
-        cw__buf_init(&b, ENTRY_MAX);
         cw__arena_init(&a, 0);
         st = cw__json_parse(&a, e->file ? e->file : "details",
                             e->details_json, strlen(e->details_json), NULL,
@@ -332,19 +272,25 @@ enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
         if (!st && dn->kind != CW__NODE_MAP)
             st = cw__diag_set(d, CW_ESCHEMA, e->file, e->line, dn->col,
                               "details must be a JSON object");
-        else if (!st)
-            st = canonical(dn, &b, e->file, d);
+        PUT(cw__buf_puts(&b, ",\"unmapped\":{\"details\":"));
+        PUT(canonical(dn, &b, e->file, d));
+        PUT(cw__buf_puts(&b, "}"));
         cw__arena_release(&a);
-        if (st) {
-            cw__buf_release(&b);
-            top.oom = true;
-            close_obj(&top); /* frees what was built */
-            return st;
-        }
-        put_raw(&o, "details", take(&b));
-        put_raw(&top, "unmapped", close_obj(&o));
     }
-    *out = close_obj(&top);
-    return *out ? CW_OK
-                : cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    if (!api) {
+        PUT(cw__buf_puts(&b, ",\"user\":{\"uid\":"));
+        PUT(jstr(&b, e->target, strlen(e->target)));
+        PUT(cw__buf_puts(&b, "}"));
+    }
+    PUT(cw__buf_append(&b, "}", 2)); /* with its NUL */
+    if (st) {
+        cw__buf_release(&b);
+        return st == CW_ENOMEM || st == CW_ELIMIT
+                   ? cw__diag_set(d, st, e->file, e->line, 0,
+                                  "the entry is larger than %zu bytes",
+                                  ENTRY_MAX)
+                   : st;
+    }
+    *out = b.data;
+    return CW_OK;
 }

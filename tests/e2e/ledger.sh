@@ -39,6 +39,11 @@ sed -n 5p out | jq -e '.entry.class_uid == 3001 and .entry.time == 1796000000000
   >/dev/null || fail "account change entry"
 sed -n 2p out | jq -c '.entry' | grep -q '"unmapped":{"details":{"a":\[1,"x"\],"b":2}}' ||
   fail "entry JSON is not canonical"
+# Canonical: every entry is exactly its own key-sorted compact form.
+while read -r line; do
+  [ "$(jq -cj .entry <<<"$line")" = "$(jq -cjS .entry <<<"$line")" ] ||
+    fail "entry $(jq .index <<<"$line") has unsorted keys"
+done <out
 
 # The tenant's view, checked here against the signed checkpoint.
 expect_exit 0 "$CW" log checkpoint $S
