@@ -4,8 +4,12 @@
  *   entries(idx, tenant, leaf, body)   one row per entry; body is the
  *                                      canonical JSON, leaf H(0x00||body)
  *   nodes(level, idx, hash)            every complete subtree of 2^level
- *                                      leaves, level >= 1, written as the
- *                                      append that completes it commits
+ *                                      leaves at even levels >= 2, written
+ *                                      as the append that completes it
+ *                                      commits; an odd level is one hash
+ *                                      of two stored children away, so
+ *                                      appends write a third of the rows
+ *                                      a full tree would need
  *   checkpoints(size, note)            signed tree heads
  *   meta(key, value)                   origin and verifier key
  *
@@ -72,9 +76,9 @@ static int exec(struct cw_ledger *l, const char *sql)
 
 /* ---- subtree reads --------------------------------------------------- */
 
-static int subtree(void *arg, unsigned level, uint64_t index, cw__hash out)
+static int stored(struct cw_ledger *l, unsigned level, uint64_t index,
+                  cw__hash out)
 {
-    struct cw_ledger *l = arg;
     sqlite3_stmt *s = level ? l->get_node : l->get_leaf;
     int rc, i = 1;
 
@@ -89,6 +93,27 @@ static int subtree(void *arg, unsigned level, uint64_t index, cw__hash out)
     }
     memcpy(out, sqlite3_column_blob(s, 0), CW__HASH_LEN);
     sqlite3_reset(s);
+    return 0;
+}
+
+/* Only leaves and even levels are stored. */
+static bool kept(unsigned level)
+{
+    return level % 2 == 0;
+}
+
+static int subtree(void *arg, unsigned level, uint64_t index, cw__hash out)
+{
+    struct cw_ledger *l = arg;
+    cw__hash a, b;
+    int rc;
+
+    if (kept(level))
+        return stored(l, level, index, out);
+    if ((rc = stored(l, level - 1, 2 * index, a)) ||
+        (rc = stored(l, level - 1, 2 * index + 1, b)))
+        return rc;
+    cw__node_hash(a, b, out);
     return 0;
 }
 
@@ -353,6 +378,8 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
             cw__node_hash(e.hash[e.n - 2], e.hash[e.n - 1], e.hash[e.n - 2]);
             e.level[e.n - 2] = lv;
             e.n--;
+            if (!kept(lv))
+                continue;
             sqlite3_reset(node);
             sqlite3_bind_int(node, 1, (int)lv);
             sqlite3_bind_int64(node, 2, (sqlite3_int64)(idx >> lv));
@@ -728,16 +755,24 @@ enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
             e.level[e.n++] = 0;
             while (e.n >= 2 && e.level[e.n - 1] == e.level[e.n - 2]) {
                 unsigned lv = e.level[e.n - 1] + 1;
-                cw__hash stored;
+                cw__hash have;
                 cw__node_hash(e.hash[e.n - 2], e.hash[e.n - 1],
                               e.hash[e.n - 2]);
                 e.level[e.n - 2] = lv;
                 e.n--;
-                if (subtree(l, lv, idx >> lv, stored) ||
-                    sodium_memcmp(stored, e.hash[e.n - 1], CW__HASH_LEN)) {
+                if (kept(lv) &&
+                    (subtree(l, lv, idx >> lv, have) ||
+                     sodium_memcmp(have, e.hash[e.n - 1], CW__HASH_LEN))) {
+                    /* The leaves match their entries, so one of them
+                     * was rewritten together with its hash: the tree
+                     * says which span, not which entry. */
+                    *bad = idx + 1 - ((uint64_t)1 << lv);
                     st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                                      "entry %llu: the stored tree above "
-                                      "it differs (level %u)",
+                                      "entries %llu-%llu: they do not give "
+                                      "the stored tree hash above them "
+                                      "(level %u); one was rewritten with "
+                                      "its leaf hash",
+                                      (unsigned long long)*bad,
                                       (unsigned long long)idx, lv);
                     goto out;
                 }

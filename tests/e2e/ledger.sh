@@ -108,8 +108,8 @@ tamper "UPDATE entries SET body = replace(body, 'u-2', 'u-3') WHERE idx = 1" "en
 tamper "UPDATE entries SET leaf = zeroblob(32) WHERE idx = 4" "entry 4: its content"
 tamper "UPDATE entries SET body = replace(body, 'u-2', 'u-3'), leaf = X'$( { printf '\x00';
   sqlite3 st/ledger.db "SELECT body FROM entries WHERE idx = 1" | tr -d '\n' | sed 's/u-2/u-3/'; } |
-  sha)' WHERE idx = 1" "entry 1: the stored tree above it"
-tamper "UPDATE nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 0" "entry 3: the stored tree"
+  sha)' WHERE idx = 1" "entries 0-3: they do not give the stored tree"
+tamper "UPDATE nodes SET hash = zeroblob(32) WHERE level = 2 AND idx = 0" "entries 0-3: they do not give"
 tamper "DELETE FROM entries WHERE idx = 2" "entry 2 is missing"
 tamper "UPDATE checkpoints SET note = replace(note, '6', '7')" "checkpoint"
 expect_exit 0 "$CW" log verify $S
