@@ -110,6 +110,50 @@ CW_API enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
 CW_API enum cw_status cw_ledger_show(struct cw_ledger *l, const char *tenant,
                                      bool json, FILE *out, struct cw_diag *d);
 
+/* ---- evidence ----------------------------------------------------------
+ *
+ * Evidence files are stored content-addressed in STORE/evidence/SHA256
+ * (written atomically, never twice), and each addition is a ledger entry
+ * (action evidence.add, target the hash, details: control, name, size,
+ * effective and expiry dates). The ledger is the record: listing evidence
+ * reads it back, so metadata and history cannot disagree.
+ */
+struct cw_evidence {
+    uint64_t index;       /* its ledger entry */
+    const char *hash;     /* SHA-256, hex */
+    const char *control;  /* "CATALOG ID" */
+    const char *name;     /* the file's base name when added */
+    long long size;
+    const char *effective; /* YYYY-MM-DD or NULL */
+    const char *expires;   /* YYYY-MM-DD or NULL */
+    long long time_ms;    /* when it was added */
+};
+
+/* Stores `path` as evidence for `control` ("CATALOG ID") and records it.
+ * *dup tells whether the same content was already stored (it is recorded
+ * again for this control). `hash` receives the hex SHA-256. */
+CW_API enum cw_status cw_evidence_add(struct cw_ledger *l, const char *path,
+                                      const char *control,
+                                      const char *effective,
+                                      const char *expires, const char *actor,
+                                      char hash[65], bool *dup,
+                                      struct cw_diag *d);
+
+/* Calls `fn` for each piece of evidence recorded, oldest first. */
+CW_API enum cw_status cw_evidence_each(struct cw_ledger *l,
+                                       bool (*fn)(void *arg,
+                                                  const struct cw_evidence *e),
+                                       void *arg, struct cw_diag *d);
+
+/* True when the stored file of `e` is present and hashes to `e->hash`. */
+CW_API bool cw_evidence_intact(struct cw_ledger *l,
+                               const struct cw_evidence *e);
+
+/* Copies the stored file of `e` to `dir`/HASH. */
+CW_API enum cw_status cw_evidence_export(struct cw_ledger *l,
+                                         const struct cw_evidence *e,
+                                         const char *dir, struct cw_diag *d);
+
 #ifdef __cplusplus
 }
 #endif

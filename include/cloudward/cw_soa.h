@@ -57,7 +57,8 @@ struct cw_soa_options {
     const char *as_of; /* YYYY-MM-DD for expiry checks; NULL: today (UTC) */
     int model;         /* enum cw_model for the matrix; -1: the scope's */
     const char *store; /* store folder whose saved scan results fill the
-                          `checks` column; NULL: none */
+                          `checks` column and whose recorded evidence
+                          joins the `evidence` column; NULL: none */
 };
 
 struct cw_soa;

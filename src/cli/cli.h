@@ -36,6 +36,13 @@ enum {
     OPT_FIRST_VERB_OPTION
 };
 
+/* The common options' entries of a verb's struct option table. */
+#define CLI_COMMON_LONG_OPTIONS                                               \
+    { "scope", required_argument, NULL, OPT_SCOPE },                          \
+        { "store", required_argument, NULL, OPT_STORE },                      \
+        { "as-of", required_argument, NULL, OPT_AS_OF },                      \
+        { "catalog-dir", required_argument, NULL, OPT_CATALOG_DIR }
+
 /* Handles one of the common options; returns false if `opt` is not one. */
 bool cli_common_option(struct cli_common *c, int opt, const char *arg);
 
@@ -59,5 +66,6 @@ int cmd_matrix(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_log(int argc, char **argv);
+int cmd_evidence(int argc, char **argv);
 
 #endif

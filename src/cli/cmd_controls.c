@@ -21,10 +21,7 @@ enum {
 };
 
 static const struct option long_opts[] = {
-    { "scope", required_argument, NULL, OPT_SCOPE },
-    { "store", required_argument, NULL, OPT_STORE },
-    { "as-of", required_argument, NULL, OPT_AS_OF },
-    { "catalog-dir", required_argument, NULL, OPT_CATALOG_DIR },
+    CLI_COMMON_LONG_OPTIONS,
     { "catalog", required_argument, NULL, OPT_CATALOG },
     { "clause", required_argument, NULL, OPT_CLAUSE },
     { "cloud", no_argument, NULL, OPT_CLOUD },

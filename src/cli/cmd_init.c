@@ -16,10 +16,7 @@ enum {
 };
 
 static const struct option long_opts[] = {
-    { "scope", required_argument, NULL, OPT_SCOPE },
-    { "store", required_argument, NULL, OPT_STORE },
-    { "as-of", required_argument, NULL, OPT_AS_OF },
-    { "catalog-dir", required_argument, NULL, OPT_CATALOG_DIR },
+    CLI_COMMON_LONG_OPTIONS,
     { "organisation", required_argument, NULL, OPT_ORG },
     { "role", required_argument, NULL, OPT_ROLE },
     { "service-model", required_argument, NULL, OPT_MODEL },

@@ -25,10 +25,7 @@ enum {
 };
 
 static const struct option long_opts[] = {
-    { "scope", required_argument, NULL, OPT_SCOPE },
-    { "store", required_argument, NULL, OPT_STORE },
-    { "as-of", required_argument, NULL, OPT_AS_OF },
-    { "catalog-dir", required_argument, NULL, OPT_CATALOG_DIR },
+    CLI_COMMON_LONG_OPTIONS,
     { "actor", required_argument, NULL, OPT_ACTOR },
     { "action", required_argument, NULL, OPT_ACTION },
     { "target", required_argument, NULL, OPT_TARGET },

@@ -21,10 +21,7 @@ enum {
 };
 
 static const struct option long_opts[] = {
-    { "scope", required_argument, NULL, OPT_SCOPE },
-    { "store", required_argument, NULL, OPT_STORE },
-    { "as-of", required_argument, NULL, OPT_AS_OF },
-    { "catalog-dir", required_argument, NULL, OPT_CATALOG_DIR },
+    CLI_COMMON_LONG_OPTIONS,
     { "root", required_argument, NULL, OPT_ROOT },
     { "pack", required_argument, NULL, OPT_PACK },
     { "format", required_argument, NULL, 'f' },

@@ -12,10 +12,7 @@
 enum { OPT_MODEL = OPT_FIRST_VERB_OPTION };
 
 static const struct option long_opts[] = {
-    { "scope", required_argument, NULL, OPT_SCOPE },
-    { "store", required_argument, NULL, OPT_STORE },
-    { "as-of", required_argument, NULL, OPT_AS_OF },
-    { "catalog-dir", required_argument, NULL, OPT_CATALOG_DIR },
+    CLI_COMMON_LONG_OPTIONS,
     { "format", required_argument, NULL, 'f' },
     { "output", required_argument, NULL, 'o' },
     { "service-model", required_argument, NULL, OPT_MODEL },

@@ -20,6 +20,7 @@ static const char usage[] =
     "  query EXPR FILE...   print what a JSONPath query selects\n"
     "  log                  the tamper-evident ledger: append, show,\n"
     "                       verify, prove, checkpoint, consistency\n"
+    "  evidence             add, list, verify, export evidence files\n"
     "  version              print the version\n"
     "\n"
     "options every verb takes:\n"
@@ -148,6 +149,8 @@ int main(int argc, char **argv)
         return cmd_query(argc - 1, argv + 1);
     if (strcmp(verb, "log") == 0)
         return cmd_log(argc - 1, argv + 1);
+    if (strcmp(verb, "evidence") == 0)
+        return cmd_evidence(argc - 1, argv + 1);
     cli_error("unknown verb '%s'; run 'cloudward --help'", verb);
     return EXIT_USAGE;
 }

@@ -36,6 +36,7 @@
 
 struct cw_ledger {
     sqlite3 *db;
+    char dir[4096];
     sqlite3_stmt *get_leaf, *get_node;
     char skey[CW__NOTE_KEY_MAX];
     char vkey[CW__NOTE_KEY_MAX];
@@ -45,8 +46,10 @@ struct cw_ledger {
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS entries(idx INTEGER PRIMARY KEY,"
-    " tenant TEXT, leaf BLOB NOT NULL, body TEXT NOT NULL);"
+    " tenant TEXT, action TEXT NOT NULL, leaf BLOB NOT NULL,"
+    " body TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS entries_tenant ON entries(tenant, idx);"
+    "CREATE INDEX IF NOT EXISTS entries_action ON entries(action, idx);"
     "CREATE TABLE IF NOT EXISTS nodes(level INTEGER NOT NULL,"
     " idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY(level, idx))"
     " WITHOUT ROWID;"
@@ -151,66 +154,109 @@ static const char *meta(struct cw_ledger *l, const char *key, char *out,
     return r;
 }
 
-/* The signing key: ledger.key beside the database, created (0600, never
- * overwritten) with the ledger. */
+/* Reads the signer key at `path` into l->skey and derives l->vkey. */
+static enum cw_status read_key(struct cw_ledger *l, const char *path,
+                               struct cw_diag *d)
+{
+    ssize_t got;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+    if (fd < 0)
+        return cw__diag_set(d, CW_EIO, path, 0, 0,
+                            "cannot read the ledger key: %s",
+                            strerror(errno));
+    got = read(fd, l->skey, sizeof(l->skey) - 1);
+    close(fd);
+    if (got <= 0)
+        return cw__diag_set(d, CW_EIO, path, 0, 0, "empty ledger key");
+    l->skey[got] = '\0';
+    l->skey[strcspn(l->skey, "\r\n")] = '\0';
+    if (cw__note_vkey(l->skey, l->vkey, sizeof(l->vkey)))
+        return cw__diag_set(d, CW_EINTEGRITY, path, 0, 0,
+                            "not a ledger signing key");
+    return CW_OK;
+}
+
+/* A new key, written whole or not at all: a temporary file (0600) synced
+ * and renamed into place, so a crash leaves no half key. */
+static enum cw_status make_key(struct cw_ledger *l, const char *path,
+                               struct cw_diag *d)
+{
+    char tmp[4200], name[64], hex[9];
+    unsigned char r[4];
+    int fd;
+
+    randombytes_buf(r, sizeof(r));
+    sodium_bin2hex(hex, sizeof(hex), r, sizeof(r));
+    snprintf(name, sizeof(name), "cloudward.local/ledger-%s", hex);
+    if (cw__note_keygen(name, l->skey, sizeof(l->skey), l->vkey,
+                        sizeof(l->vkey)))
+        return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot make a key");
+    snprintf(tmp, sizeof(tmp), "%s.new", path);
+    unlink(tmp); /* left by a crash before its rename */
+    fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return cw__diag_set(d, CW_EIO, tmp, 0, 0, "cannot create: %s",
+                            strerror(errno));
+    if (write(fd, l->skey, strlen(l->skey)) != (ssize_t)strlen(l->skey) ||
+        fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
+        unlink(tmp);
+        return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot write: %s",
+                            strerror(errno));
+    }
+    /* The rename itself must be durable before the database records the
+     * key. */
+    {
+        char dir[4096];
+        const char *slash = strrchr(path, '/');
+        snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1,
+                 slash ? path : ".");
+        if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+            fsync(fd) != 0) {
+            if (fd >= 0)
+                close(fd);
+            return cw__diag_set(d, CW_EIO, dir, 0, 0, "cannot sync: %s",
+                                strerror(errno));
+        }
+        close(fd);
+    }
+    return CW_OK;
+}
+
+/*
+ * The signing key: ledger.key beside the database (0600, never
+ * overwritten). The database records its verifier key; a key file without
+ * that record is one an interrupted first open wrote, and is taken up.
+ */
 static enum cw_status load_key(struct cw_ledger *l, const char *dir,
                                struct cw_diag *d)
 {
     char path[4096], stored[CW__NOTE_KEY_MAX];
-    ssize_t got;
-    int fd;
+    enum cw_status st;
+    struct stat sb;
 
     snprintf(path, sizeof(path), "%s/ledger.key", dir);
     if (!meta(l, "vkey", stored, sizeof(stored))) {
-        unsigned char r[4];
-        char name[64], hex[9];
-        randombytes_buf(r, sizeof(r));
-        sodium_bin2hex(hex, sizeof(hex), r, sizeof(r));
-        snprintf(name, sizeof(name), "cloudward.local/ledger-%s", hex);
-        if (cw__note_keygen(name, l->skey, sizeof(l->skey), l->vkey,
-                            sizeof(l->vkey)))
-            return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot make a key");
-        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-        if (fd < 0)
-            return cw__diag_set(d, CW_EIO, path, 0, 0,
-                                "cannot create the ledger key: %s (a key "
-                                "without its ledger? move it away)",
-                                strerror(errno));
-        if (write(fd, l->skey, strlen(l->skey)) != (ssize_t)strlen(l->skey) ||
-            fsync(fd) != 0) {
-            close(fd);
-            unlink(path);
-            return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot write: %s",
-                                strerror(errno));
+        sqlite3_stmt *s;
+        int rc;
+        st = stat(path, &sb) == 0 ? read_key(l, path, d)
+                                  : make_key(l, path, d);
+        if (st)
+            return st;
+        rc = sqlite3_prepare_v2(
+            l->db, "INSERT INTO meta(key, value) VALUES ('vkey', ?)", -1, &s,
+            NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_text(s, 1, l->vkey, -1, SQLITE_STATIC);
+            rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
         }
-        close(fd);
-        {
-            sqlite3_stmt *s;
-            int rc = sqlite3_prepare_v2(
-                l->db, "INSERT INTO meta(key, value) VALUES ('vkey', ?)", -1,
-                &s, NULL);
-            if (rc == SQLITE_OK) {
-                sqlite3_bind_text(s, 1, l->vkey, -1, SQLITE_STATIC);
-                rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-            }
-            sqlite3_finalize(s);
-            if (rc != SQLITE_OK)
-                return db_error(l, d, "cannot record the ledger key");
-        }
+        sqlite3_finalize(s);
+        if (rc != SQLITE_OK)
+            return db_error(l, d, "cannot record the ledger key");
     } else {
-        fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (fd < 0)
-            return cw__diag_set(d, CW_EIO, path, 0, 0,
-                                "cannot read the ledger key: %s",
-                                strerror(errno));
-        got = read(fd, l->skey, sizeof(l->skey) - 1);
-        close(fd);
-        if (got <= 0)
-            return cw__diag_set(d, CW_EIO, path, 0, 0, "empty ledger key");
-        l->skey[got] = '\0';
-        l->skey[strcspn(l->skey, "\r\n")] = '\0';
-        if (cw__note_vkey(l->skey, l->vkey, sizeof(l->vkey)) ||
-            strcmp(l->vkey, stored) != 0)
+        if ((st = read_key(l, path, d)))
+            return st;
+        if (strcmp(l->vkey, stored) != 0)
             return cw__diag_set(d, CW_EINTEGRITY, path, 0, 0,
                                 "this key is not the one the ledger was "
                                 "started with");
@@ -235,6 +281,7 @@ enum cw_status cw_ledger_open(const char *dir, struct cw_ledger **out,
     if (!(l = cw__calloc(1, sizeof(*l))))
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     snprintf(l->path, sizeof(l->path), "%s/ledger.db", dir);
+    snprintf(l->dir, sizeof(l->dir), "%s", dir);
     if (sqlite3_open_v2(l->path, &l->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                             SQLITE_OPEN_NOMUTEX,
@@ -343,8 +390,8 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
         goto rollback;
     }
     if (sqlite3_prepare_v2(l->db,
-                           "INSERT INTO entries(idx, tenant, leaf, body) "
-                           "VALUES (?, ?, ?, ?)",
+                           "INSERT INTO entries(idx, tenant, leaf, body, "
+                           "action) VALUES (?, ?, ?, ?, ?)",
                            -1, &ins, NULL) ||
         sqlite3_prepare_v2(l->db,
                            "INSERT INTO nodes(level, idx, hash) "
@@ -367,6 +414,7 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
             sqlite3_bind_null(ins, 2);
         sqlite3_bind_blob(ins, 3, leaf, CW__HASH_LEN, SQLITE_STATIC);
         sqlite3_bind_text(ins, 4, bodies[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 5, ev[i].action, -1, SQLITE_STATIC);
         if (sqlite3_step(ins) != SQLITE_DONE) {
             st = db_error(l, d, "cannot append");
             goto rollback;
@@ -893,4 +941,34 @@ out:
     sqlite3_finalize(cp);
     exec(l, "COMMIT");
     return st;
+}
+
+/* ---- for evidence.c --------------------------------------------------- */
+
+const char *cw__ledger_dir(const struct cw_ledger *l)
+{
+    return l->dir;
+}
+
+enum cw_status cw__ledger_each_action(struct cw_ledger *l, const char *action,
+                                      bool (*fn)(void *arg, uint64_t index,
+                                                 const char *body),
+                                      void *arg, struct cw_diag *d)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(l->db,
+                                "SELECT idx, body FROM entries "
+                                "WHERE action = ? ORDER BY idx",
+                                -1, &s, NULL);
+    if (rc)
+        return db_error(l, d, "cannot read the ledger");
+    sqlite3_bind_text(s, 1, action, -1, SQLITE_STATIC);
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
+        if (!fn(arg, (uint64_t)sqlite3_column_int64(s, 0),
+                (const char *)sqlite3_column_text(s, 1)))
+            break;
+    sqlite3_finalize(s);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE
+               ? CW_OK
+               : db_error(l, d, "cannot read the ledger");
 }

@@ -21,4 +21,13 @@
 enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
                                struct cw_diag *d);
 
+/* The store folder of an open ledger. */
+const char *cw__ledger_dir(const struct cw_ledger *l);
+
+/* Calls `fn` with each entry of `action`, in order, until it says stop. */
+enum cw_status cw__ledger_each_action(struct cw_ledger *l, const char *action,
+                                      bool (*fn)(void *arg, uint64_t index,
+                                                 const char *body),
+                                      void *arg, struct cw_diag *d);
+
 #endif

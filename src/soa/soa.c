@@ -372,6 +372,9 @@ enum cw_status cw_soa_build(const struct cw_catalogs *cats,
     if (!st && opt && opt->store)
         st = cw__soa_attach_results(&soa->arena, soa->lines, soa->n,
                                     opt->store, d);
+    if (!st && opt && opt->store)
+        st = cw__soa_attach_evidence(&soa->arena, soa->lines, soa->n,
+                                     opt->store, soa->as_of, d);
     if (st) {
         cw_soa_free(soa);
         return st;

@@ -18,4 +18,14 @@ enum cw_status cw__soa_attach_results(struct cw__arena *a,
                                       struct cw_soa_line *lines, size_t n,
                                       const char *store, struct cw_diag *d);
 
+/*
+ * Appends to the `evidence` cell of each line the evidence files recorded
+ * for its control in the store's ledger, flagged when expired (as of
+ * `as_of`), not yet effective, or missing. No ledger is not an error.
+ */
+enum cw_status cw__soa_attach_evidence(struct cw__arena *a,
+                                       struct cw_soa_line *lines, size_t n,
+                                       const char *store, const char *as_of,
+                                       struct cw_diag *d);
+
 #endif

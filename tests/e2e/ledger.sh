@@ -129,6 +129,16 @@ expect_exit 2 "$CW" log append $S --actor a
 expect_exit 0 "$CW" log verify $S
 grep -q "6 entries" out || fail "bad input appended something: $(cat out)"
 
+# A ledger killed while it is being created opens afterwards.
+for round in $(seq 1 20); do
+  "$CW" log append --store="new$round" --actor a --action b --target c >/dev/null 2>&1 &
+  pid=$!
+  sleep "0.00$((RANDOM % 6))"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  expect_exit 0 "$CW" log verify --store="new$round" || cat err >&2
+done
+
 # Crash test: SIGKILL an appender 100 times at random moments.
 for i in $(seq 1 2000); do
   printf '{"actor":"svc","action":"crash.test","target":"t-%d","tenant":"t%d"}\n' "$i" $((i % 3))

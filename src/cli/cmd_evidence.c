@@ -1,0 +1,276 @@
+/*
+ * cmd_evidence.c - `cloudward evidence add|list|verify|export`: evidence
+ * files kept content-addressed in the store and recorded in the ledger
+ * (cw_ledger.h), so the SoA can show each control's evidence and flag what
+ * has expired or gone missing.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+enum {
+    OPT_CONTROL = OPT_FIRST_VERB_OPTION,
+    OPT_EFFECTIVE,
+    OPT_EXPIRES
+};
+
+static const struct option long_opts[] = {
+    CLI_COMMON_LONG_OPTIONS,
+    { "control", required_argument, NULL, OPT_CONTROL },
+    { "effective", required_argument, NULL, OPT_EFFECTIVE },
+    { "expires", required_argument, NULL, OPT_EXPIRES },
+    { "format", required_argument, NULL, 'f' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 }
+};
+
+static const char help[] =
+    "usage: cloudward evidence add FILE --control ID [--effective DATE]\n"
+    "                              [--expires DATE]\n"
+    "       cloudward evidence list [--control ID] [--format table|json]\n"
+    "       cloudward evidence verify\n"
+    "       cloudward evidence export DIR\n"
+    "\n"
+    "Evidence files are stored by their SHA-256 in the store (once, however\n"
+    "often added) and each addition is an entry of the ledger. 'verify'\n"
+    "exits 1 when a stored file is missing or altered; 'export' copies\n"
+    "every file to DIR with a manifest.json. The SoA shows each control's\n"
+    "evidence and flags expired or missing files.\n";
+
+struct listing {
+    const char *control; /* filter, "CATALOG ID" */
+    bool json, first, quiet;
+    struct cw_ledger *l;
+    const char *dir;     /* export */
+    FILE *manifest;
+    size_t n, bad;
+    struct cw_diag *d;
+    enum cw_status st;
+};
+
+static void json_str(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; s && *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        if ((unsigned char)*s < 0x20)
+            fprintf(f, "\\u%04x", *s);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static void json_item(FILE *f, const struct cw_evidence *e, bool intact)
+{
+    fprintf(f, "{\"index\":%llu,\"sha256\":\"%s\",\"control\":",
+            (unsigned long long)e->index, e->hash);
+    json_str(f, e->control);
+    fputs(",\"name\":", f);
+    json_str(f, e->name);
+    fprintf(f, ",\"size\":%lld,\"effective\":", e->size);
+    if (e->effective)
+        json_str(f, e->effective);
+    else
+        fputs("null", f);
+    fputs(",\"expires\":", f);
+    if (e->expires)
+        json_str(f, e->expires);
+    else
+        fputs("null", f);
+    fprintf(f, ",\"intact\":%s}", intact ? "true" : "false");
+}
+
+static bool list_one(void *arg, const struct cw_evidence *e)
+{
+    struct listing *x = arg;
+    bool intact;
+
+    if (x->control && strcmp(x->control, e->control) != 0)
+        return true;
+    intact = cw_evidence_intact(x->l, e);
+    x->n++;
+    x->bad += !intact;
+    if (x->quiet) { /* verify: name only what is wrong */
+        if (!intact)
+            fprintf(stderr, "cloudward: evidence %s (entry %llu, %s): the "
+                    "stored file is missing or altered\n", e->hash,
+                    (unsigned long long)e->index, e->control);
+    } else if (x->dir) {
+        if (intact && (x->st = cw_evidence_export(x->l, e, x->dir, x->d)))
+            return false;
+        fputs(x->first ? "\n  " : ",\n  ", x->manifest);
+        json_item(x->manifest, e, intact);
+    } else if (x->json) {
+        json_item(stdout, e, intact);
+        putchar('\n');
+    } else {
+        printf("%-6llu %.12s  %-28s %-10s %-10s %s%s\n",
+               (unsigned long long)e->index, e->hash, e->control,
+               e->effective ? e->effective : "-",
+               e->expires ? e->expires : "-", e->name,
+               intact ? "" : "  [MISSING OR ALTERED]");
+    }
+    x->first = false;
+    return true;
+}
+
+int cmd_evidence(int argc, char **argv)
+{
+    struct cli_common common = { .scope = "cloudward.yaml" };
+    const char *sub = argc >= 2 ? argv[1] : "", *control = NULL;
+    const char *effective = NULL, *expires = NULL;
+    struct cw_catalogs *cats = NULL;
+    struct cw_ledger *l = NULL;
+    struct listing x;
+    char store[4096], ref[300];
+    struct cw_diag d;
+    int c, rc = EXIT_USAGE;
+    bool json = false;
+
+    if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
+        fputs(help, stdout);
+        return EXIT_OK;
+    }
+    if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 &&
+        strcmp(sub, "verify") != 0 && strcmp(sub, "export") != 0) {
+        cli_error("usage: cloudward evidence add|list|verify|export; see "
+                  "'cloudward evidence --help'");
+        return EXIT_USAGE;
+    }
+    argc--;
+    argv++;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "f:h", long_opts, NULL)) != -1) {
+        if (cli_common_option(&common, c, optarg))
+            continue;
+        switch (c) {
+        case OPT_CONTROL:
+            control = optarg;
+            break;
+        case OPT_EFFECTIVE:
+            effective = optarg;
+            break;
+        case OPT_EXPIRES:
+            expires = optarg;
+            break;
+        case 'f':
+            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0) {
+                cli_error("--format takes table or json");
+                return EXIT_USAGE;
+            }
+            json = optarg[0] == 'j';
+            break;
+        case 'h':
+            fputs(help, stdout);
+            return EXIT_OK;
+        default:
+            fputs(help, stderr);
+            return EXIT_USAGE;
+        }
+    }
+    if ((strcmp(sub, "add") == 0 || strcmp(sub, "export") == 0) !=
+        (optind + 1 == argc)) {
+        cli_error(strcmp(sub, "add") == 0 ? "evidence add takes one FILE"
+                  : strcmp(sub, "export") == 0
+                      ? "evidence export takes one DIR"
+                      : "unexpected argument '%s'",
+                  argv[optind]);
+        return EXIT_USAGE;
+    }
+    if (strcmp(sub, "add") == 0 && !control) {
+        cli_error("evidence add needs --control ID");
+        return EXIT_USAGE;
+    }
+    cw_diag_clear(&d);
+    if (control) { /* "CATALOG ID" exactly as the SoA names it */
+        const struct cw_control *ctl;
+        const char *names[64];
+        size_t i, n = 0;
+        if (!(cats = cli_load_catalogs(&common)))
+            return EXIT_USAGE;
+        /* A bare id may be in any catalog; ambiguity is reported. */
+        for (i = 0; i < cw_catalogs_count(cats) && n < 64; i++)
+            names[n++] = cw_catalogs_at(cats, i)->name;
+        if (cw_catalogs_resolve(cats, control, names, n, &ctl, &d)) {
+            cli_error_diag(&d);
+            goto out;
+        }
+        snprintf(ref, sizeof(ref), "%s %s", ctl->catalog, ctl->id);
+        control = ref;
+    }
+    cli_store_dir(&common, store, sizeof(store));
+    if (cw_ledger_open(store, &l, &d)) {
+        cli_error_diag(&d);
+        goto out;
+    }
+    memset(&x, 0, sizeof(x));
+    x.control = control;
+    x.json = json;
+    x.first = true;
+    x.l = l;
+    x.d = &d;
+    if (strcmp(sub, "add") == 0) {
+        char hash[65], actor[32];
+        bool dup = false;
+        snprintf(actor, sizeof(actor), "uid:%u", (unsigned)getuid());
+        if (cw_evidence_add(l, argv[optind], control, effective, expires,
+                            actor, hash, &dup, &d)) {
+            cli_error_diag(&d);
+            goto out;
+        }
+        printf("%s %s%s\n", hash, control,
+               dup ? " (content already stored)" : "");
+        rc = EXIT_OK;
+    } else if (strcmp(sub, "export") == 0) {
+        char mpath[4096];
+        x.dir = argv[optind];
+        if (mkdir(x.dir, 0755) != 0 && errno != EEXIST) {
+            cli_error("%s: %s", x.dir, strerror(errno));
+            goto out;
+        }
+        snprintf(mpath, sizeof(mpath), "%s/manifest.json", x.dir);
+        if (!(x.manifest = fopen(mpath, "w"))) {
+            cli_error("%s: %s", mpath, strerror(errno));
+            goto out;
+        }
+        fputs("{\"evidence\": [", x.manifest);
+        if (cw_evidence_each(l, list_one, &x, &d) || x.st) {
+            fclose(x.manifest);
+            cli_error_diag(&d);
+            goto out;
+        }
+        fputs(x.first ? "]}\n" : "\n]}\n", x.manifest);
+        if (fclose(x.manifest) != 0) {
+            cli_error("%s: cannot write", mpath);
+            goto out;
+        }
+        printf("exported %zu file(s) to %s\n", x.n - x.bad, x.dir);
+        rc = x.bad ? EXIT_FINDINGS : EXIT_OK;
+    } else {
+        bool verify = sub[0] == 'v';
+        if (!json && !verify)
+            printf("%-6s %-12s  %-28s %-10s %-10s %s\n", "ENTRY", "SHA256",
+                   "CONTROL", "EFFECTIVE", "EXPIRES", "NAME");
+        x.quiet = verify;
+        if (cw_evidence_each(l, list_one, &x, &d)) {
+            cli_error_diag(&d);
+            goto out;
+        }
+        if (verify)
+            printf("%zu evidence file(s), %zu missing or altered\n", x.n,
+                   x.bad);
+        rc = x.bad ? EXIT_FINDINGS : EXIT_OK;
+    }
+out:
+    cw_ledger_close(l);
+    cw_catalogs_free(cats);
+    return rc;
+}

@@ -1,0 +1,196 @@
+/*
+ * evidence.c - content-addressed evidence files recorded in the ledger
+ * (see cw_ledger.h). The file goes into STORE/evidence/HASH first,
+ * atomically; only then is the ledger entry appended, so an entry always
+ * points at a stored file, and an interrupted add leaves at most an
+ * unreferenced file that the next add of the same content reuses.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h> /* before core.h: banned.h poisons inline libc */
+#include <string.h>
+#include <sys/stat.h>
+
+#include <sodium.h>
+
+#include "ledger.h"
+
+#define MAX_EVIDENCE_BYTES ((size_t)1 << 30)
+
+static void hash_hex(const void *data, size_t len, char hex[65])
+{
+    unsigned char h[32];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(hex, 65, h, sizeof(h));
+}
+
+static void path_of(struct cw_ledger *l, const char *hash, char *out,
+                    size_t n)
+{
+    snprintf(out, n, "%s/evidence/%s", cw__ledger_dir(l), hash);
+}
+
+enum cw_status cw_evidence_add(struct cw_ledger *l, const char *path,
+                               const char *control, const char *effective,
+                               const char *expires, const char *actor,
+                               char hash[65], bool *dup, struct cw_diag *d)
+{
+    struct cw__buf b;
+    struct cw_log_event ev;
+    char dir[4096], dest[4096], details[1024], name[256];
+    const char *base = strrchr(path, '/');
+    enum cw_status st;
+    struct stat sb;
+    size_t i;
+
+    if ((effective && !cw__date_valid(effective)) ||
+        (expires && !cw__date_valid(expires)))
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                            "dates are YYYY-MM-DD");
+    if (effective && expires && strcmp(effective, expires) > 0)
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                            "evidence expires (%s) before it takes effect "
+                            "(%s)",
+                            expires, effective);
+    cw__buf_init(&b, MAX_EVIDENCE_BYTES);
+    if ((st = cw__read_file(path, &b, d)))
+        return st;
+    hash_hex(b.data ? b.data : "", b.len, hash);
+    snprintf(dir, sizeof(dir), "%s/evidence", cw__ledger_dir(l));
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        cw__buf_release(&b);
+        return cw__diag_set(d, CW_EIO, dir, 0, 0, "cannot create: %s",
+                            strerror(errno));
+    }
+    path_of(l, hash, dest, sizeof(dest));
+    *dup = stat(dest, &sb) == 0;
+    if (!*dup && (st = cw__atomic_write(dest, b.data ? b.data : "", b.len,
+                                        false, d))) {
+        cw__buf_release(&b);
+        return st;
+    }
+    /* The file name goes into a JSON string: keep it plain. */
+    snprintf(name, sizeof(name), "%s", base ? base + 1 : path);
+    for (i = 0; name[i]; i++)
+        if ((unsigned char)name[i] < 0x20 || name[i] == '"' || name[i] == '\\')
+            name[i] = '_';
+    snprintf(details, sizeof(details),
+             "{\"control\":\"%s\",\"name\":\"%s\",\"size\":%zu%s%s%s%s%s%s}",
+             control, name, b.len, effective ? ",\"effective\":\"" : "",
+             effective ? effective : "", effective ? "\"" : "",
+             expires ? ",\"expires\":\"" : "", expires ? expires : "",
+             expires ? "\"" : "");
+    cw__buf_release(&b);
+    memset(&ev, 0, sizeof(ev));
+    ev.actor = actor;
+    ev.action = "evidence.add";
+    ev.target = hash;
+    ev.details_json = details;
+    ev.file = path;
+    return cw_ledger_append(l, &ev, 1, NULL, NULL, d);
+}
+
+struct each {
+    bool (*fn)(void *arg, const struct cw_evidence *e);
+    void *arg;
+    bool bad;
+};
+
+static const char *str_at(const struct cw__node *m, const char *key)
+{
+    return cw__node_str(m, key);
+}
+
+static bool one(void *arg, uint64_t index, const char *body)
+{
+    struct each *x = arg;
+    struct cw__arena a;
+    struct cw__node *root = NULL;
+    struct cw_diag d;
+    struct cw_evidence e;
+    const struct cw__node *det, *res, *t, *sz;
+    bool go = true;
+
+    cw__arena_init(&a, 0);
+    if (cw__json_parse(&a, "ledger", body, strlen(body), NULL, &root, &d)) {
+        x->bad = true;
+        cw__arena_release(&a);
+        return false;
+    }
+    det = cw__node_get(cw__node_get(root, "unmapped"), "details");
+    res = cw__node_get(root, "resources");
+    t = cw__node_get(root, "time");
+    sz = cw__node_get(det, "size");
+    memset(&e, 0, sizeof(e));
+    e.index = index;
+    e.hash = res && res->kind == CW__NODE_SEQ && res->n
+                 ? str_at(res->kids[0], "uid")
+                 : NULL;
+    e.control = str_at(det, "control");
+    e.name = str_at(det, "name");
+    e.effective = str_at(det, "effective");
+    e.expires = str_at(det, "expires");
+    e.size = sz ? (long long)sz->num : 0;
+    e.time_ms = t ? (long long)t->num : 0;
+    if (e.hash && e.control && e.name)
+        go = x->fn(x->arg, &e);
+    cw__arena_release(&a);
+    return go;
+}
+
+enum cw_status cw_evidence_each(struct cw_ledger *l,
+                                bool (*fn)(void *arg,
+                                           const struct cw_evidence *e),
+                                void *arg, struct cw_diag *d)
+{
+    struct each x = { fn, arg, false };
+    enum cw_status st =
+        cw__ledger_each_action(l, "evidence.add", one, &x, d);
+    if (!st && x.bad)
+        st = cw__diag_set(d, CW_EINTEGRITY, NULL, 0, 0,
+                          "a ledger entry is not JSON; run 'cloudward log "
+                          "verify'");
+    return st;
+}
+
+bool cw_evidence_intact(struct cw_ledger *l, const struct cw_evidence *e)
+{
+    char p[4096], hex[65];
+    struct cw__buf b;
+    struct cw_diag d;
+    bool ok;
+
+    if (strlen(e->hash) != 64 || strspn(e->hash, "0123456789abcdef") != 64)
+        return false;
+    path_of(l, e->hash, p, sizeof(p));
+    cw__buf_init(&b, MAX_EVIDENCE_BYTES);
+    if (cw__read_file(p, &b, &d)) {
+        cw__buf_release(&b);
+        return false;
+    }
+    hash_hex(b.data ? b.data : "", b.len, hex);
+    ok = sodium_memcmp(hex, e->hash, 64) == 0;
+    cw__buf_release(&b);
+    return ok;
+}
+
+enum cw_status cw_evidence_export(struct cw_ledger *l,
+                                  const struct cw_evidence *e,
+                                  const char *dir, struct cw_diag *d)
+{
+    char src[4096], dst[4096];
+    struct cw__buf b;
+    enum cw_status st;
+
+    if (strlen(e->hash) != 64 || strspn(e->hash, "0123456789abcdef") != 64)
+        return cw__diag_set(d, CW_EINTEGRITY, NULL, 0, 0,
+                            "entry %llu: not a SHA-256",
+                            (unsigned long long)e->index);
+    path_of(l, e->hash, src, sizeof(src));
+    snprintf(dst, sizeof(dst), "%s/%s", dir, e->hash);
+    cw__buf_init(&b, MAX_EVIDENCE_BYTES);
+    if (!(st = cw__read_file(src, &b, d)))
+        st = cw__atomic_write(dst, b.data ? b.data : "", b.len, true, d);
+    cw__buf_release(&b);
+    return st;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# evidence.sh - `cloudward evidence`: files stored once by SHA-256 however
+# often added, each addition a ledger entry; list and export with a
+# manifest; verify catching a removed or altered file; the SoA showing
+# each control's evidence and flagging expired, not yet effective and
+# missing files; bad controls and dates refused.
+. "$(dirname "$0")/lib.sh"
+"$CW" init --organisation "Evidence Test" --role provider --service-model saas --pii >/dev/null
+echo "penetration test, summer" >pentest.pdf
+echo "backup restore drill" >drill.txt
+echo "policy v1" >policy.md
+expect_exit 0 "$CW" evidence add pentest.pdf --control CLD.9.5.1 --expires 2027-06-30
+h1=$(cut -d' ' -f1 out)
+[ "$h1" = "$(sha256sum pentest.pdf | cut -c1-64)" ] || fail "content address: $(cat out)"
+expect_exit 0 "$CW" evidence add pentest.pdf --control 12.4.1 --effective 2026-01-01 --expires 2026-06-30
+grep -q "iso27002:2013 12.4.1 (content already stored)" out || fail "dedup: $(cat out)"
+expect_exit 0 "$CW" evidence add drill.txt --control "iso27002:2013 12.3.1" --effective 2027-01-01
+expect_exit 0 "$CW" evidence add policy.md --control A.12.1
+[ "$(find .cloudward/evidence -type f | wc -l)" = 3 ] || fail "three files stored once each"
+expect_exit 0 "$CW" evidence list --format json
+[ "$(wc -l <out)" = 4 ] || fail "four additions listed"
+expect_exit 0 "$CW" evidence list --control CLD.9.5.1 --format json
+jq -e '.sha256 == "'"$h1"'" and .expires == "2027-06-30" and .intact' out >/dev/null ||
+  fail "list by control: $(cat out)"
+expect_exit 0 "$CW" log show --format json
+[ "$(jq -r '.entry.api.operation' out | sort -u)" = evidence.add ] || fail "additions are ledger entries"
+expect_exit 0 "$CW" evidence verify
+grep -q "4 evidence file(s), 0 missing" out || fail "verify: $(cat out)"
+
+# The SoA: evidence per control, expired / not yet effective / missing.
+echo "policy v1, edited" >".cloudward/evidence/$(sha256sum policy.md | cut -c1-64)"
+expect_exit 0 "$CW" soa --as-of 2026-12-01 --format json -o soa.json
+cell() { jq -r --arg id "$1" '.controls[] | select(.id == $id) | .evidence' soa.json; }
+cell CLD.9.5.1 | grep -q "^pentest.pdf (sha256:${h1:0:12}, expires 2027-06-30)$" ||
+  fail "CLD.9.5.1 evidence: $(cell CLD.9.5.1)"
+cell 12.4.1 | grep -q "^EXPIRED: pentest.pdf" || fail "12.4.1: $(cell 12.4.1)"
+cell 12.3.1 | grep -q "^NOT YET EFFECTIVE: drill.txt" || fail "12.3.1: $(cell 12.3.1)"
+cell A.12.1 | grep -q "^MISSING: policy.md" || fail "A.12.1: $(cell A.12.1)"
+expect_exit 1 "$CW" evidence verify
+grep -q "missing or altered" err || fail "verify names the altered file: $(cat err)"
+
+expect_exit 1 "$CW" evidence export exported
+[ -f "exported/$h1" ] && [ -f exported/manifest.json ] || fail "export"
+jq -e '.evidence | length == 4 and (map(select(.intact | not)) | length == 1)' \
+  exported/manifest.json >/dev/null || fail "manifest: $(cat exported/manifest.json)"
+
+expect_exit 2 "$CW" evidence add pentest.pdf --control NO.SUCH.1
+grep -q "NO.SUCH.1" err || fail "unknown control: $(cat err)"
+expect_exit 2 "$CW" evidence add pentest.pdf --control CLD.9.5.1 --expires 2026-13-01
+expect_exit 2 "$CW" evidence add pentest.pdf --control CLD.9.5.1 --effective 2027-01-01 --expires 2026-01-01
+expect_exit 2 "$CW" evidence add missing.pdf --control CLD.9.5.1
+expect_exit 2 "$CW" evidence add pentest.pdf
+expect_exit 0 "$CW" log verify
+finish
