@@ -2,7 +2,8 @@
  * fuzz_entry.c - libFuzzer target for what the ledger reads from outside:
  * an event's details (JSON, canonicalized into the entry: sorted keys,
  * integers only) and signed checkpoint notes (C2SP signed-note and
- * tlog-checkpoint parsing). The first byte picks which. Any input must
+ * tlog-checkpoint parsing), and lines a customer checks (`log check`).
+ * The first byte picks which. Any input must
  * give an entry, a refusal with a position, or false: never a crash,
  * leak or hang.
  */
@@ -37,7 +38,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(text, data + 1, size - 1);
     text[size - 1] = '\0';
-    if (data[0] & 1) {
+    if (data[0] & 2) {
+        uint64_t idx, n;
+        (void)cw_ledger_check_line(text, size - 1, vkey, "fuzz", 1, &idx, &n,
+                                   &d);
+    } else if (data[0] & 1) {
         uint64_t n;
         cw__hash root;
         (void)cw__checkpoint_verify(text, size - 1, vkey, &n, root);

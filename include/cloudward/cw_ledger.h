@@ -110,6 +110,22 @@ CW_API enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
 CW_API enum cw_status cw_ledger_show(struct cw_ledger *l, const char *tenant,
                                      bool json, FILE *out, struct cw_diag *d);
 
+/*
+ * A customer's offline check of one line of `cloudward log show --format
+ * json`: the entry hashes to its leaf, the proof leads from that leaf to
+ * the root of the line's checkpoint (RFC 9162), and the checkpoint is
+ * signed by `vkey`, the provider's verifier key (`cloudward log vkey`).
+ * Needs no store. CW_OK with *index and *tree_size; CW_ENOENT for an entry
+ * appended after the latest checkpoint (no proof yet); CW_EINTEGRITY
+ * saying what does not hold; CW_EPARSE/CW_ESCHEMA for a malformed line.
+ */
+CW_API enum cw_status cw_ledger_check_line(const char *line, size_t len,
+                                           const char *vkey,
+                                           const char *file, unsigned lineno,
+                                           uint64_t *index,
+                                           uint64_t *tree_size,
+                                           struct cw_diag *d);
+
 /* ---- evidence ----------------------------------------------------------
  *
  * Evidence files are stored content-addressed in STORE/evidence/SHA256

@@ -21,7 +21,8 @@ enum {
     OPT_DETAILS,
     OPT_FROM,
     OPT_BATCH,
-    OPT_SIZE
+    OPT_SIZE,
+    OPT_VKEY
 };
 
 static const struct option long_opts[] = {
@@ -36,6 +37,7 @@ static const struct option long_opts[] = {
     { "from", required_argument, NULL, OPT_FROM },
     { "batch", required_argument, NULL, OPT_BATCH },
     { "size", required_argument, NULL, OPT_SIZE },
+    { "vkey", required_argument, NULL, OPT_VKEY },
     { "format", required_argument, NULL, 'f' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -51,6 +53,8 @@ static const char help[] =
     "       cloudward log prove INDEX [--size N]\n"
     "       cloudward log consistency SIZE1 SIZE2\n"
     "       cloudward log verify\n"
+    "       cloudward log vkey\n"
+    "       cloudward log check --vkey KEY [FILE|-]\n"
     "\n"
     "The ledger: one entry per event (OCSF JSON, docs/ledger.md), each a\n"
     "leaf of a Merkle tree whose checkpoints are signed (Ed25519, C2SP\n"
@@ -69,7 +73,13 @@ static const char help[] =
     "               entries; default: all)\n"
     "  consistency  the proof that the tree of SIZE2 extends that of SIZE1\n"
     "  verify       recompute every hash and signature; exit 1 and name\n"
-    "               the first entry that differs\n";
+    "               the first entry that differs\n"
+    "  vkey         print the ledger's verifier key, for customers\n"
+    "  check        what a customer runs on the lines 'show --format json'\n"
+    "               gave it, with the provider's verifier key: each entry\n"
+    "               must hash to its leaf, its proof lead to the signed\n"
+    "               checkpoint's root; needs no store; exit 1 on any\n"
+    "               failure\n";
 
 static void ack(void *arg, uint64_t index, const unsigned char leaf[32])
 {
@@ -106,12 +116,72 @@ static void print_proof(const unsigned char *proof, size_t n)
     }
 }
 
+/* `log check`: every line of `path` ('-': standard input). */
+static int check(const char *vkey, const char *path)
+{
+    FILE *in;
+    char *line = NULL;
+    size_t cap = 0, ok = 0, pending = 0, failed = 0;
+    unsigned lineno = 0;
+    ssize_t got;
+    int rc = EXIT_OK;
+
+    if (!vkey) {
+        cli_error("log check needs --vkey KEY (the provider's 'cloudward "
+                  "log vkey')");
+        return EXIT_USAGE;
+    }
+    in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!in) {
+        cli_error("%s: %s", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    while ((got = getline(&line, &cap, in)) >= 0) {
+        uint64_t index = 0, size = 0;
+        struct cw_diag d;
+        enum cw_status st;
+        lineno++;
+        while (got && (line[got - 1] == '\n' || line[got - 1] == '\r'))
+            got--;
+        if (!got)
+            continue;
+        cw_diag_clear(&d);
+        st = cw_ledger_check_line(line, (size_t)got, vkey,
+                                  in == stdin ? "(stdin)" : path, lineno,
+                                  &index, &size, &d);
+        if (st == CW_OK) {
+            printf("%llu ok (in the signed tree of %llu)\n",
+                   (unsigned long long)index, (unsigned long long)size);
+            ok++;
+        } else if (st == CW_ENOENT) {
+            printf("%llu pending (after the latest checkpoint)\n",
+                   (unsigned long long)index);
+            pending++;
+        } else {
+            cli_error_diag(&d);
+            failed++;
+            if (st != CW_EINTEGRITY)
+                rc = EXIT_USAGE;
+        }
+    }
+    free(line);
+    if (in != stdin)
+        fclose(in);
+    printf("%zu verified, %zu pending, %zu failed\n", ok, pending, failed);
+    if (!ok && !pending && !failed) {
+        cli_error("%s: no lines to check", path);
+        return EXIT_USAGE;
+    }
+    return failed && rc == EXIT_OK ? EXIT_FINDINGS : rc;
+}
+
 int cmd_log(int argc, char **argv)
 {
     struct cli_common common = { .scope = "cloudward.yaml" };
     struct cw_log_event ev;
     struct cw_ledger *l = NULL;
     const char *sub = argc >= 2 ? argv[1] : "", *from = NULL, *fmt = NULL;
+    const char *vkey = NULL;
     char store[4096];
     uint64_t batch = 1024, size = 0;
     bool size_set = false;
@@ -125,9 +195,11 @@ int cmd_log(int argc, char **argv)
     }
     if (strcmp(sub, "append") != 0 && strcmp(sub, "show") != 0 &&
         strcmp(sub, "verify") != 0 && strcmp(sub, "prove") != 0 &&
-        strcmp(sub, "checkpoint") != 0 && strcmp(sub, "consistency") != 0) {
+        strcmp(sub, "checkpoint") != 0 && strcmp(sub, "consistency") != 0 &&
+        strcmp(sub, "vkey") != 0 && strcmp(sub, "check") != 0) {
         cli_error("usage: cloudward log append|show|verify|prove|"
-                  "checkpoint|consistency; see 'cloudward log --help'");
+                  "checkpoint|consistency|vkey|check; see 'cloudward log "
+                  "--help'");
         return EXIT_USAGE;
     }
     argc--;
@@ -167,6 +239,9 @@ int cmd_log(int argc, char **argv)
                 return EXIT_USAGE;
             }
             break;
+        case OPT_VKEY:
+            vkey = optarg;
+            break;
         case OPT_SIZE:
             if (!number(optarg, &size)) {
                 cli_error("--size takes a number of entries");
@@ -204,8 +279,10 @@ int cmd_log(int argc, char **argv)
                   "field options");
         return EXIT_USAGE;
     }
-    cli_store_dir(&common, store, sizeof(store));
     cw_diag_clear(&d);
+    if (strcmp(sub, "check") == 0)
+        return check(vkey, optind < argc ? argv[optind] : "-");
+    cli_store_dir(&common, store, sizeof(store));
     if (cw_ledger_open(store, &l, &d)) {
         cli_error_diag(&d);
         return EXIT_USAGE;
@@ -240,6 +317,11 @@ int cmd_log(int argc, char **argv)
                             stdout, &d)
                  ? EXIT_USAGE
                  : EXIT_OK;
+    } else if (strcmp(sub, "vkey") == 0) {
+        char vk[512];
+        rc = cw_ledger_vkey(l, vk, sizeof(vk), &d) ? EXIT_USAGE : EXIT_OK;
+        if (rc == EXIT_OK)
+            puts(vk);
     } else if (strcmp(sub, "checkpoint") == 0) {
         char note[1024];
         rc = cw_ledger_checkpoint(l, note, sizeof(note), &d) ? EXIT_USAGE

@@ -36,7 +36,7 @@ static enum cw_status jstr(struct cw__buf *b, const char *s, size_t n)
 }
 
 /* A JSON value from the user (details) in canonical form. */
-static enum cw_status canonical(const struct cw__node *n, struct cw__buf *b,
+enum cw_status cw__canonical(const struct cw__node *n, struct cw__buf *b,
                                 const char *file, struct cw_diag *d)
 {
     enum cw_status st = CW_OK;
@@ -66,7 +66,7 @@ static enum cw_status canonical(const struct cw__node *n, struct cw__buf *b,
         st = cw__buf_puts(b, "[");
         for (i = 0; !st && i < n->n; i++)
             st = (i ? cw__buf_puts(b, ",") : CW_OK) ||
-                 canonical(n->kids[i], b, file, d);
+                 cw__canonical(n->kids[i], b, file, d);
         return st ? st : cw__buf_puts(b, "]");
     }
     if (!(order = cw__malloc((n->n + 1) * sizeof(*order))))
@@ -94,7 +94,7 @@ static enum cw_status canonical(const struct cw__node *n, struct cw__buf *b,
         if (!st)
             st = cw__buf_puts(b, ":");
         if (!st)
-            st = canonical(n->kids[2 * order[i] + 1], b, file, d);
+            st = cw__canonical(n->kids[2 * order[i] + 1], b, file, d);
     }
     cw__free(order);
     return st ? st : cw__buf_puts(b, "}");
@@ -273,7 +273,7 @@ enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
             st = cw__diag_set(d, CW_ESCHEMA, e->file, e->line, dn->col,
                               "details must be a JSON object");
         PUT(cw__buf_puts(&b, ",\"unmapped\":{\"details\":"));
-        PUT(canonical(dn, &b, e->file, d));
+        PUT(cw__canonical(dn, &b, e->file, d));
         PUT(cw__buf_puts(&b, "}"));
         cw__arena_release(&a);
     }

@@ -21,6 +21,11 @@
 enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
                                struct cw_diag *d);
 
+/* Writes JSON value `n` canonically (keys sorted, integers only); a
+ * fraction or a duplicate key is an error at its position in `file`. */
+enum cw_status cw__canonical(const struct cw__node *n, struct cw__buf *b,
+                             const char *file, struct cw_diag *d);
+
 /* The store folder of an open ledger. */
 const char *cw__ledger_dir(const struct cw_ledger *l);
 

@@ -88,6 +88,19 @@ done <acme.jsonl
 bad=$(head -1 acme.jsonl | jq -c '.proof[0] |= (.[0:63] + (if .[63:] == "0" then "1" else "0" end))')
 verify_line "$bad" && fail "a corrupted proof verified"
 
+# The same with cloudward's own customer-side check, needing no store.
+expect_exit 0 "$CW" log vkey $S
+vk=$(cat out)
+expect_exit 0 "$CW" log check --vkey "$vk" acme.jsonl
+grep -q "^4 verified, 0 pending, 0 failed" out || fail "log check: $(cat out)"
+sed '2s/"scan.config"/"scan.host"/' acme.jsonl >acme-bad.jsonl
+expect_exit 1 "$CW" log check --vkey "$vk" acme-bad.jsonl
+grep -q "acme-bad.jsonl:2:0: the entry does not hash to its leaf" err || fail "check: $(cat err)"
+"$CW" log vkey --store=other >other.vkey
+expect_exit 1 "$CW" log check --vkey "$(cat other.vkey)" acme.jsonl
+grep -q "not signed by this verifier key" err || fail "check with another key: $(cat err)"
+expect_exit 2 "$CW" log check acme.jsonl
+
 expect_exit 0 "$CW" log verify $S
 grep -q "6 entries" out || fail "verify: $(cat out)"
 expect_exit 0 "$CW" log prove 5 $S --size 6
