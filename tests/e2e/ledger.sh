@@ -142,6 +142,21 @@ expect_exit 2 "$CW" log append $S --actor a
 expect_exit 0 "$CW" log verify $S
 grep -q "6 entries" out || fail "bad input appended something: $(cat out)"
 
+# Several processes appending at once: every entry gets its own index,
+# none is lost, the tree holds.
+for p in 1 2 3 4; do
+  for i in $(seq 1 300); do
+    printf '{"actor":"p%d","action":"concurrent.test","target":"t-%d"}\n' "$p" "$i"
+  done >"conc$p.jsonl"
+  "$CW" log append --store=conc --from "conc$p.jsonl" --batch 8 >"conc$p.out" 2>&1 &
+done
+wait
+cat conc?.out >conc.all
+[ "$(grep -cE '^[0-9]+ [0-9a-f]{64}$' conc.all)" = 1200 ] || fail "concurrent appends: $(grep -v '^[0-9]' conc.all | head -3)"
+[ "$(cut -d' ' -f1 conc.all | sort -un | wc -l)" = 1200 ] || fail "an index was given twice"
+expect_exit 0 "$CW" log verify --store=conc
+grep -q "1200 entries" out || fail "concurrent verify: $(cat out)"
+
 # A ledger killed while it is being created opens afterwards.
 for round in $(seq 1 20); do
   "$CW" log append --store="new$round" --actor a --action b --target c >/dev/null 2>&1 &
