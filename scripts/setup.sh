@@ -7,7 +7,8 @@ packages=(
   libyaml-dev                        # YAML parser (src/parse)
   libxlsxwriter-dev zlib1g-dev       # XLSX reports (src/report)
   libpcre2-dev                       # regexes of check packs (src/checks)
-  libsodium-dev                      # SHA-256 and Ed25519 of the ledger
+  libsodium-dev                      # Ed25519 and randomness of the ledger
+  libssl-dev                         # its SHA-256 (libcrypto, SHA-NI)
   libsqlite3-dev sqlite3             # the ledger's store; tests tamper with it
   libcmocka-dev                      # unit tests
   clang libclang-rt-14-dev           # libFuzzer targets

@@ -20,7 +20,7 @@
 static void hash_hex(const void *data, size_t len, char hex[65])
 {
     unsigned char h[32];
-    crypto_hash_sha256(h, data, len);
+    cw__sha256(data, len, h);
     sodium_bin2hex(hex, 65, h, sizeof(h));
 }
 

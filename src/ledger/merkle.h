@@ -25,6 +25,9 @@
 
 typedef unsigned char cw__hash[CW__HASH_LEN];
 
+/* SHA-256 (libcrypto: the CPU's SHA instructions where there are). */
+void cw__sha256(const void *data, size_t len, cw__hash out);
+
 /* H(0x00 || data) */
 void cw__leaf_hash(const void *data, size_t len, cw__hash out);
 /* H(0x01 || left || right) */
