@@ -3,6 +3,7 @@
  */
 #include <getopt.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -101,8 +102,29 @@ int cmd_init(int argc, char **argv)
         cli_error_diag(&d);
         return EXIT_USAGE;
     }
-    if (cw_scope_store_dir(common.scope, common.store, store, sizeof(store)))
-        store[0] = '\0';
+    if (cw_scope_store_dir(common.scope, common.store, store, sizeof(store))) {
+        cli_error("the store path is too long");
+        return EXIT_USAGE;
+    }
+    /* Writing the scope is a state change: into the ledger with it. */
+    {
+        struct cw_log_event ev;
+        struct cw_ledger *l = NULL;
+        char actor[32];
+        memset(&ev, 0, sizeof(ev));
+        snprintf(actor, sizeof(actor), "uid:%u", (unsigned)getuid());
+        ev.actor = actor;
+        ev.action = "scope.init";
+        ev.target = common.scope;
+        ev.file = "(init)";
+        if (cw_ledger_open(store, &l, &d) ||
+            cw_ledger_append(l, &ev, 1, NULL, NULL, &d)) {
+            cw_ledger_close(l);
+            cli_error_diag(&d);
+            return EXIT_USAGE;
+        }
+        cw_ledger_close(l);
+    }
     printf("wrote %s\nnext: edit it, add decisions, then run 'cloudward soa "
            "--scope %s'\nstate will live in %s\n",
            common.scope, common.scope, store);

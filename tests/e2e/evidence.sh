@@ -23,7 +23,9 @@ expect_exit 0 "$CW" evidence list --control CLD.9.5.1 --format json
 jq -e '.sha256 == "'"$h1"'" and .expires == "2027-06-30" and .intact' out >/dev/null ||
   fail "list by control: $(cat out)"
 expect_exit 0 "$CW" log show --format json
-[ "$(jq -r '.entry.api.operation' out | sort -u)" = evidence.add ] || fail "additions are ledger entries"
+[ "$(jq -r '.entry.api.operation' out | tr '\n' ' ')" = \
+  "scope.init evidence.add evidence.add evidence.add evidence.add " ] ||
+  fail "init and each addition are ledger entries: $(jq -r '.entry.api.operation' out)"
 expect_exit 0 "$CW" evidence verify
 grep -q "4 evidence file(s), 0 missing" out || fail "verify: $(cat out)"
 
