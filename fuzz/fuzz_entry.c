@@ -2,8 +2,8 @@
  * fuzz_entry.c - libFuzzer target for what the ledger reads from outside:
  * an event's details (JSON, canonicalized into the entry: sorted keys,
  * integers only) and signed checkpoint notes (C2SP signed-note and
- * tlog-checkpoint parsing), and lines a customer checks (`log check`).
- * The first byte picks which. Any input must
+ * tlog-checkpoint parsing), lines a customer checks (`log check`), and
+ * the JSON lines `log append --from` reads. The first byte picks which. Any input must
  * give an entry, a refusal with a position, or false: never a crash,
  * leak or hang.
  */
@@ -38,7 +38,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(text, data + 1, size - 1);
     text[size - 1] = '\0';
-    if (data[0] & 2) {
+    if (data[0] & 4) {
+        struct cw__arena a;
+        struct cw_log_event e;
+        char *out = NULL;
+        cw__arena_init(&a, 0);
+        memset(&e, 0, sizeof(e));
+        if (!cw__event_parse(&a, text, size - 1, "fuzz", 1, &e, &d) &&
+            !cw__entry_build(&e, &out, &d))
+            cw__free(out);
+        cw__arena_release(&a);
+    } else if (data[0] & 2) {
         uint64_t idx, n;
         (void)cw_ledger_check_line(text, size - 1, vkey, "fuzz", 1, &idx, &n,
                                    &d);

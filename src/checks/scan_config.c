@@ -62,10 +62,6 @@ struct slot {
     bool decided;             /* a join whose outcome is already known */
 };
 
-struct target {
-    struct cw__resource r;    /* a copy, in the scan's arena */
-};
-
 struct deferred {
     const struct pack_check *pc;
     const char *address, *file;
@@ -117,7 +113,7 @@ struct scan {
     bool oom;
     size_t resources;
     struct cw__arena keep;    /* join targets and deferred subjects */
-    struct target *targets;
+    struct cw__resource *targets; /* copies, in `keep` */
     size_t ntargets, atargets;
     struct deferred *defer;
     size_t ndefer, adefer;
@@ -588,7 +584,7 @@ static bool keep_target(struct scan *s, const struct cw__resource *r)
     if (!grow((void **)&s->targets, &s->atargets, s->ntargets,
               sizeof(*s->targets)))
         return false;
-    c = &s->targets[s->ntargets].r;
+    c = &s->targets[s->ntargets];
     *c = *r;
     c->type = cw__arena_strdup(a, r->type);
     c->address = cw__arena_strdup(a, r->address);
@@ -739,7 +735,7 @@ static struct join_index *index_of(struct scan *s, const struct rule *r)
     memset(x, 0, sizeof(*x));
     x->rule = r;
     for (i = 0; i < s->ntargets; i++) {
-        const struct cw__resource *t = &s->targets[i].r;
+        const struct cw__resource *t = &s->targets[i];
         struct doc d;
         struct picked pk;
         struct outcome o;
@@ -820,7 +816,7 @@ static void join_eval(struct doc *c, const struct rule *r,
     best.v = CW_VERDICT_NOT_APPLICABLE;
     if (r->jselector) {
         for (i = 0; i < s->ntargets; i++) {
-            const struct cw__resource *t = &s->targets[i].r;
+            const struct cw__resource *t = &s->targets[i];
             struct doc d;
             struct picked pk;
             if (!type_in(t->type, r->jtypes, r->njtypes) ||
@@ -856,7 +852,7 @@ static void join_eval(struct doc *c, const struct rule *r,
             for (; hit && hit < x->v + x->n &&
                    strcmp(hit->value, key.value) == 0;
                  hit++) {
-                const struct cw__resource *t = &s->targets[hit->target].r;
+                const struct cw__resource *t = &s->targets[hit->target];
                 memset(&k, 0, sizeof(k));
                 judge_target(c, r, t, &k);
                 if (fold(t, &k, &best, &any, &unknown))

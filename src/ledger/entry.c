@@ -12,6 +12,7 @@
 
 #include <sodium.h>
 
+#include "../query/jsonpath.h"
 #include "ledger.h"
 
 static enum cw_status jstr(struct cw__buf *b, const char *s, size_t n)
@@ -292,5 +293,84 @@ enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
                    : st;
     }
     *out = b.data;
+    return CW_OK;
+}
+
+/* ---- events as JSON lines ---------------------------------------------- */
+
+static const char *field(const struct cw__node *o, const char *key,
+                         const char *file, unsigned line, bool *bad,
+                         struct cw_diag *d)
+{
+    const struct cw__node *v = cw__node_get(o, key);
+    if (!v || cw__node_is_null(v))
+        return NULL;
+    if (v->kind != CW__NODE_SCALAR || v->type != CW__T_STRING) {
+        *bad = true;
+        cw__diag_set(d, CW_ESCHEMA, file, line, v->col,
+                     "'%s' must be a string", key);
+        return NULL;
+    }
+    return v->str;
+}
+
+enum cw_status cw__event_parse(struct cw__arena *a, const char *text,
+                               size_t len, const char *file, unsigned line,
+                               struct cw_log_event *e, struct cw_diag *d)
+{
+    static const char *const keys[] = { "actor",  "action",  "target",
+                                        "tenant", "outcome", "reason",
+                                        "details", "time",   NULL };
+    struct cw__node *o = NULL;
+    const struct cw__node *det, *t;
+    enum cw_status st;
+    bool bad = false;
+
+    st = cw__json_parse(a, file, text, len, NULL, &o, d);
+    if (st) {
+        d->line = line; /* one line of the file: its line, the parser's col */
+        return st;
+    }
+    if (o->kind != CW__NODE_MAP)
+        return cw__diag_set(d, CW_ESCHEMA, file, line, 1,
+                            "expected an object with actor, action, target");
+    if (cw__node_check_keys(o, keys, file, d)) {
+        d->line = line;
+        return CW_ESCHEMA;
+    }
+    memset(e, 0, sizeof(*e));
+    e->file = file;
+    e->line = line;
+    e->actor = field(o, "actor", file, line, &bad, d);
+    e->action = field(o, "action", file, line, &bad, d);
+    e->target = field(o, "target", file, line, &bad, d);
+    e->tenant = field(o, "tenant", file, line, &bad, d);
+    e->outcome = field(o, "outcome", file, line, &bad, d);
+    e->reason = field(o, "reason", file, line, &bad, d);
+    if (bad)
+        return CW_ESCHEMA;
+    if ((t = cw__node_get(o, "time"))) {
+        if (t->kind != CW__NODE_SCALAR || t->type != CW__T_NUMBER ||
+            strspn(t->str, "0123456789") != t->len || t->len > 15)
+            return cw__diag_set(d, CW_ESCHEMA, file, line, t->col,
+                                "'time' is milliseconds since 1970, an "
+                                "integer");
+        e->time_ms = atoll(t->str);
+    }
+    if ((det = cw__node_get(o, "details"))) {
+        /* Passed on as text; the entry builder checks and canonicalizes
+         * it (an object, integers only). */
+        struct cw__buf w;
+        if (det->kind != CW__NODE_MAP)
+            return cw__diag_set(d, CW_ESCHEMA, file, line, det->col,
+                                "'details' must be an object");
+        cw__buf_init(&w, ENTRY_MAX);
+        if (cw__json_write(det, &w) || cw__buf_append(&w, "", 1) ||
+            !(e->details_json = cw__arena_strdup(a, w.data))) {
+            cw__buf_release(&w);
+            return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        cw__buf_release(&w);
+    }
     return CW_OK;
 }

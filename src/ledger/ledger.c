@@ -360,6 +360,39 @@ static int load_edge(struct cw_ledger *l, uint64_t n, struct edge *e)
     return 0;
 }
 
+/* Puts leaf `idx` on the right edge, merging equal levels; each stored
+ * (even-level) subtree it completes goes to `node`, which may stop the
+ * walk by returning non-zero. Appends store them, verify compares them. */
+static int edge_push(struct edge *e, const cw__hash leaf, uint64_t idx,
+                     int (*node)(void *arg, unsigned level, uint64_t index,
+                                 const cw__hash h),
+                     void *arg)
+{
+    int rc;
+    memcpy(e->hash[e->n], leaf, CW__HASH_LEN);
+    e->level[e->n++] = 0;
+    while (e->n >= 2 && e->level[e->n - 1] == e->level[e->n - 2]) {
+        unsigned lv = e->level[e->n - 1] + 1;
+        cw__node_hash(e->hash[e->n - 2], e->hash[e->n - 1], e->hash[e->n - 2]);
+        e->level[e->n - 2] = lv;
+        e->n--;
+        if (kept(lv) && (rc = node(arg, lv, idx >> lv, e->hash[e->n - 1])))
+            return rc;
+    }
+    return 0;
+}
+
+static int insert_node(void *arg, unsigned level, uint64_t index,
+                       const cw__hash h)
+{
+    sqlite3_stmt *s = arg;
+    sqlite3_reset(s);
+    sqlite3_bind_int(s, 1, (int)level);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)index);
+    sqlite3_bind_blob(s, 3, h, CW__HASH_LEN, SQLITE_STATIC);
+    return sqlite3_step(s) == SQLITE_DONE ? 0 : 1;
+}
+
 enum cw_status cw_ledger_append(struct cw_ledger *l,
                                 const struct cw_log_event *ev, size_t n,
                                 uint64_t *first, unsigned char *leaves,
@@ -423,24 +456,9 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
             st = db_error(l, d, "cannot append");
             goto rollback;
         }
-        memcpy(e.hash[e.n], leaf, CW__HASH_LEN);
-        e.level[e.n++] = 0;
-        while (e.n >= 2 && e.level[e.n - 1] == e.level[e.n - 2]) {
-            unsigned lv = e.level[e.n - 1] + 1;
-            cw__node_hash(e.hash[e.n - 2], e.hash[e.n - 1], e.hash[e.n - 2]);
-            e.level[e.n - 2] = lv;
-            e.n--;
-            if (!kept(lv))
-                continue;
-            sqlite3_reset(node);
-            sqlite3_bind_int(node, 1, (int)lv);
-            sqlite3_bind_int64(node, 2, (sqlite3_int64)(idx >> lv));
-            sqlite3_bind_blob(node, 3, e.hash[e.n - 1], CW__HASH_LEN,
-                              SQLITE_STATIC);
-            if (sqlite3_step(node) != SQLITE_DONE) {
-                st = db_error(l, d, "cannot append");
-                goto rollback;
-            }
+        if (edge_push(&e, leaf, idx, insert_node, node)) {
+            st = db_error(l, d, "cannot append");
+            goto rollback;
         }
     }
     sqlite3_finalize(ins);
@@ -480,85 +498,6 @@ struct line_batch {
     size_t n;
 };
 
-static const char *field(const struct cw__node *o, const char *key,
-                         const char *file, unsigned line, bool *bad,
-                         struct cw_diag *d)
-{
-    const struct cw__node *v = cw__node_get(o, key);
-    if (!v || cw__node_is_null(v))
-        return NULL;
-    if (v->kind != CW__NODE_SCALAR || v->type != CW__T_STRING) {
-        *bad = true;
-        cw__diag_set(d, CW_ESCHEMA, file, line, v->col,
-                     "'%s' must be a string", key);
-        return NULL;
-    }
-    return v->str;
-}
-
-static enum cw_status parse_line(struct line_batch *b, const char *text,
-                                 size_t len, const char *file, unsigned line,
-                                 struct cw_diag *d)
-{
-    static const char *const keys[] = { "actor",  "action",  "target",
-                                        "tenant", "outcome", "reason",
-                                        "details", "time",   NULL };
-    struct cw__node *o = NULL;
-    struct cw_log_event *e = &b->ev[b->n];
-    const struct cw__node *det, *t;
-    enum cw_status st;
-    bool bad = false;
-
-    st = cw__json_parse(&b->a, file, text, len, NULL, &o, d);
-    if (st) {
-        d->line = line; /* one line of the file: its line, the parser's col */
-        return st;
-    }
-    if (o->kind != CW__NODE_MAP)
-        return cw__diag_set(d, CW_ESCHEMA, file, line, 1,
-                            "expected an object with actor, action, target");
-    if (cw__node_check_keys(o, keys, file, d)) {
-        d->line = line;
-        return CW_ESCHEMA;
-    }
-    memset(e, 0, sizeof(*e));
-    e->file = file;
-    e->line = line;
-    e->actor = field(o, "actor", file, line, &bad, d);
-    e->action = field(o, "action", file, line, &bad, d);
-    e->target = field(o, "target", file, line, &bad, d);
-    e->tenant = field(o, "tenant", file, line, &bad, d);
-    e->outcome = field(o, "outcome", file, line, &bad, d);
-    e->reason = field(o, "reason", file, line, &bad, d);
-    if (bad)
-        return CW_ESCHEMA;
-    if ((t = cw__node_get(o, "time"))) {
-        if (t->kind != CW__NODE_SCALAR || t->type != CW__T_NUMBER ||
-            strspn(t->str, "0123456789") != t->len || t->len > 15)
-            return cw__diag_set(d, CW_ESCHEMA, file, line, t->col,
-                                "'time' is milliseconds since 1970, an "
-                                "integer");
-        e->time_ms = atoll(t->str);
-    }
-    if ((det = cw__node_get(o, "details"))) {
-        /* Passed on as text; the entry builder checks and canonicalizes
-         * it (an object, integers only). */
-        struct cw__buf w;
-        if (det->kind != CW__NODE_MAP)
-            return cw__diag_set(d, CW_ESCHEMA, file, line, det->col,
-                                "'details' must be an object");
-        cw__buf_init(&w, ENTRY_MAX);
-        if (cw__json_write(det, &w) || cw__buf_append(&w, "", 1) ||
-            !(e->details_json = cw__arena_strdup(&b->a, w.data))) {
-            cw__buf_release(&w);
-            return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
-        }
-        cw__buf_release(&w);
-    }
-    b->n++;
-    return CW_OK;
-}
-
 enum cw_status cw_ledger_append_lines(
     struct cw_ledger *l, FILE *in, const char *name, size_t batch,
     void (*ack)(void *arg, uint64_t index, const unsigned char leaf[32]),
@@ -589,8 +528,10 @@ enum cw_status cw_ledger_append_lines(
             lineno++;
             while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
                 len--;
-            if (len && (st = parse_line(&b, line, len, name, lineno, d)))
+            if (len && (st = cw__event_parse(&b.a, line, len, name, lineno,
+                                             &b.ev[b.n], d)))
                 break;
+            b.n += len != 0;
         }
         if (b.n == batch || (eof && b.n)) {
             uint64_t first = 0;
@@ -718,9 +659,25 @@ static void edge_root(const struct edge *e, cw__hash out)
     memcpy(out, r, CW__HASH_LEN);
 }
 
+struct node_check {
+    struct cw_ledger *l;
+    unsigned level; /* where the stored tree differed */
+};
+
+static int check_node(void *arg, unsigned level, uint64_t index,
+                      const cw__hash h)
+{
+    struct node_check *c = arg;
+    cw__hash have;
+    c->level = level;
+    return subtree(c->l, level, index, have) ||
+           sodium_memcmp(have, h, CW__HASH_LEN) != 0;
+}
+
 enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
                                 struct cw_diag *d)
 {
+    struct node_check ck = { NULL, 0 };
     sqlite3_stmt *s = NULL, *cps = NULL;
     struct edge e;
     uint64_t next = 0, cp_size = 0;
@@ -803,31 +760,19 @@ enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
                                   (unsigned long long)idx);
                 goto out;
             }
-            memcpy(e.hash[e.n], leaf, CW__HASH_LEN);
-            e.level[e.n++] = 0;
-            while (e.n >= 2 && e.level[e.n - 1] == e.level[e.n - 2]) {
-                unsigned lv = e.level[e.n - 1] + 1;
-                cw__hash have;
-                cw__node_hash(e.hash[e.n - 2], e.hash[e.n - 1],
-                              e.hash[e.n - 2]);
-                e.level[e.n - 2] = lv;
-                e.n--;
-                if (kept(lv) &&
-                    (subtree(l, lv, idx >> lv, have) ||
-                     sodium_memcmp(have, e.hash[e.n - 1], CW__HASH_LEN))) {
-                    /* The leaves match their entries, so one of them
-                     * was rewritten together with its hash: the tree
-                     * says which span, not which entry. */
-                    *bad = idx + 1 - ((uint64_t)1 << lv);
-                    st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                                      "entries %llu-%llu: they do not give "
-                                      "the stored tree hash above them "
-                                      "(level %u); one was rewritten with "
-                                      "its leaf hash",
-                                      (unsigned long long)*bad,
-                                      (unsigned long long)idx, lv);
-                    goto out;
-                }
+            ck.l = l;
+            if (edge_push(&e, leaf, idx, check_node, &ck)) {
+                /* The leaves match their entries, so one of them was
+                 * rewritten together with its hash: the tree says which
+                 * span, not which entry. */
+                *bad = idx + 1 - ((uint64_t)1 << ck.level);
+                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                                  "entries %llu-%llu: they do not give the "
+                                  "stored tree hash above them (level %u); "
+                                  "one was rewritten with its leaf hash",
+                                  (unsigned long long)*bad,
+                                  (unsigned long long)idx, ck.level);
+                goto out;
             }
             next++;
         }
@@ -954,25 +899,19 @@ const char *cw__ledger_dir(const struct cw_ledger *l)
     return l->dir;
 }
 
-enum cw_status cw__ledger_each_action(struct cw_ledger *l, const char *action,
-                                      bool (*fn)(void *arg, uint64_t index,
-                                                 const char *body),
-                                      void *arg, struct cw_diag *d)
+enum cw_status cw__ledger_each_evidence(struct cw_ledger *l,
+                                        bool (*fn)(void *arg, uint64_t index,
+                                                   const char *body),
+                                        void *arg, struct cw_diag *d)
 {
     sqlite3_stmt *s;
-    /* The literal lets SQLite use the partial index of evidence. */
-    bool evidence = strcmp(action, "evidence.add") == 0;
+    /* The literal matches the partial index entries_evidence. */
     int rc = sqlite3_prepare_v2(l->db,
-                                evidence ? "SELECT idx, body FROM entries "
-                                           "WHERE action = 'evidence.add' "
-                                           "ORDER BY idx"
-                                         : "SELECT idx, body FROM entries "
-                                           "WHERE action = ? ORDER BY idx",
+                                "SELECT idx, body FROM entries "
+                                "WHERE action = 'evidence.add' ORDER BY idx",
                                 -1, &s, NULL);
     if (rc)
         return db_error(l, d, "cannot read the ledger");
-    if (!evidence)
-        sqlite3_bind_text(s, 1, action, -1, SQLITE_STATIC);
     while ((rc = sqlite3_step(s)) == SQLITE_ROW)
         if (!fn(arg, (uint64_t)sqlite3_column_int64(s, 0),
                 (const char *)sqlite3_column_text(s, 1)))

@@ -21,6 +21,15 @@
 enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
                                struct cw_diag *d);
 
+/*
+ * One event from a JSON line (`log append --from`): fields as in
+ * cw_log_event, strings only, `details` an object, `time` integer
+ * milliseconds. Strings live in `a`. Errors carry FILE:LINE:COL.
+ */
+enum cw_status cw__event_parse(struct cw__arena *a, const char *text,
+                               size_t len, const char *file, unsigned line,
+                               struct cw_log_event *e, struct cw_diag *d);
+
 /* Writes JSON value `n` canonically (keys sorted, integers only); a
  * fraction or a duplicate key is an error at its position in `file`. */
 enum cw_status cw__canonical(const struct cw__node *n, struct cw__buf *b,
@@ -29,10 +38,10 @@ enum cw_status cw__canonical(const struct cw__node *n, struct cw__buf *b,
 /* The store folder of an open ledger. */
 const char *cw__ledger_dir(const struct cw_ledger *l);
 
-/* Calls `fn` with each entry of `action`, in order, until it says stop. */
-enum cw_status cw__ledger_each_action(struct cw_ledger *l, const char *action,
-                                      bool (*fn)(void *arg, uint64_t index,
-                                                 const char *body),
-                                      void *arg, struct cw_diag *d);
+/* Calls `fn` with each evidence.add entry, in order, until it says stop. */
+enum cw_status cw__ledger_each_evidence(struct cw_ledger *l,
+                                        bool (*fn)(void *arg, uint64_t index,
+                                                   const char *body),
+                                        void *arg, struct cw_diag *d);
 
 #endif

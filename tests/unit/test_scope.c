@@ -124,6 +124,14 @@ static void scope_errors(void **state)
                  "@/cloudward.yaml:5:1: unknown key 'colour'; expected one "
                  "of: organisation, role, service_models, pii_processor, "
                  "catalogs, decisions, providers, pii_regions");
+    snprintf(buf, sizeof(buf), "%spii_regions: [eu-*, 42]\n", base);
+    expect_error(buf, NULL,
+                 "@/cloudward.yaml:5:21: expected a region name or glob such "
+                 "as eu-west-1 or eu-*");
+    snprintf(buf, sizeof(buf), "%spii_regions: eu-west-1\n", base);
+    expect_error(buf, NULL,
+                 "@/cloudward.yaml:5:14: expected pii_regions (a list), "
+                 "found a scalar");
     expect_error("organisation: [X\n", NULL,
                  "@/cloudward.yaml:2:1: did not find expected ',' or ']' "
                  "while parsing a flow sequence");
