@@ -173,6 +173,22 @@ static void entry_id(unsigned char out[16])
     sodium_memzero(pool + left, 16);
 }
 
+/* A decimal integer, without printf: entries are built at hundreds of
+ * thousands a second and vsnprintf was a fifth of the time. */
+static enum cw_status jint(struct cw__buf *b, long long v)
+{
+    char tmp[24], *p = tmp + sizeof(tmp);
+    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v
+                                 : (unsigned long long)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    return cw__buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
+}
+
 /* Members are written in the order their keys sort in, by hand: the
  * entry's shape is fixed, so no sorting (and no allocation per member) is
  * needed; canonical() sorts what the user gives in details. */
@@ -223,7 +239,9 @@ enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
     api = class_uid == 6003;
 
     cw__buf_init(&b, ENTRY_MAX);
-    PUT(cw__buf_printf(&b, "{\"activity_id\":%u,", activity));
+    PUT(cw__buf_puts(&b, "{\"activity_id\":"));
+    PUT(jint(&b, activity));
+    PUT(cw__buf_puts(&b, ","));
     if (!api) {
         PUT(cw__buf_puts(&b, "\"activity_name\":"));
         PUT(jstr(&b, e->action, strlen(e->action)));
@@ -237,8 +255,11 @@ enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
         PUT(jstr(&b, e->action, strlen(e->action)));
         PUT(cw__buf_puts(&b, "},"));
     }
-    PUT(cw__buf_printf(&b, "\"category_uid\":%u,\"class_uid\":%u,",
-                       category, class_uid));
+    PUT(cw__buf_puts(&b, "\"category_uid\":"));
+    PUT(jint(&b, category));
+    PUT(cw__buf_puts(&b, ",\"class_uid\":"));
+    PUT(jint(&b, class_uid));
+    PUT(cw__buf_puts(&b, ","));
     if (e->reason && *e->reason) {
         PUT(cw__buf_puts(&b, "\"message\":"));
         PUT(jstr(&b, e->reason, strlen(e->reason)));
@@ -252,17 +273,21 @@ enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
         PUT(jstr(&b, e->tenant, strlen(e->tenant)));
         PUT(cw__buf_puts(&b, ","));
     }
-    PUT(cw__buf_printf(&b, "\"uid\":\"%s\",\"version\":\"1.1.0\"},", id));
+    PUT(cw__buf_puts(&b, "\"uid\":\""));
+    PUT(cw__buf_append(&b, id, 32));
+    PUT(cw__buf_puts(&b, "\",\"version\":\"1.1.0\"},"));
     if (api) {
         PUT(cw__buf_puts(&b, "\"resources\":[{\"uid\":"));
         PUT(jstr(&b, e->target, strlen(e->target)));
         PUT(cw__buf_puts(&b, "}],"));
     }
-    PUT(cw__buf_printf(&b,
-                       "\"severity_id\":1,\"status\":\"%s\","
-                       "\"status_id\":%d,\"time\":%lld,\"type_uid\":%u",
-                       ok ? "Success" : "Failure", ok ? 1 : 2, t,
-                       class_uid * 100 + activity));
+    PUT(cw__buf_puts(&b, ok ? "\"severity_id\":1,\"status\":\"Success\","
+                              "\"status_id\":1,\"time\":"
+                            : "\"severity_id\":1,\"status\":\"Failure\","
+                              "\"status_id\":2,\"time\":"));
+    PUT(jint(&b, t));
+    PUT(cw__buf_puts(&b, ",\"type_uid\":"));
+    PUT(jint(&b, (long long)class_uid * 100 + activity));
     if (!st && e->details_json) {
         struct cw__arena a;
         struct cw__node *dn = NULL;

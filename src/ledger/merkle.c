@@ -22,24 +22,40 @@
 /* OpenSSL 3 looks the algorithm up on every one-shot SHA256() call
  * (locks included); fetched once, a digest costs only the digest. */
 static EVP_MD *sha256_md;
+static pthread_key_t sha256_key;
 static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void free_ctx(void *ctx)
+{
+    EVP_MD_CTX_free(ctx);
+}
 
 static void fetch_sha256(void)
 {
     sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    if (pthread_key_create(&sha256_key, free_ctx) != 0) {
+        EVP_MD_free(sha256_md);
+        sha256_md = NULL;
+    }
 }
 
+/* One digest context per thread, reused: a context made and freed per
+ * hash was a tenth of an append. Freed when its thread ends. */
 void cw__sha256(const void *data, size_t len, cw__hash out)
 {
     EVP_MD_CTX *ctx;
 
     pthread_once(&sha256_once, fetch_sha256);
-    if (sha256_md && (ctx = EVP_MD_CTX_new())) {
-        bool ok = EVP_DigestInit_ex2(ctx, sha256_md, NULL) &&
-                  EVP_DigestUpdate(ctx, data, len) &&
-                  EVP_DigestFinal_ex(ctx, out, NULL);
-        EVP_MD_CTX_free(ctx);
-        if (ok)
+    if (sha256_md) {
+        if (!(ctx = pthread_getspecific(sha256_key)) &&
+            (ctx = EVP_MD_CTX_new()) &&
+            pthread_setspecific(sha256_key, ctx) != 0) {
+            EVP_MD_CTX_free(ctx);
+            ctx = NULL;
+        }
+        if (ctx && EVP_DigestInit_ex2(ctx, sha256_md, NULL) &&
+            EVP_DigestUpdate(ctx, data, len) &&
+            EVP_DigestFinal_ex(ctx, out, NULL))
             return;
     }
     crypto_hash_sha256(out, data, len); /* libcrypto unusable */

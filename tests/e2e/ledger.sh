@@ -167,6 +167,38 @@ for round in $(seq 1 20); do
   expect_exit 0 "$CW" log verify --store="new$round" || cat err >&2
 done
 
+# Tenant views come from one index row per tenant per append: tenants
+# interleaved in one batch each see exactly their own entries, in order.
+for i in $(seq 0 299); do
+  printf '{"actor":"svc","action":"scan.host","target":"h-%d","tenant":"t%d"}\n' "$i" $((i % 3 == 0 ? 0 : i % 7 + 1))
+done >mixed.jsonl
+expect_exit 0 "$CW" log append --store=runs --from mixed.jsonl --batch 1000
+for t in t0 t1 t3; do
+  want=$(jq -r --arg t "$t" 'select(.tenant == $t) | .target' mixed.jsonl | tr '\n' ' ')
+  expect_exit 0 "$CW" log show --store=runs --tenant "$t" --format json
+  [ "$(jq -r '.entry.resources[0].uid' out | tr '\n' ' ')" = "$want" ] ||
+    fail "tenant $t sees $(jq -r '.entry.resources[0].uid' out | head -3 | tr '\n' ' ')..."
+  [ "$(jq -r .index out | tr '\n' ' ')" = "$(jq -r '.target | ltrimstr("h-")' \
+    <(jq -c --arg t "$t" 'select(.tenant == $t)' mixed.jsonl) | tr '\n' ' ')" ] ||
+    fail "tenant $t: wrong indexes"
+done
+expect_exit 0 "$CW" log show --store=runs --tenant nobody --format json
+[ -s out ] && fail "an unknown tenant sees entries"
+# An index row pointing at another tenant's entry is damage, not a view.
+sqlite3 runs/ledger.db "INSERT INTO tenant_runs VALUES ('t0', 1, x'')"
+expect_exit 2 "$CW" log show --store=runs --tenant t0
+grep -q "index of tenant 't0' names entry 1" err || fail "altered tenant index: $(cat err)"
+# A store from before tenant_runs (an index on entries.tenant) is carried
+# over on open.
+sqlite3 runs/ledger.db "DELETE FROM tenant_runs;
+  CREATE INDEX entries_tenant ON entries(tenant, idx) WHERE tenant IS NOT NULL"
+expect_exit 0 "$CW" log show --store=runs --tenant t3 --format json
+[ "$(jq -r '.entry.resources[0].uid' out | tr '\n' ' ')" = \
+  "$(jq -r 'select(.tenant == "t3") | .target' mixed.jsonl | tr '\n' ' ')" ] ||
+  fail "the old store's tenant index was not carried over"
+[ -z "$(sqlite3 runs/ledger.db "SELECT name FROM sqlite_master WHERE name = 'entries_tenant'")" ] ||
+  fail "the old index is still there"
+
 # Crash test: SIGKILL an appender 100 times at random moments.
 for i in $(seq 1 2000); do
   printf '{"actor":"svc","action":"crash.test","target":"t-%d","tenant":"t%d"}\n' "$i" $((i % 3))
