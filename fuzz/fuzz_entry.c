@@ -3,7 +3,8 @@
  * an event's details (JSON, canonicalized into the entry: sorted keys,
  * integers only) and signed checkpoint notes (C2SP signed-note and
  * tlog-checkpoint parsing), lines a customer checks (`log check`), and
- * the JSON lines `log append --from` reads. The first byte picks which. Any input must
+ * the JSON lines `log append --from` reads (built into their stored form
+ * and expanded back), and stored entries. The first byte picks which. Any input must
  * give an entry, a refusal with a position, or false: never a crash,
  * leak or hang.
  */
@@ -42,11 +43,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         struct cw__arena a;
         struct cw_log_event e;
         char *out = NULL;
-        cw__arena_init(&a, 0);
         memset(&e, 0, sizeof(e));
+        struct cw__buf x;
+        size_t len, i;
+        cw__arena_init(&a, 0);
+        cw__buf_init(&x, ENTRY_MAX);
         if (!cw__event_parse(&a, text, size - 1, "fuzz", 1, &e, &d) &&
-            !cw__entry_build(&e, &out, &d))
+            !cw__entry_build_stored(&e, &out, &len, &d)) {
+            /* The stored form expands to canonical text: nothing below
+             * 0x20 is left. */
+            if (cw__entry_expand(out, len, &x))
+                abort();
+            for (i = 0; i < x.len; i++)
+                if ((unsigned char)x.data[i] < 0x20)
+                    abort();
             cw__free(out);
+        }
+        /* Any bytes: expanded or refused. */
+        (void)cw__entry_expand(text, size - 1, &x);
+        cw__buf_release(&x);
         cw__arena_release(&a);
     } else if (data[0] & 2) {
         uint64_t idx, n;

@@ -6,6 +6,7 @@
  * fractions, no exponents). The same event always gives the same bytes,
  * so its leaf hash can be recomputed by anyone.
  */
+#include <pthread.h>
 #include <stdlib.h> /* before core.h: banned.h poisons inline libc */
 #include <string.h>
 #include <time.h>
@@ -189,6 +190,91 @@ static enum cw_status jint(struct cw__buf *b, long long v)
     return cw__buf_append(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
+/*
+ * The fixed fragments of an entry, in the order they are written. Stored
+ * entries carry each as one byte, FRAG_BASE + its position: canonical JSON
+ * never holds a raw byte below 0x20 (strings escape them), so the bytes
+ * are unambiguous, and a stored entry without them is its own canonical
+ * form (stores written before this abbreviation read unchanged). About 300
+ * of an entry's 400 bytes are these fragments; storing one byte each is
+ * what lets the ledger write at the rate it does. The table is part of the
+ * storage format: fragments may be added at its end, never changed.
+ */
+#define FRAG_BASE 0x0e /* 0x0e-0x1f: past \t \n \r */
+static const char *const frags[] = {
+    "{\"activity_id\":",
+    ",\"activity_name\":",
+    ",\"actor\":{\"user\":{\"uid\":",
+    "}},\"api\":{\"operation\":",
+    ",\"category_uid\":",
+    ",\"class_uid\":",
+    ",\"message\":",
+    (",\"metadata\":{\"log_name\":\"cloudward\",\"product\":{\"name\":"
+     "\"cloudward\",\"vendor_name\":\"cloudward\"}"),
+    ",\"tenant_uid\":",
+    ",\"uid\":\"",
+    "\",\"version\":\"1.1.0\"}",
+    ",\"resources\":[{\"uid\":",
+    ",\"severity_id\":1,\"status\":\"Success\",\"status_id\":1,\"time\":",
+    ",\"severity_id\":1,\"status\":\"Failure\",\"status_id\":2,\"time\":",
+    ",\"type_uid\":",
+    ",\"unmapped\":{\"details\":",
+    ",\"user\":{\"uid\":",
+};
+enum {
+    F_ACTIVITY_ID, F_ACTIVITY_NAME, F_ACTOR, F_API, F_CATEGORY, F_CLASS,
+    F_MESSAGE, F_METADATA, F_TENANT, F_UID, F_VERSION, F_RESOURCES,
+    F_SUCCESS, F_FAILURE, F_TYPE, F_UNMAPPED, F_USER, F_COUNT
+};
+_Static_assert(F_COUNT == sizeof(frags) / sizeof(frags[0]),
+               "one name per fragment");
+_Static_assert(FRAG_BASE + F_COUNT <= 0x20, "fragments fit below 0x20");
+
+static size_t frag_len[F_COUNT];
+static pthread_once_t frag_once = PTHREAD_ONCE_INIT;
+
+static void frag_init(void)
+{
+    size_t i;
+    for (i = 0; i < F_COUNT; i++)
+        frag_len[i] = strlen(frags[i]);
+}
+
+static enum cw_status frag(struct cw__buf *b, bool stored, unsigned f)
+{
+    char c = (char)(FRAG_BASE + f);
+    return stored ? cw__buf_append(b, &c, 1)
+                  : cw__buf_append(b, frags[f], frag_len[f]);
+}
+
+enum cw_status cw__entry_expand(const char *s, size_t n, struct cw__buf *out)
+{
+    size_t i, run = 0;
+    enum cw_status st = CW_OK;
+
+    pthread_once(&frag_once, frag_init);
+    out->len = 0;
+    for (i = 0; !st && i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20)
+            continue;
+        if (c < FRAG_BASE || c - FRAG_BASE >= F_COUNT)
+            return CW_EPARSE;
+        st = cw__buf_append(out, s + run, i - run);
+        if (!st)
+            st = cw__buf_append(out, frags[c - FRAG_BASE],
+                                frag_len[c - FRAG_BASE]);
+        run = i + 1;
+    }
+    if (!st)
+        st = cw__buf_append(out, s + run, n - run);
+    if (!st) /* NUL-terminated, not counted */
+        st = cw__buf_append(out, "", 1);
+    if (!st)
+        out->len--;
+    return st;
+}
+
 /* Members are written in the order their keys sort in, by hand: the
  * entry's shape is fixed, so no sorting (and no allocation per member) is
  * needed; canonical() sorts what the user gives in details. */
@@ -198,8 +284,8 @@ static enum cw_status jint(struct cw__buf *b, long long v)
             st = (x);                                                         \
     } while (0)
 
-enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
-                               struct cw_diag *d)
+static enum cw_status build(const struct cw_log_event *e, bool stored,
+                            char **out, size_t *len, struct cw_diag *d)
 {
     unsigned class_uid, category, activity;
     unsigned char rnd[16];
@@ -211,6 +297,7 @@ enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
     enum cw_status st = CW_OK;
 
     *out = NULL;
+    pthread_once(&frag_once, frag_init);
     if (!usable(e->actor, 256) || !usable(e->action, 128) ||
         !usable(e->target, 512))
         return cw__diag_set(d, CW_EINVAL, e->file, e->line, 0,
@@ -238,55 +325,48 @@ enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
     ocsf_class(e->action, &class_uid, &category, &activity);
     api = class_uid == 6003;
 
+    /* The canonical size is what ENTRY_MAX bounds; a stored entry is
+     * smaller, so the same cap holds for both. */
     cw__buf_init(&b, ENTRY_MAX);
-    PUT(cw__buf_puts(&b, "{\"activity_id\":"));
+    PUT(frag(&b, stored, F_ACTIVITY_ID));
     PUT(jint(&b, activity));
-    PUT(cw__buf_puts(&b, ","));
     if (!api) {
-        PUT(cw__buf_puts(&b, "\"activity_name\":"));
+        PUT(frag(&b, stored, F_ACTIVITY_NAME));
         PUT(jstr(&b, e->action, strlen(e->action)));
-        PUT(cw__buf_puts(&b, ","));
     }
-    PUT(cw__buf_puts(&b, "\"actor\":{\"user\":{\"uid\":"));
+    PUT(frag(&b, stored, F_ACTOR));
     PUT(jstr(&b, e->actor, strlen(e->actor)));
-    PUT(cw__buf_puts(&b, "}},"));
     if (api) {
-        PUT(cw__buf_puts(&b, "\"api\":{\"operation\":"));
+        PUT(frag(&b, stored, F_API));
         PUT(jstr(&b, e->action, strlen(e->action)));
-        PUT(cw__buf_puts(&b, "},"));
+        PUT(cw__buf_puts(&b, "}"));
+    } else {
+        PUT(cw__buf_puts(&b, "}}"));
     }
-    PUT(cw__buf_puts(&b, "\"category_uid\":"));
+    PUT(frag(&b, stored, F_CATEGORY));
     PUT(jint(&b, category));
-    PUT(cw__buf_puts(&b, ",\"class_uid\":"));
+    PUT(frag(&b, stored, F_CLASS));
     PUT(jint(&b, class_uid));
-    PUT(cw__buf_puts(&b, ","));
     if (e->reason && *e->reason) {
-        PUT(cw__buf_puts(&b, "\"message\":"));
+        PUT(frag(&b, stored, F_MESSAGE));
         PUT(jstr(&b, e->reason, strlen(e->reason)));
-        PUT(cw__buf_puts(&b, ","));
     }
-    PUT(cw__buf_puts(&b, "\"metadata\":{\"log_name\":\"cloudward\","
-                         "\"product\":{\"name\":\"cloudward\","
-                         "\"vendor_name\":\"cloudward\"},"));
+    PUT(frag(&b, stored, F_METADATA));
     if (e->tenant) {
-        PUT(cw__buf_puts(&b, "\"tenant_uid\":"));
+        PUT(frag(&b, stored, F_TENANT));
         PUT(jstr(&b, e->tenant, strlen(e->tenant)));
-        PUT(cw__buf_puts(&b, ","));
     }
-    PUT(cw__buf_puts(&b, "\"uid\":\""));
+    PUT(frag(&b, stored, F_UID));
     PUT(cw__buf_append(&b, id, 32));
-    PUT(cw__buf_puts(&b, "\",\"version\":\"1.1.0\"},"));
+    PUT(frag(&b, stored, F_VERSION));
     if (api) {
-        PUT(cw__buf_puts(&b, "\"resources\":[{\"uid\":"));
+        PUT(frag(&b, stored, F_RESOURCES));
         PUT(jstr(&b, e->target, strlen(e->target)));
-        PUT(cw__buf_puts(&b, "}],"));
+        PUT(cw__buf_puts(&b, "}]"));
     }
-    PUT(cw__buf_puts(&b, ok ? "\"severity_id\":1,\"status\":\"Success\","
-                              "\"status_id\":1,\"time\":"
-                            : "\"severity_id\":1,\"status\":\"Failure\","
-                              "\"status_id\":2,\"time\":"));
+    PUT(frag(&b, stored, ok ? F_SUCCESS : F_FAILURE));
     PUT(jint(&b, t));
-    PUT(cw__buf_puts(&b, ",\"type_uid\":"));
+    PUT(frag(&b, stored, F_TYPE));
     PUT(jint(&b, (long long)class_uid * 100 + activity));
     if (!st && e->details_json) {
         struct cw__arena a;
@@ -298,13 +378,13 @@ enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
         if (!st && dn->kind != CW__NODE_MAP)
             st = cw__diag_set(d, CW_ESCHEMA, e->file, e->line, dn->col,
                               "details must be a JSON object");
-        PUT(cw__buf_puts(&b, ",\"unmapped\":{\"details\":"));
+        PUT(frag(&b, stored, F_UNMAPPED));
         PUT(cw__canonical(dn, &b, e->file, d));
         PUT(cw__buf_puts(&b, "}"));
         cw__arena_release(&a);
     }
     if (!api) {
-        PUT(cw__buf_puts(&b, ",\"user\":{\"uid\":"));
+        PUT(frag(&b, stored, F_USER));
         PUT(jstr(&b, e->target, strlen(e->target)));
         PUT(cw__buf_puts(&b, "}"));
     }
@@ -318,7 +398,22 @@ enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
                    : st;
     }
     *out = b.data;
+    if (len)
+        *len = b.len - 1;
     return CW_OK;
+}
+
+enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
+                               struct cw_diag *d)
+{
+    return build(e, false, out, NULL, d);
+}
+
+enum cw_status cw__entry_build_stored(const struct cw_log_event *e,
+                                      char **out, size_t *len,
+                                      struct cw_diag *d)
+{
+    return build(e, true, out, len, d);
 }
 
 /* ---- events as JSON lines ---------------------------------------------- */

@@ -2,7 +2,9 @@
  * ledger.c - the ledger's SQLite store.
  *
  *   entries(idx, tenant, leaf, body)   one row per entry; body is the
- *                                      canonical JSON, leaf H(0x00||body)
+ *                                      entry with its fixed OCSF fragments
+ *                                      as one byte each (entry.c), leaf
+ *                                      H(0x00||canonical JSON)
  *   tenant_runs(tenant, first, idxs)   where each tenant's entries are: one
  *                                      row per tenant per append
  *   nodes(level, idx, hash)            every complete subtree of 2^level
@@ -40,6 +42,7 @@ struct cw_ledger {
     sqlite3 *db;
     char dir[4096];
     sqlite3_stmt *get_leaf, *get_node;
+    struct cw__buf canon; /* an entry expanded for hashing or showing */
     char skey[CW__NOTE_KEY_MAX];
     char vkey[CW__NOTE_KEY_MAX];
     char origin[CW__NOTE_ORIGIN_MAX];
@@ -82,6 +85,12 @@ static enum cw_status db_error(struct cw_ledger *l, struct cw_diag *d,
 static int exec(struct cw_ledger *l, const char *sql)
 {
     return sqlite3_exec(l->db, sql, NULL, NULL, NULL);
+}
+
+/* The canonical bytes of stored entry `body` (n bytes), in l->canon. */
+static bool canonical(struct cw_ledger *l, const char *body, size_t n)
+{
+    return body && cw__entry_expand(body, n, &l->canon) == CW_OK;
 }
 
 /* ---- subtree reads --------------------------------------------------- */
@@ -309,6 +318,7 @@ enum cw_status cw_ledger_open(const char *dir, struct cw_ledger **out,
                             strerror(errno));
     if (!(l = cw__calloc(1, sizeof(*l))))
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    cw__buf_init(&l->canon, ENTRY_MAX);
     snprintf(l->path, sizeof(l->path), "%s/ledger.db", dir);
     snprintf(l->dir, sizeof(l->dir), "%s", dir);
     if (sqlite3_open_v2(l->path, &l->db,
@@ -355,6 +365,7 @@ void cw_ledger_close(struct cw_ledger *l)
     sqlite3_finalize(l->get_node);
     sqlite3_close(l->db);
     sodium_memzero(l->skey, sizeof(l->skey));
+    cw__buf_release(&l->canon);
     cw__free(l);
 }
 
@@ -523,13 +534,15 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
     enum cw_status st = CW_OK;
     size_t i;
     char **bodies;
+    size_t *lens;
     unsigned char *lv;
 
     if (!n)
         return CW_OK;
     bodies = cw__calloc(n, sizeof(*bodies));
+    lens = cw__calloc(n, sizeof(*lens));
     lv = cw__malloc(n * CW__HASH_LEN);
-    if (!bodies || !lv) {
+    if (!bodies || !lens || !lv) {
         st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
         goto out;
     }
@@ -537,9 +550,11 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
      * builder thread beside the inserts was tried: on this project's
      * 2-vCPU machines it made batches of 1024 slower, 155k -> 125k/s.) */
     for (i = 0; !st && i < n; i++) {
-        st = cw__entry_build(&ev[i], &bodies[i], d);
+        st = cw__entry_build_stored(&ev[i], &bodies[i], &lens[i], d);
+        if (!st && !canonical(l, bodies[i], lens[i]))
+            st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
         if (!st)
-            cw__leaf_hash(bodies[i], strlen(bodies[i]),
+            cw__leaf_hash(l->canon.data, l->canon.len,
                           lv + CW__HASH_LEN * i);
     }
     if (st)
@@ -577,7 +592,7 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
         else
             sqlite3_bind_null(ins, 2);
         sqlite3_bind_blob(ins, 3, leaf, CW__HASH_LEN, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 4, bodies[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 4, bodies[i], (int)lens[i], SQLITE_STATIC);
         sqlite3_bind_text(ins, 5, ev[i].action, -1, SQLITE_STATIC);
         if (sqlite3_step(ins) != SQLITE_DONE ||
             edge_push(&e, leaf, idx, insert_node, node)) {
@@ -611,6 +626,7 @@ out:
     for (i = 0; bodies && i < n; i++)
         cw__free(bodies[i]);
     cw__free(bodies);
+    cw__free(lens);
     cw__free(lv);
     return st;
 }
@@ -881,7 +897,13 @@ enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
                                   (unsigned long long)next);
                 goto out;
             }
-            cw__leaf_hash(body, (size_t)sqlite3_column_bytes(s, 2), leaf);
+            if (!canonical(l, body, (size_t)sqlite3_column_bytes(s, 2))) {
+                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                                  "entry %llu cannot be read",
+                                  (unsigned long long)idx);
+                goto out;
+            }
+            cw__leaf_hash(l->canon.data, l->canon.len, leaf);
             if (sqlite3_column_bytes(s, 1) != CW__HASH_LEN ||
                 sodium_memcmp(leaf, sqlite3_column_blob(s, 1),
                               CW__HASH_LEN) != 0) {
@@ -967,8 +989,10 @@ static enum cw_status show_entry(struct cw_ledger *l, sqlite3_stmt *s,
     unsigned char proof[CW__MERKLE_MAX_PROOF * CW__HASH_LEN];
     size_t np = 0, i;
 
-    if (sqlite3_column_bytes(s, 1) != CW__HASH_LEN || !body)
+    if (sqlite3_column_bytes(s, 1) != CW__HASH_LEN ||
+        !canonical(l, body, (size_t)sqlite3_column_bytes(s, 2)))
         return unreadable(l, d);
+    body = l->canon.data;
     sodium_bin2hex(hex, sizeof(hex), sqlite3_column_blob(s, 1), CW__HASH_LEN);
     if (!json) {
         fprintf(out, "%-8llu %.16s %-12s %.60s\n", (unsigned long long)idx,
@@ -1127,10 +1151,15 @@ enum cw_status cw__ledger_each_evidence(struct cw_ledger *l,
                                 -1, &s, NULL);
     if (rc)
         return db_error(l, d, "cannot read the ledger");
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW)
-        if (!fn(arg, (uint64_t)sqlite3_column_int64(s, 0),
-                (const char *)sqlite3_column_text(s, 1)))
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        const char *body = (const char *)sqlite3_column_text(s, 1);
+        if (!canonical(l, body, (size_t)sqlite3_column_bytes(s, 1))) {
+            sqlite3_finalize(s);
+            return unreadable(l, d);
+        }
+        if (!fn(arg, (uint64_t)sqlite3_column_int64(s, 0), l->canon.data))
             break;
+    }
     sqlite3_finalize(s);
     return rc == SQLITE_ROW || rc == SQLITE_DONE
                ? CW_OK

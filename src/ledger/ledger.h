@@ -22,6 +22,21 @@ enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
                                struct cw_diag *d);
 
 /*
+ * The same entry as it is stored: each fixed fragment of the OCSF shape
+ * written as one byte below 0x20 (entry.c lists them). *len is its length.
+ * cw__entry_expand() gives the canonical bytes back; it is what is hashed
+ * and shown.
+ */
+enum cw_status cw__entry_build_stored(const struct cw_log_event *e,
+                                      char **out, size_t *len,
+                                      struct cw_diag *d);
+
+/* The canonical entry of a stored one, into `out` (emptied first; NUL-
+ * terminated, the NUL not counted in out->len). CW_EPARSE for a byte below
+ * 0x20 that names no fragment. Canonical text expands to itself. */
+enum cw_status cw__entry_expand(const char *s, size_t n, struct cw__buf *out);
+
+/*
  * One event from a JSON line (`log append --from`): fields as in
  * cw_log_event, strings only, `details` an object, `time` integer
  * milliseconds. Strings live in `a`. Errors carry FILE:LINE:COL.
