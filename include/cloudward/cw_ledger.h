@@ -126,6 +126,51 @@ CW_API enum cw_status cw_ledger_check_line(const char *line, size_t len,
                                            uint64_t *tree_size,
                                            struct cw_diag *d);
 
+/* ---- the scope and its decisions ---------------------------------------
+ *
+ * The scope file and the decision files are edited by people, outside
+ * cloudward. cw_ledger_record_scope brings the ledger up to date with them
+ * before anything is built on them: a scope.set entry when the scope
+ * file's content changed since the last one recorded, a decision.set entry
+ * for each decision that is new or says something else than the last one
+ * recorded for its control (details: applicable, status, responsibility,
+ * source, file, line, and the SHA-256 of everything it says; its free
+ * texts stay out of the ledger), and a decision.remove entry for each
+ * control whose recorded decision no file holds any more. One append;
+ * *changes is the number of entries (0: the ledger already held this
+ * state). `cloudward soa` and `matrix` call it whenever the store has a
+ * ledger.
+ */
+struct cw_scope;
+
+CW_API enum cw_status cw_ledger_record_scope(struct cw_ledger *l,
+                                             const struct cw_scope *s,
+                                             const char *actor,
+                                             size_t *changes,
+                                             struct cw_diag *d);
+
+/* One recorded change of the scope or a decision, as read back. */
+struct cw_record {
+    uint64_t index;
+    const char *action;  /* scope.init, scope.set, decision.set,
+                            decision.remove */
+    const char *target;  /* the scope file's name, or "CATALOG ID" */
+    const char *actor;
+    long long time_ms;
+    int applicable;      /* 1, 0, or -1 when not a decision.set */
+    const char *status, *responsibility, *file; /* or NULL */
+    unsigned line;
+    const char *sha256;  /* or NULL */
+};
+
+/* Calls `fn` with each recorded change (of `target` only, when not NULL),
+ * oldest first, until it returns false. */
+CW_API enum cw_status cw_ledger_record_each(struct cw_ledger *l,
+                                            const char *target,
+                                            bool (*fn)(void *arg,
+                                                       const struct cw_record *r),
+                                            void *arg, struct cw_diag *d);
+
 /* ---- evidence ----------------------------------------------------------
  *
  * Evidence files are stored content-addressed in STORE/evidence/SHA256

@@ -54,6 +54,27 @@ struct cw_catalogs *cli_load_catalogs(const struct cli_common *c);
  * beside the scope file. */
 void cli_store_dir(const struct cli_common *c, char *out, size_t n);
 
+/* `s` as a JSON string (null for NULL). */
+void cli_json_str(FILE *f, const char *s);
+
+/* --format table|json: sets *json; prints the error and returns false
+ * for anything else. */
+bool cli_table_or_json(const char *arg, bool *json);
+
+/* The ledger's actor for this process: "uid:N", never a name. */
+void cli_actor(char *out, size_t n);
+
+/* "CATALOG ID" of `control` (a bare id or "catalog ID"); prints the error
+ * and returns false when it names no control or several. */
+bool cli_control_ref(const struct cw_catalogs *cats, const char *control,
+                     char *out, size_t n);
+
+/* Brings the store's ledger up to date with the scope and its decisions
+ * (cw_ledger_record_scope). Without `create`, a store that has no ledger
+ * yet is left alone. Prints the error and returns false on failure. */
+bool cli_record_scope(const struct cw_scope *scope, const char *store,
+                      bool create, size_t *changes);
+
 /* Prints "cloudward: FILE:LINE:COL: message" to stderr. */
 void cli_error_diag(const struct cw_diag *d);
 /* Prints "cloudward: message" to stderr. */
@@ -67,5 +88,6 @@ int cmd_scan(int argc, char **argv);
 int cmd_query(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
+int cmd_decisions(int argc, char **argv);
 
 #endif

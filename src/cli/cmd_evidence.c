@@ -54,35 +54,21 @@ struct listing {
     enum cw_status st;
 };
 
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; s && *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', f);
-        if ((unsigned char)*s < 0x20)
-            fprintf(f, "\\u%04x", *s);
-        else
-            fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static void json_item(FILE *f, const struct cw_evidence *e, bool intact)
 {
     fprintf(f, "{\"index\":%llu,\"sha256\":\"%s\",\"control\":",
             (unsigned long long)e->index, e->hash);
-    json_str(f, e->control);
+    cli_json_str(f, e->control);
     fputs(",\"name\":", f);
-    json_str(f, e->name);
+    cli_json_str(f, e->name);
     fprintf(f, ",\"size\":%lld,\"effective\":", e->size);
     if (e->effective)
-        json_str(f, e->effective);
+        cli_json_str(f, e->effective);
     else
         fputs("null", f);
     fputs(",\"expires\":", f);
     if (e->expires)
-        json_str(f, e->expires);
+        cli_json_str(f, e->expires);
     else
         fputs("null", f);
     fprintf(f, ",\"intact\":%s}", intact ? "true" : "false");
@@ -162,11 +148,8 @@ int cmd_evidence(int argc, char **argv)
             expires = optarg;
             break;
         case 'f':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0) {
-                cli_error("--format takes table or json");
+            if (!cli_table_or_json(optarg, &json))
                 return EXIT_USAGE;
-            }
-            json = optarg[0] == 'j';
             break;
         case 'h':
             fputs(help, stdout);
@@ -191,19 +174,10 @@ int cmd_evidence(int argc, char **argv)
     }
     cw_diag_clear(&d);
     if (control) { /* "CATALOG ID" exactly as the SoA names it */
-        const struct cw_control *ctl;
-        const char *names[64];
-        size_t i, n = 0;
         if (!(cats = cli_load_catalogs(&common)))
             return EXIT_USAGE;
-        /* A bare id may be in any catalog; ambiguity is reported. */
-        for (i = 0; i < cw_catalogs_count(cats) && n < 64; i++)
-            names[n++] = cw_catalogs_at(cats, i)->name;
-        if (cw_catalogs_resolve(cats, control, names, n, &ctl, &d)) {
-            cli_error_diag(&d);
+        if (!cli_control_ref(cats, control, ref, sizeof(ref)))
             goto out;
-        }
-        snprintf(ref, sizeof(ref), "%s %s", ctl->catalog, ctl->id);
         control = ref;
     }
     cli_store_dir(&common, store, sizeof(store));
@@ -220,7 +194,7 @@ int cmd_evidence(int argc, char **argv)
     if (strcmp(sub, "add") == 0) {
         char hash[65], actor[32];
         bool dup = false;
-        snprintf(actor, sizeof(actor), "uid:%u", (unsigned)getuid());
+        cli_actor(actor, sizeof(actor));
         if (cw_evidence_add(l, argv[optind], control, effective, expires,
                             actor, hash, &dup, &d)) {
             cli_error_diag(&d);

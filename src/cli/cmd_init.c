@@ -112,7 +112,7 @@ int cmd_init(int argc, char **argv)
         struct cw_ledger *l = NULL;
         char actor[32];
         memset(&ev, 0, sizeof(ev));
-        snprintf(actor, sizeof(actor), "uid:%u", (unsigned)getuid());
+        cli_actor(actor, sizeof(actor));
         ev.actor = actor;
         ev.action = "scope.init";
         ev.target = common.scope;

@@ -180,7 +180,8 @@ int cmd_log(int argc, char **argv)
     struct cli_common common = { .scope = "cloudward.yaml" };
     struct cw_log_event ev;
     struct cw_ledger *l = NULL;
-    const char *sub = argc >= 2 ? argv[1] : "", *from = NULL, *fmt = NULL;
+    const char *sub = argc >= 2 ? argv[1] : "", *from = NULL;
+    bool json_out = false;
     const char *vkey = NULL;
     char store[4096];
     uint64_t batch = 1024, size = 0;
@@ -250,11 +251,8 @@ int cmd_log(int argc, char **argv)
             size_set = true;
             break;
         case 'f':
-            if (strcmp(optarg, "json") != 0 && strcmp(optarg, "table") != 0) {
-                cli_error("--format takes table or json");
+            if (!cli_table_or_json(optarg, &json_out))
                 return EXIT_USAGE;
-            }
-            fmt = optarg;
             break;
         case 'h':
             fputs(help, stdout);
@@ -313,7 +311,7 @@ int cmd_log(int argc, char **argv)
                 ack(NULL, first, leaf);
         }
     } else if (strcmp(sub, "show") == 0) {
-        rc = cw_ledger_show(l, ev.tenant, fmt && strcmp(fmt, "json") == 0,
+        rc = cw_ledger_show(l, ev.tenant, json_out,
                             stdout, &d)
                  ? EXIT_USAGE
                  : EXIT_OK;

@@ -24,28 +24,13 @@ struct out {
     const char *file;
 };
 
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
 static bool print_hit(void *arg, const struct cw_query_hit *h)
 {
     const struct out *o = arg;
     fputs("{\"file\": ", stdout);
-    json_str(o->file);
+    cli_json_str(stdout, o->file);
     printf(", \"line\": %u, \"col\": %u, \"path\": ", h->line, h->col);
-    json_str(h->path);
+    cli_json_str(stdout, h->path);
     printf(", \"value\": %s}\n", h->json);
     return !ferror(stdout);
 }

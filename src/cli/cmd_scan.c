@@ -128,7 +128,7 @@ static enum cw_status log_scan(const char *store, const char *kind,
     enum cw_status st;
 
     memset(&ev, 0, sizeof(ev));
-    snprintf(actor, sizeof(actor), "uid:%u", (unsigned)getuid());
+    cli_actor(actor, sizeof(actor));
     snprintf(action, sizeof(action), "scan.%s", kind);
     snprintf(details, sizeof(details),
              "{\"pack\":\"%s\",\"pass\":%zu,\"fail\":%zu,"

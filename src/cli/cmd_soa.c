@@ -138,8 +138,22 @@ static int run(int argc, char **argv, enum cw_view view)
     cats = cli_load_catalogs(&common);
     if (!cats)
         goto out;
-    if (cw_scope_load(cats, common.scope, &scope, &d) ||
-        cw_soa_build(cats, scope, &opt, &soa, &d) ||
+    if (cw_scope_load(cats, common.scope, &scope, &d)) {
+        cli_error_diag(&d);
+        goto out;
+    }
+    /* What the report rests on goes into the ledger first. */
+    {
+        size_t changes;
+        if (!cli_record_scope(scope, store, false, &changes))
+            goto out;
+        if (changes)
+            fprintf(stderr,
+                    "cloudward: recorded %zu change(s) of the scope and "
+                    "its decisions in the ledger\n",
+                    changes);
+    }
+    if (cw_soa_build(cats, scope, &opt, &soa, &d) ||
         cw_report_write(soa, view, fmt, out, &d)) {
         cli_error_diag(&d);
         goto out;

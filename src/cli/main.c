@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 
@@ -21,6 +22,8 @@ static const char usage[] =
     "  log                  the tamper-evident ledger: append, show,\n"
     "                       verify, prove, checkpoint, consistency\n"
     "  evidence             add, list, verify, export evidence files\n"
+    "  decisions            record the scope and decisions in the ledger,\n"
+    "                       show their history\n"
     "  version              print the version\n"
     "\n"
     "options every verb takes:\n"
@@ -90,6 +93,81 @@ void cli_store_dir(const struct cli_common *c, char *out, size_t n)
         snprintf(out, n, ".cloudward");
 }
 
+void cli_json_str(FILE *f, const char *s)
+{
+    if (!s) {
+        fputs("null", f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        if ((unsigned char)*s < 0x20)
+            fprintf(f, "\\u%04x", *s);
+        else
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+bool cli_table_or_json(const char *arg, bool *json)
+{
+    if (strcmp(arg, "json") != 0 && strcmp(arg, "table") != 0) {
+        cli_error("--format takes table or json, not '%s'", arg);
+        return false;
+    }
+    *json = arg[0] == 'j';
+    return true;
+}
+
+void cli_actor(char *out, size_t n)
+{
+    snprintf(out, n, "uid:%u", (unsigned)getuid());
+}
+
+bool cli_control_ref(const struct cw_catalogs *cats, const char *control,
+                     char *out, size_t n)
+{
+    const struct cw_control *ctl;
+    const char *names[64];
+    struct cw_diag d;
+    size_t i, k = 0;
+
+    /* A bare id may be in any catalog; ambiguity is reported. */
+    for (i = 0; i < cw_catalogs_count(cats) && k < 64; i++)
+        names[k++] = cw_catalogs_at(cats, i)->name;
+    cw_diag_clear(&d);
+    if (cw_catalogs_resolve(cats, control, names, k, &ctl, &d)) {
+        cli_error_diag(&d);
+        return false;
+    }
+    snprintf(out, n, "%s %s", ctl->catalog, ctl->id);
+    return true;
+}
+
+bool cli_record_scope(const struct cw_scope *scope, const char *store,
+                      bool create, size_t *changes)
+{
+    struct cw_ledger *l = NULL;
+    struct cw_diag d;
+    char path[4200], actor[32];
+    bool ok;
+
+    *changes = 0;
+    snprintf(path, sizeof(path), "%s/ledger.db", store);
+    if (!create && access(path, F_OK) != 0)
+        return true; /* no ledger in this store yet */
+    cli_actor(actor, sizeof(actor));
+    cw_diag_clear(&d);
+    ok = !cw_ledger_open(store, &l, &d) &&
+         !cw_ledger_record_scope(l, scope, actor, changes, &d);
+    if (!ok)
+        cli_error_diag(&d);
+    cw_ledger_close(l);
+    return ok;
+}
+
 struct cw_catalogs *cli_load_catalogs(const struct cli_common *c)
 {
     const char *dirs[2 * MAX_CATALOG_DIRS + 1];
@@ -151,6 +229,8 @@ int main(int argc, char **argv)
         return cmd_log(argc - 1, argv + 1);
     if (strcmp(verb, "evidence") == 0)
         return cmd_evidence(argc - 1, argv + 1);
+    if (strcmp(verb, "decisions") == 0)
+        return cmd_decisions(argc - 1, argv + 1);
     cli_error("unknown verb '%s'; run 'cloudward --help'", verb);
     return EXIT_USAGE;
 }

@@ -16,7 +16,7 @@
 #include "../query/jsonpath.h"
 #include "ledger.h"
 
-static enum cw_status jstr(struct cw__buf *b, const char *s, size_t n)
+enum cw_status cw__json_str(struct cw__buf *b, const char *s, size_t n)
 {
     enum cw_status st = cw__buf_puts(b, "\"");
     size_t i, run = 0;
@@ -47,7 +47,7 @@ enum cw_status cw__canonical(const struct cw__node *n, struct cw__buf *b,
     if (n->kind == CW__NODE_SCALAR) {
         switch (n->type) {
         case CW__T_STRING:
-            return jstr(b, n->str, n->len);
+            return cw__json_str(b, n->str, n->len);
         case CW__T_NUMBER:
             if (strspn(n->str, "-0123456789") != n->len || n->len > 19)
                 return cw__diag_set(d, CW_ESCHEMA, file, n->line, n->col,
@@ -92,7 +92,7 @@ enum cw_status cw__canonical(const struct cw__node *n, struct cw__buf *b,
         }
         st = (i ? cw__buf_puts(b, ",") : CW_OK);
         if (!st)
-            st = jstr(b, k->str, k->len);
+            st = cw__json_str(b, k->str, k->len);
         if (!st)
             st = cw__buf_puts(b, ":");
         if (!st)
@@ -332,13 +332,13 @@ static enum cw_status build(const struct cw_log_event *e, bool stored,
     PUT(jint(&b, activity));
     if (!api) {
         PUT(frag(&b, stored, F_ACTIVITY_NAME));
-        PUT(jstr(&b, e->action, strlen(e->action)));
+        PUT(cw__json_str(&b, e->action, strlen(e->action)));
     }
     PUT(frag(&b, stored, F_ACTOR));
-    PUT(jstr(&b, e->actor, strlen(e->actor)));
+    PUT(cw__json_str(&b, e->actor, strlen(e->actor)));
     if (api) {
         PUT(frag(&b, stored, F_API));
-        PUT(jstr(&b, e->action, strlen(e->action)));
+        PUT(cw__json_str(&b, e->action, strlen(e->action)));
         PUT(cw__buf_puts(&b, "}"));
     } else {
         PUT(cw__buf_puts(&b, "}}"));
@@ -349,19 +349,19 @@ static enum cw_status build(const struct cw_log_event *e, bool stored,
     PUT(jint(&b, class_uid));
     if (e->reason && *e->reason) {
         PUT(frag(&b, stored, F_MESSAGE));
-        PUT(jstr(&b, e->reason, strlen(e->reason)));
+        PUT(cw__json_str(&b, e->reason, strlen(e->reason)));
     }
     PUT(frag(&b, stored, F_METADATA));
     if (e->tenant) {
         PUT(frag(&b, stored, F_TENANT));
-        PUT(jstr(&b, e->tenant, strlen(e->tenant)));
+        PUT(cw__json_str(&b, e->tenant, strlen(e->tenant)));
     }
     PUT(frag(&b, stored, F_UID));
     PUT(cw__buf_append(&b, id, 32));
     PUT(frag(&b, stored, F_VERSION));
     if (api) {
         PUT(frag(&b, stored, F_RESOURCES));
-        PUT(jstr(&b, e->target, strlen(e->target)));
+        PUT(cw__json_str(&b, e->target, strlen(e->target)));
         PUT(cw__buf_puts(&b, "}]"));
     }
     PUT(frag(&b, stored, ok ? F_SUCCESS : F_FAILURE));
@@ -385,7 +385,7 @@ static enum cw_status build(const struct cw_log_event *e, bool stored,
     }
     if (!api) {
         PUT(frag(&b, stored, F_USER));
-        PUT(jstr(&b, e->target, strlen(e->target)));
+        PUT(cw__json_str(&b, e->target, strlen(e->target)));
         PUT(cw__buf_puts(&b, "}"));
     }
     PUT(cw__buf_append(&b, "}", 2)); /* with its NUL */

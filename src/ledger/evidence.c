@@ -145,7 +145,7 @@ enum cw_status cw_evidence_each(struct cw_ledger *l,
 {
     struct each x = { fn, arg, false };
     enum cw_status st =
-        cw__ledger_each_evidence(l, one, &x, d);
+        cw__ledger_each(l, CW__KIND_EVIDENCE, one, &x, d);
     if (!st && x.bad)
         st = cw__diag_set(d, CW_EINTEGRITY, NULL, 0, 0,
                           "a ledger entry is not JSON; run 'cloudward log "

@@ -49,6 +49,11 @@ struct cw_ledger {
     char path[4096];
 };
 
+#define EVIDENCE_ACTIONS "action = 'evidence.add'"
+#define FOUNDATION_ACTIONS                                                    \
+    "action IN ('scope.init', 'scope.set', 'decision.set', "                 \
+    "'decision.remove')"
+
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS entries(idx INTEGER PRIMARY KEY,"
     " tenant TEXT, action TEXT NOT NULL, leaf BLOB NOT NULL,"
@@ -59,7 +64,9 @@ static const char schema[] =
     /* Only the actions something looks up are indexed: every other
      * append saves a b-tree insert. */
     "CREATE INDEX IF NOT EXISTS entries_evidence ON entries(idx)"
-    " WHERE action = 'evidence.add';"
+    " WHERE " EVIDENCE_ACTIONS ";"
+    "CREATE INDEX IF NOT EXISTS entries_foundation ON entries(idx)"
+    " WHERE " FOUNDATION_ACTIONS ";"
     "CREATE TABLE IF NOT EXISTS nodes(level INTEGER NOT NULL,"
     " idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY(level, idx))"
     " WITHOUT ROWID;"
@@ -1138,17 +1145,22 @@ const char *cw__ledger_dir(const struct cw_ledger *l)
     return l->dir;
 }
 
-enum cw_status cw__ledger_each_evidence(struct cw_ledger *l,
-                                        bool (*fn)(void *arg, uint64_t index,
-                                                   const char *body),
-                                        void *arg, struct cw_diag *d)
+enum cw_status cw__ledger_each(struct cw_ledger *l, enum cw__ledger_kind kind,
+                               bool (*fn)(void *arg, uint64_t index,
+                                          const char *body),
+                               void *arg, struct cw_diag *d)
 {
     sqlite3_stmt *s;
-    /* The literal matches the partial index entries_evidence. */
-    int rc = sqlite3_prepare_v2(l->db,
-                                "SELECT idx, body FROM entries "
-                                "WHERE action = 'evidence.add' ORDER BY idx",
-                                -1, &s, NULL);
+    /* Each WHERE is word for word its partial index's (schema above), so
+     * SQLite reads the index, not the table. */
+    int rc = sqlite3_prepare_v2(
+        l->db,
+        kind == CW__KIND_EVIDENCE
+            ? "SELECT idx, body FROM entries WHERE " EVIDENCE_ACTIONS
+              " ORDER BY idx"
+            : "SELECT idx, body FROM entries WHERE " FOUNDATION_ACTIONS
+              " ORDER BY idx",
+        -1, &s, NULL);
     if (rc)
         return db_error(l, d, "cannot read the ledger");
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {

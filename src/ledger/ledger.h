@@ -50,13 +50,24 @@ enum cw_status cw__event_parse(struct cw__arena *a, const char *text,
 enum cw_status cw__canonical(const struct cw__node *n, struct cw__buf *b,
                              const char *file, struct cw_diag *d);
 
+/* `s` (n bytes) as a JSON string, canonical escapes. */
+enum cw_status cw__json_str(struct cw__buf *b, const char *s, size_t n);
+
 /* The store folder of an open ledger. */
 const char *cw__ledger_dir(const struct cw_ledger *l);
 
-/* Calls `fn` with each evidence.add entry, in order, until it says stop. */
-enum cw_status cw__ledger_each_evidence(struct cw_ledger *l,
-                                        bool (*fn)(void *arg, uint64_t index,
-                                                   const char *body),
-                                        void *arg, struct cw_diag *d);
+/* The entries cw__ledger_each reads back (each kind has its own index). */
+enum cw__ledger_kind {
+    CW__KIND_EVIDENCE,   /* evidence.add */
+    CW__KIND_FOUNDATION  /* scope.init, scope.set, decision.set,
+                            decision.remove */
+};
+
+/* Calls `fn` with each entry of `kind` (its canonical JSON), in order,
+ * until it says stop. */
+enum cw_status cw__ledger_each(struct cw_ledger *l, enum cw__ledger_kind kind,
+                               bool (*fn)(void *arg, uint64_t index,
+                                          const char *body),
+                               void *arg, struct cw_diag *d);
 
 #endif
