@@ -26,7 +26,8 @@ void cw__buf_release(struct cw__buf *b)
     b->len = b->alloc = 0;
 }
 
-enum cw_status cw__buf_append(struct cw__buf *b, const void *p, size_t n)
+enum cw_status cw__buf_append_slow(struct cw__buf *b, const void *p,
+                                   size_t n)
 {
     if (n > b->cap || b->len > b->cap - n)
         return CW_ELIMIT;

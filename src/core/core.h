@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h> /* cw__buf_append is inline */
 
 #include <cloudward/cw_core.h>
 #include <cloudward/cw_status.h>
@@ -71,7 +72,25 @@ struct cw__buf {
 
 void cw__buf_init(struct cw__buf *b, size_t cap);
 void cw__buf_release(struct cw__buf *b);
-enum cw_status cw__buf_append(struct cw__buf *b, const void *p, size_t n);
+/* The slow path of cw__buf_append: grows (or refuses), then appends. */
+enum cw_status cw__buf_append_slow(struct cw__buf *b, const void *p,
+                                   size_t n);
+
+/* Inline: entries and reports are built from many short appends, and the
+ * call was a tenth of building a ledger entry. */
+static inline enum cw_status cw__buf_append(struct cw__buf *b, const void *p,
+                                            size_t n)
+{
+    /* Room for n bytes and the NUL, within the cap (len <= cap and
+     * len < alloc hold whenever alloc is not 0). */
+    if (!b->alloc || n >= b->alloc - b->len || n > b->cap - b->len)
+        return cw__buf_append_slow(b, p, n);
+    if (n)
+        memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = '\0';
+    return CW_OK;
+}
 enum cw_status cw__buf_puts(struct cw__buf *b, const char *s);
 enum cw_status cw__buf_printf(struct cw__buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -254,25 +254,20 @@ enum cw_status cw__entry_expand(const char *s, size_t n, struct cw__buf *out)
 
     pthread_once(&frag_once, frag_init);
     out->len = 0;
-    for (i = 0; !st && i < n; i++) {
+    for (i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
+        unsigned f;
         if (c >= 0x20)
             continue;
-        if (c < FRAG_BASE || c - FRAG_BASE >= F_COUNT)
+        f = (unsigned)c - FRAG_BASE;
+        if (c < FRAG_BASE || f >= F_COUNT)
             return CW_EPARSE;
-        st = cw__buf_append(out, s + run, i - run);
-        if (!st)
-            st = cw__buf_append(out, frags[c - FRAG_BASE],
-                                frag_len[c - FRAG_BASE]);
+        if ((st = cw__buf_append(out, s + run, i - run)) ||
+            (st = cw__buf_append(out, frags[f], frag_len[f])))
+            return st;
         run = i + 1;
     }
-    if (!st)
-        st = cw__buf_append(out, s + run, n - run);
-    if (!st) /* NUL-terminated, not counted */
-        st = cw__buf_append(out, "", 1);
-    if (!st)
-        out->len--;
-    return st;
+    return cw__buf_append(out, s + run, n - run); /* NUL-terminated */
 }
 
 /* Members are written in the order their keys sort in, by hand: the
@@ -284,8 +279,10 @@ enum cw_status cw__entry_expand(const char *s, size_t n, struct cw__buf *out)
             st = (x);                                                         \
     } while (0)
 
+/* Appends the entry, then a NUL (counted in b->len), to `b`; on error `b`
+ * is as it was. */
 static enum cw_status build(const struct cw_log_event *e, bool stored,
-                            char **out, size_t *len, struct cw_diag *d)
+                            struct cw__buf *out, struct cw_diag *d)
 {
     unsigned class_uid, category, activity;
     unsigned char rnd[16];
@@ -293,10 +290,10 @@ static enum cw_status build(const struct cw_log_event *e, bool stored,
     long long t = e->time_ms;
     bool ok = e->outcome == NULL || strcmp(e->outcome, "success") == 0;
     bool api;
-    struct cw__buf b;
+    struct cw__buf b = *out;
+    size_t start = b.len;
     enum cw_status st = CW_OK;
 
-    *out = NULL;
     pthread_once(&frag_once, frag_init);
     if (!usable(e->actor, 256) || !usable(e->action, 128) ||
         !usable(e->target, 512))
@@ -325,9 +322,6 @@ static enum cw_status build(const struct cw_log_event *e, bool stored,
     ocsf_class(e->action, &class_uid, &category, &activity);
     api = class_uid == 6003;
 
-    /* The canonical size is what ENTRY_MAX bounds; a stored entry is
-     * smaller, so the same cap holds for both. */
-    cw__buf_init(&b, ENTRY_MAX);
     PUT(frag(&b, stored, F_ACTIVITY_ID));
     PUT(jint(&b, activity));
     if (!api) {
@@ -389,31 +383,48 @@ static enum cw_status build(const struct cw_log_event *e, bool stored,
         PUT(cw__buf_puts(&b, "}"));
     }
     PUT(cw__buf_append(&b, "}", 2)); /* with its NUL */
-    if (st) {
-        cw__buf_release(&b);
+    b.len = st ? start : b.len;
+    *out = b; /* the data may have moved, even on error */
+    if (st)
         return st == CW_ENOMEM || st == CW_ELIMIT
                    ? cw__diag_set(d, st, e->file, e->line, 0,
                                   "the entry is larger than %zu bytes",
                                   ENTRY_MAX)
                    : st;
-    }
-    *out = b.data;
-    if (len)
-        *len = b.len - 1;
     return CW_OK;
 }
 
 enum cw_status cw__entry_build(const struct cw_log_event *e, char **out,
                                struct cw_diag *d)
 {
-    return build(e, false, out, NULL, d);
+    struct cw__buf b;
+    enum cw_status st;
+    /* The canonical size is what ENTRY_MAX bounds. */
+    cw__buf_init(&b, ENTRY_MAX + 1);
+    if ((st = build(e, false, &b, d)))
+        cw__buf_release(&b);
+    *out = st ? NULL : b.data;
+    return st;
+}
+
+enum cw_status cw__entry_append_stored(const struct cw_log_event *e,
+                                       struct cw__buf *b, struct cw_diag *d)
+{
+    return build(e, true, b, d);
 }
 
 enum cw_status cw__entry_build_stored(const struct cw_log_event *e,
                                       char **out, size_t *len,
                                       struct cw_diag *d)
 {
-    return build(e, true, out, len, d);
+    struct cw__buf b;
+    enum cw_status st;
+    cw__buf_init(&b, ENTRY_MAX + 1);
+    if ((st = build(e, true, &b, d)))
+        cw__buf_release(&b);
+    *out = st ? NULL : b.data;
+    *len = st ? 0 : b.len - 1;
+    return st;
 }
 
 /* ---- events as JSON lines ---------------------------------------------- */

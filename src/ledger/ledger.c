@@ -1,19 +1,16 @@
 /*
  * ledger.c - the ledger's SQLite store.
  *
- *   entries(idx, tenant, leaf, body)   one row per entry; body is the
- *                                      entry with its fixed OCSF fragments
- *                                      as one byte each (entry.c), leaf
- *                                      H(0x00||canonical JSON)
+ *   entries(idx, tenant, action, leaf, body, nodes)
+ *       one row per entry; body is the entry with its fixed OCSF fragments
+ *       as one byte each (entry.c), leaf H(0x00||canonical JSON), and
+ *       nodes the hashes of the complete subtrees this entry is the last
+ *       leaf of, at even levels 2, 4, ... (32 bytes each; NULL for three
+ *       entries in four). An odd level is one hash of two stored children
+ *       away. The tree lives in the entry rows: an append writes one row
+ *       per entry and nothing else.
  *   tenant_runs(tenant, first, idxs)   where each tenant's entries are: one
  *                                      row per tenant per append
- *   nodes(level, idx, hash)            every complete subtree of 2^level
- *                                      leaves at even levels >= 2, written
- *                                      as the append that completes it
- *                                      commits; an odd level is one hash
- *                                      of two stored children away, so
- *                                      appends write a third of the rows
- *                                      a full tree would need
  *   checkpoints(size, note)            signed tree heads
  *   meta(key, value)                   origin and verifier key
  *
@@ -22,7 +19,7 @@
  * which with WAL and synchronous=FULL means after fsync. The right edge of
  * the tree (at most 64 complete subtrees) is read at the start of the
  * transaction and extended in memory, so an append of k entries costs k
- * leaf rows plus about k interior rows, never a walk of the tree.
+ * rows, never a walk of the tree.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,14 +47,16 @@ struct cw_ledger {
 };
 
 #define EVIDENCE_ACTIONS "action = 'evidence.add'"
+/* ORs, not IN: SQLite evaluates a partial index's IN list through a
+ * temporary b-tree built on every insert, 12% of an append. */
 #define FOUNDATION_ACTIONS                                                    \
-    "action IN ('scope.init', 'scope.set', 'decision.set', "                 \
-    "'decision.remove')"
+    "(action = 'scope.init' OR action = 'scope.set' OR "                     \
+    "action = 'decision.set' OR action = 'decision.remove')"
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS entries(idx INTEGER PRIMARY KEY,"
     " tenant TEXT, action TEXT NOT NULL, leaf BLOB NOT NULL,"
-    " body TEXT NOT NULL);"
+    " body TEXT NOT NULL, nodes BLOB);"
     "CREATE TABLE IF NOT EXISTS tenant_runs(tenant TEXT NOT NULL,"
     " first INTEGER NOT NULL, idxs BLOB NOT NULL, PRIMARY KEY(tenant, first))"
     " WITHOUT ROWID;"
@@ -67,9 +66,6 @@ static const char schema[] =
     " WHERE " EVIDENCE_ACTIONS ";"
     "CREATE INDEX IF NOT EXISTS entries_foundation ON entries(idx)"
     " WHERE " FOUNDATION_ACTIONS ";"
-    "CREATE TABLE IF NOT EXISTS nodes(level INTEGER NOT NULL,"
-    " idx INTEGER NOT NULL, hash BLOB NOT NULL, PRIMARY KEY(level, idx))"
-    " WITHOUT ROWID;"
     "CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY,"
     " note TEXT NOT NULL);"
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY,"
@@ -102,22 +98,29 @@ static bool canonical(struct cw_ledger *l, const char *body, size_t n)
 
 /* ---- subtree reads --------------------------------------------------- */
 
+/* Subtree `index` of 2^level leaves (level 0 or even) from the row of its
+ * last leaf: the leaf column, or its slot in the nodes column. */
 static int stored(struct cw_ledger *l, unsigned level, uint64_t index,
                   cw__hash out)
 {
     sqlite3_stmt *s = level ? l->get_node : l->get_leaf;
-    int rc, i = 1;
+    size_t off = level ? (size_t)(level / 2 - 1) * CW__HASH_LEN : 0;
+    int rc;
 
+    if (level >= 64 || index > (UINT64_MAX >> level) - 1)
+        return SQLITE_CORRUPT;
     sqlite3_reset(s);
-    if (level)
-        sqlite3_bind_int(s, i++, (int)level);
-    sqlite3_bind_int64(s, i, (sqlite3_int64)index);
+    sqlite3_bind_int64(s, 1,
+                       (sqlite3_int64)(((index + 1) << level) - 1));
     rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW || sqlite3_column_bytes(s, 0) != CW__HASH_LEN) {
+    if (rc != SQLITE_ROW ||
+        (size_t)sqlite3_column_bytes(s, 0) < off + CW__HASH_LEN ||
+        (!level && sqlite3_column_bytes(s, 0) != CW__HASH_LEN)) {
         sqlite3_reset(s);
         return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_CORRUPT : rc;
     }
-    memcpy(out, sqlite3_column_blob(s, 0), CW__HASH_LEN);
+    memcpy(out, (const unsigned char *)sqlite3_column_blob(s, 0) + off,
+           CW__HASH_LEN);
     sqlite3_reset(s);
     return 0;
 }
@@ -289,26 +292,99 @@ static enum cw_status load_key(struct cw_ledger *l, const char *dir,
     return CW_OK;
 }
 
-/* Stores made before tenant_runs indexed entries(tenant): one run per
- * entry says the same, and the index goes. */
-static int migrate(struct cw_ledger *l)
+/* 1 when the schema has an object of `type` called `name`, 0 when not,
+ * -1 on error. */
+static int has(struct cw_ledger *l, const char *type, const char *name)
 {
     sqlite3_stmt *s;
     int rc = sqlite3_prepare_v2(l->db,
                                 "SELECT 1 FROM sqlite_master WHERE "
-                                "type = 'index' AND name = 'entries_tenant'",
+                                "type = ? AND name = ?",
                                 -1, &s, NULL);
     if (rc)
-        return rc;
+        return -1;
+    sqlite3_bind_text(s, 1, type, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
     rc = sqlite3_step(s);
     sqlite3_finalize(s);
-    if (rc == SQLITE_DONE)
-        return 0;
-    if (rc != SQLITE_ROW)
+    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Stores made before the tree moved into the entry rows kept it in a
+ * nodes(level, idx, hash) table: each hash goes to the row of its
+ * subtree's last leaf, in level order, and the table goes. */
+static int migrate_nodes(struct cw_ledger *l)
+{
+    sqlite3_stmt *q = NULL, *u = NULL;
+    unsigned char blob[32 * CW__HASH_LEN];
+    sqlite3_int64 row = -1;
+    size_t len = 0;
+    int rc;
+
+    if ((rc = sqlite3_prepare_v2(l->db, "SELECT nodes FROM entries LIMIT 0",
+                                 -1, &q, NULL)) != SQLITE_OK &&
+        (rc = exec(l, "ALTER TABLE entries ADD COLUMN nodes BLOB")))
         return rc;
-    return exec(l, "INSERT INTO tenant_runs(tenant, first, idxs) SELECT "
-                   "tenant, idx, x'' FROM entries WHERE tenant IS NOT NULL;"
-                   "DROP INDEX entries_tenant;");
+    sqlite3_finalize(q);
+    q = NULL;
+    if ((rc = sqlite3_prepare_v2(l->db,
+                                 "SELECT ((idx + 1) << level) - 1, hash "
+                                 "FROM nodes ORDER BY 1, level",
+                                 -1, &q, NULL)) ||
+        (rc = sqlite3_prepare_v2(l->db,
+                                 "UPDATE entries SET nodes = ? WHERE idx = ?",
+                                 -1, &u, NULL)))
+        goto out;
+    for (;;) {
+        rc = sqlite3_step(q);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            goto out;
+        if (row >= 0 && (rc == SQLITE_DONE || sqlite3_column_int64(q, 0) != row)) {
+            sqlite3_reset(u);
+            sqlite3_bind_blob(u, 1, blob, (int)len, SQLITE_STATIC);
+            sqlite3_bind_int64(u, 2, row);
+            if (sqlite3_step(u) != SQLITE_DONE) {
+                rc = SQLITE_CORRUPT;
+                goto out;
+            }
+            len = 0;
+        }
+        if (rc == SQLITE_DONE)
+            break;
+        row = sqlite3_column_int64(q, 0);
+        if (sqlite3_column_bytes(q, 1) != CW__HASH_LEN ||
+            len + CW__HASH_LEN > sizeof(blob)) {
+            rc = SQLITE_CORRUPT;
+            goto out;
+        }
+        memcpy(blob + len, sqlite3_column_blob(q, 1), CW__HASH_LEN);
+        len += CW__HASH_LEN;
+    }
+    sqlite3_finalize(q);
+    sqlite3_finalize(u);
+    return exec(l, "DROP TABLE nodes");
+out:
+    sqlite3_finalize(q);
+    sqlite3_finalize(u);
+    return rc ? rc : SQLITE_ERROR;
+}
+
+/* Brings a store written by an earlier version to this layout, inside
+ * the opening transaction: all or nothing. */
+static int migrate(struct cw_ledger *l)
+{
+    int rc;
+    /* An index on entries(tenant) became tenant_runs: one run per entry
+     * says the same. */
+    if ((rc = has(l, "index", "entries_tenant")) < 0)
+        return SQLITE_ERROR;
+    if (rc && (rc = exec(l, "INSERT INTO tenant_runs(tenant, first, idxs) "
+                            "SELECT tenant, idx, x'' FROM entries WHERE "
+                            "tenant IS NOT NULL; DROP INDEX entries_tenant;")))
+        return rc;
+    if ((rc = has(l, "table", "nodes")) < 0)
+        return SQLITE_ERROR;
+    return rc ? migrate_nodes(l) : 0;
 }
 
 enum cw_status cw_ledger_open(const char *dir, struct cw_ledger **out,
@@ -352,7 +428,7 @@ enum cw_status cw_ledger_open(const char *dir, struct cw_ledger **out,
         sqlite3_prepare_v2(l->db, "SELECT leaf FROM entries WHERE idx = ?",
                            -1, &l->get_leaf, NULL) ||
         sqlite3_prepare_v2(l->db,
-                           "SELECT hash FROM nodes WHERE level = ? AND idx = ?",
+                           "SELECT nodes FROM entries WHERE idx = ?",
                            -1, &l->get_node, NULL)) {
         st = db_error(l, d, "cannot open");
         goto fail;
@@ -425,15 +501,24 @@ static int edge_push(struct edge *e, const cw__hash leaf, uint64_t idx,
     return 0;
 }
 
-static int insert_node(void *arg, unsigned level, uint64_t index,
-                       const cw__hash h)
+/* The even-level subtrees one leaf completes, lowest first: what goes in
+ * its row's nodes column. */
+struct row_nodes {
+    unsigned char h[32 * CW__HASH_LEN];
+    size_t len;
+};
+
+static int collect_node(void *arg, unsigned level, uint64_t index,
+                        const cw__hash h)
 {
-    sqlite3_stmt *s = arg;
-    sqlite3_reset(s);
-    sqlite3_bind_int(s, 1, (int)level);
-    sqlite3_bind_int64(s, 2, (sqlite3_int64)index);
-    sqlite3_bind_blob(s, 3, h, CW__HASH_LEN, SQLITE_STATIC);
-    return sqlite3_step(s) == SQLITE_DONE ? 0 : 1;
+    struct row_nodes *r = arg;
+    (void)index;
+    if (r->len != (size_t)(level / 2 - 1) * CW__HASH_LEN ||
+        r->len + CW__HASH_LEN > sizeof(r->h))
+        return 1; /* cannot happen: levels come 2, 4, ... in order */
+    memcpy(r->h + r->len, h, CW__HASH_LEN);
+    r->len += CW__HASH_LEN;
+    return 0;
 }
 
 /* ---- tenant runs ------------------------------------------------------ */
@@ -535,21 +620,21 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
                                 uint64_t *first, unsigned char *leaves,
                                 struct cw_diag *d)
 {
-    sqlite3_stmt *ins = NULL, *node = NULL;
+    sqlite3_stmt *ins = NULL;
     struct edge e;
     uint64_t size;
     enum cw_status st = CW_OK;
     size_t i;
-    char **bodies;
-    size_t *lens;
+    struct cw__buf all; /* the stored entries, each NUL-terminated */
+    size_t *off;        /* where entry i starts in it; off[n] the end */
     unsigned char *lv;
 
     if (!n)
         return CW_OK;
-    bodies = cw__calloc(n, sizeof(*bodies));
-    lens = cw__calloc(n, sizeof(*lens));
+    cw__buf_init(&all, (size_t)1 << 40);
+    off = cw__calloc(n + 1, sizeof(*off));
     lv = cw__malloc(n * CW__HASH_LEN);
-    if (!bodies || !lens || !lv) {
+    if (!off || !lv) {
         st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
         goto out;
     }
@@ -557,13 +642,17 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
      * builder thread beside the inserts was tried: on this project's
      * 2-vCPU machines it made batches of 1024 slower, 155k -> 125k/s.) */
     for (i = 0; !st && i < n; i++) {
-        st = cw__entry_build_stored(&ev[i], &bodies[i], &lens[i], d);
-        if (!st && !canonical(l, bodies[i], lens[i]))
-            st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+        off[i] = all.len;
+        st = cw__entry_append_stored(&ev[i], &all, d);
+        if (!st && !canonical(l, all.data + off[i], all.len - off[i] - 1))
+            st = cw__diag_set(d, CW_ELIMIT, ev[i].file, ev[i].line, 0,
+                              "the entry is larger than %zu bytes",
+                              ENTRY_MAX);
         if (!st)
             cw__leaf_hash(l->canon.data, l->canon.len,
                           lv + CW__HASH_LEN * i);
     }
+    off[n] = all.len;
     if (st)
         goto out;
     if (exec(l, "BEGIN IMMEDIATE")) {
@@ -580,18 +669,21 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
     }
     if (sqlite3_prepare_v2(l->db,
                            "INSERT INTO entries(idx, tenant, leaf, body, "
-                           "action) VALUES (?, ?, ?, ?, ?)",
-                           -1, &ins, NULL) ||
-        sqlite3_prepare_v2(l->db,
-                           "INSERT INTO nodes(level, idx, hash) "
-                           "VALUES (?, ?, ?)",
-                           -1, &node, NULL)) {
+                           "action, nodes) VALUES (?, ?, ?, ?, ?, ?)",
+                           -1, &ins, NULL)) {
         st = db_error(l, d, "cannot append");
         goto rollback;
     }
     for (i = 0; i < n; i++) {
         uint64_t idx = size + i;
         const unsigned char *leaf = lv + CW__HASH_LEN * i;
+        struct row_nodes rn;
+        rn.len = 0;
+        if (edge_push(&e, leaf, idx, collect_node, &rn)) {
+            st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                              "the tree's right edge is inconsistent");
+            goto rollback;
+        }
         sqlite3_reset(ins);
         sqlite3_bind_int64(ins, 1, (sqlite3_int64)idx);
         if (ev[i].tenant)
@@ -599,10 +691,14 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
         else
             sqlite3_bind_null(ins, 2);
         sqlite3_bind_blob(ins, 3, leaf, CW__HASH_LEN, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 4, bodies[i], (int)lens[i], SQLITE_STATIC);
+        sqlite3_bind_text(ins, 4, all.data + off[i],
+                          (int)(off[i + 1] - off[i] - 1), SQLITE_STATIC);
         sqlite3_bind_text(ins, 5, ev[i].action, -1, SQLITE_STATIC);
-        if (sqlite3_step(ins) != SQLITE_DONE ||
-            edge_push(&e, leaf, idx, insert_node, node)) {
+        if (rn.len)
+            sqlite3_bind_blob(ins, 6, rn.h, (int)rn.len, SQLITE_STATIC);
+        else
+            sqlite3_bind_null(ins, 6);
+        if (sqlite3_step(ins) != SQLITE_DONE) {
             st = db_error(l, d, "cannot append");
             goto rollback;
         }
@@ -612,8 +708,7 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
         goto rollback;
     }
     sqlite3_finalize(ins);
-    sqlite3_finalize(node);
-    ins = node = NULL;
+    ins = NULL;
     /* Durable here: COMMIT returns after the WAL is synced. A failure is
      * reported, never retried. */
     if (exec(l, "COMMIT")) {
@@ -627,13 +722,10 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
     goto out;
 rollback:
     sqlite3_finalize(ins);
-    sqlite3_finalize(node);
     exec(l, "ROLLBACK");
 out:
-    for (i = 0; bodies && i < n; i++)
-        cw__free(bodies[i]);
-    cw__free(bodies);
-    cw__free(lens);
+    cw__buf_release(&all);
+    cw__free(off);
     cw__free(lv);
     return st;
 }

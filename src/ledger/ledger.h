@@ -31,6 +31,12 @@ enum cw_status cw__entry_build_stored(const struct cw_log_event *e,
                                       char **out, size_t *len,
                                       struct cw_diag *d);
 
+/* As cw__entry_build_stored, appending the entry and a NUL (counted in
+ * b->len) to `b`, which is left as it was on error: a batch of entries in
+ * one buffer. */
+enum cw_status cw__entry_append_stored(const struct cw_log_event *e,
+                                       struct cw__buf *b, struct cw_diag *d);
+
 /* The canonical entry of a stored one, into `out` (emptied first; NUL-
  * terminated, the NUL not counted in out->len). CW_EPARSE for a byte below
  * 0x20 that names no fragment. Canonical text expands to itself. */
