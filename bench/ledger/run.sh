@@ -16,3 +16,4 @@ rm -rf "$dir"/append-*
 cmake -S "$repo" -B "$repo/build" >/dev/null
 cmake --build "$repo/build" -j"$(nproc)" --target bench_ledger >/dev/null
 "$repo/build/bench/bench_ledger" "$dir" "${1:-10000000}"
+rm -rf "$dir"/append-*
