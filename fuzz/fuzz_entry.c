@@ -59,8 +59,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                     abort();
             cw__free(out);
         }
-        /* Any bytes: expanded or refused. */
-        (void)cw__entry_expand(text, size - 1, &x);
+        /* Any bytes: expanded or refused, and searched for the fields
+         * verify compares. */
+        if (!cw__entry_expand(text, size - 1, &x)) {
+            const char *v;
+            size_t n;
+            (void)cw__entry_field(x.data, x.len, true, &v, &n);
+            (void)cw__entry_field(x.data, x.len, false, &v, &n);
+        }
         cw__buf_release(&x);
         cw__arena_release(&a);
     } else if (data[0] & 2) {

@@ -270,6 +270,83 @@ enum cw_status cw__entry_expand(const char *s, size_t n, struct cw__buf *out)
     return cw__buf_append(out, s + run, n - run); /* NUL-terminated */
 }
 
+/* The end of the JSON string starting at p (its opening quote), past its
+ * closing quote; NULL when it does not end before `end`. */
+static const char *string_end(const char *p, const char *end)
+{
+    if (p >= end || *p != '"')
+        return NULL;
+    for (p++; p < end; p++) {
+        if (*p == '\\')
+            p++;
+        else if (*p == '"')
+            return p + 1;
+    }
+    return NULL;
+}
+
+static const char *find(const char *s, const char *end, const char *what,
+                        size_t n)
+{
+    while ((size_t)(end - s) >= n &&
+           (s = memchr(s, *what, (size_t)(end - s) - n + 1)) != NULL) {
+        if (memcmp(s, what, n) == 0)
+            return s;
+        s++;
+    }
+    return NULL;
+}
+
+static bool starts(const char *p, const char *end, unsigned f)
+{
+    return (size_t)(end - p) >= frag_len[f] &&
+           memcmp(p, frags[f], frag_len[f]) == 0;
+}
+
+bool cw__entry_field(const char *canon, size_t n, bool tenant,
+                     const char **val, size_t *len)
+{
+    const char *end = canon + n, *p, *q;
+
+    pthread_once(&frag_once, frag_init);
+    *val = NULL;
+    *len = 0;
+    if (tenant) {
+        /* Metadata is written by us and comes before any details: its
+         * fragment's first occurrence is it (a string cannot hold its
+         * unescaped quotes). */
+        p = find(canon, end, frags[F_METADATA], frag_len[F_METADATA]);
+        if (!p)
+            return false;
+        p += frag_len[F_METADATA];
+        if (!starts(p, end, F_TENANT))
+            return true; /* no tenant */
+        p += frag_len[F_TENANT];
+    } else {
+        /* The action: activity_name right after activity_id's digits, or
+         * else the api operation, right after the actor's string. */
+        if (!starts(canon, end, F_ACTIVITY_ID))
+            return false;
+        p = canon + frag_len[F_ACTIVITY_ID];
+        while (p < end && *p >= '0' && *p <= '9')
+            p++;
+        if (starts(p, end, F_ACTIVITY_NAME)) {
+            p += frag_len[F_ACTIVITY_NAME];
+        } else {
+            if (!starts(p, end, F_ACTOR) ||
+                !(q = string_end(p + frag_len[F_ACTOR], end)) ||
+                !starts(q, end, F_API))
+                return false;
+            p = q + frag_len[F_API];
+        }
+    }
+    if (!(q = string_end(p, end)))
+        return false;
+    *val = p;
+    *len = (size_t)(q - p);
+    return true;
+}
+
 /* Members are written in the order their keys sort in, by hand: the
  * entry's shape is fixed, so no sorting (and no allocation per member) is
  * needed; canonical() sorts what the user gives in details. */

@@ -568,6 +568,34 @@ static bool get_varint(const unsigned char **p, const unsigned char *end,
     return false;
 }
 
+/* The indexes of one tenant's entries, in order, read from tenant_runs. */
+struct tenant_iter {
+    sqlite3_stmt *runs;
+    const unsigned char *p, *end; /* the rest of the current run */
+    uint64_t cur;
+};
+
+/* 1 with the next index in *idx, 0 at the end, -1 when unreadable. */
+static int tenant_next(struct tenant_iter *t, uint64_t *idx)
+{
+    uint64_t gap;
+    int rc;
+    if (t->p < t->end) {
+        if (!get_varint(&t->p, t->end, &gap) || !gap)
+            return -1;
+        *idx = t->cur += gap;
+        return 1;
+    }
+    if ((rc = sqlite3_step(t->runs)) == SQLITE_DONE)
+        return 0;
+    if (rc != SQLITE_ROW)
+        return -1;
+    t->cur = *idx = (uint64_t)sqlite3_column_int64(t->runs, 0);
+    t->p = sqlite3_column_blob(t->runs, 1);
+    t->end = t->p + sqlite3_column_bytes(t->runs, 1);
+    return 1;
+}
+
 static int post_runs(struct cw_ledger *l, const struct cw_log_event *ev,
                      size_t n, uint64_t first)
 {
@@ -920,10 +948,175 @@ static int check_node(void *arg, unsigned level, uint64_t index,
            sodium_memcmp(have, h, CW__HASH_LEN) != 0;
 }
 
+/*
+ * The columns beside an entry (tenant, action) and the tenant index are
+ * not in the tree; verify holds them to the entries anyway, so that no
+ * stored byte can change unnoticed. The index is compared as a multiset
+ * of (tenant, index) pairs: a 128-bit sum of their keyed hashes, taken
+ * over the entries and over the runs, in one pass each; only when the
+ * sums differ is it searched for the entry to name.
+ */
+struct pair_sum {
+    uint64_t lo, hi, n;
+};
+
+struct runs_check {
+    struct pair_sum from_entries, from_runs;
+    unsigned char key[crypto_shorthash_siphashx24_KEYBYTES];
+    struct cw__buf esc; /* a column as a JSON string */
+    int bad_col;
+};
+
+/* SipHash-128 under a key drawn for this verify: whoever edits the store
+ * cannot know it, so cannot pick pairs whose sums cancel. */
+static void runs_add(struct pair_sum *p, const unsigned char *key,
+                     const char *tenant, uint64_t idx)
+{
+    unsigned char buf[128 + 1 + 8], h[16];
+    size_t n = strlen(tenant), i;
+    uint64_t lo = 0, hi = 0;
+
+    if (n > 128)
+        n = 128; /* tenants are at most 128 bytes */
+    memcpy(buf, tenant, n);
+    buf[n] = 0;
+    for (i = 0; i < 8; i++)
+        buf[n + 1 + i] = (unsigned char)(idx >> (56 - 8 * i));
+    crypto_shorthash_siphashx24(h, buf, n + 9, key);
+    for (i = 0; i < 8; i++) {
+        lo = lo << 8 | h[i];
+        hi = hi << 8 | h[8 + i];
+    }
+    p->lo += lo;
+    p->hi += hi + (p->lo < lo);
+    p->n++;
+}
+
+/* Column `col` of the current row of `s` against the entry in l->canon. */
+static bool column_matches(struct cw_ledger *l, sqlite3_stmt *s, int col,
+                           bool tenant, struct runs_check *r)
+{
+    const char *v = (const char *)sqlite3_column_text(s, col), *want;
+    size_t n;
+
+    r->bad_col = col;
+    if (!cw__entry_field(l->canon.data, l->canon.len, tenant, &want, &n))
+        return false;
+    if (!v || !want)
+        return !v && !want;
+    r->esc.len = 0;
+    return !cw__json_str(&r->esc, v, strlen(v)) && r->esc.len == n &&
+           memcmp(r->esc.data, want, n) == 0;
+}
+
+/* Where the index and the entries disagree, found the slow way: the
+ * first run naming another tenant's entry, or else the first entry no
+ * run names. */
+static enum cw_status runs_culprit(struct cw_ledger *l, uint64_t size,
+                                   uint64_t *bad, struct cw_diag *d)
+{
+    sqlite3_stmt *q = NULL, *e = NULL;
+    struct tenant_iter t;
+    unsigned char *seen = cw__calloc(size / 8 + 1, 1);
+    enum cw_status st = CW_OK;
+    uint64_t idx;
+    int more;
+
+    memset(&t, 0, sizeof(t));
+    if (!seen)
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT first, idxs, tenant FROM tenant_runs "
+                           "ORDER BY tenant, first",
+                           -1, &t.runs, NULL) ||
+        sqlite3_prepare_v2(l->db, "SELECT tenant FROM entries WHERE idx = ?",
+                           -1, &q, NULL) ||
+        sqlite3_prepare_v2(l->db,
+                           "SELECT idx, tenant FROM entries WHERE tenant IS "
+                           "NOT NULL ORDER BY idx",
+                           -1, &e, NULL)) {
+        st = db_error(l, d, "cannot read the ledger");
+        goto out;
+    }
+    while ((more = tenant_next(&t, &idx)) > 0) {
+        const char *tenant = (const char *)sqlite3_column_text(t.runs, 2);
+        const char *have;
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, (sqlite3_int64)idx);
+        have = sqlite3_step(q) == SQLITE_ROW
+                   ? (const char *)sqlite3_column_text(q, 0)
+                   : NULL;
+        if (idx >= size || !tenant || !have || strcmp(have, tenant) != 0 ||
+            (seen[idx / 8] & (1u << idx % 8))) {
+            *bad = idx;
+            st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                              "the index of tenant '%s' names entry %llu, "
+                              "which is not that tenant's (or twice)",
+                              tenant ? tenant : "?",
+                              (unsigned long long)idx);
+            goto out;
+        }
+        seen[idx / 8] |= (unsigned char)(1u << idx % 8);
+    }
+    if (more < 0) {
+        st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                          "the tenant index cannot be read: it was altered");
+        goto out;
+    }
+    while (sqlite3_step(e) == SQLITE_ROW) {
+        idx = (uint64_t)sqlite3_column_int64(e, 0);
+        if (idx < size && !(seen[idx / 8] & (1u << idx % 8))) {
+            *bad = idx;
+            st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                              "entry %llu is missing from the index of "
+                              "tenant '%s'",
+                              (unsigned long long)idx,
+                              (const char *)sqlite3_column_text(e, 1));
+            goto out;
+        }
+    }
+    st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                      "the tenant index does not match the entries");
+out:
+    sqlite3_finalize(t.runs);
+    sqlite3_finalize(q);
+    sqlite3_finalize(e);
+    cw__free(seen);
+    return st;
+}
+
+static enum cw_status verify_runs(struct cw_ledger *l, struct runs_check *r,
+                                  uint64_t size, uint64_t *bad,
+                                  struct cw_diag *d)
+{
+    struct tenant_iter t;
+    uint64_t idx;
+    int more;
+
+    memset(&t, 0, sizeof(t));
+    if (sqlite3_prepare_v2(l->db,
+                           "SELECT first, idxs, tenant FROM tenant_runs",
+                           -1, &t.runs, NULL))
+        return db_error(l, d, "cannot read the ledger");
+    while ((more = tenant_next(&t, &idx)) > 0) {
+        const char *tenant = (const char *)sqlite3_column_text(t.runs, 2);
+        if (!tenant)
+            break;
+        runs_add(&r->from_runs, r->key, tenant, idx);
+    }
+    sqlite3_finalize(t.runs);
+    if (more == 0 && r->from_runs.lo == r->from_entries.lo &&
+        r->from_runs.hi == r->from_entries.hi &&
+        r->from_runs.n == r->from_entries.n)
+        return CW_OK;
+    return runs_culprit(l, size, bad, d);
+}
+
 enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
                                 struct cw_diag *d)
 {
     struct node_check ck = { NULL, 0 };
+    struct runs_check runs;
     sqlite3_stmt *s = NULL, *cps = NULL;
     struct edge e;
     uint64_t next = 0, cp_size = 0;
@@ -933,9 +1126,13 @@ enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
 
     *bad = 0;
     e.n = 0;
+    memset(&runs, 0, sizeof(runs));
+    randombytes_buf(runs.key, sizeof(runs.key));
+    cw__buf_init(&runs.esc, ENTRY_MAX);
     if (exec(l, "BEGIN") || /* one consistent snapshot */
         sqlite3_prepare_v2(l->db,
-                           "SELECT idx, leaf, body FROM entries ORDER BY idx",
+                           "SELECT idx, leaf, body, tenant, action "
+                           "FROM entries ORDER BY idx",
                            -1, &s, NULL) ||
         sqlite3_prepare_v2(l->db,
                            "SELECT size, note FROM checkpoints ORDER BY size",
@@ -1012,6 +1209,18 @@ enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
                                   (unsigned long long)idx);
                 goto out;
             }
+            if (!column_matches(l, s, 3, true, &runs) ||
+                !column_matches(l, s, 4, false, &runs)) {
+                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                                  "entry %llu: its %s column does not match "
+                                  "its content",
+                                  (unsigned long long)idx,
+                                  runs.bad_col == 3 ? "tenant" : "action");
+                goto out;
+            }
+            if (sqlite3_column_text(s, 3))
+                runs_add(&runs.from_entries, runs.key,
+                         (const char *)sqlite3_column_text(s, 3), idx);
             ck.l = l;
             if (edge_push(&e, leaf, idx, check_node, &ck)) {
                 /* The leaves match their entries, so one of them was
@@ -1036,9 +1245,12 @@ enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
                           "entries",
                           (unsigned long long)cp_size,
                           (unsigned long long)next);
+        goto out;
     }
+    st = verify_runs(l, &runs, next, bad, d);
 #undef NEXT_CP
 out:
+    cw__buf_release(&runs.esc);
     sqlite3_finalize(s);
     sqlite3_finalize(cps);
     exec(l, "COMMIT");
@@ -1046,34 +1258,6 @@ out:
 }
 
 /* ---- showing ---------------------------------------------------------- */
-
-/* The indexes of one tenant's entries, in order, read from tenant_runs. */
-struct tenant_iter {
-    sqlite3_stmt *runs;
-    const unsigned char *p, *end; /* the rest of the current run */
-    uint64_t cur;
-};
-
-/* 1 with the next index in *idx, 0 at the end, -1 when unreadable. */
-static int tenant_next(struct tenant_iter *t, uint64_t *idx)
-{
-    uint64_t gap;
-    int rc;
-    if (t->p < t->end) {
-        if (!get_varint(&t->p, t->end, &gap) || !gap)
-            return -1;
-        *idx = t->cur += gap;
-        return 1;
-    }
-    if ((rc = sqlite3_step(t->runs)) == SQLITE_DONE)
-        return 0;
-    if (rc != SQLITE_ROW)
-        return -1;
-    t->cur = *idx = (uint64_t)sqlite3_column_int64(t->runs, 0);
-    t->p = sqlite3_column_blob(t->runs, 1);
-    t->end = t->p + sqlite3_column_bytes(t->runs, 1);
-    return 1;
-}
 
 /* Writes one entry (the current row of `s`: idx, leaf, body, tenant). */
 static enum cw_status show_entry(struct cw_ledger *l, sqlite3_stmt *s,

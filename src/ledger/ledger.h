@@ -31,6 +31,15 @@ enum cw_status cw__entry_build_stored(const struct cw_log_event *e,
                                       char **out, size_t *len,
                                       struct cw_diag *d);
 
+/*
+ * In canonical entry `canon`, the tenant (metadata.tenant_uid) or, when
+ * !tenant, the action, as written there: a JSON string with its quotes,
+ * *val NULL when the entry has no tenant. False when the entry does not
+ * have the shape this builder writes.
+ */
+bool cw__entry_field(const char *canon, size_t n, bool tenant,
+                     const char **val, size_t *len);
+
 /* As cw__entry_build_stored, appending the entry and a NUL (counted in
  * b->len) to `b`, which is left as it was on error: a batch of entries in
  * one buffer. */

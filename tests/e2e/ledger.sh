@@ -129,6 +129,13 @@ tamper "UPDATE entries SET nodes = zeroblob(32) WHERE idx = 3" "entries 0-3: the
 tamper "UPDATE entries SET nodes = NULL WHERE idx = 3" "entries 0-3: they do not give"
 tamper "DELETE FROM entries WHERE idx = 2" "entry 2 is missing"
 tamper "UPDATE checkpoints SET note = replace(note, '6', '7')" "checkpoint"
+# The columns beside an entry and the tenant index are held to the entries.
+tamper "UPDATE entries SET tenant = 'globex' WHERE idx = 1" "entry 1: its tenant column"
+tamper "UPDATE entries SET tenant = NULL WHERE idx = 1" "entry 1: its tenant column"
+tamper "UPDATE entries SET action = 'scan.host' WHERE idx = 2" "entry 2: its action column"
+tamper "DELETE FROM tenant_runs WHERE first = 5" "entry 5 is missing from the index of tenant 'acme'"
+tamper "INSERT INTO tenant_runs VALUES ('acme', 3, x'')" "index of tenant 'acme' names entry 3"
+tamper "UPDATE tenant_runs SET tenant = 'globex' WHERE first = 5" "names entry 5"
 expect_exit 0 "$CW" log verify $S
 
 # Bad input: one clear error with its position, nothing appended.

@@ -72,6 +72,52 @@ static void round_trip(void **state)
     }
 }
 
+/* Tenant and action are found where the builder writes them, whatever
+ * the details hold. */
+static void fields(void **state)
+{
+    static const char *const actions[] = { "scan.config", "auth.logon" };
+    size_t a, v;
+    (void)state;
+    for (a = 0; a < 2; a++) {
+        for (v = 0; v < 2; v++) {
+            struct cw_log_event e;
+            struct cw_diag d;
+            char *canon;
+            const char *val;
+            size_t len;
+            memset(&e, 0, sizeof(e));
+            e.actor = "}},\"api\":{\"operation\":\"x\"";
+            e.action = actions[a];
+            e.target = "t";
+            e.time_ms = 1;
+            e.tenant = v ? "ac\"me" : NULL;
+            e.details_json = "{\"a\":{\"b\":{}},\"api\":{\"operation\":1},"
+                             "\"tenant_uid\":\"evil\",\"activity_name\":2}";
+            assert_int_equal(cw__entry_build(&e, &canon, &d), CW_OK);
+            assert_true(cw__entry_field(canon, strlen(canon), true, &val,
+                                        &len));
+            if (v) {
+                assert_int_equal(len, strlen("\"ac\\\"me\""));
+                assert_memory_equal(val, "\"ac\\\"me\"", len);
+            } else {
+                assert_null(val);
+            }
+            assert_true(cw__entry_field(canon, strlen(canon), false, &val,
+                                        &len));
+            assert_int_equal(len, strlen(actions[a]) + 2);
+            assert_memory_equal(val + 1, actions[a], len - 2);
+            cw__free(canon);
+        }
+    }
+    {
+        const char *val;
+        size_t len;
+        assert_false(cw__entry_field("{}", 2, true, &val, &len));
+        assert_false(cw__entry_field("{}", 2, false, &val, &len));
+    }
+}
+
 static void bad_bytes(void **state)
 {
     struct cw__buf x;
@@ -95,6 +141,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip),
+        cmocka_unit_test(fields),
         cmocka_unit_test(bad_bytes),
     };
     if (sodium_init() < 0)
