@@ -40,6 +40,7 @@ struct cw_ledger {
     char dir[4096];
     sqlite3_stmt *get_leaf, *get_node;
     struct cw__buf canon; /* an entry expanded for hashing or showing */
+    char failed[256];     /* why appends stopped ("" while they may go) */
     char skey[CW__NOTE_KEY_MAX];
     char vkey[CW__NOTE_KEY_MAX];
     char origin[CW__NOTE_ORIGIN_MAX];
@@ -83,6 +84,17 @@ static enum cw_status db_error(struct cw_ledger *l, struct cw_diag *d,
 {
     return cw__diag_set(d, CW_EIO, l->path, 0, 0, "%s: %s", what,
                         sqlite3_errmsg(l->db));
+}
+
+/* A write inside an append failed: the error, and this handle takes no
+ * more appends. After a failed write or fsync what the kernel holds for
+ * the file is unknown; retrying could acknowledge an entry that is not on
+ * disk. Opening the ledger again lets SQLite recover from what is. */
+static enum cw_status write_failed(struct cw_ledger *l, struct cw_diag *d,
+                                   const char *what)
+{
+    snprintf(l->failed, sizeof(l->failed), "%s", sqlite3_errmsg(l->db));
+    return db_error(l, d, what);
 }
 
 static int exec(struct cw_ledger *l, const char *sql)
@@ -657,6 +669,11 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
     size_t *off;        /* where entry i starts in it; off[n] the end */
     unsigned char *lv;
 
+    if (l->failed[0])
+        return cw__diag_set(d, CW_EIO, l->path, 0, 0,
+                            "appends stopped after a failed write (%s); "
+                            "nothing was retried: open the ledger again",
+                            l->failed);
     if (!n)
         return CW_OK;
     cw__buf_init(&all, (size_t)1 << 40);
@@ -727,12 +744,12 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
         else
             sqlite3_bind_null(ins, 6);
         if (sqlite3_step(ins) != SQLITE_DONE) {
-            st = db_error(l, d, "cannot append");
+            st = write_failed(l, d, "cannot append");
             goto rollback;
         }
     }
     if (post_runs(l, ev, n, size)) {
-        st = db_error(l, d, "cannot append");
+        st = write_failed(l, d, "cannot append");
         goto rollback;
     }
     sqlite3_finalize(ins);
@@ -740,7 +757,7 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
     /* Durable here: COMMIT returns after the WAL is synced. A failure is
      * reported, never retried. */
     if (exec(l, "COMMIT")) {
-        st = db_error(l, d, "cannot commit the append");
+        st = write_failed(l, d, "cannot commit the append");
         goto rollback;
     }
     if (first)
