@@ -1,25 +1,20 @@
 /*
- * ledger.c - the ledger's SQLite store.
+ * ledger.c - the ledger: entries into a Merkle tree kept by a store
+ * (src/store/ledger_store.h; SQLite today), signed checkpoints, proofs,
+ * verification and tenant views.
  *
- *   entries(idx, tenant, action, leaf, body, nodes)
- *       one row per entry; body is the entry with its fixed OCSF fragments
- *       as one byte each (entry.c), leaf H(0x00||canonical JSON), and
- *       nodes the hashes of the complete subtrees this entry is the last
- *       leaf of, at even levels 2, 4, ... (32 bytes each; NULL for three
- *       entries in four). An odd level is one hash of two stored children
- *       away. The tree lives in the entry rows: an append writes one row
- *       per entry and nothing else.
- *   tenant_runs(tenant, first, idxs)   where each tenant's entries are: one
- *                                      row per tenant per append
- *   checkpoints(size, note)            signed tree heads
- *   meta(key, value)                   origin and verifier key
+ * The tree lives in the entry rows: a leaf hash per entry, and with the
+ * last leaf of each complete subtree of 2^level leaves at an even level
+ * >= 2, that subtree's hash. An odd level is one hash of two stored
+ * children away, so appends write a third of the hashes a full tree would
+ * need, in the rows they write anyway.
  *
- * An append runs in one IMMEDIATE transaction (appenders queue on the
- * write lock, so several processes may append) and returns after COMMIT,
- * which with WAL and synchronous=FULL means after fsync. The right edge of
- * the tree (at most 64 complete subtrees) is read at the start of the
- * transaction and extended in memory, so an append of k entries costs k
- * rows, never a walk of the tree.
+ * An append runs in one write transaction (appenders in other processes
+ * queue on the store's write lock) and returns after commit, which is when
+ * the entries are durable. The right edge of the tree (at most 64 complete
+ * subtrees) is read at the start of the transaction and extended in
+ * memory, so an append of k entries costs k rows, never a walk of the
+ * tree.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,15 +25,14 @@
 #include <unistd.h>
 
 #include <sodium.h>
-#include <sqlite3.h>
 
 #include "../query/jsonpath.h"
+#include "../store/ledger_store.h"
 #include "ledger.h"
 
 struct cw_ledger {
-    sqlite3 *db;
+    struct cw__lstore *st;
     char dir[4096];
-    sqlite3_stmt *get_leaf, *get_node;
     struct cw__buf canon; /* an entry expanded for hashing or showing */
     char failed[256];     /* why appends stopped ("" while they may go) */
     char skey[CW__NOTE_KEY_MAX];
@@ -46,31 +40,6 @@ struct cw_ledger {
     char origin[CW__NOTE_ORIGIN_MAX];
     char path[4096];
 };
-
-#define EVIDENCE_ACTIONS "action = 'evidence.add'"
-/* ORs, not IN: SQLite evaluates a partial index's IN list through a
- * temporary b-tree built on every insert, 12% of an append. */
-#define FOUNDATION_ACTIONS                                                    \
-    "(action = 'scope.init' OR action = 'scope.set' OR "                     \
-    "action = 'decision.set' OR action = 'decision.remove')"
-
-static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS entries(idx INTEGER PRIMARY KEY,"
-    " tenant TEXT, action TEXT NOT NULL, leaf BLOB NOT NULL,"
-    " body TEXT NOT NULL, nodes BLOB);"
-    "CREATE TABLE IF NOT EXISTS tenant_runs(tenant TEXT NOT NULL,"
-    " first INTEGER NOT NULL, idxs BLOB NOT NULL, PRIMARY KEY(tenant, first))"
-    " WITHOUT ROWID;"
-    /* Only the actions something looks up are indexed: every other
-     * append saves a b-tree insert. */
-    "CREATE INDEX IF NOT EXISTS entries_evidence ON entries(idx)"
-    " WHERE " EVIDENCE_ACTIONS ";"
-    "CREATE INDEX IF NOT EXISTS entries_foundation ON entries(idx)"
-    " WHERE " FOUNDATION_ACTIONS ";"
-    "CREATE TABLE IF NOT EXISTS checkpoints(size INTEGER PRIMARY KEY,"
-    " note TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY,"
-    " value TEXT NOT NULL);";
 
 static enum cw_status unreadable(struct cw_ledger *l, struct cw_diag *d)
 {
@@ -83,7 +52,7 @@ static enum cw_status db_error(struct cw_ledger *l, struct cw_diag *d,
                                const char *what)
 {
     return cw__diag_set(d, CW_EIO, l->path, 0, 0, "%s: %s", what,
-                        sqlite3_errmsg(l->db));
+                        l->st->ops->errmsg(l->st));
 }
 
 /* A write inside an append failed: the error, and this handle takes no
@@ -93,14 +62,15 @@ static enum cw_status db_error(struct cw_ledger *l, struct cw_diag *d,
 static enum cw_status write_failed(struct cw_ledger *l, struct cw_diag *d,
                                    const char *what)
 {
-    snprintf(l->failed, sizeof(l->failed), "%s", sqlite3_errmsg(l->db));
+    snprintf(l->failed, sizeof(l->failed), "%s", l->st->ops->errmsg(l->st));
     return db_error(l, d, what);
 }
 
-static int exec(struct cw_ledger *l, const char *sql)
-{
-    return sqlite3_exec(l->db, sql, NULL, NULL, NULL);
-}
+/* The store's operations, by name. */
+#define OP(l, name, ...) ((l)->st->ops->name((l)->st, __VA_ARGS__))
+#define BEGIN(l, write) ((l)->st->ops->begin((l)->st, (write)))
+#define COMMIT(l) ((l)->st->ops->commit((l)->st))
+#define ROLLBACK(l) ((l)->st->ops->rollback((l)->st))
 
 /* The canonical bytes of stored entry `body` (n bytes), in l->canon. */
 static bool canonical(struct cw_ledger *l, const char *body, size_t n)
@@ -115,26 +85,9 @@ static bool canonical(struct cw_ledger *l, const char *body, size_t n)
 static int stored(struct cw_ledger *l, unsigned level, uint64_t index,
                   cw__hash out)
 {
-    sqlite3_stmt *s = level ? l->get_node : l->get_leaf;
-    size_t off = level ? (size_t)(level / 2 - 1) * CW__HASH_LEN : 0;
-    int rc;
-
     if (level >= 64 || index > (UINT64_MAX >> level) - 1)
-        return SQLITE_CORRUPT;
-    sqlite3_reset(s);
-    sqlite3_bind_int64(s, 1,
-                       (sqlite3_int64)(((index + 1) << level) - 1));
-    rc = sqlite3_step(s);
-    if (rc != SQLITE_ROW ||
-        (size_t)sqlite3_column_bytes(s, 0) < off + CW__HASH_LEN ||
-        (!level && sqlite3_column_bytes(s, 0) != CW__HASH_LEN)) {
-        sqlite3_reset(s);
-        return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_CORRUPT : rc;
-    }
-    memcpy(out, (const unsigned char *)sqlite3_column_blob(s, 0) + off,
-           CW__HASH_LEN);
-    sqlite3_reset(s);
-    return 0;
+        return CW__STORE_MISSING;
+    return OP(l, hash, ((index + 1) << level) - 1, level / 2, out);
 }
 
 /* Only leaves and even levels are stored. */
@@ -161,16 +114,7 @@ static int subtree(void *arg, unsigned level, uint64_t index, cw__hash out)
 static enum cw_status size_of(struct cw_ledger *l, uint64_t *n,
                               struct cw_diag *d)
 {
-    sqlite3_stmt *s;
-    int rc = sqlite3_prepare_v2(
-        l->db, "SELECT COALESCE(MAX(idx) + 1, 0) FROM entries", -1, &s,
-        NULL);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-        *n = (uint64_t)sqlite3_column_int64(s, 0);
-        rc = SQLITE_OK;
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_OK ? CW_OK : db_error(l, d, "cannot read the ledger");
+    return OP(l, size, n) ? db_error(l, d, "cannot read the ledger") : CW_OK;
 }
 
 /* ---- opening ---------------------------------------------------------- */
@@ -178,18 +122,7 @@ static enum cw_status size_of(struct cw_ledger *l, uint64_t *n,
 static const char *meta(struct cw_ledger *l, const char *key, char *out,
                         size_t n)
 {
-    sqlite3_stmt *s;
-    const char *r = NULL;
-    if (sqlite3_prepare_v2(l->db, "SELECT value FROM meta WHERE key = ?",
-                           -1, &s, NULL) != SQLITE_OK)
-        return NULL;
-    sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-    if (sqlite3_step(s) == SQLITE_ROW) {
-        snprintf(out, n, "%s", (const char *)sqlite3_column_text(s, 0));
-        r = out;
-    }
-    sqlite3_finalize(s);
-    return r;
+    return OP(l, meta_get, key, out, n) == CW__STORE_OK ? out : NULL;
 }
 
 /* Reads the signer key at `path` into l->skey and derives l->vkey. */
@@ -275,21 +208,11 @@ static enum cw_status load_key(struct cw_ledger *l, const char *dir,
 
     snprintf(path, sizeof(path), "%s/ledger.key", dir);
     if (!meta(l, "vkey", stored, sizeof(stored))) {
-        sqlite3_stmt *s;
-        int rc;
         st = stat(path, &sb) == 0 ? read_key(l, path, d)
                                   : make_key(l, path, d);
         if (st)
             return st;
-        rc = sqlite3_prepare_v2(
-            l->db, "INSERT INTO meta(key, value) VALUES ('vkey', ?)", -1, &s,
-            NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_text(s, 1, l->vkey, -1, SQLITE_STATIC);
-            rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-        }
-        sqlite3_finalize(s);
-        if (rc != SQLITE_OK)
+        if (OP(l, meta_put, "vkey", l->vkey))
             return db_error(l, d, "cannot record the ledger key");
     } else {
         if ((st = read_key(l, path, d)))
@@ -302,101 +225,6 @@ static enum cw_status load_key(struct cw_ledger *l, const char *dir,
     snprintf(l->origin, sizeof(l->origin), "%.*s",
              (int)strcspn(l->vkey, "+"), l->vkey);
     return CW_OK;
-}
-
-/* 1 when the schema has an object of `type` called `name`, 0 when not,
- * -1 on error. */
-static int has(struct cw_ledger *l, const char *type, const char *name)
-{
-    sqlite3_stmt *s;
-    int rc = sqlite3_prepare_v2(l->db,
-                                "SELECT 1 FROM sqlite_master WHERE "
-                                "type = ? AND name = ?",
-                                -1, &s, NULL);
-    if (rc)
-        return -1;
-    sqlite3_bind_text(s, 1, type, -1, SQLITE_STATIC);
-    sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-    rc = sqlite3_step(s);
-    sqlite3_finalize(s);
-    return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* Stores made before the tree moved into the entry rows kept it in a
- * nodes(level, idx, hash) table: each hash goes to the row of its
- * subtree's last leaf, in level order, and the table goes. */
-static int migrate_nodes(struct cw_ledger *l)
-{
-    sqlite3_stmt *q = NULL, *u = NULL;
-    unsigned char blob[32 * CW__HASH_LEN];
-    sqlite3_int64 row = -1;
-    size_t len = 0;
-    int rc;
-
-    if ((rc = sqlite3_prepare_v2(l->db, "SELECT nodes FROM entries LIMIT 0",
-                                 -1, &q, NULL)) != SQLITE_OK &&
-        (rc = exec(l, "ALTER TABLE entries ADD COLUMN nodes BLOB")))
-        return rc;
-    sqlite3_finalize(q);
-    q = NULL;
-    if ((rc = sqlite3_prepare_v2(l->db,
-                                 "SELECT ((idx + 1) << level) - 1, hash "
-                                 "FROM nodes ORDER BY 1, level",
-                                 -1, &q, NULL)) ||
-        (rc = sqlite3_prepare_v2(l->db,
-                                 "UPDATE entries SET nodes = ? WHERE idx = ?",
-                                 -1, &u, NULL)))
-        goto out;
-    for (;;) {
-        rc = sqlite3_step(q);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            goto out;
-        if (row >= 0 && (rc == SQLITE_DONE || sqlite3_column_int64(q, 0) != row)) {
-            sqlite3_reset(u);
-            sqlite3_bind_blob(u, 1, blob, (int)len, SQLITE_STATIC);
-            sqlite3_bind_int64(u, 2, row);
-            if (sqlite3_step(u) != SQLITE_DONE) {
-                rc = SQLITE_CORRUPT;
-                goto out;
-            }
-            len = 0;
-        }
-        if (rc == SQLITE_DONE)
-            break;
-        row = sqlite3_column_int64(q, 0);
-        if (sqlite3_column_bytes(q, 1) != CW__HASH_LEN ||
-            len + CW__HASH_LEN > sizeof(blob)) {
-            rc = SQLITE_CORRUPT;
-            goto out;
-        }
-        memcpy(blob + len, sqlite3_column_blob(q, 1), CW__HASH_LEN);
-        len += CW__HASH_LEN;
-    }
-    sqlite3_finalize(q);
-    sqlite3_finalize(u);
-    return exec(l, "DROP TABLE nodes");
-out:
-    sqlite3_finalize(q);
-    sqlite3_finalize(u);
-    return rc ? rc : SQLITE_ERROR;
-}
-
-/* Brings a store written by an earlier version to this layout, inside
- * the opening transaction: all or nothing. */
-static int migrate(struct cw_ledger *l)
-{
-    int rc;
-    /* An index on entries(tenant) became tenant_runs: one run per entry
-     * says the same. */
-    if ((rc = has(l, "index", "entries_tenant")) < 0)
-        return SQLITE_ERROR;
-    if (rc && (rc = exec(l, "INSERT INTO tenant_runs(tenant, first, idxs) "
-                            "SELECT tenant, idx, x'' FROM entries WHERE "
-                            "tenant IS NOT NULL; DROP INDEX entries_tenant;")))
-        return rc;
-    if ((rc = has(l, "table", "nodes")) < 0)
-        return SQLITE_ERROR;
-    return rc ? migrate_nodes(l) : 0;
 }
 
 enum cw_status cw_ledger_open(const char *dir, struct cw_ledger **out,
@@ -416,32 +244,24 @@ enum cw_status cw_ledger_open(const char *dir, struct cw_ledger **out,
     cw__buf_init(&l->canon, ENTRY_MAX);
     snprintf(l->path, sizeof(l->path), "%s/ledger.db", dir);
     snprintf(l->dir, sizeof(l->dir), "%s", dir);
-    if (sqlite3_open_v2(l->path, &l->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                            SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
+    {
+        char err[300];
+        if (cw__lstore_sqlite_open(l->path, &l->st, err, sizeof(err))) {
+            st = cw__diag_set(d, CW_EIO, l->path, 0, 0, "cannot open: %s",
+                              err);
+            goto fail;
+        }
+    }
+    /* The key and its record in one transaction. */
+    if (BEGIN(l, true)) {
         st = db_error(l, d, "cannot open");
         goto fail;
     }
-    sqlite3_busy_timeout(l->db, 30000);
-    if (exec(l, "PRAGMA journal_mode=WAL") || exec(l, "PRAGMA synchronous=FULL") ||
-        exec(l, "BEGIN IMMEDIATE")) {
-        st = db_error(l, d, "cannot open");
+    if ((st = load_key(l, dir, d)) != CW_OK) {
+        ROLLBACK(l);
         goto fail;
     }
-    if (exec(l, schema) || migrate(l) ||
-        (st = load_key(l, dir, d)) != CW_OK) {
-        if (!st)
-            st = db_error(l, d, "cannot create the tables");
-        exec(l, "ROLLBACK");
-        goto fail;
-    }
-    if (exec(l, "COMMIT") ||
-        sqlite3_prepare_v2(l->db, "SELECT leaf FROM entries WHERE idx = ?",
-                           -1, &l->get_leaf, NULL) ||
-        sqlite3_prepare_v2(l->db,
-                           "SELECT nodes FROM entries WHERE idx = ?",
-                           -1, &l->get_node, NULL)) {
+    if (COMMIT(l)) {
         st = db_error(l, d, "cannot open");
         goto fail;
     }
@@ -456,9 +276,8 @@ void cw_ledger_close(struct cw_ledger *l)
 {
     if (!l)
         return;
-    sqlite3_finalize(l->get_leaf);
-    sqlite3_finalize(l->get_node);
-    sqlite3_close(l->db);
+    if (l->st)
+        l->st->ops->close(l->st);
     sodium_memzero(l->skey, sizeof(l->skey));
     cw__buf_release(&l->canon);
     cw__free(l);
@@ -580,32 +399,24 @@ static bool get_varint(const unsigned char **p, const unsigned char *end,
     return false;
 }
 
-/* The indexes of one tenant's entries, in order, read from tenant_runs. */
-struct tenant_iter {
-    sqlite3_stmt *runs;
-    const unsigned char *p, *end; /* the rest of the current run */
-    uint64_t cur;
-};
-
-/* 1 with the next index in *idx, 0 at the end, -1 when unreadable. */
-static int tenant_next(struct tenant_iter *t, uint64_t *idx)
+/* Calls fn with each index of a run: `first`, then first plus each gap.
+ * What fn returns non-zero stops the walk and is returned; -1 when the
+ * gaps are malformed (cut off, or a gap of 0). */
+static int run_each(uint64_t first, const unsigned char *gaps, size_t n,
+                    int (*fn)(void *arg, uint64_t idx), void *arg)
 {
-    uint64_t gap;
+    const unsigned char *p = gaps, *end = gaps + n;
+    uint64_t idx = first, gap;
     int rc;
-    if (t->p < t->end) {
-        if (!get_varint(&t->p, t->end, &gap) || !gap)
+    if ((rc = fn(arg, idx)))
+        return rc;
+    while (p < end) {
+        if (!get_varint(&p, end, &gap) || !gap || idx > UINT64_MAX - gap)
             return -1;
-        *idx = t->cur += gap;
-        return 1;
+        if ((rc = fn(arg, idx += gap)))
+            return rc;
     }
-    if ((rc = sqlite3_step(t->runs)) == SQLITE_DONE)
-        return 0;
-    if (rc != SQLITE_ROW)
-        return -1;
-    t->cur = *idx = (uint64_t)sqlite3_column_int64(t->runs, 0);
-    t->p = sqlite3_column_blob(t->runs, 1);
-    t->end = t->p + sqlite3_column_bytes(t->runs, 1);
-    return 1;
+    return 0;
 }
 
 static int post_runs(struct cw_ledger *l, const struct cw_log_event *ev,
@@ -613,9 +424,8 @@ static int post_runs(struct cw_ledger *l, const struct cw_log_event *ev,
 {
     struct run_key *k;
     unsigned char *blob;
-    sqlite3_stmt *s = NULL;
     size_t m = 0, i, j;
-    int rc = SQLITE_NOMEM;
+    int rc = CW__STORE_ERROR;
 
     for (i = 0; i < n; i++)
         m += ev[i].tenant != NULL;
@@ -629,25 +439,15 @@ static int post_runs(struct cw_ledger *l, const struct cw_log_event *ev,
         if (ev[i].tenant)
             k[j++] = (struct run_key){ ev[i].tenant, i };
     qsort(k, m, sizeof(*k), run_cmp);
-    if ((rc = sqlite3_prepare_v2(l->db,
-                                 "INSERT INTO tenant_runs(tenant, first, idxs)"
-                                 " VALUES (?, ?, ?)",
-                                 -1, &s, NULL)))
-        goto out;
     for (i = 0; i < m; i = j) {
         size_t len = 0;
         for (j = i + 1; j < m && strcmp(k[j].tenant, k[i].tenant) == 0; j++)
             len += put_varint(blob + len, k[j].i - k[j - 1].i);
-        sqlite3_reset(s);
-        sqlite3_bind_text(s, 1, k[i].tenant, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(s, 2, (sqlite3_int64)(first + k[i].i));
-        sqlite3_bind_blob(s, 3, blob, (int)len, SQLITE_STATIC);
-        if ((rc = sqlite3_step(s)) != SQLITE_DONE)
+        if ((rc = OP(l, put_run, k[i].tenant, first + k[i].i, blob, len)))
             goto out;
     }
     rc = 0;
 out:
-    sqlite3_finalize(s);
     cw__free(k);
     cw__free(blob);
     return rc;
@@ -660,7 +460,6 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
                                 uint64_t *first, unsigned char *leaves,
                                 struct cw_diag *d)
 {
-    sqlite3_stmt *ins = NULL;
     struct edge e;
     uint64_t size;
     enum cw_status st = CW_OK;
@@ -700,7 +499,7 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
     off[n] = all.len;
     if (st)
         goto out;
-    if (exec(l, "BEGIN IMMEDIATE")) {
+    if (BEGIN(l, true)) {
         st = db_error(l, d, "cannot append");
         goto out;
     }
@@ -712,38 +511,25 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
                           "log verify'");
         goto rollback;
     }
-    if (sqlite3_prepare_v2(l->db,
-                           "INSERT INTO entries(idx, tenant, leaf, body, "
-                           "action, nodes) VALUES (?, ?, ?, ?, ?, ?)",
-                           -1, &ins, NULL)) {
-        st = db_error(l, d, "cannot append");
-        goto rollback;
-    }
     for (i = 0; i < n; i++) {
-        uint64_t idx = size + i;
-        const unsigned char *leaf = lv + CW__HASH_LEN * i;
+        struct cw__lrow row;
         struct row_nodes rn;
         rn.len = 0;
-        if (edge_push(&e, leaf, idx, collect_node, &rn)) {
+        row.idx = size + i;
+        row.leaf = lv + CW__HASH_LEN * i;
+        if (edge_push(&e, row.leaf, row.idx, collect_node, &rn)) {
             st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
                               "the tree's right edge is inconsistent");
             goto rollback;
         }
-        sqlite3_reset(ins);
-        sqlite3_bind_int64(ins, 1, (sqlite3_int64)idx);
-        if (ev[i].tenant)
-            sqlite3_bind_text(ins, 2, ev[i].tenant, -1, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(ins, 2);
-        sqlite3_bind_blob(ins, 3, leaf, CW__HASH_LEN, SQLITE_STATIC);
-        sqlite3_bind_text(ins, 4, all.data + off[i],
-                          (int)(off[i + 1] - off[i] - 1), SQLITE_STATIC);
-        sqlite3_bind_text(ins, 5, ev[i].action, -1, SQLITE_STATIC);
-        if (rn.len)
-            sqlite3_bind_blob(ins, 6, rn.h, (int)rn.len, SQLITE_STATIC);
-        else
-            sqlite3_bind_null(ins, 6);
-        if (sqlite3_step(ins) != SQLITE_DONE) {
+        row.tenant = ev[i].tenant;
+        row.action = ev[i].action;
+        row.leaf_len = CW__HASH_LEN;
+        row.nodes = rn.len ? rn.h : NULL;
+        row.nodes_len = rn.len;
+        row.body = all.data + off[i];
+        row.body_len = off[i + 1] - off[i] - 1;
+        if (OP(l, put, &row)) {
             st = write_failed(l, d, "cannot append");
             goto rollback;
         }
@@ -752,11 +538,9 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
         st = write_failed(l, d, "cannot append");
         goto rollback;
     }
-    sqlite3_finalize(ins);
-    ins = NULL;
-    /* Durable here: COMMIT returns after the WAL is synced. A failure is
-     * reported, never retried. */
-    if (exec(l, "COMMIT")) {
+    /* Durable here: the store's commit returns once the entries are on
+     * disk. A failure is reported, never retried. */
+    if (COMMIT(l)) {
         st = write_failed(l, d, "cannot commit the append");
         goto rollback;
     }
@@ -766,8 +550,7 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
         memcpy(leaves, lv, n * CW__HASH_LEN);
     goto out;
 rollback:
-    sqlite3_finalize(ins);
-    exec(l, "ROLLBACK");
+    ROLLBACK(l);
 out:
     cw__buf_release(&all);
     cw__free(off);
@@ -851,13 +634,11 @@ out:
 enum cw_status cw_ledger_checkpoint(struct cw_ledger *l, char *note,
                                     size_t n, struct cw_diag *d)
 {
-    sqlite3_stmt *s = NULL;
     uint64_t size;
     cw__hash root;
     enum cw_status st;
-    int rc;
 
-    if (exec(l, "BEGIN IMMEDIATE"))
+    if (BEGIN(l, true))
         return db_error(l, d, "cannot checkpoint");
     if ((st = size_of(l, &size, d)))
         goto fail;
@@ -869,23 +650,13 @@ enum cw_status cw_ledger_checkpoint(struct cw_ledger *l, char *note,
         st = cw__diag_set(d, CW_EIO, l->path, 0, 0, "cannot sign");
         goto fail;
     }
-    rc = sqlite3_prepare_v2(l->db,
-                            "INSERT OR IGNORE INTO checkpoints(size, note) "
-                            "VALUES (?, ?)",
-                            -1, &s, NULL);
-    if (rc == SQLITE_OK) {
-        sqlite3_bind_int64(s, 1, (sqlite3_int64)size);
-        sqlite3_bind_text(s, 2, note, -1, SQLITE_STATIC);
-        rc = sqlite3_step(s) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-    }
-    sqlite3_finalize(s);
-    if (rc != SQLITE_OK || exec(l, "COMMIT")) {
+    if (OP(l, put_checkpoint, size, note) || COMMIT(l)) {
         st = db_error(l, d, "cannot store the checkpoint");
         goto fail;
     }
     return CW_OK;
 fail:
-    exec(l, "ROLLBACK");
+    ROLLBACK(l);
     return st;
 }
 
@@ -1009,14 +780,15 @@ static void runs_add(struct pair_sum *p, const unsigned char *key,
     p->n++;
 }
 
-/* Column `col` of the current row of `s` against the entry in l->canon. */
-static bool column_matches(struct cw_ledger *l, sqlite3_stmt *s, int col,
-                           bool tenant, struct runs_check *r)
+/* Column value `v` (tenant, or action when !tenant) against what the
+ * entry in l->canon says. */
+static bool column_matches(struct cw_ledger *l, const char *v, bool tenant,
+                           struct runs_check *r)
 {
-    const char *v = (const char *)sqlite3_column_text(s, col), *want;
+    const char *want;
     size_t n;
 
-    r->bad_col = col;
+    r->bad_col = tenant;
     if (!cw__entry_field(l->canon.data, l->canon.len, tenant, &want, &n))
         return false;
     if (!v || !want)
@@ -1026,416 +798,475 @@ static bool column_matches(struct cw_ledger *l, sqlite3_stmt *s, int col,
            memcmp(r->esc.data, want, n) == 0;
 }
 
+/* ---- finding where the tenant index went wrong ---- */
+
+struct culprit {
+    struct cw_ledger *l;
+    struct cw_diag *d;
+    unsigned char *seen; /* a bit per entry the index names */
+    uint64_t size, *bad;
+    const char *tenant;  /* of the run being walked */
+    enum cw_status st;
+};
+
+static int culprit_index(void *arg, uint64_t idx)
+{
+    struct culprit *c = arg;
+    struct cw__lrow row;
+    int rc = idx < c->size ? OP(c->l, get, idx, &row) : CW__STORE_MISSING;
+
+    if (rc == CW__STORE_ERROR) {
+        c->st = db_error(c->l, c->d, "cannot read the ledger");
+        return 1;
+    }
+    if (rc || !row.tenant || strcmp(row.tenant, c->tenant) != 0 ||
+        (c->seen[idx / 8] & (1u << idx % 8))) {
+        *c->bad = idx;
+        c->st = cw__diag_set(c->d, CW_EINTEGRITY, c->l->path, 0, 0,
+                             "the index of tenant '%s' names entry %llu, "
+                             "which is not that tenant's (or twice)",
+                             c->tenant, (unsigned long long)idx);
+        return 1;
+    }
+    c->seen[idx / 8] |= (unsigned char)(1u << idx % 8);
+    return 0;
+}
+
+static int culprit_run(void *arg, const char *tenant, uint64_t first,
+                       const unsigned char *gaps, size_t n)
+{
+    struct culprit *c = arg;
+    int rc;
+    c->tenant = tenant;
+    if ((rc = run_each(first, gaps, n, culprit_index, c)) < 0) {
+        c->st = cw__diag_set(c->d, CW_EINTEGRITY, c->l->path, 0, 0,
+                             "the index of tenant '%s' cannot be read: it "
+                             "was altered",
+                             tenant);
+        return 1;
+    }
+    return rc;
+}
+
+static int culprit_entry(void *arg, const struct cw__lrow *r)
+{
+    struct culprit *c = arg;
+    if (r->tenant && r->idx < c->size &&
+        !(c->seen[r->idx / 8] & (1u << r->idx % 8))) {
+        *c->bad = r->idx;
+        c->st = cw__diag_set(c->d, CW_EINTEGRITY, c->l->path, 0, 0,
+                             "entry %llu is missing from the index of "
+                             "tenant '%s'",
+                             (unsigned long long)r->idx, r->tenant);
+        return 1;
+    }
+    return 0;
+}
+
 /* Where the index and the entries disagree, found the slow way: the
  * first run naming another tenant's entry, or else the first entry no
  * run names. */
 static enum cw_status runs_culprit(struct cw_ledger *l, uint64_t size,
                                    uint64_t *bad, struct cw_diag *d)
 {
-    sqlite3_stmt *q = NULL, *e = NULL;
-    struct tenant_iter t;
-    unsigned char *seen = cw__calloc(size / 8 + 1, 1);
-    enum cw_status st = CW_OK;
-    uint64_t idx;
-    int more;
+    struct culprit c = { l, d, NULL, size, bad, NULL, CW_OK };
+    int rc;
 
-    memset(&t, 0, sizeof(t));
-    if (!seen)
+    if (!(c.seen = cw__calloc(size / 8 + 1, 1)))
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
-    if (sqlite3_prepare_v2(l->db,
-                           "SELECT first, idxs, tenant FROM tenant_runs "
-                           "ORDER BY tenant, first",
-                           -1, &t.runs, NULL) ||
-        sqlite3_prepare_v2(l->db, "SELECT tenant FROM entries WHERE idx = ?",
-                           -1, &q, NULL) ||
-        sqlite3_prepare_v2(l->db,
-                           "SELECT idx, tenant FROM entries WHERE tenant IS "
-                           "NOT NULL ORDER BY idx",
-                           -1, &e, NULL)) {
-        st = db_error(l, d, "cannot read the ledger");
-        goto out;
-    }
-    while ((more = tenant_next(&t, &idx)) > 0) {
-        const char *tenant = (const char *)sqlite3_column_text(t.runs, 2);
-        const char *have;
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, (sqlite3_int64)idx);
-        have = sqlite3_step(q) == SQLITE_ROW
-                   ? (const char *)sqlite3_column_text(q, 0)
-                   : NULL;
-        if (idx >= size || !tenant || !have || strcmp(have, tenant) != 0 ||
-            (seen[idx / 8] & (1u << idx % 8))) {
-            *bad = idx;
-            st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                              "the index of tenant '%s' names entry %llu, "
-                              "which is not that tenant's (or twice)",
-                              tenant ? tenant : "?",
-                              (unsigned long long)idx);
-            goto out;
-        }
-        seen[idx / 8] |= (unsigned char)(1u << idx % 8);
-    }
-    if (more < 0) {
-        st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                          "the tenant index cannot be read: it was altered");
-        goto out;
-    }
-    while (sqlite3_step(e) == SQLITE_ROW) {
-        idx = (uint64_t)sqlite3_column_int64(e, 0);
-        if (idx < size && !(seen[idx / 8] & (1u << idx % 8))) {
-            *bad = idx;
-            st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                              "entry %llu is missing from the index of "
-                              "tenant '%s'",
-                              (unsigned long long)idx,
-                              (const char *)sqlite3_column_text(e, 1));
-            goto out;
-        }
-    }
-    st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                      "the tenant index does not match the entries");
-out:
-    sqlite3_finalize(t.runs);
-    sqlite3_finalize(q);
-    sqlite3_finalize(e);
-    cw__free(seen);
-    return st;
+    rc = OP(l, scan_runs, NULL, culprit_run, &c);
+    if (!rc)
+        rc = OP(l, scan, CW__LKIND_ALL, culprit_entry, &c);
+    cw__free(c.seen);
+    if (c.st)
+        return c.st;
+    if (rc)
+        return db_error(l, d, "cannot read the ledger");
+    return cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                        "the tenant index does not match the entries");
+}
+
+struct sum_run {
+    struct runs_check *r;
+    const char *tenant;
+};
+
+static int sum_index(void *arg, uint64_t idx)
+{
+    struct sum_run *x = arg;
+    runs_add(&x->r->from_runs, x->r->key, x->tenant, idx);
+    return 0;
+}
+
+static int sum_run(void *arg, const char *tenant, uint64_t first,
+                   const unsigned char *gaps, size_t n)
+{
+    struct sum_run *x = arg;
+    x->tenant = tenant;
+    /* Malformed gaps: the sums cannot agree; the culprit search names
+     * the run. */
+    return run_each(first, gaps, n, sum_index, x) ? CW__STORE_STOP : 0;
 }
 
 static enum cw_status verify_runs(struct cw_ledger *l, struct runs_check *r,
                                   uint64_t size, uint64_t *bad,
                                   struct cw_diag *d)
 {
-    struct tenant_iter t;
-    uint64_t idx;
-    int more;
-
-    memset(&t, 0, sizeof(t));
-    if (sqlite3_prepare_v2(l->db,
-                           "SELECT first, idxs, tenant FROM tenant_runs",
-                           -1, &t.runs, NULL))
+    struct sum_run x = { r, NULL };
+    int rc = OP(l, scan_runs, NULL, sum_run, &x);
+    if (rc == CW__STORE_ERROR)
         return db_error(l, d, "cannot read the ledger");
-    while ((more = tenant_next(&t, &idx)) > 0) {
-        const char *tenant = (const char *)sqlite3_column_text(t.runs, 2);
-        if (!tenant)
-            break;
-        runs_add(&r->from_runs, r->key, tenant, idx);
-    }
-    sqlite3_finalize(t.runs);
-    if (more == 0 && r->from_runs.lo == r->from_entries.lo &&
+    if (!rc && r->from_runs.lo == r->from_entries.lo &&
         r->from_runs.hi == r->from_entries.hi &&
         r->from_runs.n == r->from_entries.n)
         return CW_OK;
     return runs_culprit(l, size, bad, d);
 }
 
+/* ---- the whole ledger ---- */
+
+struct checkpoint {
+    uint64_t size;
+    char *note;
+};
+
+struct verify {
+    struct cw_ledger *l;
+    struct cw_diag *d;
+    uint64_t *bad;
+    struct edge e;
+    struct node_check ck;
+    struct runs_check runs;
+    struct checkpoint *cp;
+    size_t ncp, cap, next_cp;
+    uint64_t next; /* the entry expected next */
+    enum cw_status st;
+};
+
+static int keep_checkpoint(void *arg, uint64_t size, const char *note)
+{
+    struct verify *v = arg;
+    if (v->ncp == v->cap) {
+        size_t cap = v->cap ? 2 * v->cap : 16;
+        struct checkpoint *p = cw__realloc(v->cp, cap * sizeof(*p));
+        if (!p) {
+            v->st = cw__diag_set(v->d, CW_ENOMEM, NULL, 0, 0,
+                                 "out of memory");
+            return CW__STORE_STOP;
+        }
+        v->cp = p;
+        v->cap = cap;
+    }
+    if (!(v->cp[v->ncp].note = cw__strdup(note))) {
+        v->st = cw__diag_set(v->d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+        return CW__STORE_STOP;
+    }
+    v->cp[v->ncp++].size = size;
+    return 0;
+}
+
+/* The checkpoints at the size reached so far: signed by our key, over
+ * the root the entries give. */
+static bool checkpoints_hold(struct verify *v)
+{
+    while (v->next_cp < v->ncp && v->cp[v->next_cp].size <= v->next) {
+        const struct checkpoint *c = &v->cp[v->next_cp];
+        uint64_t size;
+        cw__hash root, want;
+        if (c->size < v->next ||
+            !cw__checkpoint_verify(c->note, strlen(c->note), v->l->vkey,
+                                   &size, root) ||
+            size != c->size) {
+            *v->bad = c->size;
+            v->st = cw__diag_set(v->d, CW_EINTEGRITY, v->l->path, 0, 0,
+                                 "checkpoint at size %llu: the signature "
+                                 "does not verify",
+                                 (unsigned long long)c->size);
+            return false;
+        }
+        edge_root(&v->e, want);
+        if (sodium_memcmp(root, want, CW__HASH_LEN) != 0) {
+            *v->bad = c->size ? c->size - 1 : 0;
+            v->st = cw__diag_set(v->d, CW_EINTEGRITY, v->l->path, 0, 0,
+                                 "checkpoint at size %llu: the entries "
+                                 "give another root",
+                                 (unsigned long long)c->size);
+            return false;
+        }
+        v->next_cp++;
+    }
+    return true;
+}
+
+static int verify_entry(void *arg, const struct cw__lrow *r)
+{
+    struct verify *v = arg;
+    struct cw_ledger *l = v->l;
+    cw__hash leaf;
+
+    if (!checkpoints_hold(v))
+        return 1;
+    *v->bad = v->next;
+    if (r->idx != v->next) {
+        v->st = cw__diag_set(v->d, CW_EINTEGRITY, l->path, 0, 0,
+                             "entry %llu is missing",
+                             (unsigned long long)v->next);
+        return 1;
+    }
+    if (!canonical(l, r->body, r->body_len)) {
+        v->st = cw__diag_set(v->d, CW_EINTEGRITY, l->path, 0, 0,
+                             "entry %llu cannot be read",
+                             (unsigned long long)r->idx);
+        return 1;
+    }
+    cw__leaf_hash(l->canon.data, l->canon.len, leaf);
+    if (r->leaf_len != CW__HASH_LEN ||
+        sodium_memcmp(leaf, r->leaf, CW__HASH_LEN) != 0) {
+        v->st = cw__diag_set(v->d, CW_EINTEGRITY, l->path, 0, 0,
+                             "entry %llu: its content does not match its "
+                             "leaf hash",
+                             (unsigned long long)r->idx);
+        return 1;
+    }
+    if (!column_matches(l, r->tenant, true, &v->runs) ||
+        !column_matches(l, r->action, false, &v->runs)) {
+        v->st = cw__diag_set(v->d, CW_EINTEGRITY, l->path, 0, 0,
+                             "entry %llu: its %s column does not match its "
+                             "content",
+                             (unsigned long long)r->idx,
+                             v->runs.bad_col ? "tenant" : "action");
+        return 1;
+    }
+    if (r->tenant)
+        runs_add(&v->runs.from_entries, v->runs.key, r->tenant, r->idx);
+    v->ck.l = l;
+    if (edge_push(&v->e, leaf, r->idx, check_node, &v->ck)) {
+        /* The leaves match their entries, so one of them was rewritten
+         * together with its hash: the tree says which span, not which
+         * entry. */
+        *v->bad = r->idx + 1 - ((uint64_t)1 << v->ck.level);
+        v->st = cw__diag_set(v->d, CW_EINTEGRITY, l->path, 0, 0,
+                             "entries %llu-%llu: they do not give the "
+                             "stored tree hash above them (level %u); one "
+                             "was rewritten with its leaf hash",
+                             (unsigned long long)*v->bad,
+                             (unsigned long long)r->idx, v->ck.level);
+        return 1;
+    }
+    v->next++;
+    return 0;
+}
+
 enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
                                 struct cw_diag *d)
 {
-    struct node_check ck = { NULL, 0 };
-    struct runs_check runs;
-    sqlite3_stmt *s = NULL, *cps = NULL;
-    struct edge e;
-    uint64_t next = 0, cp_size = 0;
-    const char *cp_note = NULL;
-    enum cw_status st = CW_OK;
+    struct verify v;
+    size_t i;
     int rc;
 
+    memset(&v, 0, sizeof(v));
+    v.l = l;
+    v.d = d;
+    v.bad = bad;
     *bad = 0;
-    e.n = 0;
-    memset(&runs, 0, sizeof(runs));
-    randombytes_buf(runs.key, sizeof(runs.key));
-    cw__buf_init(&runs.esc, ENTRY_MAX);
-    if (exec(l, "BEGIN") || /* one consistent snapshot */
-        sqlite3_prepare_v2(l->db,
-                           "SELECT idx, leaf, body, tenant, action "
-                           "FROM entries ORDER BY idx",
-                           -1, &s, NULL) ||
-        sqlite3_prepare_v2(l->db,
-                           "SELECT size, note FROM checkpoints ORDER BY size",
-                           -1, &cps, NULL)) {
-        st = db_error(l, d, "cannot read the ledger");
+    randombytes_buf(v.runs.key, sizeof(v.runs.key));
+    cw__buf_init(&v.runs.esc, ENTRY_MAX);
+    if (BEGIN(l, false)) /* one consistent snapshot */
+        return db_error(l, d, "cannot read the ledger");
+    if (OP(l, scan_checkpoints, false, keep_checkpoint, &v)) {
+        if (!v.st)
+            v.st = db_error(l, d, "cannot read the ledger");
         goto out;
     }
-#define NEXT_CP()                                                             \
-    do {                                                                      \
-        rc = sqlite3_step(cps);                                               \
-        cp_note = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(cps, 1) \
-                                   : NULL;                                    \
-        cp_size = cp_note ? (uint64_t)sqlite3_column_int64(cps, 0) : 0;       \
-    } while (0)
-    NEXT_CP();
-    for (;;) {
-        /* Checkpoints at the size reached so far. */
-        while (cp_note && cp_size <= next) {
-            uint64_t size;
-            cw__hash root, want;
-            if (cp_size < next ||
-                !cw__checkpoint_verify(cp_note, strlen(cp_note), l->vkey,
-                                       &size, root) ||
-                size != cp_size) {
-                *bad = cp_size;
-                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                                  "checkpoint at size %llu: the signature "
-                                  "does not verify",
-                                  (unsigned long long)cp_size);
-                goto out;
-            }
-            edge_root(&e, want);
-            if (sodium_memcmp(root, want, CW__HASH_LEN) != 0) {
-                *bad = cp_size ? cp_size - 1 : 0;
-                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                                  "checkpoint at size %llu: the entries "
-                                  "give another root",
-                                  (unsigned long long)cp_size);
-                goto out;
-            }
-            NEXT_CP();
-        }
-        rc = sqlite3_step(s);
-        if (rc == SQLITE_DONE)
-            break;
-        if (rc != SQLITE_ROW) {
-            st = db_error(l, d, "cannot read the ledger");
-            goto out;
-        }
-        {
-            uint64_t idx = (uint64_t)sqlite3_column_int64(s, 0);
-            const char *body = (const char *)sqlite3_column_text(s, 2);
-            cw__hash leaf;
-            *bad = next;
-            if (idx != next) {
-                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                                  "entry %llu is missing",
-                                  (unsigned long long)next);
-                goto out;
-            }
-            if (!canonical(l, body, (size_t)sqlite3_column_bytes(s, 2))) {
-                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                                  "entry %llu cannot be read",
-                                  (unsigned long long)idx);
-                goto out;
-            }
-            cw__leaf_hash(l->canon.data, l->canon.len, leaf);
-            if (sqlite3_column_bytes(s, 1) != CW__HASH_LEN ||
-                sodium_memcmp(leaf, sqlite3_column_blob(s, 1),
-                              CW__HASH_LEN) != 0) {
-                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                                  "entry %llu: its content does not match "
-                                  "its leaf hash",
-                                  (unsigned long long)idx);
-                goto out;
-            }
-            if (!column_matches(l, s, 3, true, &runs) ||
-                !column_matches(l, s, 4, false, &runs)) {
-                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                                  "entry %llu: its %s column does not match "
-                                  "its content",
-                                  (unsigned long long)idx,
-                                  runs.bad_col == 3 ? "tenant" : "action");
-                goto out;
-            }
-            if (sqlite3_column_text(s, 3))
-                runs_add(&runs.from_entries, runs.key,
-                         (const char *)sqlite3_column_text(s, 3), idx);
-            ck.l = l;
-            if (edge_push(&e, leaf, idx, check_node, &ck)) {
-                /* The leaves match their entries, so one of them was
-                 * rewritten together with its hash: the tree says which
-                 * span, not which entry. */
-                *bad = idx + 1 - ((uint64_t)1 << ck.level);
-                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                                  "entries %llu-%llu: they do not give the "
-                                  "stored tree hash above them (level %u); "
-                                  "one was rewritten with its leaf hash",
-                                  (unsigned long long)*bad,
-                                  (unsigned long long)idx, ck.level);
-                goto out;
-            }
-            next++;
-        }
-    }
-    if (cp_note) {
-        *bad = cp_size;
-        st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                          "checkpoint at size %llu, beyond the %llu "
-                          "entries",
-                          (unsigned long long)cp_size,
-                          (unsigned long long)next);
+    rc = OP(l, scan, CW__LKIND_ALL, verify_entry, &v);
+    if (v.st)
+        goto out;
+    if (rc) {
+        v.st = db_error(l, d, "cannot read the ledger");
         goto out;
     }
-    st = verify_runs(l, &runs, next, bad, d);
-#undef NEXT_CP
+    if (!checkpoints_hold(&v))
+        goto out;
+    if (v.next_cp < v.ncp) {
+        *bad = v.cp[v.next_cp].size;
+        v.st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                            "checkpoint at size %llu, beyond the %llu "
+                            "entries",
+                            (unsigned long long)*bad,
+                            (unsigned long long)v.next);
+        goto out;
+    }
+    v.st = verify_runs(l, &v.runs, v.next, bad, d);
 out:
-    cw__buf_release(&runs.esc);
-    sqlite3_finalize(s);
-    sqlite3_finalize(cps);
-    exec(l, "COMMIT");
-    return st;
+    for (i = 0; i < v.ncp; i++)
+        cw__free(v.cp[i].note);
+    cw__free(v.cp);
+    cw__buf_release(&v.runs.esc);
+    COMMIT(l);
+    return v.st;
 }
 
 /* ---- showing ---------------------------------------------------------- */
 
-/* Writes one entry (the current row of `s`: idx, leaf, body, tenant). */
-static enum cw_status show_entry(struct cw_ledger *l, sqlite3_stmt *s,
-                                 bool json, uint64_t cp_size,
-                                 const char *cp_json, FILE *out,
-                                 struct cw_diag *d)
+struct show {
+    struct cw_ledger *l;
+    struct cw_diag *d;
+    FILE *out;
+    bool json;
+    const char *tenant;
+    uint64_t cp_size;
+    char *cp_json; /* the latest checkpoint note as a JSON string */
+    enum cw_status st;
+};
+
+/* Writes one entry. */
+static int show_entry(void *arg, const struct cw__lrow *r)
 {
-    uint64_t idx = (uint64_t)sqlite3_column_int64(s, 0);
-    const char *body = (const char *)sqlite3_column_text(s, 2);
-    const char *ten = (const char *)sqlite3_column_text(s, 3);
+    struct show *x = arg;
+    struct cw_ledger *l = x->l;
     char hex[2 * CW__HASH_LEN + 1];
     unsigned char proof[CW__MERKLE_MAX_PROOF * CW__HASH_LEN];
     size_t np = 0, i;
 
-    if (sqlite3_column_bytes(s, 1) != CW__HASH_LEN ||
-        !canonical(l, body, (size_t)sqlite3_column_bytes(s, 2)))
-        return unreadable(l, d);
-    body = l->canon.data;
-    sodium_bin2hex(hex, sizeof(hex), sqlite3_column_blob(s, 1), CW__HASH_LEN);
-    if (!json) {
-        fprintf(out, "%-8llu %.16s %-12s %.60s\n", (unsigned long long)idx,
-                hex, ten ? ten : "-", body);
-        return CW_OK;
+    if (r->leaf_len != CW__HASH_LEN || !canonical(l, r->body, r->body_len)) {
+        x->st = unreadable(l, x->d);
+        return 1;
     }
-    fprintf(out, "{\"index\":%llu,\"leaf\":\"%s\",\"entry\":%s",
-            (unsigned long long)idx, hex, body);
-    if (idx >= cp_size || !cp_json) {
-        fputs(",\"proof\":null,\"checkpoint\":null}\n", out);
-        return CW_OK;
+    sodium_bin2hex(hex, sizeof(hex), r->leaf, CW__HASH_LEN);
+    if (!x->json) {
+        fprintf(x->out, "%-8llu %.16s %-12s %.60s\n",
+                (unsigned long long)r->idx, hex,
+                r->tenant ? r->tenant : "-", l->canon.data);
+        return 0;
     }
-    if (cw__merkle_inclusion(subtree, l, idx, cp_size, proof, &np))
-        return unreadable(l, d);
-    fprintf(out, ",\"tree_size\":%llu,\"proof\":[",
-            (unsigned long long)cp_size);
+    fprintf(x->out, "{\"index\":%llu,\"leaf\":\"%s\",\"entry\":%s",
+            (unsigned long long)r->idx, hex, l->canon.data);
+    if (r->idx >= x->cp_size || !x->cp_json) {
+        fputs(",\"proof\":null,\"checkpoint\":null}\n", x->out);
+        return 0;
+    }
+    if (cw__merkle_inclusion(subtree, l, r->idx, x->cp_size, proof, &np)) {
+        x->st = unreadable(l, x->d);
+        return 1;
+    }
+    fprintf(x->out, ",\"tree_size\":%llu,\"proof\":[",
+            (unsigned long long)x->cp_size);
     for (i = 0; i < np; i++) {
         sodium_bin2hex(hex, sizeof(hex), proof + CW__HASH_LEN * i,
                        CW__HASH_LEN);
-        fprintf(out, "%s\"%s\"", i ? "," : "", hex);
+        fprintf(x->out, "%s\"%s\"", i ? "," : "", hex);
     }
-    fprintf(out, "],\"checkpoint\":%s}\n", cp_json);
-    return CW_OK;
+    fprintf(x->out, "],\"checkpoint\":%s}\n", x->cp_json);
+    return 0;
+}
+
+/* One index of a tenant's run: the entry must exist and say it is the
+ * tenant's; a run that points elsewhere is damage, not something to
+ * show. */
+static int show_index(void *arg, uint64_t idx)
+{
+    struct show *x = arg;
+    struct cw__lrow row;
+    int rc = OP(x->l, get, idx, &row);
+    if (rc == CW__STORE_ERROR) {
+        x->st = db_error(x->l, x->d, "cannot read the ledger");
+        return 1;
+    }
+    if (rc || !row.tenant || strcmp(row.tenant, x->tenant) != 0) {
+        x->st = cw__diag_set(x->d, CW_EINTEGRITY, x->l->path, 0, 0,
+                             "the index of tenant '%s' names entry %llu, "
+                             "which is not that tenant's: the index was "
+                             "altered",
+                             x->tenant, (unsigned long long)idx);
+        return 1;
+    }
+    return show_entry(x, &row);
+}
+
+static int show_run(void *arg, const char *tenant, uint64_t first,
+                    const unsigned char *gaps, size_t n)
+{
+    struct show *x = arg;
+    int rc;
+    (void)tenant;
+    if ((rc = run_each(first, gaps, n, show_index, x)) < 0) {
+        x->st = cw__diag_set(x->d, CW_EINTEGRITY, x->l->path, 0, 0,
+                             "the index of tenant '%s' cannot be read: it "
+                             "was altered",
+                             x->tenant);
+        return 1;
+    }
+    return rc;
 }
 
 /* The latest checkpoint: its size, and its note as a JSON string. */
-static enum cw_status latest_checkpoint(struct cw_ledger *l,
-                                        uint64_t *size, char **json,
-                                        struct cw_diag *d)
+static int latest_checkpoint(void *arg, uint64_t size, const char *note)
 {
-    sqlite3_stmt *cp;
-    enum cw_status st = CW_OK;
-    int rc = sqlite3_prepare_v2(l->db,
-                                "SELECT size, note FROM checkpoints "
-                                "ORDER BY size DESC LIMIT 1",
-                                -1, &cp, NULL);
-    *size = 0;
-    *json = NULL;
-    if (rc)
-        return db_error(l, d, "cannot read the ledger");
-    if ((rc = sqlite3_step(cp)) == SQLITE_ROW) {
-        struct cw__node n;
-        struct cw__buf b;
-        memset(&n, 0, sizeof(n));
-        n.kind = CW__NODE_SCALAR;
-        n.type = CW__T_STRING;
-        n.str = (const char *)sqlite3_column_text(cp, 1);
-        n.len = (size_t)sqlite3_column_bytes(cp, 1);
-        cw__buf_init(&b, ENTRY_MAX);
-        if (!n.str || cw__json_write(&n, &b) || cw__buf_append(&b, "", 1)) {
-            cw__buf_release(&b);
-            st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
-        } else {
-            *size = (uint64_t)sqlite3_column_int64(cp, 0);
-            *json = b.data;
-        }
-    } else if (rc != SQLITE_DONE) {
-        st = db_error(l, d, "cannot read the ledger");
+    struct show *x = arg;
+    struct cw__node n;
+    struct cw__buf b;
+    memset(&n, 0, sizeof(n));
+    n.kind = CW__NODE_SCALAR;
+    n.type = CW__T_STRING;
+    n.str = note;
+    n.len = strlen(note);
+    cw__buf_init(&b, ENTRY_MAX);
+    if (cw__json_write(&n, &b) || cw__buf_append(&b, "", 1)) {
+        cw__buf_release(&b);
+        x->st = cw__diag_set(x->d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+        return 1;
     }
-    sqlite3_finalize(cp);
-    return st;
+    x->cp_size = size;
+    x->cp_json = b.data;
+    return 0;
 }
 
 enum cw_status cw_ledger_show(struct cw_ledger *l, const char *tenant,
                               bool json, FILE *out, struct cw_diag *d)
 {
-    struct tenant_iter t;
-    sqlite3_stmt *s = NULL;
-    uint64_t cp_size = 0, idx;
-    char *cp_json = NULL;
-    enum cw_status st = CW_OK;
+    struct show x = { l, d, out, json, tenant, 0, NULL, CW_OK };
     int rc;
 
-    memset(&t, 0, sizeof(t));
-    if (exec(l, "BEGIN")) /* one snapshot */
+    if (BEGIN(l, false)) /* one snapshot */
         return db_error(l, d, "cannot read the ledger");
-    if ((st = latest_checkpoint(l, &cp_size, &cp_json, d)))
-        goto out;
-    if (sqlite3_prepare_v2(l->db,
-                           tenant ? "SELECT idx, leaf, body, tenant "
-                                    "FROM entries WHERE idx = ?"
-                                  : "SELECT idx, leaf, body, tenant "
-                                    "FROM entries ORDER BY idx",
-                           -1, &s, NULL) ||
-        (tenant && sqlite3_prepare_v2(l->db,
-                                      "SELECT first, idxs FROM tenant_runs "
-                                      "WHERE tenant = ? ORDER BY first",
-                                      -1, &t.runs, NULL))) {
-        st = db_error(l, d, "cannot read the ledger");
-        goto out;
+    rc = OP(l, scan_checkpoints, true, latest_checkpoint, &x);
+    if (!rc) {
+        if (!json)
+            fprintf(out, "%-8s %-16s %-12s %s\n", "INDEX", "LEAF", "TENANT",
+                    "ENTRY");
+        rc = tenant ? OP(l, scan_runs, tenant, show_run, &x)
+                    : OP(l, scan, CW__LKIND_ALL, show_entry, &x);
     }
-    if (tenant)
-        sqlite3_bind_text(t.runs, 1, tenant, -1, SQLITE_STATIC);
-    if (!json)
-        fprintf(out, "%-8s %-16s %-12s %s\n", "INDEX", "LEAF", "TENANT",
-                "ENTRY");
-    for (;;) {
-        if (tenant) {
-            int more = tenant_next(&t, &idx);
-            if (more < 0) {
-                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                                  "the index of tenant '%s' cannot be "
-                                  "read: it was altered",
-                                  tenant);
-                break;
-            }
-            if (!more)
-                break;
-            sqlite3_reset(s);
-            sqlite3_bind_int64(s, 1, (sqlite3_int64)idx);
-            /* The entry must exist and say it is the tenant's: a run that
-             * points elsewhere is damage, not something to show. */
-            if (sqlite3_step(s) != SQLITE_ROW ||
-                !sqlite3_column_text(s, 3) ||
-                strcmp((const char *)sqlite3_column_text(s, 3), tenant)) {
-                st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
-                                  "the index of tenant '%s' names entry "
-                                  "%llu, which is not that tenant's: the "
-                                  "index was altered",
-                                  tenant, (unsigned long long)idx);
-                break;
-            }
-        } else if ((rc = sqlite3_step(s)) != SQLITE_ROW) {
-            if (rc != SQLITE_DONE)
-                st = db_error(l, d, "cannot read the ledger");
-            break;
-        }
-        if ((st = show_entry(l, s, json, cp_size, cp_json, out, d)))
-            break;
-    }
-out:
-    cw__free(cp_json);
-    sqlite3_finalize(s);
-    sqlite3_finalize(t.runs);
-    exec(l, "COMMIT");
-    return st;
+    if (rc && !x.st)
+        x.st = db_error(l, d, "cannot read the ledger");
+    cw__free(x.cp_json);
+    COMMIT(l);
+    return x.st;
 }
 
-/* ---- for evidence.c --------------------------------------------------- */
+/* ---- for evidence.c and record.c -------------------------------------- */
 
 const char *cw__ledger_dir(const struct cw_ledger *l)
 {
     return l->dir;
+}
+
+struct each {
+    struct cw_ledger *l;
+    struct cw_diag *d;
+    bool (*fn)(void *arg, uint64_t index, const char *body);
+    void *arg;
+    enum cw_status st;
+};
+
+static int each_entry(void *arg, const struct cw__lrow *r)
+{
+    struct each *x = arg;
+    if (!canonical(x->l, r->body, r->body_len)) {
+        x->st = unreadable(x->l, x->d);
+        return 1;
+    }
+    return x->fn(x->arg, r->idx, x->l->canon.data) ? 0 : CW__STORE_STOP;
 }
 
 enum cw_status cw__ledger_each(struct cw_ledger *l, enum cw__ledger_kind kind,
@@ -1443,30 +1274,13 @@ enum cw_status cw__ledger_each(struct cw_ledger *l, enum cw__ledger_kind kind,
                                           const char *body),
                                void *arg, struct cw_diag *d)
 {
-    sqlite3_stmt *s;
-    /* Each WHERE is word for word its partial index's (schema above), so
-     * SQLite reads the index, not the table. */
-    int rc = sqlite3_prepare_v2(
-        l->db,
-        kind == CW__KIND_EVIDENCE
-            ? "SELECT idx, body FROM entries WHERE " EVIDENCE_ACTIONS
-              " ORDER BY idx"
-            : "SELECT idx, body FROM entries WHERE " FOUNDATION_ACTIONS
-              " ORDER BY idx",
-        -1, &s, NULL);
-    if (rc)
-        return db_error(l, d, "cannot read the ledger");
-    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-        const char *body = (const char *)sqlite3_column_text(s, 1);
-        if (!canonical(l, body, (size_t)sqlite3_column_bytes(s, 1))) {
-            sqlite3_finalize(s);
-            return unreadable(l, d);
-        }
-        if (!fn(arg, (uint64_t)sqlite3_column_int64(s, 0), l->canon.data))
-            break;
-    }
-    sqlite3_finalize(s);
-    return rc == SQLITE_ROW || rc == SQLITE_DONE
-               ? CW_OK
-               : db_error(l, d, "cannot read the ledger");
+    struct each x = { l, d, fn, arg, CW_OK };
+    int rc = OP(l, scan,
+                kind == CW__KIND_EVIDENCE ? CW__LKIND_EVIDENCE
+                                          : CW__LKIND_FOUNDATION,
+                each_entry, &x);
+    if (x.st)
+        return x.st;
+    return rc == CW__STORE_ERROR ? db_error(l, d, "cannot read the ledger")
+                                 : CW_OK;
 }
