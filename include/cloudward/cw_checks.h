@@ -70,8 +70,9 @@ struct cw_check {
 struct cw_pack;
 
 /*
- * Loads a pack from `path`, or, when `path` names no file and has no '/',
- * the built-in pack of that name ("debian-12"). Every control reference is
+ * Loads the built-in pack called `path` when `path` has no '/' and is a
+ * built-in pack's name ("debian-12", "aws"), else the pack file at `path`
+ * (a file named like a built-in pack is "./aws"). Every control reference is
  * checked against `cats`; every regex is compiled. On error returns
  * CW_EPARSE, CW_ESCHEMA, CW_ENOENT, ... with FILE:LINE:COL in `d` and
  * sets *out to NULL. The pack owns all its strings; free with

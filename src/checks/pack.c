@@ -1137,11 +1137,14 @@ enum cw_status cw_pack_load(const struct cw_catalogs *cats, const char *path,
     struct stat sb;
 
     *out = NULL;
-    if (!strchr(path, '/') && stat(path, &sb) != 0) {
+    /* A built-in pack's name is that pack, whatever files the current
+     * folder holds: a stray file called "aws" must not replace the
+     * checks. A file of that name is "./aws". */
+    e = strchr(path, '/') ? NULL : builtin(path);
+    if (e || (!strchr(path, '/') && stat(path, &sb) != 0)) {
         char name[160], list[256];
         const char *const *names = cw_pack_builtin_names();
         size_t i, off = 0;
-        e = builtin(path);
         list[0] = '\0';
         for (i = 0; !e && names[i] && off < sizeof(list); i++)
             off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",

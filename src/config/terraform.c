@@ -126,6 +126,25 @@ static bool has_true(const struct cw__node *n)
     return false;
 }
 
+/* A data source reads what is managed elsewhere: its type is "data.TYPE",
+ * as Terraform addresses it, so the checks of a managed TYPE leave it
+ * alone and a check can still name one (data.aws_iam_policy_document
+ * renders the policy a role gets). NULL when out of memory. */
+static const char *type_of(const struct cw__node *n, const char *type,
+                           struct cw__arena *a)
+{
+    const char *mode = cw__node_str(n, "mode");
+    size_t k = strlen(type);
+    char *dt;
+    if (!mode || strcmp(mode, "data") != 0)
+        return type;
+    if ((dt = cw__arena_alloc_raw(a, k + 6))) {
+        memcpy(dt, "data.", 5);
+        memcpy(dt + 5, type, k + 1);
+    }
+    return dt;
+}
+
 /* resource_changes: [{address, change: {after_unknown: ...}}, ...] */
 static enum cw_status index_changes(struct tf *t, struct cw__jcur *c)
 {
@@ -290,6 +309,9 @@ static enum cw_status resources(struct tf *t)
                 st = cw__diag_set(t->d, CW_ESCHEMA, t->name, n->line, n->col,
                                   "expected a resource with 'type' and "
                                   "'address'");
+            else if (!(r.type = type_of(n, r.type, into)))
+                st = cw__diag_set(t->d, CW_ENOMEM, NULL, 0, 0,
+                                  "out of memory");
             else if (t->bfn)
                 t->bv[t->bn++] = r;
             else if (!t->fn(t->arg, &r))

@@ -12,6 +12,8 @@ cp "$CASES/plan.json" plan.json
 expect_exit 1 "$CW" scan config plan.json --store store --format json -o scan.json
 jq -r '.results[] | "\(.id) \(.resource) \(.verdict) \(.line)"' scan.json >got
 diff "$CASES/expected" got >&2 || fail "verdicts differ from tests/cases/config/expected"
+# A data source (mode: data) is read, not managed: never judged.
+grep -q "data.aws_security_group.shared" got && fail "a data source was judged"
 [ "$(jq '.summary.pass' scan.json)" -gt 10 ] || fail "passes not counted"
 # A saved scan is a ledger entry.
 "$CW" log show --store store --format json >log.json
@@ -29,7 +31,7 @@ jq -e '[.results[] | select(.verdict == "unknown" and .id != "aws-pii-location")
 expect_exit 1 "$CW" scan config plan.json --no-save --format sarif -o scan.sarif
 jq -e '.runs[0].results[] | select(.ruleId == "aws-ebs-encrypted" and .kind == "fail") |
   .locations[0].physicalLocation.artifactLocation.uri == "plan.json" and
-  .locations[0].physicalLocation.region.startLine == 158 and
+  .locations[0].physicalLocation.region.startLine == 178 and
   (.message.text | startswith("module.storage.aws_ebs_volume.data: "))' \
   scan.sarif >/dev/null || fail "sarif location of the EBS finding"
 expect_exit 1 "$CW" scan config plan.json --no-save --fail-on critical
@@ -77,6 +79,13 @@ grep -q "not a Terraform plan or state" err || fail "not a plan: $(cat err)"
 printf 'a: [1,\n' >broken.yaml
 expect_exit 2 "$CW" scan config broken.yaml --no-save
 grep -q "broken.yaml:2:1: " err || fail "broken yaml: $(cat err)"
+# A built-in pack's name is that pack, even beside a file of that name;
+# the file is ./NAME.
+echo "not a pack" >aws
+expect_exit 1 "$CW" scan config plan.json --no-save --pack aws
+expect_exit 2 "$CW" scan config plan.json --no-save --pack ./aws
+grep -q "aws:1:1" err || fail "./aws is the file: $(cat err)"
+rm aws
 expect_exit 2 "$CW" scan config plan.json --no-save --pack debian-12
 grep -q "checks hosts" err || fail "host pack on documents"
 expect_exit 2 "$CW" scan host --no-save --pack aws
