@@ -114,6 +114,8 @@ struct rule {
     bool expect_absent;      /* lines, pam, sudoers, audit: expect: absent */
     bool exists_false;       /* file: exists: false */
     bool separate;           /* mount: separate: true */
+    bool json_text;          /* each, some: the selected strings are JSON
+                                documents (IAM policies), read parsed */
     bool kv_equals_sep;      /* keyvalue: separator "=" */
     bool first_wins;         /* keyvalue */
     bool icase;              /* keyvalue: case-insensitive keys */

@@ -287,8 +287,8 @@ static const char *const probe_keys[R_KIND_COUNT][12] = {
     [R_KMOD] = { "name", "state", NULL },
     [R_SOCKET] = { "port", "proto", "state", NULL },
     [R_OS] = { "id", "version", NULL },
-    [R_EACH] = { "select", "rule", NULL },
-    [R_SOME] = { "select", "rule", NULL },
+    [R_EACH] = { "select", "json", "rule", NULL },
+    [R_SOME] = { "select", "json", "rule", NULL },
     [R_EXISTS] = { "select", NULL },
     [R_VALUE] = { "select", NULL },
     [R_CIDR] = { "select", "contains", "overlaps", "within", NULL },
@@ -409,6 +409,12 @@ static enum cw_status doc_param(struct loader *L, struct rule *r,
     if (strcmp(key, "type") == 0)
         return str_list(L, v, "a resource type or a list of them",
                         &r->jtypes, &r->njtypes);
+    if (strcmp(key, "json") == 0) { /* each, some: strings hold JSON */
+        bool b = false;
+        st = cw__node_bool(v, L->file, &b, L->d);
+        r->json_text = b;
+        return st;
+    }
     if (strcmp(key, "allowed") == 0)
         return str_list(L, v, "a list of regions (globs such as eu-*)",
                         &r->allow, &r->nallow);

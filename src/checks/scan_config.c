@@ -268,6 +268,44 @@ static void at_node(struct outcome *o, const struct doc *c,
 
 static void doc_leaf(void *ctx, const struct rule *r, struct outcome *o);
 
+/* Every node of `n` placed at `line`: a document read out of a string
+ * has its own line numbers, and results should point at the string. */
+static void place(struct cw__node *n, unsigned line)
+{
+    size_t i, k = n->kind == CW__NODE_MAP ? 2 * n->n
+                  : n->kind == CW__NODE_SEQ ? n->n
+                                            : 0;
+    n->line = line;
+    for (i = 0; i < k; i++)
+        place(n->kids[i], line);
+}
+
+/* `each`/`some` with json: a selected string is parsed (in `a`) and
+ * becomes `$` of the inner rule; an object or array is taken as it is (a
+ * CloudFormation policy is already one). False, with *o unknown, when the
+ * string is not JSON: what it allows cannot be told. */
+static bool json_text(const struct doc *c, const struct rule *r,
+                      const struct cw__node *n, struct cw__arena *a,
+                      struct doc *sub, struct outcome *o)
+{
+    struct cw__node *tree = NULL;
+    struct cw_diag d;
+
+    if (n->kind != CW__NODE_SCALAR)
+        return true;
+    if (n->type != CW__T_STRING || n->len > ((size_t)1 << 20) ||
+        cw__json_parse(a, c->res->file, n->str, n->len, NULL, &tree, &d)) {
+        at_node(o, c, n);
+        outcome_set(o, CW_VERDICT_UNKNOWN, "%s is not a JSON document",
+                    r->sel_src);
+        return false;
+    }
+    place(tree, n->line);
+    sub->cur = tree;
+    sub->unk = NULL;
+    return true;
+}
+
 static void quantify(struct doc *c, const struct rule *r, struct outcome *o)
 {
     struct picked pk, unk, *p = &pk;
@@ -289,10 +327,15 @@ static void quantify(struct doc *c, const struct rule *r, struct outcome *o)
     }
     for (i = 0; i < p->n; i++) {
         struct outcome kid;
+        struct cw__arena a;
         memset(&kid, 0, sizeof(kid));
         sub.cur = p->v[i];
         sub.unk = unk.n ? unk.v[i] : NULL;
-        doc_leaf(&sub, r->kids[0], &kid);
+        cw__arena_init(&a, 0);
+        /* (When a JSON string cannot be read, kid says so.) */
+        if (!r->json_text || json_text(c, r, p->v[i], &a, &sub, &kid))
+            doc_leaf(&sub, r->kids[0], &kid);
+        cw__arena_release(&a);
         if (kid.v == CW_VERDICT_ERROR || (!some && kid.v == CW_VERDICT_FAIL) ||
             (some && kid.v == CW_VERDICT_PASS)) {
             *o = kid;

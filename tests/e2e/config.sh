@@ -23,15 +23,22 @@ jq -e '.entry.api.operation == "scan.config" and .entry.resources[0].uid == "pla
 # Values known only after apply (resource_changes[].change.after_unknown)
 # are unknown, never a pass or a fail on a default.
 # (The PII location check is unknown too: no scope names pii_regions yet.)
-jq -e '[.results[] | select(.verdict == "unknown" and .id != "aws-pii-location") |
-  .resource] | unique ==
+jq -e '[.results[] | select(.verdict == "unknown" and .id != "aws-pii-location" and
+  .id != "aws-iam-policy-no-admin") | .resource] | unique ==
   ["aws_security_group.pending", "module.storage.aws_ebs_volume.later"]' \
   scan.json >/dev/null || fail "after_unknown values are not unknown"
+# A policy is a JSON document inside a string (json: true): read parsed,
+# a single statement object or a list, "*" or ["*:*"]; a string that is
+# not JSON is unknown.
+[ "$(jq -r '[.results[] | select(.id == "aws-iam-policy-no-admin") |
+  "\(.resource)=\(.verdict)"] | join(" ")' scan.json)" = \
+  "aws_iam_policy.admin=fail aws_iam_role_policy.single=fail aws_iam_user_policy.garbled=unknown" ] ||
+  fail "policies in strings: $(jq -c '[.results[] | select(.id == "aws-iam-policy-no-admin")]' scan.json)"
 
 expect_exit 1 "$CW" scan config plan.json --no-save --format sarif -o scan.sarif
 jq -e '.runs[0].results[] | select(.ruleId == "aws-ebs-encrypted" and .kind == "fail") |
   .locations[0].physicalLocation.artifactLocation.uri == "plan.json" and
-  .locations[0].physicalLocation.region.startLine == 178 and
+  .locations[0].physicalLocation.region.startLine == 222 and
   (.message.text | startswith("module.storage.aws_ebs_volume.data: "))' \
   scan.sarif >/dev/null || fail "sarif location of the EBS finding"
 expect_exit 1 "$CW" scan config plan.json --no-save --fail-on critical
