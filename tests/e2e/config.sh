@@ -34,11 +34,14 @@ jq -e '[.results[] | select(.verdict == "unknown" and .id != "aws-pii-location" 
   "\(.resource)=\(.verdict)"] | join(" ")' scan.json)" = \
   "aws_iam_policy.admin=fail aws_iam_role_policy.single=fail aws_iam_user_policy.garbled=unknown" ] ||
   fail "policies in strings: $(jq -c '[.results[] | select(.id == "aws-iam-policy-no-admin")]' scan.json)"
+[ "$(jq -r '[.results[] | select(.id == "aws-s3-policy-no-public-principal") | .resource] |
+  join(" ")' scan.json)" = "aws_s3_bucket_policy.public" ] ||
+  fail "public bucket policies (a conditional statement is not one)"
 
 expect_exit 1 "$CW" scan config plan.json --no-save --format sarif -o scan.sarif
 jq -e '.runs[0].results[] | select(.ruleId == "aws-ebs-encrypted" and .kind == "fail") |
   .locations[0].physicalLocation.artifactLocation.uri == "plan.json" and
-  .locations[0].physicalLocation.region.startLine == 222 and
+  .locations[0].physicalLocation.region.startLine == 244 and
   (.message.text | startswith("module.storage.aws_ebs_volume.data: "))' \
   scan.sarif >/dev/null || fail "sarif location of the EBS finding"
 expect_exit 1 "$CW" scan config plan.json --no-save --fail-on critical
