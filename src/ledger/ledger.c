@@ -998,6 +998,17 @@ static bool checkpoints_hold(struct verify *v)
     return true;
 }
 
+/* How many even-level subtrees entry `idx` is the last leaf of: the
+ * hashes its row holds. */
+static unsigned nodes_of(uint64_t idx)
+{
+    unsigned k = 0, lv;
+    for (lv = 2; lv < 64 && ((idx + 1) & (((uint64_t)1 << lv) - 1)) == 0;
+         lv += 2)
+        k++;
+    return k;
+}
+
 static int verify_entry(void *arg, const struct cw__lrow *r)
 {
     struct verify *v = arg;
@@ -1035,6 +1046,14 @@ static int verify_entry(void *arg, const struct cw__lrow *r)
                              "content",
                              (unsigned long long)r->idx,
                              v->runs.bad_col ? "tenant" : "action");
+        return 1;
+    }
+    if (r->nodes_len != nodes_of(r->idx) * CW__HASH_LEN) {
+        v->st = cw__diag_set(v->d, CW_EINTEGRITY, l->path, 0, 0,
+                             "entry %llu: its tree hashes are %zu bytes, "
+                             "not %u",
+                             (unsigned long long)r->idx, r->nodes_len,
+                             nodes_of(r->idx) * CW__HASH_LEN);
         return 1;
     }
     if (r->tenant)

@@ -126,7 +126,9 @@ tamper "UPDATE entries SET body = replace(body, 'u-2', 'u-3'), leaf = X'$( { pri
   sed 's/u-2/u-3/' entry1; } | sha)' WHERE idx = 1" "entries 0-3: they do not give the stored tree"
 tamper "UPDATE entries SET body = body || char(1) WHERE idx = 3" "entry 3 cannot be read"
 tamper "UPDATE entries SET nodes = zeroblob(32) WHERE idx = 3" "entries 0-3: they do not give"
-tamper "UPDATE entries SET nodes = NULL WHERE idx = 3" "entries 0-3: they do not give"
+tamper "UPDATE entries SET nodes = NULL WHERE idx = 3" "entry 3: its tree hashes are 0 bytes, not 32"
+tamper "UPDATE entries SET nodes = zeroblob(32) WHERE idx = 2" "entry 2: its tree hashes are 32 bytes, not 0"
+tamper "UPDATE entries SET nodes = nodes || x'00' WHERE idx = 3" "entry 3: its tree hashes are 33 bytes"
 tamper "DELETE FROM entries WHERE idx = 2" "entry 2 is missing"
 tamper "UPDATE checkpoints SET note = replace(note, '6', '7')" "checkpoint"
 # The columns beside an entry and the tenant index are held to the entries.
