@@ -55,6 +55,7 @@ cfn-iam-inline-no-admin AdminRole fail 225
 cfn-iam-user-no-administrator-access OpsUser fail 251
 cfn-rds-storage-encrypted AuroraMember not-applicable 257
 cfn-rds-backup-retention AuroraMember not-applicable 257
+cfn-s3-policy-no-public-principal PublicBucketPolicy fail 275
 END
 diff want got >&2 || fail "cloudformation verdicts (- wanted, + got)"
 # Planted passes: SealedBucket, WebSG, the twins in more.yaml; Aurora
