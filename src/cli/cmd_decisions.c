@@ -77,7 +77,7 @@ static bool print_one(void *arg, const struct cw_record *r)
 int cmd_decisions(int argc, char **argv)
 {
     struct cli_common common = { .scope = "cloudward.yaml" };
-    const char *sub = argc >= 2 ? argv[1] : "";
+    const char *sub;
     struct cw_catalogs *cats = NULL;
     struct cw_scope *scope = NULL;
     struct cw_ledger *l = NULL;
@@ -86,15 +86,11 @@ int cmd_decisions(int argc, char **argv)
     struct cw_diag d;
     int c, rc = EXIT_USAGE;
 
-    if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
-        fputs(help, stdout);
-        return EXIT_OK;
-    }
-    if (strcmp(sub, "record") != 0 && strcmp(sub, "history") != 0) {
-        cli_error("usage: cloudward decisions record|history; see "
-                  "'cloudward decisions --help'");
-        return EXIT_USAGE;
-    }
+    static const char *const subs[] = { "record", "history", NULL };
+
+    if ((rc = cli_subverb(argc, argv, "decisions", subs, help, &sub)) >= 0)
+        return rc;
+    rc = EXIT_USAGE;
     argc--;
     argv++;
     optind = 1;

@@ -111,7 +111,7 @@ static bool list_one(void *arg, const struct cw_evidence *e)
 int cmd_evidence(int argc, char **argv)
 {
     struct cli_common common = { .scope = "cloudward.yaml" };
-    const char *sub = argc >= 2 ? argv[1] : "", *control = NULL;
+    const char *sub, *control = NULL;
     const char *effective = NULL, *expires = NULL;
     struct cw_catalogs *cats = NULL;
     struct cw_ledger *l = NULL;
@@ -121,16 +121,12 @@ int cmd_evidence(int argc, char **argv)
     int c, rc = EXIT_USAGE;
     bool json = false;
 
-    if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
-        fputs(help, stdout);
-        return EXIT_OK;
-    }
-    if (strcmp(sub, "add") != 0 && strcmp(sub, "list") != 0 &&
-        strcmp(sub, "verify") != 0 && strcmp(sub, "export") != 0) {
-        cli_error("usage: cloudward evidence add|list|verify|export; see "
-                  "'cloudward evidence --help'");
-        return EXIT_USAGE;
-    }
+    static const char *const subs[] = { "add", "list", "verify", "export",
+                                        NULL };
+
+    if ((rc = cli_subverb(argc, argv, "evidence", subs, help, &sub)) >= 0)
+        return rc;
+    rc = EXIT_USAGE;
     argc--;
     argv++;
     optind = 1;

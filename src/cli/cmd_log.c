@@ -180,7 +180,7 @@ int cmd_log(int argc, char **argv)
     struct cli_common common = { .scope = "cloudward.yaml" };
     struct cw_log_event ev;
     struct cw_ledger *l = NULL;
-    const char *sub = argc >= 2 ? argv[1] : "", *from = NULL;
+    const char *sub, *from = NULL;
     bool json_out = false;
     const char *vkey = NULL;
     char store[4096];
@@ -189,20 +189,16 @@ int cmd_log(int argc, char **argv)
     struct cw_diag d;
     int c, rc = EXIT_USAGE;
 
+    static const char *const subs[] = { "append",     "show",
+                                        "verify",     "prove",
+                                        "checkpoint", "consistency",
+                                        "vkey",       "check",
+                                        NULL };
+
     memset(&ev, 0, sizeof(ev));
-    if (strcmp(sub, "-h") == 0 || strcmp(sub, "--help") == 0) {
-        fputs(help, stdout);
-        return EXIT_OK;
-    }
-    if (strcmp(sub, "append") != 0 && strcmp(sub, "show") != 0 &&
-        strcmp(sub, "verify") != 0 && strcmp(sub, "prove") != 0 &&
-        strcmp(sub, "checkpoint") != 0 && strcmp(sub, "consistency") != 0 &&
-        strcmp(sub, "vkey") != 0 && strcmp(sub, "check") != 0) {
-        cli_error("usage: cloudward log append|show|verify|prove|"
-                  "checkpoint|consistency|vkey|check; see 'cloudward log "
-                  "--help'");
-        return EXIT_USAGE;
-    }
+    if ((rc = cli_subverb(argc, argv, "log", subs, help, &sub)) >= 0)
+        return rc;
+    rc = EXIT_USAGE;
     argc--;
     argv++;
     optind = 1;
