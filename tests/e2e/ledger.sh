@@ -138,6 +138,9 @@ tamper "UPDATE entries SET action = 'scan.host' WHERE idx = 2" "entry 2: its act
 tamper "DELETE FROM tenant_runs WHERE first = 5" "entry 5 is missing from the index of tenant 'acme'"
 tamper "INSERT INTO tenant_runs VALUES ('acme', 3, x'')" "index of tenant 'acme' names entry 3"
 tamper "UPDATE tenant_runs SET tenant = 'globex' WHERE first = 5" "names entry 5"
+# Malformed gaps: a cut-off varint, and a gap of 0.
+tamper "UPDATE tenant_runs SET idxs = x'80' WHERE first = 1" "index of tenant 'acme' cannot be read"
+tamper "UPDATE tenant_runs SET idxs = x'00' WHERE first = 1" "index of tenant 'acme' cannot be read"
 expect_exit 0 "$CW" log verify $S
 
 # Bad input: one clear error with its position, nothing appended.
