@@ -36,8 +36,8 @@ enum cw_status cw__buf_append_slow(struct cw__buf *b, const void *p,
         char *d;
         while (want < b->len + n + 1)
             want *= 2;
-        if (want > b->cap + 1)
-            want = b->cap + 1;
+        if (b->cap < SIZE_MAX && want > b->cap + 1)
+            want = b->cap + 1; /* SIZE_MAX: uncapped (cap + 1 wraps) */
         d = cw__realloc(b->data, want);
         if (!d)
             return CW_ENOMEM;

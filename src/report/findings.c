@@ -60,6 +60,36 @@ static void json_kv(FILE *f, const char *indent, const char *key,
     fputs(comma ? ",\n" : "\n", f);
 }
 
+/* `      "key": "val",` and a newline, into `b`; NULL is null. */
+static enum cw_status json_kv_buf(struct cw__buf *b, const char *key,
+                                  const char *val)
+{
+    enum cw_status st = cw__buf_puts(b, "      \"");
+    if (!st)
+        st = cw__buf_puts(b, key);
+    if (!st)
+        st = cw__buf_puts(b, "\": ");
+    if (!st)
+        st = val ? cw__json_string_buf(b, val) : cw__buf_puts(b, "null");
+    return st ? st : cw__buf_puts(b, ",\n");
+}
+
+/* `      "line": N,` and a newline, into `b` (no printf: once a result). */
+static enum cw_status json_line_buf(struct cw__buf *b, unsigned line)
+{
+    char d[16];
+    size_t n = sizeof(d);
+    d[--n] = '\n';
+    d[--n] = ',';
+    do
+        d[--n] = (char)('0' + line % 10);
+    while ((line /= 10) != 0);
+    enum cw_status st = cw__buf_puts(b, "      \"line\": ");
+    return st ? st : cw__buf_append(b, d + n, sizeof(d) - n);
+}
+
+#define FLUSH_AT ((size_t)1 << 16)
+
 /* The controls of a check as JSON strings "CATALOG ID", comma-separated. */
 static void json_controls(FILE *f, const struct cw_check *c)
 {
@@ -120,6 +150,7 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
     const struct cw_results *r = arg;
     const struct cw_pack *p = cw_results_pack(r);
     enum cw_status st = CW_OK;
+    struct cw__buf b;
     char **frag;
     size_t i, v;
     (void)file;
@@ -153,10 +184,12 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
     fputs(v ? "\n  ],\n  \"results\": [" : "],\n  \"results\": [", f);
 
     /* A large scan has millions of results but few checks: the parts of
-     * a result that depend on its check alone are rendered once. */
+     * a result that depend on its check alone are rendered once, and
+     * results are built in memory and written in blocks. */
     if (!(frag = cw__calloc(2 * cw_pack_count(p) + 1, sizeof(*frag))))
         return CW_ENOMEM;
-    for (i = 0; i < cw_results_count(r); i++) {
+    cw__buf_init(&b, SIZE_MAX);
+    for (i = 0; !st && i < cw_results_count(r); i++) {
         const struct cw_result *x = cw_results_at(r, i);
         const struct cw_check *c = x->check;
         size_t k = check_index(p, c);
@@ -164,17 +197,29 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
             st = CW_ENOMEM;
             break;
         }
-        fputs(i ? ",\n    {\n" : "\n    {\n", f);
-        json_kv(f, "      ", "id", c->id, true);
-        if (x->resource)
-            json_kv(f, "      ", "resource", x->resource, true);
-        fputs(frag[2 * k], f);
-        json_kv(f, "      ", "verdict", cw_verdict_name(x->verdict), true);
-        json_kv(f, "      ", "reason", x->reason, true);
-        json_kv(f, "      ", "file", x->file, true);
-        fprintf(f, "      \"line\": %u,\n", x->line);
-        fputs(frag[2 * k + 1], f);
+        st = cw__buf_puts(&b, i ? ",\n    {\n" : "\n    {\n");
+        if (!st)
+            st = json_kv_buf(&b, "id", c->id);
+        if (!st && x->resource)
+            st = json_kv_buf(&b, "resource", x->resource);
+        if (!st)
+            st = cw__buf_puts(&b, frag[2 * k]);
+        if (!st)
+            st = json_kv_buf(&b, "verdict", cw_verdict_name(x->verdict));
+        if (!st)
+            st = json_kv_buf(&b, "reason", x->reason);
+        if (!st)
+            st = json_kv_buf(&b, "file", x->file);
+        if (!st)
+            st = json_line_buf(&b, x->line);
+        if (!st)
+            st = cw__buf_puts(&b, frag[2 * k + 1]);
+        if (!st && (b.len >= FLUSH_AT || i + 1 == cw_results_count(r))) {
+            fwrite(b.data, 1, b.len, f);
+            b.len = 0;
+        }
     }
+    cw__buf_release(&b);
     for (i = 0; i < 2 * cw_pack_count(p); i++)
         free(frag[i]); /* from open_memstream */
     cw__free(frag);

@@ -75,5 +75,8 @@ enum cw_status cw__table_emit(const struct cw__table *t, enum cw_format f,
 
 /* JSON string literal with escapes, quotes included. */
 void cw__json_string(FILE *f, const char *s);
+/* The same, appended to `b`: large reports are built in memory and
+ * written in blocks (stdio's per-call cost was most of their time). */
+enum cw_status cw__json_string_buf(struct cw__buf *b, const char *s);
 
 #endif

@@ -161,6 +161,28 @@ enum cw_status cw__write_html(const struct cw__table *t, FILE *f)
     return done(f);
 }
 
+/* The escape of a byte a JSON string cannot hold as it is, into `out`
+ * (at least 7 bytes); its length, or 0 when the byte needs none. */
+static size_t json_escape(unsigned char c, char out[7])
+{
+    static const char hex[] = "0123456789abcdef";
+    if (c >= 0x20 && c != '"' && c != '\\')
+        return 0;
+    out[0] = '\\';
+    switch (c) {
+    case '"': out[1] = '"'; return 2;
+    case '\\': out[1] = '\\'; return 2;
+    case '\n': out[1] = 'n'; return 2;
+    case '\r': out[1] = 'r'; return 2;
+    case '\t': out[1] = 't'; return 2;
+    default:
+        memcpy(out + 1, "u00", 3);
+        out[4] = hex[c >> 4];
+        out[5] = hex[c & 15];
+        return 6;
+    }
+}
+
 void cw__json_string(FILE *f, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -170,36 +192,36 @@ void cw__json_string(FILE *f, const char *s)
         /* Copy runs of bytes that need no escape in one call: reports of
          * large scans are mostly such runs. */
         const unsigned char *run = p;
+        char esc[7];
+        size_t n;
         while (*p >= 0x20 && *p != '"' && *p != '\\')
             p++;
         if (p > run)
             fwrite(run, 1, (size_t)(p - run), f);
         if (!*p)
             break;
-        switch (*p) {
-        case '"':
-            fputs("\\\"", f);
-            break;
-        case '\\':
-            fputs("\\\\", f);
-            break;
-        case '\n':
-            fputs("\\n", f);
-            break;
-        case '\r':
-            fputs("\\r", f);
-            break;
-        case '\t':
-            fputs("\\t", f);
-            break;
-        default:
-            if (*p < 0x20)
-                fprintf(f, "\\u%04x", *p);
-            else
-                fputc(*p, f);
-        }
+        n = json_escape(*p, esc);
+        fwrite(esc, 1, n, f);
     }
     fputc('"', f);
+}
+
+enum cw_status cw__json_string_buf(struct cw__buf *b, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    enum cw_status st = cw__buf_append(b, "\"", 1);
+
+    for (; !st && *p; p++) {
+        const unsigned char *run = p;
+        char esc[7];
+        while (*p >= 0x20 && *p != '"' && *p != '\\')
+            p++;
+        st = cw__buf_append(b, run, (size_t)(p - run));
+        if (st || !*p)
+            break;
+        st = cw__buf_append(b, esc, json_escape(*p, esc));
+    }
+    return st ? st : cw__buf_append(b, "\"", 1);
 }
 
 /* A cell as JSON: booleans and numbers bare, empty text as null. */

@@ -33,6 +33,13 @@ static void buf_respects_cap(void **state)
     assert_int_equal(cw__buf_printf(&b, "%0600d", 7), CW_OK);
     assert_int_equal(b.len, 600);
     cw__buf_release(&b);
+    /* SIZE_MAX is "no cap": cap + 1 must not wrap the size to 0. */
+    cw__buf_init(&b, SIZE_MAX);
+    for (int i = 0; i < 100; i++)
+        assert_int_equal(cw__buf_puts(&b, "0123456789"), CW_OK);
+    assert_int_equal(b.len, 1000);
+    assert_string_equal(b.data + 990, "0123456789");
+    cw__buf_release(&b);
 }
 
 static void arena_limit_and_strings(void **state)
