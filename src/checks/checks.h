@@ -400,6 +400,10 @@ struct cw_results *cw__results_new(const struct cw_pack *pack,
                                    const char *target, const char *kind);
 bool cw__results_add(struct cw_results *res, const struct cw_check *c,
                      const struct outcome *o, const char *resource);
+/* The same from parts: `reason` is copied (or shared), not formatted. */
+bool cw__results_put(struct cw_results *res, const struct cw_check *c,
+                     enum cw_verdict v, const char *reason, const char *file,
+                     unsigned line, const char *resource);
 /* Counts `n` passes of the pack's check number `check` (config scans). */
 void cw__results_add_passes(struct cw_results *res, size_t check, size_t n);
 

@@ -379,12 +379,13 @@ static const char *share(struct cw_results *res, const char **last,
     return *last;
 }
 
-bool cw__results_add(struct cw_results *res, const struct cw_check *c,
-                     const struct outcome *o, const char *resource)
+bool cw__results_put(struct cw_results *res, const struct cw_check *c,
+                     enum cw_verdict v, const char *reason, const char *file,
+                     unsigned line, const char *resource)
 {
     struct cw_result *r;
 
-    if (!res->keep_passes && o->v == CW_VERDICT_PASS) {
+    if (!res->keep_passes && v == CW_VERDICT_PASS) {
         /* `c` is the first member of its struct pack_check. */
         res->passes[(const struct pack_check *)(const void *)c -
                     res->pack->checks]++;
@@ -403,16 +404,23 @@ bool cw__results_add(struct cw_results *res, const struct cw_check *c,
     r = &res->chunks[res->n / RESULT_CHUNK][res->n % RESULT_CHUNK];
     memset(r, 0, sizeof(*r));
     r->check = c;
-    r->verdict = o->v;
-    r->line = o->line;
-    r->reason = intern(res, o->reason);
-    r->file = share(res, &res->last_file, o->file);
+    r->verdict = v;
+    r->line = line;
+    r->reason = intern(res, reason);
+    r->file = share(res, &res->last_file, file);
     r->resource = share(res, &res->last_resource, resource);
-    if (!r->reason || (o->file && !r->file) || (resource && !r->resource))
+    if (!r->reason || (file && !r->file) || (resource && !r->resource))
         return false;
-    res->tally[o->v]++;
+    res->tally[v]++;
     res->n++;
     return true;
+}
+
+bool cw__results_add(struct cw_results *res, const struct cw_check *c,
+                     const struct outcome *o, const char *resource)
+{
+    return cw__results_put(res, c, o->v, o->reason, o->file, o->line,
+                           resource);
 }
 
 void cw__results_add_passes(struct cw_results *res, size_t check, size_t n)
