@@ -327,14 +327,6 @@ struct cw_results *cw__results_new(const struct cw_pack *pack,
     return res;
 }
 
-static size_t hash_str(const char *s)
-{
-    size_t h = 1469598103934665603u; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
 /* The stored copy of reason `s`, added when new. */
 static const char *intern(struct cw_results *res, const char *s)
 {
@@ -348,7 +340,7 @@ static const char *intern(struct cw_results *res, const char *s)
             return NULL;
         for (k = 0; k < res->areasons; k++)
             if (res->reasons[k]) {
-                for (i = hash_str(res->reasons[k]) & (na - 1); t[i];
+                for (i = cw__str_hash(res->reasons[k]) & (na - 1); t[i];
                      i = (i + 1) & (na - 1))
                     ;
                 t[i] = res->reasons[k];
@@ -358,7 +350,7 @@ static const char *intern(struct cw_results *res, const char *s)
         res->areasons = na;
     }
     mask = res->areasons - 1;
-    for (i = hash_str(s) & mask; res->reasons[i]; i = (i + 1) & mask)
+    for (i = cw__str_hash(s) & mask; res->reasons[i]; i = (i + 1) & mask)
         if (strcmp(res->reasons[i], s) == 0)
             return res->reasons[i];
     if (!(c = cw__arena_strdup(&res->arena, s)))

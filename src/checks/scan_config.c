@@ -1157,14 +1157,6 @@ static int cmp_tc(const void *a, const void *b)
     return k ? k : x->check < y->check ? -1 : x->check > y->check;
 }
 
-static size_t type_hash(const char *s)
-{
-    size_t h = 1469598103934665603u; /* FNV-1a */
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211u;
-    return h;
-}
-
 /* The slot of `type`, or NULL when no check names it. */
 static const struct type_slot *type_slot(const struct scan *s,
                                          const char *type)
@@ -1172,7 +1164,7 @@ static const struct type_slot *type_slot(const struct scan *s,
     size_t i;
     if (!s->thash)
         return NULL;
-    for (i = type_hash(type) & s->thash_mask; s->thash[i];
+    for (i = cw__str_hash(type) & s->thash_mask; s->thash[i];
          i = (i + 1) & s->thash_mask)
         if (strcmp(s->thash[i]->type, type) == 0)
             return s->thash[i];
@@ -1193,7 +1185,7 @@ static void add_type(struct scan *s, const char *type, size_t lo, size_t hi,
     t->lo = lo;
     t->hi = hi;
     t->joined = joined;
-    for (i = type_hash(type) & s->thash_mask; s->thash[i];
+    for (i = cw__str_hash(type) & s->thash_mask; s->thash[i];
          i = (i + 1) & s->thash_mask)
         ;
     s->thash[i] = t;

@@ -149,6 +149,16 @@ size_t cw__utf8_len(const char *s, const char *end);
 size_t cw__utf8_put(char *out, unsigned cp);
 int cw__hex4(const char *p, const char *end);
 
+/* FNV-1a of a NUL-terminated string: for in-memory hash tables only
+ * (never stored, never keyed: not for untrusted collision resistance). */
+static inline size_t cw__str_hash(const char *s)
+{
+    size_t h = 1469598103934665603u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
 /* True when `s` is a valid calendar date written YYYY-MM-DD. */
 bool cw__date_valid(const char *s);
 
