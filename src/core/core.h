@@ -149,8 +149,9 @@ size_t cw__utf8_len(const char *s, const char *end);
 size_t cw__utf8_put(char *out, unsigned cp);
 int cw__hex4(const char *p, const char *end);
 
-/* FNV-1a of a NUL-terminated string: for in-memory hash tables only
- * (never stored, never keyed: not for untrusted collision resistance). */
+/* FNV-1a of a NUL-terminated string, for in-memory hash tables only. It
+ * is unkeyed: crafted input can collide, which slows a table and never
+ * makes it wrong. Never for anything stored or compared for trust. */
 static inline size_t cw__str_hash(const char *s)
 {
     size_t h = 1469598103934665603u;
