@@ -2,13 +2,102 @@
  * fuzz_json.c - libFuzzer target for the JSON parser (src/parse/json.c):
  * any input must give a tree or one positioned error, within the caps,
  * never a crash, a leak or a hang.
+ *
+ * Differential, for inputs that are an array: reading the elements by
+ * span (cw__jcur_span, then cw__json_parse_span each, as large Terraform
+ * plans are read) must give the same tree as the whole-text parse, or the
+ * same first error at the same line and column (the earliest of the
+ * cursor's errors and the spans' parse errors).
  */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "../src/parse/node.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static bool same_tree(const struct cw__node *a, const struct cw__node *b)
+{
+    size_t i, n;
+    if (a->kind != b->kind || a->line != b->line || a->col != b->col ||
+        a->len != b->len || memcmp(a->str, b->str, a->len) != 0 ||
+        a->n != b->n || (a->kind == CW__NODE_SCALAR && a->type != b->type))
+        return false;
+    n = a->kind == CW__NODE_MAP ? 2 * a->n : a->kind == CW__NODE_SEQ ? a->n : 0;
+    for (i = 0; i < n; i++)
+        if (!same_tree(a->kids[i], b->kids[i]))
+            return false;
+    return true;
+}
+
+static bool before(const struct cw_diag *a, const struct cw_diag *b)
+{
+    return a->line < b->line || (a->line == b->line && a->col < b->col);
+}
+
+static void spans_agree(const char *text, size_t size)
+{
+    struct cw__arena whole, parts;
+    struct cw__node *root = NULL;
+    struct cw__jcur *c = NULL;
+    struct cw__jscratch scratch = { NULL, 0 };
+    struct cw__jspan span;
+    struct cw_diag d1, d2, d3;
+    enum cw_status st1, st2 = CW_OK, st3 = CW_OK;
+    size_t k = 0, i = 0;
+    const char *key;
+    bool more;
+
+    while (i < size && text[i] && strchr(" \t\r\n", text[i]))
+        i++;
+    if (i == size || text[i] != '[')
+        return;
+    cw__arena_init(&whole, 0);
+    cw__arena_init(&parts, 0);
+    st1 = cw__json_parse(&whole, "f", text, size, NULL, &root, &d1);
+    if (cw__jcur_new("f", text, size, &c, &d2)) { /* UTF-16, say */
+        if (!st1)
+            abort();
+        cw__arena_release(&whole);
+        cw__arena_release(&parts);
+        return;
+    }
+    if (cw__jcur_enter(c, false))
+        abort(); /* an array starts it */
+    while (!(st2 = cw__jcur_next(c, &key, &more)) && more) {
+        struct cw__node *n = NULL;
+        if ((st2 = cw__jcur_span(c, &span)))
+            break;
+        if (!st3 && (st3 = cw__json_parse_span(&parts, "f", &span, &scratch,
+                                               &n, &d3)) == CW_OK) {
+            if (!st1 && (k >= root->n || !same_tree(n, root->kids[k])))
+                abort(); /* a span's tree differs from the whole parse */
+        }
+        k++;
+    }
+    if (!st2)
+        st2 = cw__jcur_finish(c);
+    if (st3 && (!st2 || !before(&d2, &d3))) {
+        st2 = st3;
+        d2 = d3;
+    }
+    /* Limits and memory are counted differently; syntax is not. */
+    if (st1 != CW_ELIMIT && st2 != CW_ELIMIT && st1 != CW_ENOMEM) {
+        if ((st1 == CW_OK) != (st2 == CW_OK))
+            abort(); /* one reading accepts what the other refuses */
+        if (st1 && (d1.line != d2.line || d1.col != d2.col ||
+                    strcmp(d1.msg, d2.msg) != 0))
+            abort(); /* the first error is placed or said differently */
+        if (!st1 && k != root->n)
+            abort();
+    }
+    cw__jscratch_release(&scratch);
+    cw__jcur_free(c);
+    cw__arena_release(&parts);
+    cw__arena_release(&whole);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -21,5 +110,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     (void)cw__json_parse(&arena, "fuzz", (const char *)data, size, &lim,
                          &root, &d);
     cw__arena_release(&arena);
+    spans_agree((const char *)data, size);
     return 0;
 }

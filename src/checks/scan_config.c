@@ -121,6 +121,8 @@ struct scan {
     struct cw__arena **keeps;  /* batches' join records, kept to the end */
     size_t nkeeps, akeeps;
     struct cw_results *res;
+    enum cw_status bst;       /* the first batch (in order) that failed */
+    struct cw_diag bd;
     const char *const *regions;
     size_t nregions;
     bool oom;
@@ -1320,6 +1322,8 @@ struct batch {
     size_t nout, aout;
     size_t *passes;           /* per check */
     bool running, done, oom;
+    enum cw_status st;        /* a resource failed to build: `d` says */
+    struct cw_diag d;
 };
 
 #define MAX_INFLIGHT 4
@@ -1349,13 +1353,21 @@ static void batch_free(struct scan *s, struct batch *b)
 
 static void batch_eval(struct scan *s, struct batch *b)
 {
+    struct cw__jscratch scratch = { NULL, 0 };
     size_t k, i;
 
-    for (k = 0; k < b->n && !b->oom; k++) {
+    for (k = 0; k < b->n && !b->oom && !b->st; k++) {
         const struct cw__resource *r = &b->v[k];
-        const struct type_slot *ts = type_slot(s, r->type);
+        const struct type_slot *ts;
         const struct pack_check *pc;
         struct doc c;
+        /* Parsed here, on this thread: the loader only found its text. */
+        if ((b->st = cw__resource_build(&b->v[k], b->arena, &scratch,
+                                        &b->d))) {
+            b->n = k; /* the batch ends before it */
+            break;
+        }
+        ts = type_slot(s, r->type);
         memset(&c, 0, sizeof(c));
         c.res = r;
         c.s = s;
@@ -1396,6 +1408,7 @@ static void batch_eval(struct scan *s, struct batch *b)
             b->nout++;
         }
     }
+    cw__jscratch_release(&scratch);
 }
 
 static bool keep_arena(struct scan *s, struct cw__arena *a)
@@ -1437,6 +1450,10 @@ static void merge_ready(struct scan *s)
             if (!s->oom)
                 serial_part(s, r, type_slot(s, r->type), b->joins + from,
                             jn - from);
+        }
+        if (b->st && !s->bst) {
+            s->bst = b->st;
+            s->bd = b->d;
         }
         /* The batch's join records now belong to the scan. */
         if (b->keep && !keep_arena(s, b->keep))
@@ -1552,9 +1569,27 @@ static bool on_batch(void *arg, struct cw__resource *v, size_t n,
         s->inflight[s->ninflight++] = b;
         pthread_cond_broadcast(&s->cv);
     }
-    ok = !s->oom;
+    ok = !s->oom && !s->bst;
     pthread_mutex_unlock(&s->mu);
     return ok;
+}
+
+/* A resource a batch failed to parse, or the loader's own error: the one
+ * earlier in the document (the loader reads on while batches are parsed,
+ * so it may stop later, on text a bad resource's span misplaced); the
+ * batch's on a tie. */
+static enum cw_status first_error(struct scan *s, enum cw_status st,
+                                  struct cw_diag *d)
+{
+    if (!s->bst)
+        return st;
+    if (!st || s->bd.line < d->line ||
+        (s->bd.line == d->line && s->bd.col <= d->col)) {
+        st = s->bst;
+        *d = s->bd;
+    }
+    s->bst = CW_OK;
+    return st;
 }
 
 enum cw_status cw_config_type(const char *path, const char **type,
@@ -1614,6 +1649,7 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
                                  on_resource, s.threaded ? &batch_sink : NULL,
                                  &s, d);
         cw__unmap_file(&m);
+        st = first_error(&s, st, d);
     }
     if (s.threaded) {
         pthread_mutex_lock(&s.mu);

@@ -26,7 +26,22 @@ struct cw__resource {
     const struct cw__node *unknown; /* Terraform after_unknown, or NULL */
     const char *file;
     unsigned line;        /* where the resource starts */
+    /* Batches of a Terraform plan: the resource's text, not yet parsed
+     * (raw.p NULL once built); see cw__resource_build. */
+    struct cw__jspan raw;
+    const void *loader;
 };
+
+/*
+ * Builds a resource a batch handed over unbuilt (a no-op for one already
+ * built): parses its text into `a` with the loader's indexes, which stay
+ * valid until the batch stream's final call. Any thread may build; errors
+ * are FILE:LINE:COL as the loader's.
+ */
+enum cw_status cw__resource_build(struct cw__resource *r,
+                                  struct cw__arena *a,
+                                  struct cw__jscratch *scratch,
+                                  struct cw_diag *d);
 
 /* Called once per resource; everything it points at lives until return.
  * Return false to stop. */

@@ -7,9 +7,19 @@
  *
  * Values known only after apply: a plan lists them in
  * resource_changes[].change.after_unknown, which comes after planned_values
- * in the file. A first pass (validating skip, no tree) indexes the
- * after_unknown trees that hold any `true` by resource address; the second
- * pass attaches them to the resources so rules can answer "unknown".
+ * in the file. A first pass indexes the after_unknown trees that hold any
+ * `true` by resource address (and the providers' regions), stepping over
+ * planned_values by span; the second pass attaches them to the resources
+ * so rules can answer "unknown". Every byte is validated once: what the
+ * first pass reads by the first, the rest by the second.
+ *
+ * In batches (a large plan), the second pass does not parse resources
+ * either: it hands each one's span to the consumer, whose threads parse
+ * it (cw__resource_build). A malformed resource may then be found by a
+ * consumer after the cursor has moved on; the consumer orders the errors
+ * by position, and the earliest is the document's first (a span parse
+ * starts from the state a whole-text parse would be in, and stops at the
+ * same byte).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,13 +56,18 @@ struct tf {
     struct cw__arena *ba; /* the batch being filled */
     struct cw__resource *bv;
     size_t bn;
+    size_t braw;      /* bytes of text in the batch's spans */
     const char *buf;
     size_t dropped;   /* bytes given back so far */
 };
 
 #define DROP_STEP ((size_t)16 << 20)
 #define BATCH_RESOURCES 2048
-#define BATCH_BYTES ((size_t)8 << 20)
+#define BATCH_RAW_BYTES ((size_t)2 << 20)
+/* Pages stay mapped this far behind the cursor: the consumer parses a
+ * batch's spans after the loader has moved on (a dropped page is read
+ * again, only slower). */
+#define DROP_LAG ((size_t)16 << 20)
 
 /* Hands the batch being filled to the consumer, which now owns it. */
 static void flush(struct tf *t)
@@ -68,6 +83,7 @@ static void flush(struct tf *t)
         cw__free(a);
     }
     t->bn = 0;
+    t->braw = 0;
 }
 
 /* A fresh batch arena with room for its resource array. */
@@ -89,6 +105,11 @@ static enum cw_status batch_open(struct tf *t)
 static void drop_behind(struct tf *t, const char *pos)
 {
     size_t at = (size_t)(pos - t->buf);
+    if (t->bfn) {
+        if (at < DROP_LAG)
+            return;
+        at -= DROP_LAG;
+    }
     if (t->mapped && at >= t->dropped + DROP_STEP) {
         cw__map_drop(t->buf, at);
         t->dropped = at;
@@ -246,11 +267,19 @@ static const char *provider_region(const struct tf *t, const char *provider)
     return NULL;
 }
 
-/* First pass: the after_unknown index, the providers' regions (and a full
- * validation). */
-static enum cw_status first_pass(struct tf *t, const char *buf, size_t len)
+/*
+ * First pass: the after_unknown index and the providers' regions. With
+ * `fast`, the members it does not read (planned_values, most of the
+ * file) are stepped over by span, unvalidated: the second pass validates
+ * them as it reads them. A fast pass that fails may have been misled by
+ * an error in what it stepped over, so the caller runs the validating
+ * pass then, whose first error is the document's.
+ */
+static enum cw_status first_pass(struct tf *t, const char *buf, size_t len,
+                                 bool fast)
 {
     struct cw__jcur *c = NULL;
+    struct cw__jspan span;
     enum cw_status st;
     const char *key;
     bool more;
@@ -261,6 +290,7 @@ static enum cw_status first_pass(struct tf *t, const char *buf, size_t len)
     while (!st && !(st = cw__jcur_next(c, &key, &more)) && more)
         st = strcmp(key, "resource_changes") == 0 ? index_changes(t, c)
              : strcmp(key, "configuration") == 0  ? index_providers(t, c)
+             : fast                               ? cw__jcur_span(c, &span)
                                                   : cw__jcur_skip(c);
     if (!st)
         st = cw__jcur_finish(c);
@@ -272,6 +302,59 @@ static enum cw_status first_pass(struct tf *t, const char *buf, size_t len)
     return st;
 }
 
+/* Forgets what a failed first pass indexed. */
+static void first_pass_reset(struct tf *t)
+{
+    cw__arena_release(&t->idx_arena);
+    cw__arena_init(&t->idx_arena, 0);
+    t->nidx = 0;
+    t->npregions = 0;
+}
+
+/* The resource in tree `n` (its object), with its strings in `n` and
+ * `a`. */
+static enum cw_status fill(const struct tf *t, const struct cw__node *n,
+                           struct cw__resource *r, struct cw__arena *a,
+                           struct cw_diag *d)
+{
+    memset(r, 0, sizeof(*r));
+    r->type = cw__node_str(n, "type");
+    r->address = cw__node_str(n, "address");
+    r->provider = cw__node_str(n, "provider_name");
+    r->attrs = cw__node_get(n, "values");
+    r->unknown = r->address ? find_unknown(t, r->address) : NULL;
+    r->region = provider_region(t, r->provider);
+    r->file = t->name;
+    r->line = n->line;
+    if (!r->type || !r->address)
+        return cw__diag_set(d, CW_ESCHEMA, t->name, n->line, n->col,
+                            "expected a resource with 'type' and "
+                            "'address'");
+    if (!(r->type = type_of(n, r->type, a)))
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    return CW_OK;
+}
+
+enum cw_status cw__resource_build(struct cw__resource *r,
+                                  struct cw__arena *a,
+                                  struct cw__jscratch *scratch,
+                                  struct cw_diag *d)
+{
+    const struct tf *t = r->loader;
+    struct cw__node *n = NULL;
+    struct cw__jspan span = r->raw;
+    enum cw_status st;
+
+    if (!span.p)
+        return CW_OK;
+    st = cw__json_parse_span(a, t->name, &span, scratch, &n, d);
+    return st ? st : fill(t, n, r, a, d);
+}
+
+/* Resources for a batch consumer are not built here: each is found (its
+ * text's span, at several times the speed of parsing it) and handed over
+ * to be parsed on the consumer's threads. The first pass validated the
+ * whole text, so a span is exact. */
 static enum cw_status resources(struct tf *t)
 {
     struct cw__arena a, *into = &a;
@@ -292,35 +375,28 @@ static enum cw_status resources(struct tf *t)
             break;
         }
         if (t->bfn)
-            into = t->ba; /* the tree goes with its batch */
+            into = t->ba;
         if (t->stop) {
             st = cw__jcur_skip(t->c);
-        } else if (!(st = cw__jcur_build(t->c, into, &n))) {
+        } else if (t->bfn) {
             memset(&r, 0, sizeof(r));
-            r.type = cw__node_str(n, "type");
-            r.address = cw__node_str(n, "address");
-            r.provider = cw__node_str(n, "provider_name");
-            r.attrs = cw__node_get(n, "values");
-            r.unknown = r.address ? find_unknown(t, r.address) : NULL;
-            r.region = provider_region(t, r.provider);
-            r.file = t->name;
-            r.line = n->line;
-            if (!r.type || !r.address)
-                st = cw__diag_set(t->d, CW_ESCHEMA, t->name, n->line, n->col,
-                                  "expected a resource with 'type' and "
-                                  "'address'");
-            else if (!(r.type = type_of(n, r.type, into)))
-                st = cw__diag_set(t->d, CW_ENOMEM, NULL, 0, 0,
-                                  "out of memory");
-            else if (t->bfn)
+            if (!(st = cw__jcur_span(t->c, &r.raw))) {
+                r.loader = t;
+                r.file = t->name;
+                r.line = r.raw.line;
                 t->bv[t->bn++] = r;
-            else if (!t->fn(t->arg, &r))
+                t->braw += r.raw.len;
+                t->found = true;
+            }
+        } else if (!(st = cw__jcur_build(t->c, into, &n)) &&
+                   !(st = fill(t, n, &r, into, t->d))) {
+            if (!t->fn(t->arg, &r))
                 t->stop = true;
             t->found = true;
         }
         if (!t->bfn)
             cw__arena_reset(&a);
-        else if (t->bn == BATCH_RESOURCES || t->ba->total >= BATCH_BYTES)
+        else if (t->bn == BATCH_RESOURCES || t->braw >= BATCH_RAW_BYTES)
             flush(t);
         if (st)
             break;
@@ -409,7 +485,11 @@ static enum cw_status tf_load(const char *name, const char *buf, size_t len,
     t.sink = sink;
     t.buf = buf;
     cw__arena_init(&t.idx_arena, 0);
-    st = first_pass(&t, buf, len);
+    st = first_pass(&t, buf, len, true);
+    if (st && st != CW_ENOMEM) {
+        first_pass_reset(&t);
+        st = first_pass(&t, buf, len, false);
+    }
     if (mapped) /* the second pass starts over: keep nothing resident */
         cw__map_drop(buf, len);
     if (!st)
@@ -417,9 +497,15 @@ static enum cw_status tf_load(const char *name, const char *buf, size_t len,
     if (!st)
         st = cw__jcur_enter(t.c, true);
     while (!st && !(st = cw__jcur_next(t.c, &key, &more)) && more) {
+        struct cw__jspan span;
         if (strcmp(key, "planned_values") == 0 || strcmp(key, "values") == 0) {
             seen = true;
             st = values(&t);
+        } else if (strcmp(key, "resource_changes") == 0 ||
+                   strcmp(key, "configuration") == 0) {
+            /* Validated by the first pass (in its frame, which is the
+             * document's whenever the planned_values read here are valid). */
+            st = cw__jcur_span(t.c, &span);
         } else {
             st = cw__jcur_skip(t.c);
         }

@@ -15,6 +15,7 @@
  * must pair surrogates. Columns count bytes from the start of the line.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -631,4 +632,221 @@ unsigned cw__jcur_line(const struct cw__jcur *c)
 const char *cw__jcur_pos(const struct cw__jcur *c)
 {
     return c->j.p;
+}
+
+/* ---- spans: find a value's end now, parse it later (elsewhere) ---------- */
+
+/*
+ * The span scanner reads 64 bytes at a time as bit masks (one bit per
+ * byte): quotes, backslashes, opening and closing brackets, newlines.
+ * Escaped quotes are taken out, a prefix XOR of the remaining quotes marks
+ * the bytes inside strings, and only the brackets outside strings are
+ * walked one by one to find where the value closes. Plans hold few
+ * backslashes, so escapes are resolved bit by bit.
+ */
+struct masks {
+    uint64_t quote, bslash, open, close, nl;
+};
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+static uint64_t eq16(__m128i v, char c)
+{
+    return (uint64_t)(unsigned)_mm_movemask_epi8(
+        _mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+}
+
+static void block_masks(const unsigned char *b, struct masks *m)
+{
+    int k;
+    memset(m, 0, sizeof(*m));
+    for (k = 0; k < 4; k++) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * k));
+        unsigned sh = 16u * (unsigned)k;
+        m->quote |= eq16(v, '"') << sh;
+        m->bslash |= eq16(v, '\\') << sh;
+        m->open |= (eq16(v, '{') | eq16(v, '[')) << sh;
+        m->close |= (eq16(v, '}') | eq16(v, ']')) << sh;
+        m->nl |= eq16(v, '\n') << sh;
+    }
+}
+#else
+static void block_masks(const unsigned char *b, struct masks *m)
+{
+    int k;
+    memset(m, 0, sizeof(*m));
+    for (k = 0; k < 64; k++) {
+        uint64_t bit = (uint64_t)1 << k;
+        switch (b[k]) {
+        case '"': m->quote |= bit; break;
+        case '\\': m->bslash |= bit; break;
+        case '{': case '[': m->open |= bit; break;
+        case '}': case ']': m->close |= bit; break;
+        case '\n': m->nl |= bit; break;
+        default: break;
+        }
+    }
+}
+#endif
+
+static uint64_t prefix_xor(uint64_t x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+/* Finds the end of the container starting at `p` (its '{' or '['), or
+ * the end of the text when it does not close. Moves *line and
+ * *line_start over every newline before that end. */
+static bool span_container(const unsigned char *p, const unsigned char *end,
+                           const unsigned char **out, unsigned *line,
+                           const char **line_start)
+{
+    unsigned char pad[64];
+    uint64_t escape_in = 0, instr_in = 0;
+    size_t depth = 0;
+
+    for (; p < end; p += 64) {
+        const unsigned char *b = p;
+        struct masks m;
+        uint64_t escaped = escape_in, rest, quote, instr, br, below;
+        if (end - p < 64) { /* the tail, padded with blanks */
+            memset(pad, ' ', sizeof(pad));
+            memcpy(pad, p, (size_t)(end - p));
+            b = pad;
+        }
+        block_masks(b, &m);
+        /* Escapes: each backslash not itself escaped escapes the next. */
+        rest = m.bslash & ~escaped;
+        escape_in = 0;
+        while (rest) {
+            unsigned i = (unsigned)__builtin_ctzll(rest);
+            if (i == 63)
+                escape_in = 1;
+            else
+                escaped |= (uint64_t)1 << (i + 1);
+            rest &= ~((uint64_t)1 << i);
+            rest &= ~escaped;
+        }
+        quote = m.quote & ~escaped;
+        instr = prefix_xor(quote) ^ instr_in;
+        instr_in = (uint64_t)0 - (instr >> 63);
+        br = (m.open | m.close) & ~instr;
+        while (br) {
+            unsigned i = (unsigned)__builtin_ctzll(br);
+            uint64_t bit = (uint64_t)1 << i;
+            br &= br - 1;
+            if (m.open & bit) {
+                depth++;
+                continue;
+            }
+            if (--depth)
+                continue;
+            below = m.nl & (bit - 1);
+            if (below) {
+                *line += (unsigned)__builtin_popcountll(below);
+                *line_start =
+                    (const char *)p + 64 - __builtin_clzll(below);
+            }
+            *out = p + i + 1;
+            return true;
+        }
+        if (m.nl) {
+            *line += (unsigned)__builtin_popcountll(m.nl);
+            *line_start = (const char *)p + 64 - __builtin_clzll(m.nl);
+        }
+    }
+    *out = end;
+    return false;
+}
+
+enum cw_status cw__jcur_span(struct cw__jcur *c, struct cw__jspan *out)
+{
+    struct jp *j = &c->j;
+    const unsigned char *p, *end = (const unsigned char *)j->end;
+
+    skip_ws(j);
+    if (j->p >= j->end)
+        return err_at(j, j->p, CW_EPARSE, "unexpected end of input; expected "
+                                          "a value");
+    out->p = j->p;
+    out->line = j->line;
+    out->col = (unsigned)(j->p - j->line_start) + 1;
+    out->depth = j->depth;
+    p = (const unsigned char *)j->p;
+    /* A value that never closes runs to the end of the text: its parse
+     * then finds the first error in it, where a whole-text parse would. */
+    if (*p == '{' || *p == '[') {
+        (void)span_container(p, end, &p, &j->line, &j->line_start);
+    } else if (*p == '"') { /* a string: to its closing quote */
+        for (p++; p < end && *p != '"'; p++) {
+            if (*p == '\\' && p + 1 < end)
+                p++;
+            if (*p == '\n') {
+                j->line++;
+                j->line_start = (const char *)p + 1;
+            }
+        }
+        if (p < end)
+            p++;
+    } else { /* a number or literal: short, and validated right here
+                * (where one ends depends on what it is) */
+        struct cw__node *ignored = NULL;
+        struct cw__arena *saved = j->arena;
+        enum cw_status st;
+        j->arena = NULL;
+        st = parse_value(j, &ignored);
+        j->arena = saved;
+        if (st)
+            return st;
+        p = (const unsigned char *)j->p;
+    }
+    out->len = (size_t)((const char *)p - out->p);
+    j->p = (const char *)p;
+    return CW_OK;
+}
+
+enum cw_status cw__json_parse_span(struct cw__arena *arena, const char *name,
+                                   const struct cw__jspan *span,
+                                   struct cw__jscratch *scratch,
+                                   struct cw__node **root, struct cw_diag *d)
+{
+    struct jp j;
+    enum cw_status st;
+
+    *root = NULL;
+    memset(&j, 0, sizeof(j));
+    j.arena = arena;
+    j.name = name;
+    j.p = span->p;
+    j.end = span->p + span->len;
+    j.line = span->line;
+    j.line_start = span->p - (span->col - 1);
+    j.depth = span->depth;
+    j.max_depth = CW__YAML_DEFAULT_DEPTH;
+    j.d = d;
+    j.stack = scratch->v;
+    j.astack = scratch->alloc;
+    st = parse_value(&j, root);
+    if (!st && j.p < j.end)
+        st = err_at(&j, j.p, CW_EPARSE, "unexpected data after the value");
+    if (st == CW_ENOMEM)
+        st = err_at(&j, j.p, CW_ENOMEM, "out of memory");
+    scratch->v = j.stack;
+    scratch->alloc = j.astack;
+    if (st)
+        *root = NULL;
+    return st;
+}
+
+void cw__jscratch_release(struct cw__jscratch *s)
+{
+    cw__free(s->v);
+    s->v = NULL;
+    s->alloc = 0;
 }

@@ -99,6 +99,36 @@ enum cw_status cw__jcur_next(struct cw__jcur *c, const char **key,
 enum cw_status cw__jcur_skip(struct cw__jcur *c);
 enum cw_status cw__jcur_build(struct cw__jcur *c, struct cw__arena *a,
                               struct cw__node **out);
+/*
+ * A value's place in the text, for parsing it later (on another thread):
+ * where it starts, its length, and the nesting around it.
+ */
+struct cw__jspan {
+    const char *p;
+    size_t len;
+    unsigned line, col, depth;
+};
+/* Moves past the next value without validating it (strings, escapes and
+ * brackets only; several times the speed of _skip) and says where it is;
+ * a value that never closes runs to the end of the text. Parse it with
+ * cw__json_parse_span, which validates it. In malformed text the span
+ * may end early or late: the document's first error is then the earliest
+ * of the span's parse error and the cursor's next ones, the span's on a
+ * tie (fuzz_json checks this against whole-text parses). */
+enum cw_status cw__jcur_span(struct cw__jcur *c, struct cw__jspan *out);
+/* The children stack a parse uses, kept from one span to the next. */
+struct cw__jscratch {
+    struct cw__node **v;
+    size_t alloc;
+};
+void cw__jscratch_release(struct cw__jscratch *s);
+/* Parses a span (strictly, as cw__json_parse) into a tree whose
+ * positions are the document's; the depth limit counts the nesting
+ * around the span. Errors as cw__json_parse. */
+enum cw_status cw__json_parse_span(struct cw__arena *arena, const char *name,
+                                   const struct cw__jspan *span,
+                                   struct cw__jscratch *scratch,
+                                   struct cw__node **root, struct cw_diag *d);
 /* After the outermost value: only blanks may follow. */
 enum cw_status cw__jcur_finish(struct cw__jcur *c);
 unsigned cw__jcur_line(const struct cw__jcur *c);

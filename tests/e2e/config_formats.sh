@@ -218,6 +218,27 @@ for f in plan.json "joins/state.json joins/plan.json --pack joins/pack.yaml"; do
     fail "--jobs 2 differs from --jobs 1 on $f"
 done
 expect_exit 2 "$CW" scan config plan.json --jobs 3
+# A malformed plan gives the same one error on two threads, where the
+# loading thread only finds each resource's span and the batches parse
+# them, as on one: cut short, an unterminated string slipped in, a byte
+# lost, a bracket of the wrong kind.
+size=$(stat -c %s plan.json)
+for o in 300 777 2000 9000 20000 33333 45000 $((size - 3)); do
+  head -c "$o" plan.json >"cut-$o.json"
+  { head -c "$o" plan.json; printf '"\\'; tail -c +$((o + 1)) plan.json; } >"quote-$o.json"
+  { head -c "$o" plan.json; tail -c +$((o + 2)) plan.json; } >"lost-$o.json"
+  sed "0,/}/{s/}/]/}" <(tail -c +$((o + 1)) plan.json) >tail.json
+  { head -c "$o" plan.json; cat tail.json; } >"bracket-$o.json"
+done
+for m in cut-*.json quote-*.json lost-*.json bracket-*.json; do
+  e1=0 e2=0
+  "$CW" scan config "$m" --no-save --jobs 1 -o /dev/null >/dev/null 2>one.err || e1=$?
+  "$CW" scan config "$m" --no-save --jobs 2 -o /dev/null >/dev/null 2>two.err || e2=$?
+  [ "$e1" = "$e2" ] || fail "$m: exit $e1 on one thread, $e2 on two"
+  diff one.err two.err >&2 || fail "$m: another error on two threads"
+done
+grep -q "quote-777.json:" <("$CW" scan config quote-777.json --no-save --jobs 2 -o /dev/null 2>&1) ||
+  fail "the slipped-in quote is not reported with its file"
 cat >badjoin.yaml <<'END'
 pack: bad
 kind: config
