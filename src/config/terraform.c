@@ -518,8 +518,8 @@ static enum cw_status tf_load(const char *name, const char *buf, size_t len,
                           "'planned_values' or 'values' (make it with "
                           "'terraform show -json')");
     if (bfn) { /* the last batch, then wait for the consumer */
-        if (st)
-            t.stop = true;
+        /* Even after an error here: a resource in the batch may hold an
+         * earlier one (see "In batches" above). */
         flush(&t);
         bfn(arg, NULL, 0, NULL);
     }

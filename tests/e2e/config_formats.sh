@@ -230,13 +230,21 @@ for o in 300 777 2000 9000 20000 33333 45000 $((size - 3)); do
   sed "0,/}/{s/}/]/}" <(tail -c +$((o + 1)) plan.json) >tail.json
   { head -c "$o" plan.json; cat tail.json; } >"bracket-$o.json"
 done
-for m in cut-*.json quote-*.json lost-*.json bracket-*.json; do
+# Two errors: a bad escape in the first resource (its span stays exact, a
+# batch finds it) and a comma lost between later resources (the loading
+# thread finds it first). The earlier one is the error.
+sed -e 's/"name": "open-ssh"/"name": "open\\qssh"/' -e '116s/^        },$/        }/' \
+  plan.json >twice-1.json
+cmp -s plan.json twice-1.json && fail "twice-1.json: the fixture changed; fix the sed"
+for m in cut-*.json quote-*.json lost-*.json bracket-*.json twice-*.json; do
   e1=0 e2=0
   "$CW" scan config "$m" --no-save --jobs 1 -o /dev/null >/dev/null 2>one.err || e1=$?
   "$CW" scan config "$m" --no-save --jobs 2 -o /dev/null >/dev/null 2>two.err || e2=$?
   [ "$e1" = "$e2" ] || fail "$m: exit $e1 on one thread, $e2 on two"
   diff one.err two.err >&2 || fail "$m: another error on two threads"
 done
+grep -q "twice-1.json:13:26: unknown escape" <("$CW" scan config twice-1.json --no-save --jobs 2 \
+  -o /dev/null 2>&1) || fail "twice-1.json: not the earlier of two errors"
 grep -q "quote-777.json:" <("$CW" scan config quote-777.json --no-save --jobs 2 -o /dev/null 2>&1) ||
   fail "the slipped-in quote is not reported with its file"
 cat >badjoin.yaml <<'END'
