@@ -737,6 +737,13 @@ static bool span_container(const unsigned char *p, const unsigned char *end,
         instr = prefix_xor(quote) ^ instr_in;
         instr_in = (uint64_t)0 - (instr >> 63);
         br = (m.open | m.close) & ~instr;
+        /* Deep inside the value, a block that cannot close it only moves
+         * the depth (most blocks of a large value). */
+        if (depth > (size_t)__builtin_popcountll(m.close & br)) {
+            depth += (size_t)__builtin_popcountll(m.open & br);
+            depth -= (size_t)__builtin_popcountll(m.close & br);
+            br = 0;
+        }
         while (br) {
             unsigned i = (unsigned)__builtin_ctzll(br);
             uint64_t bit = (uint64_t)1 << i;

@@ -12,6 +12,7 @@
  * <error>, not-applicable is <skipped>.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h> /* free: open_memstream buffers are libc-allocated */
 #include <stdio.h>
 #include <string.h>
@@ -88,8 +89,6 @@ static enum cw_status json_line_buf(struct cw__buf *b, unsigned line)
     return st ? st : cw__buf_append(b, d + n, sizeof(d) - n);
 }
 
-#define FLUSH_AT ((size_t)1 << 16)
-
 /* The controls of a check as JSON strings "CATALOG ID", comma-separated. */
 static void json_controls(FILE *f, const struct cw_check *c)
 {
@@ -145,12 +144,150 @@ static int render_check(const struct cw_check *c, char **mid, char **tail)
     return fclose(m) ? -1 : 0;
 }
 
+/*
+ * The results array's members. A large scan has millions of results but
+ * few checks: the parts of a result that depend on its check alone are
+ * rendered once (`frag`, two per check in pack order), results are built
+ * in memory in chunks, and with many chunks a second thread renders every
+ * other one while this one renders the rest and writes them all in order.
+ */
+#define CHUNK_RESULTS 4096
+
+struct render {
+    const struct cw_results *r;
+    const struct cw_pack *p;
+    char *const *frag;
+    size_t nchunks;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct cw__buf theirs;  /* the worker's finished chunk, when `full` */
+    enum cw_status st;      /* the worker's */
+    bool full, stop;
+};
+
+static enum cw_status render_chunk(const struct render *R, size_t k,
+                                   struct cw__buf *b)
+{
+    size_t i, n = cw_results_count(R->r), to = (k + 1) * CHUNK_RESULTS;
+    enum cw_status st = CW_OK;
+
+    b->len = 0;
+    for (i = k * CHUNK_RESULTS; !st && i < n && i < to; i++) {
+        const struct cw_result *x = cw_results_at(R->r, i);
+        const struct cw_check *c = x->check;
+        size_t ci = check_index(R->p, c);
+        st = cw__buf_puts(b, i ? ",\n    {\n" : "\n    {\n");
+        if (!st)
+            st = json_kv_buf(b, "id", c->id);
+        if (!st && x->resource)
+            st = json_kv_buf(b, "resource", x->resource);
+        if (!st)
+            st = cw__buf_puts(b, R->frag[2 * ci]);
+        if (!st)
+            st = json_kv_buf(b, "verdict", cw_verdict_name(x->verdict));
+        if (!st)
+            st = json_kv_buf(b, "reason", x->reason);
+        if (!st)
+            st = json_kv_buf(b, "file", x->file);
+        if (!st)
+            st = json_line_buf(b, x->line);
+        if (!st)
+            st = cw__buf_puts(b, R->frag[2 * ci + 1]);
+    }
+    return st;
+}
+
+/* The second thread: chunks 1, 3, 5, ..., each handed over in `theirs`. */
+static void *render_worker(void *arg)
+{
+    struct render *R = arg;
+    struct cw__buf b;
+    size_t k;
+
+    cw__buf_init(&b, SIZE_MAX);
+    for (k = 1; k < R->nchunks; k += 2) {
+        enum cw_status st = render_chunk(R, k, &b);
+        struct cw__buf t;
+        pthread_mutex_lock(&R->mu);
+        while (R->full && !R->stop)
+            pthread_cond_wait(&R->cv, &R->mu);
+        if (R->stop) {
+            pthread_mutex_unlock(&R->mu);
+            break;
+        }
+        t = R->theirs; /* hand over the chunk, take the spent buffer */
+        R->theirs = b;
+        b = t;
+        R->st = st;
+        R->full = true;
+        pthread_cond_broadcast(&R->cv);
+        pthread_mutex_unlock(&R->mu);
+        if (st)
+            break;
+    }
+    cw__buf_release(&b);
+    return NULL;
+}
+
+static enum cw_status write_results(const struct cw_results *r,
+                                    char *const *frag, FILE *f)
+{
+    struct render R;
+    struct cw__buf mine;
+    pthread_t worker;
+    enum cw_status st = CW_OK;
+    bool threaded;
+    size_t k;
+
+    memset(&R, 0, sizeof(R));
+    R.r = r;
+    R.p = cw_results_pack(r);
+    R.frag = frag;
+    R.nchunks = (cw_results_count(r) + CHUNK_RESULTS - 1) / CHUNK_RESULTS;
+    cw__buf_init(&mine, SIZE_MAX);
+    cw__buf_init(&R.theirs, SIZE_MAX);
+    pthread_mutex_init(&R.mu, NULL);
+    pthread_cond_init(&R.cv, NULL);
+    threaded = R.nchunks > 2 &&
+               pthread_create(&worker, NULL, render_worker, &R) == 0;
+    for (k = 0; !st && k < R.nchunks; k++) {
+        if (!threaded || k % 2 == 0) {
+            st = render_chunk(&R, k, &mine);
+        } else { /* the worker's: swap buffers with it */
+            struct cw__buf t;
+            pthread_mutex_lock(&R.mu);
+            while (!R.full)
+                pthread_cond_wait(&R.cv, &R.mu);
+            t = R.theirs;
+            R.theirs = mine;
+            mine = t;
+            st = R.st;
+            R.full = false;
+            pthread_cond_broadcast(&R.cv);
+            pthread_mutex_unlock(&R.mu);
+        }
+        if (!st && mine.len)
+            fwrite(mine.data, 1, mine.len, f);
+    }
+    if (threaded) {
+        pthread_mutex_lock(&R.mu);
+        R.stop = true;
+        pthread_cond_broadcast(&R.cv);
+        pthread_mutex_unlock(&R.mu);
+        pthread_join(worker, NULL);
+    }
+    pthread_cond_destroy(&R.cv);
+    pthread_mutex_destroy(&R.mu);
+    cw__buf_release(&mine);
+    cw__buf_release(&R.theirs);
+    return st;
+}
+
 static enum cw_status write_json(const void *arg, FILE *f, const char *file)
 {
     const struct cw_results *r = arg;
     const struct cw_pack *p = cw_results_pack(r);
     enum cw_status st = CW_OK;
-    struct cw__buf b;
     char **frag;
     size_t i, v;
     (void)file;
@@ -183,43 +320,14 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
     }
     fputs(v ? "\n  ],\n  \"results\": [" : "],\n  \"results\": [", f);
 
-    /* A large scan has millions of results but few checks: the parts of
-     * a result that depend on its check alone are rendered once, and
-     * results are built in memory and written in blocks. */
     if (!(frag = cw__calloc(2 * cw_pack_count(p) + 1, sizeof(*frag))))
         return CW_ENOMEM;
-    cw__buf_init(&b, SIZE_MAX);
-    for (i = 0; !st && i < cw_results_count(r); i++) {
-        const struct cw_result *x = cw_results_at(r, i);
-        const struct cw_check *c = x->check;
-        size_t k = check_index(p, c);
-        if (!frag[2 * k] && render_check(c, &frag[2 * k], &frag[2 * k + 1])) {
+    for (i = 0; !st && i < cw_pack_count(p); i++)
+        if (render_check(cw_pack_check_at(p, i), &frag[2 * i],
+                         &frag[2 * i + 1]))
             st = CW_ENOMEM;
-            break;
-        }
-        st = cw__buf_puts(&b, i ? ",\n    {\n" : "\n    {\n");
-        if (!st)
-            st = json_kv_buf(&b, "id", c->id);
-        if (!st && x->resource)
-            st = json_kv_buf(&b, "resource", x->resource);
-        if (!st)
-            st = cw__buf_puts(&b, frag[2 * k]);
-        if (!st)
-            st = json_kv_buf(&b, "verdict", cw_verdict_name(x->verdict));
-        if (!st)
-            st = json_kv_buf(&b, "reason", x->reason);
-        if (!st)
-            st = json_kv_buf(&b, "file", x->file);
-        if (!st)
-            st = json_line_buf(&b, x->line);
-        if (!st)
-            st = cw__buf_puts(&b, frag[2 * k + 1]);
-        if (!st && (b.len >= FLUSH_AT || i + 1 == cw_results_count(r))) {
-            fwrite(b.data, 1, b.len, f);
-            b.len = 0;
-        }
-    }
-    cw__buf_release(&b);
+    if (!st)
+        st = write_results(r, frag, f);
     for (i = 0; i < 2 * cw_pack_count(p); i++)
         free(frag[i]); /* from open_memstream */
     cw__free(frag);
