@@ -952,8 +952,17 @@ static void memo_leaf(struct doc *c, const struct rule *r, struct outcome *o)
         }
         return;
     }
-    outcome_set(o, (enum cw_verdict)sl->v, "%s",
-                sl->reason ? sl->reason : "");
+    /* The recorded reason as it is (no printf: once per leaf of every
+     * deferred check). */
+    o->v = (enum cw_verdict)sl->v;
+    o->reason[0] = '\0';
+    if (!cw__terse && sl->reason) {
+        size_t n = strlen(sl->reason);
+        if (n >= sizeof(o->reason))
+            n = sizeof(o->reason) - 1;
+        memcpy(o->reason, sl->reason, n);
+        o->reason[n] = '\0';
+    }
     o->file = c->res->file;
     o->line = sl->line;
 }
