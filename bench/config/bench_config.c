@@ -71,7 +71,6 @@ static int pack_run(const char *name, const char *plan,
     struct rusage ru;
     struct cw_diag d;
     double secs;
-
     cw_diag_clear(&d);
     if (cw_catalogs_new(NULL, &cats, &d) ||
         cw_pack_load(cats, name, &pack, &d))
@@ -108,6 +107,7 @@ int main(int argc, char **argv)
     struct ctx c;
     double secs;
 
+    cw_tune_memory_for_batch(); /* as the CLI runs */
     if (argc >= 4 && strcmp(argv[1], "--pack") == 0)
         return pack_run(argv[2], argv[3], (const char *const *)argv + 4,
                         (size_t)(argc - 4));

