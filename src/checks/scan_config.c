@@ -1068,16 +1068,12 @@ static void join_commit(struct scan *s, const struct cw__resource *r,
                         const struct join_result *jr)
 {
     struct deferred *df;
-    struct outcome o;
 
     if (s->oom)
         return;
     if (!jr->slots) {
-        o.v = (enum cw_verdict)jr->v;
-        o.file = jr->file;
-        o.line = jr->line;
-        snprintf(o.reason, sizeof(o.reason), "%s", jr->reason);
-        if (!cw__results_add(s->res, &jr->pc->pub, &o, r->address))
+        if (!cw__results_put(s->res, &jr->pc->pub, (enum cw_verdict)jr->v,
+                             jr->reason, jr->file, jr->line, r->address))
             s->oom = true;
         return;
     }
