@@ -344,6 +344,9 @@ extern _Thread_local bool cw__terse;
 
 void outcome_set(struct outcome *o, enum cw_verdict v, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* Copies an outcome without the unused tail of its reason buffer (half a
+ * kilobyte, copied for every element a rule quantifies over). */
+void outcome_copy(struct outcome *dst, const struct outcome *src);
 
 /* Applies `vt` to `value` (NULL: not set anywhere). `what` names the
  * setting in the reason ("PermitRootLogin"). Flags: VJ_ICASE compares

@@ -167,8 +167,7 @@ static const probe_fn probes[R_KIND_COUNT] = {
 
 /* all / any / none over the kids; `leaf` evaluates each kid in `ctx`
  * (a host for host packs, a document node for config packs). */
-/* Copies an outcome without the unused tail of its reason buffer. */
-static void outcome_copy(struct outcome *dst, const struct outcome *src)
+void outcome_copy(struct outcome *dst, const struct outcome *src)
 {
     size_t n = strlen(src->reason);
     dst->v = src->v;

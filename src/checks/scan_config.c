@@ -343,7 +343,10 @@ static void quantify(struct doc *c, const struct rule *r, struct outcome *o)
     for (i = 0; i < p->n; i++) {
         struct outcome kid;
         struct cw__arena a;
-        memset(&kid, 0, sizeof(kid));
+        kid.v = CW_VERDICT_NOT_APPLICABLE;
+        kid.reason[0] = '\0';
+        kid.file = NULL;
+        kid.line = 0;
         sub.cur = p->v[i];
         sub.unk = unk.n ? unk.v[i] : NULL;
         cw__arena_init(&a, 0);
@@ -353,7 +356,7 @@ static void quantify(struct doc *c, const struct rule *r, struct outcome *o)
         cw__arena_release(&a);
         if (kid.v == CW_VERDICT_ERROR || (!some && kid.v == CW_VERDICT_FAIL) ||
             (some && kid.v == CW_VERDICT_PASS)) {
-            *o = kid;
+            outcome_copy(o, &kid);
             if (kid.v != CW_VERDICT_ERROR) {
                 char why[sizeof(o->reason)];
                 snprintf(why, sizeof(why), "%s", kid.reason);
