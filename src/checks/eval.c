@@ -176,6 +176,17 @@ void outcome_copy(struct outcome *dst, const struct outcome *src)
     memcpy(dst->reason, src->reason, n + 1);
 }
 
+/* The first part's outcome (verdict, place) with every part's reason. */
+static void joined_outcome(struct outcome *o, const struct outcome *first,
+                           const char *joined)
+{
+    size_t n = strlen(joined);
+    o->v = first->v;
+    o->file = first->file;
+    o->line = first->line;
+    memcpy(o->reason, joined, n + 1);
+}
+
 void cw__combine(void *ctx, cw__eval_fn leaf, const struct rule *r,
                  struct outcome *o)
 {
@@ -185,7 +196,14 @@ void cw__combine(void *ctx, cw__eval_fn leaf, const struct rule *r,
      * its verdict, and then only as far as its reason goes. */
     struct outcome kid, first_fail, first_pass, first_unknown;
     bool any_like = r->kind != R_ALL;
+    /* When every part had to be evaluated (all parts of `all` pass, every
+     * part of `any` fails), the reason names each part, not the first:
+     * "0.0.0.0/0 covers the block; ports 20-25 include 22-22". */
+    enum cw_verdict full = any_like ? CW_VERDICT_FAIL : CW_VERDICT_PASS;
+    char joined[sizeof(o->reason)];
+    size_t jl = 0;
 
+    joined[0] = '\0';
     for (i = 0; i < r->nkids; i++) {
         kid.v = CW_VERDICT_NOT_APPLICABLE;
         kid.reason[0] = '\0';
@@ -196,6 +214,9 @@ void cw__combine(void *ctx, cw__eval_fn leaf, const struct rule *r,
             outcome_copy(o, &kid);
             return;
         }
+        if (kid.v == full && !cw__terse && jl + 1 < sizeof(joined))
+            jl += (size_t)snprintf(joined + jl, sizeof(joined) - jl, "%s%s",
+                                   jl ? "; " : "", kid.reason);
         if (kid.v == CW_VERDICT_FAIL && !counts[CW_VERDICT_FAIL])
             outcome_copy(&first_fail, &kid);
         if (kid.v == CW_VERDICT_PASS && !counts[CW_VERDICT_PASS])
@@ -213,8 +234,11 @@ void cw__combine(void *ctx, cw__eval_fn leaf, const struct rule *r,
             outcome_copy(o, &first_fail);
         else if (counts[CW_VERDICT_UNKNOWN])
             outcome_copy(o, &first_unknown);
+        else if (counts[CW_VERDICT_PASS] == r->nkids && r->nkids > 1 &&
+                 !cw__terse)
+            joined_outcome(o, &first_pass, joined);
         else if (counts[CW_VERDICT_PASS])
-            outcome_copy(o, &first_pass); /* reason of the first part; enough to trace */
+            outcome_copy(o, &first_pass);
         else
             outcome_set(o, CW_VERDICT_NOT_APPLICABLE, "%s",
                         kid.reason);
@@ -224,6 +248,9 @@ void cw__combine(void *ctx, cw__eval_fn leaf, const struct rule *r,
         outcome_copy(o, &first_pass);
     else if (counts[CW_VERDICT_UNKNOWN])
         outcome_copy(o, &first_unknown);
+    else if (counts[CW_VERDICT_FAIL] == r->nkids && r->nkids > 1 &&
+             !cw__terse)
+        joined_outcome(o, &first_fail, joined);
     else if (counts[CW_VERDICT_FAIL])
         outcome_copy(o, &first_fail);
     else

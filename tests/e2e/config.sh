@@ -15,6 +15,11 @@ diff "$CASES/expected" got >&2 || fail "verdicts differ from tests/cases/config/
 # A data source (mode: data) is read, not managed: never judged.
 grep -q "data.aws_security_group.shared" got && fail "a data source was judged"
 [ "$(jq '.summary.pass' scan.json)" -gt 10 ] || fail "passes not counted"
+# A finding's reason names every condition that made it, not the first.
+want='$.ingress[*] #1: 0.0.0.0/0 covers the block; ports 20-25 include 22-22'
+got=$(jq -r '.results[] | select(.id == "aws-sg-ssh-from-internet" and
+  .resource == "aws_security_group.open_ssh") | .reason' scan.json)
+[ "$got" = "$want" ] || fail "ssh reason: $got"
 # A saved scan is a ledger entry.
 "$CW" log show --store store --format json >log.json
 jq -e '.entry.api.operation == "scan.config" and .entry.resources[0].uid == "plan.json"
