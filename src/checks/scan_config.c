@@ -1056,10 +1056,21 @@ static void join_prepare(struct doc *c, const struct pack_check *pc,
     memset(&no, 0, sizeof(no));
     c->slots = jr->slots;
     c->forced = true;
+    /* Tersely: when the joins can change the verdict (the usual case),
+     * no reason is needed; when they cannot, the reason is made once, and
+     * a reason that came from a forced join leaf still waits for the
+     * joins. */
+    cw__terse = true;
     c->force = CW_VERDICT_PASS;
     doc_leaf(c, pc->rule, &yes);
     c->force = CW_VERDICT_FAIL;
     doc_leaf(c, pc->rule, &no);
+    cw__terse = false;
+    if (yes.v == no.v) {
+        memset(&yes, 0, sizeof(yes));
+        c->force = CW_VERDICT_PASS;
+        doc_leaf(c, pc->rule, &yes);
+    }
     c->slots = NULL;
     c->forced = false;
     if (yes.v == no.v && !strstr(yes.reason, "(joined later)"))
