@@ -63,11 +63,12 @@ bool cli_table_or_json(const char *arg, bool *json);
 
 /*
  * The sub-verb of `cloudward VERB SUB ...` (argv[1]), one of `subs`
- * (NULL-terminated). Returns -1 with *sub set when it is one; otherwise
- * prints the help (-h, --help) or the usage error and returns the exit
- * code to end with.
+ * (NULL-terminated). Returns -1 with *sub set when it is one, and argv
+ * moved on to it (optind reset) for getopt_long; otherwise prints the
+ * help (-h, --help) or the usage error and returns the exit code to end
+ * with.
  */
-int cli_subverb(int argc, char **argv, const char *verb,
+int cli_subverb(int *argc, char ***argv, const char *verb,
                 const char *const *subs, const char *help, const char **sub);
 
 /* The ledger's actor for this process: "uid:N", never a name. */

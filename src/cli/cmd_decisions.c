@@ -88,12 +88,9 @@ int cmd_decisions(int argc, char **argv)
 
     static const char *const subs[] = { "record", "history", NULL };
 
-    if ((rc = cli_subverb(argc, argv, "decisions", subs, help, &sub)) >= 0)
+    if ((rc = cli_subverb(&argc, &argv, "decisions", subs, help, &sub)) >= 0)
         return rc;
     rc = EXIT_USAGE;
-    argc--;
-    argv++;
-    optind = 1;
     while ((c = getopt_long(argc, argv, "f:h", long_opts, NULL)) != -1) {
         if (cli_common_option(&common, c, optarg))
             continue;

@@ -196,12 +196,9 @@ int cmd_log(int argc, char **argv)
                                         NULL };
 
     memset(&ev, 0, sizeof(ev));
-    if ((rc = cli_subverb(argc, argv, "log", subs, help, &sub)) >= 0)
+    if ((rc = cli_subverb(&argc, &argv, "log", subs, help, &sub)) >= 0)
         return rc;
     rc = EXIT_USAGE;
-    argc--;
-    argv++;
-    optind = 1;
     while ((c = getopt_long(argc, argv, "f:h", long_opts, NULL)) != -1) {
         if (cli_common_option(&common, c, optarg))
             continue;

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <getopt.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -121,21 +122,25 @@ bool cli_table_or_json(const char *arg, bool *json)
     return true;
 }
 
-int cli_subverb(int argc, char **argv, const char *verb,
+int cli_subverb(int *argc, char ***argv, const char *verb,
                 const char *const *subs, const char *help, const char **sub)
 {
     char list[256];
     size_t i, off = 0;
 
-    *sub = argc >= 2 ? argv[1] : "";
+    *sub = *argc >= 2 ? (*argv)[1] : "";
     if (strcmp(*sub, "-h") == 0 || strcmp(*sub, "--help") == 0) {
         fputs(help, stdout);
         return EXIT_OK;
     }
     list[0] = '\0';
     for (i = 0; subs[i]; i++) {
-        if (strcmp(*sub, subs[i]) == 0)
+        if (strcmp(*sub, subs[i]) == 0) {
+            (*argc)--; /* getopt_long then reads the sub-verb's options */
+            (*argv)++;
+            optind = 1;
             return -1;
+        }
         if (off < sizeof(list))
             off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
                                     i ? "|" : "", subs[i]);
