@@ -49,7 +49,6 @@ struct tf {
     void *arg;
     struct cw_diag *d;
     bool stop;
-    bool found;
     bool mapped;      /* buf is a file mapping: drop what was read */
     const struct cw__batch_sink *sink; /* batches instead of fn, when set */
     cw__batch_fn bfn;
@@ -357,7 +356,7 @@ enum cw_status cw__resource_build(struct cw__resource *r,
  * whole text, so a span is exact. */
 static enum cw_status resources(struct tf *t)
 {
-    struct cw__arena a, *into = &a;
+    struct cw__arena a; /* one resource's tree, when not batched */
     enum cw_status st;
     const char *key;
     bool more;
@@ -370,15 +369,13 @@ static enum cw_status resources(struct tf *t)
         struct cw__resource r;
         if ((st = cw__jcur_next(t->c, &key, &more)) || !more)
             break;
-        if (t->bfn && (st = batch_open(t))) {
-            cw__diag_set(t->d, st, t->name, 0, 0, "out of memory");
-            break;
-        }
-        if (t->bfn)
-            into = t->ba;
         if (t->stop) {
             st = cw__jcur_skip(t->c);
         } else if (t->bfn) {
+            if ((st = batch_open(t))) {
+                cw__diag_set(t->d, st, t->name, 0, 0, "out of memory");
+                break;
+            }
             memset(&r, 0, sizeof(r));
             if (!(st = cw__jcur_span(t->c, &r.raw))) {
                 r.loader = t;
@@ -386,18 +383,15 @@ static enum cw_status resources(struct tf *t)
                 r.line = r.raw.line;
                 t->bv[t->bn++] = r;
                 t->braw += r.raw.len;
-                t->found = true;
             }
-        } else if (!(st = cw__jcur_build(t->c, into, &n)) &&
-                   !(st = fill(t, n, &r, into, t->d))) {
-            if (!t->fn(t->arg, &r))
+            if (t->bn == BATCH_RESOURCES || t->braw >= BATCH_RAW_BYTES)
+                flush(t);
+        } else {
+            if (!(st = cw__jcur_build(t->c, &a, &n)) &&
+                !(st = fill(t, n, &r, &a, t->d)) && !t->fn(t->arg, &r))
                 t->stop = true;
-            t->found = true;
-        }
-        if (!t->bfn)
             cw__arena_reset(&a);
-        else if (t->bn == BATCH_RESOURCES || t->braw >= BATCH_RAW_BYTES)
-            flush(t);
+        }
         if (st)
             break;
         drop_behind(t, cw__jcur_pos(t->c));
