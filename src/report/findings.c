@@ -61,20 +61,6 @@ static void json_kv(FILE *f, const char *indent, const char *key,
     fputs(comma ? ",\n" : "\n", f);
 }
 
-/* `      "key": "val",` and a newline, into `b`; NULL is null. */
-static enum cw_status json_kv_buf(struct cw__buf *b, const char *key,
-                                  const char *val)
-{
-    enum cw_status st = cw__buf_puts(b, "      \"");
-    if (!st)
-        st = cw__buf_puts(b, key);
-    if (!st)
-        st = cw__buf_puts(b, "\": ");
-    if (!st)
-        st = val ? cw__json_string_buf(b, val) : cw__buf_puts(b, "null");
-    return st ? st : cw__buf_puts(b, ",\n");
-}
-
 /* `      "line": N,` and a newline, into `b` (no printf: once a result). */
 static enum cw_status json_line_buf(struct cw__buf *b, unsigned line)
 {
@@ -120,17 +106,31 @@ static size_t check_index(const struct cw_pack *p, const struct cw_check *c)
     return 0;
 }
 
-/* The JSON of a result's check-only members: `mid` (title, severity) and
- * `tail` (controls to remediation, closing brace). */
-static int render_check(const struct cw_check *c, char **mid, char **tail)
-{
+/* The parts of a result's JSON that depend on its check alone, rendered
+ * once per check: `head` (the opening brace and id), `mid` (title,
+ * severity) and `tail` (controls to remediation, closing brace). */
+struct frag {
+    char *s;
     size_t n;
-    FILE *m = open_memstream(mid, &n);
+};
+#define FRAG_HEAD 0
+#define FRAG_MID 1
+#define FRAG_TAIL 2
+#define FRAGS 3
+
+static int render_check(const struct cw_check *c, struct frag *out)
+{
+    FILE *m = open_memstream(&out[FRAG_HEAD].s, &out[FRAG_HEAD].n);
     if (!m)
+        return -1;
+    fputs("    {\n", m);
+    json_kv(m, "      ", "id", c->id, true);
+    if (fclose(m) || !(m = open_memstream(&out[FRAG_MID].s, &out[FRAG_MID].n)))
         return -1;
     json_kv(m, "      ", "title", c->title, true);
     json_kv(m, "      ", "severity", cw_severity_name(c->severity), true);
-    if (fclose(m) || !(m = open_memstream(tail, &n)))
+    if (fclose(m) ||
+        !(m = open_memstream(&out[FRAG_TAIL].s, &out[FRAG_TAIL].n)))
         return -1;
     fputs("      \"controls\": [", m);
     json_controls(m, c);
@@ -144,11 +144,68 @@ static int render_check(const struct cw_check *c, char **mid, char **tail)
     return fclose(m) ? -1 : 0;
 }
 
+/* Strings as JSON, remembered by address: results share their reason,
+ * file and resource strings (cw__results_put interns them), so a large
+ * scan escapes each once per chunk instead of once per result. */
+#define ESC_SLOTS 64
+
+struct esc_cache {
+    const char *key[ESC_SLOTS];
+    struct cw__buf val[ESC_SLOTS];
+};
+
+static void esc_init(struct esc_cache *e)
+{
+    size_t i;
+    for (i = 0; i < ESC_SLOTS; i++) {
+        e->key[i] = NULL;
+        cw__buf_init(&e->val[i], SIZE_MAX);
+    }
+}
+
+static void esc_release(struct esc_cache *e)
+{
+    size_t i;
+    for (i = 0; i < ESC_SLOTS; i++)
+        cw__buf_release(&e->val[i]);
+}
+
+/* Appends `s` as a JSON string to `b`, from the cache when it has it. */
+static enum cw_status esc_put(struct esc_cache *e, struct cw__buf *b,
+                              const char *s)
+{
+    size_t i = ((uintptr_t)s >> 3) % ESC_SLOTS;
+    struct cw__buf *v = &e->val[i];
+    if (e->key[i] != s) {
+        enum cw_status st;
+        v->len = 0;
+        e->key[i] = NULL;
+        if ((st = cw__json_string_buf(v, s)))
+            return st;
+        e->key[i] = s;
+    }
+    return cw__buf_append(b, v->data, v->len);
+}
+
+/* `      "key": ` (the key as given, already JSON) then `s` as JSON and
+ * `,` and a newline; NULL is null. */
+static enum cw_status json_member(struct esc_cache *e, struct cw__buf *b,
+                                  const char *key, size_t keylen,
+                                  const char *s)
+{
+    enum cw_status st = cw__buf_append(b, key, keylen);
+    if (!st)
+        st = s ? esc_put(e, b, s) : cw__buf_append(b, "null", 4);
+    return st ? st : cw__buf_append(b, ",\n", 2);
+}
+#define MEMBER(e, b, key, s) \
+    json_member((e), (b), "      \"" key "\": ", sizeof(key) + 9, (s))
+
 /*
  * The results array's members. A large scan has millions of results but
  * few checks: the parts of a result that depend on its check alone are
- * rendered once (`frag`, two per check in pack order), results are built
- * in memory in chunks, and with many chunks a second thread renders every
+ * rendered once (FRAGS per check, in pack order), results are built in
+ * memory in chunks, and with many chunks a second thread renders every
  * other one while this one renders the rest and writes them all in order.
  */
 #define CHUNK_RESULTS 4096
@@ -156,7 +213,7 @@ static int render_check(const struct cw_check *c, char **mid, char **tail)
 struct render {
     const struct cw_results *r;
     const struct cw_pack *p;
-    char *const *frag;
+    const struct frag *frag;
     size_t nchunks;
     pthread_mutex_t mu;
     pthread_cond_t cv;
@@ -166,7 +223,7 @@ struct render {
 };
 
 static enum cw_status render_chunk(const struct render *R, size_t k,
-                                   struct cw__buf *b)
+                                   struct esc_cache *e, struct cw__buf *b)
 {
     size_t i, n = cw_results_count(R->r), to = (k + 1) * CHUNK_RESULTS;
     enum cw_status st = CW_OK;
@@ -174,25 +231,24 @@ static enum cw_status render_chunk(const struct render *R, size_t k,
     b->len = 0;
     for (i = k * CHUNK_RESULTS; !st && i < n && i < to; i++) {
         const struct cw_result *x = cw_results_at(R->r, i);
-        const struct cw_check *c = x->check;
-        size_t ci = check_index(R->p, c);
-        st = cw__buf_puts(b, i ? ",\n    {\n" : "\n    {\n");
+        const struct frag *f = &R->frag[FRAGS * check_index(R->p, x->check)];
+        st = cw__buf_append(b, i ? ",\n" : "\n", i ? 2 : 1);
         if (!st)
-            st = json_kv_buf(b, "id", c->id);
+            st = cw__buf_append(b, f[FRAG_HEAD].s, f[FRAG_HEAD].n);
         if (!st && x->resource)
-            st = json_kv_buf(b, "resource", x->resource);
+            st = MEMBER(e, b, "resource", x->resource);
         if (!st)
-            st = cw__buf_puts(b, R->frag[2 * ci]);
+            st = cw__buf_append(b, f[FRAG_MID].s, f[FRAG_MID].n);
         if (!st)
-            st = json_kv_buf(b, "verdict", cw_verdict_name(x->verdict));
+            st = MEMBER(e, b, "verdict", cw_verdict_name(x->verdict));
         if (!st)
-            st = json_kv_buf(b, "reason", x->reason);
+            st = MEMBER(e, b, "reason", x->reason);
         if (!st)
-            st = json_kv_buf(b, "file", x->file);
+            st = MEMBER(e, b, "file", x->file);
         if (!st)
             st = json_line_buf(b, x->line);
         if (!st)
-            st = cw__buf_puts(b, R->frag[2 * ci + 1]);
+            st = cw__buf_append(b, f[FRAG_TAIL].s, f[FRAG_TAIL].n);
     }
     return st;
 }
@@ -201,12 +257,14 @@ static enum cw_status render_chunk(const struct render *R, size_t k,
 static void *render_worker(void *arg)
 {
     struct render *R = arg;
+    struct esc_cache e;
     struct cw__buf b;
     size_t k;
 
+    esc_init(&e);
     cw__buf_init(&b, SIZE_MAX);
     for (k = 1; k < R->nchunks; k += 2) {
-        enum cw_status st = render_chunk(R, k, &b);
+        enum cw_status st = render_chunk(R, k, &e, &b);
         struct cw__buf t;
         pthread_mutex_lock(&R->mu);
         while (R->full && !R->stop)
@@ -226,13 +284,15 @@ static void *render_worker(void *arg)
             break;
     }
     cw__buf_release(&b);
+    esc_release(&e);
     return NULL;
 }
 
 static enum cw_status write_results(const struct cw_results *r,
-                                    char *const *frag, FILE *f)
+                                    const struct frag *frag, FILE *f)
 {
     struct render R;
+    struct esc_cache e;
     struct cw__buf mine;
     pthread_t worker;
     enum cw_status st = CW_OK;
@@ -244,6 +304,7 @@ static enum cw_status write_results(const struct cw_results *r,
     R.p = cw_results_pack(r);
     R.frag = frag;
     R.nchunks = (cw_results_count(r) + CHUNK_RESULTS - 1) / CHUNK_RESULTS;
+    esc_init(&e);
     cw__buf_init(&mine, SIZE_MAX);
     cw__buf_init(&R.theirs, SIZE_MAX);
     pthread_mutex_init(&R.mu, NULL);
@@ -252,7 +313,7 @@ static enum cw_status write_results(const struct cw_results *r,
                pthread_create(&worker, NULL, render_worker, &R) == 0;
     for (k = 0; !st && k < R.nchunks; k++) {
         if (!threaded || k % 2 == 0) {
-            st = render_chunk(&R, k, &mine);
+            st = render_chunk(&R, k, &e, &mine);
         } else { /* the worker's: swap buffers with it */
             struct cw__buf t;
             pthread_mutex_lock(&R.mu);
@@ -280,6 +341,7 @@ static enum cw_status write_results(const struct cw_results *r,
     pthread_mutex_destroy(&R.mu);
     cw__buf_release(&mine);
     cw__buf_release(&R.theirs);
+    esc_release(&e);
     return st;
 }
 
@@ -288,7 +350,7 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
     const struct cw_results *r = arg;
     const struct cw_pack *p = cw_results_pack(r);
     enum cw_status st = CW_OK;
-    char **frag;
+    struct frag *frag;
     size_t i, v;
     (void)file;
 
@@ -320,16 +382,15 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
     }
     fputs(v ? "\n  ],\n  \"results\": [" : "],\n  \"results\": [", f);
 
-    if (!(frag = cw__calloc(2 * cw_pack_count(p) + 1, sizeof(*frag))))
+    if (!(frag = cw__calloc(FRAGS * cw_pack_count(p) + 1, sizeof(*frag))))
         return CW_ENOMEM;
     for (i = 0; !st && i < cw_pack_count(p); i++)
-        if (render_check(cw_pack_check_at(p, i), &frag[2 * i],
-                         &frag[2 * i + 1]))
+        if (render_check(cw_pack_check_at(p, i), &frag[FRAGS * i]))
             st = CW_ENOMEM;
     if (!st)
         st = write_results(r, frag, f);
-    for (i = 0; i < 2 * cw_pack_count(p); i++)
-        free(frag[i]); /* from open_memstream */
+    for (i = 0; i < FRAGS * cw_pack_count(p); i++)
+        free(frag[i].s); /* from open_memstream */
     cw__free(frag);
     if (st)
         return st;
