@@ -58,8 +58,12 @@ CW_API void cw_set_allocator(const struct cw_allocator *a);
  * For a program that runs one large scan and exits (the cloudward CLI
  * does this): asks the C library to keep freed memory for reuse instead
  * of giving each multi-megabyte block back to the system, which costs a
- * page fault per page when it is taken again. Process-wide; a library
- * user with its own memory policy should not call it.
+ * page fault per page when it is taken again, and takes the bulk of a
+ * config scan's memory (trees, join records, results) from regions the
+ * kernel may back with 2 MiB transparent huge pages. That memory stays
+ * with the process for its next scan. Process-wide; call it before
+ * starting threads; a library user with its own memory policy (or its
+ * own allocator, cw_set_allocator) should not call it.
  */
 CW_API void cw_tune_memory_for_batch(void);
 

@@ -308,7 +308,7 @@ void rule_eval(struct host *h, const struct rule *r, struct outcome *o)
  * of resources grows them), and their strings are shared: a reason is
  * stored once however many results give it, and consecutive results of
  * one resource or file point at the same copy. */
-#define RESULT_CHUNK 4096
+#define RESULT_CHUNK (CW__BULK_BLOCK / sizeof(struct cw_result))
 
 struct cw_results {
     struct cw__arena arena;
@@ -335,12 +335,15 @@ struct cw_results *cw__results_new(const struct cw_pack *pack,
 
     if (!res)
         return NULL;
-    cw__arena_init(&res->arena, 0);
     res->pack = pack;
     res->kind = kind;
     /* A config scan of a large plan passes millions of (check, resource)
      * pairs: those are counted per check, not stored one by one. */
     res->keep_passes = strcmp(kind, "host") == 0;
+    if (res->keep_passes)
+        cw__arena_init(&res->arena, 0);
+    else /* may hold a million resource addresses */
+        cw__arena_init_bulk(&res->arena, 0);
     res->passes = cw__arena_alloc(&res->arena,
                                   (pack->nchecks + 1) * sizeof(*res->passes));
     res->target = cw__arena_strdup(&res->arena, target);
@@ -415,7 +418,7 @@ bool cw__results_put(struct cw_results *res, const struct cw_check *c,
         if (!g)
             return false;
         res->chunks = g;
-        if (!(g[res->nchunks] = cw__malloc(RESULT_CHUNK * sizeof(**g))))
+        if (!(g[res->nchunks] = cw__bulk_get()))
             return false;
         res->nchunks++;
     }
@@ -560,7 +563,7 @@ void cw_results_free(struct cw_results *r)
     if (!r)
         return;
     for (i = 0; i < r->nchunks; i++)
-        cw__free(r->chunks[i]);
+        cw__bulk_put(r->chunks[i]);
     cw__free(r->chunks);
     cw__free(r->reasons);
     cw__arena_release(&r->arena);

@@ -1407,7 +1407,7 @@ static struct batch *batch_get(struct scan *s)
         b = NULL;
     }
     if (b && (b->keep = cw__malloc(sizeof(*b->keep))))
-        cw__arena_init(b->keep, 0);
+        cw__arena_init_bulk(b->keep, 0);
     return b;
 }
 
@@ -1676,7 +1676,7 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
         s.regions = opt->regions;
         s.nregions = opt->nregions;
     }
-    cw__arena_init(&s.keep, 0);
+    cw__arena_init_bulk(&s.keep, 0);
     s.defer_tail = &s.defer;
     s.res = cw__results_new(pack, n == 1 ? paths[0] : "(several files)",
                             "config");

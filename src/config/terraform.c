@@ -93,7 +93,7 @@ static enum cw_status batch_open(struct tf *t)
     if (!(t->ba = t->sink->get(t->arg))) {
         if (!(t->ba = cw__malloc(sizeof(*t->ba))))
             return CW_ENOMEM;
-        cw__arena_init(t->ba, 0);
+        cw__arena_init_bulk(t->ba, 0);
     }
     t->bv = cw__arena_alloc(t->ba, BATCH_RESOURCES * sizeof(*t->bv));
     t->bn = 0;

@@ -14,6 +14,7 @@
 struct cw__arena_chunk {
     struct cw__arena_chunk *next;
     size_t size;
+    bool bulk; /* a bulk block (cw__bulk_get) */
     max_align_t data[];
 };
 
@@ -26,11 +27,25 @@ void cw__arena_init(struct cw__arena *a, size_t limit)
     a->limit = limit;
 }
 
+void cw__arena_init_bulk(struct cw__arena *a, size_t limit)
+{
+    cw__arena_init(a, limit);
+    a->bulk = true;
+}
+
+static void free_chunk(struct cw__arena_chunk *c)
+{
+    if (c->bulk)
+        cw__bulk_put(c);
+    else
+        cw__free(c);
+}
+
 static void free_chunks(struct cw__arena_chunk *c)
 {
     while (c) {
         struct cw__arena_chunk *next = c->next;
-        cw__free(c);
+        free_chunk(c);
         c = next;
     }
 }
@@ -65,16 +80,20 @@ void *cw__arena_alloc_raw(struct cw__arena *a, size_t n)
     if (!a->head || a->head->size - a->used < need) {
         size_t size = a->head ? a->head->size * 2 : ARENA_MIN_CHUNK;
         struct cw__arena_chunk *c;
-        if (size > ARENA_MAX_CHUNK)
+        bool bulk = a->bulk && need <= CW__BULK_BLOCK - sizeof(*c);
+        if (bulk)
+            size = CW__BULK_BLOCK - sizeof(*c);
+        else if (size > ARENA_MAX_CHUNK)
             size = ARENA_MAX_CHUNK;
         if (size < need)
             size = need;
-        c = cw__malloc(sizeof(*c) + size);
+        c = bulk ? cw__bulk_get() : cw__malloc(sizeof(*c) + size);
         if (!c) {
             a->failed = true;
             return NULL;
         }
         c->size = size;
+        c->bulk = bulk;
         c->next = a->head;
         a->head = c;
         a->used = 0;
@@ -151,7 +170,7 @@ void cw__arena_reset(struct cw__arena *a)
     c = keep->next;
     while (c) {
         struct cw__arena_chunk *next = c->next;
-        cw__free(c);
+        free_chunk(c);
         c = next;
     }
     keep->next = NULL;

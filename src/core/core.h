@@ -28,12 +28,27 @@ void cw__free(void *p);
 char *cw__strdup(const char *s);
 
 /*
+ * Bulk blocks of CW__BULK_BLOCK bytes, for memory a large scan fills
+ * densely: after cw_tune_memory_for_batch(), carved from regions backed by
+ * transparent huge pages where the system allows (one page fault per
+ * 2 MiB instead of per 4 KiB); otherwise from cw__malloc. NULL when out
+ * of memory. Thread-safe.
+ */
+#define CW__BULK_BLOCK ((size_t)32 << 10)
+void *cw__bulk_get(void);
+void cw__bulk_put(void *p);
+/* True when blocks come from the huge-page pool (after the tuning call,
+ * and not under AddressSanitizer). */
+bool cw__bulk_pooled(void);
+
+/*
  * Arena: bump allocation in chunks, everything freed by one
  * cw__arena_release(). Used for parse trees and loaded models, whose pieces
  * all die together. Allocations are 8-byte aligned.
  */
 struct cw__arena_chunk;
 struct cw__arena {
+    bool bulk;    /* chunks are bulk blocks (cw__arena_init_bulk) */
     struct cw__arena_chunk *head;
     size_t used;  /* bytes used in head */
     size_t total; /* bytes handed out, across chunks */
@@ -44,6 +59,9 @@ struct cw__arena {
 };
 
 void cw__arena_init(struct cw__arena *a, size_t limit);
+/* For an arena that grows to many megabytes (a large scan's trees, join
+ * records, results): its chunks are bulk blocks. */
+void cw__arena_init_bulk(struct cw__arena *a, size_t limit);
 void cw__arena_release(struct cw__arena *a);
 /* Empties the arena but keeps every chunk for the next fills: for arenas
  * that are filled and emptied over and over with megabytes each time. */

@@ -57,6 +57,56 @@ static void arena_limit_and_strings(void **state)
     cw__arena_release(&a);
 }
 
+/* Bulk blocks before and after cw_tune_memory_for_batch() (process-wide:
+ * this test runs last), and arenas made of them. */
+static void bulk_blocks_and_arenas(void **state)
+{
+    enum { N = 300 }; /* more than one 32 MB region's worth */
+    static unsigned char *v[N], *w[N / 2];
+    struct cw__arena a;
+    unsigned char *before;
+    size_t i, j, reused = 0;
+    (void)state;
+
+    before = cw__bulk_get(); /* from cw__malloc, given back to it */
+    assert_non_null(before);
+    memset(before, 1, CW__BULK_BLOCK);
+    cw_tune_memory_for_batch();
+    for (i = 0; i < N; i++) {
+        assert_non_null(v[i] = cw__bulk_get());
+        memset(v[i], (int)i, CW__BULK_BLOCK); /* every byte writable */
+    }
+    for (i = 0; i < N; i++) /* none overlaps another */
+        for (j = 0; j < CW__BULK_BLOCK; j += 4096)
+            assert_int_equal(v[i][j], (unsigned char)i);
+    cw__bulk_put(before); /* not the pool's: back to cw__free */
+    for (i = 0; i < N; i += 2)
+        cw__bulk_put(v[i]);
+    for (i = 0; i < N / 2; i++) { /* given back blocks come back first */
+        w[i] = cw__bulk_get();
+        for (j = 0; j < N; j += 2)
+            reused += w[i] == v[j];
+    }
+    if (cw__bulk_pooled()) /* not under AddressSanitizer */
+        assert_int_equal(reused, N / 2);
+    for (i = 0; i < N / 2; i++) {
+        cw__bulk_put(w[i]);
+        cw__bulk_put(v[2 * i + 1]);
+    }
+
+    cw__arena_init_bulk(&a, 0);
+    for (i = 0; i < 100000; i++) {
+        char *s = cw__arena_printf(&a, "resource-%zu", i);
+        assert_non_null(s);
+        assert_int_equal(s[0], 'r');
+    }
+    assert_non_null(cw__arena_alloc(&a, 3u << 20)); /* larger than a block */
+    cw__arena_recycle(&a);
+    assert_non_null(cw__arena_alloc(&a, 1000));
+    cw__arena_reset(&a);
+    cw__arena_release(&a);
+}
+
 static void dates(void **state)
 {
     (void)state;
@@ -90,6 +140,7 @@ int main(void)
         cmocka_unit_test(arena_limit_and_strings),
         cmocka_unit_test(dates),
         cmocka_unit_test(diag_format),
+        cmocka_unit_test(bulk_blocks_and_arenas), /* last: tunes memory */
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
