@@ -27,6 +27,17 @@
 struct scan;
 struct slot;
 
+/* Reasons recorded for join checks, remembered by content: a large plan
+ * records the same few reasons hundreds of thousands of times (once kept,
+ * 35 MB of a 500,000-resource plan's join records). Direct-mapped: a new
+ * reason takes its slot. Entries point into keep arenas, which all live
+ * until the scan ends. */
+#define REASON_SLOTS 256
+
+struct reason_cache {
+    const char *s[REASON_SLOTS];
+};
+
 struct doc {
     const struct cw__node *cur; /* `$` for the rule being evaluated */
     const struct cw__node *unk; /* the same place in Terraform's
@@ -36,6 +47,7 @@ struct doc {
     struct slot *slots;         /* deciding a deferred join check: the
                                    leaves' recorded outcomes */
     struct cw__arena *keep;     /* recording a join check: where slots go */
+    struct reason_cache *reasons; /* ... and reasons already kept */
     bool *oom;                  /* ... and where a failed allocation shows */
     bool forced;                /* every join leaf takes `force` (deciding
                                    early when joins cannot change the
@@ -131,6 +143,7 @@ struct scan {
     bool oom;
     size_t resources;
     struct cw__arena keep;    /* join targets and deferred subjects */
+    struct reason_cache reasons; /* one thread: reasons kept in `keep` */
     struct cw__resource *targets; /* copies, in `keep` */
     size_t ntargets, atargets;
     /* In `keep`, a list: 375k of them in a large plan, and a growing
@@ -719,15 +732,31 @@ static bool selects(const struct cw__node *sel, const struct cw__node *labels)
     return true;
 }
 
+/* A copy of reason `r` in c->keep, or one kept before; NULL (and *c->oom)
+ * when out of memory. */
+static const char *keep_reason(struct doc *c, const char *r)
+{
+    const char **e = NULL;
+    char *d;
+    if (c->reasons) {
+        e = &c->reasons->s[cw__str_hash(r) % REASON_SLOTS];
+        if (*e && strcmp(*e, r) == 0)
+            return *e;
+    }
+    if (!(d = cw__arena_strdup(c->keep, r)))
+        *c->oom = true;
+    else if (e)
+        *e = d;
+    return d;
+}
+
 static void slot_set(struct doc *c, struct slot *sl, const struct outcome *o)
 {
     sl->v = (unsigned char)o->v;
     sl->line = o->line;
     if (o->v == CW_VERDICT_PASS)
         return;
-    sl->reason = cw__arena_strdup(c->keep, o->reason);
-    if (!sl->reason)
-        *c->oom = true;
+    sl->reason = keep_reason(c, o->reason);
 }
 
 /* What a join needs from its subject, while the subject is in memory. */
@@ -1022,8 +1051,7 @@ static void decided(struct doc *c, struct join_result *jr,
     jr->v = (unsigned char)o->v;
     jr->file = o->file ? o->file : c->res->file;
     jr->line = o->file ? o->line : c->res->line;
-    if (!(jr->reason = cw__arena_strdup(c->keep, o->reason)))
-        *c->oom = true;
+    jr->reason = keep_reason(c, o->reason);
 }
 
 /* Evaluates a join check on the subject in `c` as far as it can without
@@ -1277,6 +1305,7 @@ static bool serial_part(struct scan *s, const struct cw__resource *r,
     c.res = r;
     c.s = s;
     c.keep = &s->keep;
+    c.reasons = &s->reasons;
     c.oom = &s->oom;
     EACH_CHECK(s, ts, i, pc) {
         struct join_result jr;
@@ -1345,6 +1374,7 @@ struct batch {
     struct pending *out;
     size_t nout, aout;
     size_t *passes;           /* per check */
+    struct reason_cache *reasons; /* into this and earlier batches' keep */
     bool running, done, oom;
     enum cw_status st;        /* a resource failed to build: `d` says */
     struct cw_diag d;
@@ -1362,6 +1392,7 @@ static void batch_release(struct batch *b)
     cw__free(b->joins);
     cw__free(b->out);
     cw__free(b->passes);
+    cw__free(b->reasons);
     cw__free(b);
 }
 
@@ -1380,7 +1411,8 @@ static void batch_free(struct scan *s, struct batch *b)
         cw__free(b->arena);
     }
     b->arena = NULL;
-    if (!b->keep && b->passes &&
+    /* Not after a failure: its reasons may be in a keep arena freed. */
+    if (!b->keep && !s->oom &&
         s->nbpool < sizeof(s->bpool) / sizeof(s->bpool[0])) {
         memset(b->passes, 0, (s->pack->nchecks + 1) * sizeof(*b->passes));
         b->v = NULL;
@@ -1402,7 +1434,9 @@ static struct batch *batch_get(struct scan *s)
         b = s->bpool[--s->nbpool];
     pthread_mutex_unlock(&s->mu);
     if (!b && (b = cw__calloc(1, sizeof(*b))) &&
-        !(b->passes = cw__calloc(s->pack->nchecks + 1, sizeof(*b->passes)))) {
+        (!(b->passes = cw__calloc(s->pack->nchecks + 1, sizeof(*b->passes))) ||
+         !(b->reasons = cw__calloc(1, sizeof(*b->reasons))))) {
+        cw__free(b->passes);
         cw__free(b);
         b = NULL;
     }
@@ -1432,6 +1466,7 @@ static void batch_eval(struct scan *s, struct batch *b)
         c.res = r;
         c.s = s;
         c.keep = b->keep;
+        c.reasons = b->reasons;
         c.oom = &b->oom;
         EACH_CHECK(s, ts, i, pc) {
             struct outcome o;
