@@ -1683,7 +1683,7 @@ enum cw_status cw_config_type(const char *path, const char **type,
                               struct cw_diag *d)
 {
     struct cw__map m;
-    enum cw_status st = cw__map_file(path, &m, d);
+    enum cw_status st = cw__map_file_lazy(path, &m, d);
     if (st)
         return st;
     *type = cw__config_detect(m.data, m.len);

@@ -131,8 +131,8 @@ enum cw_status cw__read_file(const char *path, struct cw__buf *b,
     return st;
 }
 
-enum cw_status cw__map_file(const char *path, struct cw__map *m,
-                            struct cw_diag *d)
+static enum cw_status map_file(const char *path, struct cw__map *m,
+                               int flags, struct cw_diag *d)
 {
     struct stat sb;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -151,10 +151,8 @@ enum cw_status cw__map_file(const char *path, struct cw__map *m,
         m->len = m->buf.len;
         return CW_OK;
     }
-    /* MAP_POPULATE maps every page in one call: a 1 GB plan costs no
-     * page faults while it is parsed, and no copy. */
-    m->map = mmap(NULL, (size_t)sb.st_size, PROT_READ,
-                  MAP_PRIVATE | MAP_POPULATE, fd, 0);
+    m->map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | flags,
+                  fd, 0);
     close(fd);
     if (m->map == MAP_FAILED) {
         m->map = NULL;
@@ -164,6 +162,20 @@ enum cw_status cw__map_file(const char *path, struct cw__map *m,
     m->data = m->map;
     m->len = (size_t)sb.st_size;
     return CW_OK;
+}
+
+enum cw_status cw__map_file(const char *path, struct cw__map *m,
+                            struct cw_diag *d)
+{
+    /* MAP_POPULATE maps every page in one call: a 1 GB plan costs no
+     * page faults while it is parsed, and no copy. */
+    return map_file(path, m, MAP_POPULATE, d);
+}
+
+enum cw_status cw__map_file_lazy(const char *path, struct cw__map *m,
+                                 struct cw_diag *d)
+{
+    return map_file(path, m, 0, d);
 }
 
 void cw__unmap_file(struct cw__map *m)
