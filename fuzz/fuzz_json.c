@@ -8,11 +8,19 @@
  * plans are read) must give the same tree as the whole-text parse, or the
  * same first error at the same line and column (the earliest of the
  * cursor's errors and the spans' parse errors).
+ *
+ * And reading a span through a file (cw__jcur_span_file, in windows of
+ * 64 and 128 bytes, as the first pass over a large plan does) must find
+ * the very span, line and column that reading it in memory finds.
  */
+#define _GNU_SOURCE /* memfd_create */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "../src/parse/node.h"
 
@@ -99,6 +107,55 @@ static void spans_agree(const char *text, size_t size)
     cw__arena_release(&whole);
 }
 
+/* The top-level value, then (in an array) each element, spanned in
+ * memory and through `fd` holding the same text. */
+static void file_spans_agree(const char *text, size_t size, int fd,
+                             size_t window)
+{
+    struct cw__jcur *a = NULL, *b = NULL;
+    struct cw_diag da, db;
+    unsigned round;
+
+    for (round = 0; round < 2; round++) {
+        bool enter = round == 1, more = true;
+        const char *key;
+        if (cw__jcur_new("f", text, size, &a, &da) ||
+            cw__jcur_new("f", text, size, &b, &db))
+            goto done;
+        if (enter && (cw__jcur_enter(a, false) || cw__jcur_enter(b, false)))
+            goto done;
+        while (more) {
+            struct cw__jspan sa, sb;
+            enum cw_status ea, eb;
+            bool ma = true, mb = true;
+            if (enter) {
+                ea = cw__jcur_next(a, &key, &ma);
+                eb = cw__jcur_next(b, &key, &mb);
+                if (ea != eb || ma != mb)
+                    abort();
+                if (ea || !ma)
+                    break;
+            }
+            ea = cw__jcur_span(a, &sa);
+            eb = cw__jcur_span_file(b, fd, window, &sb);
+            if (ea != eb)
+                abort();
+            if (ea)
+                break;
+            if (sa.p != sb.p || sa.len != sb.len || sa.line != sb.line ||
+                sa.col != sb.col || sa.depth != sb.depth ||
+                cw__jcur_pos(a) != cw__jcur_pos(b) ||
+                cw__jcur_line(a) != cw__jcur_line(b))
+                abort(); /* the file reading found another span */
+            more = enter;
+        }
+    done:
+        cw__jcur_free(a);
+        cw__jcur_free(b);
+        a = b = NULL;
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct cw__arena arena;
@@ -111,5 +168,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                          &root, &d);
     cw__arena_release(&arena);
     spans_agree((const char *)data, size);
+    {
+        int fd = memfd_create("fuzz_json", 0);
+        if (fd >= 0 && write(fd, data, size) == (ssize_t)size) {
+            file_spans_agree((const char *)data, size, fd, 64);
+            file_spans_agree((const char *)data, size, fd, 128);
+        }
+        if (fd >= 0)
+            close(fd);
+    }
     return 0;
 }

@@ -97,7 +97,7 @@ static void batched_agrees(const char *text, size_t size)
     if (!one || !two)
         abort();
     st1 = cw__tf_load("f", text, size, take_seen, one, &d1);
-    st2 = cw__tf_load_batched("f", text, size, false, &sink, two, &d2);
+    st2 = cw__tf_load_batched("f", text, size, -1, &sink, two, &d2);
     if (two->st && (!st2 || two->d.line < d2.line ||
                     (two->d.line == d2.line && two->d.col <= d2.col))) {
         st2 = two->st; /* the earlier error, as cw_scan_config picks */

@@ -1725,7 +1725,7 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
         struct cw__map m;
         unsigned threads = opt ? opt->threads : 0;
         bool two;
-        st = cw__map_file(paths[i], &m, d);
+        st = cw__map_file_lazy(paths[i], &m, d);
         if (st)
             break;
         two = threads == 2 || (threads == 0 && m.len >= THREADED_BYTES);

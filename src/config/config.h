@@ -74,15 +74,16 @@ struct cw__batch_sink {
  */
 enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
                            cw__resource_fn fn, void *arg, struct cw_diag *d);
-/* The same, where `buf` is a file mapping from cw__map_file: the pages
- * already read are given back as the stream moves on, so a 1 GB plan does
- * not stay resident. */
+/* The same, where `buf` is a file mapping of `fd` from cw__map_file: the
+ * pages already read are given back as the stream moves on, so a 1 GB plan
+ * does not stay resident, and the first pass reads the file through `fd`
+ * rather than the mapping (cw__jcur_span_file). */
 enum cw_status cw__tf_load_mapped(const char *name, const char *buf,
-                                  size_t len, cw__resource_fn fn, void *arg,
-                                  struct cw_diag *d);
-/* The same in batches (`mapped` as above). */
+                                  size_t len, int fd, cw__resource_fn fn,
+                                  void *arg, struct cw_diag *d);
+/* The same in batches (`fd` as above; -1: `buf` is not a mapping). */
 enum cw_status cw__tf_load_batched(const char *name, const char *buf,
-                                   size_t len, bool mapped,
+                                   size_t len, int fd,
                                    const struct cw__batch_sink *sink,
                                    void *arg, struct cw_diag *d);
 

@@ -76,7 +76,7 @@ const char *cw__config_detect(const char *buf, size_t len)
 }
 
 static enum cw_status load(const char *name, const char *buf, size_t len,
-                           bool mapped, const char *type, cw__resource_fn fn,
+                           int fd, const char *type, cw__resource_fn fn,
                            const struct cw__batch_sink *bfn, void *arg,
                            struct cw_diag *d)
 {
@@ -89,8 +89,8 @@ static enum cw_status load(const char *name, const char *buf, size_t len,
     if (!type)
         type = cw__config_detect(buf, len);
     if (strcmp(type, "terraform") == 0)
-        return bfn ? cw__tf_load_batched(name, buf, len, mapped, bfn, arg, d)
-               : mapped ? cw__tf_load_mapped(name, buf, len, fn, arg, d)
+        return bfn ? cw__tf_load_batched(name, buf, len, fd, bfn, arg, d)
+               : fd >= 0 ? cw__tf_load_mapped(name, buf, len, fd, fn, arg, d)
                         : cw__tf_load(name, buf, len, fn, arg, d);
     if (strcmp(type, "cloudformation") == 0)
         return cw__cfn_load(name, buf, len, json, fn, arg, d);
@@ -103,7 +103,7 @@ enum cw_status cw__config_load(const char *name, const char *buf, size_t len,
                                const char *type, cw__resource_fn fn,
                                void *arg, struct cw_diag *d)
 {
-    return load(name, buf, len, false, type, fn, NULL, arg, d);
+    return load(name, buf, len, -1, type, fn, NULL, arg, d);
 }
 
 enum cw_status cw__config_load_map(const char *name, const struct cw__map *m,
@@ -111,6 +111,6 @@ enum cw_status cw__config_load_map(const char *name, const struct cw__map *m,
                                    const struct cw__batch_sink *bfn,
                                    void *arg, struct cw_diag *d)
 {
-    return load(name, m->data, m->len, m->map != NULL, type, fn, bfn, arg,
-                d);
+    return load(name, m->data, m->len, m->map ? m->fd : -1, type, fn, bfn,
+                arg, d);
 }

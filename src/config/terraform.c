@@ -50,6 +50,7 @@ struct tf {
     struct cw_diag *d;
     bool stop;
     bool mapped;      /* buf is a file mapping: drop what was read */
+    int fd;           /* ... of this file, read by the first pass */
     const struct cw__batch_sink *sink; /* batches instead of fn, when set */
     cw__batch_fn bfn;
     struct cw__arena *ba; /* the batch being filled */
@@ -286,11 +287,22 @@ static enum cw_status first_pass(struct tf *t, const char *buf, size_t len,
     st = cw__jcur_new(t->name, buf, len, &c, t->d);
     if (!st)
         st = cw__jcur_enter(c, true);
-    while (!st && !(st = cw__jcur_next(c, &key, &more)) && more)
-        st = strcmp(key, "resource_changes") == 0 ? index_changes(t, c)
-             : strcmp(key, "configuration") == 0  ? index_providers(t, c)
-             : fast                               ? cw__jcur_span(c, &span)
-                                                  : cw__jcur_skip(c);
+    while (!st && !(st = cw__jcur_next(c, &key, &more)) && more) {
+        const char *from = cw__jcur_pos(c);
+        bool changes = strcmp(key, "resource_changes") == 0;
+        if (changes || strcmp(key, "configuration") == 0) {
+            st = changes ? index_changes(t, c) : index_providers(t, c);
+            /* Read through the mapping: give its pages back (the rest
+             * was read through the file, and stays unread until the
+             * second pass). */
+            if (t->mapped && fast)
+                cw__map_drop_range(buf, (size_t)(from - buf),
+                                   (size_t)(cw__jcur_pos(c) - buf));
+        } else {
+            st = fast ? cw__jcur_span_file(c, t->fd, 0, &span)
+                      : cw__jcur_skip(c);
+        }
+    }
     if (!st)
         st = cw__jcur_finish(c);
     if (st == CW_ENOMEM)
@@ -459,7 +471,7 @@ static enum cw_status values(struct tf *t)
 }
 
 static enum cw_status tf_load(const char *name, const char *buf, size_t len,
-                              bool mapped, cw__resource_fn fn,
+                              int fd, cw__resource_fn fn,
                               const struct cw__batch_sink *sink, void *arg,
                               struct cw_diag *d)
 {
@@ -474,7 +486,8 @@ static enum cw_status tf_load(const char *name, const char *buf, size_t len,
     t.fn = fn;
     t.arg = arg;
     t.d = d;
-    t.mapped = mapped;
+    t.mapped = fd >= 0;
+    t.fd = fd;
     t.bfn = bfn;
     t.sink = sink;
     t.buf = buf;
@@ -483,9 +496,9 @@ static enum cw_status tf_load(const char *name, const char *buf, size_t len,
     if (st && st != CW_ENOMEM) {
         first_pass_reset(&t);
         st = first_pass(&t, buf, len, false);
+        if (t.mapped) /* that pass read the mapping: keep none of it */
+            cw__map_drop(buf, len);
     }
-    if (mapped) /* the second pass starts over: keep nothing resident */
-        cw__map_drop(buf, len);
     if (!st)
         st = cw__jcur_new(name, buf, len, &t.c, d);
     if (!st)
@@ -526,20 +539,20 @@ static enum cw_status tf_load(const char *name, const char *buf, size_t len,
 enum cw_status cw__tf_load(const char *name, const char *buf, size_t len,
                            cw__resource_fn fn, void *arg, struct cw_diag *d)
 {
-    return tf_load(name, buf, len, false, fn, NULL, arg, d);
+    return tf_load(name, buf, len, -1, fn, NULL, arg, d);
 }
 
 enum cw_status cw__tf_load_mapped(const char *name, const char *buf,
-                                  size_t len, cw__resource_fn fn, void *arg,
-                                  struct cw_diag *d)
+                                  size_t len, int fd, cw__resource_fn fn,
+                                  void *arg, struct cw_diag *d)
 {
-    return tf_load(name, buf, len, true, fn, NULL, arg, d);
+    return tf_load(name, buf, len, fd, fn, NULL, arg, d);
 }
 
 enum cw_status cw__tf_load_batched(const char *name, const char *buf,
-                                   size_t len, bool mapped,
+                                   size_t len, int fd,
                                    const struct cw__batch_sink *sink,
                                    void *arg, struct cw_diag *d)
 {
-    return tf_load(name, buf, len, mapped, NULL, sink, arg, d);
+    return tf_load(name, buf, len, fd, NULL, sink, arg, d);
 }

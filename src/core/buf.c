@@ -138,6 +138,7 @@ static enum cw_status map_file(const char *path, struct cw__map *m,
     int fd = open(path, O_RDONLY | O_CLOEXEC);
 
     memset(m, 0, sizeof(*m));
+    m->fd = -1;
     if (fd < 0)
         return cw__diag_set(d, errno == ENOENT ? CW_ENOENT : CW_EIO, path, 0,
                             0, "cannot open: %s", strerror(errno));
@@ -153,12 +154,13 @@ static enum cw_status map_file(const char *path, struct cw__map *m,
     }
     m->map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE | flags,
                   fd, 0);
-    close(fd);
     if (m->map == MAP_FAILED) {
+        close(fd);
         m->map = NULL;
         return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot map: %s",
                             strerror(errno));
     }
+    m->fd = fd; /* for cw__jcur_span_file */
     m->data = m->map;
     m->len = (size_t)sb.st_size;
     return CW_OK;
@@ -182,8 +184,21 @@ void cw__unmap_file(struct cw__map *m)
 {
     if (m->map)
         munmap(m->map, m->len);
+    if (m->fd >= 0)
+        close(m->fd);
     cw__buf_release(&m->buf);
     memset(m, 0, sizeof(*m));
+    m->fd = -1;
+}
+
+void cw__map_drop_range(const char *data, size_t from, size_t to)
+{
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    from = (from + page - 1) / page * page;
+    to -= to % page;
+    if (to > from)
+        (void)madvise((void *)(uintptr_t)(data + from), to - from,
+                      MADV_DONTNEED);
 }
 
 void cw__map_drop(const char *data, size_t upto)

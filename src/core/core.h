@@ -127,6 +127,7 @@ struct cw__map {
     const char *data;
     size_t len;
     void *map;
+    int fd;        /* a mapping's file, open until unmapped; else -1 */
     struct cw__buf buf;
 };
 enum cw_status cw__map_file(const char *path, struct cw__map *m,
@@ -141,6 +142,8 @@ void cw__unmap_file(struct cw__map *m);
  * from the file. For a single pass over a file far larger than what is
  * kept of it. `data` must be m->data of a mapping (m->map set). */
 void cw__map_drop(const char *data, size_t upto);
+/* The same for the whole pages within bytes [from, to) of the mapping. */
+void cw__map_drop_range(const char *data, size_t from, size_t to);
 
 /* Fills `d` with a file, a position and a printf-style message; returns
  * `st` so callers can write `return cw__diag_set(d, CW_EPARSE, ...)`. */

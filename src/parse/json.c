@@ -17,7 +17,9 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "node.h"
 
@@ -487,6 +489,7 @@ enum cw_status cw__json_parse(struct cw__arena *arena, const char *name,
 
 struct cw__jcur {
     struct jp j;
+    const char *text;      /* the text as given: file offset 0 */
     struct cw__arena keys; /* the current key, reset per key */
     char kinds[CUR_MAX_LEVELS]; /* '}' or ']' per entered level */
     bool first[CUR_MAX_LEVELS];
@@ -498,13 +501,16 @@ enum cw_status cw__jcur_new(const char *name, const char *buf, size_t len,
                             struct cw__jcur **out, struct cw_diag *d)
 {
     struct cw__jcur *c;
+    const char *text;
 
     *out = NULL;
+    text = buf;
     if (utf8_start(name, &buf, &len, d))
         return CW_EPARSE;
     c = cw__calloc(1, sizeof(*c));
     if (!c)
         return cw__diag_set(d, CW_ENOMEM, name, 0, 0, "out of memory");
+    c->text = text;
     c->j.name = name;
     c->j.p = c->j.line_start = buf;
     c->j.end = buf + len;
@@ -701,48 +707,57 @@ static uint64_t prefix_xor(uint64_t x)
     return x;
 }
 
-/* Finds the end of the container starting at `p` (its '{' or '['), or
- * the end of the text when it does not close. Moves *line and
- * *line_start over every newline before that end. */
-static bool span_container(const unsigned char *p, const unsigned char *end,
-                           const unsigned char **out, unsigned *line,
-                           const char **line_start)
+/* Where a span scan is between windows of the text. */
+struct span_state {
+    uint64_t escape_in, instr_in; /* carried into the next block */
+    size_t depth;
+    unsigned line;   /* newlines seen are counted here */
+    bool nl;         /* the last window had one ... */
+    size_t nl_next;  /* ... and its last ends here, in the window */
+};
+
+/* Scans window w[0, n) of a container's text (its first byte the opening
+ * bracket, when s->depth is 0), 64 bytes at a time: n is a multiple of
+ * 64 but in the text's last window, whose tail is padded with blanks.
+ * True with *close just past the byte that closes the container. */
+static bool span_window(const unsigned char *w, size_t n,
+                        struct span_state *s, size_t *close)
 {
     unsigned char pad[64];
-    uint64_t escape_in = 0, instr_in = 0;
-    size_t depth = 0;
+    size_t k;
 
-    for (; p < end; p += 64) {
-        const unsigned char *b = p;
+    s->nl = false;
+    for (k = 0; k < n; k += 64) {
+        const unsigned char *b = w + k;
         struct masks m;
-        uint64_t escaped = escape_in, rest, quote, instr, br, below;
-        if (end - p < 64) { /* the tail, padded with blanks */
+        uint64_t escaped = s->escape_in, rest, quote, instr, br, below;
+        if (n - k < 64) { /* the tail, padded with blanks */
             memset(pad, ' ', sizeof(pad));
-            memcpy(pad, p, (size_t)(end - p));
+            memcpy(pad, b, n - k);
             b = pad;
         }
         block_masks(b, &m);
         /* Escapes: each backslash not itself escaped escapes the next. */
         rest = m.bslash & ~escaped;
-        escape_in = 0;
+        s->escape_in = 0;
         while (rest) {
             unsigned i = (unsigned)__builtin_ctzll(rest);
             if (i == 63)
-                escape_in = 1;
+                s->escape_in = 1;
             else
                 escaped |= (uint64_t)1 << (i + 1);
             rest &= ~((uint64_t)1 << i);
             rest &= ~escaped;
         }
         quote = m.quote & ~escaped;
-        instr = prefix_xor(quote) ^ instr_in;
-        instr_in = (uint64_t)0 - (instr >> 63);
+        instr = prefix_xor(quote) ^ s->instr_in;
+        s->instr_in = (uint64_t)0 - (instr >> 63);
         br = (m.open | m.close) & ~instr;
         /* Deep inside the value, a block that cannot close it only moves
          * the depth (most blocks of a large value). */
-        if (depth > (size_t)__builtin_popcountll(m.close & br)) {
-            depth += (size_t)__builtin_popcountll(m.open & br);
-            depth -= (size_t)__builtin_popcountll(m.close & br);
+        if (s->depth > (size_t)__builtin_popcountll(m.close & br)) {
+            s->depth += (size_t)__builtin_popcountll(m.open & br);
+            s->depth -= (size_t)__builtin_popcountll(m.close & br);
             br = 0;
         }
         while (br) {
@@ -750,27 +765,48 @@ static bool span_container(const unsigned char *p, const unsigned char *end,
             uint64_t bit = (uint64_t)1 << i;
             br &= br - 1;
             if (m.open & bit) {
-                depth++;
+                s->depth++;
                 continue;
             }
-            if (--depth)
+            if (--s->depth)
                 continue;
             below = m.nl & (bit - 1);
             if (below) {
-                *line += (unsigned)__builtin_popcountll(below);
-                *line_start =
-                    (const char *)p + 64 - __builtin_clzll(below);
+                s->line += (unsigned)__builtin_popcountll(below);
+                s->nl = true;
+                s->nl_next = k + 64 - (size_t)__builtin_clzll(below);
             }
-            *out = p + i + 1;
+            *close = k + i + 1;
             return true;
         }
         if (m.nl) {
-            *line += (unsigned)__builtin_popcountll(m.nl);
-            *line_start = (const char *)p + 64 - __builtin_clzll(m.nl);
+            s->line += (unsigned)__builtin_popcountll(m.nl);
+            s->nl = true;
+            s->nl_next = k + 64 - (size_t)__builtin_clzll(m.nl);
         }
     }
-    *out = end;
     return false;
+}
+
+/* Finds the end of the container starting at `p` (its '{' or '['), or
+ * the end of the text when it does not close. Moves *line and
+ * *line_start over every newline before that end. */
+static bool span_container(const unsigned char *p, const unsigned char *end,
+                           const unsigned char **out, unsigned *line,
+                           const char **line_start)
+{
+    struct span_state s;
+    size_t close = 0;
+    bool found;
+
+    memset(&s, 0, sizeof(s));
+    s.line = *line;
+    found = span_window(p, (size_t)(end - p), &s, &close);
+    *line = s.line;
+    if (s.nl)
+        *line_start = (const char *)p + s.nl_next;
+    *out = found ? p + close : end;
+    return found;
 }
 
 enum cw_status cw__jcur_span(struct cw__jcur *c, struct cw__jspan *out)
@@ -814,6 +850,65 @@ enum cw_status cw__jcur_span(struct cw__jcur *c, struct cw__jspan *out)
             return st;
         p = (const unsigned char *)j->p;
     }
+    out->len = (size_t)((const char *)p - out->p);
+    j->p = (const char *)p;
+    return CW_OK;
+}
+
+/* Reads n bytes at file offset `off`; false on an error or a short read. */
+static bool read_at(int fd, unsigned char *b, size_t n, size_t off)
+{
+    while (n) {
+        ssize_t r = pread(fd, b, n, (off_t)off);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return false;
+        b += r;
+        n -= (size_t)r;
+        off += (size_t)r;
+    }
+    return true;
+}
+
+enum cw_status cw__jcur_span_file(struct cw__jcur *c, int fd, size_t window,
+                                  struct cw__jspan *out)
+{
+    struct jp *j = &c->j;
+    const unsigned char *p, *end = (const unsigned char *)j->end;
+    struct span_state s;
+    unsigned char *w;
+    size_t close = 0;
+    bool found = false;
+
+    if (!window)
+        window = CW__SPAN_WINDOW;
+    window -= window % 64;
+    skip_ws(j);
+    if (fd < 0 || !window || j->p >= j->end ||
+        (*j->p != '{' && *j->p != '[') || (size_t)(j->end - j->p) < window ||
+        !(w = cw__malloc(window)))
+        return cw__jcur_span(c, out);
+    out->p = j->p;
+    out->line = j->line;
+    out->col = (unsigned)(j->p - j->line_start) + 1;
+    out->depth = j->depth;
+    memset(&s, 0, sizeof(s));
+    s.line = j->line;
+    for (p = (const unsigned char *)j->p; p < end && !found;) {
+        size_t n = (size_t)(end - p) < window ? (size_t)(end - p) : window;
+        const unsigned char *from = w;
+        if (!read_at(fd, w, n, (size_t)((const char *)p - c->text))) {
+            from = p; /* the rest through memory, the state carried on */
+            n = (size_t)(end - p);
+        }
+        found = span_window(from, n, &s, &close);
+        if (s.nl)
+            j->line_start = (const char *)p + s.nl_next;
+        p += found ? close : n;
+    }
+    cw__free(w);
+    j->line = s.line;
     out->len = (size_t)((const char *)p - out->p);
     j->p = (const char *)p;
     return CW_OK;

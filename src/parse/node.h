@@ -116,6 +116,18 @@ struct cw__jspan {
  * of the span's parse error and the cursor's next ones, the span's on a
  * tie (fuzz_json checks this against whole-text parses). */
 enum cw_status cw__jcur_span(struct cw__jcur *c, struct cw__jspan *out);
+/*
+ * The same, reading a large container from `fd`, the file whose mapping
+ * the cursor's text is (from its first byte), through a reused buffer of
+ * `window` bytes (0: CW__SPAN_WINDOW; a multiple of 64) rather than
+ * through the mapping: on a machine where first touching a mapped page is
+ * dear (a VM's shadow page tables: 70 ms for a 186 MB plan) the pages stay
+ * untouched for a later pass. Values shorter than the window, fd -1 and
+ * read errors (from there on) go through memory.
+ */
+#define CW__SPAN_WINDOW ((size_t)1 << 20)
+enum cw_status cw__jcur_span_file(struct cw__jcur *c, int fd, size_t window,
+                                  struct cw__jspan *out);
 /* The children stack a parse uses, kept from one span to the next. */
 struct cw__jscratch {
     struct cw__node **v;
