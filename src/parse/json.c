@@ -669,11 +669,14 @@ static void block_masks(const unsigned char *b, struct masks *m)
     memset(m, 0, sizeof(*m));
     for (k = 0; k < 4; k++) {
         __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(b + 16 * k));
+        /* '[' and '{' differ only in bit 0x20, as do ']' and '}'; no
+         * other byte ORed with 0x20 gives '{' or '}'. */
+        __m128i low = _mm_or_si128(v, _mm_set1_epi8(0x20));
         unsigned sh = 16u * (unsigned)k;
         m->quote |= eq16(v, '"') << sh;
         m->bslash |= eq16(v, '\\') << sh;
-        m->open |= (eq16(v, '{') | eq16(v, '[')) << sh;
-        m->close |= (eq16(v, '}') | eq16(v, ']')) << sh;
+        m->open |= eq16(low, '{') << sh;
+        m->close |= eq16(low, '}') << sh;
         m->nl |= eq16(v, '\n') << sh;
     }
 }
