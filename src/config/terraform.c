@@ -62,7 +62,7 @@ struct tf {
 };
 
 #define DROP_STEP ((size_t)16 << 20)
-#define BATCH_RESOURCES 2048
+#define BATCH_RESOURCES 1024
 #define BATCH_RAW_BYTES ((size_t)2 << 20)
 /* Pages stay mapped this far behind the cursor: the consumer parses a
  * batch's spans after the loader has moved on (a dropped page is read
