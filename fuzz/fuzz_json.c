@@ -50,7 +50,7 @@ static void spans_agree(const char *text, size_t size)
     struct cw__arena whole, parts;
     struct cw__node *root = NULL;
     struct cw__jcur *c = NULL;
-    struct cw__jscratch scratch = { NULL, 0 };
+    struct cw__jscratch scratch = { NULL, 0, NULL };
     struct cw__jspan span;
     struct cw_diag d1, d2, d3;
     enum cw_status st1, st2 = CW_OK, st3 = CW_OK;

@@ -63,7 +63,7 @@ static bool put(void *arg, struct cw__resource *v, size_t n,
                 struct cw__arena *arena)
 {
     struct seen *s = arg;
-    struct cw__jscratch scratch = { NULL, 0 };
+    struct cw__jscratch scratch = { NULL, 0, NULL };
     size_t i;
     bool ok = true;
 

@@ -1447,7 +1447,7 @@ static struct batch *batch_get(struct scan *s)
 
 static void batch_eval(struct scan *s, struct batch *b)
 {
-    struct cw__jscratch scratch = { NULL, 0 };
+    struct cw__jscratch scratch = { NULL, 0, NULL };
     size_t k, i;
 
     for (k = 0; k < b->n && !b->oom && !b->st; k++) {

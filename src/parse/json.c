@@ -18,13 +18,26 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <errno.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <string.h>
 #include <unistd.h>
 
 #include "node.h"
 
+/* Member names already copied into the arena, by a hash of their bytes
+ * (direct-mapped: a new name takes its slot). */
+#define JKEY_SLOTS 256
+#define JKEY_MAX 48 /* longer names are copied each time */
+struct cw__jkeys {
+    const char *s[JKEY_SLOTS];
+    unsigned char len[JKEY_SLOTS];
+};
+
 struct jp {
     struct cw__arena *arena; /* NULL: validate and skip, build nothing */
+    struct cw__jkeys *keys;  /* share member names through this, or NULL */
     struct cw__node dummy;   /* stands for every node when not building */
     struct cw__node *slab;   /* zeroed nodes handed out one by one */
     size_t slab_left;
@@ -122,8 +135,39 @@ static enum cw_status push(struct jp *j, struct cw__node *n)
 
 
 /* Parses a string at j->p (the opening quote) into an arena string. */
+static size_t jkey_slot(const char *p, size_t n)
+{
+    return (n * 31u + (unsigned char)p[0] * 7u + (unsigned char)p[n - 1] * 3u +
+            (unsigned char)p[n / 2]) % JKEY_SLOTS;
+}
+
+/* Past the bytes from `p` a string holds as they are (plain_byte), 16 at
+ * a time where SSE2 is there: a large plan's strings are mostly such. */
+static const char *plain_run(const char *p, const char *end)
+{
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'),
+                  space = _mm_set1_epi8(0x20);
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        /* Signed: below 0x20 are the controls and every byte >= 0x80. */
+        unsigned m = (unsigned)_mm_movemask_epi8(
+            _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote),
+                                      _mm_cmpeq_epi8(v, bslash)),
+                         _mm_cmplt_epi8(v, space)));
+        if (m)
+            return p + __builtin_ctz(m);
+        p += 16;
+    }
+#endif
+    while (p < end && plain_byte[(unsigned char)*p])
+        p++;
+    return p;
+}
+
+/* `key`: a member name, shared through j->keys when it has one. */
 static enum cw_status parse_string(struct jp *j, const char **out,
-                                   size_t *outlen)
+                                   size_t *outlen, bool key)
 {
     const char *start = j->p++, *p;
     char *buf, *w;
@@ -134,8 +178,7 @@ static enum cw_status parse_string(struct jp *j, const char **out,
      * bytes with one table lookup each (the hot loop of a large plan). */
     for (p = j->p; p < j->end; p++) {
         unsigned char c;
-        while (p < j->end && plain_byte[(unsigned char)*p])
-            p++;
+        p = plain_run(p, j->end);
         if (p >= j->end || *p == '"')
             break;
         c = (unsigned char)*p;
@@ -178,6 +221,26 @@ static enum cw_status parse_string(struct jp *j, const char **out,
         }
         *out = "";
         *outlen = 0;
+        j->p = p + 1;
+        return CW_OK;
+    }
+    if (key && !escapes && j->keys && p > j->p && p - j->p <= JKEY_MAX) {
+        size_t n = (size_t)(p - j->p), slot = jkey_slot(j->p, n);
+        const char *have = j->keys->s[slot];
+        if (have && j->keys->len[slot] == n && memcmp(have, j->p, n) == 0) {
+            *out = have;
+            *outlen = n;
+            j->p = p + 1;
+            return CW_OK;
+        }
+        if (!(buf = cw__arena_alloc_raw(j->arena, n + 1)))
+            return CW_ENOMEM;
+        memcpy(buf, j->p, n);
+        buf[n] = '\0';
+        j->keys->s[slot] = buf;
+        j->keys->len[slot] = (unsigned char)n;
+        *out = buf;
+        *outlen = n;
         j->p = p + 1;
         return CW_OK;
     }
@@ -344,7 +407,7 @@ static enum cw_status parse_container(struct jp *j, struct cw__node **out)
             k = new_node(j, CW__NODE_SCALAR, j->p);
             if (!k)
                 return CW_ENOMEM;
-            st = parse_string(j, &k->str, &k->len);
+            st = parse_string(j, &k->str, &k->len, true);
             if (st || (st = push(j, k)))
                 return st;
             skip_ws(j);
@@ -402,7 +465,7 @@ static enum cw_status parse_value(struct jp *j, struct cw__node **out)
     switch (*j->p) {
     case '"':
         n->type = CW__T_STRING;
-        return parse_string(j, &n->str, &n->len);
+        return parse_string(j, &n->str, &n->len, false);
     case 't':
         return literal(j, n, "true", CW__T_TRUE);
     case 'f':
@@ -585,7 +648,7 @@ enum cw_status cw__jcur_next(struct cw__jcur *c, const char **key,
         cw__arena_release(&c->keys);
         cw__arena_init(&c->keys, 0);
         j->arena = &c->keys;
-        st = parse_string(j, key, &len);
+        st = parse_string(j, key, &len, false);
         j->arena = saved;
         if (st)
             return st == CW_ENOMEM ? err_at(j, j->p, st, "out of memory")
@@ -656,7 +719,6 @@ struct masks {
 };
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
 static uint64_t eq16(__m128i v, char c)
 {
     return (uint64_t)(unsigned)_mm_movemask_epi8(
@@ -698,6 +760,16 @@ static void block_masks(const unsigned char *b, struct masks *m)
     }
 }
 #endif
+
+/* Bits set in x. Not __builtin_popcountll: without -mpopcnt (the
+ * baseline x86-64 has no POPCNT) that is a libgcc call per use. */
+static unsigned popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555u);
+    x = (x & 0x3333333333333333u) + ((x >> 2) & 0x3333333333333333u);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fu;
+    return (unsigned)((x * 0x0101010101010101u) >> 56);
+}
 
 static uint64_t prefix_xor(uint64_t x)
 {
@@ -758,9 +830,9 @@ static bool span_window(const unsigned char *w, size_t n,
         br = (m.open | m.close) & ~instr;
         /* Deep inside the value, a block that cannot close it only moves
          * the depth (most blocks of a large value). */
-        if (s->depth > (size_t)__builtin_popcountll(m.close & br)) {
-            s->depth += (size_t)__builtin_popcountll(m.open & br);
-            s->depth -= (size_t)__builtin_popcountll(m.close & br);
+        if (s->depth > (size_t)popcount64(m.close & br)) {
+            s->depth += (size_t)popcount64(m.open & br);
+            s->depth -= (size_t)popcount64(m.close & br);
             br = 0;
         }
         while (br) {
@@ -775,7 +847,7 @@ static bool span_window(const unsigned char *w, size_t n,
                 continue;
             below = m.nl & (bit - 1);
             if (below) {
-                s->line += (unsigned)__builtin_popcountll(below);
+                s->line += (unsigned)popcount64(below);
                 s->nl = true;
                 s->nl_next = k + 64 - (size_t)__builtin_clzll(below);
             }
@@ -783,7 +855,7 @@ static bool span_window(const unsigned char *w, size_t n,
             return true;
         }
         if (m.nl) {
-            s->line += (unsigned)__builtin_popcountll(m.nl);
+            s->line += (unsigned)popcount64(m.nl);
             s->nl = true;
             s->nl_next = k + 64 - (size_t)__builtin_clzll(m.nl);
         }
@@ -938,6 +1010,9 @@ enum cw_status cw__json_parse_span(struct cw__arena *arena, const char *name,
     j.d = d;
     j.stack = scratch->v;
     j.astack = scratch->alloc;
+    if (!scratch->keys)
+        scratch->keys = cw__calloc(1, sizeof(*scratch->keys)); /* or not */
+    j.keys = scratch->keys;
     st = parse_value(&j, root);
     if (!st && j.p < j.end)
         st = err_at(&j, j.p, CW_EPARSE, "unexpected data after the value");
@@ -953,6 +1028,8 @@ enum cw_status cw__json_parse_span(struct cw__arena *arena, const char *name,
 void cw__jscratch_release(struct cw__jscratch *s)
 {
     cw__free(s->v);
+    cw__free(s->keys);
     s->v = NULL;
     s->alloc = 0;
+    s->keys = NULL;
 }

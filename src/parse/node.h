@@ -128,10 +128,16 @@ enum cw_status cw__jcur_span(struct cw__jcur *c, struct cw__jspan *out);
 #define CW__SPAN_WINDOW ((size_t)1 << 20)
 enum cw_status cw__jcur_span_file(struct cw__jcur *c, int fd, size_t window,
                                   struct cw__jspan *out);
-/* The children stack a parse uses, kept from one span to the next. */
+/* What a parse keeps from one span to the next: its children stack, and
+ * the member names it copied, to share them (a plan repeats the same few
+ * hundred names). The names are in the arena the spans were parsed into:
+ * a scratch serves spans of one arena only, and is released (or zeroed)
+ * before that arena is reset. */
+struct cw__jkeys;
 struct cw__jscratch {
     struct cw__node **v;
     size_t alloc;
+    struct cw__jkeys *keys;
 };
 void cw__jscratch_release(struct cw__jscratch *s);
 /* Parses a span (strictly, as cw__json_parse) into a tree whose
