@@ -11,17 +11,62 @@
 
 #include "checks.h"
 
+/* Up to `max` decimal digits at *p, no sign or blank: false when there
+ * are none or more. */
+static bool digits(const char **p, unsigned max, unsigned *out)
+{
+    unsigned v = 0, n = 0;
+    while (**p >= '0' && **p <= '9' && n < max) {
+        v = v * 10 + (unsigned)(**p - '0');
+        (*p)++;
+        n++;
+    }
+    *out = v;
+    return n && !(**p >= '0' && **p <= '9');
+}
+
+/* The common case, "a.b.c.d" or "a.b.c.d/n" in plain digits, read
+ * directly (a security group scan parses it for every rule and check:
+ * through inet_pton it was 4% of a large plan's instructions). False
+ * for anything else, which the general reading then decides. */
+static bool ipv4_fast(const char *s, unsigned char net[16], unsigned *bits)
+{
+    unsigned part, i;
+    for (i = 0; i < 4; i++) {
+        const char *start = s;
+        if (!digits(&s, 3, &part) || part > 255 ||
+            (s - start > 1 && *start == '0') || *s != (i < 3 ? '.' : *s))
+            return false;
+        net[i] = (unsigned char)part;
+        if (i < 3)
+            s++;
+    }
+    if (!*s) {
+        *bits = 32;
+        return true;
+    }
+    if (*s++ != '/' || !digits(&s, 2, &part) || *s || part > 32)
+        return false;
+    *bits = part;
+    return true;
+}
+
 bool cw__cidr_parse(const char *s, unsigned char net[16], unsigned *bits,
                     bool *v6)
 {
     char addr[64];
     const char *slash = strchr(s, '/');
     size_t n = slash ? (size_t)(slash - s) : strlen(s);
-    unsigned max, b;
+    unsigned max;
+    unsigned long b;
     char *end;
 
     if (n == 0 || n >= sizeof(addr))
         return false;
+    memset(net, 0, 16);
+    *v6 = false;
+    if (ipv4_fast(s, net, bits))
+        return true;
     memcpy(addr, s, n);
     addr[n] = '\0';
     memset(net, 0, 16);
@@ -35,10 +80,10 @@ bool cw__cidr_parse(const char *s, unsigned char net[16], unsigned *bits,
     }
     if (!slash[1])
         return false;
-    b = (unsigned)strtoul(slash + 1, &end, 10);
+    b = strtoul(slash + 1, &end, 10); /* not cast first: /4294967297 is no /1 */
     if (*end || b > max)
         return false;
-    *bits = b;
+    *bits = (unsigned)b;
     return true;
 }
 
