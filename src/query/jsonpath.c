@@ -981,6 +981,22 @@ struct eval {
     enum cw_status st;
 };
 
+/* Every field but the inline stack, which is written before it is read:
+ * a config scan starts half a million evaluations, and clearing 600
+ * bytes each was 3.6% of its instructions. */
+static void eval_init(struct eval *E, const struct cw__node *root,
+                      cw__jp_fn fn, void *arg)
+{
+    E->root = root;
+    E->loc = E->inl;
+    E->nloc = 0;
+    E->aloc = CW__ARRAY_LEN(E->inl);
+    E->fn = fn;
+    E->arg = arg;
+    E->stop = false;
+    E->st = CW_OK;
+}
+
 static bool push_step(struct eval *E, const char *name, size_t index)
 {
     if (E->nloc == E->aloc) {
@@ -1166,12 +1182,7 @@ static void run_query(struct eval *E, const struct query *q,
                       const struct cw__node *cur, struct nodes *ns)
 {
     struct eval sub;
-    memset(&sub, 0, sizeof(sub));
-    sub.root = E->root;
-    sub.fn = collect;
-    sub.arg = ns;
-    sub.loc = sub.inl;
-    sub.aloc = CW__ARRAY_LEN(sub.inl);
+    eval_init(&sub, E->root, collect, ns);
     run_segments(&sub, q, 0, q->relative ? cur : E->root);
     if (sub.loc != sub.inl)
         cw__free(sub.loc);
@@ -1396,12 +1407,7 @@ enum cw_status cw__jp_eval_prefix(const struct cw__jp *q, size_t k,
     struct eval E;
     struct query prefix = *q->q;
 
-    memset(&E, 0, sizeof(E));
-    E.root = root;
-    E.fn = fn;
-    E.arg = arg;
-    E.loc = E.inl;
-    E.aloc = CW__ARRAY_LEN(E.inl);
+    eval_init(&E, root, fn, arg);
     if (k < prefix.n)
         prefix.n = k;
     run_segments(&E, &prefix, 0, root);
