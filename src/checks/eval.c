@@ -24,6 +24,81 @@
 
 _Thread_local bool cw__terse;
 
+/* `v` in decimal, into num (24 bytes); returns where it starts. */
+static const char *decimal(char num[24], unsigned long long v, bool neg)
+{
+    char *p = num + 23;
+    *p = '\0';
+    do
+        *--p = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    if (neg)
+        *--p = '-';
+    return p;
+}
+
+static const char *signed_decimal(char num[24], long long v)
+{
+    return decimal(num, v < 0 ? 0ull - (unsigned long long)v
+                              : (unsigned long long)v, v < 0);
+}
+
+/* Appends s[0, len) to dst (n bytes used of cap), truncating. */
+static size_t put_run(char *dst, size_t cap, size_t n, const char *s,
+                      size_t len)
+{
+    if (len > cap - 1 - n)
+        len = cap - 1 - n;
+    memcpy(dst + n, s, len);
+    return n + len;
+}
+
+/*
+ * vsnprintf for reasons, into `cap` bytes (truncated, always terminated),
+ * doing %s %d %u %zu %lld and %% itself: glibc's vsnprintf was 6.6% of a
+ * large plan scan's instructions, formatting the reasons of failed
+ * checks. Any other conversion goes to vsnprintf, from the start.
+ */
+static void reason_printf(char *dst, size_t cap, const char *fmt, va_list ap)
+{
+    const char *f = fmt, *pct;
+    size_t n = 0;
+    va_list aq;
+
+    va_copy(aq, ap);
+    while ((pct = strchr(f, '%')) != NULL) {
+        char num[24];
+        const char *s = num;
+        n = put_run(dst, cap, n, f, (size_t)(pct - f));
+        f = pct + 1;
+        if (*f == 's') {
+            if (!(s = va_arg(aq, const char *)))
+                s = "(null)";
+        } else if (*f == 'd') {
+            s = signed_decimal(num, va_arg(aq, int));
+        } else if (*f == 'u') {
+            s = decimal(num, va_arg(aq, unsigned), false);
+        } else if (f[0] == 'z' && f[1] == 'u') {
+            f++;
+            s = decimal(num, va_arg(aq, size_t), false);
+        } else if (f[0] == 'l' && f[1] == 'l' && f[2] == 'd') {
+            f += 2;
+            s = signed_decimal(num, va_arg(aq, long long));
+        } else if (*f == '%') {
+            s = "%";
+        } else {
+            va_end(aq);
+            vsnprintf(dst, cap, fmt, ap);
+            return;
+        }
+        f++;
+        n = put_run(dst, cap, n, s, strlen(s));
+    }
+    va_end(aq);
+    n = put_run(dst, cap, n, f, strlen(f));
+    dst[n] = '\0';
+}
+
 void outcome_set(struct outcome *o, enum cw_verdict v, const char *fmt, ...)
 {
     va_list ap;
@@ -33,7 +108,7 @@ void outcome_set(struct outcome *o, enum cw_verdict v, const char *fmt, ...)
         return;
     }
     va_start(ap, fmt);
-    vsnprintf(o->reason, sizeof(o->reason), fmt, ap);
+    reason_printf(o->reason, sizeof(o->reason), fmt, ap);
     va_end(ap);
 }
 
@@ -214,9 +289,13 @@ void cw__combine(void *ctx, cw__eval_fn leaf, const struct rule *r,
             outcome_copy(o, &kid);
             return;
         }
-        if (kid.v == full && !cw__terse && jl + 1 < sizeof(joined))
-            jl += (size_t)snprintf(joined + jl, sizeof(joined) - jl, "%s%s",
-                                   jl ? "; " : "", kid.reason);
+        if (kid.v == full && !cw__terse && jl + 1 < sizeof(joined)) {
+            if (jl)
+                jl = put_run(joined, sizeof(joined), jl, "; ", 2);
+            jl = put_run(joined, sizeof(joined), jl, kid.reason,
+                         strlen(kid.reason));
+            joined[jl] = '\0';
+        }
         if (kid.v == CW_VERDICT_FAIL && !counts[CW_VERDICT_FAIL])
             outcome_copy(&first_fail, &kid);
         if (kid.v == CW_VERDICT_PASS && !counts[CW_VERDICT_PASS])
