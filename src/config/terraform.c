@@ -44,6 +44,8 @@ struct tf {
     struct cw__arena idx_arena; /* the after_unknown index */
     struct unknown *idx;
     size_t nidx, aidx;
+    size_t *hash;     /* open addressing over idx, by address; 0 = empty */
+    size_t hmask;
     const char *name;
     cw__resource_fn fn;
     void *arg;
@@ -116,21 +118,39 @@ static void drop_behind(struct tf *t, const char *pos)
     }
 }
 
-static int cmp_unknown(const void *a, const void *b)
+/* Indexes the after_unknown trees by address (every resource of a large
+ * plan looks itself up: a sorted search was a dozen strcmp each). The
+ * first of duplicate addresses wins. False when out of memory. */
+static bool hash_unknown(struct tf *t)
 {
-    return strcmp(((const struct unknown *)a)->address,
-                  ((const struct unknown *)b)->address);
+    size_t i, size = 16;
+    while (size < 2 * t->nidx)
+        size *= 2;
+    if (!(t->hash = cw__calloc(size, sizeof(*t->hash))))
+        return false;
+    t->hmask = size - 1;
+    for (i = 0; i < t->nidx; i++) {
+        size_t h = cw__str_hash(t->idx[i].address) & t->hmask;
+        while (t->hash[h] &&
+               strcmp(t->idx[t->hash[h] - 1].address, t->idx[i].address))
+            h = (h + 1) & t->hmask;
+        if (!t->hash[h])
+            t->hash[h] = i + 1;
+    }
+    return true;
 }
 
 static const struct cw__node *find_unknown(const struct tf *t,
                                            const char *address)
 {
-    struct unknown key = { address, NULL };
-    const struct unknown *u;
-    if (!t->nidx)
+    size_t h;
+    if (!t->hash)
         return NULL;
-    u = bsearch(&key, t->idx, t->nidx, sizeof(*t->idx), cmp_unknown);
-    return u ? u->tree : NULL;
+    for (h = cw__str_hash(address) & t->hmask; t->hash[h];
+         h = (h + 1) & t->hmask)
+        if (strcmp(t->idx[t->hash[h] - 1].address, address) == 0)
+            return t->idx[t->hash[h] - 1].tree;
+    return NULL;
 }
 
 static bool has_true(const struct cw__node *n)
@@ -151,10 +171,9 @@ static bool has_true(const struct cw__node *n)
  * as Terraform addresses it, so the checks of a managed TYPE leave it
  * alone and a check can still name one (data.aws_iam_policy_document
  * renders the policy a role gets). NULL when out of memory. */
-static const char *type_of(const struct cw__node *n, const char *type,
+static const char *type_of(const char *mode, const char *type,
                            struct cw__arena *a)
 {
-    const char *mode = cw__node_str(n, "mode");
     size_t k = strlen(type);
     char *dt;
     if (!mode || strcmp(mode, "data") != 0)
@@ -308,8 +327,8 @@ static enum cw_status first_pass(struct tf *t, const char *buf, size_t len,
     if (st == CW_ENOMEM)
         cw__diag_set(t->d, st, t->name, 0, 0, "out of memory");
     cw__jcur_free(c);
-    if (!st && t->nidx)
-        qsort(t->idx, t->nidx, sizeof(*t->idx), cmp_unknown);
+    if (!st && t->nidx && !hash_unknown(t))
+        st = cw__diag_set(t->d, CW_ENOMEM, t->name, 0, 0, "out of memory");
     return st;
 }
 
@@ -320,6 +339,8 @@ static void first_pass_reset(struct tf *t)
     cw__arena_init(&t->idx_arena, 0);
     t->nidx = 0;
     t->npregions = 0;
+    cw__free(t->hash);
+    t->hash = NULL;
 }
 
 /* The resource in tree `n` (its object), with its strings in `n` and
@@ -328,11 +349,16 @@ static enum cw_status fill(const struct tf *t, const struct cw__node *n,
                            struct cw__resource *r, struct cw__arena *a,
                            struct cw_diag *d)
 {
+    static const char *const keys[] = { "type", "address", "provider_name",
+                                        "values", "mode" };
+    const struct cw__node *v[5];
+
+    cw__node_fields(n, keys, v, 5); /* once over the members */
     memset(r, 0, sizeof(*r));
-    r->type = cw__node_str(n, "type");
-    r->address = cw__node_str(n, "address");
-    r->provider = cw__node_str(n, "provider_name");
-    r->attrs = cw__node_get(n, "values");
+    r->type = cw__node_string(v[0]);
+    r->address = cw__node_string(v[1]);
+    r->provider = cw__node_string(v[2]);
+    r->attrs = v[3];
     r->unknown = r->address ? find_unknown(t, r->address) : NULL;
     r->region = provider_region(t, r->provider);
     r->file = t->name;
@@ -341,7 +367,7 @@ static enum cw_status fill(const struct tf *t, const struct cw__node *n,
         return cw__diag_set(d, CW_ESCHEMA, t->name, n->line, n->col,
                             "expected a resource with 'type' and "
                             "'address'");
-    if (!(r->type = type_of(n, r->type, a)))
+    if (!(r->type = type_of(cw__node_string(v[4]), r->type, a)))
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     return CW_OK;
 }
@@ -532,6 +558,7 @@ static enum cw_status tf_load(const char *name, const char *buf, size_t len,
     }
     cw__jcur_free(t.c);
     cw__free(t.idx);
+    cw__free(t.hash);
     cw__arena_release(&t.idx_arena);
     return st;
 }

@@ -35,6 +35,31 @@ const struct cw__node *cw__node_get(const struct cw__node *m,
     return NULL;
 }
 
+void cw__node_fields(const struct cw__node *m, const char *const *keys,
+                     const struct cw__node **out, size_t n)
+{
+    size_t i, k, left = n, klen[16];
+
+    for (k = 0; k < n; k++) {
+        out[k] = NULL;
+        klen[k] = k < 16 ? strlen(keys[k]) : 0;
+    }
+    if (!m || m->kind != CW__NODE_MAP || n > 16)
+        return;
+    for (i = 0; i < m->n && left; i++) {
+        const struct cw__node *key = m->kids[2 * i];
+        if (key->kind != CW__NODE_SCALAR)
+            continue;
+        for (k = 0; k < n; k++)
+            if (!out[k] && key->len == klen[k] && key->str[0] == keys[k][0] &&
+                memcmp(key->str, keys[k], klen[k]) == 0) {
+                out[k] = m->kids[2 * i + 1];
+                left--;
+                break;
+            }
+    }
+}
+
 bool cw__node_is_null(const struct cw__node *n)
 {
     if (!n || n->kind != CW__NODE_SCALAR || !n->plain)
@@ -186,11 +211,15 @@ struct cw__node *cw__node_copy(struct cw__arena *a, const struct cw__node *n)
     return c;
 }
 
-const char *cw__node_str(const struct cw__node *m, const char *key)
+const char *cw__node_string(const struct cw__node *v)
 {
-    const struct cw__node *v = cw__node_get(m, key);
     return v && v->kind == CW__NODE_SCALAR && v->type == CW__T_STRING &&
                    v->len
                ? v->str
                : NULL;
+}
+
+const char *cw__node_str(const struct cw__node *m, const char *key)
+{
+    return cw__node_string(cw__node_get(m, key));
 }

@@ -160,6 +160,16 @@ const struct cw__node *cw__node_get(const struct cw__node *m,
 /* A deep copy of `n` in `a` (tags dropped); NULL when out of memory. */
 struct cw__node *cw__node_copy(struct cw__arena *a, const struct cw__node *n);
 
+/* The values of keys[0..n) in map `m` into out[0..n), as cw__node_get
+ * gives them (the first member of that name, or NULL), in one pass over
+ * the map: for reading several members of every resource. */
+void cw__node_fields(const struct cw__node *m, const char *const *keys,
+                     const struct cw__node **out, size_t n);
+
+/* The string node `v` holds; NULL when `v` is NULL, empty or not a
+ * string. */
+const char *cw__node_string(const struct cw__node *v);
+
 /* The string value of `key` in map `m`; NULL when missing, empty or not
  * a string. */
 const char *cw__node_str(const struct cw__node *m, const char *key);
