@@ -58,7 +58,7 @@ static enum cw_status err_at(struct jp *j, const char *at, enum cw_status st,
                         (unsigned)(at - j->line_start) + 1, "%s", what);
 }
 
-static void skip_ws(struct jp *j)
+static void skip_ws_run(struct jp *j)
 {
     while (j->p < j->end) {
         char c = *j->p;
@@ -71,6 +71,15 @@ static void skip_ws(struct jp *j)
             break;
         }
     }
+}
+
+/* Past blanks and newlines. Inline for the usual case, none (a plan as
+ * terraform writes it has no blank between tokens). */
+static inline void skip_ws(struct jp *j)
+{
+    if (j->p < j->end && (unsigned char)*j->p > ' ')
+        return;
+    skip_ws_run(j);
 }
 
 /* Bytes a string may hold as they are: printable ASCII but '"' and '\\'. */
@@ -88,7 +97,7 @@ static const unsigned char plain_byte[256] = {
 #undef R4
 };
 
-static struct cw__node *new_node(struct jp *j, enum cw__node_kind kind,
+static inline struct cw__node *new_node(struct jp *j, enum cw__node_kind kind,
                                  const char *at)
 {
     struct cw__node *n;
@@ -115,10 +124,8 @@ static struct cw__node *new_node(struct jp *j, enum cw__node_kind kind,
     return n;
 }
 
-static enum cw_status push(struct jp *j, struct cw__node *n)
+static enum cw_status push_grow(struct jp *j, struct cw__node *n)
 {
-    if (!j->arena)
-        return CW_OK;
     if (j->nstack == j->astack) {
         size_t na = j->astack ? 2 * j->astack : 256;
         struct cw__node **v = cw__realloc(j->stack, na * sizeof(*v));
@@ -131,10 +138,18 @@ static enum cw_status push(struct jp *j, struct cw__node *n)
     return CW_OK;
 }
 
+/* Stacks a child of the container being parsed (nothing to stack when
+ * only validating). */
+static inline enum cw_status push(struct jp *j, struct cw__node *n)
+{
+    if (!j->arena)
+        return CW_OK;
+    if (j->nstack == j->astack)
+        return push_grow(j, n);
+    j->stack[j->nstack++] = n;
+    return CW_OK;
+}
 
-
-
-/* Parses a string at j->p (the opening quote) into an arena string. */
 static size_t jkey_slot(const char *p, size_t n)
 {
     return (n * 31u + (unsigned char)p[0] * 7u + (unsigned char)p[n - 1] * 3u +
@@ -165,7 +180,8 @@ static const char *plain_run(const char *p, const char *end)
     return p;
 }
 
-/* `key`: a member name, shared through j->keys when it has one. */
+/* Parses a string at j->p (the opening quote) into an arena string;
+ * `key`: a member name, shared through j->keys when it has one. */
 static enum cw_status parse_string(struct jp *j, const char **out,
                                    size_t *outlen, bool key)
 {
