@@ -4,7 +4,8 @@
 #
 # 1. Generates (once, cached) a Terraform-plan-like JSON document with
 #    500,000 AWS resources from a fixed seed (gen.py; about 186 MB).
-# 2. jq (Debian package) evaluates one selector on it: security groups
+# 2. jq (Debian package; best of JQ_RUNS runs, default 3) evaluates one
+#    selector on it: security groups
 #    with an ingress rule from 0.0.0.0/0 covering port 22.
 # 3. bench_config streams the same plan through the Terraform loader
 #    (every byte validated, each resource built and dropped in turn) and
@@ -46,8 +47,18 @@ printf 'organisation: Bench\nrole: provider\nservice_models: [saas]\npii_process
 sel='[.. | objects | select(.type? == "aws_security_group") | .values.ingress[]?
       | select((.cidr_blocks | index("0.0.0.0/0")) and .from_port <= 22
                and .to_port >= 22)] | length'
-/usr/bin/time -o "$dir/jq.time" -f '%e %M' jq "$sel" "$plan" >"$dir/jq.out"
-read -r jq_wall jq_kb <"$dir/jq.time"
+# Best of JQ_RUNS (default 3), as cloudward gets its best of 3: jq's wall
+# time on the benchmark VM varied from 16 to 30 s from one minute to the
+# next, and one run made the ratio a lottery.
+jq_wall="" jq_all=""
+for _ in $(seq "${JQ_RUNS:-3}"); do
+  /usr/bin/time -o "$dir/jq.time" -f '%e %M' jq "$sel" "$plan" >"$dir/jq.out"
+  read -r w k <"$dir/jq.time"
+  jq_all="$jq_all $w"
+  if [ -z "$jq_wall" ] || awk "BEGIN{exit !($w < $jq_wall)}"; then
+    jq_wall=$w; jq_kb=$k
+  fi
+done
 jq_matches=$(cat "$dir/jq.out")
 
 best=""
@@ -88,9 +99,10 @@ pack_checks=$(grep -cE '^ *- id:' "$repo/data/policies/aws.yaml" || true)
 
 awk -v b="$bytes" -v jw="$jq_wall" -v jk="$jq_kb" -v cw="$best" -v ck="$cw_kb" \
     -v jm="$jq_matches" -v cm="$cw_matches" -v pw="$pack_best" -v pk="$pack_kb" \
-    -v pc="$pack_checks" -v ew="$eval_best" -v ek="$eval_kb" -v er="$eval_results" 'BEGIN {
+    -v pc="$pack_checks" -v ew="$eval_best" -v ek="$eval_kb" -v er="$eval_results" \
+    -v ja="$jq_all" 'BEGIN {
   mb = b / 1e6
-  printf "input: %.1f MB\n\n", mb
+  printf "input: %.1f MB; jq runs (s):%s\n\n", mb, ja
   printf "%-34s %8s %8s %10s %8s\n", "tool", "wall s", "MB/s", "peak MB", "matches"
   printf "%-34s %8.2f %8.1f %10.1f %8s\n", "jq (one selector)", jw, mb / jw, jk / 1024, jm
   printf "%-34s %8.3f %8.1f %10.1f %8s\n", "cloudward loader + same selector", cw, mb / cw, ck / 1024, cm
