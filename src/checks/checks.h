@@ -407,6 +407,14 @@ bool cw__results_add(struct cw_results *res, const struct cw_check *c,
 bool cw__results_put(struct cw_results *res, const struct cw_check *c,
                      enum cw_verdict v, const char *reason, const char *file,
                      unsigned line, const char *resource);
+/* The stored copy of reason `s` (NULL when out of memory), and a put
+ * whose reason is such a copy: a caller that puts many results with few
+ * reasons interns each once. */
+const char *cw__results_intern(struct cw_results *res, const char *s);
+bool cw__results_put_interned(struct cw_results *res, const struct cw_check *c,
+                              enum cw_verdict v, const char *reason,
+                              const char *file, unsigned line,
+                              const char *resource);
 /* Counts `n` passes of the pack's check number `check` (config scans). */
 void cw__results_add_passes(struct cw_results *res, size_t check, size_t n);
 

@@ -435,8 +435,7 @@ struct cw_results *cw__results_new(const struct cw_pack *pack,
     return res;
 }
 
-/* The stored copy of reason `s`, added when new. */
-static const char *intern(struct cw_results *res, const char *s)
+const char *cw__results_intern(struct cw_results *res, const char *s)
 {
     size_t i, mask;
     const char *c;
@@ -483,6 +482,18 @@ bool cw__results_put(struct cw_results *res, const struct cw_check *c,
                      enum cw_verdict v, const char *reason, const char *file,
                      unsigned line, const char *resource)
 {
+    if (!res->keep_passes && v == CW_VERDICT_PASS)
+        return cw__results_put_interned(res, c, v, NULL, file, line,
+                                        resource);
+    return (reason = cw__results_intern(res, reason)) != NULL &&
+           cw__results_put_interned(res, c, v, reason, file, line, resource);
+}
+
+bool cw__results_put_interned(struct cw_results *res, const struct cw_check *c,
+                              enum cw_verdict v, const char *reason,
+                              const char *file, unsigned line,
+                              const char *resource)
+{
     struct cw_result *r;
 
     if (!res->keep_passes && v == CW_VERDICT_PASS) {
@@ -506,10 +517,10 @@ bool cw__results_put(struct cw_results *res, const struct cw_check *c,
     r->check = c;
     r->verdict = v;
     r->line = line;
-    r->reason = intern(res, reason);
+    r->reason = reason;
     r->file = share(res, &res->last_file, file);
     r->resource = share(res, &res->last_resource, resource);
-    if (!r->reason || (file && !r->file) || (resource && !r->resource))
+    if ((file && !r->file) || (resource && !r->resource))
         return false;
     res->tally[v]++;
     res->n++;

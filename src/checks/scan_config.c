@@ -732,22 +732,29 @@ static bool selects(const struct cw__node *sel, const struct cw__node *labels)
     return true;
 }
 
-/* A copy of reason `r` in c->keep, or one kept before; NULL (and *c->oom)
- * when out of memory. */
-static const char *keep_reason(struct doc *c, const char *r)
+/* A copy of reason `r` in `a`, or one made before through `rc` (which
+ * may be NULL); NULL (and *oom) when out of memory. */
+static const char *cached_copy(struct cw__arena *a, struct reason_cache *rc,
+                               const char *r, bool *oom)
 {
     const char **e = NULL;
     char *d;
-    if (c->reasons) {
-        e = &c->reasons->s[cw__str_hash(r) % REASON_SLOTS];
+    if (rc) {
+        e = &rc->s[cw__str_hash(r) % REASON_SLOTS];
         if (*e && strcmp(*e, r) == 0)
             return *e;
     }
-    if (!(d = cw__arena_strdup(c->keep, r)))
-        *c->oom = true;
+    if (!(d = cw__arena_strdup(a, r)))
+        *oom = true;
     else if (e)
         *e = d;
     return d;
+}
+
+/* A copy of reason `r` in c->keep, or one kept before. */
+static const char *keep_reason(struct doc *c, const char *r)
+{
+    return cached_copy(c->keep, c->reasons, r, c->oom);
 }
 
 static void slot_set(struct doc *c, struct slot *sl, const struct outcome *o)
@@ -1375,6 +1382,7 @@ struct batch {
     size_t nout, aout;
     size_t *passes;           /* per check */
     struct reason_cache *reasons; /* into this and earlier batches' keep */
+    struct reason_cache out_reasons; /* the pending reasons, in `arena` */
     bool running, done, oom;
     enum cw_status st;        /* a resource failed to build: `d` says */
     struct cw_diag d;
@@ -1450,6 +1458,9 @@ static void batch_eval(struct scan *s, struct batch *b)
     struct cw__jscratch scratch = { NULL, 0, NULL };
     size_t k, i;
 
+    /* Equal reasons share one copy in the batch's arena (and the merge
+     * then interns each once); the arena is new to this batch. */
+    memset(&b->out_reasons, 0, sizeof(b->out_reasons));
     for (k = 0; k < b->n && !b->oom && !b->st; k++) {
         const struct cw__resource *r = &b->v[k];
         const struct type_slot *ts;
@@ -1496,10 +1507,9 @@ static void batch_eval(struct scan *s, struct batch *b)
             p->v = (unsigned char)o.v;
             p->file = o.file ? o.file : r->file;
             p->line = o.file ? o.line : r->line;
-            if (!(p->reason = cw__arena_strdup(b->arena, o.reason))) {
-                b->oom = true;
+            if (!(p->reason = cached_copy(b->arena, &b->out_reasons, o.reason,
+                                          &b->oom)))
                 break;
-            }
             b->nout++;
         }
     }
@@ -1528,6 +1538,9 @@ static void merge_ready(struct scan *s)
                 b = s->inflight[i];
         if (!b)
             return;
+        /* The batch's reasons as stored, by their address in its arena
+         * (valid while this batch is merged: its arena is then reused). */
+        const char *from_at[64] = { NULL }, *stored[64];
         s->oom |= b->oom;
         for (k = 0; k < b->n && !s->oom; k++) {
             const struct cw__resource *r = &b->v[k];
@@ -1537,9 +1550,18 @@ static void merge_ready(struct scan *s)
                 jn++;
             for (; j < b->nout && b->out[j].res == k && !s->oom; j++) {
                 const struct pending *p = &b->out[j];
-                if (!cw__results_put(s->res, &s->pack->checks[p->check].pub,
-                                     (enum cw_verdict)p->v, p->reason,
-                                     p->file, p->line, r->address))
+                size_t h = ((uintptr_t)p->reason >> 3) % 64;
+                if (from_at[h] != p->reason) {
+                    if (!(stored[h] = cw__results_intern(s->res, p->reason))) {
+                        s->oom = true;
+                        break;
+                    }
+                    from_at[h] = p->reason;
+                }
+                if (!cw__results_put_interned(
+                        s->res, &s->pack->checks[p->check].pub,
+                        (enum cw_verdict)p->v, stored[h], p->file, p->line,
+                        r->address))
                     s->oom = true;
             }
             if (!s->oom)
