@@ -95,6 +95,10 @@ CW_API const char *cw_pack_title(const struct cw_pack *p);
 CW_API size_t cw_pack_count(const struct cw_pack *p);
 CW_API const struct cw_check *cw_pack_check_at(const struct cw_pack *p,
                                                size_t i);
+/* The index of check `c` in `p` (as cw_pack_check_at takes it), in
+ * constant time; cw_pack_count(p) when `c` is not one of its checks. */
+CW_API size_t cw_pack_check_index(const struct cw_pack *p,
+                                  const struct cw_check *c);
 
 /* Names of the built-in packs, NULL-terminated; borrowed, static. */
 CW_API const char *const *cw_pack_builtin_names(void);

@@ -1192,6 +1192,18 @@ const struct cw_check *cw_pack_check_at(const struct cw_pack *p, size_t i)
     return i < p->nchecks ? &p->checks[i].pub : NULL;
 }
 
+size_t cw_pack_check_index(const struct cw_pack *p, const struct cw_check *c)
+{
+    /* `pub` is the first member of struct pack_check; compared as
+     * integers, since `c` may point anywhere. */
+    uintptr_t at = (uintptr_t)c, base = (uintptr_t)p->checks;
+    size_t i;
+    if (at < base || (at - base) % sizeof(*p->checks))
+        return p->nchecks;
+    i = (at - base) / sizeof(*p->checks);
+    return i < p->nchecks ? i : p->nchecks;
+}
+
 bool cw_pack_detect(const char *root, char *out, size_t n)
 {
     const char *const *names = cw_pack_builtin_names();

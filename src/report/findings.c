@@ -89,22 +89,6 @@ static void json_controls(FILE *f, const struct cw_check *c)
     }
 }
 
-static size_t check_index(const struct cw_pack *p, const struct cw_check *c)
-{
-    size_t lo = 0, hi = cw_pack_count(p);
-    /* Checks are stored in pack order; find c's slot by address. */
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const struct cw_check *m = cw_pack_check_at(p, mid);
-        if (m == c)
-            return mid;
-        if ((const char *)m < (const char *)c)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return 0;
-}
 
 /* The parts of a result's JSON that depend on its check alone, rendered
  * once per check: `head` (the opening brace and id), `mid` (title,
@@ -231,7 +215,10 @@ static enum cw_status render_chunk(const struct render *R, size_t k,
     b->len = 0;
     for (i = k * CHUNK_RESULTS; !st && i < n && i < to; i++) {
         const struct cw_result *x = cw_results_at(R->r, i);
-        const struct frag *f = &R->frag[FRAGS * check_index(R->p, x->check)];
+        size_t ci = cw_pack_check_index(R->p, x->check);
+        const struct frag *f = &R->frag[FRAGS * ci];
+        if (ci == cw_pack_count(R->p))
+            return CW_EINVAL; /* a result of another pack */
         st = cw__buf_append(b, i ? ",\n" : "\n", i ? 2 : 1);
         if (!st)
             st = cw__buf_append(b, f[FRAG_HEAD].s, f[FRAG_HEAD].n);
@@ -465,9 +452,7 @@ static enum cw_status write_sarif(const void *arg, FILE *f, const char *file)
         fputs(i ? ",\n      {" : "\n      {", f);
         fputs("\"ruleId\": ", f);
         cw__json_string(f, x->check->id);
-        for (j = 0; j < cw_pack_count(p); j++)
-            if (cw_pack_check_at(p, j) == x->check)
-                break;
+        j = cw_pack_check_index(p, x->check);
         fprintf(f, ", \"ruleIndex\": %zu, \"kind\": \"%s\", \"level\": "
                    "\"%s\", \"message\": {\"text\": ",
                 j, sarif_kind(x->verdict), sarif_level(x));

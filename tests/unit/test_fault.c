@@ -153,11 +153,41 @@ static void scan_allocation_fails_cleanly(void **state)
     rm_tree(dir);
 }
 
+/* cw_pack_check_index finds each check, and nothing else. */
+static void pack_check_index(void **state)
+{
+    struct cw_catalogs *cats = NULL;
+    struct cw_pack *pack = NULL;
+    struct cw_check other;
+    struct cw_diag d;
+    size_t i, n;
+    (void)state;
+
+    assert_int_equal(cw_catalogs_new(NULL, &cats, &d), CW_OK);
+    assert_int_equal(cw_pack_load_buffer(cats, "f.yaml", pack_text,
+                                         sizeof(pack_text) - 1, &pack, &d),
+                     CW_OK);
+    n = cw_pack_count(pack);
+    assert_true(n > 1);
+    for (i = 0; i < n; i++)
+        assert_int_equal(cw_pack_check_index(pack, cw_pack_check_at(pack, i)),
+                         i);
+    assert_int_equal(cw_pack_check_index(pack, &other), n);
+    assert_int_equal(
+        cw_pack_check_index(pack, (const struct cw_check *)(const void *)(
+                                      (const char *)cw_pack_check_at(pack, 1) +
+                                      8)),
+        n); /* inside a check, not at one */
+    cw_pack_free(pack);
+    cw_catalogs_free(cats);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_allocation_fails_cleanly),
         cmocka_unit_test(scan_allocation_fails_cleanly),
+        cmocka_unit_test(pack_check_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
