@@ -59,7 +59,8 @@ static size_t put_run(char *dst, size_t cap, size_t n, const char *s,
  * large plan scan's instructions, formatting the reasons of failed
  * checks. Any other conversion goes to vsnprintf, from the start.
  */
-static void reason_printf(char *dst, size_t cap, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void
+reason_printf(char *dst, size_t cap, const char *fmt, va_list ap)
 {
     const char *f = fmt, *pct;
     size_t n = 0;
