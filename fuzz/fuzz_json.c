@@ -11,7 +11,8 @@
  *
  * And reading a span through a file (cw__jcur_span_file, in windows of
  * 64 and 128 bytes, as the first pass over a large plan does) must find
- * the very span, line and column that reading it in memory finds.
+ * the very span, line and column that reading it in memory finds. Spans
+ * are read both with AVX2 (where the CPU has it) and without.
  */
 #define _GNU_SOURCE /* memfd_create */
 #include <stddef.h>
@@ -186,11 +187,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                         &root, &d))
         numbers_exact(root);
     cw__arena_release(&arena);
+    /* Both span readers: AVX2 (where the CPU has it) and the baseline. */
+    cw__span_baseline_only = false;
+    spans_agree((const char *)data, size);
+    cw__span_baseline_only = true;
     spans_agree((const char *)data, size);
     {
         int fd = memfd_create("fuzz_json", 0);
         if (fd >= 0 && write(fd, data, size) == (ssize_t)size) {
             file_spans_agree((const char *)data, size, fd, 64);
+            cw__span_baseline_only = false;
             file_spans_agree((const char *)data, size, fd, 128);
         }
         if (fd >= 0)

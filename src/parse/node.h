@@ -126,6 +126,9 @@ enum cw_status cw__jcur_span(struct cw__jcur *c, struct cw__jspan *out);
  * read errors (from there on) go through memory.
  */
 #define CW__SPAN_WINDOW ((size_t)1 << 20)
+/* Tests: true makes span reading use the baseline (SSE2) code even where
+ * the CPU has AVX2. */
+extern bool cw__span_baseline_only;
 enum cw_status cw__jcur_span_file(struct cw__jcur *c, int fd, size_t window,
                                   struct cw__jspan *out);
 /* What a parse keeps from one span to the next: its children stack, and
