@@ -1381,7 +1381,7 @@ struct batch {
     struct pending *out;
     size_t nout, aout;
     size_t *passes;           /* per check */
-    struct reason_cache *reasons; /* into this and earlier batches' keep */
+    struct reason_cache reasons; /* into this and earlier batches' keep */
     struct reason_cache out_reasons; /* the pending reasons, in `arena` */
     bool running, done, oom;
     enum cw_status st;        /* a resource failed to build: `d` says */
@@ -1400,7 +1400,6 @@ static void batch_release(struct batch *b)
     cw__free(b->joins);
     cw__free(b->out);
     cw__free(b->passes);
-    cw__free(b->reasons);
     cw__free(b);
 }
 
@@ -1442,9 +1441,7 @@ static struct batch *batch_get(struct scan *s)
         b = s->bpool[--s->nbpool];
     pthread_mutex_unlock(&s->mu);
     if (!b && (b = cw__calloc(1, sizeof(*b))) &&
-        (!(b->passes = cw__calloc(s->pack->nchecks + 1, sizeof(*b->passes))) ||
-         !(b->reasons = cw__calloc(1, sizeof(*b->reasons))))) {
-        cw__free(b->passes);
+        !(b->passes = cw__calloc(s->pack->nchecks + 1, sizeof(*b->passes)))) {
         cw__free(b);
         b = NULL;
     }
@@ -1477,7 +1474,7 @@ static void batch_eval(struct scan *s, struct batch *b)
         c.res = r;
         c.s = s;
         c.keep = b->keep;
-        c.reasons = b->reasons;
+        c.reasons = &b->reasons;
         c.oom = &b->oom;
         EACH_CHECK(s, ts, i, pc) {
             struct outcome o;
@@ -1705,7 +1702,7 @@ enum cw_status cw_config_type(const char *path, const char **type,
                               struct cw_diag *d)
 {
     struct cw__map m;
-    enum cw_status st = cw__map_file_lazy(path, &m, d);
+    enum cw_status st = cw__map_file(path, &m, d);
     if (st)
         return st;
     *type = cw__config_detect(m.data, m.len);
@@ -1747,7 +1744,7 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
         struct cw__map m;
         unsigned threads = opt ? opt->threads : 0;
         bool two;
-        st = cw__map_file_lazy(paths[i], &m, d);
+        st = cw__map_file(paths[i], &m, d);
         if (st)
             break;
         two = threads == 2 || (threads == 0 && m.len >= THREADED_BYTES);

@@ -51,8 +51,8 @@ struct tf {
     void *arg;
     struct cw_diag *d;
     bool stop;
-    bool mapped;      /* buf is a file mapping: drop what was read */
-    int fd;           /* ... of this file, read by the first pass */
+    int fd;           /* buf maps this file (the first pass reads it
+                         through fd; what was read is dropped); else -1 */
     const struct cw__batch_sink *sink; /* batches instead of fn, when set */
     cw__batch_fn bfn;
     struct cw__arena *ba; /* the batch being filled */
@@ -112,7 +112,7 @@ static void drop_behind(struct tf *t, const char *pos)
             return;
         at -= DROP_LAG;
     }
-    if (t->mapped && at >= t->dropped + DROP_STEP) {
+    if (t->fd >= 0 && at >= t->dropped + DROP_STEP) {
         cw__map_drop(t->buf, at);
         t->dropped = at;
     }
@@ -314,7 +314,7 @@ static enum cw_status first_pass(struct tf *t, const char *buf, size_t len,
             /* Read through the mapping: give its pages back (the rest
              * was read through the file, and stays unread until the
              * second pass). */
-            if (t->mapped && fast)
+            if (t->fd >= 0 && fast)
                 cw__map_drop_range(buf, (size_t)(from - buf),
                                    (size_t)(cw__jcur_pos(c) - buf));
         } else {
@@ -512,7 +512,6 @@ static enum cw_status tf_load(const char *name, const char *buf, size_t len,
     t.fn = fn;
     t.arg = arg;
     t.d = d;
-    t.mapped = fd >= 0;
     t.fd = fd;
     t.bfn = bfn;
     t.sink = sink;
@@ -522,7 +521,7 @@ static enum cw_status tf_load(const char *name, const char *buf, size_t len,
     if (st && st != CW_ENOMEM) {
         first_pass_reset(&t);
         st = first_pass(&t, buf, len, false);
-        if (t.mapped) /* that pass read the mapping: keep none of it */
+        if (fd >= 0) /* that pass read the mapping: keep none of it */
             cw__map_drop(buf, len);
     }
     if (!st)

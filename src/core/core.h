@@ -132,10 +132,6 @@ struct cw__map {
 };
 enum cw_status cw__map_file(const char *path, struct cw__map *m,
                             struct cw_diag *d);
-/* The same, mapping pages only as they are read: for a look at the start
- * of a file (populating a 186 MB plan to sniff its format took 30 ms). */
-enum cw_status cw__map_file_lazy(const char *path, struct cw__map *m,
-                                 struct cw_diag *d);
 void cw__unmap_file(struct cw__map *m);
 /* Gives back the memory of the first `upto` bytes of a file mapping made by
  * cw__map_file (whole pages only); reading them again faults them back in
