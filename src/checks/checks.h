@@ -147,6 +147,9 @@ struct rule {
                                 (Kubernetes); else sel = key, sel_to =
                                 match (equal values) */
     unsigned leaf;           /* index among its check's leaves (joins) */
+    unsigned memo;           /* document rules: one number for the rules a
+                                pack writes alike, 0 for a rule written
+                                once (see share_rules in pack.c) */
 };
 
 enum { CIDR_CONTAINS = 1, CIDR_OVERLAPS, CIDR_WITHIN };
@@ -179,6 +182,7 @@ struct cw_pack {
     const char **join_types;            /* every type a join reads */
     size_t njoin_types;
     const char *file;
+    unsigned nmemo;                     /* rules' memo numbers: 1..nmemo */
 };
 
 /* ---- host context ------------------------------------------------------ */

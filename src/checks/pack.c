@@ -40,6 +40,17 @@ struct loader {
     unsigned in_scope;   /* > 0 inside each, some or join: no join there */
     unsigned leaves;     /* leaves of the check being read */
     bool has_join;
+    /* Document rules by what they are written as, to find the ones the
+     * pack repeats (see share_rules). */
+    struct written {
+        struct rule *r;
+        const char *key;
+        size_t len;
+    } *written;
+    size_t nwritten, awritten;
+    struct cw__arena keys;
+    struct cw__buf key;  /* the one being written */
+    bool no_share;       /* out of memory while keeping keys: share none */
 };
 
 static enum cw_status parse_rule(struct loader *L, const struct cw__node *n,
@@ -752,8 +763,8 @@ static enum cw_status join_types(struct loader *L, const struct rule *r,
     return CW_OK;
 }
 
-static enum cw_status parse_rule(struct loader *L, const struct cw__node *n,
-                                 unsigned depth, struct rule **out)
+static enum cw_status rule_body(struct loader *L, const struct cw__node *n,
+                                unsigned depth, struct rule **out)
 {
     const struct cw__node *k, *v;
     struct rule *r;
@@ -822,6 +833,134 @@ static enum cw_status parse_rule(struct loader *L, const struct cw__node *n,
     if ((st = probe_required(L, r, v)) || r->kind != R_JOIN)
         return st;
     return join_types(L, r, v);
+}
+
+/*
+ * Rules written alike. A pack repeats itself: fourteen security-group
+ * checks each test every ingress rule for "from anywhere" with the same
+ * `any` of two `cidr` rules, and differ only in the ports. A document
+ * rule's behaviour is a function of what is written (its YAML, not where)
+ * and of the node it is evaluated on, so rules written alike get one
+ * `memo` number and the scan reuses a verdict it has already reached for
+ * the same node of the same resource (src/checks/scan_config.c, "memo").
+ * Rules holding a join are left out: they read the join's records.
+ */
+
+/* Appends what `n` is written as, place aside: kind, scalar type, style,
+ * tag, text (lengths first, so no two trees write the same key). Raw
+ * bytes: a pack's rules are keyed at every start. */
+static bool node_key(struct cw__buf *b, const struct cw__node *n,
+                     unsigned depth)
+{
+    struct {
+        unsigned char kind, type, plain;
+        size_t tag_len, len, kids;
+    } head;
+    size_t i, k = n->kind == CW__NODE_MAP ? 2 * n->n
+                  : n->kind == CW__NODE_SEQ ? n->n
+                                            : 0;
+
+    if (depth > MAX_RULE_DEPTH * 4)
+        return false;
+    memset(&head, 0, sizeof(head)); /* padding too: keys are compared */
+    head.kind = (unsigned char)n->kind;
+    head.type = (unsigned char)n->type;
+    head.plain = n->plain;
+    head.tag_len = n->tag ? strlen(n->tag) : 0;
+    head.len = n->str ? n->len : 0;
+    head.kids = k;
+    if (cw__buf_append(b, &head, sizeof(head)) ||
+        cw__buf_append(b, n->tag, head.tag_len) ||
+        cw__buf_append(b, n->str, head.len))
+        return false;
+    for (i = 0; i < k; i++)
+        if (!node_key(b, n->kids[i], depth + 1))
+            return false;
+    return true;
+}
+
+static bool holds_join(const struct rule *r)
+{
+    size_t i;
+    if (r->kind == R_JOIN)
+        return true;
+    for (i = 0; i < r->nkids; i++)
+        if (holds_join(r->kids[i]))
+            return true;
+    return false;
+}
+
+/* Remembers what the document rule `r`, read from `n`, is written as. */
+static void note_written(struct loader *L, struct rule *r,
+                         const struct cw__node *n)
+{
+    struct cw__buf *b = &L->key;
+    struct written *w;
+    char *key;
+
+    if (L->no_share || !L->p->config || holds_join(r))
+        return;
+    if (L->nwritten == L->awritten) {
+        size_t na = L->awritten ? 2 * L->awritten : 64;
+        struct written *g = cw__realloc(L->written, na * sizeof(*g));
+        if (!g) {
+            L->no_share = true;
+            return;
+        }
+        L->written = g;
+        L->awritten = na;
+    }
+    w = &L->written[L->nwritten];
+    b->len = 0;
+    if (!node_key(b, n, 0) || !(key = cw__arena_alloc_raw(&L->keys, b->len))) {
+        L->no_share = true;
+        return;
+    }
+    memcpy(key, b->data, b->len);
+    w->key = key;
+    w->len = b->len;
+    w->r = r;
+    L->nwritten++;
+}
+
+static int cmp_written(const void *a, const void *b)
+{
+    const struct written *x = a, *y = b;
+    if (x->len != y->len)
+        return x->len < y->len ? -1 : 1;
+    return memcmp(x->key, y->key, x->len);
+}
+
+/* Numbers every group of two or more rules written alike. */
+static void share_rules(struct loader *L)
+{
+    size_t i, j;
+    unsigned id = 0;
+
+    if (L->no_share || !L->nwritten)
+        return;
+    qsort(L->written, L->nwritten, sizeof(*L->written), cmp_written);
+    for (i = 0; i < L->nwritten; i = j) {
+        for (j = i + 1; j < L->nwritten &&
+                        !cmp_written(&L->written[i], &L->written[j]);
+             j++)
+            ;
+        if (j - i < 2)
+            continue;
+        id++;
+        for (; i < j; i++)
+            L->written[i].r->memo = id;
+    }
+    L->p->nmemo = id;
+}
+
+static enum cw_status parse_rule(struct loader *L, const struct cw__node *n,
+                                 unsigned depth, struct rule **out)
+{
+    enum cw_status st = rule_body(L, n, depth, out);
+    if (!st)
+        note_written(L, *out, n);
+    return st;
 }
 
 /* ---- checks ------------------------------------------------------------ */
@@ -1083,9 +1222,16 @@ enum cw_status cw_pack_load_buffer(const struct cw_catalogs *cats,
         return cw__diag_set(d, CW_ENOMEM, name, 0, 0, "out of memory");
     }
     f->pack.file = L.file;
+    cw__arena_init(&L.keys, 0);
+    cw__buf_init(&L.key, MAX_PACK_BYTES);
     st = cw__yaml_parse(&f->pack.arena, L.file, buf, len, NULL, &root, d);
     if (!st)
         st = parse_pack(&L, root);
+    if (!st)
+        share_rules(&L);
+    cw__free(L.written);
+    cw__arena_release(&L.keys);
+    cw__buf_release(&L.key);
     f->codes = L.codes;
     f->jps = L.jps;
     if (st) {

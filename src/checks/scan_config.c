@@ -38,6 +38,45 @@ struct reason_cache {
     const char *s[REASON_SLOTS];
 };
 
+/*
+ * Verdicts already reached on the resource being judged, by rule (its
+ * `memo` number: the pack writes it in more than one place) and node: the
+ * fourteen security-group checks each ask whether every ingress rule is
+ * open to the internet, and the second to ask reads the answer here.
+ * Only terse verdicts (no reason) are kept, which is how nearly every rule
+ * is evaluated (see judge). Direct-mapped; a new verdict takes its slot.
+ * `gen` changes with each resource, so no entry outlives its resource's
+ * tree (and no node address reused by the next tree can match).
+ */
+#define MEMO_SLOTS 64
+
+struct memo {
+    struct memo_entry {
+        const struct cw__node *cur, *unk;
+        const char *file;
+        unsigned id, gen, line;
+        enum cw_verdict v;
+    } e[MEMO_SLOTS];
+    unsigned gen;
+};
+
+static void memo_next(struct memo *m)
+{
+    if (++m->gen == 0) { /* wrapped: forget every entry */
+        memset(m->e, 0, sizeof(m->e));
+        m->gen = 1;
+    }
+}
+
+static struct memo_entry *memo_slot(struct memo *m, unsigned id,
+                                    const struct cw__node *cur,
+                                    const struct cw__node *unk)
+{
+    uintptr_t h = (uintptr_t)id * 0x9E3779B97F4A7C15ull ^
+                  (uintptr_t)cur >> 4 ^ (uintptr_t)unk >> 3;
+    return &m->e[(h ^ h >> 29) & (MEMO_SLOTS - 1)];
+}
+
 struct doc {
     const struct cw__node *cur; /* `$` for the rule being evaluated */
     const struct cw__node *unk; /* the same place in Terraform's
@@ -53,6 +92,7 @@ struct doc {
                                    early when joins cannot change the
                                    result) */
     enum cw_verdict force;
+    struct memo *memo;          /* NULL: every rule evaluated afresh */
 };
 
 /* Join bookkeeping; see "joins" below. */
@@ -142,6 +182,7 @@ struct scan {
     size_t nregions;
     bool oom;
     size_t resources;
+    struct memo *memo;        /* the one-thread path's (NULL: none) */
     struct cw__arena keep;    /* join targets and deferred subjects */
     struct reason_cache reasons; /* one thread: reasons kept in `keep` */
     struct cw__resource *targets; /* copies, in `keep` */
@@ -335,6 +376,8 @@ static bool json_text(const struct doc *c, const struct rule *r,
     place(tree, n->line);
     sub->cur = tree;
     sub->unk = NULL;
+    /* The tree goes with `a`, and a later one may take its addresses. */
+    sub->memo = NULL;
     return true;
 }
 
@@ -529,15 +572,45 @@ static void location_rule(struct doc *c, const struct rule *r,
 }
 
 static void memo_leaf(struct doc *c, const struct rule *r, struct outcome *o);
+static void doc_rule(struct doc *c, const struct rule *r, struct outcome *o);
 
+/* A rule on the current node: its verdict from the memo when the rule
+ * is written elsewhere in the pack and was judged on this node already. */
 static void doc_leaf(void *ctx, const struct rule *r, struct outcome *o)
 {
     struct doc *c = ctx;
+    struct memo_entry *e;
+
+    if (!r->memo || !c->memo || !cw__terse || c->slots) {
+        doc_rule(c, r, o);
+        return;
+    }
+    e = memo_slot(c->memo, r->memo, c->cur, c->unk);
+    if (e->gen == c->memo->gen && e->id == r->memo && e->cur == c->cur &&
+        e->unk == c->unk) {
+        o->v = e->v;
+        o->reason[0] = '\0';
+        o->file = e->file;
+        o->line = e->line;
+        return;
+    }
+    doc_rule(c, r, o);
+    e->cur = c->cur;
+    e->unk = c->unk;
+    e->id = r->memo;
+    e->gen = c->memo->gen;
+    e->v = o->v;
+    e->file = o->file;
+    e->line = o->line;
+}
+
+static void doc_rule(struct doc *c, const struct rule *r, struct outcome *o)
+{
     struct picked pk, *p = &pk;
     size_t i;
     bool set = false;
 
-    if (cw__eval_logic(ctx, doc_leaf, r, o))
+    if (cw__eval_logic(c, doc_leaf, r, o))
         return;
     if (c->slots) { /* a deferred join check: recorded or joined now */
         memo_leaf(c, r, o);
@@ -1336,6 +1409,8 @@ static bool on_resource(void *arg, const struct cw__resource *r)
     memset(&c, 0, sizeof(c));
     c.res = r;
     c.s = s;
+    if ((c.memo = s->memo))
+        memo_next(s->memo);
     EACH_CHECK(s, ts, i, pc) {
         struct outcome o;
         if (pc->has_join)
@@ -1453,6 +1528,7 @@ static struct batch *batch_get(struct scan *s)
 static void batch_eval(struct scan *s, struct batch *b)
 {
     struct cw__jscratch scratch = { NULL, 0, NULL };
+    struct memo *memo = s->pack->nmemo ? cw__calloc(1, sizeof(*memo)) : NULL;
     size_t k, i;
 
     /* Equal reasons share one copy in the batch's arena (and the merge
@@ -1473,6 +1549,8 @@ static void batch_eval(struct scan *s, struct batch *b)
         memset(&c, 0, sizeof(c));
         c.res = r;
         c.s = s;
+        if ((c.memo = memo))
+            memo_next(memo);
         c.keep = b->keep;
         c.reasons = &b->reasons;
         c.oom = &b->oom;
@@ -1511,6 +1589,7 @@ static void batch_eval(struct scan *s, struct batch *b)
         }
     }
     cw__jscratch_release(&scratch);
+    cw__free(memo);
 }
 
 static bool keep_arena(struct scan *s, struct cw__arena *a)
@@ -1738,6 +1817,8 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
         cw_results_free(s.res);
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     }
+    /* Without memory for it, every rule is evaluated afresh. */
+    s.memo = pack->nmemo ? cw__calloc(1, sizeof(*s.memo)) : NULL;
     pthread_mutex_init(&s.mu, NULL);
     pthread_cond_init(&s.cv, NULL);
     for (i = 0; !st && !s.oom && i < n; i++) {
@@ -1782,6 +1863,7 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
         cw__free(s.idx[i].unknown);
     }
     cw__free(s.idx);
+    cw__free(s.memo);
     cw__free(s.tc);
     cw__free(s.types);
     cw__free(s.thash);

@@ -206,6 +206,29 @@ verdicts nulls.json | diff - <(printf '%s\n' "null-value-default aws_ebs_volume.
 jq -e '.results[1].reason == "$.kms_key_id is not set" and
   (.passes | map(select(.id == "null-cidr"))[0].count == 1)' nulls.json >/dev/null ||
   fail "null reasons: $(jq -c '.results, .passes' nulls.json)"
+# Rules a pack writes more than once are judged once per node of a
+# resource (the memo); the verdicts are those of the same pack with every
+# repeated rule spelled another way, which shares nothing, on one thread
+# and on two. The plan puts a compliant element before an offending one,
+# an element known only after apply, and JSON documents of equal shape
+# (a second parse may reuse the first's addresses).
+cp -r "$CASES/memo" .
+for jobs in 1 2; do
+  for p in pack pack-unshared; do
+    expect_exit 1 "$CW" scan config memo/plan.json --pack "memo/$p.yaml" --no-save \
+      --jobs "$jobs" --format json -o "memo-$p-$jobs.json"
+  done
+  diff <(jq 'del(.time)' "memo-pack-$jobs.json") <(jq 'del(.time)' "memo-pack-unshared-$jobs.json") >&2 ||
+    fail "memo: rules written alike judged differently (--jobs $jobs)"
+  verdicts "memo-pack-$jobs.json" | diff - <(printf '%s\n' \
+    "ssh-from-internet aws_security_group.a fail 6" \
+    "egress-ssh-to-internet aws_security_group.a fail 9" \
+    "rdp-from-internet aws_security_group.b fail 14" \
+    "ssh-from-internet aws_security_group.c unknown 19" \
+    "some-ingress-open aws_security_group.c unknown 19" \
+    "ssh-from-internet aws_security_group.d fail 26" \
+    "no-allow-all aws_iam_policy.p fail 31") >&2 || fail "memo verdicts (--jobs $jobs)"
+done
 # Two threads (batches evaluated off the loading thread, merged in order)
 # give exactly the results of one.
 cp "$CASES/plan.json" .
