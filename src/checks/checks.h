@@ -147,6 +147,8 @@ struct rule {
                                 (Kubernetes); else sel = key, sel_to =
                                 match (equal values) */
     unsigned leaf;           /* index among its check's leaves (joins) */
+    bool sel_shared;         /* `sel` is other rules' too: what it selects
+                                is worth keeping for them */
     unsigned memo;           /* document rules: one number for the rules a
                                 pack writes alike, 0 for a rule written
                                 once (see share_rules in pack.c) */

@@ -36,6 +36,8 @@ struct loader {
     pcre2_code **codes; /* every compiled regex, freed with the pack */
     size_t ncodes, acodes;
     struct cw__jp **jps; /* every compiled JSONPath, likewise */
+    const char **jp_src; /* ... as written (one compile per text) */
+    size_t *jp_len, *jp_uses;
     size_t njps, ajps;
     unsigned in_scope;   /* > 0 inside each, some or join: no join there */
     unsigned leaves;     /* leaves of the check being read */
@@ -363,33 +365,65 @@ static enum cw_status if_missing(struct loader *L, const struct cw__node *v,
     return st;
 }
 
-/* Compiles a JSONPath written in the pack; errors point into the YAML. */
+/* Compiles a JSONPath written in the pack; errors point into the YAML.
+ * A query written twice is compiled once: the scan reuses what a shared
+ * query selected on a node (see share_rules). */
 static enum cw_status jsonpath(struct loader *L, const struct cw__node *v,
                                struct cw__jp **out, const char **src)
 {
     struct cw_diag sub;
-    struct cw__jp **grown;
+    size_t i;
 
     if (scalar(L, v, "a JSONPath query ($...)", src))
         return CW_ESCHEMA;
+    for (i = 0; i < L->njps; i++)
+        if (L->jp_len[i] == v->len && memcmp(L->jp_src[i], v->str, v->len) == 0) {
+            *out = L->jps[i];
+            L->jp_uses[i]++;
+            return CW_OK;
+        }
+    if (L->njps == L->ajps) {
+        size_t na = L->ajps ? 2 * L->ajps : 64;
+        struct cw__jp **g = cw__realloc(L->jps, (na + 1) * sizeof(*g));
+        const char **gs;
+        size_t *gl, *gu;
+        if (g) {
+            L->jps = g;
+            g[L->njps] = NULL; /* the pack frees up to it, on any error */
+        }
+        gs = g ? cw__realloc(L->jp_src, na * sizeof(*gs)) : NULL;
+        if (gs)
+            L->jp_src = gs;
+        gl = gs ? cw__realloc(L->jp_len, na * sizeof(*gl)) : NULL;
+        if (gl)
+            L->jp_len = gl;
+        gu = gl ? cw__realloc(L->jp_uses, na * sizeof(*gu)) : NULL;
+        if (!gu)
+            return at(L, v, CW_ENOMEM, "out of memory");
+        L->jp_uses = gu;
+        L->ajps = na;
+    }
     cw_diag_clear(&sub);
     if (cw__jp_compile(v->str, v->len, L->file, out, &sub))
         return cw__diag_set(L->d, CW_ESCHEMA, L->file, v->line,
                             v->col + sub.col - 1,
                             "bad JSONPath: %s", sub.msg);
-    if (L->njps == L->ajps) {
-        size_t na = L->ajps ? 2 * L->ajps : 64;
-        grown = cw__realloc(L->jps, (na + 1) * sizeof(*grown));
-        if (!grown) {
-            cw__jp_free(*out);
-            return at(L, v, CW_ENOMEM, "out of memory");
-        }
-        L->jps = grown;
-        L->ajps = na;
-    }
+    L->jp_src[L->njps] = v->str;
+    L->jp_len[L->njps] = v->len;
+    L->jp_uses[L->njps] = 1;
     L->jps[L->njps++] = *out;
     L->jps[L->njps] = NULL;
     return CW_OK;
+}
+
+/* How many rules use the query `q`. */
+static size_t jp_uses(const struct loader *L, const struct cw__jp *q)
+{
+    size_t i;
+    for (i = 0; q && i < L->njps; i++)
+        if (L->jps[i] == q)
+            return L->jp_uses[i];
+    return 0;
 }
 
 /* Parameters of the document rules (each, some, exists, value, cidr,
@@ -939,6 +973,8 @@ static void share_rules(struct loader *L)
 
     if (L->no_share || !L->nwritten)
         return;
+    for (i = 0; i < L->nwritten; i++)
+        L->written[i].r->sel_shared = jp_uses(L, L->written[i].r->sel) > 1;
     qsort(L->written, L->nwritten, sizeof(*L->written), cmp_written);
     for (i = 0; i < L->nwritten; i = j) {
         for (j = i + 1; j < L->nwritten &&
@@ -1234,6 +1270,9 @@ enum cw_status cw_pack_load_buffer(const struct cw_catalogs *cats,
     cw__buf_release(&L.key);
     f->codes = L.codes;
     f->jps = L.jps;
+    cw__free(L.jp_src);
+    cw__free(L.jp_len);
+    cw__free(L.jp_uses);
     if (st) {
         cw_pack_free(&f->pack);
         return st;

@@ -49,6 +49,10 @@ struct reason_cache {
  * tree (and no node address reused by the next tree can match).
  */
 #define MEMO_SLOTS 64
+/* Likewise what a query several rules use selected (`$.ingress[*]`, for
+ * each of those fourteen checks), when it is a few nodes. */
+#define PICK_SLOTS 16
+#define PICK_NODES 8
 
 struct memo {
     struct memo_entry {
@@ -57,6 +61,13 @@ struct memo {
         unsigned id, gen, line;
         enum cw_verdict v;
     } e[MEMO_SLOTS];
+    struct pick_entry {
+        const struct cw__jp *q;
+        const struct cw__node *cur, *unk;
+        unsigned gen, n;
+        bool leaf_asked, leaf_set;
+        const struct cw__node *v[PICK_NODES];
+    } p[PICK_SLOTS];
     unsigned gen;
 };
 
@@ -64,6 +75,7 @@ static void memo_next(struct memo *m)
 {
     if (++m->gen == 0) { /* wrapped: forget every entry */
         memset(m->e, 0, sizeof(m->e));
+        memset(m->p, 0, sizeof(m->p));
         m->gen = 1;
     }
 }
@@ -75,6 +87,15 @@ static struct memo_entry *memo_slot(struct memo *m, unsigned id,
     uintptr_t h = (uintptr_t)id * 0x9E3779B97F4A7C15ull ^
                   (uintptr_t)cur >> 4 ^ (uintptr_t)unk >> 3;
     return &m->e[(h ^ h >> 29) & (MEMO_SLOTS - 1)];
+}
+
+static struct pick_entry *pick_slot(struct memo *m, const struct cw__jp *q,
+                                    const struct cw__node *cur,
+                                    const struct cw__node *unk)
+{
+    uintptr_t h = ((uintptr_t)q >> 4) * 0x9E3779B97F4A7C15ull ^
+                  (uintptr_t)cur >> 4 ^ (uintptr_t)unk >> 3;
+    return &m->p[(h ^ h >> 29) & (PICK_SLOTS - 1)];
 }
 
 struct doc {
@@ -256,6 +277,45 @@ static bool any_true(void *arg, const struct cw__node *n,
     return true;
 }
 
+static bool select_fresh(const struct cw__jp *q, const struct doc *c,
+                         struct picked *p, struct outcome *o, bool *leaf_set);
+
+/* What the rule `r` selects from the current node, from the memo when
+ * its query is other rules' too. */
+static bool select_rule(const struct rule *r, const struct doc *c,
+                        struct picked *p, struct outcome *o, bool *leaf_set)
+{
+    const struct cw__jp *q = r->sel;
+    struct pick_entry *e;
+    bool ok;
+
+    if (!c->memo || !r->sel_shared)
+        return select_fresh(q, c, p, o, leaf_set);
+    e = pick_slot(c->memo, q, c->cur, c->unk);
+    if (e->gen == c->memo->gen && e->q == q && e->cur == c->cur &&
+        e->unk == c->unk && e->leaf_asked == (leaf_set != NULL)) {
+        memcpy(p->v, e->v, e->n * sizeof(*e->v));
+        p->n = e->n;
+        if (leaf_set)
+            *leaf_set = e->leaf_set;
+        return true;
+    }
+    ok = select_fresh(q, c, p, o, leaf_set);
+    /* What failed (an unknown value, an error) is not kept: its outcome
+     * says why, and is rare. */
+    if (ok && p->n <= PICK_NODES) {
+        e->q = q;
+        e->cur = c->cur;
+        e->unk = c->unk;
+        e->gen = c->memo->gen;
+        e->n = (unsigned)p->n;
+        e->leaf_asked = leaf_set != NULL;
+        e->leaf_set = leaf_set && *leaf_set;
+        memcpy(e->v, p->v, p->n * sizeof(*e->v));
+    }
+    return ok;
+}
+
 /*
  * Runs `q` from the current node; false (and an outcome) when the result
  * cannot be used. Terraform's after_unknown (and the mirror the
@@ -267,9 +327,8 @@ static bool any_true(void *arg, const struct cw__node *n,
  * resource) is not a reason to stop: *leaf_set tells the caller such a
  * value will exist.
  */
-static bool select_nodes_ex(const struct cw__jp *q, const struct doc *c,
-                            struct picked *p, struct outcome *o,
-                            bool *leaf_set)
+static bool select_fresh(const struct cw__jp *q, const struct doc *c,
+                         struct picked *p, struct outcome *o, bool *leaf_set)
 {
     const struct cw__node *cur = c->cur;
     struct cw_diag d;
@@ -312,7 +371,7 @@ static bool select_nodes_ex(const struct cw__jp *q, const struct doc *c,
 static bool select_nodes(const struct cw__jp *q, const struct doc *c,
                          struct picked *p, struct outcome *o)
 {
-    return select_nodes_ex(q, c, p, o, NULL);
+    return select_fresh(q, c, p, o, NULL);
 }
 
 /* A scalar as the text value tests see; NULL for containers. */
@@ -390,7 +449,7 @@ static void quantify(struct doc *c, const struct rule *r, struct outcome *o)
 
     picked_init(p);
     picked_init(&unk);
-    if (!select_nodes(r->sel, c, p, o))
+    if (!select_rule(r, c, p, o, NULL))
         goto out;
     /* The matching elements of after_unknown, when they line up. */
     if (c->unk) {
@@ -633,7 +692,7 @@ static void doc_rule(struct doc *c, const struct rule *r, struct outcome *o)
         return;
     }
     picked_init(p);
-    if (!select_nodes_ex(r->sel, c, p, o, r->kind == R_EXISTS ? &set : NULL)) {
+    if (!select_rule(r, c, p, o, r->kind == R_EXISTS ? &set : NULL)) {
         picked_release(p);
         return;
     }
