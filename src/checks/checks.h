@@ -421,6 +421,16 @@ bool cw__results_put_interned(struct cw_results *res, const struct cw_check *c,
                               enum cw_verdict v, const char *reason,
                               const char *file, unsigned line,
                               const char *resource);
+/* The stored copies of a result's file and resource (shared with the
+ * previous result's when equal; NULL when out of memory), and a put whose
+ * reason, file and resource are all such copies: a caller that puts
+ * several results of one resource compares and copies its texts once. */
+const char *cw__results_file(struct cw_results *res, const char *file);
+const char *cw__results_resource(struct cw_results *res, const char *resource);
+bool cw__results_put_stored(struct cw_results *res, const struct cw_check *c,
+                            enum cw_verdict v, const char *reason,
+                            const char *file, unsigned line,
+                            const char *resource);
 /* Counts `n` passes of the pack's check number `check` (config scans). */
 void cw__results_add_passes(struct cw_results *res, size_t check, size_t n);
 

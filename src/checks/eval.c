@@ -245,11 +245,14 @@ static const probe_fn probes[R_KIND_COUNT] = {
  * (a host for host packs, a document node for config packs). */
 void outcome_copy(struct outcome *dst, const struct outcome *src)
 {
-    size_t n = strlen(src->reason);
     dst->v = src->v;
     dst->file = src->file;
     dst->line = src->line;
-    memcpy(dst->reason, src->reason, n + 1);
+    /* Terse outcomes (most of them) have no reason: no strlen call. */
+    if (!src->reason[0])
+        dst->reason[0] = '\0';
+    else
+        memcpy(dst->reason, src->reason, strlen(src->reason) + 1);
 }
 
 /* The first part's outcome (verdict, place) with every part's reason. */
@@ -490,10 +493,35 @@ bool cw__results_put(struct cw_results *res, const struct cw_check *c,
            cw__results_put_interned(res, c, v, reason, file, line, resource);
 }
 
+const char *cw__results_file(struct cw_results *res, const char *file)
+{
+    return share(res, &res->last_file, file);
+}
+
+const char *cw__results_resource(struct cw_results *res, const char *resource)
+{
+    return share(res, &res->last_resource, resource);
+}
+
 bool cw__results_put_interned(struct cw_results *res, const struct cw_check *c,
                               enum cw_verdict v, const char *reason,
                               const char *file, unsigned line,
                               const char *resource)
+{
+    const char *f = NULL, *rs = NULL;
+
+    if (!res->keep_passes && v == CW_VERDICT_PASS)
+        return cw__results_put_stored(res, c, v, NULL, NULL, line, NULL);
+    if ((file && !(f = cw__results_file(res, file))) ||
+        (resource && !(rs = cw__results_resource(res, resource))))
+        return false;
+    return cw__results_put_stored(res, c, v, reason, f, line, rs);
+}
+
+bool cw__results_put_stored(struct cw_results *res, const struct cw_check *c,
+                            enum cw_verdict v, const char *reason,
+                            const char *file, unsigned line,
+                            const char *resource)
 {
     struct cw_result *r;
 
@@ -519,10 +547,8 @@ bool cw__results_put_interned(struct cw_results *res, const struct cw_check *c,
     r->verdict = v;
     r->line = line;
     r->reason = reason;
-    r->file = share(res, &res->last_file, file);
-    r->resource = share(res, &res->last_resource, resource);
-    if ((file && !r->file) || (resource && !r->resource))
-        return false;
+    r->file = file;
+    r->resource = resource;
     res->tally[v]++;
     res->n++;
     return true;

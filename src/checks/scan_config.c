@@ -1676,9 +1676,13 @@ static void merge_ready(struct scan *s)
         /* The batch's reasons as stored, by their address in its arena
          * (valid while this batch is merged: its arena is then reused). */
         const char *from_at[64] = { NULL }, *stored[64];
+        /* Likewise the file (all of a batch's results name one or two),
+         * and each resource's address once for all its results. */
+        const char *file_from = NULL, *file = NULL;
         s->oom |= b->oom;
         for (k = 0; k < b->n && !s->oom; k++) {
             const struct cw__resource *r = &b->v[k];
+            const char *address = NULL;
             size_t from = jn;
             s->resources++;
             while (jn < b->njoins && b->joins[jn].res == k)
@@ -1693,10 +1697,17 @@ static void merge_ready(struct scan *s)
                     }
                     from_at[h] = p->reason;
                 }
-                if (!cw__results_put_interned(
+                if (file_from != p->file) {
+                    file_from = p->file;
+                    file = cw__results_file(s->res, p->file);
+                }
+                if (!address)
+                    address = cw__results_resource(s->res, r->address);
+                if (!file || !address ||
+                    !cw__results_put_stored(
                         s->res, &s->pack->checks[p->check].pub,
-                        (enum cw_verdict)p->v, stored[h], p->file, p->line,
-                        r->address))
+                        (enum cw_verdict)p->v, stored[h], file, p->line,
+                        address))
                     s->oom = true;
             }
             if (!s->oom)

@@ -29,6 +29,7 @@
 struct unknown {
     const char *address;
     const struct cw__node *tree;
+    size_t hash;              /* of address, compared before the text */
 };
 
 /* A provider configuration's region: configuration.provider_config.*. */
@@ -130,7 +131,8 @@ static bool hash_unknown(struct tf *t)
         return false;
     t->hmask = size - 1;
     for (i = 0; i < t->nidx; i++) {
-        size_t h = cw__str_hash(t->idx[i].address) & t->hmask;
+        size_t h = (t->idx[i].hash = cw__str_hash(t->idx[i].address)) &
+                   t->hmask;
         while (t->hash[h] &&
                strcmp(t->idx[t->hash[h] - 1].address, t->idx[i].address))
             h = (h + 1) & t->hmask;
@@ -143,13 +145,15 @@ static bool hash_unknown(struct tf *t)
 static const struct cw__node *find_unknown(const struct tf *t,
                                            const char *address)
 {
-    size_t h;
+    size_t h, full;
     if (!t->hash)
         return NULL;
-    for (h = cw__str_hash(address) & t->hmask; t->hash[h];
-         h = (h + 1) & t->hmask)
-        if (strcmp(t->idx[t->hash[h] - 1].address, address) == 0)
-            return t->idx[t->hash[h] - 1].tree;
+    full = cw__str_hash(address);
+    for (h = full & t->hmask; t->hash[h]; h = (h + 1) & t->hmask) {
+        const struct unknown *u = &t->idx[t->hash[h] - 1];
+        if (u->hash == full && strcmp(u->address, address) == 0)
+            return u->tree;
+    }
     return NULL;
 }
 

@@ -150,6 +150,23 @@ static inline enum cw_status push(struct jp *j, struct cw__node *n)
     return CW_OK;
 }
 
+/* n bytes of a and b equal; inline, for member names of a few bytes
+ * (memcmp's call was 2% of a large plan's scan). Reads no byte past n. */
+static inline bool short_eq(const char *a, const char *b, size_t n)
+{
+    uint64_t x, y;
+    for (; n >= 8; n -= 8, a += 8, b += 8) {
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return false;
+    }
+    while (n--)
+        if (*a++ != *b++)
+            return false;
+    return true;
+}
+
 static size_t jkey_slot(const char *p, size_t n)
 {
     return (n * 31u + (unsigned char)p[0] * 7u + (unsigned char)p[n - 1] * 3u +
@@ -243,7 +260,7 @@ static enum cw_status parse_string(struct jp *j, const char **out,
     if (key && !escapes && j->keys && p > j->p && p - j->p <= JKEY_MAX) {
         size_t n = (size_t)(p - j->p), slot = jkey_slot(j->p, n);
         const char *have = j->keys->s[slot];
-        if (have && j->keys->len[slot] == n && memcmp(have, j->p, n) == 0) {
+        if (have && j->keys->len[slot] == n && short_eq(have, j->p, n)) {
             *out = have;
             *outlen = n;
             j->p = p + 1;
