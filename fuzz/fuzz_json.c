@@ -13,6 +13,12 @@
  * 64 and 128 bytes, as the first pass over a large plan does) must find
  * the very span, line and column that reading it in memory finds. Spans
  * are read both with AVX2 (where the CPU has it) and without.
+ *
+ * And reading an array's elements in runs through a file into a small
+ * buffer (cw__jcur_span_run, as large plans' resources are read) must
+ * find the spans, and leave the cursor where, spanning them one by one
+ * in memory finds and leaves them; where a run stops, both go on one by
+ * one and must agree (errors included).
  */
 #define _GNU_SOURCE /* memfd_create */
 #include <stddef.h>
@@ -157,6 +163,62 @@ static void file_spans_agree(const char *text, size_t size, int fd,
     }
 }
 
+/* The elements of a top-level array: one by one in memory (a), in runs
+ * of up to `max` read through `fd` into `cap` bytes (b). */
+static void run_spans_agree(const char *text, size_t size, int fd,
+                            size_t cap, size_t max)
+{
+    struct cw__jcur *a = NULL, *b = NULL;
+    struct cw__jspan sb[4];
+    struct cw_diag da, db;
+    char *w = malloc(cap);
+    const char *key;
+
+    if (!w || max > 4 || cw__jcur_new("f", text, size, &a, &da) ||
+        cw__jcur_new("f", text, size, &b, &db) || cw__jcur_enter(a, false) ||
+        cw__jcur_enter(b, false))
+        goto done;
+    for (;;) {
+        size_t off = (size_t)(cw__jcur_pos(b) - text), i, n = 0;
+        struct cw__jspan sa;
+        enum cw_status ea, eb;
+        bool ma = true, mb = true, full = false;
+        cw__jcur_span_run(b, fd, w, cap, sb, max, &n, &full);
+        for (i = 0; i < n; i++) {
+            if (cw__jcur_next(a, &key, &ma) || !ma || cw__jcur_span(a, &sa))
+                abort(); /* the run found an element where a did not */
+            if ((size_t)(sa.p - text) != off + (size_t)(sb[i].p - w) ||
+                sa.len != sb[i].len || sa.line != sb[i].line ||
+                sa.col != sb[i].col || sa.depth != sb[i].depth ||
+                memcmp(sa.p, sb[i].p, sa.len) != 0)
+                abort(); /* another span */
+        }
+        if (cw__jcur_pos(a) != cw__jcur_pos(b) ||
+            cw__jcur_line(a) != cw__jcur_line(b))
+            abort(); /* the run left the cursor elsewhere */
+        if (n)
+            continue;
+        /* The run stopped: one element by hand, on both. */
+        ea = cw__jcur_next(a, &key, &ma);
+        eb = cw__jcur_next(b, &key, &mb);
+        if (ea != eb || ma != mb || (ea && (da.line != db.line ||
+                                             da.col != db.col)))
+            abort();
+        if (ea || !ma)
+            break;
+        ea = cw__jcur_span(a, &sa);
+        eb = cw__jcur_span(b, &sb[0]);
+        if (ea != eb || (!ea && (sa.p != sb[0].p || sa.len != sb[0].len)))
+            abort();
+        if (ea)
+            break;
+    }
+done:
+    free(w);
+    cw__jcur_free(a);
+    cw__jcur_free(b);
+}
+
 /* Every number holds what strtod reads from its text, bit for bit. */
 static void numbers_exact(const struct cw__node *n)
 {
@@ -196,8 +258,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int fd = memfd_create("fuzz_json", 0);
         if (fd >= 0 && write(fd, data, size) == (ssize_t)size) {
             file_spans_agree((const char *)data, size, fd, 64);
+            run_spans_agree((const char *)data, size, fd, 100, 3);
             cw__span_baseline_only = false;
             file_spans_agree((const char *)data, size, fd, 128);
+            run_spans_agree((const char *)data, size, fd, 300, 4);
         }
         if (fd >= 0)
             close(fd);

@@ -60,6 +60,9 @@ struct tf {
     struct cw__resource *bv;
     size_t bn;
     size_t braw;      /* bytes of text in the batch's spans */
+    char *text;       /* the batch's copy of its resources' text (plans
+                         read through fd), BATCH_RAW_BYTES ... */
+    size_t tused;     /* ... of which these are used */
     const char *buf;
     size_t dropped;   /* bytes given back so far */
 };
@@ -87,6 +90,8 @@ static void flush(struct tf *t)
     }
     t->bn = 0;
     t->braw = 0;
+    t->text = NULL;
+    t->tused = 0;
 }
 
 /* A fresh batch arena with room for its resource array. */
@@ -99,9 +104,13 @@ static enum cw_status batch_open(struct tf *t)
             return CW_ENOMEM;
         cw__arena_init_bulk(t->ba, 0);
     }
+    /* The text first: a recycled arena hands its oldest chunk back first,
+     * so the same buffer serves batch after batch. */
+    t->text = t->fd >= 0 ? cw__arena_alloc_raw(t->ba, BATCH_RAW_BYTES) : NULL;
+    t->tused = 0;
     t->bv = cw__arena_alloc(t->ba, BATCH_RESOURCES * sizeof(*t->bv));
     t->bn = 0;
-    return t->bv ? CW_OK : CW_ENOMEM;
+    return t->bv && (t->fd < 0 || t->text) ? CW_OK : CW_ENOMEM;
 }
 
 /* Gives back the mapping's pages behind the cursor, 16 MB at a time. */
@@ -392,6 +401,48 @@ enum cw_status cw__resource_build(struct cw__resource *r,
     return st ? st : fill(t, n, r, a, d);
 }
 
+/* Adds a run of resources to the batch being filled, their text read
+ * from the file into the batch's own buffer (reading a plan through its
+ * mapping costs several times more on a VM: see cw__jcur_span_run), as
+ * many as fit; a full batch goes to the consumer. False when none was
+ * added: the next value goes the usual way (the array's end, a value
+ * that is not an object or is larger than a batch's buffer, an error). */
+static bool read_run(struct tf *t)
+{
+    struct cw__jspan spans[BATCH_RESOURCES];
+    size_t i, n = 0;
+    bool full = false;
+    int tries;
+
+    for (tries = 0; tries < 2; tries++) {
+        if (batch_open(t))
+            return false;
+        cw__jcur_span_run(t->c, t->fd, t->text + t->tused,
+                          BATCH_RAW_BYTES - t->tused, spans,
+                          BATCH_RESOURCES - t->bn, &n, &full);
+        for (i = 0; i < n; i++) {
+            struct cw__resource *r = &t->bv[t->bn++];
+            memset(r, 0, sizeof(*r));
+            r->raw = spans[i];
+            r->loader = t;
+            r->file = t->name;
+            r->line = r->raw.line;
+            t->braw += r->raw.len;
+        }
+        if (n)
+            t->tused = (size_t)(spans[n - 1].p + spans[n - 1].len - t->text);
+        if (full && !t->bn) /* larger than a whole buffer */
+            return false;
+        if (full || t->bn == BATCH_RESOURCES || t->braw >= BATCH_RAW_BYTES)
+            flush(t);
+        if (n || !full)
+            return n > 0;
+        /* Nothing fit in what was left of the buffer: once more in a new
+         * batch's (flushed above). */
+    }
+    return false;
+}
+
 /* Resources for a batch consumer are not built here: each is found (its
  * text's span, at several times the speed of parsing it) and handed over
  * to be parsed on the consumer's threads. The first pass validated the
@@ -409,6 +460,8 @@ static enum cw_status resources(struct tf *t)
     for (;;) {
         struct cw__node *n = NULL;
         struct cw__resource r;
+        if (t->bfn && t->fd >= 0 && !t->stop && read_run(t))
+            continue;
         if ((st = cw__jcur_next(t->c, &key, &more)) || !more)
             break;
         if (t->stop) {

@@ -1090,6 +1090,101 @@ enum cw_status cw__jcur_span_file(struct cw__jcur *c, int fd, size_t window,
     return CW_OK;
 }
 
+/* Whitespace of w[*i, k): *i moves past it, counting newlines in *line
+ * and where the last line starts (a file offset, w[0] at `off`). */
+static void run_ws(const char *w, size_t *i, size_t k, size_t off,
+                   unsigned *line, size_t *line_start)
+{
+    for (; *i < k; (*i)++) {
+        char ch = w[*i];
+        if (ch == '\n') {
+            (*line)++;
+            *line_start = off + *i + 1;
+        } else if (ch != ' ' && ch != '\t' && ch != '\r') {
+            break;
+        }
+    }
+}
+
+void cw__jcur_span_run(struct cw__jcur *c, int fd, char *w, size_t cap,
+                       struct cw__jspan *out, size_t max, size_t *n,
+                       bool *full)
+{
+    struct jp *j = &c->j;
+    size_t off = (size_t)(j->p - c->text), avail = (size_t)(j->end - j->p);
+    size_t k = 0, q = 0; /* w[0, k) read; elements end at q so far */
+    /* Where the cursor would be at q: */
+    size_t keep_start = (size_t)(j->line_start - c->text);
+    unsigned keep_line = j->line;
+    bool keep_first = c->first[c->levels - 1];
+
+    *n = 0;
+    *full = false;
+    if (avail < cap)
+        cap = avail;
+    else
+        avail = 0; /* below: the text goes on past w */
+    while (*n < max) {
+        struct span_state s;
+        size_t i = q, e = 0, close = 0, line_start = keep_start;
+        unsigned line = keep_line;
+        bool need_comma = !keep_first, found = false;
+        for (;;) { /* blanks, a ',' unless first, blanks, an object */
+            run_ws(w, &i, k, off, &line, &line_start);
+            if (i < k && need_comma) {
+                if (w[i] != ',')
+                    break; /* ']', or an error _next will report */
+                need_comma = false;
+                i++;
+                continue;
+            }
+            if (i < k) {
+                e = i;
+                if (w[e] != '{')
+                    break; /* not an object: _next and _span take it */
+                memset(&s, 0, sizeof(s));
+                s.line = line;
+                found = span_window((const unsigned char *)w + e, k - e, &s,
+                                    &close);
+                if (found)
+                    break;
+            }
+            if (k == cap) { /* no room (or text) left to read */
+                *full = avail == 0;
+                break;
+            }
+            {
+                size_t more = cap - k < CW__SPAN_READ ? cap - k : CW__SPAN_READ;
+                if (!read_at(fd, (unsigned char *)w + k, more, off + k))
+                    break;
+                k += more;
+            }
+            /* Look again from the last element's end, with more text. */
+            i = q;
+            line = keep_line;
+            line_start = keep_start;
+            need_comma = !keep_first;
+        }
+        if (!found)
+            break;
+        out[*n].p = w + e;
+        out[*n].len = close;
+        out[*n].line = line;
+        out[*n].col = (unsigned)(off + e - line_start) + 1;
+        out[*n].depth = j->depth;
+        (*n)++;
+        keep_line = s.line;
+        keep_start = s.nl ? off + e + s.nl_next : line_start;
+        keep_first = false;
+        q = e + close;
+    }
+    /* Past the last whole element, as _span leaves it. */
+    j->p = c->text + off + q;
+    j->line = keep_line;
+    j->line_start = c->text + keep_start;
+    c->first[c->levels - 1] = keep_first;
+}
+
 enum cw_status cw__json_parse_span(struct cw__arena *arena, const char *name,
                                    const struct cw__jspan *span,
                                    struct cw__jscratch *scratch,

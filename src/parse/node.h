@@ -131,6 +131,23 @@ enum cw_status cw__jcur_span(struct cw__jcur *c, struct cw__jspan *out);
 extern bool cw__span_baseline_only;
 enum cw_status cw__jcur_span_file(struct cw__jcur *c, int fd, size_t window,
                                   struct cw__jspan *out);
+/*
+ * Spans of the array elements that follow, read from `fd` (as _span_file)
+ * into w[0, cap) rather than through the mapping: the objects, up to
+ * `max` of them, that lie whole within `cap` bytes from the cursor, each
+ * well separated from the last. The spans point into `w`. The cursor
+ * moves past them, reading nothing through the mapping, and stops before
+ * anything else: the array's ']', an element that is not an object or
+ * does not fit, a malformed separator, a read error. Its next steps
+ * (_next, _span) then go on as if the elements had been spanned one by
+ * one, errors included. *n may be 0; *full says the run stopped for
+ * want of room in `w` (the next element may fit in an empty buffer). The
+ * cursor must be inside an array.
+ */
+#define CW__SPAN_READ ((size_t)64 << 10) /* bytes read at a time */
+void cw__jcur_span_run(struct cw__jcur *c, int fd, char *w, size_t cap,
+                       struct cw__jspan *out, size_t max, size_t *n,
+                       bool *full);
 /* What a parse keeps from one span to the next: its children stack, and
  * the member names it copied, to share them (a plan repeats the same few
  * hundred names). The names are in the arena the spans were parsed into:

@@ -232,7 +232,27 @@ done
 # Two threads (batches evaluated off the loading thread, merged in order)
 # give exactly the results of one.
 cp "$CASES/plan.json" .
-for f in plan.json "joins/state.json joins/plan.json --pack joins/pack.yaml"; do
+# A plan laid out unlike terraform's: blank lines and newlines between and
+# inside resources, resources in several modules, one resource larger than
+# a batch's text buffer (2 MB; read through the mapping instead).
+sg() { printf '{"address": "%s.aws_security_group.s%d", "type": "aws_security_group",\n "name": "s%d", "values":\n  {"ingress": [{"from_port": 22, "to_port": 22, "protocol": "tcp", "cidr_blocks": ["%s"]}]}}' "$1" "$2" "$2" "$3"; }
+{
+  printf '{"format_version": "1.2", "planned_values": {"root_module": {\n"resources": [\n'
+  for i in 1 2 3; do sg root "$i" 0.0.0.0/0; printf ',\n\n'; done
+  printf '{"address": "aws_s3_bucket.big", "type": "aws_s3_bucket", "name": "big",\n "values": {"bucket": "big", "acl": "public-read", "policy": "'
+  head -c 2500000 /dev/zero | tr '\0' x
+  printf '"}},\n'
+  sg root 4 10.0.0.0/8
+  printf '],\n"child_modules": ['
+  for m in 1 2 3 4 5; do
+    [ "$m" = 1 ] || printf ',\n'
+    printf '{"address": "module.m%d", "resources": [' "$m"
+    for i in 1 2 3 4 5 6 7; do [ "$i" = 1 ] || printf ' ,\n '; sg "module.m$m" "$i" 0.0.0.0/0; done
+    printf ']}'
+  done
+  printf ']}}}\n'
+} >layout.json
+for f in plan.json layout.json "joins/state.json joins/plan.json --pack joins/pack.yaml"; do
   # shellcheck disable=SC2086
   "$CW" scan config $f --no-save --fail-on never --jobs 1 --format json -o one.json >/dev/null
   # shellcheck disable=SC2086
