@@ -114,6 +114,11 @@ struct doc {
                                    result) */
     enum cw_verdict force;
     struct memo *memo;          /* NULL: every rule evaluated afresh */
+    /* Recording join checks: the last capture made for the resource, by
+     * the join's key query (a bucket's three joins each take $.bucket). */
+    const struct cw__jp *cap_sel;
+    bool cap_jselector;
+    struct capture *cap;
 };
 
 /* Join bookkeeping; see "joins" below. */
@@ -907,6 +912,10 @@ static void capture(struct doc *c, const struct rule *r, struct slot *sl)
     struct cw__arena *a = c->keep;
     size_t i;
 
+    if (c->cap && c->cap_sel == r->sel && c->cap_jselector == r->jselector) {
+        sl->cap = c->cap; /* read only from here on: shared */
+        return;
+    }
     memset(&o, 0, sizeof(o));
     picked_init(p);
     if (!select_nodes(r->sel, c, p, &o)) {
@@ -915,6 +924,7 @@ static void capture(struct doc *c, const struct rule *r, struct slot *sl)
         picked_release(p);
         return;
     }
+    c->cap = NULL;
     if (!(cp = sl->cap = cw__arena_alloc(a, sizeof(*cp)))) {
         *c->oom = true;
     } else if (r->jselector) {
@@ -932,6 +942,11 @@ static void capture(struct doc *c, const struct rule *r, struct slot *sl)
                       cw__arena_strdup(a, text_of(p->v[i]))))
                 cp->keys = NULL;
         *c->oom |= !cp->keys;
+    }
+    if (cp && !*c->oom) {
+        c->cap = cp;
+        c->cap_sel = r->sel;
+        c->cap_jselector = r->jselector;
     }
     picked_release(p);
 }
@@ -1248,9 +1263,11 @@ static void join_prepare(struct doc *c, const struct pack_check *pc,
         decided(c, jr, &yes);
 }
 
-/* Puts a prepared join check into the scan, in document order. */
+/* Puts a prepared join check into the scan, in document order.
+ * *address: the resource's address as kept for the deferred checks (its
+ * several join checks share one copy), NULL before the first. */
 static void join_commit(struct scan *s, const struct cw__resource *r,
-                        const struct join_result *jr)
+                        const struct join_result *jr, const char **address)
 {
     struct deferred *df;
 
@@ -1273,7 +1290,9 @@ static void join_commit(struct scan *s, const struct cw__resource *r,
     df->slots = jr->slots;
     df->file = r->file;
     df->line = r->line;
-    df->address = cw__arena_strdup(&s->keep, r->address);
+    if (!*address)
+        *address = cw__arena_strdup(&s->keep, r->address);
+    df->address = *address;
     s->oom |= !df->address;
 }
 
@@ -1430,6 +1449,7 @@ static bool serial_part(struct scan *s, const struct cw__resource *r,
                         const struct join_result *joins, size_t njoins)
 {
     const struct pack_check *pc;
+    const char *address = NULL;
     struct doc c;
     size_t i;
 
@@ -1437,7 +1457,7 @@ static bool serial_part(struct scan *s, const struct cw__resource *r,
         s->oom = true;
     if (joins) { /* prepared by a batch */
         for (i = 0; i < njoins; i++)
-            join_commit(s, r, &joins[i]);
+            join_commit(s, r, &joins[i], &address);
         return !s->oom;
     }
     memset(&c, 0, sizeof(c));
@@ -1451,7 +1471,7 @@ static bool serial_part(struct scan *s, const struct cw__resource *r,
         if (!pc->has_join || s->oom)
             continue;
         join_prepare(&c, pc, &jr);
-        join_commit(s, r, &jr);
+        join_commit(s, r, &jr, &address);
     }
     return !s->oom;
 }

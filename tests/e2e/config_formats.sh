@@ -165,9 +165,12 @@ expect_exit 1 "$CW" scan config joins/state.json --pack joins/pack.yaml --no-sav
   --format json -o j1.json
 verdicts j1.json >got
 cat >want <<'END'
+bucket-block-by-arn aws_s3_bucket.alpha fail 3
 bucket-encrypted aws_s3_bucket.beta fail 6
 bucket-public-access-blocked aws_s3_bucket.beta fail 6
+bucket-block-by-arn aws_s3_bucket.beta fail 6
 bucket-public-access-blocked aws_s3_bucket.gamma fail 9
+bucket-block-by-arn aws_s3_bucket.gamma fail 9
 END
 diff want got >&2 || fail "join verdicts (- wanted, + got)"
 [ "$(jq '.summary.pass' j1.json)" = 3 ] || fail "alpha (2 joins) and gamma (inline) pass"
