@@ -38,6 +38,7 @@ static bool same_tree(const struct cw__node *a, const struct cw__node *b)
     size_t i, n;
     if (a->kind != b->kind || a->line != b->line || a->col != b->col ||
         a->len != b->len || memcmp(a->str, b->str, a->len) != 0 ||
+        a->str[a->len] != '\0' || b->str[b->len] != '\0' ||
         a->n != b->n || (a->kind == CW__NODE_SCALAR && a->type != b->type))
         return false;
     n = a->kind == CW__NODE_MAP ? 2 * a->n : a->kind == CW__NODE_SEQ ? a->n : 0;
@@ -163,6 +164,29 @@ static void file_spans_agree(const char *text, size_t size, int fd,
     }
 }
 
+/* A span of the text parsed as it is, and the same span's copy parsed
+ * in place (its strings left in it): the same tree or the same error. */
+static void parsed_alike(const struct cw__jspan *text, const struct cw__jspan *copy)
+{
+    struct cw__arena aa, ab;
+    struct cw__jscratch sa = { NULL, 0, NULL }, sb = { NULL, 0, NULL };
+    struct cw__node *ta = NULL, *tb = NULL;
+    struct cw_diag da, db;
+    enum cw_status ea, eb;
+
+    cw__arena_init(&aa, 0);
+    cw__arena_init(&ab, 0);
+    ea = cw__json_parse_span(&aa, "f", text, &sa, &ta, &da);
+    eb = cw__json_parse_span(&ab, "f", copy, &sb, &tb, &db);
+    if (ea != eb || (ea && (da.line != db.line || da.col != db.col)) ||
+        (!ea && !same_tree(ta, tb)))
+        abort();
+    cw__jscratch_release(&sa);
+    cw__jscratch_release(&sb);
+    cw__arena_release(&aa);
+    cw__arena_release(&ab);
+}
+
 /* The elements of a top-level array: one by one in memory (a), in runs
  * of up to `max` read through `fd` into `cap` bytes (b). */
 static void run_spans_agree(const char *text, size_t size, int fd,
@@ -190,8 +214,9 @@ static void run_spans_agree(const char *text, size_t size, int fd,
             if ((size_t)(sa.p - text) != off + (size_t)(sb[i].p - w) ||
                 sa.len != sb[i].len || sa.line != sb[i].line ||
                 sa.col != sb[i].col || sa.depth != sb[i].depth ||
-                memcmp(sa.p, sb[i].p, sa.len) != 0)
+                sb[i].own != sb[i].p || memcmp(sa.p, sb[i].p, sa.len) != 0)
                 abort(); /* another span */
+            parsed_alike(&sa, &sb[i]);
         }
         if (cw__jcur_pos(a) != cw__jcur_pos(b) ||
             cw__jcur_line(a) != cw__jcur_line(b))

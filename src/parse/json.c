@@ -49,6 +49,9 @@ struct jp {
     struct cw_diag *d;
     struct cw__node **stack; /* children of the open containers */
     size_t nstack, astack;
+    char *own;               /* the text at `base` is ours to change: plain
+                                string values stay in place, NUL-ended */
+    const char *base;
 };
 
 static enum cw_status err_at(struct jp *j, const char *at, enum cw_status st,
@@ -274,6 +277,14 @@ static enum cw_status parse_string(struct jp *j, const char **out,
         j->keys->len[slot] = (unsigned char)n;
         *out = buf;
         *outlen = n;
+        j->p = p + 1;
+        return CW_OK;
+    }
+    if (!escapes && j->own) { /* its closing quote becomes its end */
+        buf = j->own + (j->p - j->base);
+        buf[p - j->p] = '\0';
+        *out = buf;
+        *outlen = (size_t)(p - j->p);
         j->p = p + 1;
         return CW_OK;
     }
@@ -995,6 +1006,7 @@ enum cw_status cw__jcur_span(struct cw__jcur *c, struct cw__jspan *out)
         return err_at(j, j->p, CW_EPARSE, "unexpected end of input; expected "
                                           "a value");
     out->p = j->p;
+    out->own = NULL; /* the mapping: read only */
     out->line = j->line;
     out->col = (unsigned)(j->p - j->line_start) + 1;
     out->depth = j->depth;
@@ -1066,6 +1078,7 @@ enum cw_status cw__jcur_span_file(struct cw__jcur *c, int fd, size_t window,
         !(w = cw__malloc(window)))
         return cw__jcur_span(c, out);
     out->p = j->p;
+    out->own = NULL;
     out->line = j->line;
     out->col = (unsigned)(j->p - j->line_start) + 1;
     out->depth = j->depth;
@@ -1167,7 +1180,7 @@ void cw__jcur_span_run(struct cw__jcur *c, int fd, char *w, size_t cap,
         }
         if (!found)
             break;
-        out[*n].p = w + e;
+        out[*n].p = out[*n].own = w + e;
         out[*n].len = close;
         out[*n].line = line;
         out[*n].col = (unsigned)(off + e - line_start) + 1;
@@ -1206,6 +1219,8 @@ enum cw_status cw__json_parse_span(struct cw__arena *arena, const char *name,
     j.d = d;
     j.stack = scratch->v;
     j.astack = scratch->alloc;
+    j.own = span->own;
+    j.base = span->p;
     if (!scratch->keys)
         scratch->keys = cw__calloc(1, sizeof(*scratch->keys)); /* or not */
     j.keys = scratch->keys;

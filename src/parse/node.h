@@ -105,6 +105,9 @@ enum cw_status cw__jcur_build(struct cw__jcur *c, struct cw__arena *a,
  */
 struct cw__jspan {
     const char *p;
+    char *own;   /* p, when the text is the parse's to change (a copy):
+                    cw__json_parse_span then leaves plain strings in it,
+                    NUL-ended, rather than copy them; else NULL */
     size_t len;
     unsigned line, col, depth;
 };
