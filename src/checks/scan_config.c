@@ -916,7 +916,7 @@ static void capture(struct doc *c, const struct rule *r, struct slot *sl)
         sl->cap = c->cap; /* read only from here on: shared */
         return;
     }
-    memset(&o, 0, sizeof(o));
+    outcome_clear(&o);
     picked_init(p);
     if (!select_nodes(r->sel, c, p, &o)) {
         slot_set(c, sl, &o);
@@ -1060,7 +1060,7 @@ static void join_eval(struct doc *c, const struct rule *r,
     bool any = false, unknown = false;
     size_t i, j;
 
-    memset(&best, 0, sizeof(best));
+    outcome_clear(&best);
     best.v = CW_VERDICT_NOT_APPLICABLE;
     if (r->jselector) {
         for (i = 0; i < s->ntargets; i++) {
@@ -1075,7 +1075,7 @@ static void join_eval(struct doc *c, const struct rule *r,
             if (!select_nodes(r->sel_to, &d, &pk, &k))
                 unknown = true;
             else if (pk.n && selects(pk.v[0], sl->labels)) {
-                memset(&k, 0, sizeof(k));
+                outcome_clear(&k);
                 judge_target(c, r, t, &k);
                 if (fold(t, &k, &best, &any, &unknown)) {
                     picked_release(&pk);
@@ -1101,7 +1101,7 @@ static void join_eval(struct doc *c, const struct rule *r,
                    strcmp(hit->value, key.value) == 0;
                  hit++) {
                 const struct cw__resource *t = &s->targets[hit->target];
-                memset(&k, 0, sizeof(k));
+                outcome_clear(&k);
                 judge_target(c, r, t, &k);
                 if (fold(t, &k, &best, &any, &unknown))
                     break;
@@ -1111,7 +1111,7 @@ static void join_eval(struct doc *c, const struct rule *r,
         if (best.v != CW_VERDICT_PASS && x->nunknown && sl->nkeys)
             unknown = true;
     }
-    *o = best;
+    outcome_copy(o, &best);
     if (best.v == CW_VERDICT_PASS)
         ;
     else if (unknown)
@@ -1173,12 +1173,12 @@ static void record(struct doc *c, const struct rule *r, struct slot *slots)
         return;
     }
     /* Tersely first: a pass needs no reason. */
-    memset(&o, 0, sizeof(o));
+    outcome_clear(&o);
     cw__terse = true;
     doc_leaf(c, r, &o);
     cw__terse = false;
     if (o.v != CW_VERDICT_PASS) {
-        memset(&o, 0, sizeof(o));
+        outcome_clear(&o);
         doc_leaf(c, r, &o);
     }
     if (!o.file)
@@ -1219,7 +1219,7 @@ static void join_prepare(struct doc *c, const struct pack_check *pc,
 
     memset(jr, 0, sizeof(*jr));
     jr->pc = pc;
-    memset(&yes, 0, sizeof(yes));
+    outcome_clear(&yes);
     c->cur = c->res->attrs;
     c->unk = c->res->unknown;
     if (pc->when) {
@@ -1238,8 +1238,8 @@ static void join_prepare(struct doc *c, const struct pack_check *pc,
         return;
     }
     record(c, pc->rule, jr->slots);
-    memset(&yes, 0, sizeof(yes));
-    memset(&no, 0, sizeof(no));
+    outcome_clear(&yes);
+    outcome_clear(&no);
     c->slots = jr->slots;
     c->forced = true;
     /* Tersely: when the joins can change the verdict (the usual case),
@@ -1253,7 +1253,7 @@ static void join_prepare(struct doc *c, const struct pack_check *pc,
     doc_leaf(c, pc->rule, &no);
     cw__terse = false;
     if (yes.v == no.v) {
-        memset(&yes, 0, sizeof(yes));
+        outcome_clear(&yes);
         c->force = CW_VERDICT_PASS;
         doc_leaf(c, pc->rule, &yes);
     }
@@ -1296,33 +1296,166 @@ static void join_commit(struct scan *s, const struct cw__resource *r,
     s->oom |= !df->address;
 }
 
-/* After the last document: the deferred join checks. */
+/* After the last document: the deferred join checks. A large plan defers
+ * hundreds of thousands (a bucket's joins with its separate settings),
+ * and deciding them is serial time: the second half is decided on
+ * another thread while this one decides the first, and its outcomes are
+ * then put in order. */
+#define DEFER_SPLIT 8192 /* fewer: one thread */
+
+/* A decided outcome kept for putting later. */
+struct decided {
+    const char *reason, *file;
+    unsigned line;
+    unsigned char v;
+};
+
+struct defer_half {
+    struct scan *s;
+    const struct deferred *from;
+    size_t n;
+    struct decided *out;
+    struct cw__arena reasons;  /* out[].reason: each kept once per run
+                                  of equal reasons of a check */
+    const char **last;         /* per check: the last reason kept */
+    bool oom;
+};
+
+/* Decides deferred check `df`, its outcome into *o. */
+static void decide_one(struct scan *s, const struct deferred *df,
+                       struct outcome *o)
+{
+    struct cw__resource r;
+    struct doc c;
+
+    memset(&r, 0, sizeof(r));
+    r.address = df->address;
+    r.file = df->file;
+    r.line = df->line;
+    memset(&c, 0, sizeof(c));
+    c.res = &r;
+    c.s = s;
+    c.slots = df->slots;
+    outcome_clear(o);
+    doc_leaf(&c, df->pc->rule, o);
+    if (!o->file) {
+        o->file = r.file;
+        o->line = r.line;
+    }
+}
+
+static void *decide_half(void *arg)
+{
+    struct defer_half *h = arg;
+    const struct deferred *df = h->from;
+    size_t i;
+
+    for (i = 0; i < h->n && !h->oom; i++, df = df->next) {
+        struct outcome o;
+        struct decided *d = &h->out[i];
+        size_t ci = (size_t)(df->pc - h->s->pack->checks);
+        decide_one(h->s, df, &o);
+        d->v = (unsigned char)o.v;
+        d->file = o.file;
+        d->line = o.line;
+        if (!h->last[ci] || strcmp(h->last[ci], o.reason) != 0)
+            h->oom |= !(h->last[ci] = cw__arena_strdup(&h->reasons, o.reason));
+        d->reason = h->last[ci];
+    }
+    return NULL;
+}
+
+/* Puts a decided outcome; `last` (per check, may be NULL) remembers the
+ * check's last stored reason, and `from` what it was stored from (the
+ * text: NULL), so that a run of equal reasons is interned once. */
+static bool put_decided(struct scan *s, const struct deferred *df,
+                        enum cw_verdict v, const char *reason,
+                        const char *file, unsigned line, const char **last,
+                        const char **from)
+{
+    size_t ci = (size_t)(df->pc - s->pack->checks);
+    const char *stored;
+
+    if (v == CW_VERDICT_PASS || !last)
+        return cw__results_put(s->res, &df->pc->pub, v, reason, file, line,
+                               df->address);
+    if (last[ci] && (from ? from[ci] == reason
+                          : strcmp(last[ci], reason) == 0)) {
+        stored = last[ci];
+    } else {
+        if (!(stored = cw__results_intern(s->res, reason)))
+            return false;
+        last[ci] = stored;
+        if (from)
+            from[ci] = reason;
+    }
+    return cw__results_put_interned(s->res, &df->pc->pub, v, stored, file,
+                                    line, df->address);
+}
+
+/* Builds every join index before two threads read them. */
+static bool index_joins(struct scan *s, const struct rule *r)
+{
+    size_t i;
+    if (r->kind == R_JOIN && !r->jselector && !index_of(s, r))
+        return false;
+    for (i = 0; i < r->nkids; i++)
+        if (!index_joins(s, r->kids[i]))
+            return false;
+    return true;
+}
+
 static void decide_deferred(struct scan *s)
 {
-    const struct deferred *df;
+    const struct deferred *df, *mid = NULL;
+    struct defer_half h;
+    size_t n = 0, i, nc = s->pack->nchecks;
+    const char **last = cw__calloc(2 * nc + 1, sizeof(*last));
+    const char **from = last ? last + nc : NULL;
+    pthread_t t;
+    bool two = false;
 
-    for (df = s->defer; df && !s->oom; df = df->next) {
-        struct cw__resource r;
+    for (df = s->defer; df; df = df->next)
+        n++;
+    memset(&h, 0, sizeof(h));
+    if (n >= DEFER_SPLIT && last) {
+        for (i = 0; i < s->pack->nchecks; i++)
+            if (s->pack->checks[i].has_join &&
+                !index_joins(s, s->pack->checks[i].rule))
+                s->oom = true;
+        for (mid = s->defer, i = 0; i < n / 2; i++)
+            mid = mid->next;
+        h.s = s;
+        h.from = mid;
+        h.n = n - n / 2;
+        h.out = cw__malloc(h.n * sizeof(*h.out));
+        h.last = cw__calloc(nc + 1, sizeof(*h.last));
+        cw__arena_init(&h.reasons, 0);
+        two = !s->oom && h.out && h.last &&
+              pthread_create(&t, NULL, decide_half, &h) == 0;
+        if (!two)
+            mid = NULL;
+    }
+    for (df = s->defer; df && df != mid && !s->oom; df = df->next) {
         struct outcome o;
-        struct doc c;
-
-        memset(&r, 0, sizeof(r));
-        r.address = df->address;
-        r.file = df->file;
-        r.line = df->line;
-        memset(&c, 0, sizeof(c));
-        c.res = &r;
-        c.s = s;
-        c.slots = df->slots;
-        memset(&o, 0, sizeof(o));
-        doc_leaf(&c, df->pc->rule, &o);
-        if (!o.file) {
-            o.file = r.file;
-            o.line = r.line;
-        }
-        if (!cw__results_add(s->res, &df->pc->pub, &o, r.address))
+        decide_one(s, df, &o);
+        if (!put_decided(s, df, o.v, o.reason, o.file, o.line, last, NULL))
             s->oom = true;
     }
+    if (two) {
+        pthread_join(t, NULL);
+        s->oom |= h.oom;
+        memset(last, 0, nc * sizeof(*last));
+        for (df = mid, i = 0; i < h.n && !s->oom; i++, df = df->next)
+            if (!put_decided(s, df, (enum cw_verdict)h.out[i].v,
+                             h.out[i].reason, h.out[i].file, h.out[i].line,
+                             last, from))
+                s->oom = true;
+    }
+    cw__arena_release(&h.reasons);
+    cw__free(h.out);
+    cw__free(h.last);
+    cw__free(last);
 }
 
 /* ---- the scan ------------------------------------------------------------ */

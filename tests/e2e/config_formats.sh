@@ -232,6 +232,30 @@ for jobs in 1 2; do
     "ssh-from-internet aws_security_group.d fail 26" \
     "no-allow-all aws_iam_policy.p fail 31") >&2 || fail "memo verdicts (--jobs $jobs)"
 done
+# Thousands of deferred join checks are decided on two threads (the
+# second half apart, then put in order): 3,000 buckets, three joins each,
+# and a public access block for every third bucket after them all.
+awk 'BEGIN {
+  printf "{\"format_version\": \"1.2\", \"planned_values\": {\"root_module\": {\"resources\": ["
+  for (i = 0; i < 3000; i++)
+    printf "%s{\"address\": \"aws_s3_bucket.b%d\", \"type\": \"aws_s3_bucket\", \"name\": \"b%d\", \"values\": {\"bucket\": \"b%d\", \"acl\": \"private\", \"logging\": [{\"target_bucket\": \"logs\"}]}}", i ? "," : "", i, i, i
+  for (i = 0; i < 3000; i += 3)
+    printf ",{\"address\": \"aws_s3_bucket_public_access_block.p%d\", \"type\": \"aws_s3_bucket_public_access_block\", \"name\": \"p%d\", \"values\": {\"bucket\": \"b%d\", \"block_public_acls\": true, \"block_public_policy\": true, \"ignore_public_acls\": true, \"restrict_public_buckets\": true}}", i, i, i
+  print "]}}}"
+}' >buckets.json
+expect_exit 1 "$CW" scan config buckets.json --no-save --format json -o buckets-out.json
+for id in aws-s3-bucket-public-access-block aws-s3-versioning aws-s3-bucket-encryption; do
+  jq -r --arg id "$id" '.results[] | select(.id == $id) | .resource' buckets-out.json >got
+  if [ "$id" = aws-s3-bucket-public-access-block ]; then
+    seq 0 2999 | awk '$1 % 3 { print "aws_s3_bucket.b" $1 }' >want
+  else
+    seq 0 2999 | awk '{ print "aws_s3_bucket.b" $1 }' >want
+  fi
+  diff want got >/dev/null || fail "deferred $id: wrong buckets or order"
+done
+jq -e '(.passes | map(select(.id == "aws-s3-bucket-public-access-block"))[0].count) == 1000' \
+  buckets-out.json >/dev/null || fail "deferred: 1000 blocked buckets pass"
+
 # Two threads (batches evaluated off the loading thread, merged in order)
 # give exactly the results of one.
 cp "$CASES/plan.json" .
