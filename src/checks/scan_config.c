@@ -1172,15 +1172,12 @@ static void record(struct doc *c, const struct rule *r, struct slot *slots)
         capture(c, r, &slots[r->leaf]);
         return;
     }
-    /* Tersely first: a pass needs no reason. */
+    /* With its reason at once (a pass keeps none): a join check's other
+     * leaves are mostly the inline settings the joined resource replaces
+     * ("some $.versioning[*]"), which fail, and a terse try first cost a
+     * second evaluation each. */
     outcome_clear(&o);
-    cw__terse = true;
     doc_leaf(c, r, &o);
-    cw__terse = false;
-    if (o.v != CW_VERDICT_PASS) {
-        outcome_clear(&o);
-        doc_leaf(c, r, &o);
-    }
     if (!o.file)
         o.line = c->res->line;
     slot_set(c, &slots[r->leaf], &o);
