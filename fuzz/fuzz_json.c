@@ -11,7 +11,8 @@
  *
  * And reading a span through a file (cw__jcur_span_file, in windows of
  * 64 and 128 bytes, as the first pass over a large plan does) must find
- * the very span, line and column that reading it in memory finds. Spans
+ * the very span, line and column that reading it in memory finds (for
+ * inputs over 8 KB, also with a thread reading windows ahead). Spans
  * are read both with AVX2 (where the CPU has it) and without.
  *
  * And reading an array's elements in runs through a file into a small
@@ -282,7 +283,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     {
         int fd = memfd_create("fuzz_json", 0);
         if (fd >= 0 && write(fd, data, size) == (ssize_t)size) {
+            /* Larger inputs also with a thread reading ahead. */
+            cw__span_ahead_min = size > 8192 ? 1024 : SIZE_MAX;
             file_spans_agree((const char *)data, size, fd, 64);
+            cw__span_ahead_min = SIZE_MAX;
             run_spans_agree((const char *)data, size, fd, 100, 3);
             cw__span_baseline_only = false;
             file_spans_agree((const char *)data, size, fd, 128);

@@ -15,6 +15,7 @@
  * must pair surrogates. Columns count bytes from the start of the line.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <errno.h>
@@ -953,6 +954,7 @@ span_window_body(const unsigned char *w, size_t n, struct span_state *s,
 }
 
 bool cw__span_baseline_only;
+size_t cw__span_ahead_min = 8 * CW__SPAN_WINDOW;
 
 static bool span_window_baseline(const unsigned char *w, size_t n,
                                  struct span_state *s, size_t *close)
@@ -1063,6 +1065,133 @@ static bool read_at(int fd, unsigned char *b, size_t n, size_t off)
     return true;
 }
 
+/*
+ * Reading ahead: a thread reads the next window of the file while the
+ * current one is spanned (the copy out of the page cache is nearly half
+ * of spanning a large value through a file). Two windows take turns.
+ */
+struct ahead {
+    pthread_t t;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int fd;
+    unsigned char *w[2];
+    size_t n[2];          /* bytes wanted in each */
+    size_t off[2];
+    bool full[2], ok[2];  /* read (ok: all of it) and not yet consumed */
+    size_t next, end;     /* file offsets: the next window to read, the
+                             end of what may be read */
+    size_t win;
+    bool stop;
+};
+
+static void *ahead_main(void *arg)
+{
+    struct ahead *a = arg;
+    unsigned k;
+
+    for (k = 0;; k ^= 1) {
+        size_t off, n;
+        bool ok;
+        pthread_mutex_lock(&a->mu);
+        while (a->full[k] && !a->stop)
+            pthread_cond_wait(&a->cv, &a->mu);
+        if (a->stop || a->next >= a->end) {
+            pthread_mutex_unlock(&a->mu);
+            return NULL;
+        }
+        off = a->next;
+        n = a->end - off < a->win ? a->end - off : a->win;
+        a->next += n;
+        pthread_mutex_unlock(&a->mu);
+        ok = read_at(a->fd, a->w[k], n, off);
+        pthread_mutex_lock(&a->mu);
+        a->off[k] = off;
+        a->n[k] = n;
+        a->ok[k] = ok;
+        a->full[k] = true;
+        pthread_cond_broadcast(&a->cv);
+        pthread_mutex_unlock(&a->mu);
+    }
+}
+
+/* Window k^1 read ahead: waits for window k to be read; false when it
+ * could not be. */
+static bool ahead_take(struct ahead *a, unsigned k)
+{
+    bool ok;
+    pthread_mutex_lock(&a->mu);
+    while (!a->full[k])
+        pthread_cond_wait(&a->cv, &a->mu);
+    ok = a->ok[k];
+    pthread_mutex_unlock(&a->mu);
+    return ok;
+}
+
+static void ahead_give(struct ahead *a, unsigned k)
+{
+    pthread_mutex_lock(&a->mu);
+    a->full[k] = false;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+}
+
+static void ahead_stop(struct ahead *a)
+{
+    pthread_mutex_lock(&a->mu);
+    a->stop = true;
+    pthread_cond_broadcast(&a->cv);
+    pthread_mutex_unlock(&a->mu);
+    pthread_join(a->t, NULL);
+    pthread_cond_destroy(&a->cv);
+    pthread_mutex_destroy(&a->mu);
+}
+
+/* Spans with a reader thread ahead, the state carried from window to
+ * window; false when the thread could not start (nothing is done). */
+static bool span_file_ahead(struct cw__jcur *c, int fd, unsigned char *w,
+                            size_t window, struct span_state *s,
+                            const unsigned char **at, bool *found)
+{
+    struct jp *j = &c->j;
+    const unsigned char *p = *at, *end = (const unsigned char *)j->end;
+    struct ahead a;
+    unsigned k = 0;
+    size_t close = 0;
+
+    memset(&a, 0, sizeof(a));
+    a.fd = fd;
+    a.w[0] = w;
+    a.w[1] = w + window;
+    a.win = window;
+    a.next = (size_t)((const char *)p - c->text);
+    a.end = (size_t)((const char *)end - c->text);
+    pthread_mutex_init(&a.mu, NULL);
+    pthread_cond_init(&a.cv, NULL);
+    if (pthread_create(&a.t, NULL, ahead_main, &a) != 0) {
+        pthread_cond_destroy(&a.cv);
+        pthread_mutex_destroy(&a.mu);
+        return false;
+    }
+    while (p < end && !*found) {
+        size_t n = (size_t)(end - p) < window ? (size_t)(end - p) : window;
+        const unsigned char *from = a.w[k];
+        if (!ahead_take(&a, k)) {
+            from = p; /* the rest through memory, the state carried on */
+            n = (size_t)(end - p);
+        }
+        *found = span_window(from, n, s, &close);
+        if (s->nl)
+            j->line_start = (const char *)p + s->nl_next;
+        p += *found ? close : n;
+        ahead_give(&a, k);
+        k ^= 1;
+    }
+    ahead_stop(&a);
+    *at = p;
+    return true;
+}
+
 enum cw_status cw__jcur_span_file(struct cw__jcur *c, int fd, size_t window,
                                   struct cw__jspan *out)
 {
@@ -1079,7 +1208,7 @@ enum cw_status cw__jcur_span_file(struct cw__jcur *c, int fd, size_t window,
     skip_ws(j);
     if (fd < 0 || !window || j->p >= j->end ||
         (*j->p != '{' && *j->p != '[') || (size_t)(j->end - j->p) < window ||
-        !(w = cw__malloc(window)))
+        !(w = cw__malloc(2 * window)))
         return cw__jcur_span(c, out);
     out->p = j->p;
     out->own = NULL;
@@ -1088,7 +1217,12 @@ enum cw_status cw__jcur_span_file(struct cw__jcur *c, int fd, size_t window,
     out->depth = j->depth;
     memset(&s, 0, sizeof(s));
     s.line = j->line;
-    for (p = (const unsigned char *)j->p; p < end && !found;) {
+    p = (const unsigned char *)j->p;
+    /* Reading ahead pays for its thread on a large value. */
+    if ((size_t)(end - p) >= cw__span_ahead_min &&
+        (size_t)(end - p) >= 2 * window)
+        (void)span_file_ahead(c, fd, w, window, &s, &p, &found);
+    for (; p < end && !found;) {
         size_t n = (size_t)(end - p) < window ? (size_t)(end - p) : window;
         const unsigned char *from = w;
         if (!read_at(fd, w, n, (size_t)((const char *)p - c->text))) {

@@ -132,6 +132,9 @@ enum cw_status cw__jcur_span(struct cw__jcur *c, struct cw__jspan *out);
 /* Tests: true makes span reading use the baseline (SSE2) code even where
  * the CPU has AVX2. */
 extern bool cw__span_baseline_only;
+/* Values at least this long are spanned through a file with a thread
+ * reading the next window ahead (tests make it small). */
+extern size_t cw__span_ahead_min;
 enum cw_status cw__jcur_span_file(struct cw__jcur *c, int fd, size_t window,
                                   struct cw__jspan *out);
 /*

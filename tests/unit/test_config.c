@@ -1,7 +1,9 @@
 /* test_config.c - the streaming Terraform loader: resources of the root
  * module and of nested child modules in document order, with their lines;
  * state files; refusals with positions, also for errors in the parts the
- * loader skips. */
+ * loader skips. And spanning a large value through its file with a thread
+ * reading ahead, as the loader's first pass does. */
+#define _GNU_SOURCE /* memfd_create */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +12,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "../../src/config/config.h"
 
@@ -109,12 +114,68 @@ static void refusals(void **state)
                           , &s, &d), CW_EPARSE);
 }
 
+/* The span of `text`'s value, in memory and through `fd` with windows of
+ * `window` bytes read ahead: the same span, and the cursors after it at
+ * the same place and line. */
+static void span_alike(const char *text, size_t len, int fd, size_t window)
+{
+    struct cw__jcur *a, *b;
+    struct cw__jspan sa, sb;
+    struct cw_diag d;
+
+    assert_int_equal(cw__jcur_new("t", text, len, &a, &d), CW_OK);
+    assert_int_equal(cw__jcur_new("t", text, len, &b, &d), CW_OK);
+    assert_int_equal(cw__jcur_span(a, &sa), CW_OK);
+    assert_int_equal(cw__jcur_span_file(b, fd, window, &sb), CW_OK);
+    assert_ptr_equal(sa.p, sb.p);
+    assert_int_equal(sa.len, sb.len);
+    assert_int_equal(sa.line, sb.line);
+    assert_int_equal(sa.col, sb.col);
+    assert_ptr_equal(cw__jcur_pos(a), cw__jcur_pos(b));
+    assert_int_equal(cw__jcur_line(a), cw__jcur_line(b));
+    cw__jcur_free(a);
+    cw__jcur_free(b);
+}
+
+static void span_reading_ahead(void **state)
+{
+    size_t cap = (size_t)1 << 20, len = 0, i, saved = cw__span_ahead_min;
+    char *text = malloc(cap);
+    int fd;
+
+    (void)state;
+    assert_non_null(text);
+    /* An array of objects with brackets, quotes and backslashes inside
+     * strings, and newlines between, then more after the value. */
+    len += (size_t)snprintf(text + len, cap - len, "[");
+    for (i = 0; i < 3000; i++)
+        len += (size_t)snprintf(text + len, cap - len,
+                                "%s{\"k%zu\": \"a]}\\\\\\\"[{\", \"n\": [%zu, {}]}%s",
+                                i ? "," : "", i, i, i % 7 ? "" : "\n");
+    len += (size_t)snprintf(text + len, cap - len, "]\n  , 1");
+    fd = memfd_create("span", 0);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    cw__span_ahead_min = 0;
+    span_alike(text, len, fd, 4096);
+    span_alike(text, len, fd, 64 * 1024);
+    /* Cut short: the value runs to the end of the text. */
+    span_alike(text, len / 2, fd, 4096);
+    /* A read error part way: the rest is read through memory. */
+    assert_int_equal(ftruncate(fd, (off_t)(len / 3)), 0);
+    span_alike(text, len, fd, 4096);
+    cw__span_ahead_min = saved;
+    close(fd);
+    free(text);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(plan_resources_in_order),
         cmocka_unit_test(state_file),
         cmocka_unit_test(refusals),
+        cmocka_unit_test(span_reading_ahead),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
