@@ -436,6 +436,10 @@ bool cw__results_put_interned(struct cw_results *res, const struct cw_check *c,
  * several results of one resource compares and copies its texts once. */
 const char *cw__results_file(struct cw_results *res, const char *file);
 const char *cw__results_resource(struct cw_results *res, const char *resource);
+/* The same for a resource known to differ from the previous result's (the
+ * next resource of a stream): copied without comparing. */
+const char *cw__results_new_resource(struct cw_results *res,
+                                     const char *resource);
 bool cw__results_put_stored(struct cw_results *res, const struct cw_check *c,
                             enum cw_verdict v, const char *reason,
                             const char *file, unsigned line,

@@ -503,6 +503,12 @@ const char *cw__results_resource(struct cw_results *res, const char *resource)
     return share(res, &res->last_resource, resource);
 }
 
+const char *cw__results_new_resource(struct cw_results *res,
+                                     const char *resource)
+{
+    return res->last_resource = cw__arena_strdup(&res->arena, resource);
+}
+
 bool cw__results_put_interned(struct cw_results *res, const struct cw_check *c,
                               enum cw_verdict v, const char *reason,
                               const char *file, unsigned line,

@@ -1754,7 +1754,7 @@ static void batch_eval(struct scan *s, struct batch *b)
             b->n = k; /* the batch ends before it */
             break;
         }
-        ts = type_slot(s, r->type);
+        b->v[k].user = ts = type_slot(s, r->type); /* the merge's too */
         memset(&c, 0, sizeof(c));
         c.res = r;
         c.s = s;
@@ -1851,8 +1851,8 @@ static void merge_ready(struct scan *s)
                     file_from = p->file;
                     file = cw__results_file(s->res, p->file);
                 }
-                if (!address)
-                    address = cw__results_resource(s->res, r->address);
+                if (!address) /* each resource of a batch is new */
+                    address = cw__results_new_resource(s->res, r->address);
                 if (!file || !address ||
                     !cw__results_put_stored(
                         s->res, &s->pack->checks[p->check].pub,
@@ -1861,8 +1861,7 @@ static void merge_ready(struct scan *s)
                     s->oom = true;
             }
             if (!s->oom)
-                serial_part(s, r, type_slot(s, r->type), b->joins + from,
-                            jn - from);
+                serial_part(s, r, r->user, b->joins + from, jn - from);
         }
         if (b->st && !s->bst) {
             s->bst = b->st;

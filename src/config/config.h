@@ -30,6 +30,7 @@ struct cw__resource {
      * (raw.p NULL once built); see cw__resource_build. */
     struct cw__jspan raw;
     const void *loader;
+    const void *user; /* the consumer's, for its own use */
 };
 
 /*
