@@ -133,8 +133,11 @@ struct capture {
 /* One top-level leaf of a deferred check. Passes keep no reason (they are
  * counted, never shown); the file is always the subject's. */
 struct slot {
-    const char *reason;
-    struct capture *cap;      /* join leaves: what they need */
+    union {                   /* 16 bytes a slot: a large plan keeps ~1M */
+        const char *reason;   /* a leaf's outcome, or a decided join's */
+        struct capture *cap;  /* a join leaf not yet decided: what it
+                                 needs */
+    };
     unsigned line;
     unsigned char v;          /* enum cw_verdict */
     bool decided;             /* a join whose outcome is already known */
