@@ -476,11 +476,15 @@ static void quantify(struct doc *c, const struct rule *r, struct outcome *o)
         kid.line = 0;
         sub.cur = p->v[i];
         sub.unk = unk.n ? unk.v[i] : NULL;
-        cw__arena_init(&a, 0);
         /* (When a JSON string cannot be read, kid says so.) */
-        if (!r->json_text || json_text(c, r, p->v[i], &a, &sub, &kid))
+        if (!r->json_text) {
             doc_leaf(&sub, r->kids[0], &kid);
-        cw__arena_release(&a);
+        } else {
+            cw__arena_init(&a, 0);
+            if (json_text(c, r, p->v[i], &a, &sub, &kid))
+                doc_leaf(&sub, r->kids[0], &kid);
+            cw__arena_release(&a);
+        }
         if (kid.v == CW_VERDICT_ERROR || (!some && kid.v == CW_VERDICT_FAIL) ||
             (some && kid.v == CW_VERDICT_PASS)) {
             outcome_copy(o, &kid);
