@@ -69,6 +69,14 @@ struct memo {
         const struct cw__node *v[PICK_NODES];
     } p[PICK_SLOTS];
     unsigned gen;
+    /* The location rule's globs matched against a region: the same few
+     * regions over and over (kept across resources). */
+    struct region_entry {
+        const char *const *allow; /* the glob list */
+        char region[40];
+        int match;                /* its first matching glob, or -1 */
+    } regions[8];
+    unsigned next_region;
 };
 
 static void memo_next(struct memo *m)
@@ -628,6 +636,34 @@ static void location_rule(struct doc *c, const struct rule *r,
         return;
     }
     list[0] = '\0';
+    if (c->memo && strlen(region) < sizeof(c->memo->regions[0].region)) {
+        struct memo *m = c->memo;
+        struct region_entry *e = NULL;
+        size_t k;
+        for (k = 0; k < sizeof(m->regions) / sizeof(*m->regions); k++)
+            if (m->regions[k].allow == allow &&
+                strcmp(m->regions[k].region, region) == 0)
+                e = &m->regions[k];
+        if (!e) { /* a new one: matched below, then kept */
+            e = &m->regions[m->next_region++ %
+                            (sizeof(m->regions) / sizeof(*m->regions))];
+            e->allow = allow;
+            memcpy(e->region, region, strlen(region) + 1); /* fits */
+            e->match = -1;
+            for (k = 0; k < n && e->match < 0; k++)
+                if (fnmatch(allow[k], region, 0) == 0)
+                    e->match = (int)k;
+        }
+        if (e->match >= 0) {
+            outcome_set(o, CW_VERDICT_PASS, "region %s is allowed (%s)",
+                        region, allow[e->match]);
+            return;
+        }
+        if (cw__terse) { /* no reason to list the globs for */
+            outcome_set(o, CW_VERDICT_FAIL, "region not allowed");
+            return;
+        }
+    }
     for (i = 0; i < n; i++) {
         if (fnmatch(allow[i], region, 0) == 0) {
             outcome_set(o, CW_VERDICT_PASS, "region %s is allowed (%s)",
@@ -1744,7 +1780,7 @@ static struct batch *batch_get(struct scan *s)
 static void batch_eval(struct scan *s, struct batch *b)
 {
     struct cw__jscratch scratch = { NULL, 0, NULL };
-    struct memo *memo = s->pack->nmemo ? cw__calloc(1, sizeof(*memo)) : NULL;
+    struct memo *memo = cw__calloc(1, sizeof(*memo)); /* NULL: none */
     size_t k, i;
 
     /* Equal reasons share one copy in the batch's arena (and the merge
@@ -2044,7 +2080,7 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     }
     /* Without memory for it, every rule is evaluated afresh. */
-    s.memo = pack->nmemo ? cw__calloc(1, sizeof(*s.memo)) : NULL;
+    s.memo = cw__calloc(1, sizeof(*s.memo));
     pthread_mutex_init(&s.mu, NULL);
     pthread_cond_init(&s.cv, NULL);
     for (i = 0; !st && !s.oom && i < n; i++) {

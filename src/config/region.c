@@ -59,34 +59,71 @@ static const char *arn_region(char *out, size_t cap, const char *arn)
     return out;
 }
 
+static const char *const regions[] = { "region", "Region", "HomeRegion",
+                                       "BucketRegion", "location",
+                                       "Location", NULL };
+static const char *const zones[] = { "availability_zone", "AvailabilityZone",
+                                     "zone", NULL };
+
+/* The index of `k` in `list` (NULL-ended), or -1. */
+static int key_in(const struct cw__node *k, const char *const *list)
+{
+    int i;
+    for (i = 0; list[i]; i++)
+        if (strlen(list[i]) == k->len && memcmp(list[i], k->str, k->len) == 0)
+            return i;
+    return -1;
+}
+
 const char *cw__region_of(const struct cw__node *attrs, char *buf,
                           size_t cap)
 {
-    static const char *const regions[] = { "region", "Region", "HomeRegion",
-                                           "BucketRegion", "location",
-                                           "Location", NULL };
-    static const char *const zones[] = { "availability_zone",
-                                         "AvailabilityZone", "zone", NULL };
-    const struct cw__node *lc;
+    /* The first member of each name that says where (cw__node_get's
+     * choice), found in one pass over the attributes: a large plan asks
+     * this of every bucket, disk and database. */
+    const struct cw__node *reg[sizeof(regions) / sizeof(*regions)] = { NULL };
+    const struct cw__node *zone[sizeof(zones) / sizeof(*zones)] = { NULL };
+    const struct cw__node *lc = NULL, *placement = NULL;
     const char *s;
+    bool arn = false;
     size_t i;
+    int x;
 
     if (!attrs || attrs->kind != CW__NODE_MAP)
         return NULL;
-    for (i = 0; regions[i]; i++)
-        if ((s = cw__node_str(attrs, regions[i])))
+    for (i = 0; i < attrs->n; i++) {
+        const struct cw__node *k = attrs->kids[2 * i];
+        const struct cw__node *v = attrs->kids[2 * i + 1];
+        if (k->kind != CW__NODE_SCALAR)
+            continue;
+        if ((x = key_in(k, regions)) >= 0) {
+            if (!reg[x])
+                reg[x] = v;
+        } else if ((x = key_in(k, zones)) >= 0) {
+            if (!zone[x])
+                zone[x] = v;
+        } else if (k->len == 18 && memcmp(k->str, "LocationConstraint", 18) == 0) {
+            if (!lc)
+                lc = v;
+        } else if (k->len == 9 && memcmp(k->str, "Placement", 9) == 0) {
+            if (!placement)
+                placement = v;
+        }
+        arn |= k->len >= 3 && strncasecmp(k->str + k->len - 3, "arn", 3) == 0;
+    }
+    for (x = 0; regions[x]; x++)
+        if ((s = cw__node_string(reg[x])))
             return region_text(buf, cap, s, false);
-    lc = cw__node_get(attrs, "LocationConstraint");
     if (lc && lc->kind == CW__NODE_SCALAR)
         return lc->type == CW__T_STRING && lc->str[0]
                    ? region_text(buf, cap, lc->str, false)
                    : "us-east-1"; /* S3's answer for its first region */
-    for (i = 0; zones[i]; i++)
-        if ((s = cw__node_str(attrs, zones[i])))
+    for (x = 0; zones[x]; x++)
+        if ((s = cw__node_string(zone[x])))
             return region_text(buf, cap, s, true);
-    if ((s = cw__node_str(cw__node_get(attrs, "Placement"), "AvailabilityZone")))
+    if ((s = cw__node_str(placement, "AvailabilityZone")))
         return region_text(buf, cap, s, true);
-    for (i = 0; i < attrs->n; i++) {
+    for (i = 0; arn && i < attrs->n; i++) {
         const char *k = attrs->kids[2 * i]->str;
         size_t n = strlen(k);
         const struct cw__node *v = attrs->kids[2 * i + 1];

@@ -196,9 +196,11 @@ verdicts j4.json | diff want - >&2 || fail "join depends on file order"
 # provider's configured region (configuration.provider_config).
 expect_exit 1 "$CW" scan config joins/region-plan.json --pack joins/location-pack.yaml \
   --no-save --format json -o loc.json
-verdicts loc.json | diff - <(echo "loc aws_ebs_volume.v fail 5") >&2 ||
+verdicts loc.json | diff - <(printf '%s\n' "loc-us aws_s3_bucket.a fail 3" \
+  "loc aws_ebs_volume.v fail 5" "loc-us aws_s3_bucket.b fail 7" "loc aws_ebs_volume.w fail 9") >&2 ||
   fail "terraform regions"
-jq -e '.passes[0].count == 1' loc.json >/dev/null || fail "provider region of the bucket"
+jq -e '.passes[0].count == 2 and .passes[1].count == 2' loc.json >/dev/null ||
+  fail "provider region of the buckets, zones of the volumes"
 # JSON null (an unset optional attribute in plans and states) is not set:
 # value takes its default, cidr sees no block, ports sees no range.
 cp -r "$CASES/nulls" .

@@ -2,7 +2,8 @@
  * module and of nested child modules in document order, with their lines;
  * state files; refusals with positions, also for errors in the parts the
  * loader skips. And spanning a large value through its file with a thread
- * reading ahead, as the loader's first pass does. */
+ * reading ahead, as the loader's first pass does; and the region a
+ * resource's attributes say it is in. */
 #define _GNU_SOURCE /* memfd_create */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -169,6 +170,55 @@ static void span_reading_ahead(void **state)
     free(text);
 }
 
+/* cw__region_of on attributes written as JSON; NULL: none found. */
+static void region_is(const char *json, const char *want)
+{
+    struct cw__arena a;
+    struct cw__node *n = NULL;
+    struct cw_diag d;
+    char buf[64];
+    const char *got;
+
+    cw__arena_init(&a, 0);
+    assert_int_equal(cw__json_parse(&a, "t", json, strlen(json), NULL, &n, &d),
+                     CW_OK);
+    got = cw__region_of(n, buf, sizeof(buf));
+    if (!want)
+        assert_null(got);
+    else
+        assert_string_equal(got, want);
+    cw__arena_release(&a);
+}
+
+static void regions(void **state)
+{
+    (void)state;
+    /* The names in their order of precedence, whatever their order in
+     * the attributes; the first member of a name counts. */
+    region_is("{\"availability_zone\": \"us-west-2b\", \"region\": \"EU-West-1\"}",
+              "eu-west-1");
+    region_is("{\"location\": \"westeurope\", \"HomeRegion\": \"eu-north-1\"}",
+              "eu-north-1");
+    region_is("{\"region\": 3, \"zone\": \"europe-west1-b\"}", "europe-west1");
+    region_is("{\"region\": \"eu-west-3\", \"region\": \"us-east-2\"}", "eu-west-3");
+    region_is("{\"region\": \"https://x/projects/p/regions/us-central1\"}",
+              "us-central1");
+    /* S3: an empty (or null) LocationConstraint is us-east-1; it beats a
+     * zone. */
+    region_is("{\"LocationConstraint\": \"\", \"zone\": \"eu-west-1a\"}", "us-east-1");
+    region_is("{\"LocationConstraint\": null}", "us-east-1");
+    region_is("{\"LocationConstraint\": \"eu-west-2\"}", "eu-west-2");
+    /* Zones trimmed to their region; EC2's Placement. */
+    region_is("{\"AvailabilityZone\": \"us-west-2-lax-1a\"}", "us-west-2-lax-1");
+    region_is("{\"Placement\": {\"AvailabilityZone\": \"ap-south-1b\"}}", "ap-south-1");
+    /* Else an ARN's region field, from any attribute named ...arn. */
+    region_is("{\"RoleArn\": \"arn:aws:iam::1:role/x\", "
+              "\"kms_key_arn\": \"arn:aws:kms:eu-central-1:1:key/k\"}",
+              "eu-central-1");
+    region_is("{\"bucket\": \"b\", \"acl\": \"private\"}", NULL);
+    region_is("[1]", NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -176,6 +226,7 @@ int main(void)
         cmocka_unit_test(state_file),
         cmocka_unit_test(refusals),
         cmocka_unit_test(span_reading_ahead),
+        cmocka_unit_test(regions),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
