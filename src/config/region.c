@@ -64,15 +64,26 @@ static const char *const regions[] = { "region", "Region", "HomeRegion",
                                        "Location", NULL };
 static const char *const zones[] = { "availability_zone", "AvailabilityZone",
                                      "zone", NULL };
+static const unsigned char region_lens[] = { 6, 6, 10, 12, 8, 8 };
+static const unsigned char zone_lens[] = { 17, 16, 4 };
 
-/* The index of `k` in `list` (NULL-ended), or -1. */
-static int key_in(const struct cw__node *k, const char *const *list)
+/* The index of `k` in `list` (NULL-ended), or -1. Most names are of
+ * none of the lengths: one compare each. */
+static int key_in(const struct cw__node *k, const char *const *list,
+                  const unsigned char *lens)
 {
     int i;
     for (i = 0; list[i]; i++)
-        if (strlen(list[i]) == k->len && memcmp(list[i], k->str, k->len) == 0)
+        if (lens[i] == k->len && memcmp(list[i], k->str, k->len) == 0)
             return i;
     return -1;
+}
+
+/* A name ending in "arn", in any case. */
+static bool arn_name(const char *k, size_t n)
+{
+    return n >= 3 && (k[n - 3] | 0x20) == 'a' && (k[n - 2] | 0x20) == 'r' &&
+           (k[n - 1] | 0x20) == 'n';
 }
 
 const char *cw__region_of(const struct cw__node *attrs, char *buf,
@@ -96,10 +107,10 @@ const char *cw__region_of(const struct cw__node *attrs, char *buf,
         const struct cw__node *v = attrs->kids[2 * i + 1];
         if (k->kind != CW__NODE_SCALAR)
             continue;
-        if ((x = key_in(k, regions)) >= 0) {
+        if ((x = key_in(k, regions, region_lens)) >= 0) {
             if (!reg[x])
                 reg[x] = v;
-        } else if ((x = key_in(k, zones)) >= 0) {
+        } else if ((x = key_in(k, zones, zone_lens)) >= 0) {
             if (!zone[x])
                 zone[x] = v;
         } else if (k->len == 18 && memcmp(k->str, "LocationConstraint", 18) == 0) {
@@ -109,7 +120,7 @@ const char *cw__region_of(const struct cw__node *attrs, char *buf,
             if (!placement)
                 placement = v;
         }
-        arn |= k->len >= 3 && strncasecmp(k->str + k->len - 3, "arn", 3) == 0;
+        arn |= arn_name(k->str, k->len);
     }
     for (x = 0; regions[x]; x++)
         if ((s = cw__node_string(reg[x])))

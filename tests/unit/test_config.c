@@ -201,6 +201,10 @@ static void regions(void **state)
               "eu-north-1");
     region_is("{\"region\": 3, \"zone\": \"europe-west1-b\"}", "europe-west1");
     region_is("{\"region\": \"eu-west-3\", \"region\": \"us-east-2\"}", "eu-west-3");
+    region_is("{\"Location\": \"uksouth\", \"BucketRegion\": \"eu-south-1\"}",
+              "eu-south-1");
+    region_is("{\"Location\": \"uksouth\", \"Region\": \"sa-east-1\"}", "sa-east-1");
+    region_is("{\"Location\": \"uksouth\"}", "uksouth");
     region_is("{\"region\": \"https://x/projects/p/regions/us-central1\"}",
               "us-central1");
     /* S3: an empty (or null) LocationConstraint is us-east-1; it beats a
