@@ -35,10 +35,13 @@ struct loader {
     struct cw_diag *d;
     pcre2_code **codes; /* every compiled regex, freed with the pack */
     size_t ncodes, acodes;
-    struct cw__jp **jps; /* every compiled JSONPath, likewise */
-    const char **jp_src; /* ... as written (one compile per text) */
-    size_t *jp_len, *jp_uses;
+    struct cw__jp **jps; /* every compiled JSONPath, likewise (NULL-ended) */
     size_t njps, ajps;
+    struct jp_text {     /* ... as written: one compile per text */
+        const char *src;
+        size_t len, uses;
+    } *jpt;
+    size_t ajpt;
     unsigned in_scope;   /* > 0 inside each, some or join: no join there */
     unsigned leaves;     /* leaves of the check being read */
     bool has_join;
@@ -377,40 +380,25 @@ static enum cw_status jsonpath(struct loader *L, const struct cw__node *v,
     if (scalar(L, v, "a JSONPath query ($...)", src))
         return CW_ESCHEMA;
     for (i = 0; i < L->njps; i++)
-        if (L->jp_len[i] == v->len && memcmp(L->jp_src[i], v->str, v->len) == 0) {
+        if (L->jpt[i].len == v->len &&
+            memcmp(L->jpt[i].src, v->str, v->len) == 0) {
             *out = L->jps[i];
-            L->jp_uses[i]++;
+            L->jpt[i].uses++;
             return CW_OK;
         }
-    if (L->njps == L->ajps) {
-        size_t na = L->ajps ? 2 * L->ajps : 64;
-        struct cw__jp **g = cw__realloc(L->jps, (na + 1) * sizeof(*g));
-        const char **gs;
-        size_t *gl, *gu;
-        if (g) {
-            L->jps = g;
-            g[L->njps] = NULL; /* the pack frees up to it, on any error */
-        }
-        gs = g ? cw__realloc(L->jp_src, na * sizeof(*gs)) : NULL;
-        if (gs)
-            L->jp_src = gs;
-        gl = gs ? cw__realloc(L->jp_len, na * sizeof(*gl)) : NULL;
-        if (gl)
-            L->jp_len = gl;
-        gu = gl ? cw__realloc(L->jp_uses, na * sizeof(*gu)) : NULL;
-        if (!gu)
-            return at(L, v, CW_ENOMEM, "out of memory");
-        L->jp_uses = gu;
-        L->ajps = na;
-    }
+    /* Room for the query and the list's NULL after it. */
+    if (!cw__grow((void **)&L->jps, &L->ajps, L->njps + 1, sizeof(*L->jps)) ||
+        !cw__grow((void **)&L->jpt, &L->ajpt, L->njps, sizeof(*L->jpt)))
+        return at(L, v, CW_ENOMEM, "out of memory");
+    L->jps[L->njps] = NULL; /* the pack frees up to it, on any error */
     cw_diag_clear(&sub);
     if (cw__jp_compile(v->str, v->len, L->file, out, &sub))
         return cw__diag_set(L->d, CW_ESCHEMA, L->file, v->line,
                             v->col + sub.col - 1,
                             "bad JSONPath: %s", sub.msg);
-    L->jp_src[L->njps] = v->str;
-    L->jp_len[L->njps] = v->len;
-    L->jp_uses[L->njps] = 1;
+    L->jpt[L->njps].src = v->str;
+    L->jpt[L->njps].len = v->len;
+    L->jpt[L->njps].uses = 1;
     L->jps[L->njps++] = *out;
     L->jps[L->njps] = NULL;
     return CW_OK;
@@ -422,7 +410,7 @@ static size_t jp_uses(const struct loader *L, const struct cw__jp *q)
     size_t i;
     for (i = 0; q && i < L->njps; i++)
         if (L->jps[i] == q)
-            return L->jp_uses[i];
+            return L->jpt[i].uses;
     return 0;
 }
 
@@ -934,15 +922,10 @@ static void note_written(struct loader *L, struct rule *r,
 
     if (L->no_share || !L->p->config || holds_join(r))
         return;
-    if (L->nwritten == L->awritten) {
-        size_t na = L->awritten ? 2 * L->awritten : 64;
-        struct written *g = cw__realloc(L->written, na * sizeof(*g));
-        if (!g) {
-            L->no_share = true;
-            return;
-        }
-        L->written = g;
-        L->awritten = na;
+    if (!cw__grow((void **)&L->written, &L->awritten, L->nwritten,
+                  sizeof(*L->written))) {
+        L->no_share = true;
+        return;
     }
     w = &L->written[L->nwritten];
     b->len = 0;
@@ -1270,9 +1253,7 @@ enum cw_status cw_pack_load_buffer(const struct cw_catalogs *cats,
     cw__buf_release(&L.key);
     f->codes = L.codes;
     f->jps = L.jps;
-    cw__free(L.jp_src);
-    cw__free(L.jp_len);
-    cw__free(L.jp_uses);
+    cw__free(L.jpt);
     if (st) {
         cw_pack_free(&f->pack);
         return st;

@@ -251,15 +251,9 @@ static void hit(struct walk *w, const char *path, int find)
     struct host *h = w->h;
     if (w->per_find[find] >= MAX_HITS_PER_FIND)
         return;
-    if (h->nhits == h->ahits) {
-        size_t na = h->ahits ? 2 * h->ahits : 256;
-        struct tree_hit *v = cw__realloc(h->hits, na * sizeof(*v));
-        if (!v) {
-            h->oom = true;
-            return;
-        }
-        h->hits = v;
-        h->ahits = na;
+    if (!cw__grow((void **)&h->hits, &h->ahits, h->nhits, sizeof(*h->hits))) {
+        h->oom = true;
+        return;
     }
     h->hits[h->nhits].path = cw__arena_strdup(&h->arena, path);
     h->hits[h->nhits].find = find;

@@ -811,20 +811,6 @@ static void doc_rule(struct doc *c, const struct rule *r, struct outcome *o)
  * the joins now against all the copies. Nothing of the subject's tree is
  * kept; when the joins cannot change the verdict it is decided at once.
  */
-static bool grow(void **v, size_t *alloc, size_t n, size_t size)
-{
-    void *g;
-    size_t na;
-    if (n < *alloc)
-        return true;
-    na = *alloc ? 2 * *alloc : 64;
-    if (!(g = cw__realloc(*v, na * size)))
-        return false;
-    *v = g;
-    *alloc = na;
-    return true;
-}
-
 static bool type_in(const char *type, const char *const *types, size_t n)
 {
     size_t i;
@@ -839,7 +825,7 @@ static bool keep_target(struct scan *s, const struct cw__resource *r)
     struct cw__arena *a = &s->keep;
     struct cw__resource *c;
 
-    if (!grow((void **)&s->targets, &s->atargets, s->ntargets,
+    if (!cw__grow((void **)&s->targets, &s->atargets, s->ntargets,
               sizeof(*s->targets)))
         return false;
     c = &s->targets[s->ntargets];
@@ -1035,7 +1021,7 @@ static struct join_index *index_of(struct scan *s, const struct rule *r)
         target_doc(&d, s, t);
         picked_init(&pk);
         if (!select_nodes(r->sel_to, &d, &pk, &o)) {
-            if (!grow((void **)&x->unknown, &ualloc, x->nunknown,
+            if (!cw__grow((void **)&x->unknown, &ualloc, x->nunknown,
                       sizeof(*x->unknown)))
                 s->oom = true;
             else
@@ -1045,7 +1031,7 @@ static struct join_index *index_of(struct scan *s, const struct rule *r)
             const char *v = text_of(pk.v[k]);
             if (!v)
                 continue;
-            if (!grow((void **)&x->v, &alloc, x->n, sizeof(*x->v))) {
+            if (!cw__grow((void **)&x->v, &alloc, x->n, sizeof(*x->v))) {
                 s->oom = true;
                 break;
             }
@@ -1810,7 +1796,7 @@ static void batch_eval(struct scan *s, struct batch *b)
             struct outcome o;
             struct pending *p;
             if (pc->has_join) {
-                if (!grow((void **)&b->joins, &b->ajoins, b->njoins,
+                if (!cw__grow((void **)&b->joins, &b->ajoins, b->njoins,
                           sizeof(*b->joins))) {
                     b->oom = true;
                     break;
@@ -1824,7 +1810,7 @@ static void batch_eval(struct scan *s, struct batch *b)
                 b->passes[s->tc[i].check]++;
                 continue;
             }
-            if (!grow((void **)&b->out, &b->aout, b->nout, sizeof(*b->out))) {
+            if (!cw__grow((void **)&b->out, &b->aout, b->nout, sizeof(*b->out))) {
                 b->oom = true;
                 break;
             }
@@ -1846,7 +1832,7 @@ static void batch_eval(struct scan *s, struct batch *b)
 
 static bool keep_arena(struct scan *s, struct cw__arena *a)
 {
-    if (!grow((void **)&s->keeps, &s->akeeps, s->nkeeps, sizeof(*s->keeps))) {
+    if (!cw__grow((void **)&s->keeps, &s->akeeps, s->nkeeps, sizeof(*s->keeps))) {
         cw__arena_release(a);
         cw__free(a);
         return false;

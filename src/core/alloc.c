@@ -71,6 +71,21 @@ void cw__free(void *p)
         current.free(p, current.ud);
 }
 
+bool cw__grow(void **v, size_t *alloc, size_t n, size_t size)
+{
+    void *g;
+    size_t na = *alloc ? *alloc : 64;
+    if (n < *alloc)
+        return true;
+    while (na <= n)
+        na *= 2;
+    if (!(g = cw__realloc(*v, na * size)))
+        return false;
+    *v = g;
+    *alloc = na;
+    return true;
+}
+
 char *cw__strdup(const char *s)
 {
     size_t n = strlen(s) + 1;

@@ -26,6 +26,9 @@ void *cw__calloc(size_t count, size_t size);
 void *cw__realloc(void *p, size_t n);
 void cw__free(void *p);
 char *cw__strdup(const char *s);
+/* Makes room in the array *v (of *alloc elements of `size` bytes) for
+ * element n, doubling it (from 64); false when out of memory, *v intact. */
+bool cw__grow(void **v, size_t *alloc, size_t n, size_t size);
 
 /*
  * Bulk blocks of CW__BULK_BLOCK bytes, for memory a large scan fills
