@@ -48,12 +48,24 @@ enum cw_model {
     CW_MODEL_COUNT
 };
 
-/* Who carries a control between a cloud provider and its customer. */
+/*
+ * Who carries a control between a cloud provider and its customer, as the
+ * provider publishes it in its matrix (docs/responsibility.md):
+ *   PROVIDER  the provider carries it for the customer, who may rely on it;
+ *   CUSTOMER  the customer carries it;
+ *   SPLIT     each carries a named part;
+ *   EACH      each party for its own organisation (policies, people,
+ *             suppliers, incidents, audits, own endpoints and
+ *             administrators): never relied on, never "in part".
+ * In OSCAL terms: PROVIDER is `provided` (+ the customer's `inherited`),
+ * CUSTOMER a `responsibility`, SPLIT both, EACH neither (each `satisfied`).
+ */
 enum cw_resp {
     CW_RESP_NONE,
     CW_RESP_PROVIDER,
     CW_RESP_CUSTOMER,
-    CW_RESP_SHARED
+    CW_RESP_SPLIT,
+    CW_RESP_EACH
 };
 
 enum cw_entry_kind {
@@ -85,6 +97,10 @@ struct cw_control {
      * security domains. */
     const char *attributes[CW_ATTR_FAMILIES];
     enum cw_resp resp_override[CW_MODEL_COUNT]; /* NONE: use the layer */
+    /* What a provider carries of this control that its customer may rely
+     * on, when it differs from the layer's part (the rules' `parts`);
+     * NULL: the layer's. */
+    const char *part;
     bool cloud; /* cloud-only control, cloud guidance, or has such guidance */
     bool pii_related; /* 27018 control, PII guidance, or has such guidance */
     const char *file; /* where it is defined, for messages */
@@ -123,6 +139,14 @@ struct cw_crosswalk {
     size_t nadded;
     const char *const *removed; /* `from` ids with no target */
     size_t nremoved;
+};
+
+/* An edition of a certifiable standard whose certificates cease to be
+ * valid on a date (the rules' `transitions`). */
+struct cw_transition {
+    const char *standard; /* "ISO/IEC 27001" */
+    const char *edition;  /* "2013" */
+    const char *ends;     /* YYYY-MM-DD: last day of validity */
 };
 
 struct cw_catalogs;
@@ -192,6 +216,36 @@ CW_API size_t cw_crosswalk_map(const struct cw_crosswalk *x, const char *id,
 CW_API enum cw_resp cw_catalogs_layer_resp(const struct cw_catalogs *c,
                                            enum cw_layer layer,
                                            enum cw_model m);
+
+/* Who carries `ctl` in model `m` by default: the control's own override,
+ * else its layer's rule. Never CW_RESP_NONE for a valid model. */
+CW_API enum cw_resp cw_catalogs_resp(const struct cw_catalogs *c,
+                                     const struct cw_control *ctl,
+                                     enum cw_model m);
+
+/* The part of `ctl` a provider offering model `m` carries that its customer
+ * may rely on (a noun phrase), or NULL when no part of it can be relied on
+ * (organisation, endpoint and 27018 Annex A duties). */
+CW_API const char *cw_catalogs_part(const struct cw_catalogs *c,
+                                    const struct cw_control *ctl,
+                                    enum cw_model m);
+
+/* Controls that should apply when `ctl` applies (the rules' `related`).
+ * Writes up to `max` into `out`; returns how many there are. */
+CW_API size_t cw_catalogs_related(const struct cw_catalogs *c,
+                                  const struct cw_control *ctl,
+                                  const struct cw_control **out, size_t max);
+
+/* The last day certificates of `standard` `edition` are valid whatever
+ * their own expiry, or NULL when no transition ends that edition. */
+CW_API const char *cw_catalogs_transition_end(const struct cw_catalogs *c,
+                                              const char *standard,
+                                              const char *edition);
+
+/* The loaded catalogs' names, ", "-separated, into `buf` (truncated to
+ * `n`); returns `buf`. For messages that list what is valid. */
+CW_API const char *cw_catalogs_names(const struct cw_catalogs *c, char *buf,
+                                     size_t n);
 
 /* The default one-sentence duty of the provider (`customer` false) or the
  * customer for controls of `layer`. Never NULL. */

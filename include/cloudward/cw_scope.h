@@ -3,9 +3,11 @@
  *
  * The scope says who the organisation is in the cloud (provider, customer or
  * both), which service models it offers or consumes, whether it processes
- * PII for customers, which catalogs are in force and which upstream
- * providers' certified controls it inherits. Decisions (YAML files beside the
- * scope) override the default applicability of single controls.
+ * PII for customers, which catalogs are in force, which upstream providers
+ * it relies on and the assurance (certificates, reports) behind them.
+ * Decisions (YAML files beside the scope) record what the organisation
+ * decided about single controls: applicability, own implementation,
+ * reliance, and what it publishes to its customers.
  *
  * Loading checks everything and fails on the first problem with
  * FILE:LINE:COL in the diagnostic; a scope that loads is consistent. All
@@ -31,25 +33,83 @@ enum cw_role {
     CW_ROLE_BOTH
 };
 
+/* What an assurance entry is: a certificate, or an attestation report. */
+enum cw_assurance_kind {
+    CW_ASSURANCE_CERTIFICATE,
+    CW_ASSURANCE_ATTESTATION
+};
+
+/*
+ * A certificate or attestation report, as the scope records it (what the
+ * organisation checked of a provider, or its own) or as a published matrix
+ * states it. What it covers and its state on a date are worked out by the
+ * SoA (docs/scope.md, "Assurance"). Unset texts are NULL.
+ */
+struct cw_assurance {
+    enum cw_assurance_kind kind;
+    const char *standard;     /* "ISO/IEC 27001"; NULL: not stated */
+    const char *edition;      /* "2022"; NULL: not stated */
+    const char *const *covers; /* catalogs it extends to (iso27017:2015) */
+    size_t ncovers;
+    const char *body;         /* certification body or auditor */
+    const char *number;       /* certificate or report number */
+    const char *scope;        /* its scope statement */
+    unsigned models;          /* service models covered (bit mask); 0: any */
+    const char *issued;       /* YYYY-MM-DD or NULL */
+    const char *valid_until;  /* YYYY-MM-DD; NULL only in legacy entries */
+    const char *file;         /* where it was read, for messages */
+    unsigned line;
+};
+
+/*
+ * One link of the chain behind a published matrix row: the publisher (or a
+ * provider further up) relies on `provider` for `part`, on the assurance
+ * recorded for it. A consumer judges every link again on its own date, so
+ * a certificate lapsing anywhere up the chain reaches the bottom.
+ */
+struct cw_chain_link {
+    const char *provider;
+    const char *part;
+    const struct cw_assurance *assurance; /* NULL: none recorded */
+    size_t nassurance;
+    const char *state; /* as its publisher judged it; NULL: not stated */
+    const char *state_reason; /* the publisher's reason, or NULL */
+};
+
 /* One line of an upstream provider's published responsibility matrix. */
 struct cw_matrix_row {
     const struct cw_control *control;
     enum cw_resp responsibility;
+    const char *part;          /* what a customer may rely on, or NULL */
     const char *provider_duty; /* may be NULL */
     const char *customer_duty; /* may be NULL */
+    int applicable;            /* 1, 0, or -1 when not stated */
+    const char *status;        /* its own implementation, or NULL */
+    const struct cw_chain_link *chain; /* its own reliances, flattened */
+    size_t nchain;
 };
 
-/* A provider whose certified controls this organisation inherits. */
+/* A provider this organisation relies on. */
 struct cw_upstream {
     const char *name;
     enum cw_model model;      /* the service model consumed from it */
-    const char *certificate;  /* NULL when none is declared */
-    const char *expires;      /* YYYY-MM-DD, NULL when no certificate */
+    const struct cw_assurance *assurance; /* what the organisation checked */
+    size_t nassurance;
     const char *matrix;       /* path of its published matrix, or NULL */
     const struct cw_matrix_row *rows; /* loaded from `matrix` */
     size_t nrows;
+    const struct cw_assurance *published; /* its own, as its matrix says */
+    size_t npublished;
+    const char *notes;
     const char *file;
     unsigned line;
+};
+
+/* A reliance a decision names: `part` of the control, carried by
+ * `upstream`. */
+struct cw_reliance {
+    const struct cw_upstream *upstream;
+    const char *part; /* NULL: the default part for that provider */
 };
 
 /* A decision about one control. Unset optional fields are NULL. */
@@ -57,16 +117,29 @@ struct cw_decision {
     const struct cw_control *control;
     bool applicable;
     const char *justification;
-    const char *source;   /* risk, legal, contract, best-practice */
-    const char *status;   /* implemented, partial, planned, not-implemented,
-                             not-assessed */
+    const char *source;   /* reasons for inclusion or exclusion, joined with
+                             ", ": risk, legal, contract, business,
+                             best-practice */
+    const char *status;   /* own implementation: not-started, planned,
+                             partial, implemented, not-applicable */
     const char *owner;
-    enum cw_resp responsibility; /* CW_RESP_NONE when not given */
+    enum cw_resp responsibility; /* published to customers; NONE: default */
+    const char *provider_part;   /* published texts, or NULL */
+    const char *customer_part;
     const char *notes;
     const char *evidence; /* references joined with "; " */
+    const struct cw_reliance *relies; /* what it relies on upstream */
+    size_t nrelies;
     const char *file;
     unsigned line;
     unsigned col;
+};
+
+/* The SoA as a controlled document (the scope's `document`). */
+struct cw_document {
+    const char *version;  /* NULL when not stated */
+    const char *approver;
+    const char *approved; /* YYYY-MM-DD */
 };
 
 struct cw_scope;
@@ -95,9 +168,23 @@ CW_API bool cw_scope_pii_processor(const struct cw_scope *s);
 CW_API const char *const *cw_scope_pii_regions(const struct cw_scope *s,
                                                size_t *n);
 
-/* Catalogs in force: the ones the scope lists, plus their bases. */
+/* Catalogs in force (one SoA line per control): the ones the scope lists,
+ * plus the base of an extension (27017, 27018) unless the scope lists
+ * another edition of that base (iso27002:2022): then the base only
+ * resolves references and carries guidance through the crosswalk. */
 CW_API size_t cw_scope_catalog_count(const struct cw_scope *s);
 CW_API const char *const *cw_scope_catalogs(const struct cw_scope *s);
+
+/* The scope statement, or NULL. */
+CW_API const char *cw_scope_statement(const struct cw_scope *s);
+/* Version and approval of the SoA; fields NULL when not stated. */
+CW_API const struct cw_document *cw_scope_document(const struct cw_scope *s);
+/* The organisation's own certificates and reports (`assurance`). */
+CW_API const struct cw_assurance *cw_scope_assurance(const struct cw_scope *s,
+                                                     size_t *n);
+/* The upstream provider called `name`, or NULL. */
+CW_API const struct cw_upstream *cw_scope_find_upstream(
+    const struct cw_scope *s, const char *name);
 
 CW_API size_t cw_scope_upstream_count(const struct cw_scope *s);
 CW_API const struct cw_upstream *cw_scope_upstream(const struct cw_scope *s,

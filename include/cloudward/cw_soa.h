@@ -2,10 +2,13 @@
  * cw_soa.h - the Statement of Applicability and the shared-responsibility
  * matrix, derived from catalogs + scope + decisions.
  *
- * One engine computes one line per control in force: a default from the
- * organisation's role, service models, PII processing and upstream
- * providers, then overridden by a decision. Every line says why (`why`): the
- * default rule that produced it, or the decision's FILE:LINE. The SoA and the
+ * One engine computes one line per control in force, each answering three
+ * questions apart: the organisation's own implementation, what it relies
+ * on upstream providers for (with the assurance behind it, judged on the
+ * SoA's date), and what it publishes to its own customers. Defaults come
+ * from the role, service models, PII processing and providers' published
+ * matrices; a decision wins over them. Every line says why (`why`): the
+ * rule that produced it, or the decision's FILE:LINE. The SoA and the
  * matrix are two views of the same lines.
  */
 #ifndef CLOUDWARD_CW_SOA_H
@@ -21,36 +24,105 @@
 extern "C" {
 #endif
 
-struct cw_soa_line {
-    const struct cw_control *control;
-    bool applicable;
-    const char *justification;
-    const char *source;  /* risk, legal, contract, best-practice or NULL */
-    const char *status;  /* implemented, partial, planned, not-implemented,
-                            not-assessed, inherited */
-    const char *owner;   /* NULL when unassigned */
-    enum cw_resp responsibility; /* between the organisation and the other
-                                    party, for the chosen service model */
-    const char *notes;
-    const char *evidence; /* references joined with "; ", or NULL */
-    const char *checks;   /* automated checks and their latest status */
-    const char *why;      /* "rule ..." or "decision FILE:LINE" */
-    const struct cw_upstream *inherited_from; /* NULL when not inherited */
-    bool certificate_expired; /* inherited from a lapsed certificate */
-    const char *provider_duty; /* one sentence */
-    const char *customer_duty; /* one sentence */
-    const char *pii_guidance;  /* 27018 guidance in force, or NULL */
+/*
+ * The state of a reliance on an upstream provider on the SoA's date
+ * (docs/responsibility.md). VALID and EXPIRING are verified; every other
+ * state but NONE makes the reliance unverified.
+ */
+#define CW_RELY_MAP(X)                                                        \
+    X(NONE, "none")                 /* relies on nobody */                    \
+    X(VALID, "valid")                                                         \
+    X(EXPIRING, "expiring")         /* valid, ends within the window */       \
+    X(LAPSED, "lapsed")             /* past its end or its edition's */       \
+    X(NOT_COVERING, "not-covering") /* its standard or scope misses it */     \
+    X(NO_ASSURANCE, "no-assurance") /* nothing recorded for the provider */   \
+    X(UPSTREAM_GAP, "upstream-gap") /* excluded or not done by the provider */\
+    X(CHAIN, "chain-unverified")    /* unverified further up the chain */
+
+enum cw_rely_state {
+#define CW__RELY_ENUM(name, str) CW_RELY_##name,
+    CW_RELY_MAP(CW__RELY_ENUM)
+#undef CW__RELY_ENUM
+        CW_RELY_COUNT
 };
 
+/* True for VALID and EXPIRING. */
+#define CW_RELY_VERIFIED(s) ((s) == CW_RELY_VALID || (s) == CW_RELY_EXPIRING)
+
+/* One reliance of a line: `part` of the control, carried by `upstream`. */
+struct cw_soa_reliance {
+    const struct cw_upstream *upstream;
+    const char *part;
+    const struct cw_assurance *assurance; /* the entry judged, or NULL */
+    enum cw_rely_state state;
+    const char *reason; /* one or more sentences: the state and what to do */
+    const struct cw_matrix_row *row;      /* its published row, or NULL */
+};
+
+/* Implementation statuses of an organisation's own part of a control. */
+#define CW_IMPL_MAP(X)                                                        \
+    X(NOT_STARTED, "not-started")                                             \
+    X(PLANNED, "planned")                                                     \
+    X(PARTIAL, "partial")                                                     \
+    X(IMPLEMENTED, "implemented")                                             \
+    X(NOT_APPLICABLE, "not-applicable")
+
+enum cw_impl_status {
+#define CW__IMPL_ENUM(name, str) CW_IMPL_##name,
+    CW_IMPL_MAP(CW__IMPL_ENUM)
+#undef CW__IMPL_ENUM
+        CW_IMPL_COUNT
+};
+
+/*
+ * One line: three separate answers about one control (docs/
+ * responsibility.md). Strings are NULL when empty.
+ */
+struct cw_soa_line {
+    const struct cw_control *control;
+    /* 1. The organisation's own implementation. */
+    bool applicable;
+    const char *source;        /* reasons: risk, legal, contract, business,
+                                  best-practice (", "-joined) */
+    const char *justification;
+    enum cw_impl_status status;
+    const char *owner;
+    const char *evidence;      /* references and stored files, "; " */
+    const char *checks;        /* latest automated check results */
+    size_t checks_failed;      /* failing check results among them */
+    size_t evidence_stale;     /* expired, not yet effective or missing */
+    const char *notes;
+    /* 2. Reliance on upstream providers for named parts. */
+    const struct cw_soa_reliance *relies;
+    size_t nrelies;
+    enum cw_rely_state reliance; /* the worst of `relies`; NONE when none */
+    /* 3. What it publishes to its own customers (the matrix view). */
+    enum cw_resp responsibility;
+    const char *part;          /* what its customers may rely on, or NULL */
+    const char *provider_duty; /* the provider's part, one or more
+                                  sentences; "(from 12.6.1)" where 27017
+                                  guidance came through the crosswalk */
+    const char *customer_duty;
+    const char *pii_guidance;  /* 27018 guidance in force, or NULL */
+    /* Contradictions found on the line, one sentence each, "; "-joined. */
+    const char *flags;
+    size_t nflags;
+    const char *why;           /* "rule ..." or "decision FILE:LINE" */
+    bool decided;
+};
+
+/* Counts that add up: statuses to `total`, reliance states to `total`. */
 struct cw_soa_summary {
     size_t total;
     size_t applicable;
     size_t not_applicable;
-    size_t inherited;
-    size_t expired;    /* inherited lines whose certificate has lapsed */
-    size_t decided;    /* lines set by a decision */
-    size_t implemented;
-    size_t not_assessed;
+    size_t decided;
+    size_t status[CW_IMPL_COUNT];
+    size_t relies_none;       /* lines relying on nobody */
+    size_t relies_verified;   /* VALID */
+    size_t relies_expiring;   /* EXPIRING */
+    size_t relies_unverified; /* every other state */
+    size_t flagged;           /* lines with at least one contradiction */
 };
 
 struct cw_soa_options {
@@ -59,6 +131,7 @@ struct cw_soa_options {
     const char *store; /* store folder whose saved scan results fill the
                           `checks` column and whose recorded evidence
                           joins the `evidence` column; NULL: none */
+    int expiring_days; /* warning window for assurance; <= 0: 90 */
 };
 
 struct cw_soa;
@@ -83,6 +156,12 @@ CW_API const struct cw_soa_summary *cw_soa_get_summary(const struct cw_soa *soa)
 CW_API const struct cw_scope *cw_soa_scope(const struct cw_soa *soa);
 /* The date the lines were computed for (YYYY-MM-DD). */
 CW_API const char *cw_soa_as_of(const struct cw_soa *soa);
+/* The catalogs used for lines, in order, and how the guidance got there. */
+CW_API const struct cw_catalogs *cw_soa_catalogs(const struct cw_soa *soa);
+
+/* Names: "valid", "not-started"; NULL when out of range. */
+CW_API const char *cw_rely_state_name(enum cw_rely_state s);
+CW_API const char *cw_impl_status_name(enum cw_impl_status s);
 /* The service model of the matrix view, or -1 for the scope's models. */
 CW_API int cw_soa_model(const struct cw_soa *soa);
 

@@ -35,6 +35,15 @@ struct cw_catalogs {
     bool have_rules;
     enum cw_resp layer_resp[CW_LAYER_COUNT][CW_MODEL_COUNT];
     const char *duty[CW_LAYER_COUNT][2];
+    const char *part[CW_LAYER_COUNT][CW_MODEL_COUNT]; /* NULL: none */
+    /* Read from the rules file, resolved once every catalog is loaded. */
+    const struct cw__node *parts;   /* "CATALOG ID": part */
+    const struct cw__node *related; /* ["CATALOG ID", "CATALOG ID"] pairs */
+    const char *rules_file;
+    const struct cw_control *(*rel)[2];
+    size_t nrel;
+    struct cw_transition *trans;
+    size_t ntrans;
 };
 
 static const char *const layer_names[] = {
@@ -44,10 +53,16 @@ static const char *const layer_names[] = {
         NULL
 };
 static const char *const model_names[] = { "iaas", "paas", "saas", NULL };
-static const char *const resp_names[] = { "none", "provider", "customer",
-                                          "shared", NULL };
-static const char *const resp_values[] = { "provider", "customer", "shared",
-                                           NULL };
+static const char *const resp_names[] = { "none",  "provider", "customer",
+                                          "split", "each",     NULL };
+/* What a file may say; "shared" is the name older files used for split. */
+static const char *const resp_values[] = { "provider", "customer", "split",
+                                           "each",     "shared",   NULL };
+
+static enum cw_resp resp_of_value(size_t idx)
+{
+    return idx == 4 ? CW_RESP_SPLIT : (enum cw_resp)(idx + 1);
+}
 
 const char *cw_layer_name(enum cw_layer l)
 {
@@ -61,7 +76,7 @@ const char *cw_model_name(enum cw_model m)
 
 const char *cw_resp_name(enum cw_resp r)
 {
-    return (unsigned)r <= CW_RESP_SHARED ? resp_names[r] : NULL;
+    return (unsigned)r <= CW_RESP_EACH ? resp_names[r] : NULL;
 }
 
 bool cw_model_parse(const char *s, enum cw_model *out)
@@ -79,9 +94,9 @@ bool cw_model_parse(const char *s, enum cw_model *out)
 bool cw_resp_parse(const char *s, enum cw_resp *out)
 {
     size_t i;
-    for (i = 1; i <= CW_RESP_SHARED; i++) {
-        if (strcmp(s, resp_names[i]) == 0) {
-            *out = (enum cw_resp)i;
+    for (i = 0; resp_values[i]; i++) {
+        if (strcmp(s, resp_values[i]) == 0) {
+            *out = resp_of_value(i);
             return true;
         }
     }
@@ -217,7 +232,7 @@ static enum cw_status parse_resp_override(struct loader *l,
         st = cw__node_enum(v, resp_values, l->file, "responsibility", &idx,
                            l->d);
         if (!st)
-            ctl->resp_override[i] = (enum cw_resp)(idx + 1);
+            ctl->resp_override[i] = resp_of_value(idx);
     }
     return st;
 }
@@ -500,15 +515,108 @@ static enum cw_status parse_crosswalk(struct loader *l,
     return CW_OK;
 }
 
+/* `part` of a layer: one noun phrase for every model, or one per model. */
+static enum cw_status parse_layer_part(struct loader *l,
+                                       const struct cw__node *v, size_t layer)
+{
+    enum cw_status st;
+    size_t j;
+
+    if (v->kind == CW__NODE_SCALAR) {
+        for (j = 0; j < CW_MODEL_COUNT; j++)
+            l->c->part[layer][j] = v->str;
+        return CW_OK;
+    }
+    if ((st = cw__node_expect(v, CW__NODE_MAP, l->file,
+                              "part (a phrase, or one per model)", l->d)) ||
+        (st = cw__node_check_keys(v, model_names, l->file, l->d)))
+        return st;
+    for (j = 0; j < CW_MODEL_COUNT && !st; j++)
+        st = cw__node_get_str(v, model_names[j], false, l->file,
+                              &l->c->part[layer][j], l->d);
+    return st;
+}
+
+static enum cw_status parse_layer_rules(struct loader *l,
+                                        const struct cw__node *m, size_t i)
+{
+    static const char *const keys[] = { "iaas",     "paas", "saas", "part",
+                                        "provider", "customer", NULL };
+    const struct cw__node *r = cw__node_get(m, layer_names[i]), *v;
+    enum cw_status st;
+    size_t j, idx;
+
+    if (!r)
+        return cw__diag_set(l->d, CW_ESCHEMA, l->file, m->line, m->col,
+                            "missing rules for layer '%s'", layer_names[i]);
+    if ((st = cw__node_expect(r, CW__NODE_MAP, l->file, layer_names[i],
+                              l->d)) ||
+        (st = cw__node_check_keys(r, keys, l->file, l->d)) ||
+        (st = cw__node_get_str(r, "provider", true, l->file,
+                               &l->c->duty[i][0], l->d)) ||
+        (st = cw__node_get_str(r, "customer", true, l->file,
+                               &l->c->duty[i][1], l->d)))
+        return st;
+    if ((v = cw__node_get(r, "part")) && (st = parse_layer_part(l, v, i)))
+        return st;
+    for (j = 0; j < CW_MODEL_COUNT; j++) {
+        v = cw__node_get(r, model_names[j]);
+        if (!v)
+            return cw__diag_set(l->d, CW_ESCHEMA, l->file, r->line, r->col,
+                                "missing required key '%s'", model_names[j]);
+        st = cw__node_enum(v, resp_values, l->file, "responsibility", &idx,
+                           l->d);
+        if (st)
+            return st;
+        l->c->layer_resp[i][j] = resp_of_value(idx);
+    }
+    return CW_OK;
+}
+
+static enum cw_status parse_transitions(struct loader *l,
+                                        const struct cw__node *seq)
+{
+    static const char *const keys[] = { "standard", "edition", "ends",
+                                        NULL };
+    enum cw_status st;
+    size_t i;
+
+    if ((st = cw__node_expect(seq, CW__NODE_SEQ, l->file, "transitions",
+                              l->d)))
+        return st;
+    l->c->trans = cw__arena_alloc(&l->c->arena,
+                                  (seq->n + 1) * sizeof(*l->c->trans));
+    if (!l->c->trans)
+        return oom(l);
+    for (i = 0; i < seq->n; i++) {
+        const struct cw__node *m = seq->kids[i];
+        struct cw_transition *t = &l->c->trans[i];
+        if ((st = cw__node_expect(m, CW__NODE_MAP, l->file, "a transition",
+                                  l->d)) ||
+            (st = cw__node_check_keys(m, keys, l->file, l->d)) ||
+            (st = cw__node_get_str(m, "standard", true, l->file,
+                                   &t->standard, l->d)) ||
+            (st = cw__node_get_str(m, "edition", true, l->file, &t->edition,
+                                   l->d)) ||
+            (st = cw__node_get_str(m, "ends", true, l->file, &t->ends,
+                                   l->d)))
+            return st;
+        if (!cw__date_valid(t->ends))
+            return cw__diag_set(l->d, CW_ESCHEMA, l->file, m->line, m->col,
+                                "expected a date YYYY-MM-DD for 'ends'");
+    }
+    l->c->ntrans = seq->n;
+    return CW_OK;
+}
+
 static enum cw_status parse_rules(struct loader *l,
                                   const struct cw__node *root)
 {
-    static const char *const top[] = { "responsibility", NULL };
-    static const char *const keys[] = { "iaas", "paas", "saas", "provider",
-                                        "customer", NULL };
-    const struct cw__node *m = cw__node_get(root, "responsibility");
+    static const char *const top[] = { "responsibility", "parts", "related",
+                                       "transitions", NULL };
+    const struct cw__node *m = cw__node_get(root, "responsibility"), *v;
     enum cw_status st;
-    size_t i, j, idx;
+    size_t i;
 
     if ((st = cw__node_check_keys(root, top, l->file, l->d)) ||
         (st = cw__node_expect(m, CW__NODE_MAP, l->file, "responsibility",
@@ -517,37 +625,27 @@ static enum cw_status parse_rules(struct loader *l,
     if (l->c->have_rules)
         return cw__diag_set(l->d, CW_EEXIST, l->file, m->line, m->col,
                             "responsibility rules are already defined");
-    for (i = 0; i < CW_LAYER_COUNT; i++) {
-        const struct cw__node *r = cw__node_get(m, layer_names[i]);
-        if (!r)
-            return cw__diag_set(l->d, CW_ESCHEMA, l->file, m->line, m->col,
-                                "missing rules for layer '%s'",
-                                layer_names[i]);
-        if ((st = cw__node_expect(r, CW__NODE_MAP, l->file, layer_names[i],
-                                  l->d)) ||
-            (st = cw__node_check_keys(r, keys, l->file, l->d)) ||
-            (st = cw__node_get_str(r, "provider", true, l->file,
-                                   &l->c->duty[i][0], l->d)) ||
-            (st = cw__node_get_str(r, "customer", true, l->file,
-                                   &l->c->duty[i][1], l->d)))
+    for (i = 0; i < CW_LAYER_COUNT; i++)
+        if ((st = parse_layer_rules(l, m, i)))
             return st;
-        for (j = 0; j < CW_MODEL_COUNT; j++) {
-            const struct cw__node *v = cw__node_get(r, model_names[j]);
-            if (!v)
-                return cw__diag_set(l->d, CW_ESCHEMA, l->file, r->line,
-                                    r->col, "missing required key '%s'",
-                                    model_names[j]);
-            st = cw__node_enum(v, resp_values, l->file, "responsibility",
-                               &idx, l->d);
-            if (st)
-                return st;
-            l->c->layer_resp[i][j] = (enum cw_resp)(idx + 1);
-        }
-    }
-    st = cw__node_check_keys(m, layer_names, l->file, l->d);
-    if (!st)
-        l->c->have_rules = true;
-    return st;
+    if ((st = cw__node_check_keys(m, layer_names, l->file, l->d)))
+        return st;
+    if ((v = cw__node_get(root, "parts")) &&
+        (st = cw__node_expect(v, CW__NODE_MAP, l->file,
+                              "parts (\"CATALOG ID\": part)", l->d)))
+        return st;
+    l->c->parts = v;
+    if ((v = cw__node_get(root, "related")) &&
+        (st = cw__node_expect(v, CW__NODE_SEQ, l->file,
+                              "related (a list of pairs)", l->d)))
+        return st;
+    l->c->related = v;
+    if ((v = cw__node_get(root, "transitions")) &&
+        (st = parse_transitions(l, v)))
+        return st;
+    l->c->rules_file = l->file;
+    l->c->have_rules = true;
+    return CW_OK;
 }
 
 static enum cw_status load_buffer(struct cw_catalogs *c, const char *file,
@@ -770,6 +868,63 @@ static int cmp_catalog(const void *a, const void *b)
                   ((const struct cw_catalog *)b)->name);
 }
 
+/* A "CATALOG ID" of the rules file, resolved, or an error at its place. */
+static enum cw_status rules_control(struct cw_catalogs *c,
+                                    const struct cw__node *v,
+                                    const struct cw_control **out,
+                                    struct cw_diag *d)
+{
+    char msg[CW_DIAG_MSG_MAX];
+
+    if (v->kind != CW__NODE_SCALAR || !strchr(v->str, ' '))
+        return cw__diag_set(d, CW_ESCHEMA, c->rules_file, v->line, v->col,
+                            "expected \"CATALOG ID\", e.g. \"iso27002:2022 "
+                            "7.14\"");
+    if (!cw_catalogs_resolve(c, v->str, NULL, 0, out, d))
+        return CW_OK;
+    snprintf(msg, sizeof(msg), "%s", d->msg);
+    return cw__diag_set(d, CW_ESCHEMA, c->rules_file, v->line, v->col, "%s",
+                        msg);
+}
+
+/* The rules' per-control parts and related pairs, once every catalog is
+ * loaded (a rules file may name controls of catalogs loaded after it). */
+static enum cw_status link_rules(struct cw_catalogs *c, struct cw_diag *d)
+{
+    const struct cw_control *ctl;
+    enum cw_status st;
+    size_t i;
+
+    for (i = 0; c->parts && i < c->parts->n; i++) {
+        const struct cw__node *k = c->parts->kids[2 * i];
+        const struct cw__node *v = c->parts->kids[2 * i + 1];
+        if ((st = rules_control(c, k, &ctl, d)))
+            return st;
+        if (v->kind != CW__NODE_SCALAR || !v->len)
+            return cw__diag_set(d, CW_ESCHEMA, c->rules_file, v->line,
+                                v->col, "expected the part as a phrase");
+        ((struct cw_control *)ctl)->part = v->str;
+    }
+    if (!c->related)
+        return CW_OK;
+    c->rel = cw__arena_alloc(&c->arena, (c->related->n + 1) * sizeof(*c->rel));
+    if (!c->rel)
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    for (i = 0; i < c->related->n; i++) {
+        const struct cw__node *p = c->related->kids[i];
+        if (p->kind != CW__NODE_SEQ || p->n != 2)
+            return cw__diag_set(d, CW_ESCHEMA, c->rules_file, p->line,
+                                p->col,
+                                "expected a pair [\"CATALOG ID\", "
+                                "\"CATALOG ID\"]");
+        if ((st = rules_control(c, p->kids[0], &c->rel[i][0], d)) ||
+            (st = rules_control(c, p->kids[1], &c->rel[i][1], d)))
+            return st;
+    }
+    c->nrel = c->related->n;
+    return CW_OK;
+}
+
 static enum cw_status link_all(struct cw_catalogs *c, struct cw_diag *d)
 {
     enum cw_status st;
@@ -789,6 +944,8 @@ static enum cw_status link_all(struct cw_catalogs *c, struct cw_diag *d)
     for (i = 0; i < c->nxws; i++)
         if ((st = check_crosswalk(c, &c->xws[i], d)))
             return st;
+    if ((st = link_rules(c, d)))
+        return st;
     for (i = 0; i < c->ncats; i++) {
         const struct cw_catalog *cat = &c->cats[i];
         if (!cat->replaces)
@@ -990,9 +1147,13 @@ enum cw_status cw_catalogs_resolve(const struct cw_catalogs *c,
         memcpy(name, ref, len);
         name[len] = '\0';
         cat = cw_catalogs_find(c, name);
-        if (!cat)
+        if (!cat) {
+            char list[300];
             return cw__diag_set(d, CW_ENOENT, NULL, 0, 0,
-                                "unknown catalog '%s'", name);
+                                "unknown catalog '%s'; expected one of: %s",
+                                name, cw_catalogs_names(c, list,
+                                                        sizeof(list)));
+        }
         hit = cw_catalog_control(cat, sp + 1);
         if (!hit)
             return cw__diag_set(d, CW_ENOENT, NULL, 0, 0,
@@ -1028,6 +1189,76 @@ enum cw_resp cw_catalogs_layer_resp(const struct cw_catalogs *c,
     if ((unsigned)layer >= CW_LAYER_COUNT || (unsigned)m >= CW_MODEL_COUNT)
         return CW_RESP_NONE;
     return c->layer_resp[layer][m];
+}
+
+const char *cw_catalogs_names(const struct cw_catalogs *c, char *buf,
+                              size_t n)
+{
+    size_t i, used = 0;
+
+    if (n)
+        buf[0] = '\0';
+    for (i = 0; i < c->ncats && used < n; i++) {
+        int w = snprintf(buf + used, n - used, "%s%s", i ? ", " : "",
+                         c->cats[i].name);
+        if (w < 0)
+            break;
+        used += (size_t)w;
+    }
+    return buf;
+}
+
+enum cw_resp cw_catalogs_resp(const struct cw_catalogs *c,
+                              const struct cw_control *ctl, enum cw_model m)
+{
+    enum cw_resp r;
+
+    if ((unsigned)m >= CW_MODEL_COUNT)
+        return CW_RESP_NONE;
+    r = ctl->resp_override[m] != CW_RESP_NONE
+            ? ctl->resp_override[m]
+            : cw_catalogs_layer_resp(c, ctl->layer, m);
+    return r;
+}
+
+const char *cw_catalogs_part(const struct cw_catalogs *c,
+                             const struct cw_control *ctl, enum cw_model m)
+{
+    if (ctl->part)
+        return ctl->part;
+    if ((unsigned)ctl->layer >= CW_LAYER_COUNT ||
+        (unsigned)m >= CW_MODEL_COUNT)
+        return NULL;
+    return c->part[ctl->layer][m];
+}
+
+size_t cw_catalogs_related(const struct cw_catalogs *c,
+                           const struct cw_control *ctl,
+                           const struct cw_control **out, size_t max)
+{
+    size_t i, n = 0;
+
+    for (i = 0; i < c->nrel; i++) {
+        if (c->rel[i][0] != ctl)
+            continue;
+        if (n < max)
+            out[n] = c->rel[i][1];
+        n++;
+    }
+    return n;
+}
+
+const char *cw_catalogs_transition_end(const struct cw_catalogs *c,
+                                       const char *standard,
+                                       const char *edition)
+{
+    size_t i;
+
+    for (i = 0; standard && edition && i < c->ntrans; i++)
+        if (strcmp(c->trans[i].standard, standard) == 0 &&
+            strcmp(c->trans[i].edition, edition) == 0)
+            return c->trans[i].ends;
+    return NULL;
 }
 
 const char *cw_catalogs_layer_duty(const struct cw_catalogs *c,

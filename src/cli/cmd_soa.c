@@ -4,45 +4,60 @@
  * summary when the report goes to a file.
  */
 #include <getopt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
 
-enum { OPT_MODEL = OPT_FIRST_VERB_OPTION };
+enum { OPT_MODEL = OPT_FIRST_VERB_OPTION, OPT_EXPIRING };
 
 static const struct option long_opts[] = {
     CLI_COMMON_LONG_OPTIONS,
     { "format", required_argument, NULL, 'f' },
     { "output", required_argument, NULL, 'o' },
     { "service-model", required_argument, NULL, OPT_MODEL },
+    { "expiring-days", required_argument, NULL, OPT_EXPIRING },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
 
 static const char soa_help[] =
     "usage: cloudward soa [--scope FILE] [--format FMT] [-o FILE]\n"
-    "                     [--as-of DATE] [--catalog-dir DIR]\n"
+    "                     [--as-of DATE] [--expiring-days N] [--catalog-dir "
+    "DIR]\n"
     "\n"
     "Writes the Statement of Applicability: one row per control in force\n"
-    "with applicability, justification, source, status, responsibility,\n"
-    "evidence, checks, inheritance and why.\n"
+    "with its own implementation (applicable, source, justification,\n"
+    "status, owner, evidence, checks), what it relies on providers for and\n"
+    "the state of that assurance, contradictions found, and why.\n"
     "\n"
-    "  -f, --format FMT   table (default on a terminal), csv, md, html, json,\n"
-    "                     xlsx (needs -o)\n"
-    "  -o, --output FILE  write to FILE (atomically) and print a summary\n";
+    "  -f, --format FMT     table (default on a terminal), csv, md, html,\n"
+    "                       json, xlsx (needs -o)\n"
+    "  -o, --output FILE    write to FILE (atomically) and print a summary\n"
+    "  --expiring-days N    assurance ending within N days is 'expiring'\n"
+    "                       (default 90)\n"
+    "\n"
+    "Exit status: 0, or 1 when a reliance is unverified (lapsed, not\n"
+    "covering, no assurance, a gap up the chain) or a line is flagged as a\n"
+    "contradiction; 2 on bad input.\n";
 
 static const char matrix_help[] =
     "usage: cloudward matrix [--scope FILE] [--service-model iaas|paas|saas]\n"
     "                        [--format FMT] [-o FILE] [--as-of DATE]\n"
     "\n"
-    "Writes the shared-responsibility matrix: for each control, provider,\n"
-    "customer or shared, and each party's duty in one sentence. A customer\n"
-    "can list the JSON form as a provider's 'matrix' in its own scope.\n"
+    "Writes the shared-responsibility matrix the organisation publishes:\n"
+    "for each control provider, customer, split or each (each party for\n"
+    "its own organisation), the part customers may rely on, each party's\n"
+    "part in words, its own status and assurance, and the chain of\n"
+    "providers behind it. A customer lists the JSON form as a provider's\n"
+    "'matrix' in its own scope.\n"
     "\n"
     "  --service-model M  the model to describe (default: the scope's)\n"
     "  -f, --format FMT   table, csv, md, html, json, xlsx (needs -o)\n"
-    "  -o, --output FILE  write to FILE (atomically) and print a summary\n";
+    "  -o, --output FILE  write to FILE (atomically) and print a summary\n"
+    "\n"
+    "Exit status as for 'soa'.\n";
 
 static void print_summary(const struct cw_soa *soa, enum cw_view view,
                           const char *path, enum cw_format f)
@@ -60,23 +75,46 @@ static void print_summary(const struct cw_soa *soa, enum cw_view view,
     printf("  catalogs in force: ");
     for (i = 0; i < cw_scope_catalog_count(scope); i++)
         printf("%s%s", i ? ", " : "", cw_scope_catalogs(scope)[i]);
-    printf("\n  %zu controls: %zu applicable, %zu not applicable\n",
-           s->total, s->applicable, s->not_applicable);
-    printf("  %zu inherited from providers, %zu on an expired certificate\n",
-           s->inherited, s->expired);
-    printf("  %zu set by decisions, %zu implemented, %zu not yet assessed\n",
-           s->decided, s->implemented, s->not_assessed);
+    printf("\n  %zu controls: %zu applicable, %zu excluded; %zu decided\n",
+           s->total, s->applicable, s->not_applicable, s->decided);
+    printf("  implementation: %zu not started, %zu planned, %zu partial, "
+           "%zu implemented, %zu not applicable\n",
+           s->status[CW_IMPL_NOT_STARTED], s->status[CW_IMPL_PLANNED],
+           s->status[CW_IMPL_PARTIAL], s->status[CW_IMPL_IMPLEMENTED],
+           s->status[CW_IMPL_NOT_APPLICABLE]);
+    printf("  reliance on providers: %zu none, %zu verified, %zu expiring, "
+           "%zu unverified\n",
+           s->relies_none, s->relies_verified, s->relies_expiring,
+           s->relies_unverified);
+    printf("  contradictions: %zu line%s flagged\n", s->flagged,
+           s->flagged == 1 ? "" : "s");
     printf("wrote %s (%s)\n", path, cw_format_name(f));
-    if (s->expired)
-        printf("warning: %zu inherited controls rest on an expired provider "
-               "certificate\n",
-               s->expired);
+}
+
+/* Exit 1 when the lines hold findings: an unverified reliance or a
+ * contradiction. Said on stderr whatever the output goes to. */
+static int findings(const struct cw_soa *soa)
+{
+    const struct cw_soa_summary *s = cw_soa_get_summary(soa);
+
+    if (s->relies_unverified)
+        fprintf(stderr,
+                "cloudward: %zu line%s rel%s on a provider without verified "
+                "assurance (see the Reliance detail column)\n",
+                s->relies_unverified, s->relies_unverified == 1 ? "" : "s",
+                s->relies_unverified == 1 ? "ies" : "y");
+    if (s->flagged)
+        fprintf(stderr,
+                "cloudward: %zu line%s flagged as contradictions (see the "
+                "Flags column)\n",
+                s->flagged, s->flagged == 1 ? " is" : "s are");
+    return s->relies_unverified || s->flagged ? EXIT_FINDINGS : EXIT_OK;
 }
 
 static int run(int argc, char **argv, enum cw_view view)
 {
     struct cli_common common = { .scope = "cloudward.yaml" };
-    struct cw_soa_options opt = { NULL, -1, NULL };
+    struct cw_soa_options opt = { NULL, -1, NULL, 0 };
     char store[4096];
     struct cw_catalogs *cats = NULL;
     struct cw_scope *scope = NULL;
@@ -112,6 +150,17 @@ static int run(int argc, char **argv, enum cw_view view)
                 return EXIT_USAGE;
             }
             opt.model = (int)m;
+            break;
+        }
+        case OPT_EXPIRING: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || v < 1 || v > 3650) {
+                cli_error("--expiring-days takes a number of days, 1 to "
+                          "3650");
+                return EXIT_USAGE;
+            }
+            opt.expiring_days = (int)v;
             break;
         }
         case 'h':
@@ -160,7 +209,7 @@ static int run(int argc, char **argv, enum cw_view view)
     }
     if (out)
         print_summary(soa, view, out, fmt);
-    rc = EXIT_OK;
+    rc = findings(soa);
 out:
     cw_soa_free(soa);
     cw_scope_free(scope);

@@ -14,8 +14,9 @@
 
 enum cw__col_type {
     CW__COL_TEXT,
-    CW__COL_BOOL,  /* "yes"/"no" in text formats, true/false in JSON */
-    CW__COL_NUMBER /* decimal digits, a bare number in JSON */
+    CW__COL_BOOL,   /* "yes"/"no" in text formats, true/false in JSON */
+    CW__COL_NUMBER, /* decimal digits, a bare number in JSON */
+    CW__COL_JSON    /* a JSON value written as it is; JSON only */
 };
 
 /* One "key": value pair of the JSON document header. */
@@ -27,7 +28,7 @@ struct cw__meta {
 
 struct cw__col {
     const char *header; /* "Applicable" */
-    const char *key;    /* "applicable", for JSON */
+    const char *key;    /* "applicable", for JSON; NULL: not in JSON */
     enum cw__col_type type;
     unsigned width;     /* in XLSX and the terminal table; 0 = hidden there */
 };
@@ -35,6 +36,11 @@ struct cw__col {
 struct cw__table {
     const char *title;      /* document title (HTML, XLSX sheet name) */
     const char *subtitle;   /* one line under the title, may be NULL */
+    const char *const *preamble; /* lines of the document's header (who,
+                                    what, counts) before the table in
+                                    every format but JSON, which has
+                                    `meta`; may be NULL */
+    size_t npreamble;
     const char *json_root;  /* key of the row list in JSON, NULL: bare array */
     const struct cw__meta *meta; /* JSON header pairs, may be NULL */
     size_t nmeta;
@@ -72,6 +78,16 @@ enum cw_status cw__emit(const char *path, bool binary_to_file,
 /* Writes `t` in format `f` to `path` atomically, or to stdout. */
 enum cw_status cw__table_emit(const struct cw__table *t, enum cw_format f,
                               const char *path, struct cw_diag *d);
+
+/* Is column `c` written in JSON, in the other formats? */
+static inline bool cw__col_in_json(const struct cw__col *c)
+{
+    return c->key != NULL;
+}
+static inline bool cw__col_in_text(const struct cw__col *c)
+{
+    return c->type != CW__COL_JSON;
+}
 
 /* JSON string literal with escapes, quotes included. */
 void cw__json_string(FILE *f, const char *s);

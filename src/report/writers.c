@@ -21,32 +21,56 @@ static enum cw_status done(FILE *f)
     return ferror(f) ? CW_EIO : CW_OK;
 }
 
+static void csv_cell(FILE *f, const char *s)
+{
+    bool formula = strchr("=+-@\t", s[0]) && s[0];
+
+    if (!formula && !strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    if (formula)
+        fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+/* The document's header lines come first, one cell each, then an empty
+ * row: a spreadsheet shows the SoA as a document; programs read JSON. */
 enum cw_status cw__write_csv(const struct cw__table *t, FILE *f)
 {
-    size_t r, c;
+    size_t r, c, i;
+    bool first;
 
-    for (c = 0; c < t->ncols; c++)
-        fprintf(f, "%s%s", c ? "," : "", t->cols[c].header);
+    if (t->npreamble) {
+        csv_cell(f, t->title);
+        fputs("\r\n", f);
+        for (i = 0; i < t->npreamble; i++) {
+            csv_cell(f, t->preamble[i]);
+            fputs("\r\n", f);
+        }
+        fputs("\r\n", f);
+    }
+    for (c = 0, first = true; c < t->ncols; c++) {
+        if (!cw__col_in_text(&t->cols[c]))
+            continue;
+        fprintf(f, "%s%s", first ? "" : ",", t->cols[c].header);
+        first = false;
+    }
     fputs("\r\n", f);
     for (r = 0; r < t->nrows; r++) {
-        for (c = 0; c < t->ncols; c++) {
-            const char *s = cell(t, r, c);
-            bool formula = strchr("=+-@\t", s[0]) && s[0];
-            if (c)
-                fputc(',', f);
-            if (!formula && !strpbrk(s, ",\"\r\n")) {
-                fputs(s, f);
+        for (c = 0, first = true; c < t->ncols; c++) {
+            if (!cw__col_in_text(&t->cols[c]))
                 continue;
-            }
-            fputc('"', f);
-            if (formula)
-                fputc('\'', f);
-            for (; *s; s++) {
-                if (*s == '"')
-                    fputc('"', f);
-                fputc(*s, f);
-            }
-            fputc('"', f);
+            if (!first)
+                fputc(',', f);
+            first = false;
+            csv_cell(f, cell(t, r, c));
         }
         fputs("\r\n", f);
     }
@@ -69,19 +93,32 @@ enum cw_status cw__write_markdown(const struct cw__table *t, FILE *f)
 {
     size_t r, c;
 
-    fprintf(f, "# %s\n\n", t->title);
+    fputs("# ", f);
+    md_cell(f, t->title);
+    fputs("\n\n", f);
     if (t->subtitle)
         fprintf(f, "%s\n\n", t->subtitle);
+    for (c = 0; c < t->npreamble; c++) {
+        fputs("- ", f);
+        md_cell(f, t->preamble[c]);
+        fputc('\n', f);
+    }
+    if (t->npreamble)
+        fputc('\n', f);
     fputc('|', f);
     for (c = 0; c < t->ncols; c++)
-        fprintf(f, " %s |", t->cols[c].header);
+        if (cw__col_in_text(&t->cols[c]))
+            fprintf(f, " %s |", t->cols[c].header);
     fputs("\n|", f);
     for (c = 0; c < t->ncols; c++)
-        fputs("---|", f);
+        if (cw__col_in_text(&t->cols[c]))
+            fputs("---|", f);
     fputc('\n', f);
     for (r = 0; r < t->nrows; r++) {
         fputc('|', f);
         for (c = 0; c < t->ncols; c++) {
+            if (!cw__col_in_text(&t->cols[c]))
+                continue;
             fputc(' ', f);
             md_cell(f, cell(t, r, c));
             fputs(" |", f);
@@ -140,8 +177,19 @@ enum cw_status cw__write_html(const struct cw__table *t, FILE *f)
         html_text(f, t->subtitle);
         fputs("</p>\n", f);
     }
+    if (t->npreamble) {
+        fputs("<ul class=\"header\">\n", f);
+        for (c = 0; c < t->npreamble; c++) {
+            fputs("<li>", f);
+            html_text(f, t->preamble[c]);
+            fputs("</li>\n", f);
+        }
+        fputs("</ul>\n", f);
+    }
     fputs("<table>\n<thead><tr>", f);
     for (c = 0; c < t->ncols; c++) {
+        if (!cw__col_in_text(&t->cols[c]))
+            continue;
         fputs("<th>", f);
         html_text(f, t->cols[c].header);
         fputs("</th>", f);
@@ -151,6 +199,8 @@ enum cw_status cw__write_html(const struct cw__table *t, FILE *f)
         fputs(t->flagged && t->flagged[r] ? "<tr class=\"flagged\">" : "<tr>",
               f);
         for (c = 0; c < t->ncols; c++) {
+            if (!cw__col_in_text(&t->cols[c]))
+                continue;
             fputs("<td>", f);
             html_text(f, cell(t, r, c));
             fputs("</td>", f);
@@ -229,6 +279,8 @@ static void json_value(FILE *f, enum cw__col_type type, const char *s)
 {
     if (type == CW__COL_BOOL)
         fputs(s && strcmp(s, "yes") == 0 ? "true" : "false", f);
+    else if (type == CW__COL_JSON)
+        fputs(s && *s ? s : "null", f);
     else if (!s || !*s)
         fputs("null", f);
     else if (type == CW__COL_NUMBER && strspn(s, "0123456789") == strlen(s))
@@ -241,11 +293,15 @@ static void json_row(const struct cw__table *t, size_t r, FILE *f,
                      const char *indent)
 {
     size_t c;
+    bool first = true;
 
     fprintf(f, "%s{", indent);
     for (c = 0; c < t->ncols; c++) {
         const char *s = t->cells[r * t->ncols + c];
-        fprintf(f, "%s\n%s  ", c ? "," : "", indent);
+        if (!cw__col_in_json(&t->cols[c]))
+            continue;
+        fprintf(f, "%s\n%s  ", first ? "" : ",", indent);
+        first = false;
         cw__json_string(f, t->cols[c].key);
         fputs(": ", f);
         json_value(f, t->cols[c].type, s);
@@ -308,6 +364,10 @@ enum cw_status cw__write_text(const struct cw__table *t, FILE *f)
 {
     size_t r, c;
 
+    for (r = 0; r < t->npreamble; r++)
+        fprintf(f, "%s\n", t->preamble[r]);
+    if (t->npreamble)
+        fputc('\n', f);
     for (r = 0; r <= t->nrows; r++) {
         bool first = true;
         for (c = 0; c < t->ncols; c++) {
@@ -315,7 +375,7 @@ enum cw_status cw__write_text(const struct cw__table *t, FILE *f)
             const char *s;
             bool cut = false;
             size_t bytes;
-            if (!w)
+            if (!w || !cw__col_in_text(&t->cols[c]))
                 continue;
             s = r ? cell(t, r - 1, c) : t->cols[c].header;
             if (w > 48)

@@ -1,8 +1,8 @@
 /*
  * xlsx.c - the table as an Excel workbook (libxlsxwriter): one sheet with a
  * bold frozen header row and autofilters, wrapped long text, flagged rows
- * (an inherited line whose certificate has lapsed) filled red; a second
- * sheet "About" carries the title and subtitle.
+ * (unverified reliance, contradictions) filled red; a second sheet "About"
+ * carries the title and the document's header lines.
  */
 #include <xlsxwriter.h>
 
@@ -26,6 +26,7 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
     lxw_format *head, *wrap, *flag;
     lxw_error err;
     size_t r, c;
+    lxw_col_t x;
 
     if (!wb)
         return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot create workbook");
@@ -45,38 +46,36 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
     format_set_text_wrap(flag);
     format_set_align(flag, LXW_ALIGN_VERTICAL_TOP);
     format_set_bg_color(flag, 0xFDE2E2);
-    for (c = 0; c < t->ncols; c++) {
+    for (c = 0, x = 0; c < t->ncols; c++) {
         unsigned w = t->cols[c].width ? t->cols[c].width : 40;
-        worksheet_set_column(ws, (lxw_col_t)c, (lxw_col_t)c, w > 60 ? 60 : w,
-                             NULL);
-        worksheet_write_string(ws, 0, (lxw_col_t)c, t->cols[c].header, head);
+        if (!cw__col_in_text(&t->cols[c]))
+            continue;
+        worksheet_set_column(ws, x, x, w > 60 ? 60 : w, NULL);
+        worksheet_write_string(ws, 0, x++, t->cols[c].header, head);
     }
     for (r = 0; r < t->nrows; r++) {
         lxw_format *fmt = t->flagged && t->flagged[r] ? flag : wrap;
-        for (c = 0; c < t->ncols; c++) {
+        for (c = 0, x = 0; c < t->ncols; c++) {
             const char *s = t->cells[r * t->ncols + c];
+            if (!cw__col_in_text(&t->cols[c]))
+                continue;
             if (s && *s)
-                worksheet_write_string(ws, (lxw_row_t)(r + 1), (lxw_col_t)c,
-                                       s, fmt);
+                worksheet_write_string(ws, (lxw_row_t)(r + 1), x++, s, fmt);
             else
-                worksheet_write_blank(ws, (lxw_row_t)(r + 1), (lxw_col_t)c,
-                                      fmt);
+                worksheet_write_blank(ws, (lxw_row_t)(r + 1), x++, fmt);
         }
     }
     worksheet_freeze_panes(ws, 1, 0);
-    if (t->ncols)
+    if (x)
         worksheet_autofilter(ws, 0, 0, (lxw_row_t)t->nrows,
-                             (lxw_col_t)(t->ncols - 1));
+                             (lxw_col_t)(x - 1));
     worksheet_set_column(about, 0, 0, 100, NULL);
     worksheet_write_string(about, 0, 0, t->title, head);
     if (t->subtitle)
         worksheet_write_string(about, 1, 0, t->subtitle, NULL);
-    for (r = 0; r < t->nmeta; r++) {
-        char line[600];
-        snprintf(line, sizeof(line), "%s: %s", t->meta[r].key,
-                 t->meta[r].value ? t->meta[r].value : "");
-        worksheet_write_string(about, (lxw_row_t)(r + 3), 0, line, NULL);
-    }
+    for (r = 0; r < t->npreamble; r++)
+        worksheet_write_string(about, (lxw_row_t)(r + 2), 0, t->preamble[r],
+                               NULL);
     err = workbook_close(wb);
     return err ? fail(d, path, err) : CW_OK;
 }

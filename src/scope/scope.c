@@ -39,6 +39,14 @@ struct cw_scope {
     bool pii;
     const char *catalogs[MAX_CATALOGS];
     size_t ncatalogs;
+    /* Catalogs that resolve references and carry guidance but have no
+     * lines: the 2013 base of 27017/27018 in a 2022 scope. */
+    const char *refs[MAX_CATALOGS];
+    size_t nrefs;
+    const char *statement;
+    struct cw_document doc;
+    const struct cw_assurance *assurance;
+    size_t nassurance;
     const char **regions; /* pii_regions: globs, NULL-terminated */
     size_t nregions;
     struct cw_upstream ups[MAX_UPSTREAMS];
@@ -52,13 +60,16 @@ struct cw_scope {
 static const char *const role_names[] = { "provider", "customer", "both",
                                           NULL };
 static const char *const model_names[] = { "iaas", "paas", "saas", NULL };
-static const char *const source_names[] = { "risk", "legal", "contract",
+static const char *const source_names[] = { "risk",     "legal",
+                                            "contract", "business",
                                             "best-practice", NULL };
-static const char *const status_names[] = { "implemented", "partial",
-                                            "planned", "not-implemented",
-                                            "not-assessed", NULL };
-static const char *const resp_names[] = { "provider", "customer", "shared",
-                                          NULL };
+/* The last two are older names, read as not-started. */
+static const char *const status_names[] = {
+    "not-started",     "planned",     "partial", "implemented",
+    "not-applicable",  "not-implemented", "not-assessed", NULL
+};
+static const char *const resp_names[] = { "provider", "customer", "split",
+                                          "each",     "shared",   NULL };
 
 const char *cw_role_name(enum cw_role r)
 {
@@ -108,41 +119,86 @@ static const char *relative_to(struct cw_scope *s, const char *name)
 
 /* ---- cloudward.yaml ---------------------------------------------------- */
 
+static enum cw_status unknown_catalog(struct cw_scope *s, const char *name,
+                                      const struct cw__node *at,
+                                      struct cw_diag *d)
+{
+    char list[300];
+    return cw__diag_set(d, CW_ESCHEMA, s->path, at ? at->line : 0,
+                        at ? at->col : 0,
+                        "unknown catalog '%s'; expected one of: %s", name,
+                        cw_catalogs_names(s->cats, list, sizeof(list)));
+}
+
+static bool listed(const char *const *v, size_t n, const char *name)
+{
+    size_t i;
+    for (i = 0; i < n; i++)
+        if (strcmp(v[i], name) == 0)
+            return true;
+    return false;
+}
+
+static enum cw_status add_name(struct cw_scope *s, const char **v, size_t *n,
+                               const char *name, const struct cw__node *at,
+                               struct cw_diag *d)
+{
+    if (listed(v, *n, name))
+        return CW_OK;
+    if (*n == MAX_CATALOGS)
+        return cw__diag_set(d, CW_ELIMIT, s->path, at ? at->line : 0,
+                            at ? at->col : 0, "more than %d catalogs",
+                            MAX_CATALOGS);
+    v[(*n)++] = name;
+    return CW_OK;
+}
+
 static enum cw_status add_catalog(struct cw_scope *s, const char *name,
                                   const struct cw__node *at,
                                   struct cw_diag *d)
 {
     const struct cw_catalog *cat = cw_catalogs_find(s->cats, name);
+
+    if (!cat)
+        return unknown_catalog(s, name, at, d);
+    return add_name(s, s->catalogs, &s->ncatalogs, cat->name, at, d);
+}
+
+/* Is another edition of `base` in force (one with a crosswalk from it)? */
+static bool newer_edition_in_force(const struct cw_scope *s, const char *base)
+{
+    size_t i, j;
+
+    for (i = 0; i < cw_catalogs_crosswalk_count(s->cats); i++) {
+        const struct cw_crosswalk *x = cw_catalogs_crosswalk_at(s->cats, i);
+        if (strcmp(x->from, base) != 0)
+            continue;
+        for (j = 0; j < s->ncatalogs; j++)
+            if (strcmp(s->catalogs[j], x->to) == 0)
+                return true;
+    }
+    return false;
+}
+
+/* Bases of the listed extensions: in force, or references only when the
+ * scope follows a newer edition of the base (docs/scope.md, "Editions"). */
+static enum cw_status add_bases(struct cw_scope *s, const struct cw__node *at,
+                                struct cw_diag *d)
+{
+    enum cw_status st = CW_OK;
     size_t i;
 
-    if (!cat) {
-        char list[300];
-        size_t used = 0;
-        list[0] = '\0';
-        for (i = 0; i < cw_catalogs_count(s->cats) && used < sizeof(list);
-             i++) {
-            int w = snprintf(list + used, sizeof(list) - used, "%s%s",
-                             i ? ", " : "", cw_catalogs_at(s->cats, i)->name);
-            if (w < 0)
-                break;
-            used += (size_t)w;
-        }
-        return cw__diag_set(d, CW_ESCHEMA, s->path, at ? at->line : 0,
-                            at ? at->col : 0,
-                            "unknown catalog '%s'; expected one of: %s", name,
-                            list);
+    for (i = 0; !st && i < s->ncatalogs; i++) {
+        const struct cw_catalog *cat = cw_catalogs_find(s->cats,
+                                                        s->catalogs[i]);
+        if (!cat->base || listed(s->catalogs, s->ncatalogs, cat->base))
+            continue;
+        if (newer_edition_in_force(s, cat->base))
+            st = add_name(s, s->refs, &s->nrefs, cat->base, at, d);
+        else
+            st = add_catalog(s, cat->base, at, d);
     }
-    for (i = 0; i < s->ncatalogs; i++)
-        if (strcmp(s->catalogs[i], cat->name) == 0)
-            return CW_OK;
-    if (s->ncatalogs == MAX_CATALOGS)
-        return cw__diag_set(d, CW_ELIMIT, s->path, at ? at->line : 0,
-                            at ? at->col : 0, "more than %d catalogs",
-                            MAX_CATALOGS);
-    s->catalogs[s->ncatalogs++] = cat->name;
-    if (cat->base)
-        return add_catalog(s, cat->base, at, d);
-    return CW_OK;
+    return st;
 }
 
 static enum cw_status parse_catalogs(struct cw_scope *s,
@@ -153,11 +209,14 @@ static enum cw_status parse_catalogs(struct cw_scope *s,
     size_t i;
 
     if (!v) {
-        /* Default: the 2013 family the current 27017/27018 build on. */
-        st = add_catalog(s, "iso27017:2015", NULL, d);
+        /* Default: ISO/IEC 27001:2022 Annex A with the cloud and PII
+         * extensions, as a certification audit today expects. */
+        st = add_catalog(s, "iso27002:2022", NULL, d);
+        if (!st)
+            st = add_catalog(s, "iso27017:2015", NULL, d);
         if (!st && s->pii)
             st = add_catalog(s, "iso27018:2019", NULL, d);
-        return st;
+        return st ? st : add_bases(s, NULL, d);
     }
     st = cw__node_expect(v, CW__NODE_SEQ, s->path, "catalogs", d);
     for (i = 0; !st && i < v->n; i++) {
@@ -169,7 +228,7 @@ static enum cw_status parse_catalogs(struct cw_scope *s,
     if (!st && !s->ncatalogs)
         st = cw__diag_set(d, CW_ESCHEMA, s->path, v->line, v->col,
                           "expected at least one catalog");
-    return st;
+    return st ? st : add_bases(s, v, d);
 }
 
 /* pii_regions: where PII may be stored, as region names or globs
@@ -198,22 +257,23 @@ static enum cw_status parse_regions(struct cw_scope *s,
     return st;
 }
 
-static enum cw_status parse_models(struct cw_scope *s,
+static enum cw_status parse_models(struct cw_scope *s, const char *file,
                                    const struct cw__node *v, unsigned *mask,
                                    struct cw_diag *d)
 {
     enum cw_status st;
     size_t i, idx;
 
-    st = cw__node_expect(v, CW__NODE_SEQ, s->path, "service_models", d);
+    (void)s;
+    st = cw__node_expect(v, CW__NODE_SEQ, file, "service_models", d);
     for (i = 0; !st && i < v->n; i++) {
-        st = cw__node_enum(v->kids[i], model_names, s->path, "service model",
+        st = cw__node_enum(v->kids[i], model_names, file, "service model",
                            &idx, d);
         if (!st)
             *mask |= 1u << idx;
     }
     if (!st && !*mask)
-        st = cw__diag_set(d, CW_ESCHEMA, s->path, v->line, v->col,
+        st = cw__diag_set(d, CW_ESCHEMA, file, v->line, v->col,
                           "expected at least one of iaas, paas, saas");
     return st;
 }
@@ -222,28 +282,198 @@ static enum cw_status load_matrix(struct cw_scope *s, struct cw_upstream *u,
                                   const struct cw__node *at,
                                   struct cw_diag *d);
 
-static enum cw_status parse_upstream(struct cw_scope *s,
-                                     const struct cw__node *m,
-                                     struct cw_upstream *u, struct cw_diag *d)
+/* A date value of `key` in `m` (YYYY-MM-DD), optional unless `required`. */
+static enum cw_status get_date(const struct cw__node *m, const char *key,
+                               bool required, const char *file,
+                               const char **out, struct cw_diag *d)
 {
-    static const char *const keys[] = { "name", "service_model",
-                                        "certificate", "expires", "matrix",
-                                        "notes", NULL };
+    enum cw_status st = cw__node_get_str(m, key, required, file, out, d);
+    const struct cw__node *v = cw__node_get(m, key);
+
+    if (!st && *out && !cw__date_valid(*out))
+        st = cw__diag_set(d, CW_ESCHEMA, file, v->line, v->col,
+                          "expected a date YYYY-MM-DD, found '%s'", *out);
+    return st;
+}
+
+/* A list of catalog names (an assurance's `covers`), each one known. */
+static enum cw_status get_catalog_list(struct cw_scope *s, const char *file,
+                                       const struct cw__node *v,
+                                       const char *const **out, size_t *n,
+                                       struct cw_diag *d)
+{
+    const char **names;
+    enum cw_status st;
+    size_t i;
+
+    if ((st = cw__node_expect(v, CW__NODE_SEQ, file,
+                              "covers (a list of catalogs)", d)))
+        return st;
+    names = cw__arena_alloc(&s->arena, (v->n + 1) * sizeof(*names));
+    if (!names)
+        return oom(file, d);
+    for (i = 0; i < v->n; i++) {
+        const struct cw__node *k = v->kids[i];
+        const struct cw_catalog *cat;
+        if ((st = cw__node_expect(k, CW__NODE_SCALAR, file, "a catalog name",
+                                  d)))
+            return st;
+        cat = cw_catalogs_find(s->cats, k->str);
+        if (!cat) {
+            char list[300];
+            return cw__diag_set(d, CW_ESCHEMA, file, k->line, k->col,
+                                "unknown catalog '%s'; expected one of: %s",
+                                k->str,
+                                cw_catalogs_names(s->cats, list,
+                                                  sizeof(list)));
+        }
+        names[i] = cat->name;
+    }
+    *out = names;
+    *n = v->n;
+    return CW_OK;
+}
+
+static enum cw_status parse_one_assurance(struct cw_scope *s,
+                                          const char *file,
+                                          const struct cw__node *m,
+                                          struct cw_assurance *a,
+                                          struct cw_diag *d)
+{
+    static const char *const keys[] = {
+        "kind",  "standard", "edition", "covers",         "body",
+        "number", "scope",   "issued",  "valid_until",    "service_models",
+        "state", NULL
+    };
+    static const char *const kinds[] = { "certificate", "attestation",
+                                         NULL };
     const struct cw__node *v;
     enum cw_status st;
     size_t idx;
 
+    if ((st = cw__node_expect(m, CW__NODE_MAP, file,
+                              "an assurance entry (kind, standard, edition, "
+                              "valid_until, ...)",
+                              d)) ||
+        (st = cw__node_check_keys(m, keys, file, d)) ||
+        (st = cw__node_get_str(m, "standard", true, file, &a->standard, d)) ||
+        (st = cw__node_get_str(m, "edition", false, file, &a->edition, d)) ||
+        (st = cw__node_get_str(m, "body", false, file, &a->body, d)) ||
+        (st = cw__node_get_str(m, "number", false, file, &a->number, d)) ||
+        (st = cw__node_get_str(m, "scope", false, file, &a->scope, d)) ||
+        (st = get_date(m, "issued", false, file, &a->issued, d)) ||
+        (st = get_date(m, "valid_until", true, file, &a->valid_until, d)))
+        return st;
+    if ((v = cw__node_get(m, "kind")) && !cw__node_is_null(v)) {
+        if ((st = cw__node_enum(v, kinds, file, "assurance kind", &idx, d)))
+            return st;
+        a->kind = (enum cw_assurance_kind)idx;
+    }
+    if ((v = cw__node_get(m, "covers")) && !cw__node_is_null(v) &&
+        (st = get_catalog_list(s, file, v, &a->covers, &a->ncovers, d)))
+        return st;
+    if ((v = cw__node_get(m, "service_models")) && !cw__node_is_null(v) &&
+        (st = parse_models(s, file, v, &a->models, d)))
+        return st;
+    if (a->issued && strcmp(a->issued, a->valid_until) > 0)
+        return cw__diag_set(d, CW_ESCHEMA, file, m->line, m->col,
+                            "'issued' (%s) is after 'valid_until' (%s)",
+                            a->issued, a->valid_until);
+    a->file = file;
+    a->line = m->line;
+    return CW_OK;
+}
+
+/* A list of assurance entries into the scope's arena. */
+static enum cw_status parse_assurance(struct cw_scope *s, const char *file,
+                                      const struct cw__node *v,
+                                      const struct cw_assurance **out,
+                                      size_t *n, struct cw_diag *d)
+{
+    struct cw_assurance *a;
+    enum cw_status st;
+    size_t i;
+
+    if ((st = cw__node_expect(v, CW__NODE_SEQ, file,
+                              "assurance (a list of certificates or "
+                              "reports)",
+                              d)))
+        return st;
+    a = cw__arena_alloc(&s->arena, (v->n + 1) * sizeof(*a));
+    if (!a)
+        return oom(file, d);
+    for (i = 0; i < v->n; i++)
+        if ((st = parse_one_assurance(s, file, v->kids[i], &a[i], d)))
+            return st;
+    *out = a;
+    *n = v->n;
+    return CW_OK;
+}
+
+/* The former `certificate: TEXT` and `expires: DATE` of a provider: one
+ * assurance entry whose standard is not stated, so it covers nothing. */
+static enum cw_status legacy_certificate(struct cw_scope *s,
+                                         const struct cw__node *m,
+                                         struct cw_upstream *u,
+                                         struct cw_diag *d)
+{
+    struct cw_assurance *a;
+    const char *number = NULL, *expires = NULL;
+    enum cw_status st;
+
+    if ((st = cw__node_get_str(m, "certificate", false, s->path, &number,
+                               d)) ||
+        (st = get_date(m, "expires", false, s->path, &expires, d)))
+        return st;
+    if (!number && !expires)
+        return CW_OK;
+    if (u->nassurance)
+        return cw__diag_set(d, CW_ESCHEMA, s->path, m->line, m->col,
+                            "provider '%s' has both 'assurance' and the "
+                            "former 'certificate'/'expires'; keep "
+                            "'assurance'",
+                            u->name);
+    if (number && !expires)
+        return cw__diag_set(d, CW_ESCHEMA, s->path, m->line, m->col,
+                            "provider '%s' names a certificate but no "
+                            "'expires' date",
+                            u->name);
+    a = cw__arena_alloc(&s->arena, sizeof(*a));
+    if (!a)
+        return oom(s->path, d);
+    a->number = number;
+    a->valid_until = expires;
+    a->file = s->path;
+    a->line = m->line;
+    u->assurance = a;
+    u->nassurance = 1;
+    return CW_OK;
+}
+
+static enum cw_status parse_upstream(struct cw_scope *s,
+                                     const struct cw__node *m,
+                                     struct cw_upstream *u, struct cw_diag *d)
+{
+    static const char *const keys[] = { "name",    "service_model",
+                                        "assurance", "certificate",
+                                        "expires", "matrix",
+                                        "notes",   NULL };
+    const struct cw__node *v;
+    enum cw_status st;
+    size_t idx, i;
+
     if ((st = cw__node_expect(m, CW__NODE_MAP, s->path, "a provider", d)) ||
         (st = cw__node_check_keys(m, keys, s->path, d)) ||
         (st = cw__node_get_str(m, "name", true, s->path, &u->name, d)) ||
-        (st = cw__node_get_str(m, "certificate", false, s->path,
-                               &u->certificate, d)) ||
-        (st = cw__node_get_str(m, "expires", false, s->path, &u->expires,
-                               d)) ||
+        (st = cw__node_get_str(m, "notes", false, s->path, &u->notes, d)) ||
         (st = cw__node_get_str(m, "matrix", false, s->path, &u->matrix, d)))
         return st;
     u->file = s->path;
     u->line = m->line;
+    for (i = 0; i < s->nups; i++)
+        if (strcmp(s->ups[i].name, u->name) == 0)
+            return cw__diag_set(d, CW_ESCHEMA, s->path, m->line, m->col,
+                                "provider '%s' is listed twice", u->name);
     v = cw__node_get(m, "service_model");
     if (!v)
         return cw__diag_set(d, CW_ESCHEMA, s->path, m->line, m->col,
@@ -253,16 +483,12 @@ static enum cw_status parse_upstream(struct cw_scope *s,
                             d)))
         return st;
     u->model = (enum cw_model)idx;
-    v = cw__node_get(m, "expires");
-    if (u->expires && !cw__date_valid(u->expires))
-        return cw__diag_set(d, CW_ESCHEMA, s->path, v->line, v->col,
-                            "expected a date YYYY-MM-DD, found '%s'",
-                            u->expires);
-    if (u->certificate && !u->expires)
-        return cw__diag_set(d, CW_ESCHEMA, s->path, m->line, m->col,
-                            "provider '%s' names a certificate but no "
-                            "'expires' date",
-                            u->name);
+    if ((v = cw__node_get(m, "assurance")) && !cw__node_is_null(v) &&
+        (st = parse_assurance(s, s->path, v, &u->assurance, &u->nassurance,
+                              d)))
+        return st;
+    if ((st = legacy_certificate(s, m, u, d)))
+        return st;
     if (u->matrix && !s->offline) {
         u->matrix = relative_to(s, u->matrix);
         if (!u->matrix)
@@ -293,6 +519,44 @@ static enum cw_status parse_upstreams(struct cw_scope *s,
 
 /* ---- an upstream provider's published matrix ------------------------ */
 
+static enum cw_status parse_chain(struct cw_scope *s, const char *file,
+                                  const struct cw__node *v,
+                                  struct cw_matrix_row *r, struct cw_diag *d)
+{
+    static const char *const keys[] = { "provider", "part", "state",
+                                        "reason", "assurance", NULL };
+    struct cw_chain_link *c;
+    enum cw_status st;
+    size_t i;
+
+    if ((st = cw__node_expect(v, CW__NODE_SEQ, file,
+                              "relies_on (a list of links)", d)))
+        return st;
+    c = cw__arena_alloc(&s->arena, (v->n + 1) * sizeof(*c));
+    if (!c)
+        return oom(file, d);
+    for (i = 0; i < v->n; i++) {
+        const struct cw__node *m = v->kids[i], *a;
+        if ((st = cw__node_expect(m, CW__NODE_MAP, file, "a link", d)) ||
+            (st = cw__node_check_keys(m, keys, file, d)) ||
+            (st = cw__node_get_str(m, "provider", true, file, &c[i].provider,
+                                   d)) ||
+            (st = cw__node_get_str(m, "part", false, file, &c[i].part, d)) ||
+            (st = cw__node_get_str(m, "state", false, file, &c[i].state,
+                                   d)) ||
+            (st = cw__node_get_str(m, "reason", false, file,
+                                   &c[i].state_reason, d)))
+            return st;
+        if ((a = cw__node_get(m, "assurance")) && !cw__node_is_null(a) &&
+            (st = parse_assurance(s, file, a, &c[i].assurance,
+                                  &c[i].nassurance, d)))
+            return st;
+    }
+    r->chain = c;
+    r->nchain = v->n;
+    return CW_OK;
+}
+
 static enum cw_status parse_matrix_row(struct cw_scope *s, const char *file,
                                        const struct cw__node *m,
                                        struct cw_matrix_row *r, bool *keep,
@@ -300,36 +564,45 @@ static enum cw_status parse_matrix_row(struct cw_scope *s, const char *file,
 {
     const char *catalog = NULL, *id = NULL, *resp = NULL;
     const struct cw_catalog *cat;
+    const struct cw__node *v;
     enum cw_status st;
-    size_t i;
+    bool b;
 
     *keep = false;
     if ((st = cw__node_expect(m, CW__NODE_MAP, file, "a matrix row", d)) ||
         (st = cw__node_get_str(m, "catalog", true, file, &catalog, d)) ||
         (st = cw__node_get_str(m, "id", true, file, &id, d)) ||
         (st = cw__node_get_str(m, "responsibility", true, file, &resp, d)) ||
+        (st = cw__node_get_str(m, "part", false, file, &r->part, d)) ||
+        (st = cw__node_get_str(m, "status", false, file, &r->status, d)) ||
         (st = cw__node_get_str(m, "provider_duty", false, file,
                                &r->provider_duty, d)) ||
         (st = cw__node_get_str(m, "customer_duty", false, file,
                                &r->customer_duty, d)))
         return st;
     if (!cw_resp_parse(resp, &r->responsibility)) {
-        const struct cw__node *v = cw__node_get(m, "responsibility");
+        v = cw__node_get(m, "responsibility");
         return cw__diag_set(d, CW_ESCHEMA, file, v->line, v->col,
                             "unknown responsibility '%s'; expected one of: "
-                            "provider, customer, shared",
+                            "provider, customer, split, each",
                             resp);
     }
+    r->applicable = -1;
+    if ((v = cw__node_get(m, "applicable")) && !cw__node_is_null(v)) {
+        if ((st = cw__node_bool(v, file, &b, d)))
+            return st;
+        r->applicable = b;
+    }
+    if ((v = cw__node_get(m, "relies_on")) && !cw__node_is_null(v) &&
+        (st = parse_chain(s, file, v, r, d)))
+        return st;
     /* Rows of catalogs this scope does not use are not ours to judge. */
-    for (i = 0; i < s->ncatalogs; i++)
-        if (strcmp(s->catalogs[i], catalog) == 0)
-            break;
-    if (i == s->ncatalogs)
+    if (!listed(s->catalogs, s->ncatalogs, catalog))
         return CW_OK;
     cat = cw_catalogs_find(s->cats, catalog);
     r->control = cat ? cw_catalog_control(cat, id) : NULL;
     if (!r->control) {
-        const struct cw__node *v = cw__node_get(m, "id");
+        v = cw__node_get(m, "id");
         return cw__diag_set(d, CW_ESCHEMA, file, v->line, v->col,
                             "catalog %s has no control '%s'", catalog, id);
     }
@@ -342,8 +615,8 @@ static enum cw_status load_matrix(struct cw_scope *s, struct cw_upstream *u,
                                   struct cw_diag *d)
 {
     struct cw__node *root = NULL;
-    const struct cw__node *rows;
-    struct cw_matrix_row *v;
+    const struct cw__node *rows, *v;
+    struct cw_matrix_row *rv;
     enum cw_status st;
     size_t i;
 
@@ -354,7 +627,7 @@ static enum cw_status load_matrix(struct cw_scope *s, struct cw_upstream *u,
                             u->name, u->matrix);
     if (st)
         return st;
-    rows = cw__node_get(root, "controls");
+    rows = root->kind == CW__NODE_MAP ? cw__node_get(root, "controls") : NULL;
     if (!rows)
         return cw__diag_set(d, CW_ESCHEMA, u->matrix, root->line, root->col,
                             "expected a responsibility matrix (a 'controls' "
@@ -362,19 +635,25 @@ static enum cw_status load_matrix(struct cw_scope *s, struct cw_upstream *u,
                             "json')");
     if ((st = cw__node_expect(rows, CW__NODE_SEQ, u->matrix, "controls", d)))
         return st;
-    v = cw__arena_alloc(&s->arena, (rows->n + 1) * sizeof(*v));
-    if (!v)
+    if ((v = cw__node_get(root, "assurance")) && !cw__node_is_null(v) &&
+        (st = parse_assurance(s, u->matrix, v, &u->published,
+                              &u->npublished, d)))
+        return st;
+    rv = cw__arena_alloc(&s->arena, (rows->n + 1) * sizeof(*rv));
+    if (!rv)
         return oom(u->matrix, d);
     for (i = 0; i < rows->n; i++) {
         bool keep;
-        st = parse_matrix_row(s, u->matrix, rows->kids[i], &v[u->nrows],
+        st = parse_matrix_row(s, u->matrix, rows->kids[i], &rv[u->nrows],
                               &keep, d);
         if (st)
             return st;
         if (keep)
             u->nrows++;
+        else
+            memset(&rv[u->nrows], 0, sizeof(rv[u->nrows]));
     }
-    u->rows = v;
+    u->rows = rv;
     return CW_OK;
 }
 
@@ -428,14 +707,115 @@ static enum cw_status get_enum(const struct cw__node *m, const char *key,
     return st;
 }
 
+/* `source`: one reason or a list of them, joined with ", ". */
+static enum cw_status parse_source(struct cw_scope *s, const char *file,
+                                   const struct cw__node *v, const char **out,
+                                   struct cw_diag *d)
+{
+    const struct cw__node *one = v;
+    enum cw_status st = CW_OK;
+    struct cw__buf b;
+    size_t i, idx, n = 1;
+
+    if (cw__node_is_null(v))
+        return CW_OK;
+    if (v->kind == CW__NODE_SEQ)
+        n = v->n;
+    cw__buf_init(&b, 4096);
+    for (i = 0; i < n && !st; i++) {
+        one = v->kind == CW__NODE_SEQ ? v->kids[i] : v;
+        st = cw__node_enum(one, source_names, file, "source", &idx, d);
+        if (!st && strstr(b.data ? b.data : "", source_names[idx]))
+            continue; /* said twice */
+        if (!st)
+            st = cw__buf_printf(&b, "%s%s", b.len ? ", " : "",
+                                source_names[idx]);
+    }
+    if (!st && b.len && !(*out = cw__arena_strdup(&s->arena, b.data)))
+        st = oom(file, d);
+    if (st == CW_ELIMIT)
+        st = cw__diag_set(d, st, file, v->line, v->col, "source too long");
+    cw__buf_release(&b);
+    return st;
+}
+
+/* `relies_on`: a list of {provider, part}; providers must be the scope's. */
+static enum cw_status parse_relies(struct cw_scope *s, const char *file,
+                                   const struct cw__node *v,
+                                   struct cw_decision *dc, struct cw_diag *d)
+{
+    static const char *const keys[] = { "provider", "part", NULL };
+    struct cw_reliance *r;
+    enum cw_status st;
+    size_t i, j;
+
+    if (cw__node_is_null(v))
+        return CW_OK;
+    if ((st = cw__node_expect(v, CW__NODE_SEQ, file,
+                              "relies_on (a list of {provider, part})", d)))
+        return st;
+    r = cw__arena_alloc(&s->arena, (v->n + 1) * sizeof(*r));
+    if (!r)
+        return oom(file, d);
+    for (i = 0; i < v->n; i++) {
+        const struct cw__node *m = v->kids[i];
+        const char *name = NULL;
+        if ((st = cw__node_expect(m, CW__NODE_MAP, file,
+                                  "a reliance {provider, part}", d)) ||
+            (st = cw__node_check_keys(m, keys, file, d)) ||
+            (st = cw__node_get_str(m, "provider", true, file, &name, d)) ||
+            (st = cw__node_get_str(m, "part", false, file, &r[i].part, d)))
+            return st;
+        r[i].upstream = cw_scope_find_upstream(s, name);
+        if (!r[i].upstream) {
+            char list[300] = "";
+            size_t used = 0;
+            for (j = 0; j < s->nups && used < sizeof(list); j++) {
+                int w = snprintf(list + used, sizeof(list) - used, "%s'%s'",
+                                 j ? ", " : "", s->ups[j].name);
+                if (w < 0)
+                    break;
+                used += (size_t)w;
+            }
+            m = cw__node_get(m, "provider");
+            return cw__diag_set(d, CW_ESCHEMA, file, m->line, m->col,
+                                "unknown provider '%s'; the scope's "
+                                "providers are: %s",
+                                name, s->nups ? list : "(none)");
+        }
+    }
+    dc->relies = r;
+    dc->nrelies = v->n;
+    return CW_OK;
+}
+
+/* A control reference of a decision: a catalog in force first, then a
+ * reference catalog (the 2013 base of a 2022 scope). */
+static enum cw_status resolve_ref(struct cw_scope *s, const char *ref,
+                                  const struct cw_control **out,
+                                  struct cw_diag *d)
+{
+    enum cw_status st;
+    struct cw_diag d2;
+
+    st = cw_catalogs_resolve(s->cats, ref, s->catalogs, s->ncatalogs, out, d);
+    if (st != CW_ENOENT || strchr(ref, ' ') || !s->nrefs)
+        return st;
+    if (!cw_catalogs_resolve(s->cats, ref, s->refs, s->nrefs, out, &d2))
+        return CW_OK;
+    return st;
+}
+
 static enum cw_status parse_decision(struct cw_scope *s, const char *file,
                                      const struct cw__node *m,
                                      struct cw_decision *dc,
                                      struct cw_diag *d)
 {
     static const char *const keys[] = {
-        "control", "applicable", "justification", "source", "status",
-        "owner",   "responsibility", "notes",     "evidence", NULL
+        "control",       "applicable",    "justification", "source",
+        "status",        "owner",         "responsibility", "provider_part",
+        "customer_part", "notes",         "evidence",      "relies_on",
+        NULL
     };
     const char *ref = NULL, *resp = NULL;
     const struct cw__node *v;
@@ -449,13 +829,22 @@ static enum cw_status parse_decision(struct cw_scope *s, const char *file,
                                &dc->justification, d)) ||
         (st = cw__node_get_str(m, "owner", false, file, &dc->owner, d)) ||
         (st = cw__node_get_str(m, "notes", false, file, &dc->notes, d)) ||
-        (st = get_enum(m, "source", source_names, file, &dc->source, d)) ||
+        (st = cw__node_get_str(m, "provider_part", false, file,
+                               &dc->provider_part, d)) ||
+        (st = cw__node_get_str(m, "customer_part", false, file,
+                               &dc->customer_part, d)) ||
         (st = get_enum(m, "status", status_names, file, &dc->status, d)) ||
         (st = get_enum(m, "responsibility", resp_names, file, &resp, d)))
         return st;
+    if ((v = cw__node_get(m, "source")) &&
+        (st = parse_source(s, file, v, &dc->source, d)))
+        return st;
+    /* Older names of not-started. */
+    if (dc->status && (strcmp(dc->status, "not-implemented") == 0 ||
+                       strcmp(dc->status, "not-assessed") == 0))
+        dc->status = "not-started";
     v = cw__node_get(m, "control");
-    st = cw_catalogs_resolve(s->cats, ref, s->catalogs, s->ncatalogs,
-                             &dc->control, d);
+    st = resolve_ref(s, ref, &dc->control, d);
     if (st) {
         char msg[CW_DIAG_MSG_MAX];
         snprintf(msg, sizeof(msg), "%s", d->msg);
@@ -478,6 +867,15 @@ static enum cw_status parse_decision(struct cw_scope *s, const char *file,
     if ((v = cw__node_get(m, "evidence")) &&
         (st = parse_evidence(s, file, v, &dc->evidence, d)))
         return st;
+    if ((v = cw__node_get(m, "relies_on")) &&
+        (st = parse_relies(s, file, v, dc, d)))
+        return st;
+    if (!applicable && dc->nrelies) {
+        v = cw__node_get(m, "relies_on");
+        return cw__diag_set(d, CW_ESCHEMA, file, v->line, v->col,
+                            "a control marked not applicable relies on "
+                            "nobody; remove 'relies_on'");
+    }
     dc->file = file;
     dc->line = m->line;
     dc->col = m->col;
@@ -618,15 +1016,35 @@ static enum cw_status load_decisions(struct cw_scope *s,
     return st;
 }
 
+static enum cw_status parse_document(struct cw_scope *s,
+                                     const struct cw__node *m,
+                                     struct cw_diag *d)
+{
+    static const char *const keys[] = { "version", "approver", "approved",
+                                        NULL };
+    enum cw_status st;
+
+    if ((st = cw__node_expect(m, CW__NODE_MAP, s->path,
+                              "document (version, approver, approved)", d)) ||
+        (st = cw__node_check_keys(m, keys, s->path, d)) ||
+        (st = cw__node_get_str(m, "version", false, s->path, &s->doc.version,
+                               d)) ||
+        (st = cw__node_get_str(m, "approver", false, s->path,
+                               &s->doc.approver, d)) ||
+        (st = get_date(m, "approved", false, s->path, &s->doc.approved, d)))
+        return st;
+    return CW_OK;
+}
+
 static enum cw_status parse_scope(struct cw_scope *s,
                                   const struct cw__node *root,
                                   struct cw_diag *d)
 {
-    static const char *const keys[] = { "organisation", "role",
-                                        "service_models", "pii_processor",
-                                        "catalogs",     "decisions",
-                                        "providers",    "pii_regions",
-                                        NULL };
+    static const char *const keys[] = {
+        "organisation", "role",      "service_models", "pii_processor",
+        "catalogs",     "decisions", "providers",      "pii_regions",
+        "scope_statement", "document", "assurance",    NULL
+    };
     const struct cw__node *v;
     enum cw_status st;
     size_t idx;
@@ -648,7 +1066,7 @@ static enum cw_status parse_scope(struct cw_scope *s,
         return cw__diag_set(d, CW_ESCHEMA, s->path, root->line, root->col,
                             "missing required key 'service_models' (a list "
                             "of iaas, paas, saas)");
-    if ((st = parse_models(s, v, &s->models, d)))
+    if ((st = parse_models(s, s->path, v, &s->models, d)))
         return st;
     if (!(v = cw__node_get(root, "pii_processor")))
         return cw__diag_set(d, CW_ESCHEMA, s->path, root->line, root->col,
@@ -660,6 +1078,16 @@ static enum cw_status parse_scope(struct cw_scope *s,
         return st;
     if ((v = cw__node_get(root, "pii_regions")) && !cw__node_is_null(v) &&
         (st = parse_regions(s, v, d)))
+        return st;
+    if ((st = cw__node_get_str(root, "scope_statement", false, s->path,
+                               &s->statement, d)))
+        return st;
+    if ((v = cw__node_get(root, "document")) && !cw__node_is_null(v) &&
+        (st = parse_document(s, v, d)))
+        return st;
+    if ((v = cw__node_get(root, "assurance")) && !cw__node_is_null(v) &&
+        (st = parse_assurance(s, s->path, v, &s->assurance, &s->nassurance,
+                              d)))
         return st;
     if ((v = cw__node_get(root, "providers")) && !cw__node_is_null(v) &&
         (st = parse_upstreams(s, v, d)))
@@ -754,6 +1182,33 @@ const char *const *cw_scope_catalogs(const struct cw_scope *s)
     return s->catalogs;
 }
 
+const char *cw_scope_statement(const struct cw_scope *s)
+{
+    return s->statement;
+}
+
+const struct cw_document *cw_scope_document(const struct cw_scope *s)
+{
+    return &s->doc;
+}
+
+const struct cw_assurance *cw_scope_assurance(const struct cw_scope *s,
+                                              size_t *n)
+{
+    *n = s->nassurance;
+    return s->assurance;
+}
+
+const struct cw_upstream *cw_scope_find_upstream(const struct cw_scope *s,
+                                                 const char *name)
+{
+    size_t i;
+    for (i = 0; name && i < s->nups; i++)
+        if (strcmp(s->ups[i].name, name) == 0)
+            return &s->ups[i];
+    return NULL;
+}
+
 size_t cw_scope_upstream_count(const struct cw_scope *s)
 {
     return s->nups;
@@ -825,7 +1280,7 @@ enum cw_status cw__scope_check_buffer(const struct cw_catalogs *cats,
         st = parse_scope(s, root, d);
         /* The same tree as a decision file, against the default catalogs. */
         if (!s->ncatalogs)
-            st2 = add_catalog(s, "iso27017:2015", NULL, d);
+            st2 = add_catalog(s, "iso27002:2022", NULL, d);
         else
             st2 = CW_OK;
         if (!st2)

@@ -16,6 +16,7 @@
 
 struct attach {
     struct cw__arena *a;
+    const struct cw_catalogs *cats;
     struct cw_soa_line *lines;
     size_t n;
     const char *as_of;
@@ -23,45 +24,78 @@ struct attach {
     bool oom;
 };
 
+/* Does the crosswalk map `from` onto `to` (either direction)? */
+static bool counterpart(const struct cw_catalogs *cats,
+                        const struct cw_control *from,
+                        const struct cw_control *to)
+{
+    size_t i, k, m;
+
+    for (i = 0; i < cw_catalogs_crosswalk_count(cats); i++) {
+        const struct cw_crosswalk *x = cw_catalogs_crosswalk_at(cats, i);
+        const char *ids[16];
+        bool fwd = strcmp(x->from, from->catalog) == 0 &&
+                   strcmp(x->to, to->catalog) == 0;
+        bool rev = strcmp(x->to, from->catalog) == 0 &&
+                   strcmp(x->from, to->catalog) == 0;
+        if (!fwd && !rev)
+            continue;
+        m = cw_crosswalk_map(x, from->id, rev, ids, 16);
+        for (k = 0; k < m && k < 16; k++)
+            if (strcmp(ids[k], to->id) == 0)
+                return true;
+    }
+    return false;
+}
+
 static bool one(void *arg, const struct cw_evidence *e)
 {
     struct attach *x = arg;
-    size_t i;
-    char ref[300];
+    const struct cw_control *ctl = NULL;
+    struct cw_diag d;
     const char *flag;
+    size_t i;
 
+    /* Evidence names "CATALOG ID"; one of an unknown catalog (a catalog
+     * directory no longer loaded) shows nowhere. */
+    if (cw_catalogs_resolve(x->cats, e->control, NULL, 0, &ctl, &d))
+        return true;
+    flag = !cw_evidence_intact(x->l, e)                     ? "MISSING: "
+           : e->expires && strcmp(e->expires, x->as_of) < 0 ? "EXPIRED: "
+           : e->effective && strcmp(e->effective, x->as_of) > 0
+               ? "NOT YET EFFECTIVE: "
+               : "";
     for (i = 0; i < x->n; i++) {
         struct cw_soa_line *l = &x->lines[i];
+        bool via = l->control != ctl;
         const char *cell;
-        snprintf(ref, sizeof(ref), "%s %s", l->control->catalog,
-                 l->control->id);
-        if (strcmp(ref, e->control) != 0)
+        if (via && !counterpart(x->cats, ctl, l->control))
             continue;
-        flag = !cw_evidence_intact(x->l, e)                  ? "MISSING: "
-               : e->expires && strcmp(e->expires, x->as_of) < 0 ? "EXPIRED: "
-               : e->effective && strcmp(e->effective, x->as_of) > 0
-                   ? "NOT YET EFFECTIVE: "
-                   : "";
-        cell = cw__arena_printf(x->a, "%s%s%s%s (sha256:%.12s%s%s)",
+        cell = cw__arena_printf(x->a, "%s%s%s%s (sha256:%.12s%s%s%s%s)",
                                 l->evidence ? l->evidence : "",
                                 l->evidence ? "; " : "", flag, e->name,
                                 e->hash, e->expires ? ", expires " : "",
-                                e->expires ? e->expires : "");
+                                e->expires ? e->expires : "",
+                                via ? ", filed under " : "",
+                                via ? e->control : "");
         if (!cell) {
             x->oom = true;
             return false;
         }
         l->evidence = cell;
+        if (*flag)
+            l->evidence_stale++;
     }
     return true;
 }
 
 enum cw_status cw__soa_attach_evidence(struct cw__arena *a,
+                                       const struct cw_catalogs *cats,
                                        struct cw_soa_line *lines, size_t n,
                                        const char *store, const char *as_of,
                                        struct cw_diag *d)
 {
-    struct attach x = { a, lines, n, as_of, NULL, false };
+    struct attach x = { a, cats, lines, n, as_of, NULL, false };
     char path[4096];
     struct stat sb;
     enum cw_status st;

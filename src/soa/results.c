@@ -44,7 +44,7 @@ static bool lists_control(const struct cw__node *res, const char *ref)
 
 /* Appends this scan's part for `ref` to `b`; nothing when no check maps. */
 static enum cw_status part(struct cw__buf *b, const struct scan *s,
-                           const char *ref)
+                           const char *ref, size_t *failed_out)
 {
     size_t counts[5] = { 0 }, i, v, named = 0;
     char failed[400] = "";
@@ -84,6 +84,7 @@ static enum cw_status part(struct cw__buf *b, const struct scan *s,
     }
     if (!any)
         return CW_OK;
+    *failed_out += counts[1];
     if (b->len)
         st = cw__buf_puts(b, "; ");
     if (!st)
@@ -162,7 +163,7 @@ enum cw_status cw__soa_attach_results(struct cw__arena *a,
         snprintf(ref, sizeof(ref), "%s %s", lines[i].control->catalog,
                  lines[i].control->id);
         for (j = 0; !st && j < nscans; j++)
-            st = part(&b, &scans[j], ref);
+            st = part(&b, &scans[j], ref, &lines[i].checks_failed);
         if (!st && b.len && !(lines[i].checks = cw__arena_strdup(a, b.data)))
             st = CW_ENOMEM;
         cw__buf_release(&b);

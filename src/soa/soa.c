@@ -1,20 +1,38 @@
 /*
  * soa.c - the applicability engine.
  *
- * For every control of every catalog in force:
- *   1. the cloud and PII guidance that catalogs in force add to it is
- *      gathered (27017 for provider/customer duties, 27018 for PII);
- *   2. a default is computed from role x service model x PII processing x
- *      upstream providers: whoever operates the control's layer carries it
- *      (data/rules/responsibility.yaml), a layer an upstream provider runs
- *      is inherited from it (per control from its published matrix when it
- *      has one), and 27018 Annex A applies only to a PII processor;
- *   3. a decision, when there is one, overrides the default field by field.
- * Each line records why in one string, so every figure a user sees can be
- * traced back to a rule or to a decision's FILE:LINE.
+ * Every line answers three questions apart (docs/responsibility.md):
+ *
+ *   1. own implementation: applicable or not and why, status, owner,
+ *      evidence, checks. Every control of a catalog in force applies until
+ *      a decision says otherwise; 27018 Annex A applies only to a PII
+ *      processor. A default line is "not-started": nothing was recorded.
+ *   2. reliance: the named part of the control an upstream provider
+ *      carries (its published matrix row, else the layer rule for the
+ *      model bought from it), with the assurance the scope records for
+ *      that provider judged on the SoA's date, and every link further up
+ *      the chain judged again. A part exists only where the rules name one
+ *      (data/rules/responsibility.yaml): organisation, endpoint and
+ *      identity-policy controls, and a processor's 27018 duties, are never
+ *      relied on. A decision replaces the default reliance entirely.
+ *   3. what the organisation publishes to its customers: provider,
+ *      customer, split or each, the parts in words (27017 guidance, through
+ *      the crosswalk for a 2022 line), its own status and assurance.
+ *
+ * Contradictions (implemented but failing checks, reliance on a part our
+ * own scan shows failing, stale evidence, an exclusion a related control
+ * needs, two decisions of another edition reaching one line, nobody
+ * carrying an applicable control) are flagged on the line in one sentence
+ * each, after results and evidence are attached.
+ *
+ * Rejected: an "inherited" implementation status (it mixed questions 1 and
+ * 2, and counted every line naming an upstream as done), and one
+ * responsibility cell per SoA line (a provider's SoA then printed its
+ * customers' duty as its own).
  *
  * Strings built here live in the arena of the struct cw_soa.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +42,10 @@
 #include "../core/core.h"
 #include "soa_internal.h"
 
+#define DEFAULT_EXPIRING_DAYS 90
+#define MAX_COUNTERPARTS      16
+#define MAX_RELATED           8
+
 struct cw_soa {
     struct cw__arena arena;
     const struct cw_catalogs *cats;
@@ -32,22 +54,185 @@ struct cw_soa {
     size_t n;
     struct cw_soa_summary sum;
     char as_of[11];
+    char soon[11]; /* as_of + the expiring window */
     int model;
+    bool oom;
 };
 
-/* Who carries `c` in model `m`: the control's own override, else its layer. */
-static enum cw_resp resp_for(const struct cw_catalogs *cats,
-                             const struct cw_control *c, enum cw_model m)
+static const char *const rely_names[] = {
+#define CW__RELY_NAME(name, str) str,
+    CW_RELY_MAP(CW__RELY_NAME)
+#undef CW__RELY_NAME
+};
+
+static const char *const status_names[] = {
+#define CW__STATUS_NAME(name, str) str,
+    CW_IMPL_MAP(CW__STATUS_NAME)
+#undef CW__STATUS_NAME
+};
+
+const char *cw_rely_state_name(enum cw_rely_state s)
 {
-    if (c->resp_override[m] != CW_RESP_NONE)
-        return c->resp_override[m];
-    return cw_catalogs_layer_resp(cats, c->layer, m);
+    return (unsigned)s < CW_RELY_COUNT ? rely_names[s] : NULL;
 }
 
-/* The responsibility over a set of models: the common value, or shared
- * when the models disagree. */
-static enum cw_resp resp_over(const struct cw_catalogs *cats,
-                              const struct cw_control *c, unsigned mask)
+const char *cw_impl_status_name(enum cw_impl_status s)
+{
+    return (unsigned)s < CW_IMPL_COUNT ? status_names[s] : NULL;
+}
+
+static enum cw_impl_status status_of(const char *s)
+{
+    size_t i;
+    for (i = 0; s && i < CW_IMPL_COUNT; i++)
+        if (strcmp(s, status_names[i]) == 0)
+            return (enum cw_impl_status)i;
+    return CW_IMPL_NOT_STARTED;
+}
+
+/* Arena printf that remembers running out of memory. */
+static const char *fmt(struct cw_soa *soa, const char *f, ...)
+    __attribute__((format(printf, 2, 3)));
+static const char *fmt(struct cw_soa *soa, const char *f, ...)
+{
+    char small[2048], *s;
+    va_list ap;
+    int w;
+
+    va_start(ap, f);
+    w = vsnprintf(small, sizeof(small), f, ap);
+    va_end(ap);
+    if (w < 0) {
+        soa->oom = true;
+        return NULL;
+    }
+    if ((size_t)w < sizeof(small)) {
+        s = cw__arena_strdup(&soa->arena, small);
+    } else {
+        s = cw__arena_alloc(&soa->arena, (size_t)w + 1);
+        if (s) {
+            va_start(ap, f);
+            vsnprintf(s, (size_t)w + 1, f, ap);
+            va_end(ap);
+        }
+    }
+    if (!s)
+        soa->oom = true;
+    return s;
+}
+
+/* `a` followed by `sep` and `b`, or whichever is set. */
+static const char *join(struct cw_soa *soa, const char *a, const char *sep,
+                        const char *b)
+{
+    if (!a)
+        return b;
+    if (!b)
+        return a;
+    return fmt(soa, "%s%s%s", a, sep, b);
+}
+
+/* ---- dates ----------------------------------------------------------- */
+
+static void add_days(const char *date, int days, char out[11])
+{
+    struct tm tm;
+    time_t t;
+
+    memset(&tm, 0, sizeof(tm));
+    sscanf(date, "%4d-%2d-%2d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday);
+    tm.tm_year -= 1900;
+    tm.tm_mon -= 1;
+    tm.tm_mday += days;
+    tm.tm_hour = 12;
+    t = timegm(&tm);
+    gmtime_r(&t, &tm);
+    strftime(out, 11, "%Y-%m-%d", &tm);
+}
+
+/* ---- guidance -------------------------------------------------------- */
+
+struct guidance {
+    const char *provider, *customer, *pii;
+    bool both; /* 27017 names a duty for each party */
+};
+
+static void add_piece(struct cw_soa *soa, const char **to, const char *text,
+                      const char *origin)
+{
+    const char *piece = origin ? fmt(soa, "(from %s) %s", origin, text) : text;
+    *to = join(soa, *to, " ", piece);
+}
+
+static void add_guidance(struct cw_soa *soa, struct guidance *g,
+                         const struct cw_control *e, const char *origin)
+{
+    if (e->provider)
+        add_piece(soa, &g->provider, e->provider, origin);
+    if (e->customer)
+        add_piece(soa, &g->customer, e->customer, origin);
+    if (e->pii)
+        add_piece(soa, &g->pii, e->pii, origin);
+}
+
+/*
+ * The cloud and PII guidance that catalogs in force add to `c`: directly
+ * when `c` is of their base, through the crosswalk from their base when
+ * `c` is of another edition (each piece then says which control it came
+ * from).
+ */
+static struct guidance gather_guidance(struct cw_soa *soa,
+                                       const struct cw_control *c)
+{
+    const char *const *names = cw_scope_catalogs(soa->scope);
+    size_t i, j, k, n = cw_scope_catalog_count(soa->scope);
+    struct guidance g = { c->provider, c->customer, NULL, false };
+
+    for (i = 0; i < n; i++) {
+        const struct cw_catalog *cat = cw_catalogs_find(soa->cats, names[i]);
+        const struct cw_control *e;
+        if (!cat || !cat->base)
+            continue;
+        if (strcmp(cat->base, c->catalog) == 0) {
+            if ((e = cw_catalog_guidance(cat, c->id)))
+                add_guidance(soa, &g, e, NULL);
+            continue;
+        }
+        for (j = 0; j < cw_catalogs_crosswalk_count(soa->cats); j++) {
+            const struct cw_crosswalk *x =
+                cw_catalogs_crosswalk_at(soa->cats, j);
+            const char *ids[MAX_COUNTERPARTS];
+            size_t m;
+            if (strcmp(x->from, cat->base) != 0 ||
+                strcmp(x->to, c->catalog) != 0)
+                continue;
+            m = cw_crosswalk_map(x, c->id, true, ids, MAX_COUNTERPARTS);
+            for (k = 0; k < m && k < MAX_COUNTERPARTS; k++)
+                if ((e = cw_catalog_guidance(cat, ids[k])))
+                    add_guidance(soa, &g, e, ids[k]);
+        }
+    }
+    g.both = g.provider && g.customer;
+    return g;
+}
+
+/* ---- responsibility -------------------------------------------------- */
+
+/* Who carries `c` in model `m` as a provider publishes it: the rule, made
+ * a split where 27017 names a duty for each party. */
+static enum cw_resp kind_for(const struct cw_soa *soa,
+                             const struct cw_control *c, enum cw_model m,
+                             bool both)
+{
+    enum cw_resp r = cw_catalogs_resp(soa->cats, c, m);
+    if (both && (r == CW_RESP_PROVIDER || r == CW_RESP_CUSTOMER))
+        r = CW_RESP_SPLIT;
+    return r;
+}
+
+static enum cw_resp kind_over(const struct cw_soa *soa,
+                              const struct cw_control *c, unsigned mask,
+                              bool both)
 {
     enum cw_resp r = CW_RESP_NONE;
     unsigned m;
@@ -56,229 +241,614 @@ static enum cw_resp resp_over(const struct cw_catalogs *cats,
         enum cw_resp x;
         if (!(mask & (1u << m)))
             continue;
-        x = resp_for(cats, c, (enum cw_model)m);
-        if (r == CW_RESP_NONE)
-            r = x;
-        else if (r != x)
-            r = CW_RESP_SHARED;
+        x = kind_for(soa, c, (enum cw_model)m, both);
+        r = r == CW_RESP_NONE || r == x ? x : CW_RESP_SPLIT;
     }
-    return r == CW_RESP_NONE ? CW_RESP_SHARED : r;
+    return r == CW_RESP_NONE ? CW_RESP_SPLIT : r;
 }
 
-static void gather_guidance(const struct cw_soa *soa, const struct cw_control *c,
-                            struct cw_soa_line *l)
-{
-    const char *const *names = cw_scope_catalogs(soa->scope);
-    size_t i, n = cw_scope_catalog_count(soa->scope);
-
-    l->provider_duty = c->provider;
-    l->customer_duty = c->customer;
-    for (i = 0; i < n; i++) {
-        const struct cw_catalog *cat = cw_catalogs_find(soa->cats, names[i]);
-        const struct cw_control *g;
-        if (!cat || !cat->base || strcmp(cat->base, c->catalog) != 0)
-            continue;
-        g = cw_catalog_guidance(cat, c->id);
-        if (!g)
-            continue;
-        if (g->provider && !l->provider_duty)
-            l->provider_duty = g->provider;
-        if (g->customer && !l->customer_duty)
-            l->customer_duty = g->customer;
-        if (g->pii && !l->pii_guidance)
-            l->pii_guidance = g->pii;
-    }
-    if (!l->provider_duty)
-        l->provider_duty = cw_catalogs_layer_duty(soa->cats, c->layer, false);
-    if (!l->customer_duty)
-        l->customer_duty = cw_catalogs_layer_duty(soa->cats, c->layer, true);
-}
-
-/* How much of `c` an upstream provider carries: its published matrix row
- * when it has one, else the layer rule for the model bought from it. */
-static enum cw_resp upstream_resp(const struct cw_catalogs *cats,
-                                  const struct cw_upstream *u,
-                                  const struct cw_control *c, bool *from_matrix)
+static const struct cw_matrix_row *row_of(const struct cw_upstream *u,
+                                          const struct cw_control *c)
 {
     size_t i;
-
-    *from_matrix = false;
-    for (i = 0; i < u->nrows; i++) {
-        if (u->rows[i].control == c) {
-            *from_matrix = true;
-            return u->rows[i].responsibility;
-        }
-    }
-    return resp_for(cats, c, u->model);
+    for (i = 0; u && i < u->nrows; i++)
+        if (u->rows[i].control == c)
+            return &u->rows[i];
+    return NULL;
 }
 
-struct coverage {
-    const struct cw_upstream *u; /* NULL: an unnamed provider */
-    enum cw_resp resp;           /* provider: fully; shared: partly */
-    enum cw_model model;
-    bool from_matrix;
+static unsigned line_models(const struct cw_soa *soa)
+{
+    return soa->model >= 0 ? 1u << soa->model : cw_scope_models(soa->scope);
+}
+
+/* ---- assurance ------------------------------------------------------- */
+
+static bool lists(const struct cw_assurance *a, const char *catalog)
+{
+    size_t i;
+    for (i = 0; i < a->ncovers; i++)
+        if (strcmp(a->covers[i], catalog) == 0)
+            return true;
+    return false;
+}
+
+/* How an assurance entry reads in a sentence: "ISO/IEC 27001:2022
+ * certificate NC-2025-0042 (Example Certification Ltd)". */
+static const char *cite(struct cw_soa *soa, const struct cw_assurance *a)
+{
+    if (!a->standard)
+        return fmt(soa, "certificate '%s' (standard not stated)",
+                   a->number ? a->number : "?");
+    return fmt(soa, "%s%s%s %s%s%s%s%s%s", a->standard,
+               a->edition ? ":" : "", a->edition ? a->edition : "",
+               a->kind == CW_ASSURANCE_CERTIFICATE ? "certificate" : "report",
+               a->number ? " " : "", a->number ? a->number : "",
+               a->body ? " (" : "", a->body ? a->body : "",
+               a->body ? ")" : "");
+}
+
+/* Does `a` cover control `c` for a provider bought as `model` (-1: any)?
+ * When not, *why says what it misses. */
+static bool covers(struct cw_soa *soa, const struct cw_assurance *a,
+                   const struct cw_control *c, int model, const char **why)
+{
+    const struct cw_catalog *cat = cw_catalogs_find(soa->cats, c->catalog);
+
+    if (!a->standard) {
+        *why = "states no standard or edition";
+        return false;
+    }
+    if (model >= 0 && a->models && !(a->models & (1u << model))) {
+        *why = fmt(soa, "does not cover the %s service",
+                   cw_model_name((enum cw_model)model));
+        return false;
+    }
+    if (lists(a, c->catalog))
+        return true;
+    if (cat && !cat->base && a->kind == CW_ASSURANCE_CERTIFICATE &&
+        strcmp(a->standard, "ISO/IEC 27001") == 0)
+        return true; /* 27001 Annex A is 27002, either edition */
+    *why = fmt(soa, "does not cover %s", c->catalog);
+    return false;
+}
+
+/* The state of an assurance entry on the SoA's date; *end receives the
+ * day it ends and *transition whether an edition's transition ends it. */
+static enum cw_rely_state dated(const struct cw_soa *soa,
+                                const struct cw_assurance *a,
+                                const char **end, bool *transition)
+{
+    const char *t = cw_catalogs_transition_end(soa->cats, a->standard,
+                                               a->edition);
+
+    *end = a->valid_until ? a->valid_until : "0000-00-00";
+    *transition = false;
+    if (t && strcmp(t, *end) < 0) {
+        *end = t;
+        *transition = true;
+    }
+    if (strcmp(*end, soa->as_of) < 0)
+        return CW_RELY_LAPSED;
+    if (strcmp(*end, soa->soon) <= 0)
+        return CW_RELY_EXPIRING;
+    return CW_RELY_VALID;
+}
+
+struct verdict {
+    enum cw_rely_state state;
+    const struct cw_assurance *a; /* the entry judged, or NULL */
+    const char *why;              /* one sentence, or NULL when valid */
 };
 
-/* The upstream that carries the most of `c`: a provider-side row wins over
- * a shared one; the first listed provider wins among equals. */
-static struct coverage upstream_coverage(const struct cw_soa *soa,
-                                         const struct cw_control *c)
+/* Judges `n` entries recorded for `who` for control `c`: the best covering
+ * one decides; none covering is NOT_COVERING; none at all NO_ASSURANCE. */
+static struct verdict judge_entries(struct cw_soa *soa, const char *who,
+                                    const struct cw_assurance *v, size_t n,
+                                    const struct cw_control *c, int model)
 {
-    struct coverage best = { NULL, CW_RESP_CUSTOMER, CW_MODEL_IAAS, false };
-    size_t i, n = cw_scope_upstream_count(soa->scope);
-    unsigned m;
+    struct verdict best = { CW_RELY_NO_ASSURANCE, NULL, NULL };
+    const char *miss = NULL;
+    size_t i;
 
     for (i = 0; i < n; i++) {
-        const struct cw_upstream *u = cw_scope_upstream(soa->scope, i);
-        bool fm;
-        enum cw_resp r = upstream_resp(soa->cats, u, c, &fm);
-        if (r == CW_RESP_PROVIDER ||
-            (r == CW_RESP_SHARED && best.resp == CW_RESP_CUSTOMER)) {
-            best = (struct coverage){ u, r, u->model, fm };
-            if (r == CW_RESP_PROVIDER)
-                return best;
-        }
-    }
-    /* A customer that names no provider still consumes its models. */
-    if (n || cw_scope_role(soa->scope) != CW_ROLE_CUSTOMER)
-        return best;
-    for (m = 0; m < CW_MODEL_COUNT; m++) {
-        enum cw_resp r;
-        if (!(cw_scope_models(soa->scope) & (1u << m)))
+        const char *why = NULL, *end;
+        bool trans;
+        enum cw_rely_state st;
+        if (!covers(soa, &v[i], c, model, &why)) {
+            if (!best.a) {
+                best = (struct verdict){ CW_RELY_NOT_COVERING, &v[i], NULL };
+                miss = why;
+            }
             continue;
-        r = resp_for(soa->cats, c, (enum cw_model)m);
-        if (r == CW_RESP_PROVIDER ||
-            (r == CW_RESP_SHARED && best.resp == CW_RESP_CUSTOMER))
-            best = (struct coverage){ NULL, r, (enum cw_model)m, false };
+        }
+        st = dated(soa, &v[i], &end, &trans);
+        if (best.a && best.state != CW_RELY_NOT_COVERING &&
+            best.state <= st)
+            continue;
+        best.state = st;
+        best.a = &v[i];
+        best.why = st == CW_RELY_VALID ? NULL
+                   : st == CW_RELY_EXPIRING
+                       ? fmt(soa, "%s's %s ends on %s: ask for its renewal.",
+                             who, cite(soa, &v[i]), end)
+                   : trans
+                       ? fmt(soa,
+                             "%s's %s lapsed on %s, when the transition "
+                             "from the %s edition ended (its own expiry: "
+                             "%s).",
+                             who, cite(soa, &v[i]), end, v[i].edition,
+                             v[i].valid_until)
+                       : fmt(soa, "%s's %s lapsed on %s.", who,
+                             cite(soa, &v[i]), end);
     }
+    if (best.state == CW_RELY_NOT_COVERING)
+        best.why = fmt(soa, "%s's %s %s.", who, cite(soa, best.a), miss);
     return best;
 }
 
-static const char *models_text(struct cw_soa *soa, unsigned mask)
+static const char *todo(struct cw_soa *soa, enum cw_rely_state st,
+                        const struct cw_upstream *u)
 {
-    char buf[32] = "";
-    size_t used = 0;
-    unsigned m;
+    const char *pub = NULL;
+    size_t i;
 
-    for (m = 0; m < CW_MODEL_COUNT; m++) {
-        int w;
-        if (!(mask & (1u << m)))
-            continue;
-        w = snprintf(buf + used, sizeof(buf) - used, "%s%s", used ? "+" : "",
-                     cw_model_name((enum cw_model)m));
-        if (w > 0 && (size_t)w < sizeof(buf) - used)
-            used += (size_t)w;
+    for (i = 0; u && i < u->npublished; i++)
+        pub = join(soa, pub, "; ",
+                   fmt(soa, "%s, valid until %s", cite(soa, &u->published[i]),
+                       u->published[i].valid_until));
+    switch (st) {
+    case CW_RELY_LAPSED:
+    case CW_RELY_NOT_COVERING:
+        return fmt(soa,
+                   " Obtain a current certificate that covers it and record "
+                   "it under providers[].assurance, or other assurance "
+                   "(supplier monitoring, 5.22 / 15.2.1)%s%s.",
+                   pub ? "; its matrix states: " : "", pub ? pub : "");
+    case CW_RELY_NO_ASSURANCE:
+        return fmt(soa,
+                   " Record the certificate or report you checked under "
+                   "providers[].assurance%s%s.",
+                   pub ? "; its matrix states: " : "", pub ? pub : "");
+    default:
+        return "";
     }
-    return cw__arena_strdup(&soa->arena, buf);
 }
 
+/* Worse of two states for a line: any unverified state beats EXPIRING,
+ * which beats VALID; among unverified ones the first found stays. */
+static enum cw_rely_state worse(enum cw_rely_state a, enum cw_rely_state b)
+{
+    if (a == CW_RELY_NONE)
+        return b;
+    if (!CW_RELY_VERIFIED(a))
+        return a;
+    if (!CW_RELY_VERIFIED(b))
+        return b;
+    return a == CW_RELY_EXPIRING || b == CW_RELY_EXPIRING ? CW_RELY_EXPIRING
+                                                          : CW_RELY_VALID;
+}
+
+/* What the upstream's own row says against relying on it. */
+static const char *row_gap(struct cw_soa *soa, const struct cw_upstream *u,
+                           const struct cw_matrix_row *r)
+{
+    const char *id = r->control->id;
+
+    if (r->applicable == 0)
+        return fmt(soa, "%s excludes %s in its published matrix.", u->name,
+                   id);
+    if (r->status && (strcmp(r->status, "not-started") == 0 ||
+                      strcmp(r->status, "planned") == 0))
+        return fmt(soa, "%s reports its own implementation of %s as %s.",
+                   u->name, id, r->status);
+    if (r->responsibility == CW_RESP_CUSTOMER ||
+        r->responsibility == CW_RESP_EACH)
+        return fmt(soa, "%s's matrix leaves %s to its customers (%s).",
+                   u->name, id, cw_resp_name(r->responsibility));
+    return NULL;
+}
+
+/* Judges every link further up the chain of row `r` on our own date. */
+static enum cw_rely_state judge_chain(struct cw_soa *soa,
+                                      const struct cw_upstream *u,
+                                      const struct cw_matrix_row *r,
+                                      const char **why)
+{
+    enum cw_rely_state out = CW_RELY_VALID;
+    size_t i;
+
+    for (i = 0; r && i < r->nchain; i++) {
+        const struct cw_chain_link *k = &r->chain[i];
+        struct verdict v = judge_entries(soa, k->provider, k->assurance,
+                                         k->nassurance, r->control, -1);
+        const char *said = k->state && strcmp(k->state, "valid") != 0 &&
+                                   strcmp(k->state, "expiring") != 0
+                               ? k->state
+                               : NULL;
+        if (said) {
+            *why = join(soa, *why, " ",
+                        fmt(soa, "%s relies on %s for %s, which it reports "
+                                 "as %s%s%s",
+                            u->name, k->provider, k->part ? k->part : "a part",
+                            said, k->state_reason ? ": " : ".",
+                            k->state_reason ? k->state_reason : ""));
+            out = CW_RELY_CHAIN;
+        } else if (!CW_RELY_VERIFIED(v.state)) {
+            *why = join(soa, *why, " ",
+                        fmt(soa, "Up the chain, %s relies on %s for %s: %s",
+                            u->name, k->provider,
+                            k->part ? k->part : "a part",
+                            v.why ? v.why
+                                  : "no certificate or report is recorded "
+                                    "for it."));
+            out = CW_RELY_CHAIN;
+        } else if (v.state == CW_RELY_EXPIRING && out == CW_RELY_VALID) {
+            *why = join(soa, *why, " ", v.why);
+            out = CW_RELY_EXPIRING;
+        }
+    }
+    return out;
+}
+
+static void judge(struct cw_soa *soa, const struct cw_control *c,
+                  struct cw_soa_reliance *r)
+{
+    const struct cw_upstream *u = r->upstream;
+    const char *why = NULL, *gap;
+    struct verdict own;
+    enum cw_rely_state chain;
+
+    if (!u) {
+        r->state = CW_RELY_NO_ASSURANCE;
+        r->reason = "The scope names no provider: list it under providers "
+                    "with the assurance you hold.";
+        return;
+    }
+    own = judge_entries(soa, u->name, u->assurance, u->nassurance, c,
+                        (int)u->model);
+    r->assurance = own.a;
+    r->state = own.state;
+    if (own.state == CW_RELY_NO_ASSURANCE)
+        why = fmt(soa, "No certificate or report of %s is recorded.",
+                  u->name);
+    else
+        why = own.why;
+    why = join(soa, why, "", todo(soa, own.state, u));
+    if (r->row && (gap = row_gap(soa, u, r->row))) {
+        why = join(soa, why, " ", gap);
+        r->state = worse(r->state, CW_RELY_UPSTREAM_GAP);
+    }
+    chain = judge_chain(soa, u, r->row, &why);
+    r->state = worse(r->state, chain);
+    r->reason = why;
+}
+
+/* ---- reliance -------------------------------------------------------- */
+
+/* The part a customer of `u` relies on for `c`, or NULL when none can be:
+ * the rules decide whether any part exists; the row may name it. */
+static const char *default_part(const struct cw_soa *soa,
+                                const struct cw_upstream *u,
+                                const struct cw_control *c,
+                                const struct cw_matrix_row *row)
+{
+    const char *rule = cw_catalogs_part(soa->cats, c, u->model);
+    if (!rule)
+        return NULL;
+    return row && row->part ? row->part : rule;
+}
+
+static struct cw_soa_reliance *new_relies(struct cw_soa *soa, size_t n)
+{
+    struct cw_soa_reliance *v = cw__arena_alloc(&soa->arena,
+                                                (n + 1) * sizeof(*v));
+    if (!v)
+        soa->oom = true;
+    return v;
+}
+
+/* The default reliances of a line: every provider whose row (or layer rule
+ * for the model bought) carries `c` or a part of it, where a part exists. */
+static void default_relies(struct cw_soa *soa, struct cw_soa_line *l,
+                           bool both)
+{
+    size_t i, n = cw_scope_upstream_count(soa->scope);
+    const struct cw_control *c = l->control;
+    struct cw_soa_reliance *v;
+    const char *why = NULL;
+
+    if (!n && cw_scope_role(soa->scope) == CW_ROLE_CUSTOMER) {
+        /* A customer that names no provider still relies on one. */
+        unsigned mask = cw_scope_models(soa->scope), m;
+        for (m = 0; m < CW_MODEL_COUNT; m++) {
+            enum cw_resp k;
+            if (!(mask & (1u << m)))
+                continue;
+            k = kind_for(soa, c, (enum cw_model)m, both);
+            if ((k == CW_RESP_PROVIDER || k == CW_RESP_SPLIT) &&
+                cw_catalogs_part(soa->cats, c, (enum cw_model)m)) {
+                if (!(v = new_relies(soa, 1)))
+                    return;
+                v->part = cw_catalogs_part(soa->cats, c, (enum cw_model)m);
+                l->relies = v;
+                l->nrelies = 1;
+                l->why = join(soa, l->why, "; ",
+                              fmt(soa, "rely-%s: an unnamed %s provider "
+                                       "carries %s",
+                                  cw_layer_name(c->layer),
+                                  cw_model_name((enum cw_model)m), v->part));
+                return;
+            }
+        }
+        return;
+    }
+    if (!(v = new_relies(soa, n)))
+        return;
+    for (i = 0; i < n; i++) {
+        const struct cw_upstream *u = cw_scope_upstream(soa->scope, i);
+        const struct cw_matrix_row *row = row_of(u, c);
+        enum cw_resp k = row ? row->responsibility
+                             : kind_for(soa, c, u->model, both);
+        const char *part = default_part(soa, u, c, row);
+        if ((k != CW_RESP_PROVIDER && k != CW_RESP_SPLIT) || !part)
+            continue;
+        v[l->nrelies].upstream = u;
+        v[l->nrelies].part = part;
+        v[l->nrelies].row = row;
+        l->nrelies++;
+        why = join(soa, why, "; ",
+                   fmt(soa, "rely-%s: %s carries %s (%s, %s)",
+                       cw_layer_name(c->layer), u->name, part,
+                       cw_model_name(u->model),
+                       row ? "its published matrix" : "layer rule"));
+    }
+    l->relies = v;
+    l->why = join(soa, l->why, "; ", why);
+}
+
+static void decided_relies(struct cw_soa *soa, struct cw_soa_line *l,
+                           const struct cw_decision *dc)
+{
+    struct cw_soa_reliance *v;
+    size_t i;
+
+    l->relies = NULL;
+    l->nrelies = 0;
+    if (!dc->nrelies || !(v = new_relies(soa, dc->nrelies)))
+        return;
+    for (i = 0; i < dc->nrelies; i++) {
+        const struct cw_upstream *u = dc->relies[i].upstream;
+        const struct cw_matrix_row *row = row_of(u, l->control);
+        const char *part = dc->relies[i].part;
+        if (!part)
+            part = default_part(soa, u, l->control, row);
+        v[i].upstream = u;
+        v[i].part = part ? part : "its part of the control";
+        v[i].row = row;
+    }
+    l->relies = v;
+    l->nrelies = dc->nrelies;
+}
+
+/* ---- decisions ------------------------------------------------------- */
+
+/* The decision that sets `c`: its own, else one on a control of another
+ * edition that the crosswalk maps onto it. *conflict names the others when
+ * several reach it; *via the control the decision was written on. */
+static const struct cw_decision *find_decision(struct cw_soa *soa,
+                                               const struct cw_control *c,
+                                               const char **conflict)
+{
+    const struct cw_decision *hit = cw_scope_find_decision(soa->scope, c);
+    size_t i, k;
+
+    *conflict = NULL;
+    if (hit)
+        return hit;
+    for (i = 0; i < cw_catalogs_crosswalk_count(soa->cats); i++) {
+        const struct cw_crosswalk *x = cw_catalogs_crosswalk_at(soa->cats, i);
+        bool rev = strcmp(x->to, c->catalog) == 0;
+        const struct cw_catalog *other;
+        const char *ids[MAX_COUNTERPARTS];
+        size_t m;
+        if (!rev && strcmp(x->from, c->catalog) != 0)
+            continue;
+        other = cw_catalogs_find(soa->cats, rev ? x->from : x->to);
+        m = cw_crosswalk_map(x, c->id, rev, ids, MAX_COUNTERPARTS);
+        for (k = 0; other && k < m && k < MAX_COUNTERPARTS; k++) {
+            const struct cw_control *o = cw_catalog_control(other, ids[k]);
+            const struct cw_decision *dc =
+                o ? cw_scope_find_decision(soa->scope, o) : NULL;
+            if (!dc)
+                continue;
+            if (!hit)
+                hit = dc;
+            else
+                *conflict = join(soa, *conflict, ", ",
+                                 fmt(soa, "%s %s", o->catalog, o->id));
+        }
+    }
+    if (*conflict)
+        *conflict = fmt(soa,
+                        "Decisions on %s %s and on %s all reach this line "
+                        "through the crosswalk; decide %s directly.",
+                        hit->control->catalog, hit->control->id, *conflict,
+                        c->id);
+    return hit;
+}
+
+static void apply_decision(struct cw_soa *soa, struct cw_soa_line *l,
+                           const struct cw_decision *dc)
+{
+    l->applicable = dc->applicable;
+    l->justification = dc->justification;
+    l->source = dc->source;
+    l->status = dc->status ? status_of(dc->status)
+                : dc->applicable ? CW_IMPL_NOT_STARTED
+                                 : CW_IMPL_NOT_APPLICABLE;
+    l->owner = dc->owner;
+    l->notes = dc->notes;
+    l->evidence = dc->evidence;
+    if (dc->responsibility != CW_RESP_NONE)
+        l->responsibility = dc->responsibility;
+    if (dc->provider_part)
+        l->provider_duty = dc->provider_part;
+    if (dc->customer_part)
+        l->customer_duty = dc->customer_part;
+    decided_relies(soa, l, dc);
+    l->decided = true;
+    l->why = dc->control == l->control
+                 ? fmt(soa, "decision %s:%u", dc->file, dc->line)
+                 : fmt(soa, "decision %s:%u (on %s %s)", dc->file, dc->line,
+                       dc->control->catalog, dc->control->id);
+}
+
+/* ---- one line -------------------------------------------------------- */
+
+/* 27018 Annex A binds a PII processor only. */
 static bool default_pii(struct cw_soa *soa, struct cw_soa_line *l)
 {
-    enum cw_role role = cw_scope_role(soa->scope);
-
-    if (role == CW_ROLE_CUSTOMER) {
-        l->applicable = false;
-        l->responsibility = CW_RESP_PROVIDER;
+    if (cw_scope_role(soa->scope) == CW_ROLE_CUSTOMER) {
         l->why = "rule pii-customer: 27018 Annex A binds the PII processor, "
                  "not its customer";
         l->justification = "These are duties of the provider as PII "
                            "processor; the organisation, as controller, "
-                           "checks them through the provider's attestation.";
-        return true;
-    }
-    if (!cw_scope_pii_processor(soa->scope)) {
-        l->applicable = false;
-        l->responsibility = CW_RESP_PROVIDER;
+                           "checks them through the provider's assurance.";
+    } else if (!cw_scope_pii_processor(soa->scope)) {
         l->why = "rule pii-none: the scope says pii_processor: false";
         l->justification = "The service does not process personal data on "
                            "behalf of its customers.";
-        return true;
+    } else {
+        return false;
     }
-    return false;
+    l->applicable = false;
+    l->status = CW_IMPL_NOT_APPLICABLE;
+    return true;
 }
 
-/* Fills the default of one line; returns false on out of memory. */
-static bool default_line(struct cw_soa *soa, struct cw_soa_line *l)
+static void build_line(struct cw_soa *soa, struct cw_soa_line *l,
+                       const struct cw_control *c)
 {
-    const struct cw_control *c = l->control;
-    enum cw_role role = cw_scope_role(soa->scope);
-    unsigned mask = soa->model >= 0 ? 1u << soa->model
-                                    : cw_scope_models(soa->scope);
-    const char *layer = cw_layer_name(c->layer);
-    const char *who;
-    struct coverage cov;
+    struct guidance g = gather_guidance(soa, c);
+    const struct cw_decision *dc;
+    const char *conflict;
+    size_t i;
 
+    l->control = c;
+    l->provider_duty = g.provider
+                           ? g.provider
+                           : cw_catalogs_layer_duty(soa->cats, c->layer, false);
+    l->customer_duty = g.customer
+                           ? g.customer
+                           : cw_catalogs_layer_duty(soa->cats, c->layer, true);
+    l->pii_guidance = g.pii;
     l->applicable = true;
-    l->status = "not-assessed";
-    if (c->layer == CW_LAYER_PII && default_pii(soa, l))
-        return true;
-    cov = upstream_coverage(soa, c);
-    who = cov.u ? cov.u->name : "the cloud service provider";
-    if (role == CW_ROLE_CUSTOMER)
-        l->responsibility = cov.resp;
-    else
-        l->responsibility = resp_over(soa->cats, c, mask);
-    if (cov.resp == CW_RESP_CUSTOMER) {
-        l->why = cw__arena_printf(
-            &soa->arena, "rule own-%s: the organisation runs the %s layer (%s %s)",
-            layer, layer, cw_role_name(role), models_text(soa, mask));
-        l->justification = cw__arena_printf(
-            &soa->arena,
-            "The organisation operates the %s layer of its service itself.",
-            layer);
-        return l->why && l->justification;
+    l->status = CW_IMPL_NOT_STARTED;
+    if (cw_scope_role(soa->scope) == CW_ROLE_CUSTOMER &&
+        cw_scope_upstream_count(soa->scope)) {
+        /* A customer publishes nothing: its matrix shows what its first
+         * provider carries and what is left to it. */
+        const struct cw_upstream *u = cw_scope_upstream(soa->scope, 0);
+        const struct cw_matrix_row *row = row_of(u, c);
+        l->responsibility = row ? row->responsibility
+                                : kind_for(soa, c, u->model, g.both);
+    } else {
+        l->responsibility = kind_over(soa, c, line_models(soa), g.both);
     }
-    l->inherited_from = cov.u;
-    if (cov.resp == CW_RESP_PROVIDER)
-        l->status = "inherited";
-    l->why = cw__arena_printf(
-        &soa->arena, "rule %s-%s: %s %s the %s layer (%s, %s)",
-        cov.resp == CW_RESP_PROVIDER ? "inherit" : "share", layer, who,
-        cov.resp == CW_RESP_PROVIDER ? "runs" : "shares", layer,
-        cw_model_name(cov.model),
-        cov.from_matrix ? "its published matrix" : "layer rule");
-    if (cov.u && cov.u->certificate)
-        l->justification = cw__arena_printf(
-            &soa->arena, "%s by %s under %s (expires %s).",
-            cov.resp == CW_RESP_PROVIDER ? "Carried out" : "Carried out in part",
-            who, cov.u->certificate, cov.u->expires);
-    else
-        l->justification = cw__arena_printf(
-            &soa->arena, "%s by %s, which declares no certificate.",
-            cov.resp == CW_RESP_PROVIDER ? "Carried out" : "Carried out in part",
-            who);
-    return l->why && l->justification;
+    if (!(c->layer == CW_LAYER_PII && default_pii(soa, l))) {
+        l->why = "rule applies: every control of a catalog in force applies "
+                 "until a decision says otherwise";
+        default_relies(soa, l, g.both);
+    }
+    dc = find_decision(soa, c, &conflict);
+    if (dc)
+        apply_decision(soa, l, dc);
+    if (conflict) {
+        l->flags = conflict;
+        l->nflags = 1;
+    }
+    for (i = 0; i < l->nrelies; i++) {
+        struct cw_soa_reliance *r = (struct cw_soa_reliance *)&l->relies[i];
+        judge(soa, c, r);
+        l->reliance = worse(l->reliance, r->state);
+    }
+    /* What customers may rely on: the part, where one exists. */
+    if (l->responsibility == CW_RESP_PROVIDER ||
+        l->responsibility == CW_RESP_SPLIT) {
+        unsigned mask = line_models(soa), m;
+        for (m = 0; m < CW_MODEL_COUNT && !l->part; m++)
+            if (mask & (1u << m))
+                l->part = cw_catalogs_part(soa->cats, c, (enum cw_model)m);
+    }
 }
 
-static bool apply_decision(struct cw_soa *soa, struct cw_soa_line *l,
-                           const struct cw_decision *dc)
+/* ---- contradictions -------------------------------------------------- */
+
+static void flag(struct cw_soa *soa, struct cw_soa_line *l, const char *s)
 {
-    l->applicable = dc->applicable;
-    if (dc->justification)
-        l->justification = dc->justification;
-    if (dc->source)
-        l->source = dc->source;
-    if (dc->status)
-        l->status = dc->status;
-    if (dc->owner)
-        l->owner = dc->owner;
-    if (dc->responsibility != CW_RESP_NONE)
-        l->responsibility = dc->responsibility;
-    if (dc->notes)
-        l->notes = dc->notes;
-    if (dc->evidence)
-        l->evidence = dc->evidence;
-    if (!dc->applicable) {
-        l->inherited_from = NULL;
-        if (strcmp(l->status, "inherited") == 0)
-            l->status = "not-assessed";
-    }
-    l->why = cw__arena_printf(&soa->arena, "decision %s:%u", dc->file,
-                              dc->line);
-    return l->why != NULL;
+    l->flags = join(soa, l->flags, " ", s);
+    l->nflags++;
 }
 
-static void count(struct cw_soa *soa, const struct cw_soa_line *l, bool dec)
+static const struct cw_soa_line *line_for(const struct cw_soa *soa,
+                                          const struct cw_control *c)
+{
+    size_t i;
+    for (i = 0; i < soa->n; i++)
+        if (soa->lines[i].control == c)
+            return &soa->lines[i];
+    return NULL;
+}
+
+static void find_contradictions(struct cw_soa *soa, struct cw_soa_line *l)
+{
+    size_t i, k;
+
+    if (l->applicable && l->checks_failed &&
+        (l->status == CW_IMPL_IMPLEMENTED || l->status == CW_IMPL_PARTIAL))
+        flag(soa, l,
+             fmt(soa, "Marked %s, but %zu of its automated check results "
+                      "fail.",
+                 cw_impl_status_name(l->status), l->checks_failed));
+    for (i = 0; l->checks_failed && i < l->nrelies; i++)
+        flag(soa, l,
+             fmt(soa, "Relies on %s for %s, but our own scan shows %zu "
+                      "failing check results on this control.",
+                 l->relies[i].upstream ? l->relies[i].upstream->name
+                                       : "a provider",
+                 l->relies[i].part, l->checks_failed));
+    if (l->evidence_stale)
+        flag(soa, l,
+             fmt(soa, "%zu evidence file%s expired, not yet effective or "
+                      "missing.",
+                 l->evidence_stale, l->evidence_stale == 1 ? " is" : "s are"));
+    if (l->applicable && l->status == CW_IMPL_NOT_APPLICABLE &&
+        !l->nrelies)
+        flag(soa, l, "Applicable, with no part of its own and no reliance: "
+                     "nobody carries it.");
+    if (!l->applicable && (l->status == CW_IMPL_IMPLEMENTED ||
+                           l->status == CW_IMPL_PARTIAL))
+        flag(soa, l, "Excluded, yet its status says it is implemented.");
+    if (l->applicable)
+        return;
+    /* An exclusion that a related control which applies needs. */
+    for (i = 0; i < soa->n; i++) {
+        const struct cw_soa_line *o = &soa->lines[i];
+        const struct cw_control *rel[MAX_RELATED];
+        size_t m;
+        if (!o->applicable)
+            continue;
+        m = cw_catalogs_related(soa->cats, o->control, rel, MAX_RELATED);
+        for (k = 0; k < m && k < MAX_RELATED; k++)
+            if (rel[k] == l->control && line_for(soa, rel[k]) == l)
+                flag(soa, l,
+                     fmt(soa, "Excluded, but %s %s applies and needs it.",
+                         o->control->id, o->control->title));
+    }
+}
+
+static void count(struct cw_soa *soa, const struct cw_soa_line *l)
 {
     struct cw_soa_summary *s = &soa->sum;
 
@@ -287,26 +857,31 @@ static void count(struct cw_soa *soa, const struct cw_soa_line *l, bool dec)
         s->applicable++;
     else
         s->not_applicable++;
-    if (l->inherited_from || strcmp(l->status, "inherited") == 0)
-        s->inherited++;
-    if (l->certificate_expired)
-        s->expired++;
-    if (dec)
+    if (l->decided)
         s->decided++;
-    if (strcmp(l->status, "implemented") == 0)
-        s->implemented++;
-    if (strcmp(l->status, "not-assessed") == 0)
-        s->not_assessed++;
+    s->status[l->status]++;
+    if (l->reliance == CW_RELY_NONE)
+        s->relies_none++;
+    else if (l->reliance == CW_RELY_VALID)
+        s->relies_verified++;
+    else if (l->reliance == CW_RELY_EXPIRING)
+        s->relies_expiring++;
+    else
+        s->relies_unverified++;
+    if (l->flags)
+        s->flagged++;
 }
 
 static enum cw_status build_lines(struct cw_soa *soa, struct cw_diag *d)
 {
-    size_t i, j, total = 0;
+    const char *const *names = cw_scope_catalogs(soa->scope);
+    size_t i, j, total = 0, n = cw_scope_catalog_count(soa->scope);
+    bool in_force;
 
     for (i = 0; i < cw_catalogs_count(soa->cats); i++) {
         const struct cw_catalog *cat = cw_catalogs_at(soa->cats, i);
-        for (j = 0; j < cw_scope_catalog_count(soa->scope); j++)
-            if (strcmp(cw_scope_catalogs(soa->scope)[j], cat->name) == 0)
+        for (j = 0; j < n; j++)
+            if (strcmp(names[j], cat->name) == 0)
                 total += cat->ncontrols;
     }
     soa->lines = cw__arena_alloc(&soa->arena, (total + 1) * sizeof(*soa->lines));
@@ -315,27 +890,13 @@ static enum cw_status build_lines(struct cw_soa *soa, struct cw_diag *d)
     /* Catalogs come sorted by name, so the order is stable. */
     for (i = 0; i < cw_catalogs_count(soa->cats); i++) {
         const struct cw_catalog *cat = cw_catalogs_at(soa->cats, i);
-        bool in_force = false;
-        for (j = 0; j < cw_scope_catalog_count(soa->scope); j++)
-            in_force |= strcmp(cw_scope_catalogs(soa->scope)[j], cat->name) == 0;
-        for (j = 0; in_force && j < cat->ncontrols; j++) {
-            struct cw_soa_line *l = &soa->lines[soa->n++];
-            const struct cw_decision *dc;
-            l->control = &cat->controls[j];
-            gather_guidance(soa, l->control, l);
-            if (!default_line(soa, l))
-                return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
-            dc = cw_scope_find_decision(soa->scope, l->control);
-            if (dc && !apply_decision(soa, l, dc))
-                return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
-            l->certificate_expired = l->applicable && l->inherited_from &&
-                                     l->inherited_from->expires &&
-                                     strcmp(l->inherited_from->expires,
-                                            soa->as_of) < 0;
-            count(soa, l, dc != NULL);
-        }
+        for (j = 0, in_force = false; j < n; j++)
+            in_force |= strcmp(names[j], cat->name) == 0;
+        for (j = 0; in_force && j < cat->ncontrols; j++)
+            build_line(soa, &soa->lines[soa->n++], &cat->controls[j]);
     }
-    return CW_OK;
+    return soa->oom ? cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory")
+                    : CW_OK;
 }
 
 enum cw_status cw_soa_build(const struct cw_catalogs *cats,
@@ -345,6 +906,7 @@ enum cw_status cw_soa_build(const struct cw_catalogs *cats,
 {
     struct cw_soa *soa;
     enum cw_status st;
+    size_t i;
 
     *out = NULL;
     if (opt && opt->as_of && !cw__date_valid(opt->as_of))
@@ -368,13 +930,23 @@ enum cw_status cw_soa_build(const struct cw_catalogs *cats,
         gmtime_r(&now, &tm);
         strftime(soa->as_of, sizeof(soa->as_of), "%Y-%m-%d", &tm);
     }
+    add_days(soa->as_of,
+             opt && opt->expiring_days > 0 ? opt->expiring_days
+                                           : DEFAULT_EXPIRING_DAYS,
+             soa->soon);
     st = build_lines(soa, d);
     if (!st && opt && opt->store)
         st = cw__soa_attach_results(&soa->arena, soa->lines, soa->n,
                                     opt->store, d);
     if (!st && opt && opt->store)
-        st = cw__soa_attach_evidence(&soa->arena, soa->lines, soa->n,
+        st = cw__soa_attach_evidence(&soa->arena, cats, soa->lines, soa->n,
                                      opt->store, soa->as_of, d);
+    for (i = 0; !st && i < soa->n; i++)
+        find_contradictions(soa, &soa->lines[i]);
+    if (!st && soa->oom)
+        st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    for (i = 0; !st && i < soa->n; i++)
+        count(soa, &soa->lines[i]);
     if (st) {
         cw_soa_free(soa);
         return st;
@@ -409,6 +981,11 @@ const struct cw_soa_summary *cw_soa_get_summary(const struct cw_soa *soa)
 const struct cw_scope *cw_soa_scope(const struct cw_soa *soa)
 {
     return soa->scope;
+}
+
+const struct cw_catalogs *cw_soa_catalogs(const struct cw_soa *soa)
+{
+    return soa->cats;
 }
 
 const char *cw_soa_as_of(const struct cw_soa *soa)

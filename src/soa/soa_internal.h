@@ -12,7 +12,8 @@
  * Fills the `checks` cell of each of the `n` lines from the scan results
  * saved in `store` (STORE/results/NAME.json). No results folder is not an
  * error. Strings are allocated in `a`. A results file that is not what
- * cw_results_save writes fails with its FILE:LINE:COL in `d`.
+ * cw_results_save writes fails with its FILE:LINE:COL in `d`. Counts the
+ * failing results per line into `checks_failed`.
  */
 enum cw_status cw__soa_attach_results(struct cw__arena *a,
                                       struct cw_soa_line *lines, size_t n,
@@ -20,10 +21,13 @@ enum cw_status cw__soa_attach_results(struct cw__arena *a,
 
 /*
  * Appends to the `evidence` cell of each line the evidence files recorded
- * for its control in the store's ledger, flagged when expired (as of
- * `as_of`), not yet effective, or missing. No ledger is not an error.
+ * for its control, or for a control of another edition the crosswalks of
+ * `cats` map onto it, in the store's ledger; flagged when expired (as of
+ * `as_of`), not yet effective, or missing, and counted in
+ * `evidence_stale`. No ledger is not an error.
  */
 enum cw_status cw__soa_attach_evidence(struct cw__arena *a,
+                                       const struct cw_catalogs *cats,
                                        struct cw_soa_line *lines, size_t n,
                                        const char *store, const char *as_of,
                                        struct cw_diag *d);
