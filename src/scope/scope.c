@@ -63,13 +63,11 @@ static const char *const model_names[] = { "iaas", "paas", "saas", NULL };
 static const char *const source_names[] = { "risk",     "legal",
                                             "contract", "business",
                                             "best-practice", NULL };
-/* The last two are older names, read as not-started. */
-static const char *const status_names[] = {
-    "not-started",     "planned",     "partial", "implemented",
-    "not-applicable",  "not-implemented", "not-assessed", NULL
-};
+static const char *const status_names[] = { "not-started", "planned",
+                                            "partial",     "implemented",
+                                            "not-applicable", NULL };
 static const char *const resp_names[] = { "provider", "customer", "split",
-                                          "each",     "shared",   NULL };
+                                          "each", NULL };
 
 const char *cw_role_name(enum cw_role r)
 {
@@ -690,6 +688,14 @@ static enum cw_status parse_evidence(struct cw_scope *s, const char *file,
     return st;
 }
 
+/* Older names still read: statuses of the first decision format, and
+ * "shared" for split. Messages list only the current names. */
+static const char *const legacy_names[][3] = {
+    { "status", "not-implemented", "not-started" },
+    { "status", "not-assessed", "not-started" },
+    { "responsibility", "shared", "split" },
+};
+
 /* Reads an optional enumerated string. */
 static enum cw_status get_enum(const struct cw__node *m, const char *key,
                                const char *const *values, const char *file,
@@ -701,6 +707,14 @@ static enum cw_status get_enum(const struct cw__node *m, const char *key,
 
     if (!v || cw__node_is_null(v))
         return CW_OK;
+    for (idx = 0; v->kind == CW__NODE_SCALAR && idx < CW__ARRAY_LEN(legacy_names);
+         idx++) {
+        if (strcmp(key, legacy_names[idx][0]) == 0 &&
+            strcmp(v->str, legacy_names[idx][1]) == 0) {
+            *out = legacy_names[idx][2];
+            return CW_OK;
+        }
+    }
     st = cw__node_enum(v, values, file, key, &idx, d);
     if (!st)
         *out = values[idx];
@@ -789,6 +803,40 @@ static enum cw_status parse_relies(struct cw_scope *s, const char *file,
     return CW_OK;
 }
 
+/* Refuses a reliance nobody can claim: on a control the rules give no part
+ * that a provider can carry (organisation, endpoint and identity-policy
+ * duties; a PII processor's 27018 duties towards its own customers). */
+static enum cw_status check_relies(struct cw_scope *s, const char *file,
+                                   const struct cw__node *v,
+                                   const struct cw_decision *dc,
+                                   struct cw_diag *d)
+{
+    const struct cw_control *c = dc->control;
+    size_t i;
+
+    for (i = 0; i < dc->nrelies; i++) {
+        const struct cw__node *at = v->kids[i];
+        if (cw_catalogs_part(s->cats, c, dc->relies[i].upstream->model))
+            continue;
+        if (c->layer == CW_LAYER_PII)
+            return cw__diag_set(
+                d, CW_ESCHEMA, file, at->line, at->col,
+                "%s %s is a duty of the PII processor towards its own "
+                "customers: it cannot rely on '%s' for it (a sub-processor's "
+                "certificate is evidence you check under supplier "
+                "monitoring, not a discharge); remove 'relies_on'",
+                c->catalog, c->id, dc->relies[i].upstream->name);
+        return cw__diag_set(
+            d, CW_ESCHEMA, file, at->line, at->col,
+            "%s %s (layer %s) is carried by each party for its own "
+            "organisation: it cannot rely on '%s' for it; remove "
+            "'relies_on'",
+            c->catalog, c->id, cw_layer_name(c->layer),
+            dc->relies[i].upstream->name);
+    }
+    return CW_OK;
+}
+
 /* A control reference of a decision: a catalog in force first, then a
  * reference catalog (the 2013 base of a 2022 scope). */
 static enum cw_status resolve_ref(struct cw_scope *s, const char *ref,
@@ -839,10 +887,6 @@ static enum cw_status parse_decision(struct cw_scope *s, const char *file,
     if ((v = cw__node_get(m, "source")) &&
         (st = parse_source(s, file, v, &dc->source, d)))
         return st;
-    /* Older names of not-started. */
-    if (dc->status && (strcmp(dc->status, "not-implemented") == 0 ||
-                       strcmp(dc->status, "not-assessed") == 0))
-        dc->status = "not-started";
     v = cw__node_get(m, "control");
     st = resolve_ref(s, ref, &dc->control, d);
     if (st) {
@@ -876,6 +920,8 @@ static enum cw_status parse_decision(struct cw_scope *s, const char *file,
                             "a control marked not applicable relies on "
                             "nobody; remove 'relies_on'");
     }
+    if ((st = check_relies(s, file, cw__node_get(m, "relies_on"), dc, d)))
+        return st;
     dc->file = file;
     dc->line = m->line;
     dc->col = m->col;

@@ -46,19 +46,23 @@ static enum cw_status yaml_quoted(struct cw__buf *b, const char *s)
 }
 
 static const char example_decisions[] =
-    "# Decisions about single controls. Each overrides the default that\n"
+    "# Decisions about single controls. Each replaces the default that\n"
     "# cloudward derives from your role, service models and providers.\n"
-    "# See docs/scope.md for every key.\n"
+    "# See docs/scope.md for every key and docs/responsibility.md for the\n"
+    "# model.\n"
     "decisions:\n"
-    "#  - control: \"11.1.1\"            # or \"iso27002:2013 11.1.1\"\n"
-    "#    applicable: false\n"
-    "#    justification: We run no premises that hold customer data.\n"
-    "#    source: risk                   # risk, legal, contract, best-practice\n"
-    "#    status: implemented            # implemented, partial, planned,\n"
-    "#                                   # not-implemented, not-assessed\n"
-    "#    owner: security-team\n"
-    "#    responsibility: provider       # provider, customer, shared\n"
-    "#    evidence: [\"policy/physical.pdf\"]\n"
+    "#  - control: \"7.1\"               # or \"iso27002:2022 7.1\"\n"
+    "#    applicable: true\n"
+    "#    source: [risk, contract]       # risk, legal, contract, business,\n"
+    "#                                   # best-practice\n"
+    "#    justification: Our office holds laptops with customer data.\n"
+    "#    status: implemented            # not-started, planned, partial,\n"
+    "#                                   # implemented, not-applicable\n"
+    "#    owner: facilities-manager\n"
+    "#    evidence: [\"office access-control design v2\"]\n"
+    "#    relies_on:                     # parts a provider carries for you\n"
+    "#      - provider: Example IaaS\n"
+    "#        part: data-centre physical security\n"
     "#    notes: Reviewed at the 2026 management review.\n";
 
 /* Creates decisions/ beside the scope with a commented example, unless a
@@ -114,17 +118,29 @@ enum cw_status cw_scope_write_template(const char *path,
             &b,
             "\n# do you process personal data on behalf of your customers?\n"
             "pii_processor: %s\n"
-            "# catalogs in force; their base catalogs are added for you\n"
-            "catalogs: [iso27017:2015%s]\n"
+            "# catalogs in force: ISO/IEC 27001:2022 Annex A (27002:2022)\n"
+            "# with the 27017 cloud controls (and 27018 for a PII processor)\n"
+            "catalogs: [iso27002:2022, iso27017:2015%s]\n"
+            "# the SoA as a controlled document\n"
+            "# scope_statement: What your ISMS covers.\n"
+            "# document: {version: \"1.0\", approver: Name, approved: "
+            "2027-01-31}\n"
+            "# your own certificates, published in your matrix\n"
+            "assurance: []\n"
             "# decision files, relative to this file\n"
             "decisions: [\"decisions/*.yaml\"]\n"
-            "# providers whose certified controls you inherit\n"
+            "# providers you rely on, with the assurance you checked\n"
             "providers: []\n"
             "#  - name: Example IaaS\n"
             "#    service_model: iaas\n"
-            "#    certificate: ISO/IEC 27017:2015 certificate no. 1234\n"
-            "#    expires: 2027-06-30\n"
-            "#    matrix: providers/example-iaas-matrix.json\n",
+            "#    matrix: providers/example-iaas-matrix.json\n"
+            "#    assurance:\n"
+            "#      - kind: certificate\n"
+            "#        standard: ISO/IEC 27001\n"
+            "#        edition: \"2022\"\n"
+            "#        covers: [iso27017:2015]\n"
+            "#        number: \"1234\"\n"
+            "#        valid_until: 2028-06-30\n",
             t->pii_processor ? "true" : "false",
             t->pii_processor ? ", iso27018:2019" : "");
     if (st) {

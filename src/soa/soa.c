@@ -219,12 +219,15 @@ static struct guidance gather_guidance(struct cw_soa *soa,
 /* ---- responsibility -------------------------------------------------- */
 
 /* Who carries `c` in model `m` as a provider publishes it: the rule, made
- * a split where 27017 names a duty for each party. */
+ * a split where 27017 names a duty for each party, unless the catalog says
+ * who carries this very control in that model. */
 static enum cw_resp kind_for(const struct cw_soa *soa,
                              const struct cw_control *c, enum cw_model m,
                              bool both)
 {
     enum cw_resp r = cw_catalogs_resp(soa->cats, c, m);
+    if (c->resp_override[m] != CW_RESP_NONE)
+        return r;
     if (both && (r == CW_RESP_PROVIDER || r == CW_RESP_CUSTOMER))
         r = CW_RESP_SPLIT;
     return r;

@@ -50,9 +50,13 @@ expect_exit 0 "$CW" init --scope new/cloudward.yaml --organisation "New Co" \
 [ -f new/decisions/example.yaml ] || fail "init wrote no decisions example"
 expect_exit 2 "$CW" init --scope new/cloudward.yaml
 grep -q "already exists" err || fail "init overwrite message"
-expect_exit 0 "$CW" soa --scope new/cloudward.yaml --format json
-[ "$(jq '.controls | length' out)" = 121 ] || fail "new scope soa rows"
+# A customer naming no provider relies on one it cannot verify: exit 1.
+expect_exit 1 "$CW" soa --scope new/cloudward.yaml --format json
+[ "$(jq '.controls | length' out)" = 100 ] || fail "new scope soa rows (93+7)"
 [ "$(jq -r .role out)" = customer ] || fail "new scope role"
+grep -q "without verified assurance" err || fail "new scope: no finding said"
+[ "$(jq -r '.controls[] | select(.id=="7.1") | .reliance' out)" = no-assurance ] ||
+  fail "new scope: 7.1 relies on an unnamed provider"
 
 # soa: every format; file output is atomic and prints a summary.
 for f in csv md html json xlsx; do
@@ -60,8 +64,13 @@ for f in csv md html json xlsx; do
   grep -q "wrote soa.$f ($f)" out || fail "summary for $f"
 done
 rows=$(jq '.controls | length' soa.json)
-[ "$rows" = 146 ] || fail "acme soa has $rows rows, wanted 114+7+25"
-[ "$(($(grep -c $'\r$' soa.csv) - 1))" = "$rows" ] || fail "csv rows"
+[ "$rows" = 125 ] || fail "acme soa has $rows rows, wanted 93+7+25"
+# The CSV: the document's header lines, an empty row, then the table.
+head -1 soa.csv | grep -q '^Statement of Applicability: Acme Notes Ltd' ||
+  fail "csv title"
+grep -q '^"Implementation: .* (of 125)' soa.csv || fail "csv counts"
+[ "$(sed -n '/^ID,Catalog,/,$p' soa.csv | grep -c $'\r$')" = $((rows + 1)) ] ||
+  fail "csv rows"
 ls soa.*.tmp-* 2>/dev/null && fail "temporary files left behind"
 # Format from the file name when --format is absent.
 expect_exit 0 "$CW" soa --scope "$ACME" -o by-name.md
@@ -77,32 +86,43 @@ grep -q '<pane ySplit="1"' $sheet || fail "xlsx header not frozen"
 grep -q '<autoFilter ref="A1:' $sheet || fail "xlsx has no filter"
 grep -q 'CLD.9.5.2' x/xl/sharedStrings.xml || fail "xlsx lacks CLD.9.5.2"
 grep -q 'Virtual machine hardening' x/xl/sharedStrings.xml || fail "xlsx titles"
+grep -q 'Reliance on providers: ' x/xl/sharedStrings.xml || fail "xlsx header"
 
 # The matrix, per service model.
 expect_exit 0 "$CW" matrix --scope "$ACME" --format json
 jq -e '.controls | all(.responsibility and .provider_duty and .customer_duty)' out \
   >/dev/null || fail "matrix duties"
 expect_exit 0 "$CW" matrix --scope "$ACME" --service-model iaas --format json
-[ "$(jq -r '.controls[] | select(.id=="CLD.9.5.2") | .responsibility' out)" = customer ] ||
-  fail "iaas matrix: VM hardening is the customer's"
+[ "$(jq -r '.controls[] | select(.id=="CLD.9.5.2") | .responsibility' out)" = split ] ||
+  fail "iaas matrix: VM hardening is split (images / what the customer builds)"
+[ "$(jq -r '.controls[] | select(.id=="5.1") | .responsibility' out)" = each ] ||
+  fail "iaas matrix: policies are each party's own"
 expect_exit 2 "$CW" matrix --scope "$ACME" --service-model faas
 
-# A customer inherits from its provider's published matrix, and a lapsed
-# certificate is flagged in every format.
+# A customer relies on its provider for the parts its published matrix
+# says it carries; a lapsed certificate makes those lines unverified in
+# every format, counted, and exits 1.
 G=$SRC/examples/globex-customer/cloudward.yaml
-expect_exit 0 "$CW" soa --scope "$G" --as-of 2026-11-22 --format json
-[ "$(jq '[.controls[] | select(.certificate_expired)] | length' out)" -gt 0 ] ||
-  fail "globex: no expired flag"
+expect_exit 1 "$CW" soa --scope "$G" --as-of 2026-11-22 --format json
+lapsed=$(jq '[.controls[] | select(.reliance == "lapsed")] | length' out)
+[ "$lapsed" -gt 0 ] || fail "globex: no lapsed reliance"
+[ "$(jq .summary.reliance.unverified out)" -ge "$lapsed" ] ||
+  fail "globex: unverified not counted"
+jq -e '.controls[] | select(.id == "7.1") | .reliance_reason |
+  test("lapsed on 2025-10-31")' out >/dev/null || fail "globex: reason"
 for f in csv md html; do
-  expect_exit 0 "$CW" soa --scope "$G" --as-of 2026-11-22 --format $f
-  grep -q "CERTIFICATE EXPIRED" out || fail "expired flag missing in $f"
+  expect_exit 1 "$CW" soa --scope "$G" --as-of 2026-11-22 --format $f
+  grep -q "lapsed on 2025-10-31" out || fail "lapsed reliance missing in $f"
+  grep -q "Reliance on providers: .* $lapsed unverified\| [0-9]* unverified" out ||
+    fail "unverified count missing in $f"
 done
-expect_exit 0 "$CW" soa --scope "$G" --as-of 2026-11-22 -o g.xlsx
-grep -q "on an expired certificate" out || fail "summary lacks expiry"
-unzip -o -q g.xlsx -d g && grep -q "CERTIFICATE EXPIRED" g/xl/sharedStrings.xml ||
-  fail "expired flag missing in xlsx"
-expect_exit 0 "$CW" soa --scope "$G" --as-of 2026-01-01 --format csv
-grep -q "CERTIFICATE EXPIRED" out && fail "flagged before expiry"
+expect_exit 1 "$CW" soa --scope "$G" --as-of 2026-11-22 -o g.xlsx
+grep -q "unverified" out || fail "summary lacks unverified"
+unzip -o -q g.xlsx -d g && grep -q "lapsed on 2025-10-31" g/xl/sharedStrings.xml ||
+  fail "lapsed reliance missing in xlsx"
+"$CW" soa --scope "$G" --as-of 2025-06-01 --format json >before.json 2>/dev/null || true
+[ "$(jq '[.controls[] | select(.reliance == "lapsed")] | length' before.json)" = 0 ] ||
+  fail "lapsed before the transition ended"
 
 # The binary works from any directory: catalogs are embedded.
 (cd / && "$CW" controls list --catalog iso27017:2015 --format csv >/dev/null) ||

@@ -31,19 +31,46 @@ grep -q "4 evidence file(s), 0 missing" out || fail "verify: $(cat out)"
 
 # The SoA: evidence per control, expired / not yet effective / missing.
 echo "policy v1, edited" >".cloudward/evidence/$(sha256sum policy.md | cut -c1-64)"
-expect_exit 0 "$CW" soa --as-of 2026-12-01 --format json -o soa.json
+# Stale evidence is a contradiction: flagged on its line, exit 1. The scope
+# follows the 2022 edition: evidence filed under a 2013 control shows on
+# its 2022 counterparts (12.4.1 -> 8.15, 12.3.1 -> 8.13).
+expect_exit 1 "$CW" soa --as-of 2026-12-01 --format json -o soa.json
+grep -q "3 lines are flagged" err || fail "stale evidence not counted: $(cat err)"
 cell() { jq -r --arg id "$1" '.controls[] | select(.id == $id) | .evidence' soa.json; }
+flags() { jq -r --arg id "$1" '.controls[] | select(.id == $id) | .flags' soa.json; }
 cell CLD.9.5.1 | grep -q "^pentest.pdf (sha256:${h1:0:12}, expires 2027-06-30)$" ||
   fail "CLD.9.5.1 evidence: $(cell CLD.9.5.1)"
-cell 12.4.1 | grep -q "^EXPIRED: pentest.pdf" || fail "12.4.1: $(cell 12.4.1)"
-cell 12.3.1 | grep -q "^NOT YET EFFECTIVE: drill.txt" || fail "12.3.1: $(cell 12.3.1)"
+cell 8.15 | grep -q "^EXPIRED: pentest.pdf .*filed under iso27002:2013 12.4.1)" ||
+  fail "8.15: $(cell 8.15)"
+cell 8.13 | grep -q "^NOT YET EFFECTIVE: drill.txt" || fail "8.13: $(cell 8.13)"
 cell A.12.1 | grep -q "^MISSING: policy.md" || fail "A.12.1: $(cell A.12.1)"
+flags 8.15 | grep -q "1 evidence file is expired" || fail "8.15 flag: $(flags 8.15)"
+[ "$(flags CLD.9.5.1)" = null ] || fail "CLD.9.5.1 flagged: $(flags CLD.9.5.1)"
+[ "$(jq .summary.flagged soa.json)" = 3 ] || fail "summary.flagged"
+
+# One piece of evidence, every edition: a penetration test filed under the
+# 2022 control 8.8 shows on 12.6.1 of a 2013 scope sharing the store.
+expect_exit 0 "$CW" evidence add pentest.pdf --control "iso27002:2022 8.8" --expires 2027-06-30
+mkdir -p old
+cat >old/cloudward.yaml <<'EOF2'
+organisation: Evidence Test
+role: provider
+service_models: [saas]
+pii_processor: false
+catalogs: [iso27017:2015]
+decisions: []
+EOF2
+"$CW" soa --scope old/cloudward.yaml --store .cloudward --as-of 2026-12-01 \
+  --format json -o old.json >/dev/null 2>&1 || true
+jq -r '.controls[] | select(.id == "12.6.1") | .evidence' old.json |
+  grep -q "pentest.pdf .*filed under iso27002:2022 8.8" ||
+  fail "8.8 evidence missing on 12.6.1"
 expect_exit 1 "$CW" evidence verify
 grep -q "missing or altered" err || fail "verify names the altered file: $(cat err)"
 
 expect_exit 1 "$CW" evidence export exported
 [ -f "exported/$h1" ] && [ -f exported/manifest.json ] || fail "export"
-jq -e '.evidence | length == 4 and (map(select(.intact | not)) | length == 1)' \
+jq -e '.evidence | length == 5 and (map(select(.intact | not)) | length == 1)' \
   exported/manifest.json >/dev/null || fail "manifest: $(cat exported/manifest.json)"
 
 expect_exit 2 "$CW" evidence add pentest.pdf --control NO.SUCH.1

@@ -57,10 +57,17 @@ static void loads_good_scope(void **state)
     assert_string_equal(cw_scope_organisation(s), "Test Co");
     assert_int_equal(cw_scope_role(s), CW_ROLE_PROVIDER);
     assert_int_equal(cw_scope_models(s), 1u << CW_MODEL_SAAS);
-    /* 27017 and 27018 by default for a PII processor, plus their base. */
+    /* 27002:2022 with 27017 and 27018 by default for a PII processor;
+     * their 2013 base only resolves references. */
     assert_int_equal(cw_scope_catalog_count(s), 3);
+    assert_string_equal(cw_scope_catalogs(s)[0], "iso27002:2022");
     assert_int_equal(cw_scope_upstream_count(s), 1);
     assert_int_equal(cw_scope_upstream(s, 0)->model, CW_MODEL_IAAS);
+    /* The former certificate/expires: one entry, standard not stated. */
+    assert_int_equal(cw_scope_upstream(s, 0)->nassurance, 1);
+    assert_null(cw_scope_upstream(s, 0)->assurance[0].standard);
+    assert_string_equal(cw_scope_upstream(s, 0)->assurance[0].valid_until,
+                        "2027-01-31");
     assert_int_equal(cw_scope_decision_count(s), 1);
     assert_string_equal(cw_scope_decision(s, 0)->evidence, "a; b");
     assert_int_equal(cw_scope_decision(s, 0)->line, 2);
@@ -123,7 +130,8 @@ static void scope_errors(void **state)
     expect_error(buf, NULL,
                  "@/cloudward.yaml:5:1: unknown key 'colour'; expected one "
                  "of: organisation, role, service_models, pii_processor, "
-                 "catalogs, decisions, providers, pii_regions");
+                 "catalogs, decisions, providers, pii_regions, "
+                 "scope_statement, document, assurance");
     snprintf(buf, sizeof(buf), "%spii_regions: [eu-*, 42]\n", base);
     expect_error(buf, NULL,
                  "@/cloudward.yaml:5:21: expected a region name or glob such "
@@ -147,6 +155,57 @@ static void scope_errors(void **state)
                  "'service_models' (a list of iaas, paas, saas)");
 }
 
+static void loads_new_keys(void **state)
+{
+    const char *dir = tmp_dir();
+    char path[512], line[1200];
+    const struct cw_decision *dc;
+    const struct cw_assurance *a;
+    struct cw_scope *s = NULL;
+    struct cw_diag d;
+    size_t n;
+    (void)state;
+    put_file(dir, "cloudward.yaml",
+             "organisation: N\nrole: provider\nservice_models: [saas]\n"
+             "pii_processor: false\n"
+             "scope_statement: The N service.\n"
+             "document: {version: \"3\", approver: Ann, approved: "
+             "2026-01-02}\n"
+             "assurance:\n  - standard: ISO/IEC 27001\n    edition: "
+             "\"2022\"\n    covers: [iso27017:2015]\n"
+             "    service_models: [saas]\n    valid_until: 2028-01-31\n"
+             "providers:\n  - name: Up\n    service_model: iaas\n");
+    put_file(dir, "decisions/a.yaml",
+             "decisions:\n  - control: \"7.1\"\n    applicable: true\n"
+             "    source: [risk, contract, risk]\n    status: not-assessed\n"
+             "    relies_on: [{provider: Up, part: cages}]\n"
+             "  - control: \"iso27002:2013 12.6.1\"\n    applicable: true\n"
+             "    responsibility: shared\n");
+    snprintf(path, sizeof(path), "%s/cloudward.yaml", dir);
+    if (cw_scope_load(cats, path, &s, &d))
+        fail_msg("%s", cw_diag_format(&d, line, sizeof(line)));
+    assert_string_equal(cw_scope_statement(s), "The N service.");
+    assert_string_equal(cw_scope_document(s)->version, "3");
+    assert_string_equal(cw_scope_document(s)->approved, "2026-01-02");
+    a = cw_scope_assurance(s, &n);
+    assert_int_equal(n, 1);
+    assert_string_equal(a[0].standard, "ISO/IEC 27001");
+    assert_int_equal(a[0].ncovers, 1);
+    assert_int_equal(a[0].models, 1u << CW_MODEL_SAAS);
+    dc = cw_scope_decision(s, 0);
+    assert_string_equal(dc->source, "risk, contract");
+    assert_string_equal(dc->status, "not-started"); /* older name */
+    assert_int_equal(dc->nrelies, 1);
+    assert_string_equal(dc->relies[0].upstream->name, "Up");
+    assert_string_equal(dc->relies[0].part, "cages");
+    /* A 2013 reference in a 2022 scope resolves; shared reads as split. */
+    dc = cw_scope_decision(s, 1);
+    assert_string_equal(dc->control->catalog, "iso27002:2013");
+    assert_int_equal(dc->responsibility, CW_RESP_SPLIT);
+    cw_scope_free(s);
+    rm_tree(dir);
+}
+
 static void decision_errors(void **state)
 {
     (void)state;
@@ -161,8 +220,8 @@ static void decision_errors(void **state)
     expect_error(base, "decisions:\n  - control: CLD.9.5.2\n"
                        "    applicable: true\n    status: done\n",
                  "@/decisions/d.yaml:4:13: unknown status 'done'; expected "
-                 "one of: implemented, partial, planned, not-implemented, "
-                 "not-assessed");
+                 "one of: not-started, planned, partial, implemented, "
+                 "not-applicable");
     expect_error(base, "decisions:\n  - control: CLD.9.5.2\n"
                        "    applicable: true\n  - control: "
                        "iso27017:2015 CLD.9.5.2\n    applicable: false\n"
@@ -225,6 +284,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(loads_good_scope),
+        cmocka_unit_test(loads_new_keys),
         cmocka_unit_test(scope_errors),
         cmocka_unit_test(decision_errors),
         cmocka_unit_test(store_dir),
