@@ -166,6 +166,22 @@ static enum cw_status decision_sha(const struct cw_decision *x, char hex[65])
         if (!st && f[i])
             st = cw__buf_puts(&b, f[i]);
     }
+    /* Fields decisions gained later join the digest only when set, so a
+     * decision that does not use them keeps the digest it was recorded
+     * with. */
+    if (!st && (x->provider_part || x->customer_part || x->nrelies))
+        st = cw__buf_printf(&b, "P%zu:%sC%zu:%sR%zu",
+                            x->provider_part ? strlen(x->provider_part) : 0,
+                            x->provider_part ? x->provider_part : "",
+                            x->customer_part ? strlen(x->customer_part) : 0,
+                            x->customer_part ? x->customer_part : "",
+                            x->nrelies);
+    for (i = 0; !st && i < x->nrelies; i++) {
+        const char *who = x->relies[i].upstream->name;
+        const char *part = x->relies[i].part ? x->relies[i].part : "";
+        st = cw__buf_printf(&b, ":%zu:%s%zu:%s", strlen(who), who,
+                            strlen(part), part);
+    }
     if (!st) {
         cw__sha256(b.data, b.len, h);
         sodium_bin2hex(hex, 65, h, sizeof(h));

@@ -43,6 +43,12 @@ expect_exit 0 "$CW" soa --store "$WORK/store" --format json -o soa.json
 jq -r '.controls[] | select(.id == "CLD.9.5.2") | .checks' soa.json >cell
 grep -q "^probes at .*: [0-9]* pass, [0-9]* fail (" cell ||
   fail "SoA checks cell for CLD.9.5.2: $(cat cell)"
+# The pack maps the 2013 edition: a 2013 scope shows them on 12.6.2; a
+# 2022 scope has no 12.6.2 line and borrows no results for 8.19.
+jq -r '.controls[] | select(.id == "8.19") | .checks' soa.json | grep -q probes &&
+  fail "8.19 borrowed results the pack maps to 12.6.2 only"
+sed -i 's/^catalogs: .*/catalogs: [iso27017:2015]/' cloudward.yaml
+expect_exit 0 "$CW" soa --store "$WORK/store" --format json -o soa.json
 jq -r '.controls[] | select(.id == "12.6.2") | .checks' soa.json | grep -q probes ||
   fail "SoA has no checks for 27002:2013 12.6.2"
 
