@@ -125,9 +125,9 @@ static const char *fmt(struct cw_soa *soa, const char *f, ...)
 static const char *join(struct cw_soa *soa, const char *a, const char *sep,
                         const char *b)
 {
-    if (!a)
+    if (!a || !*a)
         return b;
-    if (!b)
+    if (!b || !*b)
         return a;
     return fmt(soa, "%s%s%s", a, sep, b);
 }
@@ -414,7 +414,7 @@ static const char *todo(struct cw_soa *soa, enum cw_rely_state st,
                    "providers[].assurance%s%s.",
                    pub ? "; its matrix states: " : "", pub ? pub : "");
     default:
-        return "";
+        return NULL;
     }
 }
 
@@ -634,6 +634,8 @@ static void decided_relies(struct cw_soa *soa, struct cw_soa_line *l,
     l->nrelies = dc->nrelies;
 }
 
+static void flag(struct cw_soa *soa, struct cw_soa_line *l, const char *s);
+
 /* ---- decisions ------------------------------------------------------- */
 
 /* The decision that sets `c`: its own, else one on a control of another
@@ -684,12 +686,21 @@ static const struct cw_decision *find_decision(struct cw_soa *soa,
 static void apply_decision(struct cw_soa *soa, struct cw_soa_line *l,
                            const struct cw_decision *dc)
 {
+    enum cw_impl_status said = dc->status ? status_of(dc->status)
+                                          : CW_IMPL_NOT_STARTED;
+
     l->applicable = dc->applicable;
     l->justification = dc->justification;
     l->source = dc->source;
-    l->status = dc->status ? status_of(dc->status)
-                : dc->applicable ? CW_IMPL_NOT_STARTED
-                                 : CW_IMPL_NOT_APPLICABLE;
+    /* An excluded control is not applicable, whatever else the decision
+     * says; saying it is under way is a contradiction. */
+    l->status = dc->applicable ? said : CW_IMPL_NOT_APPLICABLE;
+    if (!dc->applicable && (said == CW_IMPL_IMPLEMENTED ||
+                            said == CW_IMPL_PARTIAL ||
+                            said == CW_IMPL_PLANNED))
+        flag(soa, l,
+             fmt(soa, "Excluded, yet its decision says %s.",
+                 cw_impl_status_name(said)));
     l->owner = dc->owner;
     l->notes = dc->notes;
     l->evidence = dc->evidence;
@@ -756,6 +767,10 @@ static void build_line(struct cw_soa *soa, struct cw_soa_line *l,
         const struct cw_matrix_row *row = row_of(u, c);
         l->responsibility = row ? row->responsibility
                                 : kind_for(soa, c, u->model, g.both);
+        /* Whatever a row claims, each party's own organisation stays its
+         * own. */
+        if (cw_catalogs_resp(soa->cats, c, u->model) == CW_RESP_EACH)
+            l->responsibility = CW_RESP_EACH;
     } else {
         l->responsibility = kind_over(soa, c, line_models(soa), g.both);
     }
@@ -767,10 +782,8 @@ static void build_line(struct cw_soa *soa, struct cw_soa_line *l,
     dc = find_decision(soa, c, &conflict);
     if (dc)
         apply_decision(soa, l, dc);
-    if (conflict) {
-        l->flags = conflict;
-        l->nflags = 1;
-    }
+    if (conflict)
+        flag(soa, l, conflict);
     for (i = 0; i < l->nrelies; i++) {
         struct cw_soa_reliance *r = (struct cw_soa_reliance *)&l->relies[i];
         judge(soa, c, r);
@@ -830,9 +843,6 @@ static void find_contradictions(struct cw_soa *soa, struct cw_soa_line *l)
         !l->nrelies)
         flag(soa, l, "Applicable, with no part of its own and no reliance: "
                      "nobody carries it.");
-    if (!l->applicable && (l->status == CW_IMPL_IMPLEMENTED ||
-                           l->status == CW_IMPL_PARTIAL))
-        flag(soa, l, "Excluded, yet its status says it is implemented.");
     if (l->applicable)
         return;
     /* An exclusion that a related control which applies needs. */
