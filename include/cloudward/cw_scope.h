@@ -224,6 +224,15 @@ CW_API enum cw_status cw_scope_write_template(const char *path,
                                               const struct cw_scope_template *t,
                                               bool force, struct cw_diag *d);
 
+/*
+ * How an assurance entry reads in a sentence, into `buf` (size `n`,
+ * truncated): "ISO/IEC 27001:2022 certificate NC-2025-0042 (Example
+ * Certification Ltd)", followed, when `full`, by " extended to
+ * iso27017:2015 and iso27018:2019, valid until 2028-09-30". Returns `buf`.
+ */
+CW_API const char *cw_assurance_cite(const struct cw_assurance *a, bool full,
+                                     char *buf, size_t n);
+
 /* Names: "provider", "customer", "both"; false from parse when unknown. */
 CW_API const char *cw_role_name(enum cw_role r);
 CW_API bool cw_role_parse(const char *s, enum cw_role *out);

@@ -226,30 +226,9 @@ static const char *keep(struct rep *r, struct cw__buf *b, enum cw_status st)
 
 static const char *assurance_text(struct rep *r, const struct cw_assurance *a)
 {
-    char covers[256] = "";
-    size_t i, used = 0;
-
-    for (i = 0; i < a->ncovers && used < sizeof(covers); i++) {
-        int w = snprintf(covers + used, sizeof(covers) - used, "%s%s",
-                         i ? (i + 1 == a->ncovers ? " and " : ", ")
-                           : " extended to ",
-                         a->covers[i]);
-        if (w < 0)
-            break;
-        used += (size_t)w;
-    }
-    if (!a->standard)
-        return cw__arena_printf(&r->a, "certificate '%s' (standard not "
-                                       "stated), valid until %s",
-                                a->number ? a->number : "?",
-                                a->valid_until ? a->valid_until : "?");
-    return cw__arena_printf(
-        &r->a, "%s%s%s %s%s%s%s%s%s%s%s, valid until %s", a->standard,
-        a->edition ? ":" : "", a->edition ? a->edition : "",
-        a->kind == CW_ASSURANCE_CERTIFICATE ? "certificate" : "report",
-        a->number ? " " : "", a->number ? a->number : "",
-        a->body ? " (" : "", a->body ? a->body : "", a->body ? ")" : "",
-        "", covers, a->valid_until);
+    char buf[1024];
+    return cw__arena_strdup(&r->a, cw_assurance_cite(a, true, buf,
+                                                     sizeof(buf)));
 }
 
 static enum cw_status json_str_field(struct cw__buf *b, const char *key,

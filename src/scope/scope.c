@@ -69,6 +69,39 @@ static const char *const status_names[] = { "not-started", "planned",
 static const char *const resp_names[] = { "provider", "customer", "split",
                                           "each", NULL };
 
+const char *cw_assurance_cite(const struct cw_assurance *a, bool full,
+                              char *buf, size_t n)
+{
+    size_t i, used;
+    int w;
+
+    if (!n)
+        return buf;
+    if (!a->standard)
+        w = snprintf(buf, n, "certificate '%s' (standard not stated)",
+                     a->number ? a->number : "?");
+    else
+        w = snprintf(buf, n, "%s%s%s %s%s%s%s%s%s", a->standard,
+                     a->edition ? ":" : "", a->edition ? a->edition : "",
+                     a->kind == CW_ASSURANCE_CERTIFICATE ? "certificate"
+                                                         : "report",
+                     a->number ? " " : "", a->number ? a->number : "",
+                     a->body ? " (" : "", a->body ? a->body : "",
+                     a->body ? ")" : "");
+    used = w < 0 ? 0 : (size_t)w;
+    for (i = 0; full && i < a->ncovers && used < n; i++) {
+        w = snprintf(buf + used, n - used, "%s%s",
+                     i ? (i + 1 == a->ncovers ? " and " : ", ")
+                       : " extended to ",
+                     a->covers[i]);
+        used += w < 0 ? 0 : (size_t)w;
+    }
+    if (full && used < n)
+        snprintf(buf + used, n - used, ", valid until %s",
+                 a->valid_until ? a->valid_until : "?");
+    return buf;
+}
+
 const char *cw_role_name(enum cw_role r)
 {
     return (unsigned)r <= CW_ROLE_BOTH ? role_names[r] : NULL;

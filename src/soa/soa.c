@@ -276,19 +276,11 @@ static bool lists(const struct cw_assurance *a, const char *catalog)
     return false;
 }
 
-/* How an assurance entry reads in a sentence: "ISO/IEC 27001:2022
- * certificate NC-2025-0042 (Example Certification Ltd)". */
+/* An assurance entry in a sentence, kept in the SoA's arena. */
 static const char *cite(struct cw_soa *soa, const struct cw_assurance *a)
 {
-    if (!a->standard)
-        return fmt(soa, "certificate '%s' (standard not stated)",
-                   a->number ? a->number : "?");
-    return fmt(soa, "%s%s%s %s%s%s%s%s%s", a->standard,
-               a->edition ? ":" : "", a->edition ? a->edition : "",
-               a->kind == CW_ASSURANCE_CERTIFICATE ? "certificate" : "report",
-               a->number ? " " : "", a->number ? a->number : "",
-               a->body ? " (" : "", a->body ? a->body : "",
-               a->body ? ")" : "");
+    char buf[1024];
+    return fmt(soa, "%s", cw_assurance_cite(a, false, buf, sizeof(buf)));
 }
 
 /* Does `a` cover control `c` for a provider bought as `model` (-1: any)?
@@ -397,9 +389,13 @@ static const char *todo(struct cw_soa *soa, enum cw_rely_state st,
     size_t i;
 
     for (i = 0; u && i < u->npublished; i++)
+    {
+        char buf[1024];
         pub = join(soa, pub, "; ",
-                   fmt(soa, "%s, valid until %s", cite(soa, &u->published[i]),
-                       u->published[i].valid_until));
+                   fmt(soa, "%s",
+                       cw_assurance_cite(&u->published[i], true, buf,
+                                         sizeof(buf))));
+    }
     switch (st) {
     case CW_RELY_LAPSED:
     case CW_RELY_NOT_COVERING:
