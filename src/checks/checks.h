@@ -304,9 +304,22 @@ struct host {
 int host_resolve(const struct host *h, const char *path, bool follow_last,
                  char *out, size_t n);
 
-/* Reads an in-root file into an arena string; returns 0 or an errno. */
+/* An error of host_read beside the errnos: the file holds a NUL byte. */
+#define HOST_ENUL (-2)
+
+/*
+ * Reads an in-root file into an arena string; returns 0 or an errno, or
+ * HOST_ENUL for a file holding a NUL byte: every reader here works on C
+ * strings, and the programs whose files they read each treat a NUL in
+ * their own way (sshd drops the rest of the line and the newline, so the
+ * next line joins it), so such a file is never judged from a partial
+ * read: its checks say unknown.
+ */
 int host_read(struct host *h, const char *path, const char **data,
               size_t *len);
+
+/* strerror() that also names HOST_ENUL. */
+const char *host_strerror(int e);
 
 /* Expands an in-root glob; returns matches as in-root paths, sorted. The
  * array and strings live in the host arena. */

@@ -198,6 +198,10 @@ int host_read(struct host *h, const char *path, const char **data,
         }
     }
     close(fd);
+    if (memchr(buf, '\0', off)) {
+        cw__free(buf);
+        return HOST_ENUL;
+    }
     buf[off] = '\0';
     *data = cw__arena_strndup(&h->arena, buf, off);
     cw__free(buf);
@@ -205,6 +209,14 @@ int host_read(struct host *h, const char *path, const char **data,
         return ENOMEM;
     *len = off;
     return 0;
+}
+
+const char *host_strerror(int e)
+{
+    if (e == HOST_ENUL)
+        return "it holds a NUL byte, which its program reads differently "
+               "from the text around it: remove it";
+    return strerror(e);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -58,7 +58,7 @@ static void unreadable_outcome(struct outcome *o, const char *file, int e)
                     "files (an include loop?)", file, MAX_INCLUDED_FILES);
     else
         outcome_set(o, CW_VERDICT_UNKNOWN, "cannot read %s: %s", file,
-                    strerror(e));
+                    host_strerror(e));
     o->file = file;
 }
 
@@ -111,7 +111,7 @@ static void sshd_file(struct host *h, const char *file, bool in_match,
         }
         if (!h->sshd_err)
             h->sshd_err = cw__arena_printf(&h->arena, "cannot read %s: %s",
-                                           file, strerror(e));
+                                           file, host_strerror(e));
         return;
     }
     for (i = 0; i < ls.n; i++) {
@@ -213,7 +213,7 @@ static void sysctl_file(struct host *h, const char *file)
     if (e) {
         if (!h->sysctl_err)
             h->sysctl_err = cw__arena_printf(&h->arena, "cannot read %s: %s",
-                                             file, strerror(e));
+                                             file, host_strerror(e));
         return;
     }
     for (i = 0; i < ls.n; i++) {

@@ -6,17 +6,25 @@
  * The walk runs at most once per scan, the first time a `tree` rule needs
  * it, and records every entry that falls in any find category; every later
  * `tree` rule filters that list. It uses openat()/fstatat() relative to
- * directory descriptors (no path re-resolution per entry), never follows
- * symbolic links, stays on the root's file system (like find -xdev) and
- * skips /proc, /sys, /dev and /run. A directory it cannot read makes a
- * "nothing found" answer unknown rather than a pass.
+ * directory descriptors: each subdirectory is opened from its parent's
+ * descriptor with O_NOFOLLOW, so neither PATH_MAX nor a directory swapped
+ * for a symbolic link during the scan can hide an entry or lead outside
+ * the root. At most MAX_OPEN_DIRS queued directories keep their descriptor;
+ * the others are reopened later one component at a time from the root's
+ * descriptor, each step with O_NOFOLLOW. It never follows symbolic links,
+ * stays on the root's file system (like find -xdev) and skips /proc, /sys,
+ * /dev and /run. Anything it cannot examine (a directory it cannot open,
+ * an entry it cannot stat, depth beyond MAX_WALK_DEPTH) makes a "nothing
+ * found" answer unknown, naming the first such path, rather than a pass.
  */
 #define _GNU_SOURCE /* O_NOATIME */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <linux/openat2.h>
 #include <pthread.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +35,7 @@
 #define MAX_HITS_PER_FIND 20000
 #define MAX_WALK_DEPTH 128
 #define MAX_WALKERS 4
+#define MAX_OPEN_DIRS 256
 
 /* ---- file ---------------------------------------------------------------- */
 
@@ -67,7 +76,7 @@ static bool file_one(struct host *h, const struct rule *r, const char *path,
     o->file = path;
     if (e) {
         outcome_set(o, CW_VERDICT_UNKNOWN, "cannot stat %s: %s", path,
-                    strerror(e));
+                    host_strerror(e));
         return false;
     }
     if (r->ftype && (st.st_mode & S_IFMT) != (mode_t)r->ftype) {
@@ -120,7 +129,7 @@ void probe_file(struct host *h, const struct rule *r, struct outcome *o)
         int e = host_stat(h, r->path, false, &st);
         if (e && e != ENOENT && e != ENOTDIR) {
             outcome_set(o, CW_VERDICT_UNKNOWN, "cannot stat %s: %s", r->path,
-                        strerror(e));
+                        host_strerror(e));
             return;
         }
     }
@@ -178,7 +187,7 @@ void probe_lines(struct host *h, const struct rule *r, struct outcome *o)
             continue;
         if (e) {
             outcome_set(o, CW_VERDICT_UNKNOWN, "cannot read %s: %s", paths[i],
-                        strerror(e));
+                        host_strerror(e));
             o->file = paths[i];
             return;
         }
@@ -215,6 +224,7 @@ void probe_lines(struct host *h, const struct rule *r, struct outcome *o)
 struct job {
     struct job *next;
     unsigned depth;
+    int fd; /* the directory, open; -1: reopen it from the root */
     char path[];
 };
 
@@ -229,6 +239,9 @@ struct walk {
     /* Shared by the workers, under `mu`: */
     pthread_mutex_t mu;
     pthread_cond_t cv;
+    int rootfd;
+    bool no_openat2;  /* the kernel or a seccomp filter refuses it */
+    size_t open_dirs; /* queued jobs holding a descriptor */
     struct job *queue;
     unsigned busy;   /* workers reading a directory now */
     size_t entries;
@@ -300,14 +313,19 @@ static void locked_unreadable(struct walk *w, const char *path)
     pthread_mutex_unlock(&w->mu);
 }
 
-/* Queues directory `path` for some worker; false when out of memory. */
-static bool push(struct walk *w, const char *path, unsigned depth)
+/* Queues directory `path` (open as `fd`, or -1) for some worker; false
+ * when out of memory (the descriptor is closed then). */
+static bool push(struct walk *w, const char *path, unsigned depth, int fd)
 {
     size_t n = strlen(path);
     struct job *j = cw__malloc(sizeof(*j) + n + 1);
-    if (!j)
+    if (!j) {
+        if (fd >= 0)
+            close(fd);
         return false;
+    }
     j->depth = depth;
+    j->fd = fd;
     memcpy(j->path, path, n + 1);
     pthread_mutex_lock(&w->mu);
     j->next = w->queue;
@@ -323,24 +341,122 @@ static bool skipped_top(const char *name)
            strcmp(name, "dev") == 0 || strcmp(name, "run") == 0;
 }
 
+static int open_dir_at(int at, const char *name)
+{
+    int fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                  O_CLOEXEC | O_NOATIME);
+    if (fd < 0 && errno == EPERM) /* O_NOATIME needs ownership */
+        fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+                                  O_CLOEXEC);
+    return fd;
+}
+
+/* Opens in-root directory `path` from the root's descriptor, never
+ * following a symbolic link: with openat2(RESOLVE_NO_SYMLINKS |
+ * RESOLVE_BENEATH) in one call where the kernel has it (Linux 5.6) and the
+ * path fits, else one component at a time with O_NOFOLLOW; -1 on failure.
+ * (A seccomp profile may refuse openat2 with EPERM or ENOSYS: the
+ * component walk is the fallback, not an error.) */
+static int reopen(struct walk *w, const char *path)
+{
+    const char *p = path;
+    int fd;
+
+    while (*p == '/')
+        p++;
+    if (!__atomic_load_n(&w->no_openat2, __ATOMIC_RELAXED) && *p &&
+        strlen(p) < 4096) {
+        struct open_how how;
+        memset(&how, 0, sizeof(how));
+        how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+        how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH |
+                      RESOLVE_NO_MAGICLINKS;
+        fd = (int)syscall(SYS_openat2, w->rootfd, p, &how, sizeof(how));
+        if (fd >= 0)
+            return fd;
+        if (errno == ENOSYS || errno == EPERM || errno == E2BIG)
+            __atomic_store_n(&w->no_openat2, true, __ATOMIC_RELAXED);
+        else
+            return -1;
+    }
+    fd = dup(w->rootfd);
+
+    while (fd >= 0 && *p) {
+        char name[256];
+        size_t n;
+        int next;
+        while (*p == '/')
+            p++;
+        n = strcspn(p, "/");
+        if (!n)
+            break;
+        if (n >= sizeof(name)) {
+            close(fd);
+            return -1;
+        }
+        memcpy(name, p, n);
+        name[n] = '\0';
+        p += n;
+        next = open_dir_at(fd, name);
+        close(fd);
+        fd = next;
+    }
+    return fd;
+}
+
+/* Opens subdirectory `name` of `dfd` for a job, when descriptors are to
+ * spare; -1 leaves it to be reopened from the root. A directory that is
+ * not the one just examined (swapped since) counts as unreadable. */
+static int open_child(struct walk *w, int dfd, const char *name,
+                      const struct stat *seen, bool *bad)
+{
+    struct stat st;
+    bool spare;
+    int fd;
+
+    pthread_mutex_lock(&w->mu);
+    spare = w->open_dirs < MAX_OPEN_DIRS;
+    if (spare)
+        w->open_dirs++;
+    pthread_mutex_unlock(&w->mu);
+    if (!spare)
+        return -1;
+    fd = open_dir_at(dfd, name);
+    if (fd >= 0 && (fstat(fd, &st) != 0 || st.st_ino != seen->st_ino ||
+                    st.st_dev != seen->st_dev)) {
+        close(fd);
+        fd = -1;
+    }
+    if (fd < 0) {
+        *bad = true;
+        pthread_mutex_lock(&w->mu);
+        w->open_dirs--;
+        pthread_mutex_unlock(&w->mu);
+    }
+    return fd;
+}
+
 /* Reads one directory: classifies every entry, queues subdirectories. */
 static size_t read_dir(struct walk *w, const struct job *j)
 {
-    char full[4096 + 256], path[4096];
-    size_t len = strlen(j->path), n = 0;
+    size_t len = strlen(j->path), n = 0, cap = len + 512;
+    char *path = cw__malloc(cap);
     struct dirent *de;
     DIR *dir;
-    int fd;
+    int fd = j->fd >= 0 ? j->fd : reopen(w, j->path);
 
-    snprintf(full, sizeof(full), "%s%s", w->h->root, len ? j->path : "/");
-    fd = open(full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC |
-                        O_NOATIME);
-    if (fd < 0 && errno == EPERM) /* O_NOATIME needs ownership */
-        fd = open(full, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    dir = fd >= 0 ? fdopendir(fd) : NULL;
+    if (j->fd >= 0) {
+        pthread_mutex_lock(&w->mu);
+        w->open_dirs--;
+        pthread_mutex_unlock(&w->mu);
+    }
+    dir = fd >= 0 && path ? fdopendir(fd) : NULL;
     if (!dir) {
         if (fd >= 0)
             close(fd);
+        if (!path)
+            w->h->oom = true;
+        cw__free(path);
         locked_unreadable(w, j->path);
         return 0;
     }
@@ -350,11 +466,20 @@ static size_t read_dir(struct walk *w, const struct job *j)
         size_t nlen = strlen(name);
         struct stat st;
         unsigned cats;
+        bool bad = false;
+        int cfd;
 
         if (name[0] == '.' && (!name[1] || (name[1] == '.' && !name[2])))
             continue;
-        if (len + 1 + nlen + 1 > sizeof(path))
-            continue;
+        if (len + 1 + nlen + 1 > cap) {
+            char *np = cw__realloc(path, len + 1 + nlen + 1);
+            if (!np) {
+                w->h->oom = true;
+                break;
+            }
+            path = np;
+            cap = len + 1 + nlen + 1;
+        }
         path[len] = '/';
         memcpy(path + len + 1, name, nlen + 1);
         n++;
@@ -374,12 +499,18 @@ static size_t read_dir(struct walk *w, const struct job *j)
         if (!S_ISDIR(st.st_mode) || st.st_dev != w->dev ||
             (j->depth == 0 && skipped_top(name)))
             continue;
-        if (j->depth + 1 >= MAX_WALK_DEPTH)
+        if (j->depth + 1 >= MAX_WALK_DEPTH) {
             locked_unreadable(w, path);
-        else if (!push(w, path, j->depth + 1))
+            continue;
+        }
+        cfd = open_child(w, dirfd(dir), name, &st, &bad);
+        if (bad)
+            locked_unreadable(w, path);
+        else if (!push(w, path, j->depth + 1, cfd))
             w->h->oom = true; /* read under the lock at the end */
     }
     closedir(dir);
+    cw__free(path);
     return n;
 }
 
@@ -468,9 +599,16 @@ static void walk_tree(struct host *h)
         return;
     }
     w.dev = st.st_dev;
+    w.rootfd = open(*h->root ? h->root : "/",
+                    O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (w.rootfd < 0) {
+        h->tree_state = C_UNREADABLE;
+        h->tree_err = "cannot open the root";
+        return;
+    }
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
-    if (!push(&w, "", 0)) {
+    if (!push(&w, "", 0, -1)) {
         h->oom = true;
     } else {
         for (i = 1; i < nthreads; i++)
@@ -482,6 +620,7 @@ static void walk_tree(struct host *h)
     }
     pthread_cond_destroy(&w.cv);
     pthread_mutex_destroy(&w.mu);
+    close(w.rootfd);
     h->tree_entries = w.entries;
     if (h->nhits)
         qsort(h->hits, h->nhits, sizeof(*h->hits), cmp_hit);

@@ -230,7 +230,7 @@ static bool need(struct host *h, enum cache_state st, int err,
         outcome_set(o, CW_VERDICT_UNKNOWN, "%s does not exist", file);
     else
         outcome_set(o, CW_VERDICT_UNKNOWN, "cannot read %s: %s", file,
-                    strerror(err));
+                    host_strerror(err));
     o->file = file;
     return false;
 }
@@ -628,7 +628,7 @@ void probe_kmod(struct host *h, const struct rule *r, struct outcome *o)
         load_kmod(h);
     if (h->kmod.err) {
         outcome_set(o, CW_VERDICT_UNKNOWN, "cannot read %s: %s",
-                    h->kmod.err_file, strerror(h->kmod.err));
+                    h->kmod.err_file, host_strerror(h->kmod.err));
         return;
     }
     for (i = 0; i < h->kmod.n; i++) {
@@ -743,7 +743,7 @@ void probe_socket(struct host *h, const struct rule *r, struct outcome *o)
                       r->port, r->udp, &err);
     if (!on && err) {
         outcome_set(o, CW_VERDICT_UNKNOWN, "cannot read /proc/net: %s",
-                    strerror(err));
+                    host_strerror(err));
         return;
     }
     outcome_set(o, on == (r->state == SOCK_LISTENING) ? CW_VERDICT_PASS

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# hostile.sh - hostile roots and files: what an attacker plants in a VM
+# image or a scanned tree must never turn into a pass, lead a path outside
+# --root, or hang a read. Each case here failed before its fix.
+. "$(dirname "$0")/lib.sh"
+PACK=$SRC/tests/cases/hostile/pack.yaml
+
+# base ROOT: the smallest root the pack applies to.
+base() {
+  mkdir -p "$1/etc/ssh" "$1/etc/sysctl.d"
+  printf 'ID=debian\nVERSION_ID="12"\n' >"$1/etc/os-release"
+  printf 'root:x:0:0:root:/root:/bin/bash\n' >"$1/etc/passwd"
+  printf 'root:x:0:\n' >"$1/etc/group"
+  printf 'PermitEmptyPasswords no\n' >"$1/etc/ssh/sshd_config"
+  printf 'kernel.randomize_va_space = 2\n' >"$1/etc/sysctl.conf"
+}
+# verdict ROOT CHECK: the verdict and reason of one check, "VERDICT REASON".
+verdict() {
+  "$CW" scan host --root "$1" --pack "$PACK" --store "$WORK/store" \
+    --format json -o "$WORK/v.json" >/dev/null 2>&1 || true
+  jq -r --arg id "$2" '.results[] | select(.id == $id) | "\(.verdict) \(.reason)"' "$WORK/v.json"
+}
+
+# 1. A NUL byte must not hide the lines after it (sshd -T applies them).
+base nul
+printf 'X11Forwarding no\n\0\nPermitEmptyPasswords yes\n' >nul/etc/ssh/sshd_config
+v=$(verdict nul sshd-empty-passwords)
+case $v in unknown*NUL*) ;; *) fail "NUL in sshd_config: $v" ;; esac
+base nul2
+printf 'kernel.randomize_va_space = 2\n\0kernel.randomize_va_space = 0\n' \
+  >nul2/etc/sysctl.d/50-x.conf
+v=$(verdict nul2 sysctl-aslr)
+case $v in unknown*NUL*) ;; *) fail "NUL in sysctl.d: $v" ;; esac
+# A clean file still passes (the NUL rule is not a blanket unknown).
+base clean
+v=$(verdict clean sshd-empty-passwords)
+case $v in pass*) ;; *) fail "clean sshd_config: $v" ;; esac
+
+# 2. A path longer than PATH_MAX still gets examined: a setuid,
+# world-writable file 17 directories of 250-character names deep.
+base deep
+python3 - deep <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+for _ in range(17):
+    name = "d" * 250
+    os.mkdir(name, dir_fd=fd)
+    nfd = os.open(name, os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = nfd
+# More directories than the walk keeps open: most are reopened from the
+# root, in one openat2() call or, this deep, one component at a time.
+for i in range(300):
+    os.mkdir("s%03d" % i, dir_fd=fd)
+    os.mkdir("s%03d/sub" % i, dir_fd=fd)
+fd = os.open("s150/sub", os.O_RDONLY, dir_fd=fd)
+f = os.open("planted", os.O_WRONLY | os.O_CREAT, 0o600, dir_fd=fd)
+os.close(f)
+os.chmod("planted", 0o4777, dir_fd=fd)
+PY
+mkdir -p deep/wide
+for i in $(seq 300); do mkdir -p deep/wide/w$i/sub; done
+touch deep/wide/w150/sub/planted2 && chmod 4755 deep/wide/w150/sub/planted2
+# Both plants: the deep one and the one among 300 directories.
+v=$(verdict deep suid-inventory)
+case $v in "fail 2 found"*) ;; *) fail "deep setuid file: ${v:0:200}" ;; esac
+jq -e '.results[] | select(.id == "suid-inventory") | .file | endswith("/planted")' \
+  v.json >/dev/null || fail "deep setuid file: not located"
+v=$(verdict deep world-writable-files)
+case $v in "fail 1 found"*) ;; *) fail "deep world-writable file: ${v:0:200}" ;; esac
+# Deeper than the walk goes: unknown, naming the path, never a pass.
+base deeper
+python3 - deeper <<'PY'
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDONLY)
+for _ in range(140):
+    os.mkdir("x", dir_fd=fd)
+    nfd = os.open("x", os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = nfd
+PY
+v=$(verdict deeper suid-inventory)
+case $v in unknown*x/x/x*) ;; *) fail "too deep: ${v:0:200}" ;; esac
+rm -rf deep deeper 2>/dev/null || python3 -c 'import shutil; shutil.rmtree("deep", True); shutil.rmtree("deeper", True)'
+
+finish
