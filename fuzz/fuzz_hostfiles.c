@@ -1,12 +1,16 @@
 /*
  * fuzz_hostfiles.c - libFuzzer target for the host probes' readers of
- * configuration files: the input is split at NUL bytes into the contents
+ * configuration files: the input is split at NUL bytes (or, when it starts
+ * with the byte 0xFF, at the two bytes 0xFF 0xFE, so that files can hold
+ * NUL bytes themselves) into the contents
  * of sshd_config, sysctl.conf, login.defs, a PAM stack, sudoers, audit
  * rules, passwd, group, shadow, the dpkg status database, fstab, modprobe
  * configuration, modules.dep, os-release and pwquality.conf of an offline
  * root, and a pack with a check per reader is run against it. An offline
  * image is untrusted input: any crash, leak or hang is a bug.
  */
+#define _GNU_SOURCE /* memmem */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -83,6 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct cw_results *res = NULL;
     struct cw_diag d;
     const char *p = (const char *)data, *end = p + size;
+    bool wide = size && data[0] == 0xFF; /* files may hold NULs */
     size_t i;
 
     if (!cats) {
@@ -92,12 +97,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             !mkdtemp(root))
             abort(); /* the fixed pack must always load */
     }
+    if (wide)
+        p++;
     for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-        const char *nul = p < end ? memchr(p, '\0', (size_t)(end - p)) : NULL;
-        size_t n = p < end ? (nul ? (size_t)(nul - p) : (size_t)(end - p))
-                           : 0;
+        const char *nul = NULL;
+        size_t n;
+        if (p < end && wide)
+            nul = memmem(p, (size_t)(end - p), "\xff\xfe", 2);
+        else if (p < end)
+            nul = memchr(p, '\0', (size_t)(end - p));
+        n = p < end ? (nul ? (size_t)(nul - p) : (size_t)(end - p)) : 0;
         put(root, files[i], p, n);
-        p = nul ? nul + 1 : end;
+        p = nul ? nul + (wide ? 2 : 1) : end;
     }
     if (cw_scan_host(pack, &opt, &res, &d) == CW_OK)
         cw_results_free(res);

@@ -413,15 +413,108 @@ static enum cw_status parse_number(struct jp *j, struct cw__node *n)
 
 static enum cw_status parse_value(struct jp *j, struct cw__node **out);
 
+/* Member names compared as bytes (a name may hold \u0000). */
+static int keycmp(const struct cw__node *a, const struct cw__node *b)
+{
+    size_t n = a->len < b->len ? a->len : b->len;
+    int c;
+
+    /* Most neighbours differ in their first byte: no memcmp call. */
+    if (n && a->str[0] != b->str[0])
+        return (unsigned char)a->str[0] - (unsigned char)b->str[0];
+    c = a->str == b->str ? 0 : memcmp(a->str, b->str, n);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Could a and b be the same name? Length and both ends first. */
+static inline bool maybe_same(const struct cw__node *a,
+                              const struct cw__node *b)
+{
+    return a->len == b->len &&
+           (!a->len || (a->str[0] == b->str[0] &&
+                        a->str[a->len - 1] == b->str[b->len - 1]));
+}
+
+static enum cw_status dup_error(struct jp *j, const struct cw__node *first,
+                                const struct cw__node *again)
+{
+    return cw__diag_set(j->d, CW_EPARSE, j->name, again->line, again->col,
+                        "duplicate member name \"%.*s\" (first at line "
+                        "%u, column %u): readers disagree on which one "
+                        "counts, so the document is refused",
+                        again->len > 80 ? 80 : (int)again->len, again->str,
+                        first->line, first->col);
+}
+
+static int cmp_key_ptr(const void *a, const void *b)
+{
+    const struct cw__node *x = *(const struct cw__node *const *)a;
+    const struct cw__node *y = *(const struct cw__node *const *)b;
+    int c = keycmp(x, y);
+    /* Equal names: the earlier one first, for the message. */
+    return c ? c : (x->line != y->line ? (x->line > y->line ? 1 : -1)
+                                       : (x->col > y->col) - (x->col < y->col));
+}
+
+/*
+ * Refuses an object naming a member twice (`kv` holds n name/value
+ * pairs): jq and Go take the last, we took the first, and a check must
+ * judge what the provider will apply. Programs emit names sorted or in a
+ * fixed order, so the first pass only compares neighbours while they
+ * ascend (Terraform's JSON is sorted: one comparison per member); an
+ * object out of order is sorted by a copy of its names.
+ */
+static enum cw_status check_dups(struct jp *j, struct cw__node **kv,
+                                 size_t n)
+{
+    const struct cw__node **v;
+    enum cw_status st = CW_OK;
+    size_t i, k;
+
+    for (i = 1; i < n; i++) {
+        int c = keycmp(kv[2 * (i - 1)], kv[2 * i]);
+        if (c == 0)
+            return dup_error(j, kv[2 * (i - 1)], kv[2 * i]);
+        if (c > 0)
+            break;
+    }
+    if (i >= n)
+        return CW_OK;
+    if (n <= 16) {
+        for (i = 1; i < n; i++)
+            for (k = 0; k < i; k++)
+                if (maybe_same(kv[2 * k], kv[2 * i]) &&
+                    keycmp(kv[2 * k], kv[2 * i]) == 0)
+                    return dup_error(j, kv[2 * k], kv[2 * i]);
+        return CW_OK;
+    }
+    v = cw__malloc(n * sizeof(*v));
+    if (!v)
+        return err_at(j, j->p, CW_ENOMEM, "out of memory");
+    for (i = 0; i < n; i++)
+        v[i] = kv[2 * i];
+    qsort(v, n, sizeof(*v), cmp_key_ptr);
+    for (i = 1; i < n && !st; i++)
+        if (keycmp(v[i - 1], v[i]) == 0)
+            st = dup_error(j, v[i - 1], v[i]);
+    cw__free(v);
+    return st;
+}
+
 /* Closes a container whose children are stack[base..]. */
 static enum cw_status close_container(struct jp *j, struct cw__node *n,
                                       size_t base, size_t per_item)
 {
     size_t count = j->nstack - base;
+    enum cw_status st;
+
     if (!j->arena) {
         j->depth--;
         return CW_OK;
     }
+    if (per_item == 2 && count > 2 &&
+        (st = check_dups(j, j->stack + base, count / 2)))
+        return st;
     n->n = count / per_item;
     if (count) {
         n->kids = cw__arena_alloc_raw(j->arena, count * sizeof(*n->kids));

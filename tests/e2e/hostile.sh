@@ -83,4 +83,28 @@ v=$(verdict deeper suid-inventory)
 case $v in unknown*x/x/x*) ;; *) fail "too deep: ${v:0:200}" ;; esac
 rm -rf deep deeper 2>/dev/null || python3 -c 'import shutil; shutil.rmtree("deep", True); shutil.rmtree("deeper", True)'
 
+# 10. Duplicate member names: jq and Go take the last, so a plan whose
+# bucket says "private" then "public-read-write" must not pass on the
+# first; it is refused, naming both places.
+cat >dup-plan.json <<'JSON'
+{"format_version":"1.2","planned_values":{"root_module":{"resources":[
+{"address":"aws_s3_bucket_acl.b","mode":"managed","type":"aws_s3_bucket_acl",
+ "name":"b","provider_name":"registry.terraform.io/hashicorp/aws",
+ "values":{"bucket":"b","acl":"private","acl":"public-read-write"}}]}}}
+JSON
+expect_exit 2 "$CW" scan config dup-plan.json --no-save --format json
+grep -q 'dup-plan.json:4:41: duplicate member name "acl" (first at line 4, column 25)' err ||
+  fail "duplicate key in a plan: $(cat err)"
+printf '{"a": {"k": 1, "k": 2}}' >dup.json
+expect_exit 2 "$CW" query '$.a.k' dup.json
+grep -q 'duplicate member name "k"' err || fail "duplicate key in query input: $(cat err)"
+# Thirty members out of order with the duplicate far apart (the sorted
+# path), and a \u escape spelling the same name.
+python3 -c '
+import json
+m = ", ".join("\"k%02d\": %d" % (i, i) for i in range(30, 0, -1))
+print("{" + m + ", \"k\\u0030\u0035\": 0}")' >dup2.json
+expect_exit 2 "$CW" query '$.k05' dup2.json
+grep -q 'duplicate member name "k05"' err || fail "escaped duplicate: $(cat err)"
+
 finish

@@ -200,7 +200,19 @@ static void regions(void **state)
     region_is("{\"location\": \"westeurope\", \"HomeRegion\": \"eu-north-1\"}",
               "eu-north-1");
     region_is("{\"region\": 3, \"zone\": \"europe-west1-b\"}", "europe-west1");
-    region_is("{\"region\": \"eu-west-3\", \"region\": \"us-east-2\"}", "eu-west-3");
+    /* A name given twice never reaches the rule: the parser refuses it. */
+    {
+        struct cw__arena a;
+        struct cw__node *n = NULL;
+        struct cw_diag d;
+        const char *twice = "{\"region\": \"eu-west-3\", \"region\": \"us-east-2\"}";
+        cw__arena_init(&a, 0);
+        assert_int_equal(cw__json_parse(&a, "t", twice, strlen(twice), NULL,
+                                        &n, &d),
+                         CW_EPARSE);
+        assert_non_null(strstr(d.msg, "duplicate member name \"region\""));
+        cw__arena_release(&a);
+    }
     region_is("{\"Location\": \"uksouth\", \"BucketRegion\": \"eu-south-1\"}",
               "eu-south-1");
     region_is("{\"Location\": \"uksouth\", \"Region\": \"sa-east-1\"}", "sa-east-1");
