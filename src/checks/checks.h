@@ -257,6 +257,10 @@ enum cache_state { C_UNREAD = 0, C_OK, C_MISSING, C_UNREADABLE };
 struct host {
     struct cw__arena arena;  /* everything parsed for this scan */
     const char *root;        /* "" for the live host, else "/path" */
+    int rootfd;              /* the root, open; every path starts here */
+    bool no_openat2;         /* the kernel or seccomp refuses openat2() */
+    bool glob_over;          /* a glob ran out of budget: all unknown */
+    size_t glob_dirs;        /* directories listed by globs so far */
     bool live;
     bool oom;                /* an allocation outside the arena failed */
 
@@ -298,11 +302,21 @@ struct host {
     const char *tree_err;
 };
 
-/* In-root path -> path on this machine with symlinks resolved inside the
- * root. Returns 0, or an errno (ENOENT, ELOOP, ENAMETOOLONG, ...). With
- * `follow_last` false a final symlink is not followed. */
-int host_resolve(const struct host *h, const char *path, bool follow_last,
-                 char *out, size_t n);
+/* Opens the root for a scan (h->root, h->rootfd); 0 or an errno. */
+int host_open_root(struct host *h, const char *root);
+void host_close_root(struct host *h);
+
+/*
+ * Opens in-root `path` with `flags` (O_RDONLY, O_PATH, O_DIRECTORY ...),
+ * symbolic links resolved inside the root; with `follow_last` false a
+ * final link is opened itself (O_PATH) or refused. Returns a descriptor,
+ * or minus an errno (ENOENT, ELOOP, ENAMETOOLONG, ...).
+ */
+int host_open(struct host *h, const char *path, bool follow_last, int flags);
+
+/* readlink() of an in-root path; -1 on failure. */
+ssize_t host_readlink(struct host *h, const char *path, char *buf,
+                      size_t n);
 
 /* An error of host_read beside the errnos: the file holds a NUL byte. */
 #define HOST_ENUL (-2)
@@ -326,7 +340,7 @@ const char *host_strerror(int e);
 size_t host_glob(struct host *h, const char *pattern, const char ***out);
 
 /* stat() / lstat() of an in-root path; 0 or an errno. */
-int host_stat(const struct host *h, const char *path, bool follow,
+int host_stat(struct host *h, const char *path, bool follow,
               struct stat *st);
 
 /* Splits `data` into lines, appending to `ls` with `file` as the source;

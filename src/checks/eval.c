@@ -14,6 +14,7 @@
  * every configuration file is parsed once however many checks read it.
  */
 #include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -622,10 +623,22 @@ static void eval_check(struct host *h, const struct pack_check *pc,
         }
     }
     rule_eval(h, pc->rule, o);
+    if (h->glob_over) {
+        /* Whatever it matched so far, a pattern that ran out of budget
+         * may have missed the file that decides. */
+        outcome_set(o, CW_VERDICT_UNKNOWN,
+                    "a file pattern of this root matched more than %d "
+                    "paths or listed more than %d directories (a hostile "
+                    "Include or glob?): not judged",
+                    4096, 4096);
+        o->file = NULL;
+        o->line = 0;
+    }
 }
 
 static void host_release(struct host *h)
 {
+    host_close_root(h);
     cw__tree_release(h);
     cw__arena_release(&h->arena);
 }
@@ -654,10 +667,14 @@ enum cw_status cw_scan_host(const struct cw_pack *pack,
         return cw__diag_set(d, CW_EIO, root, 0, 0, "cannot resolve the root");
     memset(&h, 0, sizeof(h));
     h.live = strcmp(rootbuf, "/") == 0;
-    h.root = h.live ? "" : rootbuf;
+    if (host_open_root(&h, h.live ? "" : rootbuf))
+        return cw__diag_set(d, CW_EIO, root, 0, 0, "cannot open the root: %s",
+                            strerror(errno));
     res = cw__results_new(pack, h.live ? "/" : rootbuf, "host");
-    if (!res)
+    if (!res) {
+        host_close_root(&h);
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     cw__arena_init(&h.arena, 0);
     for (i = 0; ok && i < pack->nchecks; i++) {
         struct outcome o;

@@ -1,22 +1,29 @@
 /*
  * host.c - the scanned system as probes see it: every path is an in-root
- * path ("/etc/ssh/sshd_config") resolved under the root with symbolic links
- * followed *inside* the root, so an absolute link in a VM image
- * (/etc/localtime -> /usr/share/zoneinfo/UTC) never escapes to the scanning
- * machine. openat2(RESOLVE_IN_ROOT) would do the same in the kernel, but it
- * is refused by common container seccomp profiles; the walk below works
- * everywhere and costs a few lstat() calls per path.
+ * path ("/etc/ssh/sshd_config") opened relative to a descriptor of the root
+ * with symbolic links followed *inside* the root, so an absolute link in a
+ * VM image (/etc/localtime -> /usr/share/zoneinfo/UTC) never escapes to the
+ * scanning machine, and a tree changing during the scan (a directory
+ * swapped for a link to outside) cannot lead a read outside it either:
+ * openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS) does it in the kernel
+ * (Linux 5.6); where it is missing or a seccomp profile refuses it, a walk
+ * one component at a time with O_NOFOLLOW does the same. No path is ever
+ * checked and then opened by name.
  *
- * Files are opened read-only with O_NOFOLLOW on the resolved path and
- * nothing is ever created under the root: an offline scan leaves the tree
- * exactly as it was (tests/e2e/host.sh proves it).
+ * Globs expand in the root the same way, with a budget. Nothing is ever
+ * created under the root: an offline scan leaves the tree exactly as it was
+ * (tests/e2e/host.sh proves it).
  *
  * Parsed state (os-release, accounts, dpkg status) is cached in `struct
  * host` for the whole scan.
  */
+#define _GNU_SOURCE /* O_PATH */
 #include <errno.h>
 #include <fcntl.h>
-#include <glob.h>
+#include <dirent.h>
+#include <fnmatch.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,129 +33,192 @@
 
 #define MAX_LINKS 40
 #define MAX_CONFIG_BYTES ((size_t)32 << 20)
+#define MAX_GLOB_MATCHES 4096
+#define MAX_GLOB_DIRS 4096
 
-/* Appends component [s, s+n) to the in-root path `cur` (length *len). */
-static int push(char *cur, size_t *len, size_t cap, const char *s, size_t n)
+int host_open_root(struct host *h, const char *root)
 {
-    if (*len + 1 + n + 1 > cap)
-        return ENAMETOOLONG;
-    cur[(*len)++] = '/';
-    memcpy(cur + *len, s, n);
-    *len += n;
-    cur[*len] = '\0';
-    return 0;
+    /* Tests run the fallback walk on kernels that have openat2 too. */
+    const char *no2 = getenv("CW_TEST_NO_OPENAT2");
+    h->no_openat2 = no2 && *no2 == '1';
+    h->root = root;
+    h->rootfd = open(*root ? root : "/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    return h->rootfd < 0 ? errno : 0;
 }
 
-static void pop(char *cur, size_t *len)
+void host_close_root(struct host *h)
 {
-    while (*len > 0 && cur[*len - 1] != '/')
-        (*len)--;
-    if (*len > 0)
-        (*len)--;
-    cur[*len] = '\0';
+    if (h->rootfd > 0)
+        close(h->rootfd);
+    h->rootfd = -1;
 }
 
-int host_resolve(const struct host *h, const char *path, bool follow_last,
-                 char *out, size_t n)
+/*
+ * The fallback of host_open where openat2() is missing or refused: one
+ * component at a time from the root's descriptor, each opened O_PATH |
+ * O_NOFOLLOW and examined with fstat(); a symbolic link is read with
+ * readlinkat() and its target walked from the root (absolute) or from the
+ * current directory (relative); ".." never climbs above the root. The last
+ * component is opened with `flags` and O_NOFOLLOW (unless `follow_last`
+ * and it was a link, which is then walked), so a file swapped for a link
+ * between the look and the open is refused, never followed.
+ */
+static int walk_open(const struct host *h, const char *path,
+                     bool follow_last, int flags)
 {
-    char cur[4096], rest[8192], real[4096 + 256], target[4096];
-    size_t len = 0, rootlen = strlen(h->root);
-    unsigned links = 0;
+    char rest[8192], target[4096], name[256];
+    unsigned links = 0, depth = 0;
+    int dfd = dup(h->rootfd), fd;
     char *p;
 
-    cur[0] = '\0';
-    if (strlen(path) >= sizeof(rest))
-        return ENAMETOOLONG;
+    if (dfd < 0)
+        return -errno;
+    if (strlen(path) >= sizeof(rest)) {
+        close(dfd);
+        return -ENAMETOOLONG;
+    }
     snprintf(rest, sizeof(rest), "%s", path);
     p = rest;
-    while (*p) {
-        char *end;
-        size_t clen;
+    for (;;) {
         struct stat st;
-        ssize_t tl;
+        size_t clen;
+        bool last;
 
         while (*p == '/')
             p++;
-        if (!*p)
-            break;
-        end = strchr(p, '/');
-        clen = end ? (size_t)(end - p) : strlen(p);
-        if (clen == 1 && p[0] == '.') {
-            p += clen;
-            continue;
+        if (!*p) { /* the path named a directory (or the root) */
+            fd = flags & O_PATH ? dfd : openat(dfd, ".", flags | O_CLOEXEC);
+            if (fd != dfd)
+                close(dfd);
+            return fd < 0 ? -errno : fd;
         }
-        if (clen == 2 && p[0] == '.' && p[1] == '.') {
-            pop(cur, &len); /* never above the root */
-            p += clen;
-            continue;
+        clen = strcspn(p, "/");
+        if (clen >= sizeof(name)) {
+            close(dfd);
+            return -ENAMETOOLONG;
         }
-        if (push(cur, &len, sizeof(cur), p, clen))
-            return ENAMETOOLONG;
+        memcpy(name, p, clen);
+        name[clen] = '\0';
         p += clen;
-        while (*p == '/')
-            p++;
-        snprintf(real, sizeof(real), "%s%s", h->root, cur);
-        if (lstat(real, &st) != 0) {
-            if (errno == ENOENT && *p)
-                return ENOENT;
-            if (errno != ENOENT)
-                return errno;
-            break; /* a missing last component: the caller sees ENOENT */
-        }
-        if (!S_ISLNK(st.st_mode) || (!*p && !follow_last))
+        last = strspn(p, "/") == strlen(p);
+        if (strcmp(name, ".") == 0)
             continue;
-        if (++links > MAX_LINKS)
-            return ELOOP;
-        tl = readlink(real, target, sizeof(target) - 1);
-        if (tl < 0)
-            return errno;
-        target[tl] = '\0';
-        pop(cur, &len);
-        if (target[0] == '/')
-            len = 0, cur[0] = '\0';
-        /* The rest of the path now follows the link target. */
-        if (strlen(target) + 1 + strlen(p) + 1 > sizeof(rest))
-            return ENAMETOOLONG;
-        {
-            char tmp[8192];
-            int w = snprintf(tmp, sizeof(tmp), "%s/%s", target, p);
-            if (w < 0 || (size_t)w >= sizeof(tmp))
-                return ENAMETOOLONG;
-            memcpy(rest, tmp, (size_t)w + 1);
+        if (strcmp(name, "..") == 0) {
+            if (depth) {
+                fd = openat(dfd, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
+                close(dfd);
+                if (fd < 0)
+                    return -errno;
+                dfd = fd;
+                depth--;
+            }
+            continue;
         }
-        p = rest;
+        fd = openat(dfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0 || fstat(fd, &st) != 0) {
+            int e = errno;
+            if (fd >= 0)
+                close(fd);
+            close(dfd);
+            return -e;
+        }
+        if (S_ISLNK(st.st_mode) && (!last || follow_last)) {
+            ssize_t tl = readlinkat(fd, "", target, sizeof(target) - 1);
+            close(fd);
+            if (tl < 0 || ++links > MAX_LINKS) {
+                int e = tl < 0 ? errno : ELOOP;
+                close(dfd);
+                return -e;
+            }
+            target[tl] = '\0';
+            if (target[0] == '/') {
+                close(dfd);
+                if ((dfd = dup(h->rootfd)) < 0)
+                    return -errno;
+                depth = 0;
+            }
+            {
+                char tmp[8192];
+                int w = snprintf(tmp, sizeof(tmp), "%s/%s", target, p);
+                if (w < 0 || (size_t)w >= sizeof(tmp)) {
+                    close(dfd);
+                    return -ENAMETOOLONG;
+                }
+                memcpy(rest, tmp, (size_t)w + 1);
+            }
+            p = rest;
+            continue;
+        }
+        if (last) {
+            close(fd);
+            fd = openat(dfd, name, flags | O_NOFOLLOW | O_CLOEXEC);
+            close(dfd);
+            return fd < 0 ? -errno : fd;
+        }
+        close(dfd);
+        if (!S_ISDIR(st.st_mode)) {
+            close(fd);
+            return -ENOTDIR;
+        }
+        dfd = fd;
+        depth++;
     }
-    if (rootlen + len + 2 > n)
-        return ENAMETOOLONG;
-    snprintf(out, n, "%s%s", h->root, len ? cur : "/");
-    return 0;
 }
 
-int host_stat(const struct host *h, const char *path, bool follow,
+int host_open(struct host *h, const char *path, bool follow_last, int flags)
+{
+    if (!__atomic_load_n(&h->no_openat2, __ATOMIC_RELAXED)) {
+        struct open_how how;
+        int fd;
+        memset(&how, 0, sizeof(how));
+        how.flags = (unsigned long long)(flags | O_CLOEXEC |
+                                         (follow_last ? 0 : O_NOFOLLOW));
+        how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+        fd = (int)syscall(SYS_openat2, h->rootfd, *path ? path : "/", &how,
+                          sizeof(how));
+        if (fd >= 0)
+            return fd;
+        if (errno != ENOSYS && errno != EPERM && errno != E2BIG)
+            return -errno;
+        __atomic_store_n(&h->no_openat2, true, __ATOMIC_RELAXED);
+    }
+    return walk_open(h, *path ? path : "/", follow_last, flags);
+}
+
+int host_stat(struct host *h, const char *path, bool follow,
               struct stat *st)
 {
-    char real[4096 + 256];
-    int e = host_resolve(h, path, follow, real, sizeof(real));
-    if (e)
-        return e;
-    return lstat(real, st) == 0 ? 0 : errno;
+    int fd = host_open(h, path, follow, O_PATH), e = 0;
+    if (fd < 0)
+        return -fd;
+    if (fstat(fd, st) != 0)
+        e = errno;
+    close(fd);
+    return e;
+}
+
+ssize_t host_readlink(struct host *h, const char *path, char *buf,
+                      size_t n)
+{
+    int fd = host_open(h, path, false, O_PATH);
+    ssize_t r;
+    if (fd < 0)
+        return -1;
+    r = readlinkat(fd, "", buf, n);
+    close(fd);
+    return r;
 }
 
 int host_read(struct host *h, const char *path, const char **data,
               size_t *len)
 {
-    char real[4096 + 256];
     struct stat st;
     char *buf;
     size_t off = 0;
-    int fd, e = host_resolve(h, path, true, real, sizeof(real));
+    int e, fd = host_open(h, path, true, O_RDONLY | O_NOCTTY | O_NONBLOCK);
 
-    if (e)
-        return e;
-    fd = open(real, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY |
-                        O_NONBLOCK);
     if (fd < 0)
-        return errno;
+        return -fd;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
         close(fd);
@@ -224,59 +294,137 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* Growable list of in-root paths in the host arena. */
+struct plist {
+    const char **v;
+    size_t n, cap;
+};
+
+static bool plist_add(struct host *h, struct plist *l, const char *s)
+{
+    if (!s)
+        return false;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? 2 * l->cap : 16;
+        const char **v = cw__arena_alloc(&h->arena, nc * sizeof(*v));
+        if (!v)
+            return false;
+        if (l->n)
+            memcpy(v, l->v, l->n * sizeof(*v));
+        l->v = v;
+        l->cap = nc;
+    }
+    l->v[l->n++] = s;
+    return true;
+}
+
+/* The entries of in-root directory `dir` matching `pat`, appended to
+ * `next` as in-root paths. Hidden names match only a pattern that starts
+ * with a dot, as glob(3) does. */
+static void glob_dir(struct host *h, const char *dir, const char *pat,
+                     struct plist *next)
+{
+    struct dirent *de;
+    DIR *dp;
+    int fd;
+
+    if (++h->glob_dirs > MAX_GLOB_DIRS) {
+        h->glob_over = true;
+        return;
+    }
+    fd = host_open(h, *dir ? dir : "/", true, O_RDONLY | O_DIRECTORY);
+    if (fd < 0)
+        return;
+    dp = fdopendir(fd);
+    if (!dp) {
+        close(fd);
+        return;
+    }
+    while ((de = readdir(dp)) != NULL) {
+        const char *name = de->d_name;
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+            continue;
+        if (fnmatch(pat, name, FNM_PERIOD) != 0)
+            continue;
+        if (next->n >= MAX_GLOB_MATCHES) {
+            h->glob_over = true;
+            break;
+        }
+        if (!plist_add(h, next,
+                       cw__arena_printf(&h->arena, "%s/%s", dir, name))) {
+            h->oom = true;
+            break;
+        }
+    }
+    closedir(dp);
+}
+
+/*
+ * Expands an in-root pattern one component at a time: a literal component
+ * is appended, ".." drops the last component and never climbs above the
+ * root (as path resolution in the root does), and a component with
+ * wildcards lists each candidate directory through host_open, so neither
+ * ".." nor a symbolic link can lead the expansion outside the root. A
+ * budget of MAX_GLOB_DIRS directories listed and MAX_GLOB_MATCHES paths
+ * per scan stops a pattern of many wildcard components walking a whole
+ * tree; hitting it sets
+ * h->glob_over, which makes every later verdict of the scan unknown.
+ */
 size_t host_glob(struct host *h, const char *pattern, const char ***out)
 {
-    char full[4096 + 256], dir[4096], real_dir[4096 + 256];
-    const char *slash = strrchr(pattern, '/');
-    const char *wild = strpbrk(pattern, "*?[");
-    size_t i, n = 0, dlen = slash ? (size_t)(slash - pattern) : 0, skip;
-    const char **v;
-    glob_t g;
+    struct plist cur = { NULL, 0, 0 }, next, found = { NULL, 0, 0 };
+    const char *p = pattern;
+    size_t i;
 
     *out = NULL;
-    if (!wild) {
-        struct stat st;
-        if (host_stat(h, pattern, false, &st) != 0)
-            return 0;
-        v = cw__arena_alloc(&h->arena, sizeof(*v));
-        if (!v || !(v[0] = cw__arena_strdup(&h->arena, pattern)))
-            return 0;
-        *out = v;
-        return 1;
-    }
-    if (slash && wild > slash && dlen < sizeof(dir)) {
-        /* Wildcards in the last component only (the common case): resolve
-         * the directory inside the root, then glob in it. */
-        memcpy(dir, pattern, dlen);
-        dir[dlen] = '\0';
-        if (host_resolve(h, dlen ? dir : "/", true, real_dir,
-                         sizeof(real_dir)))
-            return 0;
-        snprintf(full, sizeof(full), "%s%s", real_dir, slash);
-        skip = strlen(real_dir);
-    } else {
-        snprintf(full, sizeof(full), "%s%s", h->root, pattern);
-        skip = strlen(h->root);
-        dlen = 0;
-    }
-    memset(&g, 0, sizeof(g));
-    if (glob(full, 0, NULL, &g) != 0) {
-        globfree(&g);
+    if (!plist_add(h, &cur, ""))
         return 0;
+    while (*p && cur.n) {
+        char comp[256];
+        size_t clen;
+        while (*p == '/')
+            p++;
+        clen = strcspn(p, "/");
+        if (!clen)
+            break;
+        if (clen >= sizeof(comp))
+            return 0;
+        memcpy(comp, p, clen);
+        comp[clen] = '\0';
+        p += clen;
+        if (strcmp(comp, ".") == 0)
+            continue;
+        memset(&next, 0, sizeof(next));
+        for (i = 0; i < cur.n && !h->glob_over; i++) {
+            const char *c = cur.v[i];
+            if (strcmp(comp, "..") == 0) {
+                const char *slash = strrchr(c, '/');
+                plist_add(h, &next, slash ? cw__arena_strndup(
+                                                &h->arena, c,
+                                                (size_t)(slash - c))
+                                          : "");
+            } else if (strpbrk(comp, "*?[")) {
+                glob_dir(h, c, comp, &next);
+            } else {
+                plist_add(h, &next, cw__arena_printf(&h->arena, "%s/%s", c,
+                                                     comp));
+            }
+        }
+        if (h->glob_over)
+            return 0;
+        cur = next;
     }
-    v = cw__arena_alloc(&h->arena, (g.gl_pathc + 1) * sizeof(*v));
-    for (i = 0; v && i < g.gl_pathc; i++) {
-        /* The in-root path: the directory as written plus what matched. */
-        v[n] = cw__arena_printf(&h->arena, "%.*s%s", (int)dlen, pattern,
-                                g.gl_pathv[i] + skip);
-        if (v[n])
-            n++;
+    /* What was named literally must exist (a dangling link counts). */
+    for (i = 0; i < cur.n; i++) {
+        struct stat st;
+        const char *c = *cur.v[i] ? cur.v[i] : "/";
+        if (host_stat(h, c, false, &st) == 0 && !plist_add(h, &found, c))
+            h->oom = true;
     }
-    if (n)
-        qsort(v, n, sizeof(*v), cmp_str);
-    globfree(&g);
-    *out = v;
-    return n;
+    if (found.n)
+        qsort(found.v, found.n, sizeof(*found.v), cmp_str);
+    *out = found.v;
+    return found.n;
 }
 
 void lines_add_file(struct host *h, struct lines *ls, const char *file,

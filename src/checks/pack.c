@@ -1382,7 +1382,10 @@ bool cw_pack_detect(const char *root, char *out, size_t n)
         return false;
     memset(&h, 0, sizeof(h));
     cw__arena_init(&h.arena, 0);
-    h.root = strcmp(real, "/") == 0 ? "" : real;
+    if (host_open_root(&h, strcmp(real, "/") == 0 ? "" : real)) {
+        cw__arena_release(&h.arena);
+        return false;
+    }
     host_load_os(&h);
     if (h.os_id && h.os_version) {
         /* Built-in packs are named ID-VERSION_ID ("debian-12"). */
@@ -1392,6 +1395,7 @@ bool cw_pack_detect(const char *root, char *out, size_t n)
         if (found)
             snprintf(out, n, "%s", want);
     }
+    host_close_root(&h);
     cw__arena_release(&h.arena);
     return found;
 }

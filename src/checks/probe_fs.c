@@ -599,6 +599,7 @@ static void walk_tree(struct host *h)
         return;
     }
     w.dev = st.st_dev;
+    w.no_openat2 = h->no_openat2;
     w.rootfd = open(*h->root ? h->root : "/",
                     O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (w.rootfd < 0) {

@@ -81,12 +81,10 @@ static bool masked(struct host *h, const char *unit, const char **where)
                                              "/run/systemd/system", NULL };
     size_t i;
     for (i = 0; mask_dirs[i]; i++) {
-        char path[512], real[4096 + 256], target[256];
+        char path[512], target[256];
         ssize_t n;
         snprintf(path, sizeof(path), "%s/%s", mask_dirs[i], unit);
-        if (host_resolve(h, path, false, real, sizeof(real)))
-            continue;
-        n = readlink(real, target, sizeof(target) - 1);
+        n = host_readlink(h, path, target, sizeof(target) - 1);
         if (n < 0)
             continue;
         target[n] = '\0';

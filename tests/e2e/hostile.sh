@@ -83,6 +83,55 @@ v=$(verdict deeper suid-inventory)
 case $v in unknown*x/x/x*) ;; *) fail "too deep: ${v:0:200}" ;; esac
 rm -rf deep deeper 2>/dev/null || python3 -c 'import shutil; shutil.rmtree("deep", True); shutil.rmtree("deeper", True)'
 
+# 3. Include globs stay in the root: ".." at the root stays at the root.
+base inc
+mkdir -p outside
+printf 'PermitEmptyPasswords yes\n' >outside/evil.conf
+# (a wildcard before the last component went straight to glob(3) on the
+# root's path, ".." and all)
+printf 'Include /../outside/*.conf\nInclude /../../../../../../../..%s/outsid*/*.conf\nPermitEmptyPasswords no\n' \
+  "$WORK" >inc/etc/ssh/sshd_config
+for no2 in 0 1; do
+  export CW_TEST_NO_OPENAT2=$no2
+  v=$(verdict inc sshd-empty-passwords)
+  case $v in pass*sshd_config:3*) ;; *) fail "Include climbed out (no_openat2=$no2): $v" ;; esac
+  grep -q "outside" v.json && fail "the report names a file outside the root"
+done
+unset CW_TEST_NO_OPENAT2
+# A pattern walking everything is stopped by a budget: unknown, not pass.
+base many
+mkdir -p many/etc/ssh/many
+for i in $(seq 4200); do : >"many/etc/ssh/many/f$i.conf"; done
+printf 'Include /etc/ssh/many/*\nPermitEmptyPasswords no\n' >many/etc/ssh/sshd_config
+v=$(verdict many sshd-empty-passwords)
+case $v in unknown*"more than 4096"*) ;; *) fail "glob budget: $v" ;; esac
+base wide
+printf 'Include /../../../../*/*/*/*/*/*/*\nPermitEmptyPasswords no\n' >wide/etc/ssh/sshd_config
+v=$(timeout 60 bash -c "$(declare -f verdict); CW=$CW PACK=$PACK WORK=$WORK verdict wide sshd-empty-passwords")
+case $v in pass*|unknown*) ;; *) fail "wide glob: $v" ;; esac
+
+# 4. A directory swapped for a link to outside during scans never leads a
+# read outside the root (the path is never checked, then opened).
+base race
+mkdir -p race/etc/ssh.real outside/etc-ssh
+printf 'PermitEmptyPasswords no\n' >race/etc/ssh.real/sshd_config
+printf 'PermitEmptyPasswords yes\n' >outside/etc-ssh/sshd_config
+rm -rf race/etc/ssh
+ln -s ssh.real race/etc/ssh
+(
+  end=$((SECONDS + 4))
+  while [ $SECONDS -lt $end ]; do
+    ln -sfn "$WORK/outside/etc-ssh" race/etc/ssh.tmp && mv -T race/etc/ssh.tmp race/etc/ssh
+    ln -sfn ssh.real race/etc/ssh.tmp && mv -T race/etc/ssh.tmp race/etc/ssh
+  done
+) &
+swapper=$!
+for i in $(seq 40); do
+  v=$(verdict race sshd-empty-passwords)
+  case $v in fail*) fail "race $i: read outside the root: $v"; break ;; esac
+done
+wait $swapper || true
+
 # 10. Duplicate member names: jq and Go take the last, so a plan whose
 # bucket says "private" then "public-read-write" must not pass on the
 # first; it is refused, naming both places.
