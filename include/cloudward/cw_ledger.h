@@ -51,6 +51,13 @@ struct cw_ledger;
 /* Opens (creating on first use) the ledger of the store at `dir`. */
 CW_API enum cw_status cw_ledger_open(const char *dir, struct cw_ledger **out,
                                      struct cw_diag *d);
+
+/* Opens the ledger of an existing store; CW_ENOENT, creating nothing, when
+ * `dir` or its ledger is missing (a mistyped --store must not verify as
+ * an empty log). For the verbs that only read. */
+CW_API enum cw_status cw_ledger_open_existing(const char *dir,
+                                              struct cw_ledger **out,
+                                              struct cw_diag *d);
 CW_API void cw_ledger_close(struct cw_ledger *l);
 
 /* Appends `n` events in one durable transaction; the first gets index

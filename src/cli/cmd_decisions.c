@@ -140,7 +140,7 @@ int cmd_decisions(int argc, char **argv)
             goto out;
         h.ref = ref;
     }
-    if (cw_ledger_open(store, &l, &d)) {
+    if (cw_ledger_open_existing(store, &l, &d)) {
         cli_error_diag(&d);
         goto out;
     }

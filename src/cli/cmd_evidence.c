@@ -174,7 +174,9 @@ int cmd_evidence(int argc, char **argv)
         control = ref;
     }
     cli_store_dir(&common, store, sizeof(store));
-    if (cw_ledger_open(store, &l, &d)) {
+    /* Only add may create a store; list, verify and export read one. */
+    if (strcmp(sub, "add") == 0 ? cw_ledger_open(store, &l, &d)
+                                : cw_ledger_open_existing(store, &l, &d)) {
         cli_error_diag(&d);
         goto out;
     }

@@ -274,7 +274,9 @@ int cmd_log(int argc, char **argv)
     if (strcmp(sub, "check") == 0)
         return check(vkey, optind < argc ? argv[optind] : "-");
     cli_store_dir(&common, store, sizeof(store));
-    if (cw_ledger_open(store, &l, &d)) {
+    /* Only append may create a store; the other verbs read one. */
+    if (strcmp(sub, "append") == 0 ? cw_ledger_open(store, &l, &d)
+                                   : cw_ledger_open_existing(store, &l, &d)) {
         cli_error_diag(&d);
         return EXIT_USAGE;
     }

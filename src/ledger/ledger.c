@@ -227,8 +227,8 @@ static enum cw_status load_key(struct cw_ledger *l, const char *dir,
     return CW_OK;
 }
 
-enum cw_status cw_ledger_open(const char *dir, struct cw_ledger **out,
-                              struct cw_diag *d)
+static enum cw_status open_store(const char *dir, bool create,
+                                 struct cw_ledger **out, struct cw_diag *d)
 {
     struct cw_ledger *l;
     enum cw_status st = CW_OK;
@@ -236,7 +236,20 @@ enum cw_status cw_ledger_open(const char *dir, struct cw_ledger **out,
     *out = NULL;
     if (sodium_init() < 0)
         return cw__diag_set(d, CW_EIO, NULL, 0, 0, "libsodium failed");
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    if (!create) {
+        char db[4200];
+        struct stat sb;
+        snprintf(db, sizeof(db), "%s/ledger.db", dir);
+        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return cw__diag_set(d, CW_ENOENT, dir, 0, 0,
+                                "no store here (check --store or "
+                                "$CLOUDWARD_STORE); nothing was created");
+        if (lstat(db, &sb) != 0)
+            return cw__diag_set(d, CW_ENOENT, dir, 0, 0,
+                                "the store has no ledger (ledger.db); "
+                                "nothing was created");
+    }
+    if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
         return cw__diag_set(d, CW_EIO, dir, 0, 0, "cannot create: %s",
                             strerror(errno));
     if (!(l = cw__calloc(1, sizeof(*l))))
@@ -270,6 +283,19 @@ enum cw_status cw_ledger_open(const char *dir, struct cw_ledger **out,
 fail:
     cw_ledger_close(l);
     return st;
+}
+
+enum cw_status cw_ledger_open(const char *dir, struct cw_ledger **out,
+                              struct cw_diag *d)
+{
+    return open_store(dir, true, out, d);
+}
+
+enum cw_status cw_ledger_open_existing(const char *dir,
+                                       struct cw_ledger **out,
+                                       struct cw_diag *d)
+{
+    return open_store(dir, false, out, d);
 }
 
 void cw_ledger_close(struct cw_ledger *l)

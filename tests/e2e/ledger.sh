@@ -96,6 +96,14 @@ grep -q "^4 verified, 0 pending, 0 failed" out || fail "log check: $(cat out)"
 sed '2s/"scan.config"/"scan.host"/' acme.jsonl >acme-bad.jsonl
 expect_exit 1 "$CW" log check --vkey "$vk" acme-bad.jsonl
 grep -q "acme-bad.jsonl:2:0: the entry does not hash to its leaf" err || fail "check: $(cat err)"
+# A read-only verb never creates a store: a mistyped --store is exit 2.
+for v in verify show vkey checkpoint; do
+  expect_exit 2 "$CW" log $v --store=mistyped
+  grep -q "mistyped: no store here" err || fail "log $v on a missing store: $(cat err)"
+done
+expect_exit 2 "$CW" evidence list --store=mistyped
+[ -e mistyped ] && fail "a read-only verb created a store"
+"$CW" log append --store=other --actor a --action x.y --target t >/dev/null
 "$CW" log vkey --store=other >other.vkey
 expect_exit 1 "$CW" log check --vkey "$(cat other.vkey)" acme.jsonl
 grep -q "not signed by this verifier key" err || fail "check with another key: $(cat err)"
@@ -180,6 +188,12 @@ for round in $(seq 1 20); do
   sleep "0.00$((RANDOM % 6))"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  # Killed before it made a ledger, the store is not there to verify.
+  got=0
+  "$CW" log verify --store="new$round" >out 2>err || got=$?
+  [ "$got" = 0 ] || { [ "$got" = 2 ] && grep -q "new$round: \(no store here\|the store has no ledger\)" err; } ||
+    fail "verify after a killed creation: exit $got: $(cat err)"
+  expect_exit 0 "$CW" log append --store="new$round" --actor a --action b --target c
   expect_exit 0 "$CW" log verify --store="new$round" || cat err >&2
 done
 
