@@ -74,6 +74,10 @@ int cli_subverb(int *argc, char ***argv, const char *verb,
 /* The ledger's actor for this process: "uid:N", never a name. */
 void cli_actor(char *out, size_t n);
 
+/* Opens an input file for reading: stdin for "-", else a regular file
+ * only (a FIFO would hang, a device never end); NULL with the error said. */
+FILE *cli_open_input(const char *path);
+
 /* "CATALOG ID" of `control` (a bare id or "catalog ID"); prints the error
  * and returns false when it names no control or several. */
 bool cli_control_ref(const struct cw_catalogs *cats, const char *control,

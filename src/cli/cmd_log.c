@@ -131,11 +131,8 @@ static int check(const char *vkey, const char *path)
                   "log vkey')");
         return EXIT_USAGE;
     }
-    in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-    if (!in) {
-        cli_error("%s: %s", path, strerror(errno));
+    if (!(in = cli_open_input(path)))
         return EXIT_USAGE;
-    }
     while ((got = getline(&line, &cap, in)) >= 0) {
         uint64_t index = 0, size = 0;
         struct cw_diag d;
@@ -283,11 +280,8 @@ int cmd_log(int argc, char **argv)
     if (strcmp(sub, "append") == 0) {
         FILE *in = NULL;
         if (from) {
-            in = strcmp(from, "-") == 0 ? stdin : fopen(from, "r");
-            if (!in) {
-                cli_error("%s: %s", from, strerror(errno));
+            if (!(in = cli_open_input(from)))
                 goto out;
-            }
             rc = cw_ledger_append_lines(l, in, strcmp(from, "-") == 0
                                                    ? "(stdin)"
                                                    : from,

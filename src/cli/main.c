@@ -2,9 +2,12 @@
  * main.c - the cloudward command: verb dispatch, options shared by every
  * verb, and error printing.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <getopt.h>
 #include <unistd.h>
 
@@ -148,6 +151,28 @@ int cli_subverb(int *argc, char ***argv, const char *verb,
     cli_error("usage: cloudward %s %s; see 'cloudward %s --help'", verb,
               list, verb);
     return EXIT_USAGE;
+}
+
+FILE *cli_open_input(const char *path)
+{
+    struct stat sb;
+    int fd;
+
+    if (strcmp(path, "-") == 0)
+        return stdin;
+    fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+    if (fd < 0) {
+        cli_error("%s: %s", path, strerror(errno));
+        return NULL;
+    }
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        cli_error("%s: not a regular file (a directory, FIFO, socket or "
+                  "device); for a pipe give '-' (standard input)",
+                  path);
+        close(fd);
+        return NULL;
+    }
+    return fdopen(fd, "r");
 }
 
 void cli_actor(char *out, size_t n)

@@ -82,22 +82,49 @@ enum cw_status cw__buf_printf(struct cw__buf *b, const char *fmt, ...)
     return st;
 }
 
-enum cw_status cw__read_file(const char *path, struct cw__buf *b,
-                             struct cw_diag *d)
+/* Opens `path` for reading without blocking on a FIFO or taking a
+ * terminal, and refuses what is not a regular file: a FIFO would hang,
+ * /dev/zero would grow without end. Returns the descriptor or -1 with `d`
+ * set. */
+static int open_regular(const char *path, unsigned flags, struct stat *sb,
+                        enum cw_status *st, struct cw_diag *d)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK |
+                            (flags & CW__READ_NOFOLLOW ? O_NOFOLLOW : 0));
+
+    if (fd < 0) {
+        if (errno == ELOOP && (flags & CW__READ_NOFOLLOW))
+            *st = cw__diag_set(d, CW_EINVAL, path, 0, 0,
+                               "is a symbolic link; give the file it points "
+                               "to");
+        else
+            *st = cw__diag_set(d, errno == ENOENT ? CW_ENOENT : CW_EIO, path,
+                               0, 0, "cannot open: %s", strerror(errno));
+        return -1;
+    }
+    if (fstat(fd, sb) != 0 || !S_ISREG(sb->st_mode)) {
+        *st = cw__diag_set(d, CW_EINVAL, path, 0, 0,
+                     "not a regular file (a directory, FIFO, socket or "
+                     "device); save the input to a file and give that");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+enum cw_status cw__read_file_flags(const char *path, struct cw__buf *b,
+                                   unsigned flags, struct cw_diag *d)
 {
     char chunk[65536];
-    FILE *f = fopen(path, "rb");
     enum cw_status st = CW_OK;
-
     struct stat sb;
+    int fd = open_regular(path, flags, &sb, &st, d);
 
-    if (!f)
-        return cw__diag_set(d, errno == ENOENT ? CW_ENOENT : CW_EIO, path, 0,
-                            0, "cannot open: %s", strerror(errno));
-    /* Size the buffer once for a regular file: a 1 GB plan would
-     * otherwise be copied by every doubling. */
-    if (fstat(fileno(f), &sb) == 0 && S_ISREG(sb.st_mode) &&
-        (size_t)sb.st_size < b->cap && (size_t)sb.st_size > b->alloc) {
+    if (fd < 0)
+        return st;
+    /* Size the buffer once: a 1 GB plan would otherwise be copied by
+     * every doubling. */
+    if ((size_t)sb.st_size < b->cap && (size_t)sb.st_size > b->alloc) {
         char *nd = cw__realloc(b->data, (size_t)sb.st_size + 1);
         if (nd) {
             b->data = nd;
@@ -105,45 +132,52 @@ enum cw_status cw__read_file(const char *path, struct cw__buf *b,
         }
     }
     for (;;) {
-        size_t n = fread(chunk, 1, sizeof(chunk), f);
-        if (n) {
-            st = cw__buf_append(b, chunk, n);
-            if (st == CW_ELIMIT) {
-                cw__diag_set(d, st, path, 0, 0,
-                             "file is larger than the %zu-byte limit",
-                             b->cap);
-                break;
-            }
-            if (st) {
-                cw__diag_set(d, st, path, 0, 0, "out of memory");
-                break;
-            }
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            st = cw__diag_set(d, CW_EIO, path, 0, 0, "read error: %s",
+                              strerror(errno));
+            break;
         }
-        if (n < sizeof(chunk)) {
-            if (ferror(f))
-                st = cw__diag_set(d, CW_EIO, path, 0, 0, "read error");
+        if (n == 0)
+            break;
+        st = cw__buf_append(b, chunk, (size_t)n);
+        if (st == CW_ELIMIT) {
+            cw__diag_set(d, st, path, 0, 0,
+                         "file is larger than the %zu-byte limit", b->cap);
+            break;
+        }
+        if (st) {
+            cw__diag_set(d, st, path, 0, 0, "out of memory");
             break;
         }
     }
-    fclose(f);
+    close(fd);
     if (!st && !b->data)
         st = cw__buf_append(b, "", 0);
     return st;
 }
 
+enum cw_status cw__read_file(const char *path, struct cw__buf *b,
+                             struct cw_diag *d)
+{
+    return cw__read_file_flags(path, b, 0, d);
+}
+
 enum cw_status cw__map_file(const char *path, struct cw__map *m,
                             struct cw_diag *d)
 {
+    enum cw_status st = CW_EIO;
     struct stat sb;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd;
 
     memset(m, 0, sizeof(*m));
     m->fd = -1;
-    if (fd < 0)
-        return cw__diag_set(d, errno == ENOENT ? CW_ENOENT : CW_EIO, path, 0,
-                            0, "cannot open: %s", strerror(errno));
-    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size == 0) {
-        /* Pipes, devices and empty files: read them instead. */
+    if ((fd = open_regular(path, 0, &sb, &st, d)) < 0)
+        return st;
+    if (sb.st_size == 0) {
+        /* An empty file cannot be mapped: read it. */
         close(fd);
         cw__buf_init(&m->buf, (size_t)1 << 32);
         if (cw__read_file(path, &m->buf, d))

@@ -116,10 +116,18 @@ enum cw_status cw__buf_puts(struct cw__buf *b, const char *s);
 enum cw_status cw__buf_printf(struct cw__buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* Reads a whole file into `b` (capped by the buffer's cap). On failure sets
- * `d` to "FILE: reason". */
+/* Reads a whole regular file into `b` (capped by the buffer's cap). A
+ * directory, FIFO, socket or device is refused (CW_EINVAL): reading one
+ * could block for ever or never end. On failure sets `d` to "FILE:
+ * reason". */
 enum cw_status cw__read_file(const char *path, struct cw__buf *b,
                              struct cw_diag *d);
+
+/* cw__read_file with flags: CW__READ_NOFOLLOW refuses a symbolic link as
+ * the last component (CW_EINVAL). */
+#define CW__READ_NOFOLLOW 1u
+enum cw_status cw__read_file_flags(const char *path, struct cw__buf *b,
+                                   unsigned flags, struct cw_diag *d);
 
 /*
  * A whole file in memory without copying it: mapped read-only when it is a

@@ -156,4 +156,27 @@ print("{" + m + ", \"k\\u0030\u0035\": 0}")' >dup2.json
 expect_exit 2 "$CW" query '$.k05' dup2.json
 grep -q 'duplicate member name "k05"' err || fail "escaped duplicate: $(cat err)"
 
+# 12. What is not a regular file is refused at once, never read for ever:
+# a FIFO as scope, decision file, pack, query, scan config, evidence or
+# ledger input; /dev/zero as a plan.
+mkfifo fifo
+mkdir -p fscope/decisions
+printf 'organisation: F\nrole: provider\nservice_models: [saas]\npii_processor: false\n' \
+  >fscope/cloudward.yaml
+mkfifo fscope/decisions/x.yaml
+try() { # WHAT CMD...: exit 2 within 10 s, saying "not a regular file"
+  local what=$1 got=0
+  shift
+  timeout 10 "$@" >out 2>err </dev/null || got=$?
+  [ "$got" = 2 ] && grep -q "not a regular file" err || fail "$what: exit $got: $(cat err)"
+}
+try "FIFO scope" "$CW" soa --scope fifo --store s1
+try "FIFO decision file" "$CW" soa --scope fscope/cloudward.yaml --store s2
+try "FIFO pack" "$CW" scan host --root clean --pack fifo --store s3
+try "FIFO query input" "$CW" query '$' fifo
+try "FIFO plan" "$CW" scan config fifo --no-save
+try "/dev/zero plan" "$CW" scan config /dev/zero --no-save
+try "FIFO evidence" "$CW" evidence add fifo --control 5.1 --store s4
+try "FIFO ledger input" "$CW" log append --from fifo --store s5
+
 finish
