@@ -199,12 +199,16 @@ struct cw_evidence {
 
 /* Stores `path` as evidence for `control` ("CATALOG ID") and records it.
  * *dup tells whether the same content was already stored (it is recorded
- * again for this control). `hash` receives the hex SHA-256. */
+ * again for this control). `hash` receives the hex SHA-256. A symbolic
+ * link is refused unless `follow` (a link to /etc/shadow would otherwise
+ * be copied into the store); only regular files are read. The stored copy
+ * is 0600. When the entry cannot be recorded, a copy stored for it is
+ * removed again: no stored file without an entry. */
 CW_API enum cw_status cw_evidence_add(struct cw_ledger *l, const char *path,
                                       const char *control,
                                       const char *effective,
                                       const char *expires, const char *actor,
-                                      char hash[65], bool *dup,
+                                      bool follow, char hash[65], bool *dup,
                                       struct cw_diag *d);
 
 /* Calls `fn` for each piece of evidence recorded, oldest first. */

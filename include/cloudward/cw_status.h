@@ -29,7 +29,8 @@ extern "C" {
     X(EIO, "input/output error")                                              \
     X(ELIMIT, "a size, depth or count limit was exceeded")                    \
     X(EFORMAT, "unsupported output format")                                   \
-    X(EINTEGRITY, "stored data does not match its hashes or signatures")
+    X(EINTEGRITY, "stored data does not match its hashes or signatures")     \
+    X(EPERM, "refused: a file or folder others could change")
 
 enum cw_status {
 #define CW__STATUS_ENUM(name, msg) CW_##name,

@@ -12,12 +12,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+
 #include "cli.h"
 
 enum {
     OPT_CONTROL = OPT_FIRST_VERB_OPTION,
     OPT_EFFECTIVE,
-    OPT_EXPIRES
+    OPT_EXPIRES,
+    OPT_FOLLOW
 };
 
 static const struct option long_opts[] = {
@@ -25,6 +30,7 @@ static const struct option long_opts[] = {
     { "control", required_argument, NULL, OPT_CONTROL },
     { "effective", required_argument, NULL, OPT_EFFECTIVE },
     { "expires", required_argument, NULL, OPT_EXPIRES },
+    { "follow", no_argument, NULL, OPT_FOLLOW },
     { "format", required_argument, NULL, 'f' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -32,16 +38,54 @@ static const struct option long_opts[] = {
 
 static const char help[] =
     "usage: cloudward evidence add FILE --control ID [--effective DATE]\n"
-    "                              [--expires DATE]\n"
+    "                              [--expires DATE] [--follow]\n"
     "       cloudward evidence list [--control ID] [--format table|json]\n"
     "       cloudward evidence verify\n"
     "       cloudward evidence export DIR\n"
     "\n"
     "Evidence files are stored by their SHA-256 in the store (once, however\n"
-    "often added) and each addition is an entry of the ledger. 'verify'\n"
-    "exits 1 when a stored file is missing or altered; 'export' copies\n"
-    "every file to DIR with a manifest.json. The SoA shows each control's\n"
-    "evidence and flags expired or missing files.\n";
+    "often added, private to the store's owner) and each addition is an\n"
+    "entry of the ledger. 'add' refuses a symbolic link unless --follow.\n"
+    "'verify' exits 1 when a stored file is missing or altered; 'export'\n"
+    "copies every file with a manifest.json into DIR, which must be new or\n"
+    "empty. The SoA shows each control's evidence and flags expired or\n"
+    "missing files.\n";
+
+/* An export goes into a new folder, or an empty one that is not a link:
+ * nothing in it can lead a write elsewhere. */
+static bool export_dir(const char *dir)
+{
+    struct stat sb;
+    struct dirent *e;
+    DIR *dp;
+    int fd;
+
+    if (mkdir(dir, 0700) == 0)
+        return true;
+    if (errno != EEXIST) {
+        cli_error("%s: %s", dir, strerror(errno));
+        return false;
+    }
+    fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &sb) != 0 || !(dp = fdopendir(fd))) {
+        cli_error("%s: not a folder (or a link to one): export into a new "
+                  "folder",
+                  dir);
+        if (fd >= 0)
+            close(fd);
+        return false;
+    }
+    while ((e = readdir(dp)) != NULL) {
+        if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+            closedir(dp);
+            cli_error("%s: not empty; export into a new or empty folder",
+                      dir);
+            return false;
+        }
+    }
+    closedir(dp);
+    return true;
+}
 
 struct listing {
     const char *control; /* filter, "CATALOG ID" */
@@ -119,7 +163,7 @@ int cmd_evidence(int argc, char **argv)
     char store[4096], ref[300];
     struct cw_diag d;
     int c, rc = EXIT_USAGE;
-    bool json = false;
+    bool json = false, follow = false;
 
     static const char *const subs[] = { "add", "list", "verify", "export",
                                         NULL };
@@ -139,6 +183,9 @@ int cmd_evidence(int argc, char **argv)
             break;
         case OPT_EXPIRES:
             expires = optarg;
+            break;
+        case OPT_FOLLOW:
+            follow = true;
             break;
         case 'f':
             if (!cli_table_or_json(optarg, &json))
@@ -191,7 +238,7 @@ int cmd_evidence(int argc, char **argv)
         bool dup = false;
         cli_actor(actor, sizeof(actor));
         if (cw_evidence_add(l, argv[optind], control, effective, expires,
-                            actor, hash, &dup, &d)) {
+                            actor, follow, hash, &dup, &d)) {
             cli_error_diag(&d);
             goto out;
         }
@@ -200,14 +247,17 @@ int cmd_evidence(int argc, char **argv)
         rc = EXIT_OK;
     } else if (strcmp(sub, "export") == 0) {
         char mpath[4096];
+        int mfd;
         x.dir = argv[optind];
-        if (mkdir(x.dir, 0755) != 0 && errno != EEXIST) {
-            cli_error("%s: %s", x.dir, strerror(errno));
+        if (!export_dir(x.dir))
             goto out;
-        }
         snprintf(mpath, sizeof(mpath), "%s/manifest.json", x.dir);
-        if (!(x.manifest = fopen(mpath, "w"))) {
+        mfd = open(mpath, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                   0600);
+        if (mfd < 0 || !(x.manifest = fdopen(mfd, "w"))) {
             cli_error("%s: %s", mpath, strerror(errno));
+            if (mfd >= 0)
+                close(mfd);
             goto out;
         }
         fputs("{\"evidence\": [", x.manifest);

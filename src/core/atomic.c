@@ -22,7 +22,7 @@ static enum cw_status io_error(struct cw_diag *d, const char *path, int e)
 }
 
 enum cw_status cw__atomic_open(const char *path, char *tmp, size_t n,
-                               int *fdp, struct cw_diag *d)
+                               int *fdp, bool priv, struct cw_diag *d)
 {
     static unsigned counter;
     struct timespec ts;
@@ -36,8 +36,16 @@ enum cw_status cw__atomic_open(const char *path, char *tmp, size_t n,
         if (w < 0 || (size_t)w >= n)
             return cw__diag_set(d, CW_ELIMIT, path, 0, 0, "path too long");
         /* 0666 and O_EXCL: the umask decides the mode, as for any file the
-         * user creates, and an existing file is never reused. */
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+         * user creates, and an existing file is never reused. A file of
+         * the store is 0600, fchmod'ed so that no umask widens it. */
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                  priv ? 0600 : 0666);
+        if (fd >= 0 && priv && fchmod(fd, 0600) != 0) {
+            int e = errno;
+            close(fd);
+            unlink(tmp);
+            return io_error(d, path, e);
+        }
         if (fd >= 0 || errno != EEXIST)
             break;
     }
@@ -94,8 +102,9 @@ enum cw_status cw__atomic_commit(const char *tmp, const char *path,
     return CW_OK;
 }
 
-enum cw_status cw__atomic_write(const char *path, const void *data,
-                                size_t len, bool replace, struct cw_diag *d)
+static enum cw_status write_file(const char *path, const void *data,
+                                 size_t len, bool replace, bool priv,
+                                 struct cw_diag *d)
 {
     char tmp[4096];
     const char *p = data;
@@ -109,7 +118,7 @@ enum cw_status cw__atomic_write(const char *path, const void *data,
     if (stat(path, &sb) == 0 && !S_ISREG(sb.st_mode))
         return cw__diag_set(d, CW_EIO, path, 0, 0,
                             "not a regular file; refusing to replace it");
-    st = cw__atomic_open(path, tmp, sizeof(tmp), &fd, d);
+    st = cw__atomic_open(path, tmp, sizeof(tmp), &fd, priv, d);
     if (st)
         return st;
     while (len > 0) {
@@ -131,4 +140,17 @@ enum cw_status cw__atomic_write(const char *path, const void *data,
         return io_error(d, path, e);
     }
     return cw__atomic_commit(tmp, path, replace, d);
+}
+
+enum cw_status cw__atomic_write(const char *path, const void *data,
+                                size_t len, bool replace, struct cw_diag *d)
+{
+    return write_file(path, data, len, replace, false, d);
+}
+
+enum cw_status cw__atomic_write_private(const char *path, const void *data,
+                                        size_t len, bool replace,
+                                        struct cw_diag *d)
+{
+    return write_file(path, data, len, replace, true, d);
 }

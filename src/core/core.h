@@ -161,18 +161,23 @@ enum cw_status cw__diag_set(struct cw_diag *d, enum cw_status st,
 
 /*
  * Atomic file replacement (atomic.c). cw__atomic_open creates an empty
- * temporary file beside `path` (mode 0666 less the umask), returns its name
- * in `tmp` and an open descriptor in `*fd`. cw__atomic_commit flushes the
+ * temporary file beside `path` (mode 0666 less the umask; with `priv`,
+ * 0600 whatever the umask: the store's files), returns its name in `tmp`
+ * and an open descriptor in `*fd`. cw__atomic_commit flushes the
  * temporary and renames it over `path` (refusing with CW_EEXIST when
  * `replace` is false and `path` exists); on failure it removes the
  * temporary. cw__atomic_write does all three for a buffer.
  */
 enum cw_status cw__atomic_open(const char *path, char *tmp, size_t n, int *fd,
-                               struct cw_diag *d);
+                               bool priv, struct cw_diag *d);
 enum cw_status cw__atomic_commit(const char *tmp, const char *path,
                                  bool replace, struct cw_diag *d);
 enum cw_status cw__atomic_write(const char *path, const void *data,
                                 size_t len, bool replace, struct cw_diag *d);
+/* The same for a file of the store: 0600 whatever the umask. */
+enum cw_status cw__atomic_write_private(const char *path, const void *data,
+                                        size_t len, bool replace,
+                                        struct cw_diag *d);
 
 /* UTF-8 (utf8.c): length of the valid sequence at `s` (0 if invalid);
  * the encoding of code point `cp` into `out` (1-4 bytes, returns how many);

@@ -10,6 +10,7 @@
 #include <stdlib.h> /* before core.h: banned.h poisons inline libc */
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -33,7 +34,8 @@ static void path_of(struct cw_ledger *l, const char *hash, char *out,
 enum cw_status cw_evidence_add(struct cw_ledger *l, const char *path,
                                const char *control, const char *effective,
                                const char *expires, const char *actor,
-                               char hash[65], bool *dup, struct cw_diag *d)
+                               bool follow, char hash[65], bool *dup,
+                               struct cw_diag *d)
 {
     struct cw__buf b;
     struct cw_log_event ev;
@@ -53,8 +55,15 @@ enum cw_status cw_evidence_add(struct cw_ledger *l, const char *path,
                             "(%s)",
                             expires, effective);
     cw__buf_init(&b, MAX_EVIDENCE_BYTES);
-    if ((st = cw__read_file(path, &b, d)))
+    if ((st = cw__read_file_flags(path, &b, follow ? 0 : CW__READ_NOFOLLOW,
+                                  d))) {
+        cw__buf_release(&b);
+        if (!follow && strstr(d->msg, "symbolic link"))
+            cw__diag_set(d, st, path, 0, 0,
+                         "is a symbolic link; add the file it points to, "
+                         "or pass --follow");
         return st;
+    }
     hash_hex(b.data ? b.data : "", b.len, hash);
     snprintf(dir, sizeof(dir), "%s/evidence", cw__ledger_dir(l));
     if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
@@ -64,13 +73,29 @@ enum cw_status cw_evidence_add(struct cw_ledger *l, const char *path,
     }
     path_of(l, hash, dest, sizeof(dest));
     *dup = stat(dest, &sb) == 0;
-    if (!*dup && (st = cw__atomic_write(dest, b.data ? b.data : "", b.len,
-                                        false, d))) {
+    if (!*dup && (st = cw__atomic_write_private(dest, b.data ? b.data : "",
+                                                b.len, false, d))) {
         cw__buf_release(&b);
         return st;
     }
-    /* The file name goes into a JSON string: keep it plain. */
-    snprintf(name, sizeof(name), "%s", base ? base + 1 : path);
+    /* The file name goes into a JSON string: keep it plain, and valid
+     * UTF-8 (a byte that is not becomes '?'). */
+    {
+        const char *src = base ? base + 1 : path, *end = src + strlen(src);
+        size_t o = 0;
+        while (*src && o + 5 < sizeof(name)) {
+            size_t k = cw__utf8_len(src, end);
+            if (!k) {
+                name[o++] = '?';
+                src++;
+                continue;
+            }
+            memcpy(name + o, src, k);
+            o += k;
+            src += k;
+        }
+        name[o] = '\0';
+    }
     for (i = 0; name[i]; i++)
         if ((unsigned char)name[i] < 0x20 || name[i] == '"' || name[i] == '\\')
             name[i] = '_';
@@ -87,7 +112,10 @@ enum cw_status cw_evidence_add(struct cw_ledger *l, const char *path,
     ev.target = hash;
     ev.details_json = details;
     ev.file = path;
-    return cw_ledger_append(l, &ev, 1, NULL, NULL, d);
+    st = cw_ledger_append(l, &ev, 1, NULL, NULL, d);
+    if (st && !*dup)
+        unlink(dest); /* no stored file without its entry */
+    return st;
 }
 
 struct each {
@@ -189,8 +217,11 @@ enum cw_status cw_evidence_export(struct cw_ledger *l,
     path_of(l, e->hash, src, sizeof(src));
     snprintf(dst, sizeof(dst), "%s/%s", dir, e->hash);
     cw__buf_init(&b, MAX_EVIDENCE_BYTES);
-    if (!(st = cw__read_file(src, &b, d)))
-        st = cw__atomic_write(dst, b.data ? b.data : "", b.len, true, d);
+    /* A copy per entry: the same content exported twice is one file. */
+    if (!(st = cw__read_file_flags(src, &b, CW__READ_NOFOLLOW, d)) &&
+        access(dst, F_OK) != 0)
+        st = cw__atomic_write_private(dst, b.data ? b.data : "", b.len,
+                                      false, d);
     cw__buf_release(&b);
     return st;
 }

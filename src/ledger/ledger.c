@@ -130,7 +130,7 @@ static enum cw_status read_key(struct cw_ledger *l, const char *path,
                                struct cw_diag *d)
 {
     ssize_t got;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
     if (fd < 0)
         return cw__diag_set(d, CW_EIO, path, 0, 0,
@@ -227,6 +227,57 @@ static enum cw_status load_key(struct cw_ledger *l, const char *dir,
     return CW_OK;
 }
 
+/*
+ * The store holds the signing key and everything signed with it: only its
+ * owner may write there. A folder others can write to is refused (they
+ * could plant a ledger.db link that makes root write at its target); the
+ * store's own files must be files, not links, and are made private (0600)
+ * when they are not: SQLite creates ledger.db 0644 less the umask, and
+ * its -wal and -shm files copy the database's mode.
+ */
+static enum cw_status check_store(const char *dir, struct cw_diag *d)
+{
+    static const char *const names[] = { "ledger.db", "ledger.db-wal",
+                                         "ledger.db-shm", "ledger.key",
+                                         NULL };
+    char path[4200];
+    struct stat sb;
+    size_t i;
+    int fd;
+
+    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return cw__diag_set(d, CW_EIO, dir, 0, 0, "not a folder");
+    if (sb.st_mode & S_IWOTH)
+        return cw__diag_set(d, CW_EPERM, dir, 0, 0,
+                            "the store is writable by others (mode %04o): "
+                            "make it private (chmod 700) or choose another",
+                            (unsigned)(sb.st_mode & 07777));
+    for (i = 0; names[i]; i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+        if (lstat(path, &sb) != 0)
+            continue;
+        if (!S_ISREG(sb.st_mode))
+            return cw__diag_set(d, CW_EPERM, path, 0, 0,
+                                "is not a regular file (a link?); a store's "
+                                "files must be its own");
+        if ((sb.st_mode & 077) && sb.st_uid == geteuid() &&
+            chmod(path, 0600) != 0)
+            return cw__diag_set(d, CW_EIO, path, 0, 0,
+                                "cannot make it private: %s",
+                                strerror(errno));
+    }
+    /* A new database is created here, private, then opened by SQLite. */
+    snprintf(path, sizeof(path), "%s/ledger.db", dir);
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+              0600);
+    if (fd >= 0)
+        close(fd);
+    else if (errno != EEXIST)
+        return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot create: %s",
+                            strerror(errno));
+    return CW_OK;
+}
+
 static enum cw_status open_store(const char *dir, bool create,
                                  struct cw_ledger **out, struct cw_diag *d)
 {
@@ -252,6 +303,8 @@ static enum cw_status open_store(const char *dir, bool create,
     if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
         return cw__diag_set(d, CW_EIO, dir, 0, 0, "cannot create: %s",
                             strerror(errno));
+    if ((st = check_store(dir, d)))
+        return st;
     if (!(l = cw__calloc(1, sizeof(*l))))
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     cw__buf_init(&l->canon, ENTRY_MAX);

@@ -692,5 +692,5 @@ enum cw_status cw_results_save(const struct cw_results *r, const char *store,
                             strerror(errno));
     snprintf(path, sizeof(path), "%s/%s-%s.json", dir, kind,
              cw_pack_name(cw_results_pack(r)));
-    return cw__emit(path, false, write_json, r, d);
+    return cw__emit_private(path, write_json, r, d);
 }

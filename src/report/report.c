@@ -62,9 +62,9 @@ static enum cw_status io_error(struct cw_diag *d, const char *path)
                         strerror(errno));
 }
 
-enum cw_status cw__emit(const char *path, bool binary_to_file,
-                        cw__writer_fn write, const void *arg,
-                        struct cw_diag *d)
+static enum cw_status emit(const char *path, bool binary_to_file,
+                           bool priv, cw__writer_fn write, const void *arg,
+                           struct cw_diag *d)
 {
     char tmp[4096];
     enum cw_status st;
@@ -99,7 +99,7 @@ enum cw_status cw__emit(const char *path, bool binary_to_file,
                                  cw_status_message(st))
                   : CW_OK;
     }
-    st = cw__atomic_open(path, tmp, sizeof(tmp), &fd, d);
+    st = cw__atomic_open(path, tmp, sizeof(tmp), &fd, priv, d);
     if (st)
         return st;
     if (binary_to_file) { /* the writer opens the file by name itself */
@@ -124,6 +124,19 @@ enum cw_status cw__emit(const char *path, bool binary_to_file,
                             cw_status_message(st));
     }
     return cw__atomic_commit(tmp, path, true, d);
+}
+
+enum cw_status cw__emit(const char *path, bool binary_to_file,
+                        cw__writer_fn write, const void *arg,
+                        struct cw_diag *d)
+{
+    return emit(path, binary_to_file, false, write, arg, d);
+}
+
+enum cw_status cw__emit_private(const char *path, cw__writer_fn write,
+                                const void *arg, struct cw_diag *d)
+{
+    return emit(path, false, true, write, arg, d);
 }
 
 struct table_job {

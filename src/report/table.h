@@ -71,6 +71,9 @@ typedef enum cw_status (*cw__writer_fn)(const void *arg, FILE *out,
 
 /* Runs `write` into `path` atomically (temporary, fsync, rename), or into
  * stdout when `path` is NULL. */
+/* cw__emit for a file of the store: 0600 whatever the umask. */
+enum cw_status cw__emit_private(const char *path, cw__writer_fn write,
+                                const void *arg, struct cw_diag *d);
 enum cw_status cw__emit(const char *path, bool binary_to_file,
                         cw__writer_fn write, const void *arg,
                         struct cw_diag *d);

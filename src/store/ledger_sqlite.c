@@ -512,7 +512,7 @@ int cw__lstore_sqlite_open(const char *path, struct cw__lstore **out,
     s->base.ops = &sqlite_ops;
     if (sqlite3_open_v2(path, &s->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                            SQLITE_OPEN_NOMUTEX,
+                            SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW,
                         NULL) != SQLITE_OK)
         goto bad;
     sqlite3_busy_timeout(s->db, 30000);

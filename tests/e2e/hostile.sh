@@ -179,4 +179,49 @@ try "/dev/zero plan" "$CW" scan config /dev/zero --no-save
 try "FIFO evidence" "$CW" evidence add fifo --control 5.1 --store s4
 try "FIFO ledger input" "$CW" log append --from fifo --store s5
 
+# 7. Evidence: a link is not followed unless asked; export writes only
+# into a new or empty folder, never through a planted link; a name that is
+# not UTF-8 leaves no stored file without an entry.
+echo "secret" >victim
+ln -s "$WORK/victim" link.pdf
+expect_exit 2 "$CW" evidence add link.pdf --control 5.1 --store ev
+grep -q "symbolic link.*--follow" err || fail "evidence add followed a link: $(cat err)"
+expect_exit 0 "$CW" evidence add link.pdf --control 5.1 --store ev --follow
+echo "report" >"$(printf 'r\377port.pdf')"
+expect_exit 0 "$CW" evidence add "$(printf 'r\377port.pdf')" --control 5.2 --store ev
+expect_exit 0 "$CW" evidence list --store ev --format json
+jq -e 'select(.name == "r?port.pdf")' out >/dev/null || fail "non-UTF-8 name: $(cat out)"
+[ "$(find ev/evidence -type f | wc -l)" = "$(jq -r .sha256 out | sort -u | wc -l)" ] ||
+  fail "a stored evidence file without an entry"
+mkdir -p exp
+ln -s "$WORK/victim" exp/manifest.json
+expect_exit 2 "$CW" evidence export exp --store ev
+grep -q "not empty" err || fail "export into a folder holding a link: $(cat err)"
+[ "$(cat victim)" = secret ] || fail "export wrote through a link"
+expect_exit 0 "$CW" evidence export fresh --store ev
+
+# 8. The store is private whatever the umask, and refused when others
+# could change it or its files are links.
+(
+  umask 000
+  "$CW" log append --store priv --actor a --action x.y --target t >/dev/null
+  "$CW" evidence add victim --control 5.1 --store priv >/dev/null
+  "$CW" evidence export privexp --store priv >/dev/null
+  "$CW" scan host --root clean --pack "$PACK" --store priv -o /dev/null >/dev/null 2>&1 || true
+)
+for f in priv/ledger.db priv/ledger.key priv/evidence/* priv/results/* privexp/*; do
+  [ -e "$f" ] || continue
+  m=$(stat -c %a "$f")
+  [ "$m" = 600 ] || fail "$f is $m under umask 000"
+done
+[ "$(stat -c %a priv)" = 700 ] || fail "the store folder is $(stat -c %a priv)"
+mkdir -p open && chmod 777 open
+expect_exit 2 "$CW" log append --store open --actor a --action x.y --target t
+grep -q "writable by others" err || fail "a world-writable store: $(cat err)"
+mkdir -p planted && chmod 700 planted
+ln -s "$WORK/victim" planted/ledger.db
+expect_exit 2 "$CW" log append --store planted --actor a --action x.y --target t
+grep -q "not a regular file" err || fail "a planted ledger.db link: $(cat err)"
+[ "$(cat victim)" = secret ] || fail "the store wrote through a planted link"
+
 finish
