@@ -102,11 +102,22 @@ CW_API enum cw_status cw_ledger_consistency(struct cw_ledger *l,
                                             struct cw_diag *d);
 
 /* Recomputes every leaf, every stored subtree hash and every checkpoint
- * signature and root. CW_OK when all hold; else CW_EINTEGRITY with the
- * first diverging entry in *bad (or the checkpoint's size) and `d` saying
- * what differs. */
+ * signature and root, and checks that the ledger still extends the copy
+ * of its last checkpoint kept outside the database (STORE/checkpoint).
+ * CW_OK when all hold; else CW_EINTEGRITY with the first diverging entry
+ * in *bad (or the checkpoint's size) and `d` saying what differs. What
+ * this can and cannot prove alone: docs/ledger.md, "What verify proves". */
 CW_API enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
                                        struct cw_diag *d);
+
+/* Checks that the ledger extends checkpoint `note` (len bytes), one that
+ * someone kept (a customer, an auditor, another store): signed by this
+ * ledger's key, of a size the ledger still reaches, with the root of the
+ * ledger's first entries. `what` names it in messages. CW_EINTEGRITY
+ * saying which does not hold. */
+CW_API enum cw_status cw_ledger_extends(struct cw_ledger *l, const char *note,
+                                        size_t len, const char *what,
+                                        struct cw_diag *d);
 
 /*
  * Writes the entries (of `tenant` only, when not NULL) as JSON lines:

@@ -22,7 +22,8 @@ enum {
     OPT_FROM,
     OPT_BATCH,
     OPT_SIZE,
-    OPT_VKEY
+    OPT_VKEY,
+    OPT_CHECKPOINT
 };
 
 static const struct option long_opts[] = {
@@ -38,6 +39,7 @@ static const struct option long_opts[] = {
     { "batch", required_argument, NULL, OPT_BATCH },
     { "size", required_argument, NULL, OPT_SIZE },
     { "vkey", required_argument, NULL, OPT_VKEY },
+    { "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
     { "format", required_argument, NULL, 'f' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -52,7 +54,7 @@ static const char help[] =
     "       cloudward log checkpoint\n"
     "       cloudward log prove INDEX [--size N]\n"
     "       cloudward log consistency SIZE1 SIZE2\n"
-    "       cloudward log verify\n"
+    "       cloudward log verify [--checkpoint FILE|-]\n"
     "       cloudward log vkey\n"
     "       cloudward log check --vkey KEY [FILE|-]\n"
     "\n"
@@ -72,8 +74,11 @@ static const char help[] =
     "  prove        the inclusion proof of entry INDEX (in the tree of N\n"
     "               entries; default: all)\n"
     "  consistency  the proof that the tree of SIZE2 extends that of SIZE1\n"
-    "  verify       recompute every hash and signature; exit 1 and name\n"
-    "               the first entry that differs\n"
+    "  verify       recompute every hash and signature, and check the log\n"
+    "               still extends its last checkpoint (the copy kept as\n"
+    "               STORE/checkpoint) and, with --checkpoint, one that a\n"
+    "               customer or auditor kept; exit 1 and name the first\n"
+    "               entry that differs\n"
     "  vkey         print the ledger's verifier key, for customers\n"
     "  check        what a customer runs on the lines 'show --format json'\n"
     "               gave it, with the provider's verifier key: each entry\n"
@@ -179,7 +184,7 @@ int cmd_log(int argc, char **argv)
     struct cw_ledger *l = NULL;
     const char *sub, *from = NULL;
     bool json_out = false;
-    const char *vkey = NULL;
+    const char *vkey = NULL, *kept = NULL;
     char store[4096];
     uint64_t batch = 1024, size = 0;
     bool size_set = false;
@@ -232,6 +237,9 @@ int cmd_log(int argc, char **argv)
             break;
         case OPT_VKEY:
             vkey = optarg;
+            break;
+        case OPT_CHECKPOINT:
+            kept = optarg;
             break;
         case OPT_SIZE:
             if (!number(optarg, &size)) {
@@ -339,6 +347,19 @@ int cmd_log(int argc, char **argv)
     } else { /* verify */
         uint64_t bad = 0, n = 0;
         enum cw_status st = cw_ledger_verify(l, &bad, &d);
+        if (!st && kept) {
+            /* A checkpoint someone kept: the log must still extend it. */
+            char note[2048];
+            size_t len;
+            FILE *in = cli_open_input(kept);
+            if (!in)
+                goto out;
+            len = fread(note, 1, sizeof(note) - 1, in);
+            if (in != stdin)
+                fclose(in);
+            note[len] = '\0';
+            st = cw_ledger_extends(l, note, len, kept, &d);
+        }
         if (st == CW_EINTEGRITY) {
             cli_error_diag(&d);
             rc = EXIT_FINDINGS;
@@ -347,8 +368,10 @@ int cmd_log(int argc, char **argv)
         rc = st || cw_ledger_size(l, &n, &d) ? EXIT_USAGE : EXIT_OK;
         if (rc == EXIT_OK)
             printf("ledger verified: %llu entries, every hash and "
-                   "checkpoint signature holds\n",
-                   (unsigned long long)n);
+                   "checkpoint signature holds%s%s\n",
+                   (unsigned long long)n,
+                   kept ? "; it extends the checkpoint in " : "",
+                   kept ? kept : "");
     }
     if (rc == EXIT_USAGE)
         cli_error_diag(&d);

@@ -39,7 +39,20 @@ struct cw_ledger {
     char vkey[CW__NOTE_KEY_MAX];
     char origin[CW__NOTE_ORIGIN_MAX];
     char path[4096];
+    uint64_t held;        /* size of STORE/checkpoint when opened (0: none) */
 };
+
+/* STORE/checkpoint: a copy, outside the database, of the latest signed
+ * checkpoint. Deleting rows at the end of the database (and its
+ * checkpoints with them) leaves this file behind, and a ledger shorter
+ * than the tree it signed is refused. */
+static void held_path(const struct cw_ledger *l, char *out, size_t n)
+{
+    snprintf(out, n, "%s/checkpoint", l->dir);
+}
+
+static bool read_held(const struct cw_ledger *l, char *note, size_t n,
+                      size_t *len);
 
 static enum cw_status unreadable(struct cw_ledger *l, struct cw_diag *d)
 {
@@ -331,6 +344,13 @@ static enum cw_status open_store(const char *dir, bool create,
         st = db_error(l, d, "cannot open");
         goto fail;
     }
+    {
+        char note[CW__NOTE_MAX];
+        size_t len;
+        cw__hash root;
+        if (read_held(l, note, sizeof(note), &len))
+            (void)cw__checkpoint_verify(note, len, l->vkey, &l->held, root);
+    }
     *out = l;
     return CW_OK;
 fail:
@@ -584,6 +604,16 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
     }
     if ((st = size_of(l, &size, d)))
         goto rollback;
+    if (size < l->held) {
+        st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
+                          "holds %llu entries, but the store's last "
+                          "checkpoint signed %llu: entries were removed; "
+                          "nothing is appended to a cut log (run 'cloudward "
+                          "log verify')",
+                          (unsigned long long)size,
+                          (unsigned long long)l->held);
+        goto rollback;
+    }
     if (load_edge(l, size, &e)) {
         st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
                           "the tree's right edge is missing; run 'cloudward "
@@ -710,6 +740,57 @@ out:
 
 /* ---- checkpoints and proofs ------------------------------------------ */
 
+enum cw_status cw_ledger_extends(struct cw_ledger *l, const char *note,
+                                 size_t len, const char *what,
+                                 struct cw_diag *d)
+{
+    uint64_t size, have;
+    cw__hash root, mine;
+    enum cw_status st;
+
+    if (!cw__checkpoint_verify(note, len, l->vkey, &size, root))
+        return cw__diag_set(d, CW_EINTEGRITY, what, 0, 0,
+                            "not a checkpoint signed by this ledger's key");
+    if ((st = size_of(l, &have, d)))
+        return st;
+    if (have < size)
+        return cw__diag_set(d, CW_EINTEGRITY, what, 0, 0,
+                            "signed a tree of %llu entries, but the ledger "
+                            "holds %llu: entries were removed from its end",
+                            (unsigned long long)size,
+                            (unsigned long long)have);
+    if (size && cw__merkle_root(subtree, l, size, mine))
+        return unreadable(l, d);
+    if (size && memcmp(mine, root, CW__HASH_LEN) != 0)
+        return cw__diag_set(d, CW_EINTEGRITY, what, 0, 0,
+                            "the ledger's first %llu entries are not the "
+                            "ones this checkpoint signed: the log was "
+                            "rewritten",
+                            (unsigned long long)size);
+    return CW_OK;
+}
+
+/* Reads STORE/checkpoint into `note`; false when there is none. */
+static bool read_held(const struct cw_ledger *l, char *note, size_t n,
+                      size_t *len)
+{
+    char path[4200];
+    ssize_t got;
+    int fd;
+
+    held_path(l, path, sizeof(path));
+    fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    got = read(fd, note, n - 1);
+    close(fd);
+    if (got <= 0)
+        return false;
+    note[got] = '\0';
+    *len = (size_t)got;
+    return true;
+}
+
 enum cw_status cw_ledger_checkpoint(struct cw_ledger *l, char *note,
                                     size_t n, struct cw_diag *d)
 {
@@ -732,6 +813,14 @@ enum cw_status cw_ledger_checkpoint(struct cw_ledger *l, char *note,
     if (OP(l, put_checkpoint, size, note) || COMMIT(l)) {
         st = db_error(l, d, "cannot store the checkpoint");
         goto fail;
+    }
+    {
+        char path[4200];
+        held_path(l, path, sizeof(path));
+        if ((st = cw__atomic_write_private(path, note, strlen(note), true,
+                                           d)))
+            return st;
+        l->held = size;
     }
     return CW_OK;
 fail:
@@ -1198,6 +1287,14 @@ enum cw_status cw_ledger_verify(struct cw_ledger *l, uint64_t *bad,
         goto out;
     }
     v.st = verify_runs(l, &v.runs, v.next, bad, d);
+    if (!v.st) {
+        char note[CW__NOTE_MAX], path[4200];
+        size_t len;
+        held_path(l, path, sizeof(path));
+        if (read_held(l, note, sizeof(note), &len) &&
+            (v.st = cw_ledger_extends(l, note, len, path, d)))
+            *bad = v.next;
+    }
 out:
     for (i = 0; i < v.ncp; i++)
         cw__free(v.cp[i].note);

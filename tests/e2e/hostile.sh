@@ -224,4 +224,38 @@ expect_exit 2 "$CW" log append --store planted --actor a --action x.y --target t
 grep -q "not a regular file" err || fail "a planted ledger.db link: $(cat err)"
 [ "$(cat victim)" = secret ] || fail "the store wrote through a planted link"
 
+# 5. Cutting the tail: rows deleted from the end of the database with its
+# checkpoints are found through the copy of the last checkpoint outside
+# it, and through a checkpoint a customer kept; nothing is appended to a
+# cut log.
+for i in $(seq 20); do
+  "$CW" log append --store cut --actor a --action x.y --target "t$i" >/dev/null
+  [ "$i" = 13 ] && "$CW" log checkpoint --store cut >kept.note
+done
+"$CW" log checkpoint --store cut >/dev/null
+cp -r cut cut2
+sqlite3 cut/ledger.db "DELETE FROM entries WHERE idx >= 15; DELETE FROM checkpoints;"
+expect_exit 1 "$CW" log verify --store cut
+grep -q "signed a tree of 20 entries, but the ledger holds 15" err ||
+  fail "tail cut not found: $(cat err)"
+expect_exit 2 "$CW" log append --store cut --actor a --action x.y --target t
+grep -q "nothing is appended to a cut log" err || fail "append on a cut log: $(cat err)"
+# Without the copy (deleted too) the store alone cannot tell; a kept
+# checkpoint still can.
+sqlite3 cut2/ledger.db "DELETE FROM entries WHERE idx >= 10; DELETE FROM checkpoints;"
+rm cut2/checkpoint
+expect_exit 0 "$CW" log verify --store cut2
+expect_exit 1 "$CW" log verify --store cut2 --checkpoint kept.note
+grep -q "kept.note: signed a tree of 13 entries, but the ledger holds 10" err ||
+  fail "kept checkpoint: $(cat err)"
+expect_exit 1 "$CW" log verify --store cut2 --checkpoint - <kept.note
+# An intact store extends an older kept checkpoint.
+"$CW" log append --store whole --actor a --action x.y --target t >/dev/null
+"$CW" log checkpoint --store whole >whole.note
+"$CW" log append --store whole --actor a --action x.y --target u >/dev/null
+expect_exit 0 "$CW" log verify --store whole --checkpoint whole.note
+grep -q "it extends the checkpoint in whole.note" out || fail "kept checkpoint ok: $(cat out)"
+expect_exit 1 "$CW" log verify --store cut2 --checkpoint whole.note
+grep -q "not a checkpoint signed by this ledger's key" err || fail "other key: $(cat err)"
+
 finish
