@@ -518,7 +518,16 @@ static void xml_text(FILE *f, const char *s)
 {
     for (; s && *s; s++) {
         unsigned char c = (unsigned char)*s;
-        if (c == '<')
+        if (c >= 0x80) {
+            /* Not UTF-8 is not XML: such a byte is written \xHH. */
+            size_t k = cw__utf8_len(s, s + strnlen(s, 4));
+            if (k) {
+                fwrite(s, 1, k, f);
+                s += k - 1;
+            } else {
+                fprintf(f, "\\x%02x", c);
+            }
+        } else if (c == '<')
             fputs("&lt;", f);
         else if (c == '>')
             fputs("&gt;", f);

@@ -16,6 +16,34 @@ static const char *cell(const struct cw__table *t, size_t r, size_t c)
     return s ? s : "";
 }
 
+/* Writes n bytes of `s` for a person to read: valid UTF-8 as it is, a
+ * control byte as '?' (a hostile file name must not move a terminal's
+ * cursor or hide a line), a byte that is not UTF-8 as \xHH. */
+static void put_clean(FILE *f, const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+    while (p < end && *p) {
+        size_t k;
+        if (*p < 0x20 || *p == 0x7f) {
+            fputc(*p == '\t' ? ' ' : '?', f);
+            p++;
+            continue;
+        }
+        if (*p < 0x80) {
+            fputc(*p++, f);
+            continue;
+        }
+        k = cw__utf8_len((const char *)p, (const char *)end);
+        if (k) {
+            fwrite(p, 1, k, f);
+            p += k;
+        } else {
+            fprintf(f, "\\x%02x", *p++);
+        }
+    }
+}
+
 static enum cw_status done(FILE *f)
 {
     return ferror(f) ? CW_EIO : CW_OK;
@@ -26,16 +54,22 @@ static void csv_cell(FILE *f, const char *s)
     bool formula = strchr("=+-@\t", s[0]) && s[0];
 
     if (!formula && !strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
+        put_clean(f, s, strlen(s));
         return;
     }
     fputc('"', f);
     if (formula)
         fputc('\'', f);
-    for (; *s; s++) {
+    while (*s) {
+        size_t n = strcspn(s, "\"\r\n");
+        put_clean(f, s, n);
+        s += n;
         if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
+            fputs("\"\"", f);
+        else if (*s)
+            fputc(*s, f); /* line breaks stay inside the quotes */
+        if (*s)
+            s++;
     }
     fputc('"', f);
 }
@@ -79,13 +113,16 @@ enum cw_status cw__write_csv(const struct cw__table *t, FILE *f)
 
 static void md_cell(FILE *f, const char *s)
 {
-    for (; *s; s++) {
+    while (*s) {
+        size_t n = strcspn(s, "|\n\r");
+        put_clean(f, s, n);
+        s += n;
         if (*s == '|')
             fputs("\\|", f);
-        else if (*s == '\n' || *s == '\r')
+        else if (*s)
             fputc(' ', f);
-        else
-            fputc(*s, f);
+        if (*s)
+            s++;
     }
 }
 
@@ -131,6 +168,21 @@ enum cw_status cw__write_markdown(const struct cw__table *t, FILE *f)
 static void html_text(FILE *f, const char *s)
 {
     for (; *s; s++) {
+        if ((unsigned char)*s >= 0x80 || (unsigned char)*s < 0x20 ||
+            *s == 0x7f) {
+            size_t k = (unsigned char)*s >= 0x80
+                           ? cw__utf8_len(s, s + strnlen(s, 4))
+                           : 0;
+            if (*s == '\n' || *s == '\t') {
+                fputc(*s, f);
+            } else if (k) {
+                fwrite(s, 1, k, f);
+                s += k - 1;
+            } else {
+                put_clean(f, s, 1);
+            }
+            continue;
+        }
         switch (*s) {
         case '&':
             fputs("&amp;", f);
@@ -233,6 +285,24 @@ static size_t json_escape(unsigned char c, char out[7])
     }
 }
 
+/* The length of the valid UTF-8 sequence at p (a NUL-terminated string:
+ * a NUL is never a continuation byte, so no check reads past it), or 0. */
+static size_t utf8_at(const unsigned char *p)
+{
+    return cw__utf8_len((const char *)p, (const char *)p + 4);
+}
+
+/* A byte that is not UTF-8 (a file name from a hostile image, say) as
+ * the text \xHH: JSON must be UTF-8, and the byte stays recoverable. The
+ * JSON spelling of a backslash doubles it. */
+static void json_bad_byte(unsigned char c, char out[7])
+{
+    static const char hex[] = "0123456789abcdef";
+    memcpy(out, "\\\\x", 3);
+    out[3] = hex[c >> 4];
+    out[4] = hex[c & 15];
+}
+
 void cw__json_string(FILE *f, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
@@ -244,12 +314,23 @@ void cw__json_string(FILE *f, const char *s)
         const unsigned char *run = p;
         char esc[7];
         size_t n;
-        while (*p >= 0x20 && *p != '"' && *p != '\\')
+        while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
             p++;
         if (p > run)
             fwrite(run, 1, (size_t)(p - run), f);
         if (!*p)
             break;
+        if (*p >= 0x80) {
+            n = utf8_at(p);
+            if (n) {
+                fwrite(p, 1, n, f);
+                p += n - 1;
+            } else {
+                json_bad_byte(*p, esc);
+                fwrite(esc, 1, 5, f);
+            }
+            continue;
+        }
         n = json_escape(*p, esc);
         fwrite(esc, 1, n, f);
     }
@@ -264,11 +345,23 @@ enum cw_status cw__json_string_buf(struct cw__buf *b, const char *s)
     for (; !st && *p; p++) {
         const unsigned char *run = p;
         char esc[7];
-        while (*p >= 0x20 && *p != '"' && *p != '\\')
+        size_t n;
+        while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
             p++;
         st = cw__buf_append(b, run, (size_t)(p - run));
         if (st || !*p)
             break;
+        if (*p >= 0x80) {
+            n = utf8_at(p);
+            if (n) {
+                st = cw__buf_append(b, p, n);
+                p += n - 1;
+            } else {
+                json_bad_byte(*p, esc);
+                st = cw__buf_append(b, esc, 5);
+            }
+            continue;
+        }
         st = cw__buf_append(b, esc, json_escape(*p, esc));
     }
     return st ? st : cw__buf_append(b, "\"", 1);
@@ -383,8 +476,9 @@ enum cw_status cw__write_text(const struct cw__table *t, FILE *f)
             bytes = utf8_prefix(s, w, &chars, &cut);
             if (cut)
                 bytes = utf8_prefix(s, w - 1, &chars, &cut);
-            fprintf(f, "%s%.*s%s", first ? "" : "  ", (int)bytes, s,
-                    cut ? "~" : "");
+            fputs(first ? "" : "  ", f);
+            put_clean(f, s, bytes);
+            fputs(cut ? "~" : "", f);
             chars += cut ? 1u : 0u;
             if (c + 1 < t->ncols)
                 fprintf(f, "%*s", (int)(w - chars), "");

@@ -258,4 +258,26 @@ grep -q "it extends the checkpoint in whole.note" out || fail "kept checkpoint o
 expect_exit 1 "$CW" log verify --store cut2 --checkpoint whole.note
 grep -q "not a checkpoint signed by this ledger's key" err || fail "other key: $(cat err)"
 
+# 9. A file name that is not UTF-8, or holds control characters, leaves
+# every report well-formed: JSON and SARIF parse, JUnit is XML, the
+# table and HTML carry no raw escape byte.
+base names
+bad=$(printf 'names/bad\377\033[2Jname')
+: >"$bad"
+chmod 0666 "$bad"
+for fmt in json sarif junit table html; do
+  "$CW" scan host --root names --pack "$PACK" --store "$WORK/store" \
+    --format $fmt -o "names.$fmt" >/dev/null 2>&1 || true
+done
+jq -e '.results[] | select(.id == "world-writable-files") | .reason |
+  test("bad\\\\xff.\\[2Jname")' names.json >/dev/null ||
+  fail "JSON: $(jq -r '.results[] | select(.id == "world-writable-files") | .reason' names.json)"
+jq -e . names.sarif >/dev/null || fail "SARIF is not JSON"
+python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' names.junit ||
+  fail "JUnit is not XML"
+for fmt in table html; do
+  if LC_ALL=C grep -q "$(printf '\033')" "names.$fmt"; then fail "$fmt holds a raw escape"; fi
+  grep -q 'bad\\xff' "names.$fmt" || fail "$fmt lost the byte"
+done
+
 finish
