@@ -1482,14 +1482,16 @@ enum cw_status cw__json_write(const struct cw__node *n, struct cw__buf *b)
         case CW__T_STRING:
             return quoted(b, n->str, n->len, '"');
         case CW__T_NUMBER:
-            if (isnan(n->num) || isinf(n->num))
-                return cw__buf_puts(b, "null"); /* YAML .inf/.nan */
-            /* The text as written when it is JSON (keeps 1.50 as 1.50);
-             * YAML forms such as 0x1F or +1 are printed from the value. */
+            /* The text as written when it is JSON (keeps 1.50 as 1.50,
+             * and 1e999999 or a 100-digit integer exact, though no double
+             * holds them); YAML forms such as 0x1F or +1 are printed from
+             * the value. */
             if (n->len && (n->str[0] == '-' || is_digit(n->str[0])) &&
                 strspn(n->str, "-+.eE0123456789") == n->len &&
                 !(n->str[0] == '0' && n->len > 1 && is_digit(n->str[1])))
                 return cw__buf_append(b, n->str, n->len);
+            if (isnan(n->num) || isinf(n->num))
+                return cw__buf_puts(b, "null"); /* YAML .inf/.nan */
             if (n->num == floor(n->num) && fabs(n->num) < 1e15)
                 return cw__buf_printf(b, "%.0f", n->num);
             return cw__buf_printf(b, "%.17g", n->num);

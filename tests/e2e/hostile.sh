@@ -280,4 +280,12 @@ for fmt in table html; do
   grep -q 'bad\\xff' "names.$fmt" || fail "$fmt lost the byte"
 done
 
+# 11. Numbers beyond a double's range stay exact, as written.
+python3 -c 'print("{\"a\": 1e999999, \"b\": -" + "9" * 100000 + ", \"c\": 1.50}")' >big.json
+expect_exit 0 "$CW" query '$.*' big.json
+[ "$(jq -r .value out | head -1)" != null ] && grep -q '"value": 1e999999}' out ||
+  fail "1e999999: $(head -c 200 out)"
+[ "$(sed -n 2p out | grep -o '9' | wc -l)" = 100000 ] || fail "100k digits not kept"
+grep -q '"value": 1.50}' out || fail "1.50 not kept as written"
+
 finish
