@@ -446,7 +446,15 @@ static enum cw_status build(const struct cw_log_event *e, bool stored,
         st = cw__json_parse(&a, e->file ? e->file : "details",
                             e->details_json, strlen(e->details_json), NULL,
                             &dn, d);
-        if (!st && dn->kind != CW__NODE_MAP)
+        if (st) {
+            /* The parser said what is wrong (malformed, nested too
+             * deep): not a size. */
+            cw__arena_release(&a);
+            b.len = start;
+            *out = b;
+            return st;
+        }
+        if (dn->kind != CW__NODE_MAP)
             st = cw__diag_set(d, CW_ESCHEMA, e->file, e->line, dn->col,
                               "details must be a JSON object");
         PUT(frag(&b, stored, F_UNMAPPED));
@@ -566,12 +574,25 @@ enum cw_status cw__event_parse(struct cw__arena *a, const char *text,
         e->time_ms = atoll(t->str);
     }
     if ((det = cw__node_get(o, "details"))) {
-        /* Passed on as text; the entry builder checks and canonicalizes
-         * it (an object, integers only). */
+        /* Passed on as text; the entry builder canonicalizes it again.
+         * Checked here first, where the node knows its place in the line
+         * (the builder's parse of the text would say line 1). */
         struct cw__buf w;
+        enum cw_status cst;
         if (det->kind != CW__NODE_MAP)
             return cw__diag_set(d, CW_ESCHEMA, file, line, det->col,
                                 "'details' must be an object");
+        cw__buf_init(&w, ENTRY_MAX);
+        cst = cw__canonical(det, &w, file, d);
+        cw__buf_release(&w);
+        if (cst) {
+            if (cst == CW_ELIMIT)
+                return cw__diag_set(d, cst, file, line, det->col,
+                                    "'details' is larger than %zu bytes",
+                                    ENTRY_MAX);
+            d->line = line;
+            return cst;
+        }
         cw__buf_init(&w, ENTRY_MAX);
         if (cw__json_write(det, &w) || cw__buf_append(&w, "", 1) ||
             !(e->details_json = cw__arena_strdup(a, w.data))) {

@@ -62,6 +62,14 @@ static enum cw_status err_at(struct jp *j, const char *at, enum cw_status st,
                         (unsigned)(at - j->line_start) + 1, "%s", what);
 }
 
+static enum cw_status too_deep(struct jp *j)
+{
+    return cw__diag_set(j->d, CW_ELIMIT, j->name, j->line,
+                        (unsigned)(j->p - j->line_start) + 1,
+                        "nesting exceeds the depth limit of %u levels",
+                        j->max_depth);
+}
+
 static void skip_ws_run(struct jp *j)
 {
     while (j->p < j->end) {
@@ -539,7 +547,7 @@ static enum cw_status parse_container(struct jp *j, struct cw__node **out)
     if (!n)
         return CW_ENOMEM;
     if (++j->depth > j->max_depth)
-        return err_at(j, j->p, CW_ELIMIT, "nesting exceeds the depth limit");
+        return too_deep(j);
     j->p++;
     skip_ws(j);
     if (j->p < j->end && *j->p == close) {
@@ -753,7 +761,7 @@ enum cw_status cw__jcur_enter(struct cw__jcur *c, bool object)
         return err_at(j, j->p, CW_ESCHEMA,
                       object ? "expected an object" : "expected an array");
     if (c->levels == CUR_MAX_LEVELS || ++j->depth > j->max_depth)
-        return err_at(j, j->p, CW_ELIMIT, "nesting exceeds the depth limit");
+        return too_deep(j);
     c->kinds[c->levels] = object ? '}' : ']';
     c->first[c->levels] = true;
     c->levels++;

@@ -288,4 +288,14 @@ expect_exit 0 "$CW" query '$.*' big.json
 [ "$(sed -n 2p out | grep -o '9' | wc -l)" = 100000 ] || fail "100k digits not kept"
 grep -q '"value": 1.50}' out || fail "1.50 not kept as written"
 
+# 13. A bad line of --from is named by its own line; a deep --details by
+# the limit it breaks, not by a size it does not have.
+for i in 1 2 3 4 5; do echo '{"actor":"a","action":"x.y","target":"t"}'; done >ev.jsonl
+echo '{"actor":"a","action":"x.y","target":"t","details":{"k":1.5}}' >>ev.jsonl
+expect_exit 2 "$CW" log append --from ev.jsonl --store evs
+grep -q "ev.jsonl:6:57: details: '1.5' is not an integer" err || fail "line of --from: $(cat err)"
+deep=$(python3 -c 'print("{\"a\":" * 100 + "1" + "}" * 100)')
+expect_exit 2 "$CW" log append --store evs --actor a --action x.y --target t --details "$deep"
+grep -q "nesting exceeds the depth limit of 64 levels" err || fail "deep details: $(cat err)"
+
 finish
