@@ -179,6 +179,8 @@ struct cw_record {
     const char *status, *responsibility, *file; /* or NULL */
     unsigned line;
     const char *sha256;  /* or NULL */
+    const char *organisation; /* scope.set: the scope's organisation */
+    const char *scope_file;   /* scope.set: digest of the file's path */
 };
 
 /* Calls `fn` with each recorded change (of `target` only, when not NULL),

@@ -7,7 +7,8 @@
  * an SoA or a matrix is built, the state on disk is compared with the
  * last one recorded, and each difference becomes an entry
  *
- *   scope.set        target the scope file's name, details {sha256}
+ *   scope.set        target the scope file's name, details {sha256,
+ *                    organisation}
  *   decision.set     target "CATALOG ID", details {applicable, status,
  *                    responsibility, source, file, line, sha256}
  *   decision.remove  target "CATALOG ID", a decision recorded earlier
@@ -42,6 +43,9 @@ struct state {
     struct known *k;
     size_t n, cap;
     char scope_sha[65];
+    char org[512];       /* the organisation the store records, "" unknown */
+    char where[33];      /* digest of the scope file's real path */
+    uint64_t org_index;  /* the entry that said so */
     bool bad;
 };
 
@@ -100,6 +104,8 @@ static bool parse_record(struct cw__arena *a, uint64_t index,
     r->time_ms = t ? (long long)t->num : 0;
     det = cw__node_get(cw__node_get(root, "unmapped"), "details");
     r->sha256 = cw__node_str(det, "sha256");
+    r->organisation = cw__node_str(det, "organisation");
+    r->scope_file = cw__node_str(det, "scope_file");
     r->status = cw__node_str(det, "status");
     r->responsibility = cw__node_str(det, "responsibility");
     r->file = cw__node_str(det, "file");
@@ -124,6 +130,12 @@ static bool fold(void *arg, uint64_t index, const char *body)
         /* scope.init records no digest: the first record follows it. */
         snprintf(s->scope_sha, sizeof(s->scope_sha), "%s",
                  r.sha256 ? r.sha256 : "");
+        if (r.organisation) {
+            snprintf(s->org, sizeof(s->org), "%s", r.organisation);
+            snprintf(s->where, sizeof(s->where), "%s",
+                     r.scope_file ? r.scope_file : "");
+            s->org_index = index;
+        }
     } else if (strcmp(r.action, "decision.remove") == 0) {
         struct known *k = find(s, r.target);
         if (k)
@@ -306,18 +318,55 @@ enum cw_status cw_ledger_record_scope(struct cw_ledger *l,
                           "'cloudward log verify'");
         goto out;
     }
-    /* The scope file as it is now. */
-    if ((st = cw__read_file(path, &file, d)))
-        goto out;
-    cw__sha256(file.data ? file.data : "", file.len, h);
-    sodium_bin2hex(sha, sizeof(sha), h, sizeof(h));
-    if (strcmp(sha, s.scope_sha) != 0) {
-        char js[100];
-        const char *slash = strrchr(path, '/');
-        snprintf(js, sizeof(js), "{\"sha256\":\"%s\"}", sha);
-        if ((st = add_event(&a, &ev, &n, &cap, actor, "scope.set",
-                            slash ? slash + 1 : path, js)))
-            goto nomem;
+    /* One store records one scope: a second one would record the first
+     * one's decisions as removed, and its own as set, on every run. A
+     * scope is known by its organisation and by a digest of its file's
+     * real path (the path itself may name a person); one of the two may
+     * change (an organisation renamed, a checkout moved), not both. */
+    {
+        char real[4096], where[33];
+        unsigned char hp[32];
+        if (!realpath(path, real))
+            snprintf(real, sizeof(real), "%s", path);
+        cw__sha256(real, strlen(real), hp);
+        sodium_bin2hex(where, sizeof(where), hp, 16);
+        if (s.org[0] && strcmp(s.org, cw_scope_organisation(scope)) != 0 &&
+            strcmp(s.where, where) != 0) {
+            st = cw__diag_set(d, CW_EINVAL, path, 0, 0,
+                              "this store records the scope of '%s' "
+                              "(ledger entry %llu); give '%s' a store of "
+                              "its own (--store DIR or $CLOUDWARD_STORE)",
+                              s.org, (unsigned long long)s.org_index,
+                              cw_scope_organisation(scope));
+            goto out;
+        }
+        /* The scope file as it is now (and, once, whose it is, for a
+         * store recorded before scope.set said so). */
+        if ((st = cw__read_file(path, &file, d)))
+            goto out;
+        cw__sha256(file.data ? file.data : "", file.len, h);
+        sodium_bin2hex(sha, sizeof(sha), h, sizeof(h));
+        if (strcmp(sha, s.scope_sha) != 0 || !s.org[0] ||
+            strcmp(s.where, where) != 0) {
+            struct cw__buf js;
+            const char *slash = strrchr(path, '/');
+            const char *org = cw_scope_organisation(scope);
+            cw__buf_init(&js, 4096);
+            st = cw__buf_puts(&js, "{\"organisation\":");
+            if (!st)
+                st = cw__json_str(&js, org, strlen(org));
+            if (!st)
+                st = cw__buf_printf(&js,
+                                    ",\"scope_file\":\"%s\",\"sha256\":"
+                                    "\"%s\"}",
+                                    where, sha);
+            if (!st)
+                st = add_event(&a, &ev, &n, &cap, actor, "scope.set",
+                               slash ? slash + 1 : path, js.data);
+            cw__buf_release(&js);
+            if (st)
+                goto nomem;
+        }
     }
     /* Each decision, new or changed. */
     for (i = 0; i < cw_scope_decision_count(scope); i++) {

@@ -298,4 +298,19 @@ deep=$(python3 -c 'print("{\"a\":" * 100 + "1" + "}" * 100)')
 expect_exit 2 "$CW" log append --store evs --actor a --action x.y --target t --details "$deep"
 grep -q "nesting exceeds the depth limit of 64 levels" err || fail "deep details: $(cat err)"
 
+# 14. Two scopes sharing one store: the second is refused, the first's
+# decisions are not recorded as removed; a moved checkout is the same
+# scope.
+cp -r "$SRC/examples/acme-notes" acme
+cp -r "$SRC/examples/globex-customer" globex
+"$CW" decisions record --scope acme/cloudward.yaml --store shared >/dev/null
+expect_exit 2 "$CW" soa --scope globex/cloudward.yaml --store shared -o /dev/null
+grep -q "this store records the scope of 'Acme Notes Ltd'" err || fail "second scope: $(cat err)"
+"$CW" log show --store shared --format json >entries.json
+grep -q decision.remove entries.json && fail "the second scope removed the first's decisions"
+mv acme acme-moved
+expect_exit 0 "$CW" decisions record --scope acme-moved/cloudward.yaml --store shared
+expect_exit 0 "$CW" decisions record --scope acme-moved/cloudward.yaml --store shared
+grep -q "already holds" out || fail "a moved scope is recorded again and again: $(cat out)"
+
 finish
