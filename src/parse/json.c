@@ -709,6 +709,15 @@ enum cw_status cw__json_parse(struct cw__arena *arena, const char *name,
 
 #define CUR_MAX_LEVELS 64
 
+#define CUR_MAX_MEMBERS 4096 /* per object the cursor walks */
+
+/* A member name an outer object already had, for duplicate checks. */
+struct seen_key {
+    char *s;
+    size_t len;
+    unsigned line, col;
+};
+
 struct cw__jcur {
     struct jp j;
     const char *text;      /* the text as given: file offset 0 */
@@ -717,7 +726,60 @@ struct cw__jcur {
     bool first[CUR_MAX_LEVELS];
     unsigned levels;
     size_t saved_limit;
+    /* Names of the objects the cursor walks member by member: the
+     * duplicate check the tree builder does (check_dups), here. */
+    struct seen_key *seen[CUR_MAX_LEVELS];
+    size_t nseen[CUR_MAX_LEVELS], aseen[CUR_MAX_LEVELS];
 };
+
+static void forget_level(struct cw__jcur *c, unsigned level)
+{
+    size_t i;
+    for (i = 0; i < c->nseen[level]; i++)
+        cw__free(c->seen[level][i].s);
+    c->nseen[level] = 0;
+}
+
+/* Records member name `key` of the current object; an error when the
+ * object named it before. */
+static enum cw_status remember_key(struct cw__jcur *c, const char *key,
+                                   size_t len, unsigned line, unsigned col)
+{
+    unsigned lv = c->levels - 1;
+    struct seen_key *k;
+    size_t i;
+
+    for (i = 0; i < c->nseen[lv]; i++) {
+        k = &c->seen[lv][i];
+        if (k->len == len && memcmp(k->s, key, len) == 0)
+            return cw__diag_set(c->j.d, CW_EPARSE, c->j.name, line, col,
+                                "duplicate member name \"%.*s\" (first at "
+                                "line %u, column %u): readers disagree on "
+                                "which one counts, so the document is "
+                                "refused",
+                                len > 80 ? 80 : (int)len, key, k->line,
+                                k->col);
+    }
+    if (c->nseen[lv] == CUR_MAX_MEMBERS)
+        return cw__diag_set(c->j.d, CW_ELIMIT, c->j.name, line, col,
+                            "more than %d members in one object",
+                            CUR_MAX_MEMBERS);
+    if (!cw__grow((void **)&c->seen[lv], &c->aseen[lv], c->nseen[lv],
+                  sizeof(*c->seen[lv])))
+        return cw__diag_set(c->j.d, CW_ENOMEM, c->j.name, line, col,
+                            "out of memory");
+    k = &c->seen[lv][c->nseen[lv]];
+    if (!(k->s = cw__malloc(len + 1)))
+        return cw__diag_set(c->j.d, CW_ENOMEM, c->j.name, line, col,
+                            "out of memory");
+    memcpy(k->s, key, len);
+    k->s[len] = '\0';
+    k->len = len;
+    k->line = line;
+    k->col = col;
+    c->nseen[lv]++;
+    return CW_OK;
+}
 
 enum cw_status cw__jcur_new(const char *name, const char *buf, size_t len,
                             struct cw__jcur **out, struct cw_diag *d)
@@ -746,8 +808,14 @@ enum cw_status cw__jcur_new(const char *name, const char *buf, size_t len,
 
 void cw__jcur_free(struct cw__jcur *c)
 {
+    unsigned i;
+
     if (!c)
         return;
+    for (i = 0; i < CUR_MAX_LEVELS; i++) {
+        forget_level(c, i);
+        cw__free(c->seen[i]);
+    }
     cw__free(c->j.stack);
     cw__arena_release(&c->keys);
     cw__free(c);
@@ -764,6 +832,7 @@ enum cw_status cw__jcur_enter(struct cw__jcur *c, bool object)
         return too_deep(j);
     c->kinds[c->levels] = object ? '}' : ']';
     c->first[c->levels] = true;
+    forget_level(c, c->levels);
     c->levels++;
     j->p++;
     return CW_OK;
@@ -786,6 +855,7 @@ enum cw_status cw__jcur_next(struct cw__jcur *c, const char **key,
     if (j->p < j->end && *j->p == close) {
         j->p++;
         c->levels--;
+        forget_level(c, c->levels);
         j->depth--;
         return CW_OK;
     }
@@ -804,6 +874,7 @@ enum cw_status cw__jcur_next(struct cw__jcur *c, const char **key,
         if (j->p >= j->end || *j->p != '"')
             return err_at(j, j->p, CW_EPARSE,
                           "expected a member name (a string)");
+        unsigned kline = j->line, kcol = (unsigned)(j->p - j->line_start) + 1;
         cw__arena_release(&c->keys);
         cw__arena_init(&c->keys, 0);
         j->arena = &c->keys;
@@ -812,6 +883,8 @@ enum cw_status cw__jcur_next(struct cw__jcur *c, const char **key,
         if (st)
             return st == CW_ENOMEM ? err_at(j, j->p, st, "out of memory")
                                    : st;
+        if ((st = remember_key(c, *key, len, kline, kcol)))
+            return st;
         skip_ws(j);
         if (j->p >= j->end || *j->p != ':')
             return err_at(j, j->p, CW_EPARSE,

@@ -144,6 +144,11 @@ JSON
 expect_exit 2 "$CW" scan config dup-plan.json --no-save --format json
 grep -q 'dup-plan.json:4:41: duplicate member name "acl" (first at line 4, column 25)' err ||
   fail "duplicate key in a plan: $(cat err)"
+# Also at the outer levels the plan loader walks member by member.
+printf '{"format_version":"1.2","planned_values":{"root_module":{"resources":[]}},"planned_values":{}}' >dup-outer.json
+expect_exit 2 "$CW" scan config dup-outer.json --no-save
+grep -q 'duplicate member name "planned_values" (first at line 1, column 25)' err ||
+  fail "duplicate outer key: $(cat err)"
 printf '{"a": {"k": 1, "k": 2}}' >dup.json
 expect_exit 2 "$CW" query '$.a.k' dup.json
 grep -q 'duplicate member name "k"' err || fail "duplicate key in query input: $(cat err)"
