@@ -40,7 +40,8 @@
 #  4. find / -xdev > /dev/null twice; the second (warm-cache) time is kept.
 #  5. One table (tool, target, wall, CPU, peak MB, items, items/s) and the
 #     ratios against the targets: oscap/cloudward wall >= 50x, cloudward live
-#     / find walk <= 1.5.
+#     / find walk <= 1.5; then the agreement of cloudward's verdicts with
+#     oscap's per cited SSG rule on the tree (agree.py), disagreements listed.
 #
 # Timing: each command runs under /usr/bin/time -f '%e %U %S %M' (CPU = user
 # + sys, peak = max RSS).  Its %e has 10 ms resolution, too coarse for a fast
@@ -423,4 +424,11 @@ printf '%-42s %8s  (target >= 50)    %s\n' "oscap wall / cloudward wall, live ho
 printf '%-42s %8s  (target <= 1.5)   %s\n' "cloudward live wall / find walk wall:" "$R3" "$(verdict "$R3" '<=' 1.5)"
 [ $SKIP_CW = 1 ] || [ "$TREE_STATE" = OK ] || echo "WARNING: cloudward changed the tree it scanned"
 echo
+# Agreement with oscap per cited SSG rule on the same tree: every
+# disagreement is fixed or explained in docs/check-packs.md.
+if [ $QUICK = 0 ] && [ $SKIP_CW = 0 ]; then
+    echo "verdicts against oscap on the tree (bench/host/agree.py):"
+    python3 "$HERE/agree.py" "$RUN/oscap-tree.xml" "$RUN/cloudward-tree.json" | sed 's/^/  /'
+    echo
+fi
 echo "logs and outputs: $RUN"

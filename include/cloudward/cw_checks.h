@@ -63,6 +63,9 @@ struct cw_check {
     const char *ref_cis; /* CIS benchmark section, or NULL */
     const char *ref_ssg; /* SCAP Security Guide rule id, or NULL */
     const char *ref_checkov; /* Checkov check id, or NULL */
+    /* Rules that are related but ask something else (another threshold,
+     * another file): named for readers, never as the equivalent. */
+    const char *rel_cis, *rel_ssg, *rel_checkov;
     const char *file;    /* the pack file and the check's line in it */
     unsigned line;
 };

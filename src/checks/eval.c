@@ -167,9 +167,32 @@ static void where(char *out, size_t n, const char *file, unsigned line)
         out[0] = '\0';
 }
 
+static void judge_value(const struct value_test *vt, const char *what,
+                        const char *value, const char *file, unsigned line,
+                        unsigned flags, struct outcome *o);
+
+/*
+ * A setting the benchmark asks to see written (`explicit: true`) fails
+ * when only the program's default gives its value, even a safe one: a
+ * default can change with a package upgrade, and an auditor needs to see
+ * the decision. The reason says that the default happens to be safe.
+ */
 void value_judge(const struct value_test *vt, const char *what,
                  const char *value, const char *file, unsigned line,
                  unsigned flags, struct outcome *o)
+{
+    judge_value(vt, what, value, file, line, flags, o);
+    if (!value && vt->explicit_only && o->v == CW_VERDICT_PASS)
+        outcome_set(o, CW_VERDICT_FAIL,
+                    "%s is not set in the configuration; the running "
+                    "default '%s' happens to be safe, but the benchmark "
+                    "asks for the setting to be written",
+                    what, vt->deflt);
+}
+
+static void judge_value(const struct value_test *vt, const char *what,
+                        const char *value, const char *file, unsigned line,
+                        unsigned flags, struct outcome *o)
 {
     char at[600];
     const char *v = value ? value : vt->deflt;

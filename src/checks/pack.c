@@ -239,8 +239,9 @@ static enum cw_status expect_kw(struct loader *L, const struct cw__node *n,
 
 /* ---- value tests ------------------------------------------------------- */
 
-static const char *const vt_keys[] = { "equals", "in", "not_in", "regex",
-                                       "min", "max", "default", NULL };
+static const char *const vt_keys[] = { "equals", "in",      "not_in",
+                                       "regex",  "min",     "max",
+                                       "default", "explicit", NULL };
 
 static bool is_vt_key(const char *k)
 {
@@ -272,6 +273,8 @@ static enum cw_status value_test(struct loader *L, const struct cw__node *k,
         vt->has_max = true;
         return integer(L, v, &vt->max);
     }
+    if (strcmp(key, "explicit") == 0)
+        return cw__node_bool(v, L->file, &vt->explicit_only, L->d);
     return scalar(L, v, "a default value", &vt->deflt);
 }
 
@@ -300,7 +303,7 @@ static const char *const probe_keys[R_KIND_COUNT][12] = {
     [R_SERVICE] = { "unit", "state", NULL },
     [R_ACCOUNTS] = { "assert", "min", "max", NULL },
     [R_MOUNT] = { "path", "separate", "options", NULL },
-    [R_KMOD] = { "name", "state", NULL },
+    [R_KMOD] = { "name", "state", "explicit", NULL },
     [R_SOCKET] = { "port", "proto", "state", NULL },
     [R_OS] = { "id", "version", NULL },
     [R_EACH] = { "select", "json", "rule", NULL },
@@ -602,6 +605,8 @@ static enum cw_status probe_param(struct loader *L, struct rule *r,
         r->exists_false = !b;
     else if (strcmp(key, "separate") == 0)
         r->separate = b;
+    else if (strcmp(key, "explicit") == 0)
+        r->vt.explicit_only = b; /* kmod: absence is not compliance */
     else if (strcmp(key, "first_wins") == 0)
         r->first_wins = b;
     else
@@ -1053,7 +1058,9 @@ static enum cw_status parse_check(struct loader *L, const struct cw__node *n,
         "id", "title", "severity", "rationale", "remediation", "controls",
         "references", "platform", "when", "rule", "resource", NULL
     };
-    static const char *const ref_keys[] = { "cis", "ssg", "checkov", NULL };
+    static const char *const ref_keys[] = { "cis", "ssg", "checkov",
+                                            "related", NULL };
+    static const char *const rel_keys[] = { "cis", "ssg", "checkov", NULL };
     struct cw_check *c = &pc->pub;
     const struct cw__node *x;
     const char *sev = NULL;
@@ -1093,6 +1100,17 @@ static enum cw_status parse_check(struct loader *L, const struct cw__node *n,
               cw__node_get_str(x, "ssg", false, L->file, &c->ref_ssg, L->d) ||
               cw__node_get_str(x, "checkov", false, L->file, &c->ref_checkov,
                                L->d)))
+        return CW_ESCHEMA;
+    /* references.related: a rule that asks something else than this
+     * check (another threshold, another package list): cited as related,
+     * never as the equivalent. */
+    if (x && (x = cw__node_get(x, "related")) &&
+        (cw__node_expect(x, CW__NODE_MAP, L->file, "related", L->d) ||
+         cw__node_check_keys(x, rel_keys, L->file, L->d) ||
+         cw__node_get_str(x, "cis", false, L->file, &c->rel_cis, L->d) ||
+         cw__node_get_str(x, "ssg", false, L->file, &c->rel_ssg, L->d) ||
+         cw__node_get_str(x, "checkov", false, L->file, &c->rel_checkov,
+                          L->d)))
         return CW_ESCHEMA;
     x = cw__node_get(n, "resource");
     if (L->p->config != (x != NULL))

@@ -62,6 +62,42 @@ static void unreadable_outcome(struct outcome *o, const char *file, int e)
     o->file = file;
 }
 
+/*
+ * For a rule marked `explicit` (judged as the benchmark it cites does,
+ * on every file): after the effective value `eff` passed, any other
+ * assignment of the same key in the files that fails the test is a
+ * finding, though a later (sysctl) or earlier (sshd) one overrides it.
+ */
+static void conflicting(const struct rule *r, const struct settings *ss,
+                        const char *key, const struct setting *eff,
+                        bool icase, struct outcome *o)
+{
+    size_t i;
+
+    if (!r->vt.explicit_only || o->v != CW_VERDICT_PASS || !eff)
+        return;
+    for (i = 0; i < ss->n; i++) {
+        const struct setting *x = &ss->v[i];
+        struct outcome t;
+        if (x == eff || !x->value ||
+            (icase ? strcasecmp(x->key, key) : strcmp(x->key, key)) != 0)
+            continue;
+        memset(&t, 0, sizeof(t));
+        value_judge(&r->vt, key, x->value, x->file, x->line,
+                    icase ? VJ_ICASE : 0, &t);
+        if (t.v != CW_VERDICT_FAIL)
+            continue;
+        outcome_set(o, CW_VERDICT_FAIL,
+                    "%s is '%s' in effect (%s:%u), but %s:%u sets '%s': "
+                    "the benchmark fails any file that sets it wrong",
+                    key, eff->value, eff->file, eff->line, x->file, x->line,
+                    x->value);
+        o->file = x->file;
+        o->line = x->line;
+        return;
+    }
+}
+
 /* ---- sshd ---------------------------------------------------------------- */
 
 static void sshd_file(struct host *h, const char *file, bool in_match,
@@ -168,6 +204,7 @@ void probe_sshd(struct host *h, const struct rule *r, struct outcome *o)
         const struct setting *s = &h->sshd.v[i];
         if (strcasecmp(s->key, r->key) == 0) { /* the first value wins */
             value_judge(&r->vt, r->key, s->value, s->file, s->line, true, o);
+            conflicting(r, &h->sshd, r->key, s, true, o);
             return;
         }
     }
@@ -338,6 +375,7 @@ void probe_sysctl(struct host *h, const struct rule *r, struct outcome *o)
         value_judge(&r->vt, key, s->value, s->file, s->line, false, o);
     else
         value_judge(&r->vt, key, NULL, NULL, 0, false, o);
+    conflicting(r, &h->sysctl, key, s, false, o);
     if (o->v != CW_VERDICT_PASS || !h->live)
         return;
     /* Live: the running kernel must agree with the configuration. */

@@ -154,6 +154,24 @@ static int render_check(const struct cw_check *c, struct frag *out)
     json_kv(m, "      ", "ssg", c->ref_ssg, true);
     if (c->ref_checkov)
         json_kv(m, "      ", "checkov", c->ref_checkov, true);
+    if (c->rel_cis || c->rel_ssg || c->rel_checkov) {
+        fputs("      \"related\": {", m);
+        if (c->rel_cis) {
+            fputs("\"cis\": ", m);
+            cw__json_string(m, c->rel_cis);
+        }
+        if (c->rel_ssg) {
+            fputs(c->rel_cis ? ", \"ssg\": " : "\"ssg\": ", m);
+            cw__json_string(m, c->rel_ssg);
+        }
+        if (c->rel_checkov) {
+            fputs(c->rel_cis || c->rel_ssg ? ", \"checkov\": "
+                                           : "\"checkov\": ",
+                  m);
+            cw__json_string(m, c->rel_checkov);
+        }
+        fputs("},\n", m);
+    }
     json_kv(m, "      ", "remediation", c->remediation, false);
     fputs("    }", m);
     return fclose(m) ? -1 : 0;
