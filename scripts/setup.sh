@@ -13,6 +13,7 @@ packages=(
   libcmocka-dev                      # unit tests
   clang libclang-rt-14-dev           # libFuzzer targets
   unzip jq                           # end-to-end tests read XLSX and JSON
+  python3 python3-jsonschema         # tests validate SARIF against its schema
 )
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -68,6 +68,10 @@ struct cw_check {
     const char *rel_cis, *rel_ssg, *rel_checkov;
     const char *file;    /* the pack file and the check's line in it */
     unsigned line;
+    /* Host checks: the file the rule reads ("/etc/ssh/sshd_config"), where
+     * a result without a place of its own is located (SARIF). NULL for
+     * config checks, which locate every result. */
+    const char *subject;
 };
 
 struct cw_pack;

@@ -58,7 +58,9 @@ enum cw_findings_format {
     CW_FINDINGS_JSON,
     CW_FINDINGS_SARIF, /* SARIF 2.1.0 */
     CW_FINDINGS_JUNIT, /* JUnit XML */
-    CW_FINDINGS_HTML
+    CW_FINDINGS_HTML,
+    CW_FINDINGS_SARIF_ALL /* SARIF with pass and not-applicable results;
+                             not a name cw_findings_format_parse takes */
 };
 
 /* "table", "json", "sarif", "junit", "html". */

@@ -614,6 +614,51 @@ static enum cw_status probe_param(struct loader *L, struct rule *r,
     return st;
 }
 
+/* The file a host rule reads (its first leaf's), for locating a result
+ * that has no place of its own; "/" for what spans the tree. */
+static const char *rule_subject(const struct rule *r)
+{
+    size_t i;
+
+    if (!r)
+        return "/";
+    for (i = 0; i < r->nkids; i++) { /* all, any, none, not */
+        const char *s = rule_subject(r->kids[i]);
+        if (strcmp(s, "/") != 0)
+            return s;
+    }
+    switch (r->kind) {
+    case R_FILE:
+    case R_LINES:
+    case R_KEYVALUE:
+        return r->path && !strpbrk(r->path, "*?[") ? r->path : "/";
+    case R_SSHD:
+        return "/etc/ssh/sshd_config";
+    case R_SYSCTL:
+        return "/etc/sysctl.conf";
+    case R_PAM:
+        return "/etc/pam.d";
+    case R_SUDOERS:
+        return "/etc/sudoers";
+    case R_AUDIT:
+        return "/etc/audit/rules.d";
+    case R_PACKAGE:
+        return "/var/lib/dpkg/status";
+    case R_SERVICE:
+        return "/etc/systemd/system";
+    case R_ACCOUNTS:
+        return "/etc/passwd";
+    case R_MOUNT:
+        return "/etc/fstab";
+    case R_KMOD:
+        return "/etc/modprobe.d";
+    case R_OS:
+        return "/etc/os-release";
+    default:
+        return "/";
+    }
+}
+
 static bool allowed_key(enum rule_kind kind, const char *key)
 {
     size_t i;
@@ -1143,6 +1188,8 @@ static enum cw_status parse_check(struct loader *L, const struct cw__node *n,
     L->has_join = false;
     if ((st = parse_rule(L, x, 0, &pc->rule)))
         return st;
+    if (!L->p->config)
+        c->subject = rule_subject(pc->rule);
     pc->nleaves = L->leaves;
     pc->has_join = L->has_join;
     return CW_OK;

@@ -17,7 +17,8 @@ enum {
     OPT_FAIL_ON,
     OPT_NO_SAVE,
     OPT_TYPE,
-    OPT_JOBS
+    OPT_JOBS,
+    OPT_SARIF_ALL
 };
 
 static const struct option long_opts[] = {
@@ -30,6 +31,7 @@ static const struct option long_opts[] = {
     { "no-save", no_argument, NULL, OPT_NO_SAVE },
     { "type", required_argument, NULL, OPT_TYPE },
     { "jobs", required_argument, NULL, OPT_JOBS },
+    { "sarif-all", no_argument, NULL, OPT_SARIF_ALL },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -55,6 +57,7 @@ static const char config_help[] =
     "  --type T           terraform, cloudformation, kubernetes or cli\n"
     "                     (detected per file when omitted)\n"
     "  -f, --format FMT   table (default), json, sarif, junit, html\n"
+    "  --sarif-all        SARIF keeps pass and not-applicable results too\n"
     "  -o, --output FILE  write the report to FILE (atomically)\n"
     "  --fail-on SEV      exit 1 when a check of severity SEV or above\n"
     "                     fails (default info; 'never' to always exit 0)\n"
@@ -76,6 +79,7 @@ static const char help[] =
     "  --pack NAME|FILE   a built-in pack (debian-12, ubuntu-24.04) or a\n"
     "                     pack file; default: the pack for the system\n"
     "  -f, --format FMT   table (default), json, sarif, junit, html\n"
+    "  --sarif-all        SARIF keeps pass and not-applicable results too\n"
     "  -o, --output FILE  write the report to FILE (atomically)\n"
     "  --fail-on SEV      exit 1 when a check of severity SEV or above\n"
     "                     fails: info (default), low, medium, high,\n"
@@ -189,7 +193,7 @@ int cmd_scan(int argc, char **argv)
     struct cw_results *res = NULL;
     enum cw_findings_format fmt = CW_FINDINGS_TABLE;
     enum cw_severity fail_on = CW_SEVERITY_INFO;
-    bool never = false, save = true, fmt_set = false;
+    bool never = false, save = true, fmt_set = false, sarif_all = false;
     const char *out = NULL, *pack_name = NULL, *root = NULL, *type = NULL;
     char detected[64], store[4096];
     struct cw_diag d;
@@ -243,6 +247,9 @@ int cmd_scan(int argc, char **argv)
                           optarg);
                 return EXIT_USAGE;
             }
+            break;
+        case OPT_SARIF_ALL:
+            sarif_all = true;
             break;
         case OPT_NO_SAVE:
             save = false;
@@ -334,6 +341,8 @@ int cmd_scan(int argc, char **argv)
         cli_error_diag(&d);
         goto out;
     }
+    if (sarif_all && fmt == CW_FINDINGS_SARIF)
+        fmt = CW_FINDINGS_SARIF_ALL;
     if (cw_report_results(res, fmt, out, &d)) {
         cli_error_diag(&d);
         goto out;

@@ -16,7 +16,9 @@
 #include <stdlib.h> /* free: open_memstream buffers are libc-allocated */
 #include <stdio.h>
 #include <string.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cloudward/cw_checks.h>
 
@@ -454,16 +456,86 @@ static const char *sarif_level(const struct cw_result *x)
                                                       : "note";
 }
 
-static enum cw_status write_sarif(const void *arg, FILE *f, const char *file)
+/* A path as a URI reference: unreserved bytes and '/' as they are, every
+ * other byte %XX (RFC 3986), so spaces, '#', '%' and non-ASCII names make
+ * valid URIs. */
+static void uri_path(FILE *f, const char *p)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char buf[4 * 4096 + 1];
+    size_t o = 0;
+
+    for (; *p && o + 4 < sizeof(buf); p++) {
+        unsigned char c = (unsigned char)*p;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+            c == '~' || c == '/') {
+            buf[o++] = (char)c;
+        } else {
+            buf[o++] = '%';
+            buf[o++] = hex[c >> 4];
+            buf[o++] = hex[c & 15];
+        }
+    }
+    buf[o] = '\0';
+    cw__json_string(f, buf);
+}
+
+/* The rule name SARIF viewers show: the id in PascalCase. */
+static void rule_name(FILE *f, const char *id)
+{
+    char buf[256];
+    size_t o = 0;
+    bool up = true;
+
+    for (; *id && o + 1 < sizeof(buf); id++) {
+        if (*id == '-' || *id == '_' || *id == '.') {
+            up = true;
+            continue;
+        }
+        buf[o++] = up && *id >= 'a' && *id <= 'z' ? (char)(*id - 32) : *id;
+        up = false;
+    }
+    buf[o] = '\0';
+    cw__json_string(f, buf);
+}
+
+static const char *severity_level(enum cw_severity s)
+{
+    return s >= CW_SEVERITY_HIGH ? "error"
+           : s >= CW_SEVERITY_MEDIUM ? "warning"
+                                      : "note";
+}
+
+struct sarif_job {
+    const struct cw_results *r;
+    bool all; /* keep pass and not-applicable results */
+};
+
+/*
+ * SARIF 2.1.0, as GitHub code scanning takes it: every result located
+ * (host results without a place of their own at the file their rule
+ * reads), URIs relative to a folder base (ROOT: the scanned root; SRCROOT:
+ * the folder the scan ran in) and percent-encoded, a stable
+ * partialFingerprint per check, resource and file, automationDetails per
+ * kind and pack, rules with name, defaultConfiguration and the
+ * `security` tag so security-severity counts. Pass and not-applicable
+ * results are left out unless asked for (--sarif-all): a code-scanning
+ * alert list is a list of findings.
+ */
+static enum cw_status write_sarif_run(const struct sarif_job *job, FILE *f)
 {
     static const char *const sev_score[] = { "0.0", "3.0", "5.5", "7.5",
                                              "9.5" };
-    const struct cw_results *r = arg;
+    const struct cw_results *r = job->r;
     const struct cw_pack *p = cw_results_pack(r);
-    size_t i, j, n = cw_results_count(r);
+    bool host = strcmp(cw_results_kind(r), "host") == 0;
+    size_t i, j, n = cw_results_count(r), shown = 0;
     const char *target = cw_results_target(r);
-    (void)file;
+    char cwd[4096];
 
+    if (!getcwd(cwd, sizeof(cwd)))
+        snprintf(cwd, sizeof(cwd), "/");
     fputs("{\n  \"$schema\": \"https://json.schemastore.org/"
           "sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [{\n"
           "    \"tool\": {\"driver\": {\n      \"name\": \"cloudward\",\n"
@@ -475,30 +547,80 @@ static enum cw_status write_sarif(const void *arg, FILE *f, const char *file)
         fputs(i ? ",\n        {" : "\n        {", f);
         fputs("\"id\": ", f);
         cw__json_string(f, c->id);
+        fputs(", \"name\": ", f);
+        rule_name(f, c->id);
         fputs(", \"shortDescription\": {\"text\": ", f);
         cw__json_string(f, c->title);
         fputs("}, \"fullDescription\": {\"text\": ", f);
         cw__json_string(f, c->rationale);
         fputs("}, \"help\": {\"text\": ", f);
         cw__json_string(f, c->remediation);
-        fprintf(f, "}, \"properties\": {\"security-severity\": \"%s\", "
-                   "\"tags\": [",
-                sev_score[c->severity]);
+        fprintf(f, "}, \"defaultConfiguration\": {\"level\": \"%s\"}, "
+                   "\"properties\": {\"security-severity\": \"%s\", "
+                   "\"tags\": [\"security\"",
+                severity_level(c->severity), sev_score[c->severity]);
+        if (c->ncontrols)
+            fputs(", ", f);
         json_controls(f, c);
         fputs("]}}", f);
     }
-    fputs("\n      ]\n    }},\n    \"originalUriBaseIds\": {\"ROOT\": "
-          "{\"uri\": ", f);
+    fputs("\n      ]\n    }},\n    \"automationDetails\": {\"id\": ", f);
     {
-        char uri[4200];
-        snprintf(uri, sizeof(uri), "file://%s%s", target,
-                 strcmp(target, "/") == 0 ? "" : "/");
-        cw__json_string(f, uri);
+        char id[512];
+        snprintf(id, sizeof(id), "cloudward/%s/%s/", cw_results_kind(r),
+                 cw_pack_name(p));
+        cw__json_string(f, id);
     }
-    fputs("}},\n    \"results\": [", f);
+    fputs("},\n    \"originalUriBaseIds\": {", f);
+    if (host) {
+        fputs("\"ROOT\": {\"uri\": ", f);
+        {
+            char uri[4200];
+            snprintf(uri, sizeof(uri), "%s%s", target,
+                     strcmp(target, "/") == 0 ? "" : "/");
+            fputs("\"file://", f);
+            fflush(f);
+            /* the path part, encoded; written without its quotes */
+            {
+                char *tmp = NULL;
+                size_t tl = 0;
+                FILE *m = open_memstream(&tmp, &tl);
+                if (m) {
+                    uri_path(m, uri);
+                    fclose(m);
+                    fwrite(tmp + 1, 1, tl >= 2 ? tl - 2 : 0, f);
+                    free(tmp);
+                }
+            }
+            fputs("\"", f);
+        }
+        fputs("}", f);
+    } else {
+        char base[4200];
+        char *tmp = NULL;
+        size_t tl = 0;
+        FILE *m;
+        snprintf(base, sizeof(base), "%s%s", cwd,
+                 strcmp(cwd, "/") == 0 ? "" : "/");
+        fputs("\"SRCROOT\": {\"uri\": \"file://", f);
+        if ((m = open_memstream(&tmp, &tl))) {
+            uri_path(m, base);
+            fclose(m);
+            fwrite(tmp + 1, 1, tl >= 2 ? tl - 2 : 0, f);
+            free(tmp);
+        }
+        fputs("\"}", f);
+    }
+    fputs("},\n    \"results\": [", f);
     for (i = 0; i < n; i++) {
         const struct cw_result *x = cw_results_at(r, i);
-        fputs(i ? ",\n      {" : "\n      {", f);
+        const char *file = x->file ? x->file : x->check->subject;
+        size_t cwdlen = strlen(cwd);
+        char fp[65], real[4096];
+        if (!job->all && (x->verdict == CW_VERDICT_PASS ||
+                          x->verdict == CW_VERDICT_NOT_APPLICABLE))
+            continue;
+        fputs(shown++ ? ",\n      {" : "\n      {", f);
         fputs("\"ruleId\": ", f);
         cw__json_string(f, x->check->id);
         j = cw_pack_check_index(p, x->check);
@@ -512,22 +634,71 @@ static enum cw_status write_sarif(const void *arg, FILE *f, const char *file)
         } else {
             cw__json_string(f, x->reason);
         }
-        fputs("}", f);
-        if (x->file) {
-            bool host = strcmp(cw_results_kind(r), "host") == 0;
-            fputs(", \"locations\": [{\"physicalLocation\": "
-                  "{\"artifactLocation\": {\"uri\": ", f);
-            cw__json_string(f, host && x->file[0] == '/' ? x->file + 1
-                                                          : x->file);
-            fputs(host ? ", \"uriBaseId\": \"ROOT\"}" : "}", f);
-            if (x->line)
-                fprintf(f, ", \"region\": {\"startLine\": %u}", x->line);
-            fputs("}}]", f);
+        fputs("}, \"locations\": [{\"physicalLocation\": "
+              "{\"artifactLocation\": {\"uri\": ", f);
+        if (!file)
+            file = host ? "/" : ".";
+        if (host) {
+            uri_path(f, file[0] == '/' && file[1] ? file + 1
+                        : file[0] == '/'          ? "."
+                                                  : file);
+            fputs(", \"uriBaseId\": \"ROOT\"}", f);
+        } else if (file[0] != '/' && strncmp(file, "../", 3) != 0 &&
+                   !strstr(file, "/../")) {
+            uri_path(f, file);
+            fputs(", \"uriBaseId\": \"SRCROOT\"}", f);
+        } else if ((file = realpath(file, real) ? real : file) &&
+                   strncmp(file, cwd, cwdlen) == 0 && file[cwdlen] == '/') {
+            uri_path(f, file + cwdlen + 1);
+            fputs(", \"uriBaseId\": \"SRCROOT\"}", f);
+        } else {
+            char *tmp = NULL;
+            size_t tl = 0;
+            FILE *m = open_memstream(&tmp, &tl);
+            fputs("\"file://", f);
+            if (m) {
+                uri_path(m, file);
+                fclose(m);
+                fwrite(tmp + 1, 1, tl >= 2 ? tl - 2 : 0, f);
+                free(tmp);
+            }
+            fputs("\"}", f);
         }
+        if (x->line)
+            fprintf(f, ", \"region\": {\"startLine\": %u}", x->line);
+        fputs("}}]", f);
+        /* Stable across runs: the check, the resource and the file
+         * (two FNV-1a passes: an identity, not a secret). */
+        {
+            const char *parts[3] = { x->check->id,
+                                     x->resource ? x->resource : "", file };
+            uint64_t a = 1469598103934665603ull, b = 0x9e3779b97f4a7c15ull;
+            size_t k;
+            for (k = 0; k < 3; k++) {
+                const unsigned char *q = (const unsigned char *)parts[k];
+                for (; *q; q++) {
+                    a = (a ^ *q) * 1099511628211ull;
+                    b = (b ^ *q) * 0x100000001b3ull + 0x9e37u;
+                }
+                a = (a ^ 0x1f) * 1099511628211ull;
+                b = (b ^ 0x1f) * 0x100000001b3ull;
+            }
+            snprintf(fp, sizeof(fp), "%016llx%016llx", (unsigned long long)a,
+                     (unsigned long long)b);
+        }
+        fprintf(f, ", \"partialFingerprints\": {\"cloudwardResult/v1\": "
+                   "\"%s\"}",
+                fp);
         fputs("}", f);
     }
-    fputs("\n    ]\n  }]\n}\n", f);
+    fputs(shown ? "\n    ]\n  }]\n}\n" : "]\n  }]\n}\n", f);
     return ferror(f) ? CW_EIO : CW_OK;
+}
+
+static enum cw_status write_sarif(const void *arg, FILE *f, const char *file)
+{
+    (void)file;
+    return write_sarif_run(arg, f);
 }
 
 /* ---- JUnit --------------------------------------------------------------- */
@@ -697,7 +868,10 @@ enum cw_status cw_report_results(const struct cw_results *r,
     case CW_FINDINGS_JSON:
         return cw__emit(path, false, write_json, r, d);
     case CW_FINDINGS_SARIF:
-        return cw__emit(path, false, write_sarif, r, d);
+    case CW_FINDINGS_SARIF_ALL: {
+        struct sarif_job job = { r, f == CW_FINDINGS_SARIF_ALL };
+        return cw__emit(path, false, write_sarif, &job, d);
+    }
     case CW_FINDINGS_JUNIT:
         return cw__emit(path, false, write_junit, r, d);
     default:

@@ -49,6 +49,24 @@ jq -e '.runs[0].results[] | select(.ruleId == "aws-ebs-encrypted" and .kind == "
   .locations[0].physicalLocation.region.startLine == 244 and
   (.message.text | startswith("module.storage.aws_ebs_volume.data: "))' \
   scan.sarif >/dev/null || fail "sarif location of the EBS finding"
+jq -e '.runs[0].locations[0].physicalLocation.artifactLocation.uriBaseId == null and
+  (.runs[0].originalUriBaseIds.SRCROOT.uri | startswith("file:///") and endswith("/")) and
+  (.runs[0].results | all(.locations[0].physicalLocation.artifactLocation.uriBaseId == "SRCROOT"))' \
+  scan.sarif >/dev/null || fail "sarif base: the folder the scan ran in"
+sarif_ok scan.sarif
+# Several files, one of them in a folder with a space, one by its absolute
+# path outside the working folder: one base folder, encoded URIs.
+mkdir -p "with space"
+cp plan.json "with space/plan two.json"
+cp plan.json "$WORK/../cw-abs-plan-$$.json"
+expect_exit 1 "$CW" scan config plan.json "with space/plan two.json" \
+  "$WORK/../cw-abs-plan-$$.json" --no-save --format sarif -o multi.sarif
+rm -f "$WORK/../cw-abs-plan-$$.json"
+sarif_ok multi.sarif
+jq -e '[.runs[0].results[].locations[0].physicalLocation.artifactLocation.uri] |
+  (index("with%20space/plan%20two.json") != null) and
+  (map(select(startswith("file:///"))) | length > 0)' multi.sarif >/dev/null ||
+  fail "multi-file SARIF URIs: $(jq -c '[.runs[0].results[].locations[0].physicalLocation.artifactLocation.uri] | unique' multi.sarif)"
 expect_exit 1 "$CW" scan config plan.json --no-save --fail-on critical
 expect_exit 0 "$CW" scan config plan.json --no-save --fail-on never
 expect_exit 1 "$CW" scan config plan.json --no-save --fail-on high -o scan.xml

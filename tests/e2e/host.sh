@@ -55,8 +55,22 @@ jq -r '.controls[] | select(.id == "12.6.2") | .checks' soa.json | grep -q probe
 # Formats.
 expect_exit 1 "$CW" scan host --root "$ROOT" --pack "$CASES/probes.yaml" \
   --no-save --format sarif -o scan.sarif
-jq -e '.version == "2.1.0" and (.runs[0].results | length) > 60' scan.sarif \
-  >/dev/null || fail "sarif shape"
+# SARIF lists findings (no pass, no not-applicable) unless --sarif-all;
+# every result located, valid against the OASIS schema and GitHub's rules.
+jq -e '.version == "2.1.0" and ([.runs[0].results[] | select(.kind == "pass")] | length) == 0' \
+  scan.sarif >/dev/null || fail "sarif shape"
+sarif_ok scan.sarif
+expect_exit 1 "$CW" scan host --root "$ROOT" --pack "$CASES/probes.yaml" \
+  --no-save --format sarif --sarif-all -o all.sarif
+jq -e '(.runs[0].results | length) > 60 and
+  (.runs[0].results | all(.locations[0].physicalLocation.artifactLocation.uri))' \
+  all.sarif >/dev/null || fail "sarif --sarif-all"
+sarif_ok all.sarif
+jq -e '.runs[0].automationDetails.id == "cloudward/host/probes/" and
+  (.runs[0].originalUriBaseIds.ROOT.uri | startswith("file:///")) and
+  (.runs[0].tool.driver.rules | all(.name and .defaultConfiguration.level and
+    (.properties.tags | index("security"))))' all.sarif >/dev/null ||
+  fail "sarif run details"
 jq -e '.runs[0].results[] | select(.ruleId == "sshd-main-value") |
   .kind == "fail" and .locations[0].physicalLocation.region.startLine == 3' \
   scan.sarif >/dev/null || fail "sarif location of a failed check"

@@ -26,6 +26,19 @@ expect_exit() {
   fi
 }
 
+# sarif_ok FILE...: valid SARIF 2.1.0 that GitHub's upload takes
+# (tests/e2e/sarif_check.py), with a python3 that has jsonschema.
+sarif_ok() {
+  local py
+  for py in python3 /usr/bin/python3; do
+    if "$py" -c 'import jsonschema' 2>/dev/null; then
+      "$py" "$SRC/tests/e2e/sarif_check.py" "$@" >&2 || fail "SARIF not accepted: $*"
+      return 0
+    fi
+  done
+  fail "no python3 with jsonschema (scripts/setup.sh installs python3-jsonschema)"
+}
+
 finish() {
   if [ "$failures" -ne 0 ]; then
     echo "$failures failure(s)" >&2

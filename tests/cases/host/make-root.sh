@@ -91,8 +91,12 @@ printf '# -w /etc/sudoers -p wa -k scope\n-w   /etc/passwd -p wa -k identity\n' 
   > etc/audit/rules.d/50-scope.rules
 
 printf 'x\n' > etc/ww.conf && chmod 0666 etc/ww.conf
-chmod 1777 tmp
+chmod 1777 tmp                          # world-writable, sticky: not reported
+printf 'x\n' > tmp/scratch && chmod 0666 tmp/scratch  # inside it: reported
 chmod 0777 var/share
+mkdir var/share/inner && chmod 0777 var/share/inner   # nested: both reported
+mkdir srv srv/sticky-only && chmod 2775 srv && chmod 1755 srv/sticky-only
+printf 'x\n' > srv/team.conf && chmod 0664 srv/team.conf  # group-writable only
 printf '#!/bin/sh\n' > usr/bin/passwd && chmod 4755 usr/bin/passwd
 printf '#!/bin/sh\n' > usr/local/bin/backdoor && chmod 4755 usr/local/bin/backdoor
 printf 'x\n' > opt/orphan
