@@ -4,9 +4,47 @@
  * (unverified reliance, contradictions) filled red; a second sheet "About"
  * carries the title and the document's header lines.
  */
+#include <stdio.h>
+#include <string.h>
+
 #include <xlsxwriter.h>
 
 #include "table.h"
+
+/* Excel holds at most 32,767 characters in a cell, and libxlsxwriter
+ * refuses a longer string (LXW_ERROR_MAX_STRING_LENGTH_EXCEEDED), which
+ * left the cell empty. A longer text is cut visibly instead: at a
+ * character boundary, with a marker saying how much is missing and where
+ * the whole of it is, and one warning per workbook on stderr. */
+#define XLSX_CELL_MAX 32767
+
+static int put_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
+                    const char *s, lxw_format *fmt, size_t *cut)
+{
+    static const char marker[] = " [cut here: %zu more bytes; the CSV, "
+                                 "HTML and JSON outputs hold all of it]";
+    size_t len = strlen(s), keep;
+    char *buf;
+    int rc;
+
+    if (len <= XLSX_CELL_MAX / 4 || lxw_utf8_strlen(s) <= XLSX_CELL_MAX)
+        return worksheet_write_string(ws, row, col, s, fmt);
+    /* Bytes of the first 32,000 characters (UTF-8 leads only). */
+    for (keep = 0, rc = 0; s[keep] && rc < 32000; keep++)
+        if (((unsigned char)s[keep] & 0xC0) != 0x80)
+            rc++;
+    while (keep && ((unsigned char)s[keep] & 0xC0) == 0x80)
+        keep--;
+    buf = cw__malloc(keep + sizeof(marker) + 32);
+    if (!buf)
+        return LXW_ERROR_MEMORY_MALLOC_FAILED;
+    memcpy(buf, s, keep);
+    snprintf(buf + keep, sizeof(marker) + 32, marker, len - keep);
+    rc = worksheet_write_string(ws, row, col, buf, fmt);
+    cw__free(buf);
+    (*cut)++;
+    return rc;
+}
 
 static enum cw_status fail(struct cw_diag *d, const char *path,
                            lxw_error err)
@@ -25,7 +63,7 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
     lxw_worksheet *ws, *about;
     lxw_format *head, *wrap, *flag;
     lxw_error err;
-    size_t r, c;
+    size_t r, c, cut = 0;
     lxw_col_t x;
 
     if (!wb)
@@ -38,6 +76,16 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
     if (!ws || !about || !head || !wrap || !flag) {
         workbook_close(wb);
         return cw__diag_set(d, CW_ENOMEM, path, 0, 0, "out of memory");
+    }
+    {
+        lxw_doc_properties props;
+        memset(&props, 0, sizeof(props));
+        static char author[] = "cloudward";
+        char title[512];
+        snprintf(title, sizeof(title), "%s", t->title); /* not const */
+        props.title = title;
+        props.author = author;
+        workbook_set_properties(wb, &props);
     }
     format_set_bold(head);
     format_set_bg_color(head, 0xDDEBF7);
@@ -60,9 +108,15 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
             if (!cw__col_in_text(&t->cols[c]))
                 continue;
             if (s && *s)
-                worksheet_write_string(ws, (lxw_row_t)(r + 1), x++, s, fmt);
+                err = (lxw_error)put_cell(ws, (lxw_row_t)(r + 1), x++, s,
+                                          fmt, &cut);
             else
-                worksheet_write_blank(ws, (lxw_row_t)(r + 1), x++, fmt);
+                err = worksheet_write_blank(ws, (lxw_row_t)(r + 1), x++,
+                                            fmt);
+            if (err) {
+                workbook_close(wb);
+                return fail(d, path, err);
+            }
         }
     }
     worksheet_freeze_panes(ws, 1, 0);
@@ -74,8 +128,13 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
     if (t->subtitle)
         worksheet_write_string(about, 1, 0, t->subtitle, NULL);
     for (r = 0; r < t->npreamble; r++)
-        worksheet_write_string(about, (lxw_row_t)(r + 2), 0, t->preamble[r],
-                               NULL);
+        put_cell(about, (lxw_row_t)(r + 2), 0, t->preamble[r], NULL, &cut);
+    if (cut)
+        fprintf(stderr,
+                "cloudward: %s: %zu cell%s longer than Excel's %d "
+                "characters %s cut, marked in the cell\n",
+                path, cut, cut == 1 ? "" : "s", XLSX_CELL_MAX,
+                cut == 1 ? "was" : "were");
     err = workbook_close(wb);
     return err ? fail(d, path, err) : CW_OK;
 }

@@ -88,6 +88,19 @@ grep -q 'CLD.9.5.2' x/xl/sharedStrings.xml || fail "xlsx lacks CLD.9.5.2"
 grep -q 'Virtual machine hardening' x/xl/sharedStrings.xml || fail "xlsx titles"
 grep -q 'Reliance on providers: ' x/xl/sharedStrings.xml || fail "xlsx header"
 
+# A cell longer than Excel takes is cut visibly, never dropped.
+mkdir -p long/decisions
+printf 'organisation: Long Co\nrole: provider\nservice_models: [saas]\npii_processor: false\n' \
+  >long/cloudward.yaml
+python3 -c 'print("decisions:\n  - control: \"5.1\"\n    applicable: true\n    justification: " + "word " * 9000)' \
+  >long/decisions/a.yaml
+expect_exit 0 "$CW" soa --scope long/cloudward.yaml --store long/s -o long.xlsx
+grep -q "1 cell longer than Excel's 32767 characters was cut" err || fail "no warning: $(cat err)"
+unzip -o -q long.xlsx -d lx
+grep -q "cut here: [0-9]* more bytes" lx/xl/sharedStrings.xml || fail "long cell dropped"
+grep -q "<dc:title>Statement of Applicability: Long Co</dc:title>" lx/docProps/core.xml ||
+  fail "workbook title"
+
 # The matrix, per service model.
 expect_exit 0 "$CW" matrix --scope "$ACME" --format json
 jq -e '.controls | all(.responsibility and .provider_duty and .customer_duty)' out \
