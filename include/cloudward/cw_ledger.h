@@ -85,6 +85,12 @@ CW_API enum cw_status cw_ledger_size(struct cw_ledger *l, uint64_t *size,
 CW_API enum cw_status cw_ledger_checkpoint(struct cw_ledger *l, char *note,
                                            size_t n, struct cw_diag *d);
 
+/* The latest signed checkpoint's note into `note` (n bytes); CW_ENOENT
+ * when none was signed yet. */
+CW_API enum cw_status cw_ledger_latest_checkpoint(struct cw_ledger *l,
+                                                  char *note, size_t n,
+                                                  struct cw_diag *d);
+
 /* The verifier key text of the ledger's signing key. */
 CW_API enum cw_status cw_ledger_vkey(struct cw_ledger *l, char *vkey,
                                      size_t n, struct cw_diag *d);

@@ -366,12 +366,19 @@ int cmd_log(int argc, char **argv)
             goto out;
         }
         rc = st || cw_ledger_size(l, &n, &d) ? EXIT_USAGE : EXIT_OK;
-        if (rc == EXIT_OK)
-            printf("ledger verified: %llu entries, every hash and "
-                   "checkpoint signature holds%s%s\n",
+        if (rc == EXIT_OK) {
+            char note[2048];
+            bool signed_once = cw_ledger_latest_checkpoint(l, note,
+                                                           sizeof(note),
+                                                           &d) == CW_OK;
+            printf("ledger verified: %llu entries, every hash holds%s%s%s\n",
                    (unsigned long long)n,
+                   signed_once ? " and every checkpoint signature"
+                               : "; no checkpoint signed yet ('cloudward "
+                                 "log checkpoint')",
                    kept ? "; it extends the checkpoint in " : "",
                    kept ? kept : "");
+        }
     }
     if (rc == EXIT_USAGE)
         cli_error_diag(&d);

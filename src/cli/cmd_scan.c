@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include "cli.h"
 
 enum {
@@ -305,6 +307,17 @@ int cmd_scan(int argc, char **argv)
             return EXIT_USAGE;
         }
         pack_name = default_pack(t);
+    }
+    if (root && strcmp(kind, "host") == 0) {
+        struct stat sb;
+        if (stat(root, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            cli_error("%s: %s", root,
+                      stat(root, &sb) != 0 ? "no such folder"
+                                           : "not a folder (--root takes "
+                                             "the folder of an offline "
+                                             "root)");
+            return EXIT_USAGE;
+        }
     }
     if (!pack_name) {
         if (!cw_pack_detect(root ? root : "/", detected, sizeof(detected))) {

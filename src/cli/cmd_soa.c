@@ -189,6 +189,9 @@ static int run(int argc, char **argv, enum cw_view view)
         goto out;
     if (cw_scope_load(cats, common.scope, &scope, &d)) {
         cli_error_diag(&d);
+        if (access(common.scope, F_OK) != 0)
+            fprintf(stderr, "cloudward: no scope here; 'cloudward init' "
+                            "writes one (see 'cloudward init --help')\n");
         goto out;
     }
     /* What the report rests on goes into the ledger first. */

@@ -22,6 +22,8 @@ static const char usage[] =
     "  soa                  write the Statement of Applicability\n"
     "  matrix               write the shared-responsibility matrix\n"
     "  scan host            check this host or an offline root (--root)\n"
+    "  scan config PATH...  check Terraform plans, CloudFormation,\n"
+    "                       Kubernetes manifests, cloud CLI exports\n"
     "  query EXPR FILE...   print what a JSONPath query selects\n"
     "  log                  the tamper-evident ledger: append, show,\n"
     "                       verify, prove, checkpoint, consistency\n"

@@ -1419,6 +1419,33 @@ static int latest_checkpoint(void *arg, uint64_t size, const char *note)
     return 0;
 }
 
+struct latest_note {
+    char *note;
+    size_t n;
+    bool found;
+};
+
+static int copy_latest(void *arg, uint64_t size, const char *note)
+{
+    struct latest_note *x = arg;
+    (void)size;
+    snprintf(x->note, x->n, "%s", note);
+    x->found = true;
+    return 0;
+}
+
+enum cw_status cw_ledger_latest_checkpoint(struct cw_ledger *l, char *note,
+                                           size_t n, struct cw_diag *d)
+{
+    struct latest_note x = { note, n, false };
+
+    if (OP(l, scan_checkpoints, true, copy_latest, &x))
+        return db_error(l, d, "cannot read the ledger");
+    return x.found ? CW_OK
+                   : cw__diag_set(d, CW_ENOENT, l->path, 0, 0,
+                                  "no checkpoint has been signed");
+}
+
 enum cw_status cw_ledger_show(struct cw_ledger *l, const char *tenant,
                               bool json, FILE *out, struct cw_diag *d)
 {

@@ -111,16 +111,33 @@ enum cw_status cw__write_csv(const struct cw__table *t, FILE *f)
     return done(f);
 }
 
+/* A cell of a Markdown table: '|' escaped, line breaks as spaces, and
+ * HTML in user text written as entities (Markdown renderers pass raw
+ * HTML through: a justification could carry a script). */
 static void md_cell(FILE *f, const char *s)
 {
     while (*s) {
-        size_t n = strcspn(s, "|\n\r");
+        size_t n = strcspn(s, "|\n\r<>&");
         put_clean(f, s, n);
         s += n;
-        if (*s == '|')
+        switch (*s) {
+        case '|':
             fputs("\\|", f);
-        else if (*s)
+            break;
+        case '<':
+            fputs("&lt;", f);
+            break;
+        case '>':
+            fputs("&gt;", f);
+            break;
+        case '&':
+            fputs("&amp;", f);
+            break;
+        case '\0':
+            break;
+        default:
             fputc(' ', f);
+        }
         if (*s)
             s++;
     }
@@ -220,6 +237,13 @@ enum cw_status cw__write_html(const struct cw__table *t, FILE *f)
           "text-align:left}\n"
           "th{background:#f0f0f0;position:sticky;top:0}\n"
           "tr.flagged td{background:#fde2e2}\n"
+          /* No sideways overflow on a laptop screen: long cells wrap. */
+          "table{width:100%;table-layout:auto}\n"
+          "td{overflow-wrap:anywhere;max-width:28em}\n"
+          /* Printed (to PDF for an auditor): every column on the page. */
+          "@media print{body{margin:0}table{font-size:6.5pt}"
+          "th{position:static}td{max-width:none}"
+          "tr{break-inside:avoid}@page{size:A4 landscape;margin:8mm}}\n"
           "</style>\n</head>\n<body>\n<h1>",
           f);
     html_text(f, t->title);

@@ -302,6 +302,9 @@ grep -q "ev.jsonl:6:57: details: '1.5' is not an integer" err || fail "line of -
 deep=$(python3 -c 'print("{\"a\":" * 100 + "1" + "}" * 100)')
 expect_exit 2 "$CW" log append --store evs --actor a --action x.y --target t --details "$deep"
 grep -q "nesting exceeds the depth limit of 64 levels" err || fail "deep details: $(cat err)"
+# verify does not speak of checkpoint signatures where none was signed.
+expect_exit 0 "$CW" log verify --store evs
+grep -q "no checkpoint signed yet" out || fail "verify wording: $(cat out)"
 
 # 14. Two scopes sharing one store: the second is refused, the first's
 # decisions are not recorded as removed; a moved checkout is the same

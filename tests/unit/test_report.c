@@ -88,6 +88,9 @@ static void html_and_markdown_escaping(void **state)
     assert_non_null(strstr(s, "&quot;quoted&quot;"));
     s = emit(dir, CW_FORMAT_MARKDOWN);
     assert_non_null(strstr(s, "\\| pipe new line"));
+    /* Markdown renderers pass raw HTML through: it is written as text. */
+    assert_non_null(strstr(s, "&lt;b&gt;bold&lt;/b&gt;"));
+    assert_null(strstr(s, "<b>bold"));
     rm_tree(dir);
 }
 
