@@ -71,7 +71,8 @@ bool cli_table_or_json(const char *arg, bool *json);
 int cli_subverb(int *argc, char ***argv, const char *verb,
                 const char *const *subs, const char *help, const char **sub);
 
-/* The ledger's actor for this process: "uid:N", never a name. */
+/* The ledger's actor for this process: $CLOUDWARD_ACTOR, else
+ * "uid:N@HOST"; never a login name. */
 void cli_actor(char *out, size_t n);
 
 /* Opens an input file for reading: stdin for "-", else a regular file

@@ -234,7 +234,7 @@ int cmd_evidence(int argc, char **argv)
     x.l = l;
     x.d = &d;
     if (strcmp(sub, "add") == 0) {
-        char hash[65], actor[32];
+        char hash[65], actor[400];
         bool dup = false;
         cli_actor(actor, sizeof(actor));
         if (cw_evidence_add(l, argv[optind], control, effective, expires,

@@ -110,7 +110,7 @@ int cmd_init(int argc, char **argv)
     {
         struct cw_log_event ev;
         struct cw_ledger *l = NULL;
-        char actor[32];
+        char actor[400];
         memset(&ev, 0, sizeof(ev));
         cli_actor(actor, sizeof(actor));
         ev.actor = actor;

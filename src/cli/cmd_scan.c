@@ -130,7 +130,7 @@ static enum cw_status log_scan(const char *store, const char *kind,
 {
     struct cw_log_event ev;
     struct cw_ledger *l = NULL;
-    char actor[32], action[32], details[256];
+    char actor[400], action[32], details[256];
     enum cw_status st;
 
     memset(&ev, 0, sizeof(ev));

@@ -179,7 +179,21 @@ FILE *cli_open_input(const char *path)
 
 void cli_actor(char *out, size_t n)
 {
-    snprintf(out, n, "uid:%u", (unsigned)getuid());
+    /* Who acted, as the ledger records it: $CLOUDWARD_ACTOR (a
+     * pseudonymous id the organisation assigns), else the user id on this
+     * host. Never a login name: entries cannot be erased. */
+    const char *env = getenv("CLOUDWARD_ACTOR");
+    char host[256] = "";
+
+    if (env && *env && strlen(env) < 128 && !strpbrk(env, " \t\r\n")) {
+        snprintf(out, n, "%s", env);
+        return;
+    }
+    if (gethostname(host, sizeof(host) - 1) != 0)
+        host[0] = '\0';
+    host[sizeof(host) - 1] = '\0';
+    snprintf(out, n, "uid:%u%s%s", (unsigned)getuid(), *host ? "@" : "",
+             host);
 }
 
 bool cli_control_ref(const struct cw_catalogs *cats, const char *control,
@@ -207,7 +221,7 @@ bool cli_record_scope(const struct cw_scope *scope, const char *store,
 {
     struct cw_ledger *l = NULL;
     struct cw_diag d;
-    char path[4200], actor[32];
+    char path[4200], actor[400];
     bool ok;
 
     *changes = 0;

@@ -22,6 +22,7 @@
 #include <stdlib.h> /* before core.h: banned.h poisons inline libc */
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -1318,6 +1319,50 @@ struct show {
 };
 
 /* Writes one entry. */
+/* One entry as a row a person reads: time, actor, action, target, tenant,
+ * outcome (the whole entry is in --format json). */
+static int show_row(struct show *x, uint64_t idx, const char *tenant,
+                    const char *entry)
+{
+    struct cw__arena a;
+    struct cw__node *root = NULL;
+    struct cw_diag d;
+    const struct cw__node *res, *t;
+    const char *actor = NULL, *action = NULL, *target = NULL, *status;
+    char when[32] = "?";
+
+    cw__arena_init(&a, 0);
+    if (!cw__json_parse(&a, "ledger", entry, strlen(entry), NULL, &root,
+                        &d)) {
+        actor = cw__node_str(cw__node_get(cw__node_get(root, "actor"),
+                                          "user"),
+                             "uid");
+        action = cw__node_str(cw__node_get(root, "api"), "operation");
+        if (!action)
+            action = cw__node_str(root, "activity_name");
+        res = cw__node_get(root, "resources");
+        target = res && res->kind == CW__NODE_SEQ && res->n
+                     ? cw__node_str(res->kids[0], "uid")
+                     : cw__node_str(cw__node_get(root, "user"), "uid");
+        status = cw__node_str(root, "status");
+        if ((t = cw__node_get(root, "time")) && t->type == CW__T_NUMBER) {
+            time_t secs = (time_t)(t->num / 1000);
+            struct tm tm;
+            gmtime_r(&secs, &tm);
+            strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        }
+        fprintf(x->out, "%-7llu %-20s %-14s %-20s %-28s %-10s %s\n",
+                (unsigned long long)idx, when, actor ? actor : "-",
+                action ? action : "-", target ? target : "-",
+                tenant ? tenant : "-", status ? status : "-");
+    } else {
+        fprintf(x->out, "%-7llu (unreadable entry)\n",
+                (unsigned long long)idx);
+    }
+    cw__arena_release(&a);
+    return 0;
+}
+
 static int show_entry(void *arg, const struct cw__lrow *r)
 {
     struct show *x = arg;
@@ -1331,12 +1376,8 @@ static int show_entry(void *arg, const struct cw__lrow *r)
         return 1;
     }
     sodium_bin2hex(hex, sizeof(hex), r->leaf, CW__HASH_LEN);
-    if (!x->json) {
-        fprintf(x->out, "%-8llu %.16s %-12s %.60s\n",
-                (unsigned long long)r->idx, hex,
-                r->tenant ? r->tenant : "-", l->canon.data);
-        return 0;
-    }
+    if (!x->json)
+        return show_row(x, r->idx, r->tenant, l->canon.data);
     fprintf(x->out, "{\"index\":%llu,\"leaf\":\"%s\",\"entry\":%s",
             (unsigned long long)r->idx, hex, l->canon.data);
     if (r->idx >= x->cp_size || !x->cp_json) {
@@ -1457,8 +1498,9 @@ enum cw_status cw_ledger_show(struct cw_ledger *l, const char *tenant,
     rc = OP(l, scan_checkpoints, true, latest_checkpoint, &x);
     if (!rc) {
         if (!json)
-            fprintf(out, "%-8s %-16s %-12s %s\n", "INDEX", "LEAF", "TENANT",
-                    "ENTRY");
+            fprintf(out, "%-7s %-20s %-14s %-20s %-28s %-10s %s\n", "INDEX",
+                    "TIME (UTC)", "ACTOR", "ACTION", "TARGET", "TENANT",
+                    "OUTCOME");
         rc = tenant ? OP(l, scan_runs, tenant, show_run, &x)
                     : OP(l, scan, CW__LKIND_ALL, show_entry, &x);
     }

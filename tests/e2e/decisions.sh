@@ -49,8 +49,8 @@ grep -q "recorded 1 change(s)" err || fail "justification change via matrix: $(c
 expect_exit 0 "$CW" decisions history CLD.9.5.1 --format json
 [ "$(jq -r .status out | tr '\n' ' ')" = "implemented partial " ] ||
   fail "history of CLD.9.5.1: $(cat out)"
-jq -e 'select(.actor | test("^uid:[0-9]+$") | not)' out >/dev/null &&
-  fail "actors are uid:N"
+jq -e 'select(.actor | test("^uid:[0-9]+(@.+)?$") | not)' out >/dev/null &&
+  fail "actors are uid:N@HOST"
 # A decision taken out of the files is recorded as removed.
 sed -i '2,5d' decisions/a.yaml
 expect_exit 0 "$CW" decisions record
@@ -80,4 +80,9 @@ rm decisions/b.yaml
 expect_exit 2 "$CW" decisions history NOPE.1
 expect_exit 2 "$CW" decisions forget
 expect_exit 2 "$CW" decisions record extra
+# $CLOUDWARD_ACTOR names who acts (a pseudonymous id).
+echo "# touched" >>cloudward.yaml
+CLOUDWARD_ACTOR=cw-admin-7 "$CW" decisions record >/dev/null
+expect_exit 0 "$CW" decisions history --format json
+[ "$(jq -r .actor out | tail -1)" = cw-admin-7 ] || fail "CLOUDWARD_ACTOR: $(tail -1 out)"
 finish
