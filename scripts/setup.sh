@@ -14,6 +14,7 @@ packages=(
   clang libclang-rt-14-dev           # libFuzzer targets
   unzip jq                           # end-to-end tests read XLSX and JSON
   python3 python3-jsonschema         # tests validate SARIF against its schema
+  libxml2-utils                      # and JUnit against Jenkins' (xmllint)
 )
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"

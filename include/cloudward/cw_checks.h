@@ -196,6 +196,8 @@ CW_API const char *cw_results_kind(const struct cw_results *r);
 /* What was scanned ("/" or the root given), and when (UTC, ISO 8601). */
 CW_API const char *cw_results_target(const struct cw_results *r);
 CW_API const char *cw_results_time(const struct cw_results *r);
+/* How long the scan took, in seconds. */
+CW_API double cw_results_seconds(const struct cw_results *r);
 /*
  * Passed (check, resource) pairs of a config scan are counted, not kept as
  * results: cw_results_count/_at list the other verdicts only, and this

@@ -320,6 +320,9 @@ int host_open(struct host *h, const char *path, bool follow_last, int flags);
 ssize_t host_readlink(struct host *h, const char *path, char *buf,
                       size_t n);
 
+/* Records how long the scan of `r` took (cw_results_seconds). */
+void cw__results_finish(struct cw_results *r);
+
 /* An error of host_read beside the errnos: the file holds a NUL byte. */
 #define HOST_ENUL (-2)
 

@@ -431,7 +431,22 @@ struct cw_results {
     const char *target;
     const char *kind;
     char time[32];
+    struct timespec t0; /* when the scan started (monotonic) */
+    double seconds;     /* how long it took, once finished */
 };
+
+void cw__results_finish(struct cw_results *r)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    r->seconds = (double)(t1.tv_sec - r->t0.tv_sec) +
+                 (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9;
+}
+
+double cw_results_seconds(const struct cw_results *r)
+{
+    return r->seconds;
+}
 
 struct cw_results *cw__results_new(const struct cw_pack *pack,
                                    const char *target, const char *kind)
@@ -442,6 +457,7 @@ struct cw_results *cw__results_new(const struct cw_pack *pack,
 
     if (!res)
         return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &res->t0);
     res->pack = pack;
     res->kind = kind;
     /* A config scan of a large plan passes millions of (check, resource)
@@ -715,6 +731,7 @@ enum cw_status cw_scan_host(const struct cw_pack *pack,
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     }
     host_release(&h);
+    cw__results_finish(res);
     *out = res;
     return CW_OK;
 }

@@ -2126,6 +2126,7 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
         cw_results_free(s.res);
         return st;
     }
+    cw__results_finish(s.res);
     *out = s.res;
     return CW_OK;
 }

@@ -731,23 +731,37 @@ static void xml_text(FILE *f, const char *s)
     }
 }
 
+/*
+ * JUnit as Jenkins' schema (tests/data/junit-jenkins) takes it. The
+ * suite's counts are the summary's: tests = every result, passes
+ * included. A config scan counts its passes per check without keeping
+ * them (a plan's millions of passing pairs), so each check's passes are
+ * one test case, "CHECK: N resources pass", beside one case per other
+ * result. A case has no file attribute in that schema: the file and line
+ * are the text of its failure, error or skipped element.
+ */
 static enum cw_status write_junit(const void *arg, FILE *f, const char *file)
 {
     const struct cw_results *r = arg;
-    const char *pack = cw_pack_name(cw_results_pack(r));
-    size_t i, n = cw_results_count(r);
+    const struct cw_pack *p = cw_results_pack(r);
+    const char *pack = cw_pack_name(p);
+    size_t i, n = cw_results_count(r), total = 0, v;
     (void)file;
 
+    for (v = 0; v < CW_VERDICT_COUNT; v++)
+        total += cw_results_tally(r, (enum cw_verdict)v);
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n"
           "  <testsuite name=\"cloudward ", f);
     xml_text(f, pack);
     fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" "
-               "skipped=\"%zu\" timestamp=\"%s\">\n",
-            n, cw_results_tally(r, CW_VERDICT_FAIL),
+               "skipped=\"%zu\" time=\"%.3f\" timestamp=\"%s\" file=\"",
+            total, cw_results_tally(r, CW_VERDICT_FAIL),
             cw_results_tally(r, CW_VERDICT_UNKNOWN) +
                 cw_results_tally(r, CW_VERDICT_ERROR),
             cw_results_tally(r, CW_VERDICT_NOT_APPLICABLE),
-            cw_results_time(r));
+            cw_results_seconds(r), cw_results_time(r));
+    xml_text(f, cw_results_target(r));
+    fputs("\">\n", f);
     for (i = 0; i < n; i++) {
         const struct cw_result *x = cw_results_at(r, i);
         fputs("    <testcase classname=\"", f);
@@ -775,7 +789,28 @@ static enum cw_status write_junit(const void *arg, FILE *f, const char *file)
                     ? cw_severity_name(x->check->severity)
                     : cw_verdict_name(x->verdict));
         xml_text(f, x->reason);
-        fputs("\"/>\n    </testcase>\n", f);
+        fputs("\">", f);
+        if (x->file) {
+            xml_text(f, x->file);
+            if (x->line)
+                fprintf(f, ":%u", x->line);
+        }
+        fprintf(f, "</%s>\n    </testcase>\n",
+                x->verdict == CW_VERDICT_FAIL             ? "failure"
+                : x->verdict == CW_VERDICT_NOT_APPLICABLE ? "skipped"
+                                                          : "error");
+    }
+    for (i = 0; i < cw_pack_count(p); i++) {
+        size_t passes = cw_results_passes_of(r, i);
+        const struct cw_check *c = cw_pack_check_at(p, i);
+        if (!passes)
+            continue;
+        fputs("    <testcase classname=\"", f);
+        xml_text(f, pack);
+        fputs("\" name=\"", f);
+        xml_text(f, c->id);
+        fprintf(f, ": %zu resource%s pass\"/>\n", passes,
+                passes == 1 ? "" : "s");
     }
     fputs("  </testsuite>\n</testsuites>\n", f);
     return ferror(f) ? CW_EIO : CW_OK;

@@ -71,6 +71,15 @@ expect_exit 1 "$CW" scan config plan.json --no-save --fail-on critical
 expect_exit 0 "$CW" scan config plan.json --no-save --fail-on never
 expect_exit 1 "$CW" scan config plan.json --no-save --fail-on high -o scan.xml
 grep -q 'module.storage.aws_s3_bucket.logs' scan.xml || fail "junit names resources"
+# JUnit: Jenkins' schema; tests= counts every result, passes included (as
+# the summary does), file and line of each failure, the scan's time.
+junit_ok scan.xml
+expect_exit 1 "$CW" scan config plan.json --no-save --format json -o sum.json
+total=$(jq '.summary | [.pass, .fail, ."not-applicable", .unknown, .error] | add' sum.json)
+grep -q "<testsuite name=\"cloudward aws\" tests=\"$total\"" scan.xml ||
+  fail "junit tests= is not the summary's $total: $(grep -o '<testsuite [^>]*>' scan.xml)"
+grep -q '>plan.json:244</failure>' scan.xml || fail "junit failure without file:line"
+grep -q 'time="[0-9]*\.[0-9]*"' scan.xml || fail "junit time"
 
 # SoA: the cloud network controls show the config results.
 "$CW" init --organisation "Config Test" --role provider --service-model saas \
@@ -93,6 +102,27 @@ expect_exit 1 "$CW" scan config kubectl.json --pack kubernetes --no-save \
 jq -e '[.results[] | select(.id == "k8s-no-hostnetwork")][0] |
   .resource == "Pod/team/p" and .line == 3' k8s2.json >/dev/null ||
   fail "kubectl List JSON"
+# PodSecurityPolicies (policy/v1beta1, before 1.25): one admitting
+# privileged containers, one the host's network, PID and IPC namespaces,
+# one hostPath volumes and one every volume type ('*') fail exactly those
+# checks; the restricted one fails none.
+cp "$CASES/psp.yaml" .
+expect_exit 1 "$CW" scan config psp.yaml --pack kubernetes --no-save \
+  --format json -o psp.json
+jq -r '.results[] | "\(.id) \(.resource) \(.verdict) \(.line)"' psp.json >got-psp
+cat >want-psp <<'END'
+k8s-psp-no-privileged PodSecurityPolicy/privileged fail 8
+k8s-psp-no-hostnetwork PodSecurityPolicy/host-namespaces fail 17
+k8s-psp-no-hostpid PodSecurityPolicy/host-namespaces fail 18
+k8s-psp-no-hostipc PodSecurityPolicy/host-namespaces fail 19
+k8s-psp-no-hostpath PodSecurityPolicy/host-path fail 28
+k8s-psp-no-hostpath PodSecurityPolicy/any-volume fail 35
+END
+diff want-psp got-psp >&2 || fail "PodSecurityPolicy verdicts differ (- wanted, + got)"
+jq -e '([.passes[] | {(.id): .count}] | add) == {"k8s-psp-no-privileged": 4,
+  "k8s-psp-no-hostnetwork": 4, "k8s-psp-no-hostpid": 4, "k8s-psp-no-hostipc": 4,
+  "k8s-psp-no-hostpath": 3}' psp.json >/dev/null ||
+  fail "PodSecurityPolicy passes: $(jq -c '[.passes[] | {(.id): .count}] | add' psp.json)"
 expect_exit 0 "$CW" scan config manifests.yaml --type kubernetes --pack kubernetes \
   --no-save --fail-on never
 printf 'apiVersion: v1\nmetadata: {name: x}\n' >nokind.yaml

@@ -39,6 +39,12 @@ sarif_ok() {
   fail "no python3 with jsonschema (scripts/setup.sh installs python3-jsonschema)"
 }
 
+# junit_ok FILE...: valid against the Jenkins JUnit schema (xmllint).
+junit_ok() {
+  xmllint --noout --schema "$SRC/tests/data/junit-jenkins/junit-10.xsd" "$@" 2>err.xsd ||
+    fail "JUnit not valid: $(head -3 err.xsd)"
+}
+
 finish() {
   if [ "$failures" -ne 0 ]; then
     echo "$failures failure(s)" >&2
