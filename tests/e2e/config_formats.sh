@@ -211,6 +211,25 @@ verdicts nulls.json | diff - <(printf '%s\n' "null-value-default aws_ebs_volume.
 jq -e '.results[1].reason == "$.kms_key_id is not set" and
   (.passes | map(select(.id == "null-cidr"))[0].count == 1)' nulls.json >/dev/null ||
   fail "null reasons: $(jq -c '.results, .passes' nulls.json)"
+# within: every selected block inside the pack's block (10.0.0.0/8 and
+# fd00::/8). One bit wider, one address past either end, or the other
+# family is outside; the block itself and its last address are inside.
+cp -r "$CASES/within" .
+expect_exit 1 "$CW" scan config within/state.json --pack within/pack.yaml --no-save \
+  --format json -o within.json
+verdicts within.json | diff - <(printf '%s\n' \
+  "subnet-within-10-8 aws_subnet.neighbour fail 6" \
+  "subnet-within-10-8 aws_subnet.wider fail 10" \
+  "subnet-within-10-8 aws_subnet.below fail 14" \
+  "subnet-within-10-8 aws_subnet.v6 fail 16" \
+  "vpc-within-fd00-8 aws_vpc.half fail 20" \
+  "vpc-within-fd00-8 aws_vpc.wider fail 22") >&2 || fail "within verdicts (- wanted, + got)"
+# inside (10.1.0.0/16), whole and last pass; so does ula, both of its blocks.
+jq -e '([.passes[] | {(.id): .count}] | add) ==
+    {"subnet-within-10-8": 3, "vpc-within-fd00-8": 1} and
+  ([.results[].reason] | .[0] == "11.0.0.0/8 lies outside" and
+    .[4] == "fc00::/8 lies outside")' within.json >/dev/null ||
+  fail "within passes and reasons: $(jq -c '.passes, [.results[].reason]' within.json)"
 # Rules a pack writes more than once are judged once per node of a
 # resource (the memo); the verdicts are those of the same pack with every
 # repeated rule spelled another way, which shares nothing, on one thread

@@ -14,14 +14,14 @@ snapshot() { (cd "$1" && find . -printf '%p %y %m %U %G %s %T@ %l\n' | sort &&
   find . -type f -exec sha256sum {} + | sort) | sha256sum; }
 before=$(snapshot "$ROOT")
 
-# Verdicts. The unowned-file plant needs root to chown; otherwise it passes.
-want=unowned-fail
-[ "$(id -u)" = 0 ] || want=unowned-pass
+# Verdicts. The unowned and ungrouped plant needs root to chown; otherwise
+# those checks pass.
+as_root=fail
+[ "$(id -u)" = 0 ] || as_root=pass
 expect_exit 1 "$CW" scan host --root "$ROOT" --pack "$CASES/probes.yaml" \
   --store "$WORK/store" --format json -o scan.json
 jq -r '.results[] | "\(.id) \(.verdict)"' scan.json >got
-sed "s/^tree-unowned fail-if-root\$/tree-unowned ${want#unowned-}/" \
-  "$CASES/expected" >want
+sed "s/ fail-if-root\$/ $as_root/" "$CASES/expected" >want
 if ! diff want got >&2; then
   fail "verdicts differ from tests/cases/host/expected (- wanted, + got)"
 fi
@@ -34,6 +34,53 @@ jq -e '.results[] | select(.id == "sshd-dropin-overrides-main") |
 jq -e '.results[] | select(.id == "sysctl-d-overrides-sysctl-conf") |
   .file == "/etc/sysctl.d/99-zz-local.conf"' scan.json >/dev/null ||
   fail "sysctl reason does not point at the overriding file"
+
+# Tree checks name exactly what they found, sorted, first as the file: a
+# wrong mode test reports another path with the same verdict. Where none
+# is found, every entry of the root was walked.
+entries=$(find "$ROOT" -mindepth 1 | wc -l)
+jq -r '.results[] | select(.id | startswith("tree-")) |
+  "\(.id) \(.verdict) \(.file) \(.reason)"' scan.json >got-tree
+orphan="fail /opt/orphan 1 found: /opt/orphan"
+[ "$as_root" = fail ] || orphan="pass null none found in $entries entries"
+cat >want-tree <<END
+tree-world-writable-file fail /etc/ww.conf 2 found: /etc/ww.conf, /tmp/scratch
+tree-ww-dir-without-sticky fail /var/share 2 found: /var/share, /var/share/inner
+tree-suid-outside-allow fail /usr/local/bin/backdoor 1 found: /usr/local/bin/backdoor
+tree-suid-all-allowed pass null none found in $entries entries
+tree-sgid-none pass null none found in $entries entries
+tree-unowned $orphan
+tree-ungrouped $orphan
+END
+diff want-tree got-tree >&2 || fail "tree paths differ (- wanted, + got)"
+
+# A second root whose only world-writable directory is sticky: nothing
+# one mode bit away from a finding is one; its set-gid file is.
+STICKY=$WORK/sticky-root
+bash "$CASES/make-sticky-root.sh" "$STICKY"
+sticky_entries=$(find "$STICKY" -mindepth 1 | wc -l)
+{
+  echo "pack: sticky"
+  echo "checks:"
+  for kind in world-writable-files world-writable-dirs-without-sticky suid sgid \
+    unowned ungrouped; do
+    echo "  - {id: $kind, title: t, severity: low, rationale: r, remediation: r,"
+    echo "     controls: [\"iso27017:2015 CLD.9.5.2\"], rule: {tree: {find: $kind}}}"
+  done
+} >sticky.yaml
+expect_exit 1 "$CW" scan host --root "$STICKY" --pack sticky.yaml --no-save \
+  --format json -o sticky.json
+jq -r '.results[] | "\(.id) \(.verdict) \(.file) \(.reason)"' sticky.json >got-sticky
+none="pass null none found in $sticky_entries entries"
+cat >want-sticky <<END
+world-writable-files $none
+world-writable-dirs-without-sticky $none
+suid $none
+sgid fail /usr/bin/wall 1 found: /usr/bin/wall
+unowned $none
+ungrouped $none
+END
+diff want-sticky got-sticky >&2 || fail "sticky root: tree results differ (- wanted, + got)"
 
 # Results are in the store and in the SoA, per control.
 [ -s "$WORK/store/results/host-probes.json" ] || fail "results not saved"
@@ -77,6 +124,7 @@ jq -e '.runs[0].results[] | select(.ruleId == "sshd-main-value") |
 expect_exit 1 "$CW" scan host --root "$ROOT" --pack "$CASES/probes.yaml" \
   --no-save -o scan.xml
 grep -q '<testsuite name="cloudward probes"' scan.xml || fail "junit suite"
+junit_ok scan.xml
 grep -q '<failure type="medium"' scan.xml || fail "junit failure"
 expect_exit 1 "$CW" scan host --root "$ROOT" --pack "$CASES/probes.yaml" \
   --no-save -o scan.html
