@@ -302,6 +302,9 @@ struct host {
     size_t nhits, ahits;
     size_t tree_entries;
     const char *tree_err;
+    /* Finds that had more hits than the walk keeps: those past the cap
+     * are not known, so an allow-list cannot clear the find. */
+    bool tree_capped[TREE_FIND_COUNT];
 };
 
 /* Opens the root for a scan (h->root, h->rootfd); 0 or an errno. */

@@ -262,8 +262,10 @@ static bool known_id(const long long *v, size_t n, long long id)
 static void hit(struct walk *w, const char *path, int find)
 {
     struct host *h = w->h;
-    if (w->per_find[find] >= MAX_HITS_PER_FIND)
+    if (w->per_find[find] >= MAX_HITS_PER_FIND) {
+        h->tree_capped[find] = true;
         return;
+    }
     if (!cw__grow((void **)&h->hits, &h->ahits, h->nhits, sizeof(*h->hits))) {
         h->oom = true;
         return;
@@ -609,6 +611,17 @@ static void walk_tree(struct host *h)
     }
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
+    /* The root itself is an entry too: a root folder anyone may write to
+     * is as much a finding as any folder under it. */
+    {
+        struct stat rst;
+        unsigned k, cats;
+        if (fstat(w.rootfd, &rst) == 0 &&
+            (cats = categories(&w, &rst)) != 0)
+            for (k = 0; k < TREE_FIND_COUNT; k++)
+                if (cats & (1u << k))
+                    hit(&w, "/", (int)k);
+    }
     if (!push(&w, "", 0, -1)) {
         h->oom = true;
     } else {
@@ -673,7 +686,16 @@ void probe_tree(struct host *h, const struct rule *r, struct outcome *o)
                                     found > 1 ? ", " : "", h->hits[i].path);
     }
     if (found) {
-        outcome_set(o, CW_VERDICT_FAIL, "%zu found: %s", found, list);
+        outcome_set(o, CW_VERDICT_FAIL, "%s%zu found: %s%s",
+                    h->tree_capped[r->find] ? "at least " : "", found, list,
+                    off >= sizeof(list) - 1 ? ", ..." : "");
+        return;
+    }
+    if (h->tree_capped[r->find]) {
+        outcome_set(o, CW_VERDICT_UNKNOWN,
+                    "more than %d found, all on the allow list; those past "
+                    "%d were not kept, so they cannot all be cleared",
+                    MAX_HITS_PER_FIND, MAX_HITS_PER_FIND);
         return;
     }
     if (h->tree_err) {

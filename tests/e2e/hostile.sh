@@ -82,6 +82,27 @@ PY
 v=$(verdict deeper suid-inventory)
 case $v in unknown*x/x/x*) ;; *) fail "too deep: ${v:0:200}" ;; esac
 rm -rf deep deeper 2>/dev/null || python3 -c 'import shutil; shutil.rmtree("deep", True); shutil.rmtree("deeper", True)'
+# More hits than the walk keeps, all allowed but one: never a pass (the
+# forbidden one may lie past the cap).
+base many-ww
+mkdir -p many-ww/a/zz/sub
+python3 -c '
+import os
+for i in range(20100):
+    p = "many-ww/a/f%d" % i
+    open(p, "w").close()
+    os.chmod(p, 0o666)'
+# Found after /a's own files are all counted: past the cap every time.
+: >many-ww/a/zz/sub/x && chmod 666 many-ww/a/zz/sub/x
+v=$(verdict many-ww ww-files-but-in-a)
+case $v in pass*) fail "a forbidden file past the hit cap passed: $v" ;; esac
+rm -rf many-ww
+# The root folder itself is judged.
+base openroot
+chmod 0777 openroot
+v=$(verdict openroot ww-dirs-no-sticky)
+case $v in "fail 1 found: /"*) ;; *) fail "a world-writable root passed: $v" ;; esac
+chmod 0755 openroot
 
 # 3. Include globs stay in the root: ".." at the root stays at the root.
 base inc
