@@ -866,10 +866,18 @@ static enum cw_status write_table(const struct cw_results *r,
     snprintf(title, sizeof(title), "%s scan: %s",
              strcmp(cw_results_kind(r), "host") == 0 ? "Host" : "Config",
              cw_pack_title(cw_results_pack(r)));
+    /* The counts add up: results by verdict sum to the results total
+     * (a config scan counts its passes without listing them below). */
     snprintf(subtitle, sizeof(subtitle),
-             "%s at %s. %zu checks: %zu pass, %zu fail, %zu not applicable, "
-             "%zu unknown, %zu error.",
-             cw_results_target(r), cw_results_time(r), n,
+             "%s at %s. %zu checks, %zu results: %zu pass, %zu fail, %zu "
+             "not applicable, %zu unknown, %zu error.",
+             cw_results_target(r), cw_results_time(r),
+             cw_pack_count(cw_results_pack(r)),
+             cw_results_tally(r, CW_VERDICT_PASS) +
+                 cw_results_tally(r, CW_VERDICT_FAIL) +
+                 cw_results_tally(r, CW_VERDICT_NOT_APPLICABLE) +
+                 cw_results_tally(r, CW_VERDICT_UNKNOWN) +
+                 cw_results_tally(r, CW_VERDICT_ERROR),
              cw_results_tally(r, CW_VERDICT_PASS),
              cw_results_tally(r, CW_VERDICT_FAIL),
              cw_results_tally(r, CW_VERDICT_NOT_APPLICABLE),

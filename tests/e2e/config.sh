@@ -74,6 +74,11 @@ grep -q 'module.storage.aws_s3_bucket.logs' scan.xml || fail "junit names resour
 # JUnit: Jenkins' schema; tests= counts every result, passes included (as
 # the summary does), file and line of each failure, the scan's time.
 junit_ok scan.xml
+# The HTML heading's counts add up to its results total.
+expect_exit 1 "$CW" scan config plan.json --no-save --format html -o scan.html
+h=$(grep -o '[0-9]* results: [0-9]* pass, [0-9]* fail, [0-9]* not applicable, [0-9]* unknown, [0-9]* error' scan.html | head -1)
+[ -n "$h" ] && [ "$(echo "$h" | awk '{print $1}')" = "$(echo "$h" | awk '{print $3 + $5 + $7 + $10 + $12}')" ] ||
+  fail "HTML heading counts: $h"
 expect_exit 1 "$CW" scan config plan.json --no-save --format json -o sum.json
 total=$(jq '.summary | [.pass, .fail, ."not-applicable", .unknown, .error] | add' sum.json)
 grep -q "<testsuite name=\"cloudward aws\" tests=\"$total\"" scan.xml ||
