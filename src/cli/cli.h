@@ -33,15 +33,24 @@ enum {
     OPT_STORE,
     OPT_AS_OF,
     OPT_CATALOG_DIR,
+    OPT_QUIET,
     OPT_FIRST_VERB_OPTION
 };
+
+/* --quiet: no summaries or progress, only results and errors. */
+extern bool cli_quiet;
+
+/* A note for the person at the terminal (what was written where, counts):
+ * on stderr, so that stdout holds only results; nothing with --quiet. */
+void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* The common options' entries of a verb's struct option table. */
 #define CLI_COMMON_LONG_OPTIONS                                               \
     { "scope", required_argument, NULL, OPT_SCOPE },                          \
         { "store", required_argument, NULL, OPT_STORE },                      \
         { "as-of", required_argument, NULL, OPT_AS_OF },                      \
-        { "catalog-dir", required_argument, NULL, OPT_CATALOG_DIR }
+        { "catalog-dir", required_argument, NULL, OPT_CATALOG_DIR },      \
+        { "quiet", no_argument, NULL, OPT_QUIET }
 
 /* Handles one of the common options; returns false if `opt` is not one. */
 bool cli_common_option(struct cli_common *c, int opt, const char *arg);

@@ -123,12 +123,12 @@ int cmd_decisions(int argc, char **argv)
         }
         if (!cli_record_scope(scope, store, true, &changes))
             goto out;
-        if (changes)
+        if (changes && !cli_quiet)
             printf("recorded %zu change(s) of %s and its %zu decision(s) in "
                    "%s\n",
                    changes, common.scope, cw_scope_decision_count(scope),
                    store);
-        else
+        else if (!cli_quiet)
             printf("the ledger already holds %s and its %zu decision(s)\n",
                    common.scope, cw_scope_decision_count(scope));
         rc = EXIT_OK;

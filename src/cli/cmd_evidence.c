@@ -271,7 +271,8 @@ int cmd_evidence(int argc, char **argv)
             cli_error("%s: cannot write", mpath);
             goto out;
         }
-        printf("exported %zu file(s) to %s\n", x.n - x.bad, x.dir);
+        if (!cli_quiet)
+            printf("exported %zu file(s) to %s\n", x.n - x.bad, x.dir);
         rc = x.bad ? EXIT_FINDINGS : EXIT_OK;
     } else {
         bool verify = sub[0] == 'v';

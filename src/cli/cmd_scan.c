@@ -105,10 +105,14 @@ static void summary(const struct cw_results *r, const char *out,
                     const char *store)
 {
     bool host = strcmp(cw_results_kind(r), "host") == 0;
-    printf("%s scan of %s with %s: %zu %s\n", host ? "Host" : "Config",
-           cw_results_target(r), cw_pack_name(cw_results_pack(r)),
-           cw_results_count(r), host ? "checks" : "results");
-    printf("  %zu pass, %zu fail, %zu not applicable, %zu unknown, "
+    size_t total = 0, v;
+    for (v = 0; v < CW_VERDICT_COUNT; v++)
+        total += cw_results_tally(r, (enum cw_verdict)v);
+    cli_note("%s scan of %s with %s: %zu checks, %zu results\n",
+             host ? "Host" : "Config", cw_results_target(r),
+             cw_pack_name(cw_results_pack(r)),
+             cw_pack_count(cw_results_pack(r)), total);
+    cli_note("  %zu pass, %zu fail, %zu not applicable, %zu unknown, "
            "%zu error\n",
            cw_results_tally(r, CW_VERDICT_PASS),
            cw_results_tally(r, CW_VERDICT_FAIL),
@@ -116,9 +120,9 @@ static void summary(const struct cw_results *r, const char *out,
            cw_results_tally(r, CW_VERDICT_UNKNOWN),
            cw_results_tally(r, CW_VERDICT_ERROR));
     if (out)
-        printf("wrote %s\n", out);
+        cli_note("wrote %s\n", out);
     if (store)
-        printf("saved to %s/results/\n", store);
+        cli_note("saved to %s/results/\n", store);
 }
 
 static const char default_scope[] = "cloudward.yaml";
@@ -340,7 +344,7 @@ int cmd_scan(int argc, char **argv)
         goto out;
     copt.type = type;
     hopt.root = root;
-    if (isatty(2))
+    if (isatty(2) && !cli_quiet)
         hopt.progress = progress;
     if (config ? cw_scan_config(pack, (const char *const *)argv + optind,
                                 (size_t)(argc - optind), &copt, &res, &d)

@@ -66,29 +66,29 @@ static void print_summary(const struct cw_soa *soa, enum cw_view view,
     const struct cw_soa_summary *s = cw_soa_get_summary(soa);
     size_t i;
 
-    printf("%s: %s (%s%s), as of %s\n",
+    cli_note("%s: %s (%s%s), as of %s\n",
            view == CW_VIEW_SOA ? "Statement of Applicability"
                                : "Responsibility matrix",
            cw_scope_organisation(scope), cw_role_name(cw_scope_role(scope)),
            cw_scope_pii_processor(scope) ? ", PII processor" : "",
            cw_soa_as_of(soa));
-    printf("  catalogs in force: ");
+    cli_note("  catalogs in force: ");
     for (i = 0; i < cw_scope_catalog_count(scope); i++)
-        printf("%s%s", i ? ", " : "", cw_scope_catalogs(scope)[i]);
-    printf("\n  %zu controls: %zu applicable, %zu excluded; %zu decided\n",
+        cli_note("%s%s", i ? ", " : "", cw_scope_catalogs(scope)[i]);
+    cli_note("\n  %zu controls: %zu applicable, %zu excluded; %zu decided\n",
            s->total, s->applicable, s->not_applicable, s->decided);
-    printf("  implementation: %zu not started, %zu planned, %zu partial, "
+    cli_note("  implementation: %zu not started, %zu planned, %zu partial, "
            "%zu implemented, %zu not applicable\n",
            s->status[CW_IMPL_NOT_STARTED], s->status[CW_IMPL_PLANNED],
            s->status[CW_IMPL_PARTIAL], s->status[CW_IMPL_IMPLEMENTED],
            s->status[CW_IMPL_NOT_APPLICABLE]);
-    printf("  reliance on providers: %zu none, %zu verified, %zu expiring, "
+    cli_note("  reliance on providers: %zu none, %zu verified, %zu expiring, "
            "%zu unverified\n",
            s->relies_none, s->relies_verified, s->relies_expiring,
            s->relies_unverified);
-    printf("  contradictions: %zu line%s flagged\n", s->flagged,
+    cli_note("  contradictions: %zu line%s flagged\n", s->flagged,
            s->flagged == 1 ? "" : "s");
-    printf("wrote %s (%s)\n", path, cw_format_name(f));
+    cli_note("wrote %s (%s)\n", path, cw_format_name(f));
 }
 
 /* Exit 1 when the lines hold findings: an unverified reliance or a
@@ -200,10 +200,9 @@ static int run(int argc, char **argv, enum cw_view view)
         if (!cli_record_scope(scope, store, false, &changes))
             goto out;
         if (changes)
-            fprintf(stderr,
-                    "cloudward: recorded %zu change(s) of the scope and "
-                    "its decisions in the ledger\n",
-                    changes);
+            cli_note("cloudward: recorded %zu change(s) of the scope and "
+                     "its decisions in the ledger\n",
+                     changes);
     }
     if (cw_soa_build(cats, scope, &opt, &soa, &d) ||
         cw_report_write(soa, view, fmt, out, &d)) {

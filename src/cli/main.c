@@ -38,6 +38,7 @@ static const char usage[] =
     "                       the scope, or $CLOUDWARD_STORE)\n"
     "  --catalog-dir DIR    load more catalogs (also $CLOUDWARD_CATALOG_PATH)\n"
     "  --as-of DATE         evaluate expiry dates as of DATE (YYYY-MM-DD)\n"
+    "  --quiet              no summaries or progress: results and errors\n"
     "  -h, --help           help for the verb\n"
     "\n"
     "exit status: 0 ok, 1 findings, 2 usage or input error.\n"
@@ -59,9 +60,24 @@ void cli_error_diag(const struct cw_diag *d)
     fprintf(stderr, "cloudward: %s\n", cw_diag_format(d, line, sizeof(line)));
 }
 
+bool cli_quiet;
+
+void cli_note(const char *fmt, ...)
+{
+    va_list ap;
+    if (cli_quiet)
+        return;
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+}
+
 bool cli_common_option(struct cli_common *c, int opt, const char *arg)
 {
     switch (opt) {
+    case OPT_QUIET:
+        cli_quiet = true;
+        return true;
     case OPT_SCOPE:
         c->scope = arg;
         return true;

@@ -61,7 +61,8 @@ grep -q "without verified assurance" err || fail "new scope: no finding said"
 # soa: every format; file output is atomic and prints a summary.
 for f in csv md html json xlsx; do
   expect_exit 0 "$CW" soa --scope "$ACME" --format $f -o soa.$f
-  grep -q "wrote soa.$f ($f)" out || fail "summary for $f"
+  grep -q "wrote soa.$f ($f)" err || fail "summary for $f"
+  [ -s out ] && fail "soa -o printed on stdout"
 done
 rows=$(jq '.controls | length' soa.json)
 [ "$rows" = 125 ] || fail "acme soa has $rows rows, wanted 93+7+25"
@@ -130,7 +131,12 @@ for f in csv md html; do
     fail "unverified count missing in $f"
 done
 expect_exit 1 "$CW" soa --scope "$G" --as-of 2026-11-22 -o g.xlsx
-grep -q "unverified" out || fail "summary lacks unverified"
+grep -q "unverified" err || fail "summary lacks unverified"
+# --quiet: only what is wrong, on stderr.
+expect_exit 1 "$CW" soa --scope "$G" --as-of 2026-11-22 -o g2.xlsx --quiet
+[ -s out ] && fail "--quiet printed: $(cat out)"
+grep -q "Statement of Applicability" err && fail "--quiet printed the summary"
+grep -q "without verified assurance" err || fail "--quiet hid the finding"
 unzip -o -q g.xlsx -d g && grep -q "lapsed on 2025-10-31" g/xl/sharedStrings.xml ||
   fail "lapsed reliance missing in xlsx"
 "$CW" soa --scope "$G" --as-of 2025-06-01 --format json >before.json 2>/dev/null || true
