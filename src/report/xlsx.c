@@ -18,21 +18,21 @@
  * the whole of it is, and one warning per workbook on stderr. */
 #define XLSX_CELL_MAX 32767
 
-static int put_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
-                    const char *s, lxw_format *fmt, size_t *cut)
+static lxw_error put_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
+                          const char *s, lxw_format *fmt, size_t *cut)
 {
     static const char marker[] = " [cut here: %zu more bytes; the CSV, "
                                  "HTML and JSON outputs hold all of it]";
-    size_t len = strlen(s), keep;
+    size_t len = strlen(s), keep, chars;
     char *buf;
-    int rc;
+    lxw_error rc;
 
     if (len <= XLSX_CELL_MAX / 4 || lxw_utf8_strlen(s) <= XLSX_CELL_MAX)
         return worksheet_write_string(ws, row, col, s, fmt);
     /* Bytes of the first 32,000 characters (UTF-8 leads only). */
-    for (keep = 0, rc = 0; s[keep] && rc < 32000; keep++)
+    for (keep = 0, chars = 0; s[keep] && chars < 32000; keep++)
         if (((unsigned char)s[keep] & 0xC0) != 0x80)
-            rc++;
+            chars++;
     while (keep && ((unsigned char)s[keep] & 0xC0) == 0x80)
         keep--;
     buf = cw__malloc(keep + sizeof(marker) + 32);
@@ -108,8 +108,7 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
             if (!cw__col_in_text(&t->cols[c]))
                 continue;
             if (s && *s)
-                err = (lxw_error)put_cell(ws, (lxw_row_t)(r + 1), x++, s,
-                                          fmt, &cut);
+                err = put_cell(ws, (lxw_row_t)(r + 1), x++, s, fmt, &cut);
             else
                 err = worksheet_write_blank(ws, (lxw_row_t)(r + 1), x++,
                                             fmt);
