@@ -113,5 +113,6 @@ int cmd_query(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_decisions(int argc, char **argv);
+int cmd_completion(int argc, char **argv);
 
 #endif

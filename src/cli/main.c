@@ -30,6 +30,7 @@ static const char usage[] =
     "  evidence             add, list, verify, export evidence files\n"
     "  decisions            record the scope and decisions in the ledger,\n"
     "                       show their history\n"
+    "  completion SHELL     a completion script for bash, zsh or fish\n"
     "  version              print the version\n"
     "\n"
     "options every verb takes:\n"
@@ -319,6 +320,8 @@ int main(int argc, char **argv)
         return cmd_evidence(argc - 1, argv + 1);
     if (strcmp(verb, "decisions") == 0)
         return cmd_decisions(argc - 1, argv + 1);
+    if (strcmp(verb, "completion") == 0)
+        return cmd_completion(argc - 1, argv + 1);
     cli_error("unknown verb '%s'; run 'cloudward --help'", verb);
     return EXIT_USAGE;
 }

@@ -143,6 +143,23 @@ unzip -o -q g.xlsx -d g && grep -q "lapsed on 2025-10-31" g/xl/sharedStrings.xml
 [ "$(jq '[.controls[] | select(.reliance == "lapsed")] | length' before.json)" = 0 ] ||
   fail "lapsed before the transition ended"
 
+# Shell completion: the bash script runs and completes verbs, sub-verbs
+# and options; zsh and fish scripts are written.
+expect_exit 0 "$CW" completion bash
+bash -n out || fail "completion bash: not bash"
+cp out comp.bash
+got=$(bash -c '. ./comp.bash; COMP_WORDS=(cloudward sc); COMP_CWORD=1; _cloudward; echo "${COMPREPLY[*]}"')
+[ "$got" = "scan" ] || fail "completion of 'sc': $got"
+got=$(bash -c '. ./comp.bash; COMP_WORDS=(cloudward log ver); COMP_CWORD=2; _cloudward; echo "${COMPREPLY[*]}"')
+[ "$got" = "verify" ] || fail "completion of 'log ver': $got"
+got=$(bash -c '. ./comp.bash; COMP_WORDS=(cloudward evidence add x --fo); COMP_CWORD=4; _cloudward; echo "${COMPREPLY[*]}"')
+[ "$got" = "--format --follow" ] || fail "completion of 'evidence add --fo': $got"
+expect_exit 0 "$CW" completion zsh
+grep -q bashcompinit out || fail "completion zsh"
+expect_exit 0 "$CW" completion fish
+grep -q "complete -c cloudward -f -n __fish_use_subcommand" out || fail "completion fish"
+expect_exit 2 "$CW" completion tcsh
+
 # The binary works from any directory: catalogs are embedded.
 (cd / && "$CW" controls list --catalog iso27017:2015 --format csv >/dev/null) ||
   fail "controls list from /"
