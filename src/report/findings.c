@@ -394,6 +394,7 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
 
     fputs("{\n", f);
     json_kv(f, "  ", "cloudward", "scan", true);
+    fputs("  \"schema\": 1,\n", f); /* docs/schemas/findings-1 */
     json_kv(f, "  ", "kind", cw_results_kind(r), true);
     json_kv(f, "  ", "pack", cw_pack_name(p), true);
     json_kv(f, "  ", "pack_title", cw_pack_title(p), true);

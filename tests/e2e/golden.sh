@@ -49,6 +49,13 @@ cmp -s "$WORK/nimbus-matrix.json" \
 cmp -s "$WORK/acme-matrix.json" \
   "$SRC/examples/globex-customer/providers/acme-notes-matrix.json" ||
   fail "examples/globex-customer/providers/acme-notes-matrix.json is stale"
+# The JSON documents follow their published schemas (docs/schemas), and
+# the schemas can fail: a row without its part is refused.
+schema_ok soa-2 "$WORK/acme-soa.json" "$WORK/globex-soa.json"
+schema_ok matrix-2 "$WORK/acme-matrix.json" "$WORK/nimbus-matrix.json"
+jq 'del(.controls[0].part)' "$WORK/acme-matrix.json" >bad-matrix.json
+if python3 "$SRC/tests/e2e/schema_check.py" "$SRC/docs/schemas/matrix-2.schema.json" \
+  bad-matrix.json >/dev/null 2>&1; then fail "the matrix schema accepts a row without part"; fi
 # What the issue asked of the examples, checked on the golden JSON.
 j=$WORK/acme-soa.json
 # Organisational, people, endpoint and identity-policy controls of 2022,

@@ -39,6 +39,20 @@ sarif_ok() {
   fail "no python3 with jsonschema (scripts/setup.sh installs python3-jsonschema)"
 }
 
+# schema_ok NAME FILE...: valid against docs/schemas/NAME.schema.json.
+schema_ok() {
+  local py schema=$SRC/docs/schemas/$1.schema.json
+  shift
+  for py in python3 /usr/bin/python3; do
+    if "$py" -c 'import jsonschema' 2>/dev/null; then
+      "$py" "$SRC/tests/e2e/schema_check.py" "$schema" "$@" >&2 ||
+        fail "not valid against $(basename "$schema"): $*"
+      return 0
+    fi
+  done
+  fail "no python3 with jsonschema (scripts/setup.sh installs python3-jsonschema)"
+}
+
 # junit_ok FILE...: valid against the Jenkins JUnit schema (xmllint).
 junit_ok() {
   xmllint --noout --schema "$SRC/tests/data/junit-jenkins/junit-10.xsd" "$@" 2>err.xsd ||
