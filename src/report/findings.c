@@ -457,29 +457,29 @@ static const char *sarif_level(const struct cw_result *x)
                                                       : "note";
 }
 
-/* A path as a URI reference: unreserved bytes and '/' as they are, every
- * other byte %XX (RFC 3986), so spaces, '#', '%' and non-ASCII names make
- * valid URIs. */
-static void uri_path(FILE *f, const char *p)
+/* A path as a quoted URI reference, after prefix: unreserved bytes and '/'
+ * as they are, every other byte %XX (RFC 3986), so spaces, '#', '%' and
+ * non-ASCII names make valid URIs. Every byte written is JSON-safe, so the
+ * string needs no further escaping. */
+static void uri_path(FILE *f, const char *prefix, const char *p)
 {
     static const char hex[] = "0123456789ABCDEF";
-    char buf[4 * 4096 + 1];
-    size_t o = 0;
 
-    for (; *p && o + 4 < sizeof(buf); p++) {
+    fputc('"', f);
+    fputs(prefix, f);
+    for (; *p; p++) {
         unsigned char c = (unsigned char)*p;
         if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
             (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
             c == '~' || c == '/') {
-            buf[o++] = (char)c;
+            fputc(c, f);
         } else {
-            buf[o++] = '%';
-            buf[o++] = hex[c >> 4];
-            buf[o++] = hex[c & 15];
+            fputc('%', f);
+            fputc(hex[c >> 4], f);
+            fputc(hex[c & 15], f);
         }
     }
-    buf[o] = '\0';
-    cw__json_string(f, buf);
+    fputc('"', f);
 }
 
 /* The rule name SARIF viewers show: the id in PascalCase. */
@@ -573,44 +573,16 @@ static enum cw_status write_sarif_run(const struct sarif_job *job, FILE *f)
         cw__json_string(f, id);
     }
     fputs("},\n    \"originalUriBaseIds\": {", f);
-    if (host) {
-        fputs("\"ROOT\": {\"uri\": ", f);
-        {
-            char uri[4200];
-            snprintf(uri, sizeof(uri), "%s%s", target,
-                     strcmp(target, "/") == 0 ? "" : "/");
-            fputs("\"file://", f);
-            fflush(f);
-            /* the path part, encoded; written without its quotes */
-            {
-                char *tmp = NULL;
-                size_t tl = 0;
-                FILE *m = open_memstream(&tmp, &tl);
-                if (m) {
-                    uri_path(m, uri);
-                    fclose(m);
-                    fwrite(tmp + 1, 1, tl >= 2 ? tl - 2 : 0, f);
-                    free(tmp);
-                }
-            }
-            fputs("\"", f);
-        }
-        fputs("}", f);
-    } else {
+    {
+        /* file paths are relative to the scanned root (host) or to the
+         * directory the scan ran in (documents and config) */
+        const char *dir = host ? target : cwd;
         char base[4200];
-        char *tmp = NULL;
-        size_t tl = 0;
-        FILE *m;
-        snprintf(base, sizeof(base), "%s%s", cwd,
-                 strcmp(cwd, "/") == 0 ? "" : "/");
-        fputs("\"SRCROOT\": {\"uri\": \"file://", f);
-        if ((m = open_memstream(&tmp, &tl))) {
-            uri_path(m, base);
-            fclose(m);
-            fwrite(tmp + 1, 1, tl >= 2 ? tl - 2 : 0, f);
-            free(tmp);
-        }
-        fputs("\"}", f);
+        snprintf(base, sizeof(base), "%s%s", dir,
+                 strcmp(dir, "/") == 0 ? "" : "/");
+        fprintf(f, "\"%s\": {\"uri\": ", host ? "ROOT" : "SRCROOT");
+        uri_path(f, "file://", base);
+        fputs("}", f);
     }
     fputs("},\n    \"results\": [", f);
     for (i = 0; i < n; i++) {
@@ -640,30 +612,21 @@ static enum cw_status write_sarif_run(const struct sarif_job *job, FILE *f)
         if (!file)
             file = host ? "/" : ".";
         if (host) {
-            uri_path(f, file[0] == '/' && file[1] ? file + 1
+            uri_path(f, "", file[0] == '/' && file[1] ? file + 1
                         : file[0] == '/'          ? "."
                                                   : file);
             fputs(", \"uriBaseId\": \"ROOT\"}", f);
         } else if (file[0] != '/' && strncmp(file, "../", 3) != 0 &&
                    !strstr(file, "/../")) {
-            uri_path(f, file);
+            uri_path(f, "", file);
             fputs(", \"uriBaseId\": \"SRCROOT\"}", f);
         } else if ((file = realpath(file, real) ? real : file) &&
                    strncmp(file, cwd, cwdlen) == 0 && file[cwdlen] == '/') {
-            uri_path(f, file + cwdlen + 1);
+            uri_path(f, "", file + cwdlen + 1);
             fputs(", \"uriBaseId\": \"SRCROOT\"}", f);
         } else {
-            char *tmp = NULL;
-            size_t tl = 0;
-            FILE *m = open_memstream(&tmp, &tl);
-            fputs("\"file://", f);
-            if (m) {
-                uri_path(m, file);
-                fclose(m);
-                fwrite(tmp + 1, 1, tl >= 2 ? tl - 2 : 0, f);
-                free(tmp);
-            }
-            fputs("\"}", f);
+            uri_path(f, "file://", file);
+            fputs("}", f);
         }
         if (x->line)
             fprintf(f, ", \"region\": {\"startLine\": %u}", x->line);

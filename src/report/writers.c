@@ -111,6 +111,31 @@ enum cw_status cw__write_csv(const struct cw__table *t, FILE *f)
     return done(f);
 }
 
+/* Writes the HTML entity for c when it has one (& < > " '); false when
+ * c needs none. */
+static bool put_entity(FILE *f, char c)
+{
+    switch (c) {
+    case '&':
+        fputs("&amp;", f);
+        return true;
+    case '<':
+        fputs("&lt;", f);
+        return true;
+    case '>':
+        fputs("&gt;", f);
+        return true;
+    case '"':
+        fputs("&quot;", f);
+        return true;
+    case '\'':
+        fputs("&#39;", f);
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* A cell of a Markdown table: '|' escaped, line breaks as spaces, and
  * HTML in user text written as entities (Markdown renderers pass raw
  * HTML through: a justification could carry a script). */
@@ -120,26 +145,13 @@ static void md_cell(FILE *f, const char *s)
         size_t n = strcspn(s, "|\n\r<>&");
         put_clean(f, s, n);
         s += n;
-        switch (*s) {
-        case '|':
+        if (!*s)
+            break;
+        if (*s == '|')
             fputs("\\|", f);
-            break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '&':
-            fputs("&amp;", f);
-            break;
-        case '\0':
-            break;
-        default:
-            fputc(' ', f);
-        }
-        if (*s)
-            s++;
+        else if (!put_entity(f, *s))
+            fputc(' ', f); /* a line break */
+        s++;
     }
 }
 
@@ -182,43 +194,19 @@ enum cw_status cw__write_markdown(const struct cw__table *t, FILE *f)
     return done(f);
 }
 
+/* Text in HTML: markup characters as entities, line breaks and tabs as
+ * they are (the page's CSS decides), anything else as put_clean writes it. */
 static void html_text(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        if ((unsigned char)*s >= 0x80 || (unsigned char)*s < 0x20 ||
-            *s == 0x7f) {
-            size_t k = (unsigned char)*s >= 0x80
-                           ? cw__utf8_len(s, s + strnlen(s, 4))
-                           : 0;
-            if (*s == '\n' || *s == '\t') {
-                fputc(*s, f);
-            } else if (k) {
-                fwrite(s, 1, k, f);
-                s += k - 1;
-            } else {
-                put_clean(f, s, 1);
-            }
-            continue;
-        }
-        switch (*s) {
-        case '&':
-            fputs("&amp;", f);
+    while (*s) {
+        size_t n = strcspn(s, "&<>\"'\n\t");
+        put_clean(f, s, n);
+        s += n;
+        if (!*s)
             break;
-        case '<':
-            fputs("&lt;", f);
-            break;
-        case '>':
-            fputs("&gt;", f);
-            break;
-        case '"':
-            fputs("&quot;", f);
-            break;
-        case '\'':
-            fputs("&#39;", f);
-            break;
-        default:
+        if (!put_entity(f, *s))
             fputc(*s, f);
-        }
+        s++;
     }
 }
 
