@@ -52,6 +52,16 @@ struct cw_check_control {
     const char *id;
 };
 
+/* The most rules one check may cite as its equivalent. */
+#define CW_CHECK_REFS_MAX 32
+
+/* A benchmark rule a check cites as its equivalent: scheme "cis", "ssg"
+ * or "checkov", and the rule's id there. */
+struct cw_check_ref {
+    const char *scheme;
+    const char *id;
+};
+
 struct cw_check {
     const char *id;
     const char *title;
@@ -63,6 +73,11 @@ struct cw_check {
     const char *ref_cis; /* CIS benchmark section, or NULL */
     const char *ref_ssg; /* SCAP Security Guide rule id, or NULL */
     const char *ref_checkov; /* Checkov check id, or NULL */
+    /* Every rule cited as the equivalent, in the order written (CIS, then
+     * SSG, then Checkov); ref_cis, ref_ssg and ref_checkov are the first of
+     * each. A check may cite several (owner, group and mode of one file). */
+    const struct cw_check_ref *refs;
+    size_t nrefs;
     /* Rules that are related but ask something else (another threshold,
      * another file): named for readers, never as the equivalent. */
     const char *rel_cis, *rel_ssg, *rel_checkov;
@@ -185,6 +200,25 @@ CW_API enum cw_status cw_scan_config(const struct cw_pack *pack,
  * (a static string). */
 CW_API enum cw_status cw_config_type(const char *path, const char **type,
                                      struct cw_diag *d);
+
+/* The verdict of one cited rule (cw_check.refs) for one result. */
+struct cw_cited {
+    const struct cw_check_ref *ref;
+    enum cw_verdict verdict;
+    const char *reason;  /* NULL: the result's own reason */
+    const char *file;    /* as cw_result */
+    unsigned line;
+};
+
+/*
+ * Each rule result `i`'s check cites, with its verdict, in refs order:
+ * a rule tied to one part of the check (`cite:` in the pack) takes that
+ * part's verdict, judged on its own; every other cited rule takes the
+ * result's verdict. Writes up to `cap` entries into `out` and returns how
+ * many the check cites (0 for none).
+ */
+CW_API size_t cw_results_cited(const struct cw_results *r, size_t i,
+                               struct cw_cited *out, size_t cap);
 
 CW_API void cw_results_free(struct cw_results *r);
 CW_API size_t cw_results_count(const struct cw_results *r);

@@ -174,6 +174,10 @@ struct pack_check {
                                            all/any/none/not, numbered
                                            pre-order (join checks) */
     bool has_join;                      /* `rule` joins other resources */
+    /* Per cited rule (pub.refs): the part of `rule` marked `cite:` with
+     * it, judged on its own for that rule's verdict; NULL when no part is
+     * (the rule takes the check's verdict). NULL when no part is marked. */
+    const struct rule **cite_part;
 };
 
 struct cw_pack {

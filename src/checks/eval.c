@@ -433,6 +433,16 @@ struct cw_results {
     char time[32];
     struct timespec t0; /* when the scan started (monotonic) */
     double seconds;     /* how long it took, once finished */
+    /* Host scans: verdicts of cited rules tied to one part of their check
+     * (`cite:`), in result order; the other cited rules take their
+     * result's verdict. */
+    struct cited_rec {
+        size_t result, ref;
+        enum cw_verdict v;
+        const char *reason, *file;
+        unsigned line;
+    } *cited;
+    size_t ncited, acited;
 };
 
 void cw__results_finish(struct cw_results *r)
@@ -641,16 +651,18 @@ static bool platform_matches(struct host *h, const struct pack_check *pc,
     return true;
 }
 
-static void eval_check(struct host *h, const struct pack_check *pc,
+/* Evaluates check `pc`; returns whether its rule decided the verdict
+ * (not the platform, its `when` or a pattern out of budget). */
+static bool eval_check(struct host *h, const struct pack_check *pc,
                        struct outcome *o)
 {
     memset(o, 0, sizeof(*o));
     if (!platform_matches(h, pc, o))
-        return;
+        return false;
     if (pc->when) {
         rule_eval(h, pc->when, o);
         if (o->v == CW_VERDICT_ERROR || o->v == CW_VERDICT_UNKNOWN)
-            return;
+            return false;
         if (o->v != CW_VERDICT_PASS) {
             char why[sizeof(o->reason)];
             snprintf(why, sizeof(why), "%s", o->reason);
@@ -658,7 +670,7 @@ static void eval_check(struct host *h, const struct pack_check *pc,
                         why);
             o->file = NULL;
             o->line = 0;
-            return;
+            return false;
         }
     }
     rule_eval(h, pc->rule, o);
@@ -672,7 +684,83 @@ static void eval_check(struct host *h, const struct pack_check *pc,
                     4096, 4096);
         o->file = NULL;
         o->line = 0;
+        return false;
     }
+    return true;
+}
+
+/* Judges each part of `pc` marked `cite:` on its own, for the verdict of
+ * the rule it is tied to; result `ri` holds the check's own verdict. */
+static bool eval_cited(struct host *h, const struct pack_check *pc,
+                       struct cw_results *res, size_t ri)
+{
+    size_t j;
+
+    for (j = 0; j < pc->pub.nrefs; j++) {
+        struct cited_rec *c;
+        struct outcome po;
+        if (!pc->cite_part[j])
+            continue;
+        memset(&po, 0, sizeof(po));
+        po.v = CW_VERDICT_NOT_APPLICABLE;
+        rule_eval(h, pc->cite_part[j], &po);
+        if (h->glob_over)
+            return true; /* the check is unknown: so is each rule */
+        if (res->ncited == res->acited) {
+            size_t na = res->acited ? 2 * res->acited : 64;
+            struct cited_rec *g = cw__realloc(res->cited, na * sizeof(*g));
+            if (!g)
+                return false;
+            res->cited = g;
+            res->acited = na;
+        }
+        c = &res->cited[res->ncited];
+        c->result = ri;
+        c->ref = j;
+        c->v = po.v;
+        c->line = po.line;
+        if (!(c->reason = cw__results_intern(res, po.reason)) ||
+            (po.file && !(c->file = cw__arena_strdup(&res->arena, po.file))))
+            return false;
+        if (!po.file)
+            c->file = NULL;
+        res->ncited++;
+    }
+    return true;
+}
+
+size_t cw_results_cited(const struct cw_results *r, size_t i,
+                        struct cw_cited *out, size_t cap)
+{
+    const struct cw_result *x = cw_results_at(r, i);
+    size_t j, lo = 0, hi = r->ncited;
+
+    if (!x)
+        return 0;
+    while (lo < hi) { /* the first record of result i */
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->cited[mid].result < i)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (j = 0; j < x->check->nrefs && j < cap; j++) {
+        out[j].ref = &x->check->refs[j];
+        if (lo < r->ncited && r->cited[lo].result == i &&
+            r->cited[lo].ref == j) {
+            out[j].verdict = r->cited[lo].v;
+            out[j].reason = r->cited[lo].reason;
+            out[j].file = r->cited[lo].file;
+            out[j].line = r->cited[lo].line;
+            lo++;
+        } else {
+            out[j].verdict = x->verdict;
+            out[j].reason = NULL;
+            out[j].file = x->file;
+            out[j].line = x->line;
+        }
+    }
+    return x->check->nrefs;
 }
 
 static void host_release(struct host *h)
@@ -717,8 +805,10 @@ enum cw_status cw_scan_host(const struct cw_pack *pack,
     cw__arena_init(&h.arena, 0);
     for (i = 0; ok && i < pack->nchecks; i++) {
         struct outcome o;
-        eval_check(&h, &pack->checks[i], &o);
+        bool ruled = eval_check(&h, &pack->checks[i], &o);
         ok = cw__results_add(res, &pack->checks[i].pub, &o, NULL);
+        if (ok && ruled && pack->checks[i].cite_part)
+            ok = eval_cited(&h, &pack->checks[i], res, res->n - 1);
         if (opt && opt->progress)
             opt->progress(opt->progress_arg, i + 1, pack->nchecks,
                           &pack->checks[i].pub);
@@ -746,6 +836,7 @@ void cw_results_free(struct cw_results *r)
         cw__bulk_put(r->chunks[i]);
     cw__free(r->chunks);
     cw__free(r->reasons);
+    cw__free(r->cited);
     cw__arena_release(&r->arena);
     cw__free(r);
 }

@@ -45,6 +45,8 @@ struct loader {
     unsigned in_scope;   /* > 0 inside each, some or join: no join there */
     unsigned leaves;     /* leaves of the check being read */
     bool has_join;
+    struct pack_check *cur; /* the check being read, for `cite:` */
+    bool in_when;           /* reading its `when`: no `cite:` there */
     /* Document rules by what they are written as, to find the ones the
      * pack repeats (see share_rules). */
     struct written {
@@ -835,24 +837,82 @@ static enum cw_status join_types(struct loader *L, const struct rule *r,
     return CW_OK;
 }
 
+/*
+ * `cite: ID` (or a list) beside a rule's key ties a rule the check cites
+ * as its equivalent to that part: the rule's verdict is the part's own.
+ * "owner, group and mode of /etc/passwd" is one check whose three parts
+ * the SCAP Security Guide judges as three rules.
+ */
+static enum cw_status cite(struct loader *L, struct rule *r,
+                           const struct cw__node *v)
+{
+    struct pack_check *pc = L->cur;
+    const char **ids;
+    size_t i, j, n, hit;
+
+    if (L->p->config || !pc || L->in_when)
+        return at(L, v, CW_ESCHEMA,
+                  L->p->config ? "'cite' marks parts of host checks only"
+                               : "'cite' marks a part of a check's rule, "
+                                 "not of its 'when'");
+    if (str_list(L, v, "a cited rule id or a list of them", &ids, &n))
+        return CW_ESCHEMA;
+    if (!pc->cite_part) {
+        pc->cite_part = cw__arena_alloc(&L->p->arena,
+                                        (pc->pub.nrefs + 1) *
+                                            sizeof(*pc->cite_part));
+        if (!pc->cite_part)
+            return at(L, v, CW_ENOMEM, "out of memory");
+        memset(pc->cite_part, 0, (pc->pub.nrefs + 1) *
+                                     sizeof(*pc->cite_part));
+    }
+    for (i = 0; i < n; i++) {
+        hit = pc->pub.nrefs;
+        for (j = 0; j < pc->pub.nrefs; j++) {
+            if (strcmp(pc->pub.refs[j].id, ids[i]) != 0)
+                continue;
+            if (hit < pc->pub.nrefs)
+                return at(L, v, CW_ESCHEMA,
+                          "'%s' is cited under both %s and %s; cite it "
+                          "once", ids[i], pc->pub.refs[hit].scheme,
+                          pc->pub.refs[j].scheme);
+            hit = j;
+        }
+        if (hit == pc->pub.nrefs)
+            return at(L, v, CW_ESCHEMA,
+                      "cite: '%s' is not among the check's references "
+                      "(cis, ssg, checkov)", ids[i]);
+        if (pc->cite_part[hit])
+            return at(L, v, CW_ESCHEMA,
+                      "cite: '%s' already marks the part at line %u; a "
+                      "cited rule is tied to one part", ids[i],
+                      pc->cite_part[hit]->line);
+        pc->cite_part[hit] = r;
+    }
+    return CW_OK;
+}
+
 static enum cw_status rule_body(struct loader *L, const struct cw__node *n,
                                 unsigned depth, struct rule **out)
 {
     const struct cw__node *k, *v;
     struct rule *r;
     enum cw_status st;
-    size_t i;
+    size_t i, ck;
     int kind = -1;
 
     if (depth > MAX_RULE_DEPTH)
         return at(L, n, CW_ELIMIT, "rules nest deeper than %d levels",
                   MAX_RULE_DEPTH);
-    if (n->kind != CW__NODE_MAP || n->n != 1)
+    if (n->kind != CW__NODE_MAP || n->n < 1 ||
+        n->n > (cw__node_get(n, "cite") ? 2u : 1u))
         return at(L, n, CW_ESCHEMA,
                   "expected a rule: a mapping with one key (all, any, none, "
-                  "not or a probe such as file, sshd, sysctl)");
-    k = n->kids[0];
-    v = n->kids[1];
+                  "not or a probe such as file, sshd, sysctl), and "
+                  "optionally 'cite'");
+    ck = n->n == 2 && strcmp(n->kids[0]->str, "cite") == 0;
+    k = n->kids[2 * ck];
+    v = n->kids[2 * ck + 1];
     for (i = 0; i < R_KIND_COUNT; i++)
         if (strcmp(k->str, rule_names[i]) == 0)
             kind = (int)i;
@@ -879,6 +939,8 @@ static enum cw_status rule_body(struct loader *L, const struct cw__node *n,
     r->col = k->col;
     r->mode = -1;
     *out = r;
+    if (n->n == 2 && (st = cite(L, r, n->kids[2 * !ck + 1])))
+        return st;
     if (r->kind <= R_NOT)
         return parse_kids(L, r, v, depth);
     /* Only leaves reached through all/any/none/not are recorded for a
@@ -1096,6 +1158,49 @@ static bool valid_id(const char *s)
     return true;
 }
 
+/* references: cis, ssg and checkov, each one id or a list of them. */
+static enum cw_status references(struct loader *L, const struct cw__node *x,
+                                 struct cw_check *c)
+{
+    static const char *const schemes[] = { "cis", "ssg", "checkov" };
+    const char **ids[3] = { NULL, NULL, NULL };
+    size_t n[3] = { 0, 0, 0 }, s, i, k = 0;
+    struct cw_check_ref *refs;
+
+    for (s = 0; s < 3; s++) {
+        const struct cw__node *v = cw__node_get(x, schemes[s]);
+        if (v && str_list(L, v, "a rule id or a list of rule ids", &ids[s],
+                          &n[s]))
+            return CW_ESCHEMA;
+        for (i = 0; i < n[s]; i++) {
+            size_t j;
+            for (j = 0; j < i; j++)
+                if (strcmp(ids[s][i], ids[s][j]) == 0)
+                    return at(L, v, CW_ESCHEMA, "%s '%s' is cited twice",
+                              schemes[s], ids[s][i]);
+        }
+    }
+    if (!(n[0] + n[1] + n[2]))
+        return CW_OK;
+    if (n[0] + n[1] + n[2] > CW_CHECK_REFS_MAX)
+        return at(L, x, CW_ELIMIT, "a check cites at most %d rules; split "
+                                   "it", CW_CHECK_REFS_MAX);
+    refs = cw__arena_alloc(&L->p->arena, (n[0] + n[1] + n[2]) * sizeof(*refs));
+    if (!refs)
+        return at(L, x, CW_ENOMEM, "out of memory");
+    for (s = 0; s < 3; s++)
+        for (i = 0; i < n[s]; i++) {
+            refs[k].scheme = schemes[s];
+            refs[k++].id = ids[s][i];
+        }
+    c->ref_cis = n[0] ? ids[0][0] : NULL;
+    c->ref_ssg = n[1] ? ids[1][0] : NULL;
+    c->ref_checkov = n[2] ? ids[2][0] : NULL;
+    c->refs = refs;
+    c->nrefs = k;
+    return CW_OK;
+}
+
 static enum cw_status parse_check(struct loader *L, const struct cw__node *n,
                                   struct pack_check *pc)
 {
@@ -1141,10 +1246,7 @@ static enum cw_status parse_check(struct loader *L, const struct cw__node *n,
     x = cw__node_get(n, "references");
     if (x && (cw__node_expect(x, CW__NODE_MAP, L->file, "references", L->d) ||
               cw__node_check_keys(x, ref_keys, L->file, L->d) ||
-              cw__node_get_str(x, "cis", false, L->file, &c->ref_cis, L->d) ||
-              cw__node_get_str(x, "ssg", false, L->file, &c->ref_ssg, L->d) ||
-              cw__node_get_str(x, "checkov", false, L->file, &c->ref_checkov,
-                               L->d)))
+              references(L, x, c)))
         return CW_ESCHEMA;
     /* references.related: a rule that asks something else than this
      * check (another threshold, another package list): cited as related,
@@ -1174,9 +1276,12 @@ static enum cw_status parse_check(struct loader *L, const struct cw__node *n,
     x = cw__node_get(n, "platform");
     if (x && platform(L, x, &pc->plat_id, &pc->plat_version))
         return CW_ESCHEMA;
+    L->cur = pc;
     x = cw__node_get(n, "when");
     L->in_scope++; /* `when` is decided in the stream: no join */
+    L->in_when = true;
     st = x ? parse_rule(L, x, 0, &pc->when) : CW_OK;
+    L->in_when = false;
     L->in_scope--;
     if (st)
         return st;

@@ -257,6 +257,66 @@ struct render {
     bool full, stop;
 };
 
+/*
+ * `      "cited": [...],` for a result whose cited rules may differ from
+ * it: the check cites several, or ties one to a part (`cite:`). Each
+ * holds the rule, its verdict and, for a tied rule, that part's reason,
+ * file and line. Nothing is written for a check citing one rule as a whole
+ * (its verdict is the result's): a config scan's million results stay
+ * the size they were.
+ */
+static enum cw_status json_cited(const struct cw_results *r, size_t i,
+                                 struct esc_cache *e, struct cw__buf *b)
+{
+    struct cw_cited c[CW_CHECK_REFS_MAX];
+    size_t k, n = cw_results_cited(r, i, c, CW_CHECK_REFS_MAX);
+    enum cw_status st = CW_OK;
+    bool tied = false;
+
+    for (k = 0; k < n; k++)
+        tied |= c[k].reason != NULL;
+    if (n < 2 && !tied)
+        return CW_OK;
+    st = put(b, "      \"cited\": [", 16);
+    for (k = 0; !st && k < n; k++) {
+        char num[16];
+        st = put(b, k ? ", {\"scheme\": \"" : "{\"scheme\": \"",
+                 k ? 14 : 12);
+        if (!st)
+            st = put(b, c[k].ref->scheme, strlen(c[k].ref->scheme));
+        if (!st)
+            st = put(b, "\", \"id\": ", 9);
+        if (!st)
+            st = esc_put(e, b, c[k].ref->id);
+        if (!st)
+            st = put(b, ", \"verdict\": \"", 14);
+        if (!st)
+            st = put(b, cw_verdict_name(c[k].verdict),
+                     strlen(cw_verdict_name(c[k].verdict)));
+        if (!st)
+            st = put(b, "\"", 1);
+        if (!st && c[k].reason) {
+            st = put(b, ", \"reason\": ", 12);
+            if (!st)
+                st = esc_put(e, b, c[k].reason);
+            if (!st && c[k].file) {
+                st = put(b, ", \"file\": ", 10);
+                if (!st)
+                    st = esc_put(e, b, c[k].file);
+            }
+            if (!st && c[k].line) {
+                snprintf(num, sizeof(num), "%u", c[k].line);
+                st = put(b, ", \"line\": ", 10);
+                if (!st)
+                    st = put(b, num, strlen(num));
+            }
+        }
+        if (!st)
+            st = put(b, "}", 1);
+    }
+    return st ? st : put(b, "],\n", 3);
+}
+
 static enum cw_status render_chunk(const struct render *R, size_t k,
                                    struct esc_cache *e, struct cw__buf *b)
 {
@@ -285,6 +345,8 @@ static enum cw_status render_chunk(const struct render *R, size_t k,
             st = MEMBER(e, b, "file", x->file);
         if (!st)
             st = json_line_buf(b, x->line);
+        if (!st && x->check->nrefs)
+            st = json_cited(R->r, i, e, b);
         if (!st)
             st = cw__buf_append(b, f[FRAG_TAIL].s, f[FRAG_TAIL].n);
     }
@@ -508,6 +570,138 @@ static const char *severity_level(enum cw_severity s)
                                       : "note";
 }
 
+/*
+ * The benchmark rules a check cites are SARIF taxa: one taxonomy per
+ * scheme (CIS, SSG, Checkov), each check's rule related to them ("equal"
+ * when it cites one rule of the scheme, "superset" when it covers several
+ * in one check; "relevant" for rules it cites as related only), and each
+ * result listing every cited rule with that rule's own verdict
+ * (cw_results_cited) in the reference's property bag.
+ */
+static const char *taxonomy_name(const char *scheme)
+{
+    return strcmp(scheme, "cis") == 0   ? "CIS"
+           : strcmp(scheme, "ssg") == 0 ? "SSG"
+                                        : "Checkov";
+}
+
+static void taxon_ref(FILE *f, const char *scheme, const char *id)
+{
+    fputs("{\"id\": ", f);
+    cw__json_string(f, id);
+    fprintf(f, ", \"toolComponent\": {\"name\": \"%s\"}}",
+            taxonomy_name(scheme));
+}
+
+static void sarif_relationships(FILE *f, const struct cw_check *c)
+{
+    const char *rel[3] = { c->rel_cis, c->rel_ssg, c->rel_checkov };
+    static const char *const schemes[3] = { "cis", "ssg", "checkov" };
+    size_t k, j, n = 0;
+
+    for (k = 0; k < c->nrefs; k++) {
+        size_t same = 0;
+        for (j = 0; j < c->nrefs; j++)
+            same += strcmp(c->refs[j].scheme, c->refs[k].scheme) == 0;
+        fputs(n++ ? ", {\"target\": " : ", \"relationships\": [{\"target\": ",
+              f);
+        taxon_ref(f, c->refs[k].scheme, c->refs[k].id);
+        fprintf(f, ", \"kinds\": [\"%s\"]}", same > 1 ? "superset" : "equal");
+    }
+    for (k = 0; k < 3; k++) {
+        if (!rel[k])
+            continue;
+        fputs(n++ ? ", {\"target\": " : ", \"relationships\": [{\"target\": ",
+              f);
+        taxon_ref(f, schemes[k], rel[k]);
+        fputs(", \"kinds\": [\"relevant\"]}", f);
+    }
+    if (n)
+        fputs("]", f);
+}
+
+/* Whether `id` of `scheme` is cited (or cited as related) by a check
+ * before check `upto` of `p`, or earlier in check `upto` itself. */
+static bool taxon_seen(const struct cw_pack *p, size_t upto, size_t kref,
+                       const char *scheme, const char *id)
+{
+    size_t i, k;
+    for (i = 0; i <= upto; i++) {
+        const struct cw_check *c = cw_pack_check_at(p, i);
+        const char *rel[3] = { c->rel_cis, c->rel_ssg, c->rel_checkov };
+        static const char *const schemes[3] = { "cis", "ssg", "checkov" };
+        for (k = 0; k < c->nrefs && (i < upto || k < kref); k++)
+            if (strcmp(c->refs[k].scheme, scheme) == 0 &&
+                strcmp(c->refs[k].id, id) == 0)
+                return true;
+        for (k = 0; k < 3 && i < upto; k++)
+            if (rel[k] && strcmp(schemes[k], scheme) == 0 &&
+                strcmp(rel[k], id) == 0)
+                return true;
+    }
+    return false;
+}
+
+static void sarif_taxonomies(FILE *f, const struct cw_pack *p)
+{
+    static const char *const schemes[3] = { "cis", "ssg", "checkov" };
+    static const char *const full[3] = {
+        "CIS Benchmarks (section numbers)", "SCAP Security Guide (rule ids)",
+        "Checkov (check ids)"
+    };
+    size_t s, i, k, shown = 0, n;
+
+    for (s = 0; s < 3; s++) {
+        n = 0;
+        for (i = 0; i < cw_pack_count(p); i++) {
+            const struct cw_check *c = cw_pack_check_at(p, i);
+            const char *rel[3] = { c->rel_cis, c->rel_ssg, c->rel_checkov };
+            /* A check's refs, then its related rule; related ones are
+             * looked up as refs with kref = nrefs (all of this check's). */
+            for (k = 0; k <= c->nrefs; k++) {
+                const char *id = k < c->nrefs ? c->refs[k].id : rel[s];
+                if (!id || (k < c->nrefs &&
+                            strcmp(c->refs[k].scheme, schemes[s]) != 0))
+                    continue;
+                if (taxon_seen(p, i, k, schemes[s], id))
+                    continue;
+                if (!n++)
+                    fprintf(f, "%s{\"name\": \"%s\", \"fullName\": \"%s\", "
+                               "\"taxa\": [",
+                            shown++ ? ", " : "    \"taxonomies\": [", 
+                            taxonomy_name(schemes[s]), full[s]);
+                else
+                    fputs(", ", f);
+                fputs("{\"id\": ", f);
+                cw__json_string(f, id);
+                fputs("}", f);
+            }
+        }
+        if (n)
+            fputs("]}", f);
+    }
+    if (shown)
+        fputs("],\n", f);
+}
+
+static void sarif_result_taxa(FILE *f, const struct cw_results *r, size_t i)
+{
+    struct cw_cited c[CW_CHECK_REFS_MAX];
+    size_t k, n = cw_results_cited(r, i, c, CW_CHECK_REFS_MAX);
+
+    for (k = 0; k < n; k++) {
+        fputs(k ? ", " : ", \"taxa\": [", f);
+        fputs("{\"id\": ", f);
+        cw__json_string(f, c[k].ref->id);
+        fprintf(f, ", \"toolComponent\": {\"name\": \"%s\"}, "
+                   "\"properties\": {\"verdict\": \"%s\"}}",
+                taxonomy_name(c[k].ref->scheme),
+                cw_verdict_name(c[k].verdict));
+    }
+    if (n)
+        fputs("]", f);
+}
+
 struct sarif_job {
     const struct cw_results *r;
     bool all; /* keep pass and not-applicable results */
@@ -563,9 +757,13 @@ static enum cw_status write_sarif_run(const struct sarif_job *job, FILE *f)
         if (c->ncontrols)
             fputs(", ", f);
         json_controls(f, c);
-        fputs("]}}", f);
+        fputs("]}", f);
+        sarif_relationships(f, c);
+        fputs("}", f);
     }
-    fputs("\n      ]\n    }},\n    \"automationDetails\": {\"id\": ", f);
+    fputs("\n      ]\n    }},\n", f);
+    sarif_taxonomies(f, p);
+    fputs("    \"automationDetails\": {\"id\": ", f);
     {
         char id[512];
         snprintf(id, sizeof(id), "cloudward/%s/%s/", cw_results_kind(r),
@@ -653,6 +851,7 @@ static enum cw_status write_sarif_run(const struct sarif_job *job, FILE *f)
         fprintf(f, ", \"partialFingerprints\": {\"cloudwardResult/v1\": "
                    "\"%s\"}",
                 fp);
+        sarif_result_taxa(f, r, i);
         fputs("}", f);
     }
     fputs(shown ? "\n    ]\n  }]\n}\n" : "]\n  }]\n}\n", f);

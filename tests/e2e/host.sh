@@ -27,6 +27,23 @@ if ! diff want got >&2; then
 fi
 [ "$(snapshot "$ROOT")" = "$before" ] || fail "the scan changed the scanned tree"
 
+# A check citing several rules gives each its own verdict: a part tied
+# with `cite:` is judged alone (the owner holds while the mode fails), the
+# others take the check's; a check that does not apply makes none apply.
+jq -e '[.results[] | select(.id == "cite-parts") | .cited[] |
+  "\(.scheme):\(.id)=\(.verdict)"] == ["cis:9.9=fail", "ssg:rule_mode=fail",
+  "ssg:rule_owner=pass", "ssg:rule_whole=fail"]' scan.json >/dev/null ||
+  fail "cited rules of cite-parts have the wrong verdicts"
+jq -e '.results[] | select(.id == "cite-parts") | .cited[2] |
+  .file == "/etc/shadow" and (.reason | test("uid 0"))' scan.json \
+  >/dev/null || fail "a tied rule does not carry its part's reason and file"
+jq -e '[.results[] | select(.id == "cite-parts-na") | .cited[].verdict] ==
+  ["not-applicable", "not-applicable"]' scan.json >/dev/null ||
+  fail "cited rules of a check that does not apply"
+jq -e '[.results[] | select(.cited) | .id] | sort ==
+  ["cite-parts", "cite-parts-na"]' scan.json >/dev/null ||
+  fail "'cited' written for a check citing one rule as a whole"
+
 # Reasons name the value and where it came from.
 jq -e '.results[] | select(.id == "sshd-dropin-overrides-main") |
   .file == "/etc/ssh/sshd_config.d/10-local.conf" and .line == 1' scan.json \
@@ -121,6 +138,15 @@ jq -e '.runs[0].automationDetails.id == "cloudward/host/probes/" and
 jq -e '.runs[0].results[] | select(.ruleId == "sshd-main-value") |
   .kind == "fail" and .locations[0].physicalLocation.region.startLine == 3' \
   scan.sarif >/dev/null || fail "sarif location of a failed check"
+# Cited rules are taxa: each result lists them with their own verdicts.
+jq -e '(.runs[0].taxonomies | map(.name)) == ["CIS", "SSG"] and
+  ([.runs[0].results[] | select(.ruleId == "cite-parts") | .taxa[] |
+    "\(.toolComponent.name):\(.id)=\(.properties.verdict)"] ==
+   ["CIS:9.9=fail", "SSG:rule_mode=fail", "SSG:rule_owner=pass",
+    "SSG:rule_whole=fail"]) and
+  ([.runs[0].tool.driver.rules[] | select(.id == "cite-parts") |
+    .relationships[].kinds[0]] == ["equal", "superset", "superset",
+    "superset"])' scan.sarif >/dev/null || fail "sarif taxa of cited rules"
 expect_exit 1 "$CW" scan host --root "$ROOT" --pack "$CASES/probes.yaml" \
   --no-save -o scan.xml
 grep -q '<testsuite name="cloudward probes"' scan.xml || fail "junit suite"
