@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """agree.py OSCAP_RESULTS.xml CLOUDWARD.json - agreement per cited rule.
 
-For every cloudward result whose check cites an SSG rule (`ssg` in the
-JSON report), the verdict oscap gave that rule on the same tree: both
+For every SSG rule a cloudward result cites (`ssg` in the JSON report, or
+each entry of `cited` with its own verdict when a check cites several),
+the verdict oscap gave that rule on the same tree: both
 pass, both fail, or a disagreement, listed with cloudward's reason. Only
 verdicts both tools decided (pass or fail) are compared; a rule oscap did
 not evaluate (not applicable, not checked, not selected) or that cloudward
@@ -37,12 +38,17 @@ def main():
     ours = json.load(open(sys.argv[2], encoding="utf-8"))["results"]
     agree, differ, apart = 0, [], {}
     for r in ours:
-        rules = r.get("ssg")
-        if not rules:
+        # A check citing several rules lists each with its own verdict in
+        # `cited`; one citing a single rule as a whole gives it its own.
+        if "cited" in r:
+            pairs = [(c["id"], c["verdict"], c.get("reason", r.get("reason", "")))
+                     for c in r["cited"] if c["scheme"] == "ssg"]
+        elif r.get("ssg"):
+            pairs = [(r["ssg"], r["verdict"], r.get("reason", ""))]
+        else:
             continue
-        for rule in rules if isinstance(rules, list) else [rules]:
+        for rule, o, why in pairs:
             t = theirs.get(rule)
-            o = r["verdict"]
             if t is None:
                 apart["not in oscap's results"] = apart.get("not in oscap's results", 0) + 1
                 continue
@@ -53,7 +59,7 @@ def main():
             if t == o:
                 agree += 1
             else:
-                differ.append((rule, r["id"], o, t, r.get("reason", "")))
+                differ.append((rule, r["id"], o, t, why or ""))
     total = agree + len(differ)
     print("agree %d of %d comparable verdicts (SSG rules cited)" % (agree, total))
     for k in sorted(apart):
