@@ -187,22 +187,29 @@ static int render_check(const struct cw_check *c, struct frag *out)
 struct esc_cache {
     const char *key[ESC_SLOTS];
     struct cw__buf val[ESC_SLOTS];
+    /* a config reason's members (reason in words, reason_jsonpath), by
+     * the reason's address */
+    const char *wkey[ESC_SLOTS];
+    struct cw__buf wval[ESC_SLOTS];
 };
 
 static void esc_init(struct esc_cache *e)
 {
     size_t i;
     for (i = 0; i < ESC_SLOTS; i++) {
-        e->key[i] = NULL;
+        e->key[i] = e->wkey[i] = NULL;
         cw__buf_init(&e->val[i], SIZE_MAX);
+        cw__buf_init(&e->wval[i], SIZE_MAX);
     }
 }
 
 static void esc_release(struct esc_cache *e)
 {
     size_t i;
-    for (i = 0; i < ESC_SLOTS; i++)
+    for (i = 0; i < ESC_SLOTS; i++) {
         cw__buf_release(&e->val[i]);
+        cw__buf_release(&e->wval[i]);
+    }
 }
 
 /* Appends `s` as a JSON string to `b`, from the cache when it has it. */
@@ -235,6 +242,46 @@ static enum cw_status json_member(struct esc_cache *e, struct cw__buf *b,
 }
 #define MEMBER(e, b, key, s) \
     json_member((e), (b), "      \"" key "\": ", sizeof(key) + 9, (s))
+
+#define REASON_WORDS_MAX 1024 /* a reason is at most 511 bytes */
+
+/* A config result's reason in words, and as the rule judged it
+ * (reason_jsonpath) when the two differ. */
+static enum cw_status reason_members(struct esc_cache *e, struct cw__buf *b,
+                                     const char *raw)
+{
+    size_t i = ((uintptr_t)raw >> 3) % ESC_SLOTS;
+    struct cw__buf *v = &e->wval[i];
+
+    if (e->wkey[i] != raw) {
+        char words[REASON_WORDS_MAX];
+        enum cw_status st;
+        cw__reason_words(raw, words, sizeof(words));
+        v->len = 0;
+        e->wkey[i] = NULL;
+        if ((st = cw__buf_append(v, "      \"reason\": ", 16)) ||
+            (st = cw__json_string_buf(v, words)) ||
+            (st = cw__buf_append(v, ",\n", 2)))
+            return st;
+        if (strcmp(words, raw) != 0 &&
+            ((st = cw__buf_append(v, "      \"reason_jsonpath\": ", 25)) ||
+             (st = cw__json_string_buf(v, raw)) ||
+             (st = cw__buf_append(v, ",\n", 2))))
+            return st;
+        e->wkey[i] = raw;
+    }
+    return cw__buf_append(b, v->data, v->len);
+}
+
+/* The reason a person reads: a config result's in words. */
+static const char *reason_text(const struct cw_result *x, char *buf,
+                               size_t n)
+{
+    if (!x->resource || !x->reason || !strchr(x->reason, '$'))
+        return x->reason;
+    cw__reason_words(x->reason, buf, n);
+    return buf;
+}
 
 /*
  * The results array's members. A large scan has millions of results but
@@ -340,7 +387,9 @@ static enum cw_status render_chunk(const struct render *R, size_t k,
         if (!st)
             st = MEMBER(e, b, "verdict", cw_verdict_name(x->verdict));
         if (!st)
-            st = MEMBER(e, b, "reason", x->reason);
+            st = x->resource && x->reason
+                     ? reason_members(e, b, x->reason)
+                     : MEMBER(e, b, "reason", x->reason);
         if (!st)
             st = MEMBER(e, b, "file", x->file);
         if (!st)
@@ -799,8 +848,9 @@ static enum cw_status write_sarif_run(const struct sarif_job *job, FILE *f)
                    "\"%s\", \"message\": {\"text\": ",
                 j, sarif_kind(x->verdict), sarif_level(x));
         if (x->resource) {
-            char msg[1200];
-            snprintf(msg, sizeof(msg), "%s: %s", x->resource, x->reason);
+            char msg[1200 + REASON_WORDS_MAX], words[REASON_WORDS_MAX];
+            snprintf(msg, sizeof(msg), "%s: %s", x->resource,
+                     reason_text(x, words, sizeof(words)));
             cw__json_string(f, msg);
         } else {
             cw__json_string(f, x->reason);
@@ -951,7 +1001,10 @@ static enum cw_status write_junit(const void *arg, FILE *f, const char *file)
                 x->verdict == CW_VERDICT_FAIL
                     ? cw_severity_name(x->check->severity)
                     : cw_verdict_name(x->verdict));
-        xml_text(f, x->reason);
+        {
+            char words[REASON_WORDS_MAX];
+            xml_text(f, reason_text(x, words, sizeof(words)));
+        }
         fputs("\">", f);
         if (x->file) {
             xml_text(f, x->file);
@@ -988,6 +1041,7 @@ static const struct cw__col finding_cols[] = {
     { "Severity", "severity", CW__COL_TEXT, 8 },
     { "Title", "title", CW__COL_TEXT, 44 },
     { "Reason", "reason", CW__COL_TEXT, 60 },
+    { "Where", "where", CW__COL_TEXT, 36 },
     { "Controls", "controls", CW__COL_TEXT, 0 },
     { "Remediation", "remediation", CW__COL_TEXT, 0 },
 };
@@ -1000,11 +1054,15 @@ static enum cw_status write_table(const struct cw_results *r,
     const char **cells = cw__calloc(n * nc + 1, sizeof(*cells));
     char *ctl = cw__calloc(n + 1, 400);
     unsigned char *flagged = cw__calloc(n + 1, 1);
-    char title[256], subtitle[512];
+    char title[256], subtitle[512], listed[160];
+    const char *preamble[3];
     struct cw__col cols[CW__ARRAY_LEN(finding_cols)];
     struct cw__table t;
+    struct cw__arena texts; /* reasons in words and file:line places */
+    const char *wkey[256] = { NULL }, *wval[256];
     enum cw_status st;
 
+    cw__arena_init(&texts, 0);
     if (!cells || !ctl || !flagged) {
         cw__free(cells);
         cw__free(ctl);
@@ -1014,15 +1072,33 @@ static enum cw_status write_table(const struct cw_results *r,
     for (i = 0; i < n; i++) {
         const struct cw_result *x = cw_results_at(r, i);
         const char **row = cells + i * nc;
+        const char *why = x->reason;
         controls_text(x->check, ctl + 400 * i, 400);
+        if (x->resource && why && strchr(why, '$')) {
+            /* reasons are shared: each is put in words once */
+            size_t h = ((uintptr_t)why >> 3) % 256;
+            if (wkey[h] != why) {
+                char words[REASON_WORDS_MAX];
+                cw__reason_words(why, words, sizeof(words));
+                wkey[h] = why;
+                wval[h] = cw__arena_strdup(&texts, words);
+            }
+            why = wval[h] ? wval[h] : x->reason;
+        }
         row[0] = x->check->id;
         row[1] = x->resource ? x->resource : "";
         row[2] = cw_verdict_name(x->verdict);
         row[3] = cw_severity_name(x->check->severity);
         row[4] = x->check->title;
-        row[5] = x->reason;
-        row[6] = ctl + 400 * i;
-        row[7] = x->check->remediation;
+        row[5] = why;
+        row[6] = !x->file   ? ""
+                 : x->line ? cw__arena_printf(&texts, "%s:%u", x->file,
+                                               x->line)
+                           : x->file;
+        if (!row[6])
+            row[6] = x->file;
+        row[7] = ctl + 400 * i;
+        row[8] = x->check->remediation;
         flagged[i] = x->verdict == CW_VERDICT_FAIL ||
                      x->verdict == CW_VERDICT_ERROR;
     }
@@ -1057,12 +1133,32 @@ static enum cw_status write_table(const struct cw_results *r,
     t.cells = cells;
     t.flagged = flagged;
     t.nrows = n;
+    if (f != CW_FINDINGS_HTML) {
+        /* The terminal view heads its rows with the counts; they add up
+         * to the rows below, or say which results are only counted. */
+        size_t counted = strcmp(cw_results_kind(r), "host") == 0
+                             ? 0 /* a host scan lists every result */
+                             : cw_results_tally(r, CW_VERDICT_PASS);
+        preamble[0] = title;
+        preamble[1] = subtitle;
+        t.preamble = preamble;
+        t.npreamble = 2;
+        if (counted) {
+            snprintf(listed, sizeof(listed),
+                     "Listed below: the %zu results other than pass (the "
+                     "%zu passes are counted per check, not listed).",
+                     n, counted);
+            preamble[2] = listed;
+            t.npreamble = 3;
+        }
+    }
     st = cw__table_emit(&t, f == CW_FINDINGS_HTML ? CW_FORMAT_HTML
                                                   : CW_FORMAT_TABLE,
                         path, d);
     cw__free(cells);
     cw__free(ctl);
     cw__free(flagged);
+    cw__arena_release(&texts);
     return st;
 }
 

@@ -98,4 +98,12 @@ void cw__json_string(FILE *f, const char *s);
  * written in blocks (stdio's per-call cost was most of their time). */
 enum cw_status cw__json_string_buf(struct cw__buf *b, const char *s);
 
+/*
+ * A config result's reason for people (words.c): every JSONPath as the
+ * attribute it names and the rules' phrasings in words ("no element of
+ * $.logging[*] (0) qualifies" is "logging is not set"). Writes at most
+ * cap - 1 bytes and a NUL into buf; returns the length written.
+ */
+size_t cw__reason_words(const char *in, char *buf, size_t cap);
+
 #endif

@@ -15,11 +15,32 @@ diff "$CASES/expected" got >&2 || fail "verdicts differ from tests/cases/config/
 # A data source (mode: data) is read, not managed: never judged.
 grep -q "data.aws_security_group.shared" got && fail "a data source was judged"
 [ "$(jq '.summary.pass' scan.json)" -gt 10 ] || fail "passes not counted"
-# A finding's reason names every condition that made it, not the first.
-want='$.ingress[*] #1: 0.0.0.0/0 covers the block; ports 20-25 include 22-22'
+# A finding's reason names every condition that made it, not the first,
+# in words (the attribute, not its JSONPath); the JSONPath form stays in
+# reason_jsonpath.
+want='ingress[1]: 0.0.0.0/0 covers the block; ports 20-25 include 22-22|$.ingress[*] #1: 0.0.0.0/0 covers the block; ports 20-25 include 22-22'
 got=$(jq -r '.results[] | select(.id == "aws-sg-ssh-from-internet" and
-  .resource == "aws_security_group.open_ssh") | .reason' scan.json)
+  .resource == "aws_security_group.open_ssh") | "\(.reason)|\(.reason_jsonpath)"' scan.json)
 [ "$got" = "$want" ] || fail "ssh reason: $got"
+# Every reason a person reads is free of JSONPath: JSON's reason, the
+# table, SARIF messages and JUnit messages.
+jq -e '[.results[].reason | select(test("\\$[.\\[]|node\\(s\\)|no element of"))] == []' \
+  scan.json >/dev/null || fail "a JSON reason still reads as JSONPath"
+jq -e '.results[] | select(.reason | startswith("logging is not set")) |
+  .reason_jsonpath == "no element of $.logging[*] (0) qualifies"' scan.json \
+  >/dev/null || fail "an absent block is not said in words"
+expect_exit 1 "$CW" scan config plan.json --pack aws --no-save
+cp out table.txt
+grep -q '\$\.' table.txt && fail "the table shows a JSONPath reason"
+grep -q 'ingress\[1\]: 0.0.0.0/0 covers the block' table.txt ||
+  fail "the table's reason is not in words"
+# The table heads its rows with counts that add up, and places them.
+head -3 table.txt | grep -q '241 results: 148 pass, 72 fail, 3 not applicable, 18 unknown, 0 error' ||
+  fail "the table's totals: $(head -3 table.txt)"
+grep -q 'Listed below: the 93 results other than pass' table.txt ||
+  fail "the table does not say which results it lists"
+[ "$(grep -c 'plan.json:[0-9]' table.txt)" = 93 ] ||
+  fail "table rows lack file:line"
 # A saved scan is a ledger entry.
 "$CW" log show --store store --format json >log.json
 jq -e '.entry.api.operation == "scan.config" and .entry.resources[0].uid == "plan.json"

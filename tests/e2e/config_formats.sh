@@ -208,7 +208,8 @@ expect_exit 1 "$CW" scan config nulls/state.json --pack nulls/pack.yaml --no-sav
   --format json -o nulls.json
 verdicts nulls.json | diff - <(printf '%s\n' "null-value-default aws_ebs_volume.v fail 4" \
   "null-value-unset aws_ebs_volume.v fail 4") >&2 || fail "null verdicts"
-jq -e '.results[1].reason == "$.kms_key_id is not set" and
+jq -e '.results[1].reason == "kms_key_id is not set" and
+  .results[1].reason_jsonpath == "$.kms_key_id is not set" and
   (.passes | map(select(.id == "null-cidr"))[0].count == 1)' nulls.json >/dev/null ||
   fail "null reasons: $(jq -c '.results, .passes' nulls.json)"
 # within: every selected block inside the pack's block (10.0.0.0/8 and

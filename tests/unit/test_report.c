@@ -11,6 +11,7 @@
 #include <cloudward/cloudward.h>
 
 #include "helpers.h"
+#include "../../src/report/table.h"
 
 static char *slurp(const char *path)
 {
@@ -116,6 +117,49 @@ static void failed_write_leaves_nothing(void **state)
     assert_string_equal(d.file, "/nonexistent-dir/out.csv");
 }
 
+/* Config reasons in words: each phrasing the rules use, every JSONPath
+ * shape, and text that only looks like one left alone. */
+static void reasons_in_words(void **state)
+{
+    static const char *const cases[][2] = {
+        { "no element of $.logging[*] (0) qualifies", "logging is not set" },
+        { "no element of $.access_logs[*] (1) qualifies",
+          "access_logs does not qualify" },
+        { "no element of $.a[*].b[*] (3) qualifies",
+          "none of the 3 a.b qualifies" },
+        { "$.ingress[*] #8: 0.0.0.0/0 covers the block",
+          "ingress[8]: 0.0.0.0/0 covers the block" },
+        { "0 node(s) at $.exports[*]", "none found: exports" },
+        { "2 node(s) at $..[?@.Effect == 'Allow' && !@.Condition]",
+          "2 found: an element where Effect == 'Allow' && !Condition" },
+        { "$.tags['team name'] is not set", "tags.team name is not set" },
+        { "$ is '*'", "the value is '*'" },
+        { "$.a[2].b is 'x'", "a[2].b is 'x'" },
+        { "$..password is set", "password (at any depth) is set" },
+        { "an element of $.policy could not be decided",
+          "an entry of policy could not be decided" },
+        { "$.encrypted is 'false' (not set; default); expected 'true'",
+          "encrypted is 'false' (not set; default); expected 'true'" },
+        /* not JSONPaths: a price, a shell variable, a word */
+        { "costs $5; PATH=$HOME:$PATH", "costs $5; PATH=$HOME:$PATH" },
+        { "no element of $.x[*] qualifies", "no element of x qualifies" },
+        { "", "" },
+    };
+    char buf[256];
+    size_t i;
+    (void)state;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        size_t n = cw__reason_words(cases[i][0], buf, sizeof(buf));
+        assert_string_equal(buf, cases[i][1]);
+        assert_int_equal(n, strlen(cases[i][1]));
+    }
+    /* A small buffer is cut, never overrun. */
+    assert_int_equal(cw__reason_words("no element of $.logging[*] (0) "
+                                      "qualifies", buf, 8), 7);
+    assert_string_equal(buf, "logging");
+}
+
 static void format_names(void **state)
 {
     enum cw_format f;
@@ -136,6 +180,7 @@ int main(void)
         cmocka_unit_test(xlsx_needs_a_file),
         cmocka_unit_test(failed_write_leaves_nothing),
         cmocka_unit_test(format_names),
+        cmocka_unit_test(reasons_in_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
