@@ -240,6 +240,13 @@ CW_API enum cw_status cw_evidence_each(struct cw_ledger *l,
 CW_API bool cw_evidence_intact(struct cw_ledger *l,
                                const struct cw_evidence *e);
 
+/* Copies the stored file of `e` to `path`, which must not exist (written
+ * privately and atomically; a link or an existing file there is refused). */
+CW_API enum cw_status cw_evidence_export_to(struct cw_ledger *l,
+                                            const struct cw_evidence *e,
+                                            const char *path,
+                                            struct cw_diag *d);
+
 /* Copies the stored file of `e` to `dir`/HASH. */
 CW_API enum cw_status cw_evidence_export(struct cw_ledger *l,
                                          const struct cw_evidence *e,

@@ -92,13 +92,80 @@ struct listing {
     bool json, first, quiet;
     struct cw_ledger *l;
     const char *dir;     /* export */
+    struct exported {    /* ... the files written: name and content */
+        char *name;
+        char hash[65];
+    } *out;
+    size_t nout, aout;
     FILE *manifest;
     size_t n, bad;
     struct cw_diag *d;
     enum cw_status st;
 };
 
-static void json_item(FILE *f, const struct cw_evidence *e, bool intact)
+/*
+ * The file name an exported piece of evidence gets: the name it was added
+ * under, made safe (its last component; control bytes, '\\' and a
+ * leading '.' replaced; at most 200 bytes) and unique in the export: the
+ * same content under the same name is one file, another content under a
+ * taken name becomes NAME-2.EXT, NAME-3.EXT, ... "manifest.json" is taken.
+ * Returns the name (owned by x), or NULL when out of memory.
+ */
+static const char *export_name(struct listing *x, const struct cw_evidence *e,
+                               bool *fresh)
+{
+    char base[256], cand[300];
+    const char *slash = strrchr(e->name, '/');
+    const char *src = slash ? slash + 1 : e->name, *dot;
+    size_t i, n = 0, stem;
+    unsigned k;
+
+    for (i = 0; src[i] && n < 200; i++) {
+        unsigned char c = (unsigned char)src[i];
+        base[n++] = c < 0x20 || c == 0x7f || c == '\\' ? '_' : (char)c;
+    }
+    base[n] = '\0';
+    if (!n || base[0] == '.')
+        snprintf(base, sizeof(base), "evidence-%.12s", e->hash);
+    dot = strrchr(base, '.');
+    stem = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    for (k = 1;; k++) {
+        bool taken = strcmp(base, "manifest.json") == 0 && k == 1;
+        if (k == 1)
+            snprintf(cand, sizeof(cand), "%s", base);
+        else
+            snprintf(cand, sizeof(cand), "%.*s-%u%s", (int)stem, base, k,
+                     base + stem);
+        for (i = 0; i < x->nout && !taken; i++) {
+            if (strcmp(x->out[i].name, cand) != 0)
+                continue;
+            if (strcmp(x->out[i].hash, e->hash) == 0) {
+                *fresh = false; /* the same file again */
+                return x->out[i].name;
+            }
+            taken = true;
+        }
+        if (!taken)
+            break;
+    }
+    if (x->nout == x->aout) {
+        size_t na = x->aout ? 2 * x->aout : 16;
+        struct exported *g = realloc(x->out, na * sizeof(*g));
+        if (!g)
+            return NULL;
+        x->out = g;
+        x->aout = na;
+    }
+    if (!(x->out[x->nout].name = strdup(cand)))
+        return NULL;
+    snprintf(x->out[x->nout].hash, sizeof(x->out[x->nout].hash), "%s",
+             e->hash);
+    *fresh = true;
+    return x->out[x->nout++].name;
+}
+
+static void json_item(FILE *f, const struct cw_evidence *e, bool intact,
+                      bool with_file, const char *file)
 {
     fprintf(f, "{\"index\":%llu,\"sha256\":\"%s\",\"control\":",
             (unsigned long long)e->index, e->hash);
@@ -115,7 +182,15 @@ static void json_item(FILE *f, const struct cw_evidence *e, bool intact)
         cli_json_str(f, e->expires);
     else
         fputs("null", f);
-    fprintf(f, ",\"intact\":%s}", intact ? "true" : "false");
+    fprintf(f, ",\"intact\":%s", intact ? "true" : "false");
+    if (with_file) {
+        fputs(",\"file\":", f);
+        if (file)
+            cli_json_str(f, file);
+        else
+            fputs("null", f);
+    }
+    fputc('}', f);
 }
 
 static bool list_one(void *arg, const struct cw_evidence *e)
@@ -134,12 +209,26 @@ static bool list_one(void *arg, const struct cw_evidence *e)
                     "stored file is missing or altered\n", e->hash,
                     (unsigned long long)e->index, e->control);
     } else if (x->dir) {
-        if (intact && (x->st = cw_evidence_export(x->l, e, x->dir, x->d)))
-            return false;
+        const char *file = NULL;
+        bool fresh = false;
+        if (intact) {
+            char path[4096];
+            if (!(file = export_name(x, e, &fresh))) {
+                cli_error("out of memory");
+                x->st = CW_ENOMEM;
+                return false;
+            }
+            snprintf(path, sizeof(path), "%s/%s", x->dir, file);
+            if (fresh &&
+                (x->st = cw_evidence_export_to(x->l, e, path, x->d)))
+                return false;
+        }
         fputs(x->first ? "\n  " : ",\n  ", x->manifest);
-        json_item(x->manifest, e, intact);
+        /* the exported file's name beside its hash; null when the stored
+         * file is missing or altered (not exported) */
+        json_item(x->manifest, e, intact, true, file);
     } else if (x->json) {
-        json_item(stdout, e, intact);
+        json_item(stdout, e, intact, false, NULL);
         putchar('\n');
     } else {
         printf("%-6llu %.12s  %-28s %-10s %-10s %s%s\n",
@@ -159,7 +248,7 @@ int cmd_evidence(int argc, char **argv)
     const char *effective = NULL, *expires = NULL;
     struct cw_catalogs *cats = NULL;
     struct cw_ledger *l = NULL;
-    struct listing x;
+    struct listing x = { 0 };
     char store[4096], ref[300];
     struct cw_diag d;
     int c, rc = EXIT_USAGE;
@@ -242,8 +331,21 @@ int cmd_evidence(int argc, char **argv)
             cli_error_diag(&d);
             goto out;
         }
-        printf("%s %s%s\n", hash, control,
-               dup ? " (content already stored)" : "");
+        {
+            /* what was stored, for which control, valid when: the hash
+             * first, so scripts can take it */
+            const char *base = strrchr(argv[optind], '/');
+            struct stat sb;
+            printf("%s %s%s: %s %s, %lld bytes%s%s%s%s\n", hash, control,
+                   dup ? " (content already stored)" : "",
+                   dup ? "recorded" : "stored",
+                   base && base[1] ? base + 1 : argv[optind],
+                   stat(argv[optind], &sb) == 0 ? (long long)sb.st_size
+                                                : -1LL,
+                   effective ? ", effective " : "",
+                   effective ? effective : "", expires ? ", expires " : "",
+                   expires ? expires : "");
+        }
         rc = EXIT_OK;
     } else if (strcmp(sub, "export") == 0) {
         char mpath[4096];
@@ -290,6 +392,9 @@ int cmd_evidence(int argc, char **argv)
         rc = x.bad ? EXIT_FINDINGS : EXIT_OK;
     }
 out:
+    while (x.nout)
+        free(x.out[--x.nout].name);
+    free(x.out);
     cw_ledger_close(l);
     cw_catalogs_free(cats);
     return rc;

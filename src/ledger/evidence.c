@@ -202,26 +202,51 @@ bool cw_evidence_intact(struct cw_ledger *l, const struct cw_evidence *e)
     return ok;
 }
 
-enum cw_status cw_evidence_export(struct cw_ledger *l,
+/* Copies the stored file of `e` to `dst`; with `reuse`, an existing
+ * `dst` (the same content exported before) is left as it is. */
+static enum cw_status export_file(struct cw_ledger *l,
                                   const struct cw_evidence *e,
-                                  const char *dir, struct cw_diag *d)
+                                  const char *dst, bool reuse,
+                                  struct cw_diag *d)
 {
-    char src[4096], dst[4096];
+    char src[4096];
     struct cw__buf b;
+    struct stat sb;
     enum cw_status st;
 
     if (strlen(e->hash) != 64 || strspn(e->hash, "0123456789abcdef") != 64)
         return cw__diag_set(d, CW_EINTEGRITY, NULL, 0, 0,
                             "entry %llu: not a SHA-256",
                             (unsigned long long)e->index);
+    if (lstat(dst, &sb) == 0) {
+        if (reuse)
+            return CW_OK;
+        return cw__diag_set(d, CW_EEXIST, dst, 0, 0,
+                            "already exists; export into a new folder");
+    }
     path_of(l, e->hash, src, sizeof(src));
-    snprintf(dst, sizeof(dst), "%s/%s", dir, e->hash);
     cw__buf_init(&b, MAX_EVIDENCE_BYTES);
-    /* A copy per entry: the same content exported twice is one file. */
-    if (!(st = cw__read_file_flags(src, &b, CW__READ_NOFOLLOW, d)) &&
-        access(dst, F_OK) != 0)
+    if (!(st = cw__read_file_flags(src, &b, CW__READ_NOFOLLOW, d)))
         st = cw__atomic_write_private(dst, b.data ? b.data : "", b.len,
                                       false, d);
     cw__buf_release(&b);
     return st;
+}
+
+enum cw_status cw_evidence_export_to(struct cw_ledger *l,
+                                     const struct cw_evidence *e,
+                                     const char *path, struct cw_diag *d)
+{
+    return export_file(l, e, path, false, d);
+}
+
+enum cw_status cw_evidence_export(struct cw_ledger *l,
+                                  const struct cw_evidence *e,
+                                  const char *dir, struct cw_diag *d)
+{
+    char dst[4096];
+
+    snprintf(dst, sizeof(dst), "%s/%s", dir, e->hash);
+    /* A copy per entry: the same content exported twice is one file. */
+    return export_file(l, e, dst, true, d);
 }

@@ -10,10 +10,13 @@ echo "penetration test, summer" >pentest.pdf
 echo "backup restore drill" >drill.txt
 echo "policy v1" >policy.md
 expect_exit 0 "$CW" evidence add pentest.pdf --control CLD.9.5.1 --expires 2027-06-30
+grep -q " iso27017:2015 CLD.9.5.1: stored pentest.pdf, 25 bytes, expires 2027-06-30$" out ||
+  fail "add does not say what it stored for which control: $(cat out)"
 h1=$(cut -d' ' -f1 out)
 [ "$h1" = "$(sha256sum pentest.pdf | cut -c1-64)" ] || fail "content address: $(cat out)"
 expect_exit 0 "$CW" evidence add pentest.pdf --control 12.4.1 --effective 2026-01-01 --expires 2026-06-30
-grep -q "iso27002:2013 12.4.1 (content already stored)" out || fail "dedup: $(cat out)"
+grep -q "iso27002:2013 12.4.1 (content already stored): recorded pentest.pdf, 25 bytes, effective 2026-01-01, expires 2026-06-30$" out ||
+  fail "dedup: $(cat out)"
 expect_exit 0 "$CW" evidence add drill.txt --control "iso27002:2013 12.3.1" --effective 2027-01-01
 expect_exit 0 "$CW" evidence add policy.md --control A.12.1
 [ "$(find .cloudward/evidence -type f | wc -l)" = 3 ] || fail "three files stored once each"
@@ -69,9 +72,30 @@ expect_exit 1 "$CW" evidence verify
 grep -q "missing or altered" err || fail "verify names the altered file: $(cat err)"
 
 expect_exit 1 "$CW" evidence export exported
-[ -f "exported/$h1" ] && [ -f exported/manifest.json ] || fail "export"
+[ -f exported/pentest.pdf ] && [ -f exported/manifest.json ] || fail "export"
+cmp -s exported/pentest.pdf pentest.pdf || fail "exported content differs"
 jq -e '.evidence | length == 5 and (map(select(.intact | not)) | length == 1)' \
   exported/manifest.json >/dev/null || fail "manifest: $(cat exported/manifest.json)"
+# Files keep their names beside their hashes: the same content under one
+# name is one file; an altered one is not exported (file null).
+jq -e '[.evidence[] | select(.sha256 == "'"$h1"'") | .file] | unique == ["pentest.pdf"]' \
+  exported/manifest.json >/dev/null || fail "manifest names: $(cat exported/manifest.json)"
+jq -e '[.evidence[] | select(.intact | not) | .file] == [null]' \
+  exported/manifest.json >/dev/null || fail "an altered file was exported"
+[ "$(find exported -type f | wc -l)" = "$(jq '[.evidence[].file | select(.)] | unique | length + 1' exported/manifest.json)" ] ||
+  fail "exported files and manifest disagree: $(ls exported)"
+# Another content under a taken name gets a numbered name; names that
+# would climb out or hide are made plain.
+mkdir -p other sub
+echo "another pentest" >other/pentest.pdf
+echo "hidden" >sub/.profile
+"$CW" evidence add other/pentest.pdf --control CLD.9.5.1 >/dev/null
+"$CW" evidence add sub/.profile --control CLD.9.5.1 >/dev/null
+expect_exit 1 "$CW" evidence export exported2
+[ -f exported2/pentest-2.pdf ] && cmp -s exported2/pentest-2.pdf other/pentest.pdf ||
+  fail "a second content under a taken name: $(ls exported2)"
+ls exported2 | grep -q '^evidence-[0-9a-f]\{12\}$' || fail "a dot file exported as is: $(ls -a exported2)"
+ls -a exported2 | grep -q '^\.profile$' && fail "a hidden file was exported"
 
 expect_exit 2 "$CW" evidence add pentest.pdf --control NO.SUCH.1
 grep -q "NO.SUCH.1" err || fail "unknown control: $(cat err)"
