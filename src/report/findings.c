@@ -785,6 +785,8 @@ static enum cw_status write_sarif_run(const struct sarif_job *job, FILE *f)
           "    \"tool\": {\"driver\": {\n      \"name\": \"cloudward\",\n"
           "      \"version\": ", f);
     cw__json_string(f, cw_version());
+    fputs(",\n      \"informationUri\": ", f);
+    cw__json_string(f, CW_DOC_URI "/README.md");
     fputs(",\n      \"rules\": [", f);
     for (i = 0; i < cw_pack_count(p); i++) {
         const struct cw_check *c = cw_pack_check_at(p, i);
@@ -797,7 +799,9 @@ static enum cw_status write_sarif_run(const struct sarif_job *job, FILE *f)
         cw__json_string(f, c->title);
         fputs("}, \"fullDescription\": {\"text\": ", f);
         cw__json_string(f, c->rationale);
-        fputs("}, \"help\": {\"text\": ", f);
+        fputs("}, \"helpUri\": ", f);
+        cw__json_string(f, CW_DOC_URI "/check-packs.md");
+        fputs(", \"help\": {\"text\": ", f);
         cw__json_string(f, c->remediation);
         fprintf(f, "}, \"defaultConfiguration\": {\"level\": \"%s\"}, "
                    "\"properties\": {\"security-severity\": \"%s\", "

@@ -130,7 +130,9 @@ jq -e '(.runs[0].results | length) > 60 and
   (.runs[0].results | all(.locations[0].physicalLocation.artifactLocation.uri))' \
   all.sarif >/dev/null || fail "sarif --sarif-all"
 sarif_ok all.sarif
-jq -e '.runs[0].automationDetails.id == "cloudward/host/probes/" and
+jq -e '(.runs[0].tool.driver.informationUri | test("^(file|https?)://.+/README.md$")) and
+  (.runs[0].tool.driver.rules | all(.helpUri | test("^(file|https?)://"))) and
+  .runs[0].automationDetails.id == "cloudward/host/probes/" and
   (.runs[0].originalUriBaseIds.ROOT.uri | startswith("file:///")) and
   (.runs[0].tool.driver.rules | all(.name and .defaultConfiguration.level and
     (.properties.tags | index("security"))))' all.sarif >/dev/null ||
