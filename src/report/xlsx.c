@@ -2,8 +2,11 @@
  * xlsx.c - the table as an Excel workbook (libxlsxwriter): one sheet with a
  * bold frozen header row and autofilters, wrapped long text, flagged rows
  * (unverified reliance, contradictions) filled red; a second sheet "About"
- * carries the title and the document's header lines.
+ * carries the title and the document's header lines. Dates are Excel
+ * dates; no cell is ever lost to Excel's length limit.
  */
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,6 +49,32 @@ static lxw_error put_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
     return rc;
 }
 
+/* A cell that is exactly a calendar date (YYYY-MM-DD: effective, expires,
+ * review dates) is written as an Excel date, so it sorts and filters as
+ * one. */
+static bool as_date(const char *s, lxw_datetime *dt)
+{
+    static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30,
+                                           31, 31, 30, 31, 30, 31 };
+    int i;
+
+    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+        return false;
+    for (i = 0; i < 10; i++)
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
+            return false;
+    memset(dt, 0, sizeof(*dt));
+    dt->year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+               (s[3] - '0');
+    dt->month = (uint8_t)((s[5] - '0') * 10 + (s[6] - '0'));
+    dt->day = (uint8_t)((s[8] - '0') * 10 + (s[9] - '0'));
+    /* Excel's dates start in 1900; 29 February only in leap years */
+    return dt->year >= 1900 && dt->month >= 1 && dt->month <= 12 &&
+           dt->day >= 1 && dt->day <= mdays[dt->month - 1] &&
+           !(dt->month == 2 && dt->day == 29 &&
+             (dt->year % 4 || (dt->year % 100 == 0 && dt->year % 400)));
+}
+
 static enum cw_status fail(struct cw_diag *d, const char *path,
                            lxw_error err)
 {
@@ -61,7 +90,7 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
                                   .use_zip64 = LXW_FALSE };
     lxw_workbook *wb = workbook_new_opt(path, &opts);
     lxw_worksheet *ws, *about;
-    lxw_format *head, *wrap, *flag;
+    lxw_format *head, *wrap, *flag, *date, *date_flag;
     lxw_error err;
     size_t r, c, cut = 0;
     lxw_col_t x;
@@ -73,7 +102,9 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
     head = workbook_add_format(wb);
     wrap = workbook_add_format(wb);
     flag = workbook_add_format(wb);
-    if (!ws || !about || !head || !wrap || !flag) {
+    date = workbook_add_format(wb);
+    date_flag = workbook_add_format(wb);
+    if (!ws || !about || !head || !wrap || !flag || !date || !date_flag) {
         workbook_close(wb);
         return cw__diag_set(d, CW_ENOMEM, path, 0, 0, "out of memory");
     }
@@ -94,6 +125,11 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
     format_set_text_wrap(flag);
     format_set_align(flag, LXW_ALIGN_VERTICAL_TOP);
     format_set_bg_color(flag, 0xFDE2E2);
+    format_set_num_format(date, "yyyy-mm-dd");
+    format_set_align(date, LXW_ALIGN_VERTICAL_TOP);
+    format_set_num_format(date_flag, "yyyy-mm-dd");
+    format_set_align(date_flag, LXW_ALIGN_VERTICAL_TOP);
+    format_set_bg_color(date_flag, 0xFDE2E2);
     for (c = 0, x = 0; c < t->ncols; c++) {
         unsigned w = t->cols[c].width ? t->cols[c].width : 40;
         if (!cw__col_in_text(&t->cols[c]))
@@ -105,9 +141,14 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
         lxw_format *fmt = t->flagged && t->flagged[r] ? flag : wrap;
         for (c = 0, x = 0; c < t->ncols; c++) {
             const char *s = t->cells[r * t->ncols + c];
+            lxw_datetime dt;
             if (!cw__col_in_text(&t->cols[c]))
                 continue;
-            if (s && *s)
+            if (s && as_date(s, &dt))
+                err = worksheet_write_datetime(
+                    ws, (lxw_row_t)(r + 1), x++, &dt,
+                    fmt == flag ? date_flag : date);
+            else if (s && *s)
                 err = put_cell(ws, (lxw_row_t)(r + 1), x++, s, fmt, &cut);
             else
                 err = worksheet_write_blank(ws, (lxw_row_t)(r + 1), x++,
@@ -128,6 +169,21 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
         worksheet_write_string(about, 1, 0, t->subtitle, NULL);
     for (r = 0; r < t->npreamble; r++)
         put_cell(about, (lxw_row_t)(r + 2), 0, t->preamble[r], NULL, &cut);
+    /* The document's facts as name and value (the JSON header's), dates
+     * (as of, approved) as Excel dates. */
+    worksheet_set_column(about, 1, 1, 40, NULL);
+    for (c = 0, r += 3; c < t->nmeta; c++) {
+        const struct cw__meta *m = &t->meta[c];
+        lxw_datetime dt;
+        if (!m->value || m->type == CW__COL_JSON)
+            continue;
+        worksheet_write_string(about, (lxw_row_t)r, 0, m->key, NULL);
+        if (as_date(m->value, &dt))
+            worksheet_write_datetime(about, (lxw_row_t)r, 1, &dt, date);
+        else
+            put_cell(about, (lxw_row_t)r, 1, m->value, NULL, &cut);
+        r++;
+    }
     if (cut)
         fprintf(stderr,
                 "cloudward: %s: %zu cell%s longer than Excel's %d "

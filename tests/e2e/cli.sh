@@ -88,6 +88,11 @@ grep -q '<autoFilter ref="A1:' $sheet || fail "xlsx has no filter"
 grep -q 'CLD.9.5.2' x/xl/sharedStrings.xml || fail "xlsx lacks CLD.9.5.2"
 grep -q 'Virtual machine hardening' x/xl/sharedStrings.xml || fail "xlsx titles"
 grep -q 'Reliance on providers: ' x/xl/sharedStrings.xml || fail "xlsx header"
+# Dates are Excel dates: the About sheet's as_of is a day number in the
+# yyyy-mm-dd format, not text.
+grep -q 'formatCode="yyyy-mm-dd"' x/xl/styles.xml || fail "xlsx has no date format"
+grep -Eq '<c r="B[0-9]+" s="[0-9]+"><v>4[0-9]{4}</v>' x/xl/worksheets/sheet2.xml ||
+  fail "xlsx dates are not dates"
 
 # A cell longer than Excel takes is cut visibly, never dropped.
 mkdir -p long/decisions
