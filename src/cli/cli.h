@@ -34,11 +34,16 @@ enum {
     OPT_AS_OF,
     OPT_CATALOG_DIR,
     OPT_QUIET,
+    OPT_ACTOR,
     OPT_FIRST_VERB_OPTION
 };
 
 /* --quiet: no summaries or progress, only results and errors. */
 extern bool cli_quiet;
+
+/* --actor: who acts, as every verb that writes records it (NULL: not
+ * given; see cli_actor). */
+extern const char *cli_actor_arg;
 
 /* A note for the person at the terminal (what was written where, counts):
  * on stderr, so that stdout holds only results; nothing with --quiet. */
@@ -50,7 +55,8 @@ void cli_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
         { "store", required_argument, NULL, OPT_STORE },                      \
         { "as-of", required_argument, NULL, OPT_AS_OF },                      \
         { "catalog-dir", required_argument, NULL, OPT_CATALOG_DIR },      \
-        { "quiet", no_argument, NULL, OPT_QUIET }
+        { "quiet", no_argument, NULL, OPT_QUIET },                        \
+        { "actor", required_argument, NULL, OPT_ACTOR }
 
 /* Handles one of the common options; returns false if `opt` is not one. */
 bool cli_common_option(struct cli_common *c, int opt, const char *arg);

@@ -25,7 +25,7 @@ static const char *const subs[][2] = {
 };
 
 static const char common_opts[] = "--scope --store --catalog-dir --as-of "
-                                  "--quiet --help --format --output";
+                                  "--quiet --actor --help --format --output";
 
 /* verb: options of its own */
 static const char *const opts[][2] = {

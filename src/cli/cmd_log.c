@@ -12,8 +12,7 @@
 #include "cli.h"
 
 enum {
-    OPT_ACTOR = OPT_FIRST_VERB_OPTION,
-    OPT_ACTION,
+    OPT_ACTION = OPT_FIRST_VERB_OPTION,
     OPT_TARGET,
     OPT_TENANT,
     OPT_OUTCOME,
@@ -28,7 +27,6 @@ enum {
 
 static const struct option long_opts[] = {
     CLI_COMMON_LONG_OPTIONS,
-    { "actor", required_argument, NULL, OPT_ACTOR },
     { "action", required_argument, NULL, OPT_ACTION },
     { "target", required_argument, NULL, OPT_TARGET },
     { "tenant", required_argument, NULL, OPT_TENANT },
@@ -205,9 +203,6 @@ int cmd_log(int argc, char **argv)
         if (cli_common_option(&common, c, optarg))
             continue;
         switch (c) {
-        case OPT_ACTOR:
-            ev.actor = optarg;
-            break;
         case OPT_ACTION:
             ev.action = optarg;
             break;
@@ -260,6 +255,7 @@ int cmd_log(int argc, char **argv)
             return EXIT_USAGE;
         }
     }
+    ev.actor = cli_actor_arg;
     if (ev.tenant && strcmp(sub, "append") != 0 && strcmp(sub, "show") != 0) {
         cli_error("--tenant is for append and show");
         return EXIT_USAGE;

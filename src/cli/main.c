@@ -62,6 +62,7 @@ void cli_error_diag(const struct cw_diag *d)
 }
 
 bool cli_quiet;
+const char *cli_actor_arg;
 
 void cli_note(const char *fmt, ...)
 {
@@ -78,6 +79,15 @@ bool cli_common_option(struct cli_common *c, int opt, const char *arg)
     switch (opt) {
     case OPT_QUIET:
         cli_quiet = true;
+        return true;
+    case OPT_ACTOR:
+        /* recorded for ever: an id, not free text */
+        if (!*arg || strlen(arg) >= 128 || strpbrk(arg, " \t\r\n")) {
+            cli_error("--actor takes an id of 1 to 127 characters without "
+                      "spaces (a pseudonymous id, not a name)");
+            exit(EXIT_USAGE);
+        }
+        cli_actor_arg = arg;
         return true;
     case OPT_SCOPE:
         c->scope = arg;
@@ -196,10 +206,12 @@ FILE *cli_open_input(const char *path)
 
 void cli_actor(char *out, size_t n)
 {
-    /* Who acted, as the ledger records it: $CLOUDWARD_ACTOR (a
-     * pseudonymous id the organisation assigns), else the user id on this
-     * host. Never a login name: entries cannot be erased. */
-    const char *env = getenv("CLOUDWARD_ACTOR");
+    /* Who acted, as the ledger records it: --actor, else
+     * $CLOUDWARD_ACTOR (a pseudonymous id the organisation assigns), else
+     * the user id on this host. Never a login name: entries cannot be
+     * erased. */
+    const char *env = cli_actor_arg ? cli_actor_arg
+                                    : getenv("CLOUDWARD_ACTOR");
     char host[256] = "";
 
     if (env && *env && strlen(env) < 128 && !strpbrk(env, " \t\r\n")) {

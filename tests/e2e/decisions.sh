@@ -85,4 +85,17 @@ echo "# touched" >>cloudward.yaml
 CLOUDWARD_ACTOR=cw-admin-7 "$CW" decisions record >/dev/null
 expect_exit 0 "$CW" decisions history --format json
 [ "$(jq -r .actor out | tail -1)" = cw-admin-7 ] || fail "CLOUDWARD_ACTOR: $(tail -1 out)"
+# --actor, on any verb that writes, wins over the environment; an actor
+# that is free text is refused, never recorded.
+echo "# touched again" >>cloudward.yaml
+CLOUDWARD_ACTOR=cw-admin-7 "$CW" decisions record --actor cw-auditor-2 >/dev/null
+expect_exit 0 "$CW" decisions history --format json
+[ "$(jq -r .actor out | tail -1)" = cw-auditor-2 ] || fail "--actor: $(tail -1 out)"
+echo "note" >note.txt
+expect_exit 0 "$CW" evidence add note.txt --control 5.1 --actor cw-eng-3
+expect_exit 0 "$CW" log show --format json
+[ "$(jq -r '.entry.actor.user.uid' out | tail -1)" = cw-eng-3 ] ||
+  fail "evidence add --actor: $(tail -1 out)"
+expect_exit 2 "$CW" evidence add note.txt --control 5.1 --actor "Jane Doe"
+grep -q -- "--actor takes an id" err || fail "free-text actor: $(cat err)"
 finish
