@@ -123,7 +123,7 @@ chmod 0700 root
 
 # ---- packages and services ------------------------------------------------
 pkgs="openssh-server auditd audispd-plugins sudo rsyslog cron libpam-pwquality
-  apparmor grub-common systemd chrony nftables aide telnet"   # PLANT pkg-telnet-client
+  apparmor grub-common systemd chrony nftables aide telnet postfix" # PLANT pkg-telnet-client
 : > var/lib/dpkg/status
 for p in $pkgs; do
   printf 'Package: %s\nStatus: install ok installed\nVersion: 1.0\n\n' "$p" >> var/lib/dpkg/status
@@ -198,6 +198,12 @@ password	[success=1 default=ignore]	pam_unix.so obscure use_authtok try_first_pa
 password	requisite	pam_deny.so
 password	required	pam_permit.so
 EOF
+cat > etc/pam.d/common-session <<'EOF'
+session	[default=1]	pam_permit.so
+session	requisite	pam_deny.so
+session	required	pam_permit.so
+session	required	pam_unix.so
+EOF
 cat > etc/pam.d/su <<'EOF'
 auth       sufficient pam_rootok.so
 auth       required   pam_wheel.so use_uid group=sugroup
@@ -207,11 +213,14 @@ echo 'sugroup:x:1001:' >> etc/group
 cat > etc/security/pwquality.conf <<'EOF'
 minlen = 14
 minclass = 4
+difok = 2
+maxrepeat = 3
 enforce_for_root
 EOF
 cat > etc/security/faillock.conf <<'EOF'
 deny = 5
 unlock_time = 900
+even_deny_root
 EOF
 cat > etc/sudoers <<'EOF'
 Defaults	env_reset
@@ -447,6 +456,18 @@ cat > etc/audit/rules.d/50-MAC-policy.rules <<'EOF'
 EOF
 echo '-e 2' > etc/audit/rules.d/99-finalize.rules
 chmod 0640 etc/audit/rules.d/*.rules
+chmod 0640 etc/audit/plugins.d/syslog.conf
+ln -s usr/sbin sbin
+for t in auditctl aureport ausearch autrace auditd augenrules; do
+  printf '#!/bin/sh\n' > usr/sbin/$t
+  chmod 0755 usr/sbin/$t
+done
+chmod 0775 usr/sbin/aureport          # PLANT audit-tools-perms: group-writable
+# PLANT audit-elevated-actions, audit-chcon, audit-setfacl, audit-chacl: no rules
+echo '-w /var/log/sudo.log -p wa -k sudo_log_file' > etc/audit/rules.d/50-sudo.rules
+echo '-a always,exit -F path=/usr/sbin/usermod -F perm=x -F auid>=1000 -F auid!=unset -k usermod' \
+  > etc/audit/rules.d/50-usermod.rules
+chmod 0640 etc/audit/rules.d/*.rules
 chmod 0750 var/log/audit
 touch var/log/audit/audit.log
 chmod 0600 var/log/audit/audit.log
@@ -463,6 +484,7 @@ module(load="imuxsock")
 $FileOwner root
 $FileGroup adm
 $FileCreateMode 0640
+*.* @@loghost.example.org:514
 *.*;auth,authpriv.none  -/var/log/syslog
 auth,authpriv.*         /var/log/auth.log
 EOF
@@ -488,7 +510,12 @@ deb http://security.debian.org/debian-security bookworm-security main
 EOF
 echo 'APT::Get::AllowUnauthenticated "false";' > etc/apt/apt.conf.d/99security
 touch var/lib/aide/aide.db.new
+printf '#!/bin/sh\n' > etc/cron.daily/aide
+chmod 0700 etc/cron.daily/aide
 # PLANT aide-database: aide.db was never copied into place
+
+mkdir -p etc/postfix
+echo 'inet_interfaces = all' > etc/postfix/main.cf   # PLANT mta-local-only
 
 # ---- mounts and firewall --------------------------------------------------
 cat > etc/fstab <<'EOF'
