@@ -133,10 +133,9 @@ for u in ssh.service auditd.service rsyslog.service cron.service chrony.service 
   printf '[Unit]\nDescription=%s\n' "$u" > usr/lib/systemd/system/$u
 done
 for u in ssh.service auditd.service rsyslog.service cron.service chrony.service \
-         apparmor.service; do
+         apparmor.service nftables.service; do
   ln -s /usr/lib/systemd/system/$u etc/systemd/system/multi-user.target.wants/$u
 done
-# PLANT firewall-enabled: nftables.service is installed but not enabled
 
 # ---- SSH ------------------------------------------------------------------
 cat > etc/ssh/sshd_config <<'EOF'
@@ -527,12 +526,21 @@ tmpfs      /dev/shm  tmpfs defaults,nodev,nosuid  0 0
 EOF
 # PLANT mount-dev-shm-options: no noexec on /dev/shm
 cat > etc/nftables.conf <<'EOF'
+#!/usr/sbin/nft -f
+flush ruleset
 table inet filter {
-  chain input { type filter hook input priority 0; policy drop; }
+  chain input {
+    type filter hook input priority 0; policy drop;
+    iif "lo" accept
+    ip saddr 127.0.0.0/8 counter drop
+    ct state established,related accept
+    tcp dport 22 accept
+  }
   chain forward { type filter hook forward priority 0; policy drop; }
   chain output { type filter hook output priority 0; policy accept; }
 }
 EOF
+# PLANT nftables-loopback: no ::1 rule; nftables-default-deny: output accepts
 
 # ---- whole-tree plants -----------------------------------------------------
 chmod 0755 tmp var/tmp
