@@ -500,7 +500,7 @@ for u in cups.service cups.socket cups.path ctrl-alt-del.target; do
 done
 
 # ---- packages ------------------------------------------------------------------------
-pkgs=(base-files bash openssh-server sudo auditd libpam-pwquality libpam-modules cron
+pkgs=(base-files bash openssh-server sudo auditd audispd-plugins libpam-pwquality libpam-modules cron
   rsyslog systemd systemd-timesyncd ufw apparmor apparmor-utils aide unattended-upgrades
   systemd-coredump postfix avahi-daemon cups telnet rsync at)
 # PLANT above: the telnet client is installed; avahi-daemon, cups and rsync
