@@ -9,6 +9,7 @@
 # user, and the owner and group tests fail: the expected file writes those
 # verdicts AS-ROOT:AS-OTHER.
 set -euo pipefail
+umask 022   # the modes below must not depend on the caller's umask
 R=$1
 mkdir -p "$R"
 cd "$R"
