@@ -123,7 +123,7 @@ chmod 0700 root
 
 # ---- packages and services ------------------------------------------------
 pkgs="openssh-server auditd audispd-plugins sudo rsyslog cron libpam-pwquality
-  apparmor grub-common systemd chrony nftables aide telnet postfix" # PLANT pkg-telnet-client
+  apparmor grub-common systemd chrony nftables aide telnet postfix gdm3" # PLANT pkg-telnet-client
 : > var/lib/dpkg/status
 for p in $pkgs; do
   printf 'Package: %s\nStatus: install ok installed\nVersion: 1.0\n\n' "$p" >> var/lib/dpkg/status
@@ -510,11 +510,32 @@ EOF
 echo 'APT::Get::AllowUnauthenticated "false";' > etc/apt/apt.conf.d/99security
 touch var/lib/aide/aide.db.new
 printf '#!/bin/sh\n' > etc/cron.daily/aide
+mkdir -p etc/aide
+for t in auditctl auditd ausearch aureport autrace; do   # PLANT aide-audit-tools: no augenrules
+  echo "/sbin/$t p+i+n+u+g+s+b+acl+xattrs+sha512"
+done > etc/aide/aide.conf
 chmod 0700 etc/cron.daily/aide
 # PLANT aide-database: aide.db was never copied into place
 
 mkdir -p etc/postfix
 echo 'inet_interfaces = all' > etc/postfix/main.cf   # PLANT mta-local-only
+
+# ---- GNOME display manager -----------------------------------------------
+mkdir -p etc/gdm3 etc/dconf/db/gdm.d etc/dconf/db/local.d/locks
+printf '[daemon]\n\n[xdmcp]\nEnable=true\n' > etc/gdm3/daemon.conf   # PLANT gdm-xdmcp-disabled
+cat > etc/dconf/db/gdm.d/01-banner-message <<'DCONF'
+[org/gnome/login-screen]
+banner-message-enable=true
+banner-message-text='Authorised use only'
+disable-user-list=true
+DCONF
+printf '[org/gnome/desktop/session]\nidle-delay=uint32 900\n[org/gnome/desktop/screensaver]\nlock-delay=uint32 5\n' \
+  > etc/dconf/db/local.d/00-screensaver
+printf '/org/gnome/desktop/session/idle-delay\n/org/gnome/desktop/screensaver/lock-delay\n' \
+  > etc/dconf/db/local.d/locks/00-screensaver
+printf '[org/gnome/desktop/media-handling]\nautomount=false\nautomount-open=false\n' \
+  > etc/dconf/db/local.d/00-media-automount
+# PLANT gdm-automount-locked, gdm-autorun-never, gdm-autorun-locked: not set
 
 # ---- mounts and firewall --------------------------------------------------
 cat > etc/fstab <<'EOF'
