@@ -14,6 +14,7 @@
 #include <cloudward/cw_core.h>
 #include <cloudward/cw_ledger.h>
 #include <cloudward/cw_report.h>
+#include <cloudward/cw_runs.h>
 #include <cloudward/cw_scope.h>
 #include <cloudward/cw_soa.h>
 #include <cloudward/cw_status.h>

@@ -114,6 +114,9 @@ CW_API void cw_pack_free(struct cw_pack *p);
 
 CW_API const char *cw_pack_name(const struct cw_pack *p);
 CW_API const char *cw_pack_title(const struct cw_pack *p);
+/* The SHA-256 of the pack's text, 64 hex digits: which exact pack a saved
+ * run was judged with. */
+CW_API const char *cw_pack_digest(const struct cw_pack *p);
 CW_API size_t cw_pack_count(const struct cw_pack *p);
 CW_API const struct cw_check *cw_pack_check_at(const struct cw_pack *p,
                                                size_t i);
@@ -245,14 +248,7 @@ CW_API size_t cw_results_tally(const struct cw_results *r, enum cw_verdict v);
 CW_API size_t cw_results_failed_at(const struct cw_results *r,
                                    enum cw_severity s);
 
-/*
- * Saves the results as the latest scan of their pack in the store folder
- * `store` (created, mode 0700, when missing): STORE/results/KIND-PACK.json,
- * written atomically. `kind` is "host". cw_soa_build() reads these files.
- */
-CW_API enum cw_status cw_results_save(const struct cw_results *r,
-                                      const char *store, const char *kind,
-                                      struct cw_diag *d);
+/* Saving results in the store: cw_runs.h. */
 
 #ifdef __cplusplus
 }

@@ -76,6 +76,14 @@ CW_API enum cw_status cw_report_results(const struct cw_results *r,
                                         enum cw_findings_format f,
                                         const char *path, struct cw_diag *d);
 
+/*
+ * A config result's reason in words, as the reports write it: each
+ * JSONPath as the attribute it names, the rules' phrasings as sentences
+ * ("no element of $.logging[*] (0) qualifies" is "logging is not set").
+ * Writes at most n - 1 bytes and a NUL into buf; returns the length.
+ */
+CW_API size_t cw_reason_words(const char *reason, char *buf, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

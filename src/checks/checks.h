@@ -191,6 +191,7 @@ struct cw_pack {
     size_t njoin_types;
     const char *file;
     unsigned nmemo;                     /* rules' memo numbers: 1..nmemo */
+    char digest[65];                    /* SHA-256 of the pack's text, hex */
 };
 
 /* ---- host context ------------------------------------------------------ */

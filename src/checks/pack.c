@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sodium.h>
 
 #include "../catalog/embedded.h"
 #include "../parse/node.h"
@@ -1411,6 +1412,18 @@ enum cw_status cw_pack_load_buffer(const struct cw_catalogs *cats,
         return cw__diag_set(d, CW_ENOMEM, name, 0, 0, "out of memory");
     }
     f->pack.file = L.file;
+    {
+        /* what a saved run names the pack by: its exact text */
+        static const char hex[] = "0123456789abcdef";
+        unsigned char h[crypto_hash_sha256_BYTES];
+        size_t k;
+        crypto_hash_sha256(h, (const unsigned char *)buf, len);
+        for (k = 0; k < sizeof(h); k++) {
+            f->pack.digest[2 * k] = hex[h[k] >> 4];
+            f->pack.digest[2 * k + 1] = hex[h[k] & 15];
+        }
+        f->pack.digest[64] = '\0';
+    }
     cw__arena_init(&L.keys, 0);
     cw__buf_init(&L.key, MAX_PACK_BYTES);
     st = cw__yaml_parse(&f->pack.arena, L.file, buf, len, NULL, &root, d);
@@ -1511,6 +1524,11 @@ enum cw_status cw_pack_load(const struct cw_catalogs *cats, const char *path,
 const char *cw_pack_name(const struct cw_pack *p)
 {
     return p->name;
+}
+
+const char *cw_pack_digest(const struct cw_pack *p)
+{
+    return p->digest;
 }
 
 const char *cw_pack_title(const struct cw_pack *p)

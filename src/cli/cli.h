@@ -119,6 +119,7 @@ int cmd_query(int argc, char **argv);
 int cmd_log(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_decisions(int argc, char **argv);
+int cmd_results(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 
 #endif

@@ -12,7 +12,7 @@
 #include "cli.h"
 
 static const char verbs[] = "controls init soa matrix scan query log evidence "
-                            "decisions completion version";
+                            "decisions results completion version";
 
 /* verb: its sub-verbs */
 static const char *const subs[][2] = {
@@ -21,6 +21,7 @@ static const char *const subs[][2] = {
     { "log", "append show verify prove checkpoint consistency vkey check" },
     { "evidence", "add list verify export" },
     { "decisions", "record history" },
+    { "results", "list show diff" },
     { "completion", "bash zsh fish" },
 };
 
@@ -34,7 +35,7 @@ static const char *const opts[][2] = {
     { "soa", "--expiring-days" },
     { "matrix", "--service-model --expiring-days" },
     { "scan", "--root --pack --fail-on --no-save --type --jobs --sarif-all" },
-    { "log", "--actor --action --target --tenant --outcome --reason --details "
+    { "log", "--action --target --tenant --outcome --reason --details "
              "--from --batch --size --vkey --checkpoint" },
     { "evidence", "--control --effective --expires --follow" },
 };

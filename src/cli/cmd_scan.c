@@ -102,7 +102,7 @@ static void progress(void *arg, size_t done, size_t total,
 }
 
 static void summary(const struct cw_results *r, const char *out,
-                    const char *store)
+                    const char *store, int64_t run)
 {
     bool host = strcmp(cw_results_kind(r), "host") == 0;
     size_t total = 0, v;
@@ -122,7 +122,8 @@ static void summary(const struct cw_results *r, const char *out,
     if (out)
         cli_note("wrote %s\n", out);
     if (store)
-        cli_note("saved to %s/results/\n", store);
+        cli_note("saved as run %lld in %s (cloudward results show %lld)\n",
+                 (long long)run, store, (long long)run);
 }
 
 static const char default_scope[] = "cloudward.yaml";
@@ -130,20 +131,23 @@ static const char default_scope[] = "cloudward.yaml";
 /* A saved scan is a state change: it goes into the ledger, with the
  * tallies as details. The actor is the user id, never a name. */
 static enum cw_status log_scan(const char *store, const char *kind,
-                               const struct cw_results *r, struct cw_diag *d)
+                               const struct cw_results *r, int64_t run,
+                               struct cw_diag *d)
 {
     struct cw_log_event ev;
     struct cw_ledger *l = NULL;
-    char actor[400], action[32], details[256];
+    char actor[400], action[32], details[400];
     enum cw_status st;
 
     memset(&ev, 0, sizeof(ev));
     cli_actor(actor, sizeof(actor));
     snprintf(action, sizeof(action), "scan.%s", kind);
+    /* the run it saved, and the exact pack (names are [a-z0-9._-]) */
     snprintf(details, sizeof(details),
-             "{\"pack\":\"%s\",\"pass\":%zu,\"fail\":%zu,"
-             "\"unknown\":%zu,\"error\":%zu}",
-             cw_pack_name(cw_results_pack(r)),
+             "{\"run\":%lld,\"pack\":\"%s\",\"pack_sha256\":\"%s\","
+             "\"pass\":%zu,\"fail\":%zu,\"unknown\":%zu,\"error\":%zu}",
+             (long long)run, cw_pack_name(cw_results_pack(r)),
+             cw_pack_digest(cw_results_pack(r)),
              cw_results_tally(r, CW_VERDICT_PASS),
              cw_results_tally(r, CW_VERDICT_FAIL),
              cw_results_tally(r, CW_VERDICT_UNKNOWN),
@@ -201,7 +205,8 @@ int cmd_scan(int argc, char **argv)
     enum cw_severity fail_on = CW_SEVERITY_INFO;
     bool never = false, save = true, fmt_set = false, sarif_all = false;
     const char *out = NULL, *pack_name = NULL, *root = NULL, *type = NULL;
-    char detected[64], store[4096];
+    char detected[64], store[4096], actor[400];
+    int64_t run = 0;
     struct cw_diag d;
     int c, rc = EXIT_USAGE;
 
@@ -353,8 +358,9 @@ int cmd_scan(int argc, char **argv)
         goto out;
     }
     if (save && (cli_store_dir(&common, store, sizeof(store)),
-                 cw_results_save(res, store, kind, &d) ||
-                     log_scan(store, kind, res, &d))) {
+                 cli_actor(actor, sizeof(actor)),
+                 cw_results_save(res, store, kind, actor, &run, &d) ||
+                     log_scan(store, kind, res, run, &d))) {
         cli_error_diag(&d);
         goto out;
     }
@@ -365,7 +371,7 @@ int cmd_scan(int argc, char **argv)
         goto out;
     }
     if (out)
-        summary(res, out, save ? store : NULL);
+        summary(res, out, save ? store : NULL, run);
     rc = !never && cw_results_failed_at(res, fail_on) ? EXIT_FINDINGS
                                                        : EXIT_OK;
 out:

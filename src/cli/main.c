@@ -30,6 +30,7 @@ static const char usage[] =
     "  evidence             add, list, verify, export evidence files\n"
     "  decisions            record the scope and decisions in the ledger,\n"
     "                       show their history\n"
+    "  results              saved scan runs: list, show one, diff two\n"
     "  completion SHELL     a completion script for bash, zsh or fish\n"
     "  version              print the version\n"
     "\n"
@@ -40,6 +41,8 @@ static const char usage[] =
     "  --catalog-dir DIR    load more catalogs (also $CLOUDWARD_CATALOG_PATH)\n"
     "  --as-of DATE         evaluate expiry dates as of DATE (YYYY-MM-DD)\n"
     "  --quiet              no summaries or progress: results and errors\n"
+    "  --actor ID           who acts, as the ledger records it (also\n"
+    "                       $CLOUDWARD_ACTOR)\n"
     "  -h, --help           help for the verb\n"
     "\n"
     "exit status: 0 ok, 1 findings, 2 usage or input error.\n"
@@ -332,6 +335,8 @@ int main(int argc, char **argv)
         return cmd_evidence(argc - 1, argv + 1);
     if (strcmp(verb, "decisions") == 0)
         return cmd_decisions(argc - 1, argv + 1);
+    if (strcmp(verb, "results") == 0)
+        return cmd_results(argc - 1, argv + 1);
     if (strcmp(verb, "completion") == 0)
         return cmd_completion(argc - 1, argv + 1);
     cli_error("unknown verb '%s'; run 'cloudward --help'", verb);

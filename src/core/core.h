@@ -186,6 +186,34 @@ size_t cw__utf8_len(const char *s, const char *end);
 size_t cw__utf8_put(char *out, unsigned cp);
 int cw__hex4(const char *p, const char *end);
 
+/* LEB128: 7 bits a byte, low first, the high bit set on all but the last.
+ * cw__varint_put writes at most 10 bytes at p and returns how many;
+ * cw__varint_get reads one of [*p, end), false when cut off or too long. */
+static inline size_t cw__varint_put(unsigned char *p, uint64_t v)
+{
+    size_t n = 0;
+    do {
+        p[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+    return n;
+}
+
+static inline bool cw__varint_get(const unsigned char **p,
+                                  const unsigned char *end, uint64_t *v)
+{
+    unsigned shift = 0;
+    *v = 0;
+    while (*p < end && shift < 64) {
+        unsigned char c = *(*p)++;
+        *v |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80))
+            return true;
+        shift += 7;
+    }
+    return false;
+}
+
 /* A hash of a NUL-terminated string, for in-memory hash tables only:
  * eight bytes a step, each mixed by a multiply and a shift (byte-wise
  * FNV-1a was a fifth of deciding a large plan's deferred checks, whose

@@ -29,6 +29,7 @@
 
 #include "../query/jsonpath.h"
 #include "../store/ledger_store.h"
+#include "../store/store_dir.h"
 #include "ledger.h"
 
 struct cw_ledger {
@@ -241,55 +242,14 @@ static enum cw_status load_key(struct cw_ledger *l, const char *dir,
     return CW_OK;
 }
 
-/*
- * The store holds the signing key and everything signed with it: only its
- * owner may write there. A folder others can write to is refused (they
- * could plant a ledger.db link that makes root write at its target); the
- * store's own files must be files, not links, and are made private (0600)
- * when they are not: SQLite creates ledger.db 0644 less the umask, and
- * its -wal and -shm files copy the database's mode.
- */
+/* The ledger's files in the store folder, checked before each open
+ * (store_dir.h): the folder private to its owner, the files its own. */
 static enum cw_status check_store(const char *dir, struct cw_diag *d)
 {
     static const char *const names[] = { "ledger.db", "ledger.db-wal",
                                          "ledger.db-shm", "ledger.key",
                                          NULL };
-    char path[4200];
-    struct stat sb;
-    size_t i;
-    int fd;
-
-    if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return cw__diag_set(d, CW_EIO, dir, 0, 0, "not a folder");
-    if (sb.st_mode & S_IWOTH)
-        return cw__diag_set(d, CW_EPERM, dir, 0, 0,
-                            "the store is writable by others (mode %04o): "
-                            "make it private (chmod 700) or choose another",
-                            (unsigned)(sb.st_mode & 07777));
-    for (i = 0; names[i]; i++) {
-        snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-        if (lstat(path, &sb) != 0)
-            continue;
-        if (!S_ISREG(sb.st_mode))
-            return cw__diag_set(d, CW_EPERM, path, 0, 0,
-                                "is not a regular file (a link?); a store's "
-                                "files must be its own");
-        if ((sb.st_mode & 077) && sb.st_uid == geteuid() &&
-            chmod(path, 0600) != 0)
-            return cw__diag_set(d, CW_EIO, path, 0, 0,
-                                "cannot make it private: %s",
-                                strerror(errno));
-    }
-    /* A new database is created here, private, then opened by SQLite. */
-    snprintf(path, sizeof(path), "%s/ledger.db", dir);
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-              0600);
-    if (fd >= 0)
-        close(fd);
-    else if (errno != EEXIST)
-        return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot create: %s",
-                            strerror(errno));
-    return CW_OK;
+    return cw__store_dir_check(dir, names, "ledger.db", d);
 }
 
 static enum cw_status open_store(const char *dir, bool create,
@@ -473,32 +433,6 @@ static int run_cmp(const void *a, const void *b)
     return c ? c : (x->i > y->i) - (x->i < y->i);
 }
 
-static size_t put_varint(unsigned char *p, uint64_t v)
-{
-    size_t n = 0;
-    do {
-        p[n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
-        v >>= 7;
-    } while (v);
-    return n;
-}
-
-/* Reads one varint of [*p, end); false when it is cut off or too long. */
-static bool get_varint(const unsigned char **p, const unsigned char *end,
-                       uint64_t *v)
-{
-    unsigned shift = 0;
-    *v = 0;
-    while (*p < end && shift < 64) {
-        unsigned char c = *(*p)++;
-        *v |= (uint64_t)(c & 0x7f) << shift;
-        if (!(c & 0x80))
-            return true;
-        shift += 7;
-    }
-    return false;
-}
-
 /* Calls fn with each index of a run: `first`, then first plus each gap.
  * What fn returns non-zero stops the walk and is returned; -1 when the
  * gaps are malformed (cut off, or a gap of 0). */
@@ -511,7 +445,7 @@ static int run_each(uint64_t first, const unsigned char *gaps, size_t n,
     if ((rc = fn(arg, idx)))
         return rc;
     while (p < end) {
-        if (!get_varint(&p, end, &gap) || !gap || idx > UINT64_MAX - gap)
+        if (!cw__varint_get(&p, end, &gap) || !gap || idx > UINT64_MAX - gap)
             return -1;
         if ((rc = fn(arg, idx += gap)))
             return rc;
@@ -542,7 +476,7 @@ static int post_runs(struct cw_ledger *l, const struct cw_log_event *ev,
     for (i = 0; i < m; i = j) {
         size_t len = 0;
         for (j = i + 1; j < m && strcmp(k[j].tenant, k[i].tenant) == 0; j++)
-            len += put_varint(blob + len, k[j].i - k[j - 1].i);
+            len += cw__varint_put(blob + len, k[j].i - k[j - 1].i);
         if ((rc = OP(l, put_run, k[i].tenant, first + k[i].i, blob, len)))
             goto out;
     }

@@ -1,8 +1,8 @@
 /*
  * findings.c - scan results as reports: a terminal table and HTML through
  * the shared string table, and JSON, SARIF 2.1.0 and JUnit XML written
- * here because their shapes are their own. The JSON form is also what the
- * store keeps (cw_results_save) and what the SoA reads back.
+ * here because their shapes are their own. The store keeps runs as data
+ * (src/store/runs_sqlite.c), not as these reports.
  *
  * SARIF: one rule per check (title, rationale, remediation, controls as
  * tags), one result per check with `kind` pass / fail / notApplicable /
@@ -1183,21 +1183,4 @@ enum cw_status cw_report_results(const struct cw_results *r,
     default:
         return write_table(r, f, path, d);
     }
-}
-
-enum cw_status cw_results_save(const struct cw_results *r, const char *store,
-                               const char *kind, struct cw_diag *d)
-{
-    char dir[4096], path[4400];
-
-    if (mkdir(store, 0700) != 0 && errno != EEXIST)
-        return cw__diag_set(d, CW_EIO, store, 0, 0, "cannot create: %s",
-                            strerror(errno));
-    snprintf(dir, sizeof(dir), "%s/results", store);
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-        return cw__diag_set(d, CW_EIO, dir, 0, 0, "cannot create: %s",
-                            strerror(errno));
-    snprintf(path, sizeof(path), "%s/%s-%s.json", dir, kind,
-             cw_pack_name(cw_results_pack(r)));
-    return cw__emit_private(path, write_json, r, d);
 }

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cloudward/cw_report.h>
+
 #include "table.h"
 
 struct out {
@@ -251,4 +253,9 @@ size_t cw__reason_words(const char *in, char *buf, size_t cap)
         i++;
     }
     return o.n;
+}
+
+size_t cw_reason_words(const char *reason, char *buf, size_t n)
+{
+    return cw__reason_words(reason, buf, n);
 }

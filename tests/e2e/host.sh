@@ -100,7 +100,11 @@ END
 diff want-sticky got-sticky >&2 || fail "sticky root: tree results differ (- wanted, + got)"
 
 # Results are in the store and in the SoA, per control.
-[ -s "$WORK/store/results/host-probes.json" ] || fail "results not saved"
+[ -s "$WORK/store/results.db" ] || fail "results not saved"
+"$CW" results list --store "$WORK/store" --format json >runs.json
+jq -e -s 'length >= 1 and (.[0] | .kind == "host" and .pack == "probes" and
+  (.pack_sha256 | length) == 64)' runs.json >/dev/null ||
+  fail "the saved run: $(cat runs.json)"
 "$CW" init --organisation "Scan Test" --role provider --service-model iaas \
   >/dev/null
 expect_exit 0 "$CW" soa --store "$WORK/store" --format json -o soa.json

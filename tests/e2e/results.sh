@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# results.sh - scan runs saved as data (STORE/results.db): each scan a
+# run with its pack's digest and counts; `results list|show|diff`; the SoA
+# reading each pack's latest run; concurrent saves all kept; a store from
+# a newer cloudward, an unknown run and a damaged record refused.
+. "$(dirname "$0")/lib.sh"
+CASES=$SRC/tests/cases/config
+cp "$CASES/plan.json" before.json
+# The later plan: the database made private, a security group opened.
+sed -e 's/"publicly_accessible": true/"publicly_accessible": false/' \
+  before.json >after.json
+cmp -s before.json after.json && fail "the edit of the plan did nothing"
+
+expect_exit 1 "$CW" scan config before.json --pack aws --store s -o r1.json
+grep -q "saved as run 1 in s" err || fail "scan does not name its run: $(cat err)"
+expect_exit 1 "$CW" scan config after.json --pack aws --store s -o r2.json
+
+# list: newest first, counts as the scans' summaries.
+expect_exit 0 "$CW" results list --store s --format json
+jq -s -e '[.[].run] == [2, 1] and
+  (.[1] | .pass == 148 and .fail == 72 and ."not-applicable" == 3 and
+   .unknown == 18 and .stored == 93 and .kind == "config" and .pack == "aws")' \
+  out >/dev/null || fail "results list: $(cat out)"
+[ "$(jq -s '.[1].fail' out)" = "$(jq '.summary.fail' r1.json)" ] ||
+  fail "a run's counts differ from its report's"
+
+# show: every stored result of the report, then the counted passes.
+expect_exit 0 "$CW" results show 1 --store s --format json
+tail -n +2 out >shown
+[ "$(jq -s '[.[] | select(.counted | not)] | length' shown)" = 93 ] ||
+  fail "show lists $(jq -s length shown) results, wanted 93 and the passes"
+jq -s -e '[.[] | select(.counted) | .count] | add == 148' \
+  shown >/dev/null || fail "show's counted passes do not add up to 148"
+diff <(jq -r '.results[] | "\(.id) \(.resource) \(.verdict) \(.file):\(.line)"' r1.json) \
+  <(jq -r 'select(.counted | not) | "\(.check) \(.resource) \(.verdict) \(.file):\(.line)"' shown) >&2 ||
+  fail "show differs from the scan's report (- report, + show)"
+jq -s -e '[.[] | select(.check == "aws-s3-access-logging" and .resource) |
+  .reason] == ["logging is not set"]' shown >/dev/null ||
+  fail "show does not give reasons in words"
+
+# diff: the database became private (fixed); nothing new failing.
+expect_exit 0 "$CW" results diff 1 2 --store s --format json
+jq -s -e 'length == 2 and all(.change == "fixed") and
+  ([.[].before.resource] | sort) == ["aws_db_instance.main",
+  "module.crypto.aws_redshift_cluster.open"] and all(.after == null)' out \
+  >/dev/null || fail "diff 1 2: $(cat out)"
+grep -q "0 now failing, 2 fixed" err || fail "diff summary: $(cat err)"
+# the other way round they become failing, and the exit status says so.
+expect_exit 1 "$CW" results diff latest latest~1 --store s
+[ "$(grep -c '^failing ' out)" = 2 ] || fail "diff 2 1: $(cat out)"
+
+# A host run cannot be compared with a config run.
+bash "$SRC/tests/cases/host/make-root.sh" root >/dev/null 2>&1
+expect_exit 1 "$CW" scan host --root root --pack "$SRC/tests/cases/host/probes.yaml" \
+  --store s -o host.json
+expect_exit 2 "$CW" results diff 1 3 --store s
+grep -q "compare runs of one kind and pack" err || fail "diff across packs: $(cat err)"
+expect_exit 2 "$CW" results show 99 --store s
+grep -q "no run 99" err || fail "unknown run: $(cat err)"
+expect_exit 2 "$CW" results show latest~9 --store s
+expect_exit 2 "$CW" results show bogus --store s
+expect_exit 0 "$CW" results list --store nowhere
+[ -e nowhere ] && fail "results list created a store"
+
+# The SoA reads the latest run of each pack.
+"$CW" init --organisation "Runs Test" --role provider --service-model iaas >/dev/null
+expect_exit 0 "$CW" soa --store s --format json -o soa.json
+jq -r '.controls[].checks // empty' soa.json >cells
+grep -q "probes at " cells || fail "the SoA does not show the host run"
+grep -q "aws at " cells || fail "the SoA does not show the latest config run"
+
+# Saves from several processes at once are all kept, each whole.
+for i in 1 2 3 4; do
+  "$CW" scan config before.json --pack aws --store s --quiet -o "c$i.json" &
+done
+wait
+expect_exit 0 "$CW" results list --store s --format json
+[ "$(jq -s length out)" = 7 ] || fail "concurrent saves: $(jq -s length out) runs, wanted 7"
+[ "$(jq -s '[.[] | select(.pack == "aws" and .stored == 93)] | length' out)" = 5 ] ||
+  fail "a concurrent save is incomplete"
+
+# A store written by a newer cloudward is refused, not read or changed.
+cp -r s newer
+python3 - newer/results.db <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1]); c.execute("PRAGMA user_version = 99"); c.commit()
+PY
+expect_exit 2 "$CW" results list --store newer
+grep -q "written by a newer cloudward (results schema 99" err ||
+  fail "newer store: $(cat err)"
+# A damaged record is an error naming the run, never a short answer.
+cp -r s damaged
+python3 - damaged/results.db <<'PY'
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+c.execute("UPDATE chunks SET data = substr(data, 1, length(data) - 7) WHERE run = 1")
+c.commit()
+PY
+expect_exit 2 "$CW" results show 1 --store damaged
+grep -q "run 1, chunk 0: not a well-formed results record" err ||
+  fail "damaged chunk: $(cat err)"
+finish
