@@ -728,14 +728,92 @@ static enum cw_status corrupt(struct reader *R, int64_t run, int64_t seq)
 
 /* Decodes run `run`'s chunks to `fn`; `texts`: look reasons and files up
  * (diff and show need them; the SoA's counts do not). */
+/* A decoded result record of a chunk (runs.h). */
+int cw__chunk_decode(const unsigned char *p, size_t len, uint64_t n,
+                     size_t nchecks, struct cw__buf *res,
+                     cw__chunk_fn fn, void *arg)
+{
+    const unsigned char *end = p + len;
+    uint64_t k;
+
+    res->len = 0;
+    if (!len || *p++ != FORMAT)
+        return -1;
+    for (k = 0; k < n; k++) {
+        struct cw__chunk_rec r;
+        uint64_t tag, rest;
+        int stop;
+        memset(&r, 0, sizeof(r));
+        if (!cw__varint_get(&p, end, &r.check) || r.check >= nchecks ||
+            p >= end || *p >= CW_VERDICT_COUNT)
+            return -1;
+        r.verdict = (enum cw_verdict)*p++;
+        if (!cw__varint_get(&p, end, &r.reason) ||
+            !cw__varint_get(&p, end, &r.file) ||
+            !cw__varint_get(&p, end, &r.line) || r.line > UINT32_MAX ||
+            !cw__varint_get(&p, end, &tag))
+            return -1;
+        if (tag) {
+            if (tag - 1 > res->len || !cw__varint_get(&p, end, &rest) ||
+                rest > (uint64_t)(end - p))
+                return -1;
+            res->len = (size_t)(tag - 1);
+            if (cw__buf_append(res, p, (size_t)rest) ||
+                cw__buf_append(res, "", 1)) /* ends it, whatever it cut */
+                return -2;
+            res->len--;
+            p += rest;
+            r.resource = res->data;
+        }
+        if ((stop = fn(arg, &r)) != 0)
+            return stop;
+    }
+    return p == end ? 0 : -1;
+}
+
+struct reading {
+    struct reader *R;
+    bool texts;
+    size_t seq;
+    cw_run_result_fn fn;
+    void *arg;
+    enum cw_status st;
+};
+
+static int deliver(void *arg, const struct cw__chunk_rec *r)
+{
+    struct reading *G = arg;
+    struct reader *R = G->R;
+    struct cw_run_result x;
+
+    memset(&x, 0, sizeof(x));
+    x.verdict = r->verdict;
+    x.resource = r->resource;
+    if (G->texts &&
+        ((G->st = lookup(R, R->reason, r->reason, &R->reason_id,
+                         &R->reason_text, &x.reason)) ||
+         (G->st = lookup(R, R->file, r->file, &R->file_id, &R->file_text,
+                         &x.file))))
+        return 1;
+    x.seq = G->seq++;
+    x.check = R->checks[r->check].id;
+    x.title = R->checks[r->check].title;
+    x.severity = (enum cw_severity)R->checks[r->check].severity;
+    x.controls = R->checks[r->check].controls;
+    x.line = (unsigned)r->line;
+    x.count = 1;
+    return G->fn(G->arg, &x) != 0 ? 2 : 0;
+}
+
 static enum cw_status read_results(struct reader *R, int64_t run, bool texts,
                                    cw_run_result_fn fn, void *arg)
 {
     sqlite3_stmt *q = NULL;
     enum cw_status st = CW_OK;
+    struct reading G = { R, texts, 0, fn, arg, CW_OK };
     struct cw__buf res;
-    size_t seq = 0;
-    int rc;
+    size_t seq;
+    int rc = SQLITE_DONE;
     bool stop = false;
 
     cw__buf_init(&res, SIZE_MAX);
@@ -746,59 +824,23 @@ static enum cw_status read_results(struct reader *R, int64_t run, bool texts,
         return st;
     sqlite3_bind_int64(q, 1, run);
     while (!st && !stop && (rc = sqlite3_step(q)) == SQLITE_ROW) {
-        int64_t cseq = sqlite3_column_int64(q, 0), k, n;
+        int64_t cseq = sqlite3_column_int64(q, 0);
         const unsigned char *p = sqlite3_column_blob(q, 2);
-        const unsigned char *end = p + sqlite3_column_bytes(q, 2);
-        n = sqlite3_column_int64(q, 1);
-        res.len = 0;
-        if (!p || p == end || *p++ != FORMAT)
+        int got = cw__chunk_decode(p ? p : (const unsigned char *)"",
+                                   (size_t)sqlite3_column_bytes(q, 2),
+                                   (uint64_t)sqlite3_column_int64(q, 1),
+                                   R->nchecks, &res, deliver, &G);
+        if (got == -1)
             st = corrupt(R, run, cseq);
-        for (k = 0; !st && !stop && k < n; k++) {
-            struct cw_run_result x;
-            uint64_t chk, reason, file, line, tag, rest;
-            memset(&x, 0, sizeof(x));
-            if (!cw__varint_get(&p, end, &chk) || chk >= R->nchecks ||
-                p >= end || *p >= CW_VERDICT_COUNT) {
-                st = corrupt(R, run, cseq);
-                break;
-            }
-            x.verdict = (enum cw_verdict)*p++;
-            if (!cw__varint_get(&p, end, &reason) ||
-                !cw__varint_get(&p, end, &file) || !cw__varint_get(&p, end, &line) ||
-                line > UINT32_MAX || !cw__varint_get(&p, end, &tag)) {
-                st = corrupt(R, run, cseq);
-                break;
-            }
-            if (tag) {
-                if (tag - 1 > res.len || !cw__varint_get(&p, end, &rest) ||
-                    rest > (uint64_t)(end - p)) {
-                    st = corrupt(R, run, cseq);
-                    break;
-                }
-                res.len = (size_t)(tag - 1);
-                if ((st = cw__buf_append(&res, p, (size_t)rest)))
-                    break;
-                p += rest;
-                x.resource = res.data ? res.data : "";
-            }
-            if (texts &&
-                ((st = lookup(R, R->reason, reason, &R->reason_id,
-                              &R->reason_text, &x.reason)) ||
-                 (st = lookup(R, R->file, file, &R->file_id, &R->file_text,
-                              &x.file))))
-                break;
-            x.seq = seq++;
-            x.check = R->checks[chk].id;
-            x.title = R->checks[chk].title;
-            x.severity = (enum cw_severity)R->checks[chk].severity;
-            x.controls = R->checks[chk].controls;
-            x.line = (unsigned)line;
-            x.count = 1;
-            stop = fn(arg, &x) != 0;
-        }
-        if (!st && !stop && p != end)
-            st = corrupt(R, run, cseq);
+        else if (got == -2)
+            st = cw__diag_set(R->db.d, CW_ENOMEM, NULL, 0, 0,
+                              "out of memory");
+        else if (got == 1)
+            st = G.st;
+        else if (got == 2)
+            stop = true;
     }
+    seq = G.seq;
     if (!st && !stop && rc != SQLITE_DONE)
         st = db_fail(&R->db, "cannot read");
     sqlite3_finalize(q);
