@@ -18,6 +18,7 @@
 # 5. `cloudward scan config` evaluates the full built-in aws pack on the
 #    same plan end to end (JSON report of every non-pass result to
 #    /dev/null, results not saved), in turn with jq.
+# 6. The same scan saving its run (see below), against not saving.
 # Prints wall time, MB/s and peak RSS of each, the speed ratios (target:
 # the full pack >= 20x faster than jq's single selector) and cloudward's
 # peak memory over the input size (target: <= 1.5x). jq and the loader
@@ -102,6 +103,34 @@ for _ in 1 2 3; do
     eval_results=$(sed 's/.*results=\([0-9]*\).*/\1/' <<<"$line")
   fi
 done
+
+# 6. The same scan saving its run in a fresh store each time
+#    (STORE/results.db), in turn with the scan without saving (target:
+#    at most 1.3x), and the saved run's size against the JSON report's.
+save_best="" nosave_best="" save_all="" nosave_all=""
+for _ in 1 2 3; do
+  rm -rf "$dir/save-store"
+  /usr/bin/time -o "$dir/save.time" -f '%e %M' "$repo/build/cloudward" scan \
+    config "$plan" --scope "$dir/cloudward.yaml" --store "$dir/save-store" \
+    --fail-on never --format json -o /dev/null --quiet
+  read -r w k <"$dir/save.time"
+  save_all="$save_all $w"
+  if [ -z "$save_best" ] || awk "BEGIN{exit !($w < $save_best)}"; then save_best=$w; fi
+  scan
+  read -r w k <"$dir/pack.time"
+  nosave_all="$nosave_all $w"
+  if [ -z "$nosave_best" ] || awk "BEGIN{exit !($w < $nosave_best)}"; then nosave_best=$w; fi
+done
+saved_bytes=$(stat -c %s "$dir/save-store/results.db")
+report_bytes=$("$repo/build/cloudward" scan config "$plan" --scope "$dir/cloudward.yaml" \
+  --no-save --fail-on never --format json --quiet | wc -c)
+awk -v s="$save_best" -v n="$nosave_best" -v sa="$save_all" -v na="$nosave_all" \
+    -v sb="$saved_bytes" -v rb="$report_bytes" 'BEGIN {
+  r = s / n; v = "target missed"; if (r <= 1.3) v = "target met"
+  printf "saving the run: in turn, with (s):%s; without (s):%s\n", sa, na
+  printf "scan config with saving / without = %.3f / %.3f = %.2fx (target <= 1.3x): %s\n", s, n, r, v
+  printf "saved run: %.1f MB in results.db; JSON report: %.1f MB (%.1f%%)\n\n", sb / 1e6, rb / 1e6, 100 * sb / rb
+}'
 
 pack_results=$(sed -n 's/^Config scan .*: \([0-9]*\) results$/\1/p' "$dir/pack.out")
 pack_checks=$(grep -cE '^ *- id:' "$repo/data/policies/aws.yaml" || true)
