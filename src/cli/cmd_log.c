@@ -84,15 +84,37 @@ static const char help[] =
     "               checkpoint's root; needs no store; exit 1 on any\n"
     "               failure\n";
 
+/* Acknowledgements: "INDEX LEAFHEX" per entry, said once its batch is
+ * durable. The library commits a batch when it is full or the input ends
+ * and then acknowledges its entries in order, so the last entry of each
+ * full batch is the one where `batch` entries since the first have been
+ * acknowledged: the lines are flushed there (one write per batch, not
+ * one per entry), and the last, partial batch when the command ends. */
+struct acks {
+    uint64_t batch, seen;
+};
+
 static void ack(void *arg, uint64_t index, const unsigned char leaf[32])
 {
-    size_t i;
-    (void)arg;
-    printf("%llu ", (unsigned long long)index);
-    for (i = 0; i < 32; i++)
-        printf("%02x", leaf[i]);
-    putchar('\n');
-    fflush(stdout); /* durable now: say so now */
+    static const char hex[] = "0123456789abcdef";
+    struct acks *a = arg;
+    char line[24 + 64 + 2], num[24];
+    size_t i, n = 0, k = 0;
+
+    do
+        num[k++] = (char)('0' + index % 10);
+    while ((index /= 10) != 0);
+    while (k)
+        line[n++] = num[--k];
+    line[n++] = ' ';
+    for (i = 0; i < 32; i++) {
+        line[n++] = hex[leaf[i] >> 4];
+        line[n++] = hex[leaf[i] & 15];
+    }
+    line[n++] = '\n';
+    fwrite(line, 1, n, stdout);
+    if (!a || ++a->seen % a->batch == 0)
+        fflush(stdout); /* durable now: say so now */
 }
 
 static bool number(const char *s, uint64_t *out)
@@ -286,12 +308,14 @@ int cmd_log(int argc, char **argv)
         if (from) {
             if (!(in = cli_open_input(from)))
                 goto out;
+            struct acks acks = { batch, 0 };
             rc = cw_ledger_append_lines(l, in, strcmp(from, "-") == 0
                                                    ? "(stdin)"
                                                    : from,
-                                        (size_t)batch, ack, NULL, &d)
+                                        (size_t)batch, ack, &acks, &d)
                      ? EXIT_USAGE
                      : EXIT_OK;
+            fflush(stdout); /* the last, partial batch */
             if (in != stdin)
                 fclose(in);
         } else {
