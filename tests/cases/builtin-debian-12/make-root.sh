@@ -483,6 +483,8 @@ module(load="imuxsock")
 $FileOwner root
 $FileGroup adm
 $FileCreateMode 0640
+$DefaultNetstreamDriver gtls
+$ActionSendStreamDriverMode 1
 *.* @@loghost.example.org:514
 *.*;auth,authpriv.none  -/var/log/syslog
 auth,authpriv.*         /var/log/auth.log
@@ -491,6 +493,7 @@ chmod 0755 var/log
 touch var/log/syslog var/log/auth.log var/log/messages
 chmod 0640 var/log/syslog var/log/auth.log
 chmod 0644 var/log/messages     # PLANT log-messages-file, log-file-perms
+# PLANT rsyslog-forward-tls: no $ActionSendStreamDriverAuthMode
 if [ "$(id -u)" = 0 ]; then chgrp 4 var/log/syslog var/log/auth.log; fi
 
 # ---- cron, time, apt, aide ------------------------------------------------
