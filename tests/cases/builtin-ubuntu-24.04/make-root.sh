@@ -522,4 +522,5 @@ w usr/bin/sudo 4755 <<< '#!/bin/sh'
 w usr/local/bin/helper 4755 <<< '#!/bin/sh'   # PLANT: an unexpected set-uid program
 w etc/app.conf 0666 <<< 'key=value'           # PLANT: a world-writable file
 w home/alice/.profile 0644 <<< ': profile'
+w home/alice/.rhosts 0600 <<< 'build.example.org alice'   # PLANT: a user trusts another host
 w root/.bashrc 0600 <<< 'umask 027'
