@@ -394,6 +394,7 @@ cat > etc/audit/rules.d/50-network.rules <<'EOF'
 -w /etc/issue -p wa -k system-locale
 -w /etc/issue.net -p wa -k system-locale
 -w /etc/hosts -p wa -k system-locale
+-w /etc/networks -p wa -k system-locale
 -w /etc/hostname -p wa -k system-locale
 -w /etc/network -p wa -k system-locale
 EOF
@@ -439,10 +440,11 @@ cat > etc/audit/rules.d/50-access.rules <<'EOF'
 EOF
 # PLANT audit-access-denied-handles: no open_by_handle_at
 cat > etc/audit/rules.d/50-modules.rules <<'EOF'
--a always,exit -F arch=b64 -S init_module,finit_module,delete_module -k kernel_modules
--a always,exit -F arch=b32 -S init_module,finit_module -k kernel_modules
+-a always,exit -F arch=b64 -S init_module,finit_module,delete_module -F auid>=1000 -F auid!=unset -k kernel_modules
+-a always,exit -F arch=b32 -S init_module,finit_module -F auid>=1000 -F auid!=unset -k kernel_modules
+-a always,exit -F path=/usr/bin/kmod -F perm=x -F auid>=1000 -F auid!=unset -k kernel_modules
 EOF
-# PLANT audit-kernel-modules: delete_module has no b32 rule
+# PLANT audit-kernel-modules: delete_module has no b32 rule (SSG), the CIS form holds
 cat > etc/audit/rules.d/50-privileged.rules <<'EOF'
 -a always,exit -F path=/usr/sbin/poweroff -F auid>=1000 -F auid!=unset -k privileged
 -a always,exit -F path=/usr/sbin/reboot -F auid>=1000 -F auid!=unset -k privileged
