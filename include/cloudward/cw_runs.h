@@ -74,7 +74,8 @@ typedef int (*cw_run_result_fn)(void *arg, const struct cw_run_result *x);
 CW_API enum cw_status cw_runs_list(const char *store, cw_run_fn fn,
                                    void *arg, struct cw_diag *d);
 
-/* The latest run of each kind and pack, newest first. */
+/* The latest run of each kind, pack and target (two hosts scanned with
+ * one pack are two), newest first. */
 CW_API enum cw_status cw_runs_latest(const char *store, cw_run_fn fn,
                                      void *arg, struct cw_diag *d);
 

@@ -159,7 +159,8 @@ struct run_check {
 
 struct run_agg {
     int64_t id;
-    char *kind, *pack, *time;
+    char *kind, *pack, *time, *target;
+    bool name_target;      /* another latest run has this kind and pack */
     struct run_check *c;
     size_t n, cap;
     size_t *slot;          /* by key address: index + 1 */
@@ -249,7 +250,8 @@ static int agg_run(void *arg, const struct cw_run *run)
     g->kind = cw__strdup(run->kind);
     g->pack = cw__strdup(run->pack);
     g->time = cw__strdup(run->started);
-    if (!g->kind || !g->pack || !g->time) {
+    g->target = cw__strdup(run->target);
+    if (!g->kind || !g->pack || !g->time || !g->target) {
         L->st = cw__diag_set(L->d, CW_ENOMEM, NULL, 0, 0, "out of memory");
         return 1;
     }
@@ -269,6 +271,7 @@ static void runs_free(struct run_list *L)
         cw__free(L->v[i].kind);
         cw__free(L->v[i].pack);
         cw__free(L->v[i].time);
+        cw__free(L->v[i].target);
     }
     cw__free(L->v);
 }
@@ -296,7 +299,9 @@ static int cmp_run(const void *a, const void *b)
 {
     const struct run_agg *x = a, *y = b;
     int c = strcmp(x->kind, y->kind);
-    return c ? c : strcmp(x->pack, y->pack);
+    if (!c)
+        c = strcmp(x->pack, y->pack);
+    return c ? c : strcmp(x->target, y->target);
 }
 
 /* This run's part for `ref`, written as part() writes a saved report's. */
@@ -339,11 +344,18 @@ static enum cw_status run_part(struct cw__buf *b, const struct run_agg *g,
         }
     }
     *failed_out += counts[1];
+    if (g->name_target) { /* "debian-12 on /mnt/web1": which host */
+        char label[600];
+        snprintf(label, sizeof(label), "%s on %s", g->pack, g->target);
+        return put_part(b, label, g->time, counts, failed,
+                        total_fail > MAX_FAILED_NAMED);
+    }
     return put_part(b, g->pack, g->time, counts, failed,
                     total_fail > MAX_FAILED_NAMED);
 }
 
-/* The checks cells from the latest run of each kind and pack; *found
+/* The checks cells from the latest run of each kind, pack and target
+ * (each host of a fleet scanned with one pack counts); *found
  * tells whether the store has any run. */
 static enum cw_status attach_runs(struct cw__arena *a,
                                   struct cw_soa_line *lines, size_t n,
@@ -367,6 +379,10 @@ static enum cw_status attach_runs(struct cw__arena *a,
     /* by kind and pack, the order of the report files this replaces
      * (STORE/results/KIND-PACK.json) */
     qsort(L.v, L.n, sizeof(*L.v), cmp_run);
+    for (i = 0; i + 1 < L.n; i++)
+        if (strcmp(L.v[i].kind, L.v[i + 1].kind) == 0 &&
+            strcmp(L.v[i].pack, L.v[i + 1].pack) == 0)
+            L.v[i].name_target = L.v[i + 1].name_target = true;
     for (i = 0; !st && i < L.n; i++) {
         struct run_agg *g = &L.v[i];
         st = cw__run_results_bare(store, g->id, agg_result, g, d);

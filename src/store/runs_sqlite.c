@@ -577,7 +577,8 @@ enum cw_status cw_runs_latest(const char *store, cw_run_fn fn, void *arg,
     return runs_query(store,
                       "SELECT " RUN_COLUMNS " WHERE r.id IN (SELECT "
                       "MAX(r2.id) FROM runs r2 JOIN packs p2 ON p2.id = "
-                      "r2.pack GROUP BY r2.kind, p2.name) ORDER BY r.id DESC",
+                      "r2.pack GROUP BY r2.kind, p2.name, r2.target) "
+                      "ORDER BY r.id DESC",
                       -1, false, fn, arg, d);
 }
 

@@ -62,12 +62,22 @@ expect_exit 2 "$CW" results show bogus --store s
 expect_exit 0 "$CW" results list --store nowhere
 [ -e nowhere ] && fail "results list created a store"
 
-# The SoA reads the latest run of each pack.
+# The SoA reads the latest run of each pack and target: one host alone is
+# named by its pack; two plans scanned with one pack are each named.
 "$CW" init --organisation "Runs Test" --role provider --service-model iaas >/dev/null
 expect_exit 0 "$CW" soa --store s --format json -o soa.json
 jq -r '.controls[].checks // empty' soa.json >cells
 grep -q "probes at " cells || fail "the SoA does not show the host run"
-grep -q "aws at " cells || fail "the SoA does not show the latest config run"
+grep -q "aws on after.json at .*; aws on before.json at " cells ||
+  fail "the SoA does not show each plan's latest run: $(grep aws cells | head -1)"
+# A second host scanned with the same pack: both count, each named.
+cp -a root root2
+expect_exit 1 "$CW" scan host --root root2 --pack "$SRC/tests/cases/host/probes.yaml" \
+  --store s -o host2.json
+expect_exit 0 "$CW" soa --store s --format json -o soa2.json
+jq -r '.controls[] | select(.id == "CLD.9.5.2") | .checks' soa2.json >cell2
+grep -q "probes on $WORK/root at .*; probes on $WORK/root2 at " cell2 ||
+  fail "two hosts of one pack: $(cat cell2)"
 
 # Saves from several processes at once are all kept, each whole.
 for i in 1 2 3 4; do
@@ -75,7 +85,7 @@ for i in 1 2 3 4; do
 done
 wait
 expect_exit 0 "$CW" results list --store s --format json
-[ "$(jq -s length out)" = 7 ] || fail "concurrent saves: $(jq -s length out) runs, wanted 7"
+[ "$(jq -s length out)" = 8 ] || fail "concurrent saves: $(jq -s length out) runs, wanted 8"
 [ "$(jq -s '[.[] | select(.pack == "aws" and .stored == 93)] | length' out)" = 5 ] ||
   fail "a concurrent save is incomplete"
 
