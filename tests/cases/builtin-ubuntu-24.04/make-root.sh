@@ -374,6 +374,9 @@ $A=b32 -S creat,open,openat,truncate,ftruncate -F exit=-EPERM $U -k access
 -w /etc/gshadow -p wa -k identity
 -w /etc/shadow -p wa -k identity
 -w /etc/security/opasswd -p wa -k identity
+-w /etc/nsswitch.conf -p wa -k identity
+-w /etc/pam.conf -p wa -k identity
+-w /etc/pam.d -p wa -k identity
 $A=b64 -S chmod,fchmod,fchmodat $U -k perm_mod
 $A=b64 -S chown,fchown,lchown,fchownat $U -k perm_mod
 $A=b32 -S chmod,fchmod,fchmodat $U -k perm_mod
