@@ -35,7 +35,9 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     theirs = oscap_results(sys.argv[1])
-    ours = json.load(open(sys.argv[2], encoding="utf-8"))["results"]
+    doc = json.load(open(sys.argv[2], encoding="utf-8"))
+    ours = doc["results"]
+    checks = doc.get("checks")  # schema 2: each check once
     agree, differ, apart = 0, [], {}
     for r in ours:
         # A check citing several rules lists each with its own verdict in
@@ -43,8 +45,9 @@ def main():
         if "cited" in r:
             pairs = [(c["id"], c["verdict"], c.get("reason", r.get("reason", "")))
                      for c in r["cited"] if c["scheme"] == "ssg"]
-        elif r.get("ssg"):
-            pairs = [(r["ssg"], r["verdict"], r.get("reason", ""))]
+        elif (checks[r["check"]] if checks else r).get("ssg"):
+            ssg = (checks[r["check"]] if checks else r)["ssg"]
+            pairs = [(ssg, r["verdict"], r.get("reason", ""))]
         else:
             continue
         for rule, o, why in pairs:

@@ -63,7 +63,7 @@ static void json_kv(FILE *f, const char *indent, const char *key,
     fputs(comma ? ",\n" : "\n", f);
 }
 
-/* `      "line": N,` and a newline, into `b` (no printf: once a result). */
+/* `      "line": N` and a newline, into `b` (no printf: once a result). */
 /* cw__buf_append for the report's many short pieces: up to 32 bytes are
  * moved without a memcpy call (two overlapping 8- or 16-byte moves); a
  * large scan's report is ~12 pieces per result, and the calls were most
@@ -99,8 +99,7 @@ static enum cw_status json_line_buf(struct cw__buf *b, unsigned line)
 {
     char d[16];
     size_t n = sizeof(d);
-    d[--n] = '\n';
-    d[--n] = ',';
+    d[--n] = '\n'; /* the result's last member */
     do
         d[--n] = (char)('0' + line % 10);
     while ((line /= 10) != 0);
@@ -130,25 +129,17 @@ struct frag {
     char *s;
     size_t n;
 };
-#define FRAG_HEAD 0
-#define FRAG_MID 1
-#define FRAG_TAIL 2
-#define FRAGS 3
 
-static int render_check(const struct cw_check *c, struct frag *out)
+/* A check as the report's `checks` array lists it, once: everything a
+ * result of it would otherwise repeat. */
+static void json_check(FILE *m, const struct cw_check *c)
 {
-    FILE *m = open_memstream(&out[FRAG_HEAD].s, &out[FRAG_HEAD].n);
-    if (!m)
-        return -1;
+    size_t k;
+
     fputs("    {\n", m);
     json_kv(m, "      ", "id", c->id, true);
-    if (fclose(m) || !(m = open_memstream(&out[FRAG_MID].s, &out[FRAG_MID].n)))
-        return -1;
     json_kv(m, "      ", "title", c->title, true);
     json_kv(m, "      ", "severity", cw_severity_name(c->severity), true);
-    if (fclose(m) ||
-        !(m = open_memstream(&out[FRAG_TAIL].s, &out[FRAG_TAIL].n)))
-        return -1;
     fputs("      \"controls\": [", m);
     json_controls(m, c);
     fputs("],\n", m);
@@ -156,6 +147,14 @@ static int render_check(const struct cw_check *c, struct frag *out)
     json_kv(m, "      ", "ssg", c->ref_ssg, true);
     if (c->ref_checkov)
         json_kv(m, "      ", "checkov", c->ref_checkov, true);
+    fputs("      \"references\": [", m);
+    for (k = 0; k < c->nrefs; k++) {
+        fprintf(m, "%s{\"scheme\": \"%s\", \"id\": ", k ? ", " : "",
+                c->refs[k].scheme);
+        cw__json_string(m, c->refs[k].id);
+        fputs("}", m);
+    }
+    fputs("],\n", m);
     if (c->rel_cis || c->rel_ssg || c->rel_checkov) {
         fputs("      \"related\": {", m);
         if (c->rel_cis) {
@@ -176,6 +175,18 @@ static int render_check(const struct cw_check *c, struct frag *out)
     }
     json_kv(m, "      ", "remediation", c->remediation, false);
     fputs("    }", m);
+}
+
+/* What every result of check `i` starts with: its id and its place in
+ * `checks`. */
+static int render_check(const struct cw_check *c, size_t i, struct frag *out)
+{
+    FILE *m = open_memstream(&out->s, &out->n);
+    if (!m)
+        return -1;
+    fputs("    {\n", m);
+    json_kv(m, "      ", "id", c->id, true);
+    fprintf(m, "      \"check\": %zu,\n", i);
     return fclose(m) ? -1 : 0;
 }
 
@@ -286,7 +297,7 @@ static const char *reason_text(const struct cw_result *x, char *buf,
 /*
  * The results array's members. A large scan has millions of results but
  * few checks: the parts of a result that depend on its check alone are
- * rendered once (FRAGS per check, in pack order), results are built in
+ * rendered once (a fragment per check, in pack order), results are built in
  * memory in chunks, and with many chunks a second thread renders every
  * other one while this one renders the rest and writes them all in order.
  */
@@ -374,16 +385,14 @@ static enum cw_status render_chunk(const struct render *R, size_t k,
     for (i = k * CHUNK_RESULTS; !st && i < n && i < to; i++) {
         const struct cw_result *x = cw_results_at(R->r, i);
         size_t ci = cw_pack_check_index(R->p, x->check);
-        const struct frag *f = &R->frag[FRAGS * ci];
+        const struct frag *f = &R->frag[ci];
         if (ci == cw_pack_count(R->p))
             return CW_EINVAL; /* a result of another pack */
         st = put(b, i ? ",\n" : "\n", i ? 2 : 1);
         if (!st)
-            st = put(b, f[FRAG_HEAD].s, f[FRAG_HEAD].n);
+            st = put(b, f->s, f->n);
         if (!st && x->resource)
             st = MEMBER(e, b, "resource", x->resource);
-        if (!st)
-            st = put(b, f[FRAG_MID].s, f[FRAG_MID].n);
         if (!st)
             st = MEMBER(e, b, "verdict", cw_verdict_name(x->verdict));
         if (!st)
@@ -392,12 +401,12 @@ static enum cw_status render_chunk(const struct render *R, size_t k,
                      : MEMBER(e, b, "reason", x->reason);
         if (!st)
             st = MEMBER(e, b, "file", x->file);
-        if (!st)
-            st = json_line_buf(b, x->line);
         if (!st && x->check->nrefs)
             st = json_cited(R->r, i, e, b);
         if (!st)
-            st = cw__buf_append(b, f[FRAG_TAIL].s, f[FRAG_TAIL].n);
+            st = json_line_buf(b, x->line);
+        if (!st)
+            st = put(b, "    }", 5);
     }
     return st;
 }
@@ -505,10 +514,11 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
 
     fputs("{\n", f);
     json_kv(f, "  ", "cloudward", "scan", true);
-    fputs("  \"schema\": 1,\n", f); /* docs/schemas/findings-1 */
+    fputs("  \"schema\": 2,\n", f); /* docs/schemas/findings-2 */
     json_kv(f, "  ", "kind", cw_results_kind(r), true);
     json_kv(f, "  ", "pack", cw_pack_name(p), true);
     json_kv(f, "  ", "pack_title", cw_pack_title(p), true);
+    json_kv(f, "  ", "pack_sha256", cw_pack_digest(p), true);
     json_kv(f, "  ", "target", cw_results_target(r), true);
     json_kv(f, "  ", "time", cw_results_time(r), true);
     fputs("  \"summary\": {", f);
@@ -516,8 +526,15 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
         fprintf(f, "%s\"%s\": %zu", v ? ", " : "",
                 cw_verdict_name((enum cw_verdict)v),
                 cw_results_tally(r, (enum cw_verdict)v));
-    /* Passes a config scan only counted: per check, with its controls. */
-    fputs("},\n  \"passes\": [", f);
+    /* Every check once; results refer to them by place. */
+    fputs("},\n  \"checks\": [", f);
+    for (i = 0; i < cw_pack_count(p); i++) {
+        fputs(i ? ",\n" : "\n", f);
+        json_check(f, cw_pack_check_at(p, i));
+    }
+    /* Passes a config scan only counted: per check. */
+    fputs(cw_pack_count(p) ? "\n  ],\n  \"passes\": [" : "],\n  \"passes\": [",
+          f);
     for (i = 0, v = 0; i < cw_pack_count(p); i++) {
         const struct cw_check *c = cw_pack_check_at(p, i);
         size_t n = cw_results_passes_of(r, i);
@@ -526,20 +543,18 @@ static enum cw_status write_json(const void *arg, FILE *f, const char *file)
         fputs(v++ ? ",\n    {" : "\n    {", f);
         fputs("\"id\": ", f);
         cw__json_string(f, c->id);
-        fprintf(f, ", \"count\": %zu, \"controls\": [", n);
-        json_controls(f, c);
-        fputs("]}", f);
+        fprintf(f, ", \"check\": %zu, \"count\": %zu}", i, n);
     }
     fputs(v ? "\n  ],\n  \"results\": [" : "],\n  \"results\": [", f);
 
-    if (!(frag = cw__calloc(FRAGS * cw_pack_count(p) + 1, sizeof(*frag))))
+    if (!(frag = cw__calloc(cw_pack_count(p) + 1, sizeof(*frag))))
         return CW_ENOMEM;
     for (i = 0; !st && i < cw_pack_count(p); i++)
-        if (render_check(cw_pack_check_at(p, i), &frag[FRAGS * i]))
+        if (render_check(cw_pack_check_at(p, i), i, &frag[i]))
             st = CW_ENOMEM;
     if (!st)
         st = write_results(r, frag, f);
-    for (i = 0; i < FRAGS * cw_pack_count(p); i++)
+    for (i = 0; i < cw_pack_count(p); i++)
         free(frag[i].s); /* from open_memstream */
     cw__free(frag);
     if (st)

@@ -101,7 +101,7 @@ h=$(grep -o '[0-9]* results: [0-9]* pass, [0-9]* fail, [0-9]* not applicable, [0
 [ -n "$h" ] && [ "$(echo "$h" | awk '{print $1}')" = "$(echo "$h" | awk '{print $3 + $5 + $7 + $10 + $12}')" ] ||
   fail "HTML heading counts: $h"
 expect_exit 1 "$CW" scan config plan.json --no-save --format json -o sum.json
-schema_ok findings-1 sum.json
+schema_ok findings-2 sum.json
 total=$(jq '.summary | [.pass, .fail, ."not-applicable", .unknown, .error] | add' sum.json)
 grep -q "<testsuite name=\"cloudward aws\" tests=\"$total\"" scan.xml ||
   fail "junit tests= is not the summary's $total: $(grep -o '<testsuite [^>]*>' scan.xml)"

@@ -299,7 +299,7 @@ jq -e '.results[] | select(.id == "world-writable-files") | .reason |
   test("bad\\\\xff.\\[2Jname")' names.json >/dev/null ||
   fail "JSON: $(jq -r '.results[] | select(.id == "world-writable-files") | .reason' names.json)"
 jq -e . names.sarif >/dev/null || fail "SARIF is not JSON"
-schema_ok findings-1 names.json
+schema_ok findings-2 names.json
 python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' names.junit ||
   fail "JUnit is not XML"
 for fmt in table html; do

@@ -40,8 +40,8 @@ cmp -s got got.file ||
 # cited under related is not counted; it is never in 'cited' nor in 'ssg').
 n=$(jq '.results | length' scan.json)
 [ "$n" -ge 250 ] || fail "ubuntu-24.04 has $n checks (want at least 250)"
-ssg=$(jq '[.results[] | ((.cited // [])[] | select(.scheme == "ssg") | .id),
-           (select(.cited == null) | .ssg // empty)] | unique | length' scan.json)
+ssg=$(jq '.checks as $c | [.results[] | ((.cited // [])[] | select(.scheme == "ssg") | .id),
+           (select(.cited == null) | $c[.check].ssg // empty)] | unique | length' scan.json)
 [ "$ssg" -ge 220 ] || fail "ubuntu-24.04 cites $ssg distinct SSG rules (want at least 220)"
 
 # Each cited rule is judged on its own part: cron.allow's owner holds (as
