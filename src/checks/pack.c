@@ -1414,15 +1414,9 @@ enum cw_status cw_pack_load_buffer(const struct cw_catalogs *cats,
     f->pack.file = L.file;
     {
         /* what a saved run names the pack by: its exact text */
-        static const char hex[] = "0123456789abcdef";
         unsigned char h[crypto_hash_sha256_BYTES];
-        size_t k;
         crypto_hash_sha256(h, (const unsigned char *)buf, len);
-        for (k = 0; k < sizeof(h); k++) {
-            f->pack.digest[2 * k] = hex[h[k] >> 4];
-            f->pack.digest[2 * k + 1] = hex[h[k] & 15];
-        }
-        f->pack.digest[64] = '\0';
+        sodium_bin2hex(f->pack.digest, sizeof(f->pack.digest), h, sizeof(h));
     }
     cw__arena_init(&L.keys, 0);
     cw__buf_init(&L.key, MAX_PACK_BYTES);

@@ -684,28 +684,8 @@ static void sarif_relationships(FILE *f, const struct cw_check *c)
         fputs("]", f);
 }
 
-/* Whether `id` of `scheme` is cited (or cited as related) by a check
- * before check `upto` of `p`, or earlier in check `upto` itself. */
-static bool taxon_seen(const struct cw_pack *p, size_t upto, size_t kref,
-                       const char *scheme, const char *id)
-{
-    size_t i, k;
-    for (i = 0; i <= upto; i++) {
-        const struct cw_check *c = cw_pack_check_at(p, i);
-        const char *rel[3] = { c->rel_cis, c->rel_ssg, c->rel_checkov };
-        static const char *const schemes[3] = { "cis", "ssg", "checkov" };
-        for (k = 0; k < c->nrefs && (i < upto || k < kref); k++)
-            if (strcmp(c->refs[k].scheme, scheme) == 0 &&
-                strcmp(c->refs[k].id, id) == 0)
-                return true;
-        for (k = 0; k < 3 && i < upto; k++)
-            if (rel[k] && strcmp(schemes[k], scheme) == 0 &&
-                strcmp(rel[k], id) == 0)
-                return true;
-    }
-    return false;
-}
-
+/* One taxonomy per scheme any check cites (as equivalent or related),
+ * each rule listed once, in the order the pack first names it. */
 static void sarif_taxonomies(FILE *f, const struct cw_pack *p)
 {
     static const char *const schemes[3] = { "cis", "ssg", "checkov" };
@@ -713,26 +693,36 @@ static void sarif_taxonomies(FILE *f, const struct cw_pack *p)
         "CIS Benchmarks (section numbers)", "SCAP Security Guide (rule ids)",
         "Checkov (check ids)"
     };
-    size_t s, i, k, shown = 0, n;
+    const char **seen = NULL;
+    size_t s, i, k, j, shown = 0, n, cap = 0;
 
     for (s = 0; s < 3; s++) {
-        n = 0;
-        for (i = 0; i < cw_pack_count(p); i++) {
+        for (n = 0, i = 0; i < cw_pack_count(p); i++) {
             const struct cw_check *c = cw_pack_check_at(p, i);
             const char *rel[3] = { c->rel_cis, c->rel_ssg, c->rel_checkov };
-            /* A check's refs, then its related rule; related ones are
-             * looked up as refs with kref = nrefs (all of this check's). */
-            for (k = 0; k <= c->nrefs; k++) {
+            for (k = 0; k <= c->nrefs; k++) { /* the refs, then related */
                 const char *id = k < c->nrefs ? c->refs[k].id : rel[s];
                 if (!id || (k < c->nrefs &&
                             strcmp(c->refs[k].scheme, schemes[s]) != 0))
                     continue;
-                if (taxon_seen(p, i, k, schemes[s], id))
+                for (j = 0; j < n && j < cap && strcmp(seen[j], id) != 0; j++)
+                    ;
+                if (j < n && j < cap)
                     continue;
+                if (n == cap) { /* out of memory: a rule may repeat */
+                    const char **g = cw__realloc(seen, (cap ? 2 * cap : 64) *
+                                                           sizeof(*g));
+                    if (g) {
+                        seen = g;
+                        cap = cap ? 2 * cap : 64;
+                    }
+                }
+                if (n < cap)
+                    seen[n] = id;
                 if (!n++)
                     fprintf(f, "%s{\"name\": \"%s\", \"fullName\": \"%s\", "
                                "\"taxa\": [",
-                            shown++ ? ", " : "    \"taxonomies\": [", 
+                            shown++ ? ", " : "    \"taxonomies\": [",
                             taxonomy_name(schemes[s]), full[s]);
                 else
                     fputs(", ", f);
@@ -746,6 +736,7 @@ static void sarif_taxonomies(FILE *f, const struct cw_pack *p)
     }
     if (shown)
         fputs("],\n", f);
+    cw__free(seen);
 }
 
 static void sarif_result_taxa(FILE *f, const struct cw_results *r, size_t i)

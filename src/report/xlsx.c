@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <xlsxwriter.h>
@@ -54,25 +55,13 @@ static lxw_error put_cell(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col,
  * one. */
 static bool as_date(const char *s, lxw_datetime *dt)
 {
-    static const unsigned char mdays[] = { 31, 29, 31, 30, 31, 30,
-                                           31, 31, 30, 31, 30, 31 };
-    int i;
-
-    if (strlen(s) != 10 || s[4] != '-' || s[7] != '-')
+    if (!cw__date_valid(s))
         return false;
-    for (i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9'))
-            return false;
     memset(dt, 0, sizeof(*dt));
-    dt->year = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
-               (s[3] - '0');
-    dt->month = (uint8_t)((s[5] - '0') * 10 + (s[6] - '0'));
-    dt->day = (uint8_t)((s[8] - '0') * 10 + (s[9] - '0'));
-    /* Excel's dates start in 1900; 29 February only in leap years */
-    return dt->year >= 1900 && dt->month >= 1 && dt->month <= 12 &&
-           dt->day >= 1 && dt->day <= mdays[dt->month - 1] &&
-           !(dt->month == 2 && dt->day == 29 &&
-             (dt->year % 4 || (dt->year % 100 == 0 && dt->year % 400)));
+    dt->year = (int)strtol(s, NULL, 10);
+    dt->month = (uint8_t)strtol(s + 5, NULL, 10);
+    dt->day = (uint8_t)strtol(s + 8, NULL, 10);
+    return dt->year >= 1900; /* Excel's dates start in 1900 */
 }
 
 static enum cw_status fail(struct cw_diag *d, const char *path,
