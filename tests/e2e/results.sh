@@ -89,6 +89,20 @@ expect_exit 0 "$CW" results list --store s --format json
 [ "$(jq -s '[.[] | select(.pack == "aws" and .stored == 93)] | length' out)" = 5 ] ||
   fail "a concurrent save is incomplete"
 
+# A planted results.db (a link, a FIFO) or a store others may write to is
+# refused before anything is written or read through it.
+mkdir -m 700 planted
+echo secret >victim
+ln -s "$WORK/victim" planted/results.db
+expect_exit 2 "$CW" scan config before.json --pack aws --store planted -o x.json
+grep -q "results.db: is not a regular file" err || fail "results.db link: $(cat err)"
+[ "$(cat victim)" = secret ] || fail "a save wrote through a link"
+rm planted/results.db && mkfifo planted/results.db
+expect_exit 2 timeout 10 "$CW" results list --store planted
+mkdir -m 777 open-store
+expect_exit 2 "$CW" scan config before.json --pack aws --store open-store -o x.json
+grep -q "writable by others" err || fail "world-writable store: $(cat err)"
+
 # A store written by a newer cloudward is refused, not read or changed.
 cp -r s newer
 python3 - newer/results.db <<'PY'
