@@ -10,6 +10,8 @@ packages=(
   libsodium-dev                      # Ed25519 and randomness of the ledger
   libssl-dev                         # its SHA-256 (libcrypto, SHA-NI)
   libsqlite3-dev sqlite3             # the ledger's store; tests tamper with it
+  libpq-dev                          # the PostgreSQL store (src/store/ledger_pg.c)
+  postgresql postgresql-client       # tests start their own server (tests/e2e/pg.sh)
   libcmocka-dev                      # unit tests
   clang libclang-rt-14-dev           # libFuzzer targets
   unzip jq                           # end-to-end tests read XLSX and JSON

@@ -48,7 +48,9 @@ struct cw_log_event {
 
 struct cw_ledger;
 
-/* Opens (creating on first use) the ledger of the store at `dir`. */
+/* Opens (creating on first use) the ledger of the store `dir`: a folder,
+ * or a PostgreSQL database named by a postgresql:// URL (libpq's), whose
+ * signing key is kept in the folder $CLOUDWARD_KEY_DIR (docs/scaling.md). */
 CW_API enum cw_status cw_ledger_open(const char *dir, struct cw_ledger **out,
                                      struct cw_diag *d);
 

@@ -34,7 +34,7 @@
 
 struct cw_ledger {
     struct cw__lstore *st;
-    char dir[4096];
+    char dir[3800];
     struct cw__buf canon; /* an entry expanded for hashing or showing */
     char failed[256];     /* why appends stopped ("" while they may go) */
     char skey[CW__NOTE_KEY_MAX];
@@ -252,16 +252,48 @@ static enum cw_status check_store(const char *dir, struct cw_diag *d)
     return cw__store_dir_check(dir, names, "ledger.db", d);
 }
 
-static enum cw_status open_store(const char *dir, bool create,
+/* The local folder of a PostgreSQL store: its key and checkpoint copy. */
+static enum cw_status check_key_dir(const char *dir, struct cw_diag *d)
+{
+    static const char *const names[] = { "ledger.key", "checkpoint", NULL };
+    return cw__store_dir_check(dir, names, NULL, d);
+}
+
+/* Opens the database of the store: the folder's ledger.db, or the
+ * PostgreSQL database a URL names (its key in $CLOUDWARD_KEY_DIR). */
+static enum cw_status open_db(struct cw_ledger *l, const char *store,
+                              bool create, struct cw_diag *d)
+{
+    char err[600];
+    int rc;
+    if (!cw__store_is_url(store)) {
+        if (cw__lstore_sqlite_open(l->path, &l->st, err, sizeof(err)))
+            return cw__diag_set(d, CW_EIO, l->path, 0, 0, "cannot open: %s",
+                                err);
+        return CW_OK;
+    }
+    rc = cw__lstore_pg_open(store, NULL, create, &l->st, err, sizeof(err));
+    if (rc == CW__STORE_MISSING)
+        return cw__diag_set(d, CW_ENOENT, l->path, 0, 0, "%s", err);
+    return rc ? cw__diag_set(d, CW_EIO, l->path, 0, 0, "%s", err) : CW_OK;
+}
+
+static enum cw_status open_store(const char *store, bool create,
                                  struct cw_ledger **out, struct cw_diag *d)
 {
     struct cw_ledger *l;
     enum cw_status st = CW_OK;
+    bool url = cw__store_is_url(store);
+    char dir[3800];
 
     *out = NULL;
     if (sodium_init() < 0)
         return cw__diag_set(d, CW_EIO, NULL, 0, 0, "libsodium failed");
-    if (!create) {
+    if (!url)
+        snprintf(dir, sizeof(dir), "%s", store);
+    else if ((st = cw__store_key_dir(dir, sizeof(dir), d)))
+        return st;
+    if (!create && !url) {
         char db[4200];
         struct stat sb;
         snprintf(db, sizeof(db), "%s/ledger.db", dir);
@@ -274,24 +306,21 @@ static enum cw_status open_store(const char *dir, bool create,
                                 "the store has no ledger (ledger.db); "
                                 "nothing was created");
     }
-    if (create && mkdir(dir, 0700) != 0 && errno != EEXIST)
+    if ((create || url) && mkdir(dir, 0700) != 0 && errno != EEXIST)
         return cw__diag_set(d, CW_EIO, dir, 0, 0, "cannot create: %s",
                             strerror(errno));
-    if ((st = check_store(dir, d)))
+    if ((st = url ? check_key_dir(dir, d) : check_store(dir, d)))
         return st;
     if (!(l = cw__calloc(1, sizeof(*l))))
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     cw__buf_init(&l->canon, ENTRY_MAX);
-    snprintf(l->path, sizeof(l->path), "%s/ledger.db", dir);
+    if (url)
+        cw__store_display(store, l->path, sizeof(l->path));
+    else
+        snprintf(l->path, sizeof(l->path), "%s/ledger.db", dir);
     snprintf(l->dir, sizeof(l->dir), "%s", dir);
-    {
-        char err[300];
-        if (cw__lstore_sqlite_open(l->path, &l->st, err, sizeof(err))) {
-            st = cw__diag_set(d, CW_EIO, l->path, 0, 0, "cannot open: %s",
-                              err);
-            goto fail;
-        }
-    }
+    if ((st = open_db(l, store, create, d)))
+        goto fail;
     /* The key and its record in one transaction. */
     if (BEGIN(l, true)) {
         st = db_error(l, d, "cannot open");

@@ -57,3 +57,49 @@ enum cw_status cw__store_dir_check(const char *dir, const char *const *names,
                             strerror(errno));
     return CW_OK;
 }
+
+bool cw__store_is_url(const char *store)
+{
+    return strncmp(store, "postgresql://", 13) == 0 ||
+           strncmp(store, "postgres://", 11) == 0;
+}
+
+void cw__store_display(const char *store, char *out, size_t n)
+{
+    const char *auth = strstr(store, "://"), *at, *colon, *pw;
+    size_t len;
+
+    if (!cw__store_is_url(store) || !auth) {
+        snprintf(out, n, "%s", store);
+        return;
+    }
+    auth += 3;
+    len = strcspn(auth, "/?");
+    at = memchr(auth, '@', len);
+    colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
+    if (colon)
+        snprintf(out, n, "%.*s***%s", (int)(colon + 1 - store), store, at);
+    else
+        snprintf(out, n, "%s", store);
+    /* password=... among the parameters */
+    if ((pw = strstr(out, "password=")) != NULL) {
+        char rest[4096];
+        size_t keep = (size_t)(pw - out) + 9;
+        snprintf(rest, sizeof(rest), "%s", pw + 9 + strcspn(pw + 9, "&"));
+        if (keep < n)
+            snprintf(out + keep, n - keep, "***%s", rest);
+    }
+}
+
+enum cw_status cw__store_key_dir(char *out, size_t n, struct cw_diag *d)
+{
+    const char *env = getenv("CLOUDWARD_KEY_DIR");
+    if (!env || !*env)
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                            "a PostgreSQL store signs its ledger with a key "
+                            "kept outside the database: set "
+                            "CLOUDWARD_KEY_DIR to a private folder "
+                            "(docs/scaling.md)");
+    snprintf(out, n, "%s", env);
+    return CW_OK;
+}

@@ -3,8 +3,8 @@
  * "store"). The ledger (src/ledger/ledger.c) decides what an entry is,
  * builds the Merkle tree, signs and verifies; a store only keeps rows and
  * gives them back, in transactions. SQLite (ledger_sqlite.c) is the
- * implementation today; a PostgreSQL one implements the same operations,
- * with the tenant id as the key of its row-level security.
+ * implementation by default; ledger_pg.c implements the same operations
+ * in PostgreSQL, with the tenant id as the key of its row-level security.
  *
  * What a store keeps:
  *
@@ -119,5 +119,18 @@ struct cw__lstore {
  */
 int cw__lstore_sqlite_open(const char *path, struct cw__lstore **out,
                            char *err, size_t n);
+
+/*
+ * Opens the PostgreSQL store at `url` (a libpq connection URI): its tables
+ * brought to this version in one transaction, created on first use when
+ * `create` (else CW__STORE_MISSING, creating nothing, when the database
+ * holds no store). Every transaction names `tenant` for the row-level
+ * security policies; NULL is "*", every tenant's rows (the provider's own
+ * view: the CLI, the verifier). A role that bypasses row-level security
+ * is refused. On error *out is NULL and the reason (never the password)
+ * is in err.
+ */
+int cw__lstore_pg_open(const char *url, const char *tenant, bool create,
+                       struct cw__lstore **out, char *err, size_t n);
 
 #endif

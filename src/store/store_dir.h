@@ -19,4 +19,17 @@
 enum cw_status cw__store_dir_check(const char *dir, const char *const *names,
                                    const char *create, struct cw_diag *d);
 
+/* True when `store` names a PostgreSQL database (postgresql:// or
+ * postgres://) rather than a folder. */
+bool cw__store_is_url(const char *store);
+
+/* `store` as it may be shown: a URL's password (user:PASSWORD@ or
+ * password=...) replaced by "***". */
+void cw__store_display(const char *store, char *out, size_t n);
+
+/* The local folder of a PostgreSQL store: $CLOUDWARD_KEY_DIR. It keeps
+ * what must not live in the database: the ledger's signing key and the
+ * copy of the last checkpoint (docs/scaling.md). */
+enum cw_status cw__store_key_dir(char *out, size_t n, struct cw_diag *d);
+
 #endif

@@ -1,0 +1,810 @@
+/*
+ * ledger_pg.c - the ledger's store in PostgreSQL (ledger_store.h), through
+ * libpq. The same rows as ledger_sqlite.c, laid out for many servers on
+ * one database:
+ *
+ *   ledger_tree(idx, leaf, nodes)
+ *       the tree's hashes, one row per entry. Hashes say nothing about a
+ *       tenant, and every proof needs other entries' hashes, so this
+ *       table is not tenant-scoped.
+ *   ledger_entries(idx, tenant_id, action, body)      row-level security
+ *   ledger_tenant_runs(tenant_id, first, idxs)        row-level security
+ *   ledger_checkpoints(size, note)
+ *   cw_meta(key, value), cw_schema(version)
+ *
+ * Row-level security: each transaction names its tenant with
+ * set_config('cloudward.tenant', T, true), the SET LOCAL of a parameter.
+ * The policies show and accept only rows whose tenant_id is T; '*' is the
+ * provider's view of every row. A transaction that names no tenant sees
+ * no tenant-scoped row at all, so a query that forgets its tenant filter
+ * can never show one tenant another's entries. FORCE ROW LEVEL SECURITY
+ * holds the tables' owner to the policies too, and a role that would
+ * bypass them (superuser, BYPASSRLS) is refused at open.
+ *
+ * Writers serialise on a transaction-scoped advisory lock taken first
+ * thing in a write transaction: appenders in other processes (other
+ * servers) queue there, and the size read after it is final. An append's
+ * rows are held in memory and sent at commit as one INSERT ... SELECT
+ * FROM unnest(arrays) per table (COPY FROM refuses tables with row-level
+ * security): one round trip per table per append, whatever its size.
+ * COMMIT returns once PostgreSQL has flushed its WAL
+ * (synchronous_commit, the server's default).
+ *
+ * Schema versions: cw_schema holds the version; opening runs each newer
+ * version's migration in one transaction under another advisory lock, and
+ * a database of a newer version is refused.
+ */
+#include <stdio.h>
+#include <stdlib.h> /* before core.h: banned.h poisons inline libc */
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "../core/core.h"
+#include "ledger_store.h"
+
+/* Advisory lock keys: "cwledger" and "cwschema" as big-endian bytes. */
+#define LOCK_LEDGER "7161966067113256306"
+#define LOCK_SCHEMA "7161972265290802529"
+
+/* Who sees a tenant-scoped row (the policies' USING and WITH CHECK). */
+#define VISIBLE                                                               \
+    "(current_setting('cloudward.tenant', true) = '*' OR tenant_id = "      \
+    "current_setting('cloudward.tenant', true))"
+
+#define TENANT_TABLE(t)                                                       \
+    "ALTER TABLE " t " ENABLE ROW LEVEL SECURITY;"                           \
+    "ALTER TABLE " t " FORCE ROW LEVEL SECURITY;"                            \
+    "CREATE POLICY " t "_tenant ON " t " USING " VISIBLE                     \
+    " WITH CHECK " VISIBLE ";"
+
+/* migrations[v] brings version v to v + 1. Append, never edit. */
+static const char *const migrations[] = {
+    "CREATE TABLE cw_meta(key text PRIMARY KEY, value text NOT NULL);"
+    "CREATE TABLE ledger_tree(idx bigint PRIMARY KEY, leaf bytea NOT NULL,"
+    " nodes bytea);"
+    "CREATE TABLE ledger_entries(idx bigint PRIMARY KEY, tenant_id text,"
+    " action text NOT NULL, body text NOT NULL);"
+    "CREATE INDEX ledger_entries_evidence ON ledger_entries(idx)"
+    " WHERE action = 'evidence.add';"
+    "CREATE INDEX ledger_entries_foundation ON ledger_entries(idx)"
+    " WHERE action IN ('scope.init', 'scope.set', 'decision.set',"
+    " 'decision.remove');"
+    "CREATE TABLE ledger_tenant_runs(tenant_id text NOT NULL,"
+    " first bigint NOT NULL, idxs bytea NOT NULL,"
+    " PRIMARY KEY(tenant_id, first));"
+    "CREATE TABLE ledger_checkpoints(size bigint PRIMARY KEY,"
+    " note text NOT NULL);" TENANT_TABLE("ledger_entries")
+        TENANT_TABLE("ledger_tenant_runs"),
+};
+#define SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
+
+/* Rows fetched per round trip by a scan. */
+#define SCAN_BATCH "4096"
+/* What one append may hold in memory before commit sends it. */
+#define PENDING_MAX ((size_t)1 << 31)
+
+/* The columns an append holds until commit, one array each. */
+enum { A_IDX, A_LEAF, A_NODES, A_TENANT, A_ACTION, A_BODY, A_COUNT };
+
+struct pg {
+    struct cw__lstore base;
+    PGconn *db;
+    PGresult *row;    /* the row get() handed out */
+    char err[512];
+    char tenant[128]; /* '*', or the one tenant this connection serves */
+    bool in_txn;
+    unsigned cursors; /* for unique cursor names */
+    /* An append's rows, as PostgreSQL array literals, until commit. */
+    struct cw__buf a[A_COUNT];
+    size_t pending;
+};
+
+#define PG(s) ((struct pg *)(void *)(s))
+
+static int fail(struct pg *s, const char *why)
+{
+    snprintf(s->err, sizeof(s->err), "%s", why);
+    return CW__STORE_ERROR;
+}
+
+/* The error of `r` (or of the connection) as this store's message, one
+ * line, and CW__STORE_ERROR. Clears r. */
+static int failed_result(struct pg *s, PGresult *r)
+{
+    const char *m = r ? PQresultErrorMessage(r) : "";
+    if (!m || !*m)
+        m = PQerrorMessage(s->db);
+    snprintf(s->err, sizeof(s->err), "%.*s", (int)strcspn(m, "\n"), m);
+    if (!s->err[0])
+        snprintf(s->err, sizeof(s->err), "the database did not answer");
+    PQclear(r);
+    return CW__STORE_ERROR;
+}
+
+/* Runs a statement that returns nothing worth keeping. */
+static int run(struct pg *s, const char *text)
+{
+    PGresult *r = PQexec(s->db, text);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        return failed_result(s, r);
+    PQclear(r);
+    return CW__STORE_OK;
+}
+
+/* A statement with text parameters (NULL: SQL NULL) and binary results;
+ * NULL on error, with the reason in s->err. */
+static PGresult *query(struct pg *s, const char *text, int n,
+                       const char *const *values, const int *lengths,
+                       const int *formats)
+{
+    PGresult *r = PQexecParams(s->db, text, n, NULL, values, lengths,
+                               formats, 1);
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+        failed_result(s, r);
+        return NULL;
+    }
+    return r;
+}
+
+static uint64_t be64(const char *p)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    uint64_t v = 0;
+    int i;
+    for (i = 0; i < 8; i++)
+        v = v << 8 | u[i];
+    return v;
+}
+
+/* Column c of row i of a binary result as an int8 (0 when NULL). */
+static uint64_t col_u64(const PGresult *r, int i, int c)
+{
+    if (PQgetisnull(r, i, c) || PQgetlength(r, i, c) != 8)
+        return 0;
+    return be64(PQgetvalue(r, i, c));
+}
+
+/* ---- an append's rows, held until commit ------------------------------- */
+
+static const char hexdigits[] = "0123456789abcdef";
+
+static enum cw_status arr_sep(struct cw__buf *b)
+{
+    return cw__buf_append(b, b->len ? "," : "{", 1);
+}
+
+static enum cw_status arr_text(struct cw__buf *b, const char *p, size_t n)
+{
+    size_t i, from = 0;
+    enum cw_status st = arr_sep(b);
+    if (!st && !p)
+        return cw__buf_append(b, "NULL", 4);
+    if (!st)
+        st = cw__buf_append(b, "\"", 1);
+    /* Inside a quoted element only '"' and '\' are special. */
+    for (i = 0; !st && i < n; i++)
+        if (p[i] == '"' || p[i] == '\\') {
+            if (!(st = cw__buf_append(b, p + from, i - from)))
+                st = cw__buf_append(b, "\\", 1);
+            from = i;
+        }
+    if (!st)
+        st = cw__buf_append(b, p + from, n - from);
+    return st ? st : cw__buf_append(b, "\"", 1);
+}
+
+/* A bytea element: "\\x<hex>" (the array's escape, then bytea's). */
+static enum cw_status arr_bytes(struct cw__buf *b, const unsigned char *p,
+                                size_t n)
+{
+    char hex[2 * 32 * 64];
+    size_t i;
+    enum cw_status st = arr_sep(b);
+    if (!st && !p)
+        return cw__buf_append(b, "NULL", 4);
+    if (n > sizeof(hex) / 2)
+        return CW_ELIMIT;
+    for (i = 0; i < n; i++) {
+        hex[2 * i] = hexdigits[p[i] >> 4];
+        hex[2 * i + 1] = hexdigits[p[i] & 15];
+    }
+    if (!st)
+        st = cw__buf_append(b, "\"\\\\x", 4);
+    if (!st)
+        st = cw__buf_append(b, hex, 2 * n);
+    return st ? st : cw__buf_append(b, "\"", 1);
+}
+
+static void pending_clear(struct pg *s)
+{
+    size_t i;
+    for (i = 0; i < A_COUNT; i++)
+        s->a[i].len = 0;
+    s->pending = 0;
+}
+
+static int flush(struct pg *s)
+{
+    size_t i;
+    PGresult *r;
+    const char *v[4];
+
+    if (!s->pending)
+        return CW__STORE_OK;
+    for (i = 0; i < A_COUNT; i++)
+        if (cw__buf_append(&s->a[i], "}", 1))
+            return fail(s, "an append too large to send at once");
+    v[0] = s->a[A_IDX].data;
+    v[1] = s->a[A_LEAF].data;
+    v[2] = s->a[A_NODES].data;
+    r = query(s,
+              "INSERT INTO ledger_tree(idx, leaf, nodes) SELECT * FROM "
+              "unnest($1::bigint[], $2::bytea[], $3::bytea[])",
+              3, v, NULL, NULL);
+    if (!r)
+        return CW__STORE_ERROR;
+    PQclear(r);
+    v[1] = s->a[A_TENANT].data;
+    v[2] = s->a[A_ACTION].data;
+    v[3] = s->a[A_BODY].data;
+    r = query(s,
+              "INSERT INTO ledger_entries(idx, tenant_id, action, body) "
+              "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], "
+              "$4::text[])",
+              4, v, NULL, NULL);
+    if (!r)
+        return CW__STORE_ERROR;
+    PQclear(r);
+    pending_clear(s);
+    return CW__STORE_OK;
+}
+
+/* Reads inside a write transaction see its rows: send them first. */
+#define FLUSHED(s)                                                            \
+    do {                                                                      \
+        if ((s)->pending && flush(s))                                         \
+            return CW__STORE_ERROR;                                           \
+    } while (0)
+
+/* ---- operations -------------------------------------------------------- */
+
+static void pg_close(struct cw__lstore *b)
+{
+    struct pg *s = PG(b);
+    size_t i;
+    if (!s)
+        return;
+    PQclear(s->row);
+    if (s->db)
+        PQfinish(s->db);
+    for (i = 0; i < A_COUNT; i++)
+        cw__buf_release(&s->a[i]);
+    cw__free(s);
+}
+
+static const char *pg_errmsg(struct cw__lstore *b)
+{
+    return PG(b)->err[0] ? PG(b)->err : "unknown database error";
+}
+
+/* Names this transaction's tenant (and, writing, takes the ledger's
+ * lock): the first statement, so a read's snapshot starts here. */
+static int pg_begin(struct cw__lstore *b, bool write)
+{
+    struct pg *s = PG(b);
+    const char *v[1] = { s->tenant };
+    PGresult *r;
+
+    s->err[0] = '\0';
+    pending_clear(s);
+    if (run(s, write ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+                     : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"))
+        return CW__STORE_ERROR;
+    r = query(s,
+              write ? "SELECT set_config('cloudward.tenant', $1, true), "
+                      "pg_advisory_xact_lock(" LOCK_LEDGER ")"
+                    : "SELECT set_config('cloudward.tenant', $1, true)",
+              1, v, NULL, NULL);
+    if (!r) {
+        (void)run(s, "ROLLBACK");
+        return CW__STORE_ERROR;
+    }
+    PQclear(r);
+    s->in_txn = true;
+    return CW__STORE_OK;
+}
+
+static int pg_commit(struct cw__lstore *b)
+{
+    struct pg *s = PG(b);
+    PQclear(s->row);
+    s->row = NULL;
+    if (flush(s))
+        return CW__STORE_ERROR;
+    s->in_txn = false;
+    return run(s, "COMMIT");
+}
+
+static void pg_rollback(struct cw__lstore *b)
+{
+    struct pg *s = PG(b);
+    PQclear(s->row);
+    s->row = NULL;
+    pending_clear(s);
+    s->in_txn = false;
+    (void)run(s, "ROLLBACK");
+}
+
+static int pg_meta_get(struct cw__lstore *b, const char *key, char *out,
+                       size_t n)
+{
+    struct pg *s = PG(b);
+    const char *v[1] = { key };
+    PGresult *r;
+    int rc;
+    FLUSHED(s);
+    if (!(r = query(s, "SELECT value FROM cw_meta WHERE key = $1", 1, v,
+                    NULL, NULL)))
+        return CW__STORE_ERROR;
+    rc = PQntuples(r) ? CW__STORE_OK : CW__STORE_MISSING;
+    if (!rc)
+        snprintf(out, n, "%.*s", PQgetlength(r, 0, 0), PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return rc;
+}
+
+static int pg_meta_put(struct cw__lstore *b, const char *key,
+                       const char *value)
+{
+    struct pg *s = PG(b);
+    const char *v[2] = { key, value };
+    PGresult *r = query(s,
+                        "INSERT INTO cw_meta(key, value) VALUES ($1, $2) "
+                        "ON CONFLICT (key) DO UPDATE SET value = "
+                        "EXCLUDED.value",
+                        2, v, NULL, NULL);
+    if (!r)
+        return CW__STORE_ERROR;
+    PQclear(r);
+    return CW__STORE_OK;
+}
+
+static int pg_size(struct cw__lstore *b, uint64_t *n)
+{
+    struct pg *s = PG(b);
+    PGresult *r;
+    FLUSHED(s);
+    if (!(r = query(s, "SELECT COALESCE(MAX(idx) + 1, 0) FROM ledger_tree",
+                    0, NULL, NULL, NULL)))
+        return CW__STORE_ERROR;
+    *n = col_u64(r, 0, 0);
+    PQclear(r);
+    return CW__STORE_OK;
+}
+
+static int pg_hash(struct cw__lstore *b, uint64_t idx, unsigned slot,
+                   unsigned char out[32])
+{
+    struct pg *s = PG(b);
+    char num[24];
+    const char *v[1] = { num };
+    size_t off = slot ? (size_t)(slot - 1) * 32 : 0;
+    PGresult *r;
+    int rc = CW__STORE_MISSING;
+
+    if (idx > INT64_MAX)
+        return CW__STORE_MISSING;
+    FLUSHED(s);
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)idx);
+    if (!(r = query(s,
+                    slot ? "SELECT nodes FROM ledger_tree WHERE idx = $1"
+                         : "SELECT leaf FROM ledger_tree WHERE idx = $1",
+                    1, v, NULL, NULL)))
+        return CW__STORE_ERROR;
+    if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) &&
+        (size_t)PQgetlength(r, 0, 0) >= off + 32 &&
+        (slot || PQgetlength(r, 0, 0) == 32)) {
+        memcpy(out, PQgetvalue(r, 0, 0) + off, 32);
+        rc = CW__STORE_OK;
+    }
+    PQclear(r);
+    return rc;
+}
+
+static int pg_put(struct cw__lstore *b, const struct cw__lrow *r)
+{
+    struct pg *s = PG(b);
+    char num[24];
+    int len = snprintf(num, sizeof(num), "%llu", (unsigned long long)r->idx);
+    enum cw_status st;
+
+    if (r->idx > INT64_MAX)
+        return fail(s, "an index beyond PostgreSQL's bigint");
+    st = arr_sep(&s->a[A_IDX]);
+    if (!st)
+        st = cw__buf_append(&s->a[A_IDX], num, (size_t)len);
+    if (!st)
+        st = arr_bytes(&s->a[A_LEAF], r->leaf, r->leaf_len);
+    if (!st)
+        st = arr_bytes(&s->a[A_NODES], r->nodes_len ? r->nodes : NULL,
+                       r->nodes_len);
+    if (!st)
+        st = arr_text(&s->a[A_TENANT], r->tenant,
+                      r->tenant ? strlen(r->tenant) : 0);
+    if (!st)
+        st = arr_text(&s->a[A_ACTION], r->action, strlen(r->action));
+    if (!st)
+        st = arr_text(&s->a[A_BODY], r->body, r->body_len);
+    if (st)
+        return fail(s, st == CW_ENOMEM ? "out of memory"
+                                       : "an append too large to send at "
+                                         "once");
+    s->pending++;
+    return CW__STORE_OK;
+}
+
+/* Row i of (idx, tenant, action, leaf, nodes, body) into *o. A column
+ * that is NULL (an entry row missing beside its tree row) reads as empty,
+ * which verify reports as damage. */
+static void row_of(const PGresult *r, int i, struct cw__lrow *o)
+{
+    o->idx = col_u64(r, i, 0);
+    o->tenant = PQgetisnull(r, i, 1) ? NULL : PQgetvalue(r, i, 1);
+    o->action = PQgetvalue(r, i, 2);
+    o->leaf = (const unsigned char *)PQgetvalue(r, i, 3);
+    o->leaf_len = (size_t)PQgetlength(r, i, 3);
+    o->nodes = PQgetisnull(r, i, 4)
+                   ? NULL
+                   : (const unsigned char *)PQgetvalue(r, i, 4);
+    o->nodes_len = (size_t)PQgetlength(r, i, 4);
+    o->body = PQgetvalue(r, i, 5);
+    o->body_len = (size_t)PQgetlength(r, i, 5);
+}
+
+#define ROW_COLUMNS                                                           \
+    "SELECT t.idx, e.tenant_id, e.action, t.leaf, t.nodes, e.body "         \
+    "FROM ledger_tree t LEFT JOIN ledger_entries e ON e.idx = t.idx "
+
+static int pg_get(struct cw__lstore *b, uint64_t idx, struct cw__lrow *o)
+{
+    struct pg *s = PG(b);
+    char num[24];
+    const char *v[1] = { num };
+    if (idx > INT64_MAX)
+        return CW__STORE_MISSING;
+    FLUSHED(s);
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)idx);
+    PQclear(s->row);
+    if (!(s->row = query(s, ROW_COLUMNS "WHERE t.idx = $1", 1, v, NULL,
+                         NULL)))
+        return CW__STORE_ERROR;
+    if (PQntuples(s->row) != 1)
+        return CW__STORE_MISSING;
+    row_of(s->row, 0, o); /* valid until the next get */
+    return CW__STORE_OK;
+}
+
+/* Runs `sql` through a cursor, SCAN_BATCH rows per round trip, calling
+ * each(arg, result, row) per row; a callback may use the store between
+ * rows. Inside the caller's transaction, or in a read transaction of its
+ * own. */
+typedef int (*row_fn)(struct pg *s, const PGresult *r, int i, void *arg);
+
+static int cursor_scan(struct pg *s, const char *sql, const char *param,
+                       row_fn each, void *arg)
+{
+    char decl[2048], fetch[96], close_[64];
+    const char *v[1] = { param };
+    bool own = !s->in_txn;
+    PGresult *r;
+    int rc = CW__STORE_OK, i, n;
+    bool broken = false; /* a statement failed: the transaction is over */
+
+    FLUSHED(s);
+    if (own && pg_begin(&s->base, false))
+        return CW__STORE_ERROR;
+    snprintf(decl, sizeof(decl), "DECLARE cw_c%u BINARY NO SCROLL CURSOR "
+             "FOR %s", ++s->cursors, sql);
+    snprintf(fetch, sizeof(fetch), "FETCH " SCAN_BATCH " FROM cw_c%u",
+             s->cursors);
+    snprintf(close_, sizeof(close_), "CLOSE cw_c%u", s->cursors);
+    if (!(r = query(s, decl, param ? 1 : 0, param ? v : NULL, NULL, NULL))) {
+        rc = CW__STORE_ERROR;
+        broken = true;
+        goto out;
+    }
+    PQclear(r);
+    for (;;) {
+        if (!(r = query(s, fetch, 0, NULL, NULL, NULL))) {
+            rc = CW__STORE_ERROR;
+            broken = true;
+            goto out;
+        }
+        n = PQntuples(r);
+        for (i = 0; i < n && !rc; i++)
+            rc = each(s, r, i, arg);
+        PQclear(r);
+        if (rc || n == 0)
+            break;
+    }
+    (void)run(s, close_);
+out:
+    if (own) {
+        if (broken)
+            pg_rollback(&s->base);
+        else if (pg_commit(&s->base) && !rc)
+            rc = CW__STORE_ERROR;
+    }
+    return rc;
+}
+
+struct entry_scan {
+    cw__lrow_fn fn;
+    void *arg;
+};
+
+static int entry_row(struct pg *s, const PGresult *r, int i, void *arg)
+{
+    struct entry_scan *x = arg;
+    struct cw__lrow o;
+    (void)s;
+    row_of(r, i, &o);
+    return x->fn(x->arg, &o);
+}
+
+static int pg_scan(struct cw__lstore *b, enum cw__lkind kind, cw__lrow_fn fn,
+                   void *arg)
+{
+    struct entry_scan x = { fn, arg };
+    const char *sql =
+        kind == CW__LKIND_EVIDENCE
+            ? "SELECT e.idx, e.tenant_id, e.action, t.leaf, t.nodes, e.body "
+              "FROM ledger_entries e JOIN ledger_tree t ON t.idx = e.idx "
+              "WHERE e.action = 'evidence.add' ORDER BY e.idx"
+        : kind == CW__LKIND_FOUNDATION
+            ? "SELECT e.idx, e.tenant_id, e.action, t.leaf, t.nodes, e.body "
+              "FROM ledger_entries e JOIN ledger_tree t ON t.idx = e.idx "
+              "WHERE e.action IN ('scope.init', 'scope.set', "
+              "'decision.set', 'decision.remove') ORDER BY e.idx"
+            : ROW_COLUMNS "ORDER BY t.idx";
+    return cursor_scan(PG(b), sql, NULL, entry_row, &x);
+}
+
+static int pg_put_run(struct cw__lstore *b, const char *tenant,
+                      uint64_t first, const unsigned char *gaps, size_t n)
+{
+    struct pg *s = PG(b);
+    char num[24];
+    const char *v[3] = { tenant, num, (const char *)gaps };
+    int len[3] = { 0, 0, (int)n }, fmt[3] = { 0, 0, 1 };
+    PGresult *r;
+    if (first > INT64_MAX || n > INT32_MAX)
+        return fail(s, "a tenant run beyond PostgreSQL's limits");
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)first);
+    if (!n)
+        v[2] = "";
+    if (!(r = query(s,
+                    "INSERT INTO ledger_tenant_runs(tenant_id, first, idxs) "
+                    "VALUES ($1, $2, $3)",
+                    3, v, len, fmt)))
+        return CW__STORE_ERROR;
+    PQclear(r);
+    return CW__STORE_OK;
+}
+
+struct run_scan {
+    cw__lrun_fn fn;
+    void *arg;
+};
+
+static int run_row(struct pg *s, const PGresult *r, int i, void *arg)
+{
+    struct run_scan *x = arg;
+    if (PQgetisnull(r, i, 0))
+        return fail(s, "a tenant index row has no tenant");
+    return x->fn(x->arg, PQgetvalue(r, i, 0), col_u64(r, i, 1),
+                 (const unsigned char *)PQgetvalue(r, i, 2),
+                 (size_t)PQgetlength(r, i, 2));
+}
+
+static int pg_scan_runs(struct cw__lstore *b, const char *tenant,
+                        cw__lrun_fn fn, void *arg)
+{
+    struct run_scan x = { fn, arg };
+    /* Byte order, as SQLite sorts: a collation must not reorder them. */
+    return cursor_scan(PG(b),
+                       tenant ? "SELECT tenant_id, first, idxs FROM "
+                                "ledger_tenant_runs WHERE tenant_id = $1 "
+                                "ORDER BY first"
+                              : "SELECT tenant_id, first, idxs FROM "
+                                "ledger_tenant_runs ORDER BY tenant_id "
+                                "COLLATE \"C\", first",
+                       tenant, run_row, &x);
+}
+
+static int pg_put_checkpoint(struct cw__lstore *b, uint64_t size,
+                             const char *note)
+{
+    struct pg *s = PG(b);
+    char num[24];
+    const char *v[2] = { num, note };
+    PGresult *r;
+    FLUSHED(s);
+    snprintf(num, sizeof(num), "%llu", (unsigned long long)size);
+    if (!(r = query(s,
+                    "INSERT INTO ledger_checkpoints(size, note) VALUES ($1, "
+                    "$2) ON CONFLICT (size) DO NOTHING",
+                    2, v, NULL, NULL)))
+        return CW__STORE_ERROR;
+    PQclear(r);
+    return CW__STORE_OK;
+}
+
+struct cp_scan {
+    cw__lcheckpoint_fn fn;
+    void *arg;
+};
+
+static int cp_row(struct pg *s, const PGresult *r, int i, void *arg)
+{
+    struct cp_scan *x = arg;
+    (void)s;
+    return x->fn(x->arg, col_u64(r, i, 0), PQgetvalue(r, i, 1));
+}
+
+static int pg_scan_checkpoints(struct cw__lstore *b, bool latest,
+                               cw__lcheckpoint_fn fn, void *arg)
+{
+    struct cp_scan x = { fn, arg };
+    return cursor_scan(PG(b),
+                       latest ? "SELECT size, note FROM ledger_checkpoints "
+                                "ORDER BY size DESC LIMIT 1"
+                              : "SELECT size, note FROM ledger_checkpoints "
+                                "ORDER BY size",
+                       NULL, cp_row, &x);
+}
+
+static const struct cw__lstore_ops pg_ops = {
+    .name = "postgresql",
+    .close = pg_close,
+    .errmsg = pg_errmsg,
+    .begin = pg_begin,
+    .commit = pg_commit,
+    .rollback = pg_rollback,
+    .meta_get = pg_meta_get,
+    .meta_put = pg_meta_put,
+    .size = pg_size,
+    .hash = pg_hash,
+    .put = pg_put,
+    .get = pg_get,
+    .scan = pg_scan,
+    .put_run = pg_put_run,
+    .scan_runs = pg_scan_runs,
+    .put_checkpoint = pg_put_checkpoint,
+    .scan_checkpoints = pg_scan_checkpoints,
+};
+
+/* ---- opening ------------------------------------------------------------ */
+
+static void quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message; /* NOTICEs are for psql users, not our output */
+}
+
+/* Brings the schema to SCHEMA_VERSION in one transaction. */
+static int migrate(struct pg *s, bool create)
+{
+    PGresult *r;
+    uint64_t have;
+    size_t v;
+    char sql[96];
+
+    if (run(s, "BEGIN") ||
+        run(s, "SELECT pg_advisory_xact_lock(" LOCK_SCHEMA ")"))
+        return CW__STORE_ERROR;
+    if (!(r = query(s, "SELECT to_regclass('cw_schema') IS NOT NULL", 0,
+                    NULL, NULL, NULL)))
+        goto bad;
+    have = PQgetlength(r, 0, 0) == 1 && PQgetvalue(r, 0, 0)[0];
+    PQclear(r);
+    if (!have) {
+        if (!create) {
+            (void)run(s, "ROLLBACK");
+            return CW__STORE_MISSING;
+        }
+        if (run(s, "CREATE TABLE cw_schema(version bigint NOT NULL);"
+                   "INSERT INTO cw_schema VALUES (0)"))
+            goto bad;
+    }
+    if (!(r = query(s, "SELECT version FROM cw_schema", 0, NULL, NULL,
+                    NULL)))
+        goto bad;
+    if (PQntuples(r) != 1) {
+        PQclear(r);
+        fail(s, "cw_schema does not hold one version");
+        goto bad;
+    }
+    have = col_u64(r, 0, 0);
+    PQclear(r);
+    if (have > SCHEMA_VERSION) {
+        snprintf(s->err, sizeof(s->err),
+                 "the database was written by a newer cloudward (schema "
+                 "version %llu; this one reads up to %zu): upgrade "
+                 "cloudward",
+                 (unsigned long long)have, SCHEMA_VERSION);
+        goto bad;
+    }
+    for (v = (size_t)have; v < SCHEMA_VERSION; v++)
+        if (run(s, migrations[v]))
+            goto bad;
+    snprintf(sql, sizeof(sql), "UPDATE cw_schema SET version = %zu",
+             SCHEMA_VERSION);
+    if (have < SCHEMA_VERSION && run(s, sql))
+        goto bad;
+    return run(s, "COMMIT");
+bad:
+    (void)run(s, "ROLLBACK");
+    return CW__STORE_ERROR;
+}
+
+int cw__lstore_pg_open(const char *url, const char *tenant, bool create,
+                       struct cw__lstore **out, char *err, size_t n)
+{
+    struct pg *s;
+    PGresult *r;
+    size_t i;
+    int rc = CW__STORE_ERROR;
+
+    *out = NULL;
+    if (!(s = cw__calloc(1, sizeof(*s)))) {
+        snprintf(err, n, "out of memory");
+        return CW__STORE_ERROR;
+    }
+    s->base.ops = &pg_ops;
+    snprintf(s->tenant, sizeof(s->tenant), "%s", tenant ? tenant : "*");
+    for (i = 0; i < A_COUNT; i++)
+        cw__buf_init(&s->a[i], PENDING_MAX);
+    s->db = PQconnectdb(url);
+    if (!s->db || PQstatus(s->db) != CONNECTION_OK) {
+        const char *m = s->db ? PQerrorMessage(s->db) : "out of memory";
+        snprintf(err, n, "cannot connect: %.*s", (int)strcspn(m, "\n"), m);
+        goto out;
+    }
+    PQsetNoticeProcessor(s->db, quiet, NULL);
+    /* A role that bypasses row-level security would let one tenant's
+     * request read another's rows: refused, whatever else it may do. */
+    if (!(r = query(s,
+                    "SELECT current_user, rolsuper OR rolbypassrls "
+                    "FROM pg_roles WHERE rolname = current_user",
+                    0, NULL, NULL, NULL)))
+        goto dberr;
+    if (PQntuples(r) != 1 || PQgetvalue(r, 0, 1)[0]) {
+        snprintf(err, n,
+                 "role '%s' bypasses row-level security (superuser or "
+                 "BYPASSRLS): connect as a role that does not, so that "
+                 "tenants stay apart (docs/scaling.md)",
+                 PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "?");
+        PQclear(r);
+        goto out;
+    }
+    PQclear(r);
+    if ((rc = migrate(s, create)) == CW__STORE_MISSING) {
+        snprintf(err, n, "the database holds no cloudward store; nothing "
+                         "was created");
+        goto out;
+    }
+    if (rc)
+        goto dberr;
+    *out = &s->base;
+    return CW__STORE_OK;
+dberr:
+    rc = CW__STORE_ERROR;
+    snprintf(err, n, "%s", s->err);
+out:
+    pg_close(&s->base);
+    return rc;
+}

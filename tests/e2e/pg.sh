@@ -1,0 +1,50 @@
+# pg.sh - a private PostgreSQL server for one test, from Debian's
+# postgresql package: no system service, nothing outside a temporary
+# folder. Source it after lib.sh, then call pg_start.
+#
+#   pg_start   initdb in a temporary folder (as the postgres user when the
+#              test runs as root: initdb refuses root), a server listening
+#              on a socket in that folder only (no TCP), fsync and
+#              synchronous_commit on; a non-superuser role cw_owner owning
+#              the database "cloudward", and a role cw_app that neither
+#              owns the tables nor bypasses row-level security. Sets
+#              PG_OWNER and PG_APP (libpq URLs) and pg_super (a psql
+#              command as the superuser, for tampering). Stopped at exit.
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+
+pg_as() {
+  if [ "$(id -u)" = 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
+}
+
+pg_stop() {
+  [ -n "${PGTMP:-}" ] || return 0
+  pg_as "$PGBIN/pg_ctl" -D "$PGTMP/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$PGTMP"
+  PGTMP=
+}
+
+pg_start() {
+  [ -x "$PGBIN/initdb" ] || { echo "no PostgreSQL server (scripts/setup.sh installs postgresql)" >&2; exit 1; }
+  PGTMP=$(mktemp -d /tmp/cw-pg.XXXXXX)
+  trap 'pg_stop; rm -rf "$WORK"' EXIT
+  [ "$(id -u)" != 0 ] || chown postgres "$PGTMP"
+  pg_as "$PGBIN/initdb" -D "$PGTMP/data" -U postgres -A trust -E UTF8 \
+    --locale=C.UTF-8 >"$PGTMP/initdb.log" 2>&1 ||
+    { cat "$PGTMP/initdb.log" >&2; exit 1; }
+  pg_as "$PGBIN/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w \
+    -o "-c listen_addresses='' -c unix_socket_directories='$PGTMP' -c fsync=on -c synchronous_commit=on ${PG_EXTRA:-}" \
+    start >/dev/null || { cat "$PGTMP/server.log" >&2; exit 1; }
+  pg_super() { "$PGBIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PGTMP" -U postgres -d "${PGDB:-cloudward}" "$@"; }
+  PGDB=postgres pg_super -c "CREATE ROLE cw_owner LOGIN" -c "CREATE ROLE cw_app LOGIN NOBYPASSRLS" \
+    -c "CREATE DATABASE cloudward OWNER cw_owner"
+  PG_OWNER="postgresql:///cloudward?host=$PGTMP&user=cw_owner"
+  PG_APP="postgresql:///cloudward?host=$PGTMP&user=cw_app"
+  export CLOUDWARD_KEY_DIR="$WORK/keys"
+}
+
+# pg_grant_app: what docs/scaling.md tells an operator to grant the
+# servers' role, once the store's tables exist.
+pg_grant_app() {
+  pg_super -c "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO cw_app;
+    GRANT UPDATE ON cw_meta TO cw_app;"
+}
