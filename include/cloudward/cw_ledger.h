@@ -136,6 +136,13 @@ CW_API enum cw_status cw_ledger_extends(struct cw_ledger *l, const char *note,
 CW_API enum cw_status cw_ledger_show(struct cw_ledger *l, const char *tenant,
                                      bool json, FILE *out, struct cw_diag *d);
 
+/* As cw_ledger_show, one page: passes over the first `skip` entries (of
+ * the tenant's, with `tenant`) and writes at most `limit` (0: all). */
+CW_API enum cw_status cw_ledger_show_page(struct cw_ledger *l,
+                                          const char *tenant, uint64_t skip,
+                                          uint64_t limit, bool json,
+                                          FILE *out, struct cw_diag *d);
+
 /*
  * A customer's offline check of one line of `cloudward log show --format
  * json`: the entry hashes to its leaf, the proof leads from that leaf to

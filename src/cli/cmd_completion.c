@@ -36,7 +36,7 @@ static const char *const opts[][2] = {
     { "matrix", "--service-model --expiring-days" },
     { "scan", "--root --pack --fail-on --no-save --type --jobs --sarif-all" },
     { "log", "--action --target --tenant --outcome --reason --details "
-             "--from --batch --size --vkey --checkpoint" },
+             "--from --batch --size --vkey --checkpoint --offset --limit" },
     { "evidence", "--control --effective --expires --follow" },
 };
 

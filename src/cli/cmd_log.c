@@ -22,7 +22,9 @@ enum {
     OPT_BATCH,
     OPT_SIZE,
     OPT_VKEY,
-    OPT_CHECKPOINT
+    OPT_CHECKPOINT,
+    OPT_OFFSET,
+    OPT_LIMIT
 };
 
 static const struct option long_opts[] = {
@@ -38,6 +40,8 @@ static const struct option long_opts[] = {
     { "size", required_argument, NULL, OPT_SIZE },
     { "vkey", required_argument, NULL, OPT_VKEY },
     { "checkpoint", required_argument, NULL, OPT_CHECKPOINT },
+    { "offset", required_argument, NULL, OPT_OFFSET },
+    { "limit", required_argument, NULL, OPT_LIMIT },
     { "format", required_argument, NULL, 'f' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -48,7 +52,8 @@ static const char help[] =
     "                            [--tenant T] [--outcome success|failure]\n"
     "                            [--reason TEXT] [--details JSON]\n"
     "       cloudward log append --from FILE|- [--batch N]\n"
-    "       cloudward log show [--tenant T] [--format table|json]\n"
+    "       cloudward log show [--tenant T] [--offset N] [--limit N]\n"
+    "                          [--format table|json]\n"
     "       cloudward log checkpoint\n"
     "       cloudward log prove INDEX [--size N]\n"
     "       cloudward log consistency SIZE1 SIZE2\n"
@@ -67,7 +72,8 @@ static const char help[] =
     "               it is durable\n"
     "  show         the entries (of one tenant with --tenant), with JSON\n"
     "               each carries its inclusion proof against the latest\n"
-    "               signed checkpoint\n"
+    "               signed checkpoint; --offset N passes over the first N,\n"
+    "               --limit N shows at most N\n"
     "  checkpoint   sign the current tree head and print it\n"
     "  prove        the inclusion proof of entry INDEX (in the tree of N\n"
     "               entries; default: all)\n"
@@ -206,7 +212,7 @@ int cmd_log(int argc, char **argv)
     bool json_out = false;
     const char *vkey = NULL, *kept = NULL;
     char store[4096];
-    uint64_t batch = 1024, size = 0;
+    uint64_t batch = 1024, size = 0, offset = 0, limit = 0;
     bool size_set = false;
     struct cw_diag d;
     int c, rc = EXIT_USAGE;
@@ -257,6 +263,14 @@ int cmd_log(int argc, char **argv)
             break;
         case OPT_CHECKPOINT:
             kept = optarg;
+            break;
+        case OPT_OFFSET:
+        case OPT_LIMIT:
+            if (!number(optarg, c == OPT_OFFSET ? &offset : &limit)) {
+                cli_error("--%s takes a number of entries",
+                          c == OPT_OFFSET ? "offset" : "limit");
+                return EXIT_USAGE;
+            }
             break;
         case OPT_SIZE:
             if (!number(optarg, &size)) {
@@ -328,7 +342,7 @@ int cmd_log(int argc, char **argv)
                 ack(NULL, first, leaf);
         }
     } else if (strcmp(sub, "show") == 0) {
-        rc = cw_ledger_show(l, ev.tenant, json_out,
+        rc = cw_ledger_show_page(l, ev.tenant, offset, limit, json_out,
                             stdout, &d)
                  ? EXIT_USAGE
                  : EXIT_OK;

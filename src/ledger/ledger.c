@@ -1279,7 +1279,21 @@ struct show {
     uint64_t cp_size;
     char *cp_json; /* the latest checkpoint note as a JSON string */
     enum cw_status st;
+    uint64_t skip; /* entries still to pass over */
+    uint64_t left; /* entries still to write; 0: no limit */
 };
+
+/* True for an entry before the page, to pass over. */
+static bool before_page(struct show *x)
+{
+    return x->skip ? (x->skip--, true) : false;
+}
+
+/* After an entry is written: CW__STORE_STOP when it ended the page. */
+static int page_done(struct show *x)
+{
+    return x->left && --x->left == 0 ? CW__STORE_STOP : 0;
+}
 
 /* Writes one entry. */
 /* One entry as a row a person reads: time, actor, action, target, tenant,
@@ -1369,7 +1383,10 @@ static int show_index(void *arg, uint64_t idx)
 {
     struct show *x = arg;
     struct cw__lrow row;
-    int rc = OP(x->l, get, idx, &row);
+    int rc;
+    if (before_page(x))
+        return 0;
+    rc = OP(x->l, get, idx, &row);
     if (rc == CW__STORE_ERROR) {
         x->st = db_error(x->l, x->d, "cannot read the ledger");
         return 1;
@@ -1382,7 +1399,19 @@ static int show_index(void *arg, uint64_t idx)
                              x->tenant, (unsigned long long)idx);
         return 1;
     }
-    return show_entry(x, &row);
+    rc = show_entry(x, &row);
+    return rc ? rc : page_done(x);
+}
+
+/* An entry of the whole log, within the page. */
+static int show_any(void *arg, const struct cw__lrow *r)
+{
+    struct show *x = arg;
+    int rc;
+    if (before_page(x))
+        return 0;
+    rc = show_entry(x, r);
+    return rc ? rc : page_done(x);
 }
 
 static int show_run(void *arg, const char *tenant, uint64_t first,
@@ -1453,7 +1482,14 @@ enum cw_status cw_ledger_latest_checkpoint(struct cw_ledger *l, char *note,
 enum cw_status cw_ledger_show(struct cw_ledger *l, const char *tenant,
                               bool json, FILE *out, struct cw_diag *d)
 {
-    struct show x = { l, d, out, json, tenant, 0, NULL, CW_OK };
+    return cw_ledger_show_page(l, tenant, 0, 0, json, out, d);
+}
+
+enum cw_status cw_ledger_show_page(struct cw_ledger *l, const char *tenant,
+                                   uint64_t skip, uint64_t limit, bool json,
+                                   FILE *out, struct cw_diag *d)
+{
+    struct show x = { l, d, out, json, tenant, 0, NULL, CW_OK, skip, limit };
     int rc;
 
     if (BEGIN(l, false)) /* one snapshot */
@@ -1465,9 +1501,9 @@ enum cw_status cw_ledger_show(struct cw_ledger *l, const char *tenant,
                     "TIME (UTC)", "ACTOR", "ACTION", "TARGET", "TENANT",
                     "OUTCOME");
         rc = tenant ? OP(l, scan_runs, tenant, show_run, &x)
-                    : OP(l, scan, CW__LKIND_ALL, show_entry, &x);
+                    : OP(l, scan, CW__LKIND_ALL, show_any, &x);
     }
-    if (rc && !x.st)
+    if (rc && rc != CW__STORE_STOP && !x.st)
         x.st = db_error(l, d, "cannot read the ledger");
     cw__free(x.cp_json);
     COMMIT(l);

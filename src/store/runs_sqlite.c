@@ -113,6 +113,14 @@ static enum cw_status db_open(struct db *db, const char *store, bool create,
     memset(db, 0, sizeof(*db));
     db->d = d;
     db->path = path;
+    if (cw__store_is_url(store)) {
+        /* Never "no runs": an SoA would then show no check results. */
+        cw__store_display(store, path, n);
+        return cw__diag_set(d, CW_EINVAL, path, 0, 0,
+                            "scan runs are not kept in PostgreSQL yet (the "
+                            "ledger is): save and read scans with a folder "
+                            "store, --store DIR");
+    }
     snprintf(path, n, "%s/results.db", store);
     /* reading a store that has no folder or no results.db yet: no runs */
     *absent = !create && lstat(path, &sb) != 0;

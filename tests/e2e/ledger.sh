@@ -212,6 +212,15 @@ for t in t0 t1 t3; do
     <(jq -c --arg t "$t" 'select(.tenant == $t)' mixed.jsonl) | tr '\n' ' ')" ] ||
     fail "tenant $t: wrong indexes"
 done
+# A page of a view is the same view, cut: --offset passes over, --limit
+# stops.
+expect_exit 0 "$CW" log show --store=runs --tenant t1 --format json
+jq -r .index out | sed -n 3,7p >page.want
+expect_exit 0 "$CW" log show --store=runs --tenant t1 --offset 2 --limit 5 --format json
+[ "$(jq -r .index out)" = "$(cat page.want)" ] || fail "tenant page: $(jq -r .index out | tr '\n' ' ')"
+expect_exit 0 "$CW" log show --store=runs --offset 10 --limit 2 --format json
+[ "$(jq -r .index out | tr '\n' ' ')" = "10 11 " ] || fail "log page: $(jq -r .index out | tr '\n' ' ')"
+expect_exit 2 "$CW" log show --store=runs --limit many
 expect_exit 0 "$CW" log show --store=runs --tenant nobody --format json
 [ -s out ] && fail "an unknown tenant sees entries"
 # An index row pointing at another tenant's entry is damage, not a view.
