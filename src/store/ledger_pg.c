@@ -85,7 +85,18 @@ static const char *const migrations[] = {
 #define PENDING_MAX ((size_t)1 << 31)
 
 /* The columns an append holds until commit, one array each. */
-enum { A_IDX, A_LEAF, A_NODES, A_TENANT, A_ACTION, A_BODY, A_COUNT };
+enum {
+    A_IDX,
+    A_LEAF,
+    A_NODES,
+    A_TENANT,
+    A_ACTION,
+    A_BODY,
+    A_RUN_TENANT, /* the tenant runs of the append */
+    A_RUN_FIRST,
+    A_RUN_IDXS,
+    A_COUNT
+};
 
 struct pg {
     struct cw__lstore base;
@@ -97,7 +108,7 @@ struct pg {
     unsigned cursors; /* for unique cursor names */
     /* An append's rows, as PostgreSQL array literals, until commit. */
     struct cw__buf a[A_COUNT];
-    size_t pending;
+    size_t pending, pending_runs;
 };
 
 #define PG(s) ((struct pg *)(void *)(s))
@@ -200,21 +211,22 @@ static enum cw_status arr_text(struct cw__buf *b, const char *p, size_t n)
 static enum cw_status arr_bytes(struct cw__buf *b, const unsigned char *p,
                                 size_t n)
 {
-    char hex[2 * 32 * 64];
-    size_t i;
+    char hex[512];
+    size_t i, k;
     enum cw_status st = arr_sep(b);
     if (!st && !p)
         return cw__buf_append(b, "NULL", 4);
-    if (n > sizeof(hex) / 2)
-        return CW_ELIMIT;
-    for (i = 0; i < n; i++) {
-        hex[2 * i] = hexdigits[p[i] >> 4];
-        hex[2 * i + 1] = hexdigits[p[i] & 15];
-    }
     if (!st)
         st = cw__buf_append(b, "\"\\\\x", 4);
-    if (!st)
-        st = cw__buf_append(b, hex, 2 * n);
+    for (i = 0; !st && i < n; i += k) {
+        size_t j;
+        k = n - i < sizeof(hex) / 2 ? n - i : sizeof(hex) / 2;
+        for (j = 0; j < k; j++) {
+            hex[2 * j] = hexdigits[p[i + j] >> 4];
+            hex[2 * j + 1] = hexdigits[p[i + j] & 15];
+        }
+        st = cw__buf_append(b, hex, 2 * k);
+    }
     return st ? st : cw__buf_append(b, "\"", 1);
 }
 
@@ -223,41 +235,50 @@ static void pending_clear(struct pg *s)
     size_t i;
     for (i = 0; i < A_COUNT; i++)
         s->a[i].len = 0;
-    s->pending = 0;
+    s->pending = s->pending_runs = 0;
+}
+
+/* Runs `text` with the (closed) arrays cols[0..n-1]. */
+static int send(struct pg *s, const char *text, const int *cols, int n)
+{
+    const char *v[A_COUNT];
+    PGresult *r;
+    int i;
+    for (i = 0; i < n; i++)
+        v[i] = s->a[cols[i]].data;
+    if (!(r = query(s, text, n, v, NULL, NULL)))
+        return CW__STORE_ERROR;
+    PQclear(r);
+    return CW__STORE_OK;
 }
 
 static int flush(struct pg *s)
 {
+    static const int tree[] = { A_IDX, A_LEAF, A_NODES };
+    static const int entries[] = { A_IDX, A_TENANT, A_ACTION, A_BODY };
+    static const int runs[] = { A_RUN_TENANT, A_RUN_FIRST, A_RUN_IDXS };
     size_t i;
-    PGresult *r;
-    const char *v[4];
 
-    if (!s->pending)
-        return CW__STORE_OK;
     for (i = 0; i < A_COUNT; i++)
-        if (cw__buf_append(&s->a[i], "}", 1))
+        if (s->a[i].len && cw__buf_append(&s->a[i], "}", 1))
             return fail(s, "an append too large to send at once");
-    v[0] = s->a[A_IDX].data;
-    v[1] = s->a[A_LEAF].data;
-    v[2] = s->a[A_NODES].data;
-    r = query(s,
+    if (s->pending &&
+        (send(s,
               "INSERT INTO ledger_tree(idx, leaf, nodes) SELECT * FROM "
               "unnest($1::bigint[], $2::bytea[], $3::bytea[])",
-              3, v, NULL, NULL);
-    if (!r)
-        return CW__STORE_ERROR;
-    PQclear(r);
-    v[1] = s->a[A_TENANT].data;
-    v[2] = s->a[A_ACTION].data;
-    v[3] = s->a[A_BODY].data;
-    r = query(s,
+              tree, 3) ||
+         send(s,
               "INSERT INTO ledger_entries(idx, tenant_id, action, body) "
               "SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], "
               "$4::text[])",
-              4, v, NULL, NULL);
-    if (!r)
+              entries, 4)))
         return CW__STORE_ERROR;
-    PQclear(r);
+    if (s->pending_runs &&
+        send(s,
+             "INSERT INTO ledger_tenant_runs(tenant_id, first, idxs) "
+             "SELECT * FROM unnest($1::text[], $2::bigint[], $3::bytea[])",
+             runs, 3))
+        return CW__STORE_ERROR;
     pending_clear(s);
     return CW__STORE_OK;
 }
@@ -265,7 +286,7 @@ static int flush(struct pg *s)
 /* Reads inside a write transaction see its rows: send them first. */
 #define FLUSHED(s)                                                            \
     do {                                                                      \
-        if ((s)->pending && flush(s))                                         \
+        if (((s)->pending || (s)->pending_runs) && flush(s))                  \
             return CW__STORE_ERROR;                                           \
     } while (0)
 
@@ -578,20 +599,25 @@ static int pg_put_run(struct cw__lstore *b, const char *tenant,
 {
     struct pg *s = PG(b);
     char num[24];
-    const char *v[3] = { tenant, num, (const char *)gaps };
-    int len[3] = { 0, 0, (int)n }, fmt[3] = { 0, 0, 1 };
-    PGresult *r;
-    if (first > INT64_MAX || n > INT32_MAX)
+    int len;
+    enum cw_status st;
+
+    if (first > INT64_MAX)
         return fail(s, "a tenant run beyond PostgreSQL's limits");
-    snprintf(num, sizeof(num), "%llu", (unsigned long long)first);
-    if (!n)
-        v[2] = "";
-    if (!(r = query(s,
-                    "INSERT INTO ledger_tenant_runs(tenant_id, first, idxs) "
-                    "VALUES ($1, $2, $3)",
-                    3, v, len, fmt)))
-        return CW__STORE_ERROR;
-    PQclear(r);
+    len = snprintf(num, sizeof(num), "%llu", (unsigned long long)first);
+    st = arr_text(&s->a[A_RUN_TENANT], tenant, strlen(tenant));
+    if (!st)
+        st = arr_sep(&s->a[A_RUN_FIRST]);
+    if (!st)
+        st = cw__buf_append(&s->a[A_RUN_FIRST], num, (size_t)len);
+    if (!st)
+        st = arr_bytes(&s->a[A_RUN_IDXS], n ? gaps : (const unsigned char *)"",
+                       n);
+    if (st)
+        return fail(s, st == CW_ENOMEM ? "out of memory"
+                                       : "an append too large to send at "
+                                         "once");
+    s->pending_runs++;
     return CW__STORE_OK;
 }
 
