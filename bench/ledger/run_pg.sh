@@ -28,8 +28,8 @@ echo "== appends, PostgreSQL"
 "$B" append "$PG_OWNER" "$appends"
 
 echo "== tenant pages, $entries entries, 1000 tenants"
-pg_super -c "DROP TABLE IF EXISTS cw_schema, cw_meta, ledger_tree, ledger_entries,
-  ledger_tenant_runs, ledger_checkpoints CASCADE" >/dev/null
+pg_super -c "DROP TABLE IF EXISTS cw_schema, cw_meta, ledger_entries,
+  ledger_tenant_runs, ledger_checkpoints CASCADE; DROP FUNCTION IF EXISTS ledger_hashes" >/dev/null
 rm -rf "$CLOUDWARD_KEY_DIR"
 "$B" page "$PG_OWNER" "$entries" 1000 10 >/dev/null
 pg_grant_app
@@ -38,9 +38,9 @@ rls() { # on|off
   local t
   for t in ledger_entries ledger_tenant_runs; do
     if [ "$1" = on ]; then
-      pg_super -c "ALTER TABLE $t ENABLE ROW LEVEL SECURITY; ALTER TABLE $t FORCE ROW LEVEL SECURITY"
+      pg_super -c "ALTER TABLE $t ENABLE ROW LEVEL SECURITY"
     else
-      pg_super -c "ALTER TABLE $t NO FORCE ROW LEVEL SECURITY; ALTER TABLE $t DISABLE ROW LEVEL SECURITY"
+      pg_super -c "ALTER TABLE $t DISABLE ROW LEVEL SECURITY"
     fi
   done
 }

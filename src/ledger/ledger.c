@@ -32,6 +32,8 @@
 #include "../store/store_dir.h"
 #include "ledger.h"
 
+struct edge;
+
 struct cw_ledger {
     struct cw__lstore *st;
     char dir[3800];
@@ -42,6 +44,8 @@ struct cw_ledger {
     char origin[CW__NOTE_ORIGIN_MAX];
     char path[4096];
     uint64_t held;        /* size of STORE/checkpoint when opened (0: none) */
+    struct edge *edge;    /* the right edge after this handle's last append */
+    uint64_t edge_size;   /* the size it is the edge of */
 };
 
 /* STORE/checkpoint: a copy, outside the database, of the latest signed
@@ -367,6 +371,7 @@ void cw_ledger_close(struct cw_ledger *l)
         return;
     if (l->st)
         l->st->ops->close(l->st);
+    cw__free(l->edge);
     sodium_memzero(l->skey, sizeof(l->skey));
     cw__buf_release(&l->canon);
     cw__free(l);
@@ -578,7 +583,11 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
                           (unsigned long long)l->held);
         goto rollback;
     }
-    if (load_edge(l, size, &e)) {
+    /* The edge this handle left, while nobody else appended: up to 64
+     * stored hashes not read again (a round trip each on PostgreSQL). */
+    if (l->edge && l->edge_size == size)
+        e = *l->edge;
+    else if (load_edge(l, size, &e)) {
         st = cw__diag_set(d, CW_EINTEGRITY, l->path, 0, 0,
                           "the tree's right edge is missing; run 'cloudward "
                           "log verify'");
@@ -616,6 +625,10 @@ enum cw_status cw_ledger_append(struct cw_ledger *l,
     if (COMMIT(l)) {
         st = write_failed(l, d, "cannot commit the append");
         goto rollback;
+    }
+    if (l->edge || (l->edge = cw__malloc(sizeof(*l->edge))) != NULL) {
+        *l->edge = e;
+        l->edge_size = size + n;
     }
     if (first)
         *first = size;
@@ -1479,6 +1492,108 @@ enum cw_status cw_ledger_latest_checkpoint(struct cw_ledger *l, char *note,
                                   "no checkpoint has been signed");
 }
 
+/* ---- a page's reads at once (stores with prefetch) ---------------------- */
+
+struct wanted {
+    uint64_t *idx;
+    size_t n, cap;
+    bool failed;
+    uint64_t skip, left; /* the page, while its entries are collected */
+};
+
+static void want(struct wanted *w, uint64_t idx)
+{
+    if (w->failed)
+        return;
+    if (w->n == w->cap) {
+        size_t cap = w->cap ? 2 * w->cap : 256;
+        uint64_t *p = cw__realloc(w->idx, cap * sizeof(*p));
+        if (!p) {
+            w->failed = true;
+            return;
+        }
+        w->idx = p;
+        w->cap = cap;
+    }
+    w->idx[w->n++] = idx;
+}
+
+static int want_index(void *arg, uint64_t idx)
+{
+    struct wanted *w = arg;
+    if (w->skip) {
+        w->skip--;
+        return 0;
+    }
+    want(w, idx);
+    return w->left && --w->left == 0 ? CW__STORE_STOP : 0;
+}
+
+static int want_run(void *arg, const char *tenant, uint64_t first,
+                    const unsigned char *gaps, size_t n)
+{
+    int rc = run_each(first, gaps, n, want_index, arg);
+    (void)tenant;
+    return rc < 0 ? CW__STORE_STOP : rc; /* the real pass names damage */
+}
+
+/* A proof's subtree reads, recorded instead of made: the rows holding
+ * them (stored(): level 0 or even; an odd level is two such below). */
+static int want_subtree(void *arg, unsigned level, uint64_t index,
+                        cw__hash out)
+{
+    struct wanted *w = arg;
+    memset(out, 0, CW__HASH_LEN);
+    if (level >= 63 || index > (UINT64_MAX >> (level + 1)) - 2)
+        return 0;
+    if (kept(level)) {
+        want(w, ((index + 1) << level) - 1);
+    } else {
+        want(w, ((2 * index + 1) << (level - 1)) - 1);
+        want(w, ((2 * index + 2) << (level - 1)) - 1);
+    }
+    return 0;
+}
+
+static int by_index(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* On a store where each read is a round trip (PostgreSQL), a tenant's
+ * page would cost one per entry and one per proof hash, some 4,000 for
+ * 100 entries; instead its entries, then the rows their proofs need,
+ * are asked for at once. Best effort: what is not loaded is read as
+ * usual. */
+static void prefetch_page(struct show *x)
+{
+    struct cw_ledger *l = x->l;
+    struct wanted w = { NULL, 0, 0, false, x->skip, x->left };
+    unsigned char proof[CW__MERKLE_MAX_PROOF * CW__HASH_LEN];
+    size_t i, np, entries, k;
+
+    if (!l->st->ops->prefetch || !x->tenant)
+        return;
+    if (OP(l, scan_runs, x->tenant, want_run, &w) == CW__STORE_ERROR ||
+        w.failed || !w.n)
+        goto out;
+    entries = w.n;
+    for (i = 0; i < entries; i++)
+        if (w.idx[i] < x->cp_size && x->cp_json)
+            (void)cw__merkle_inclusion(want_subtree, &w, w.idx[i],
+                                       x->cp_size, proof, &np);
+    if (w.failed)
+        goto out;
+    qsort(w.idx, w.n, sizeof(*w.idx), by_index);
+    for (i = k = 0; i < w.n; i++)
+        if (!k || w.idx[i] != w.idx[k - 1])
+            w.idx[k++] = w.idx[i];
+    l->st->ops->prefetch(l->st, w.idx, k);
+out:
+    cw__free(w.idx);
+}
+
 enum cw_status cw_ledger_show(struct cw_ledger *l, const char *tenant,
                               bool json, FILE *out, struct cw_diag *d)
 {
@@ -1500,6 +1615,7 @@ enum cw_status cw_ledger_show_page(struct cw_ledger *l, const char *tenant,
             fprintf(out, "%-7s %-20s %-14s %-20s %-28s %-10s %s\n", "INDEX",
                     "TIME (UTC)", "ACTOR", "ACTION", "TARGET", "TENANT",
                     "OUTCOME");
+        prefetch_page(&x);
         rc = tenant ? OP(l, scan_runs, tenant, show_run, &x)
                     : OP(l, scan, CW__LKIND_ALL, show_any, &x);
     }

@@ -99,6 +99,13 @@ struct cw__lstore_ops {
     int (*scan_runs)(struct cw__lstore *s, const char *tenant,
                      cw__lrun_fn fn, void *arg);
 
+    /* Optional (NULL where reads are cheap): within a read transaction,
+     * loads rows `idx` (n, in any order; hashes only for rows this
+     * transaction may not read) in one round trip, so that the get() and
+     * hash() calls that follow find them. A failure only loses the
+     * shortcut: the reads then go to the store one by one. */
+    void (*prefetch)(struct cw__lstore *s, const uint64_t *idx, size_t n);
+
     /* A checkpoint at a size already stored is kept, not replaced. */
     int (*put_checkpoint)(struct cw__lstore *s, uint64_t size,
                           const char *note);
