@@ -62,6 +62,10 @@ CW_API enum cw_status cw_ledger_open_existing(const char *dir,
                                               struct cw_diag *d);
 CW_API void cw_ledger_close(struct cw_ledger *l);
 
+/* The store `store` (a folder or a URL) as messages may name it: a URL's
+ * password shown as "***". */
+CW_API void cw_store_display(const char *store, char *out, size_t n);
+
 /* Appends `n` events in one durable transaction; the first gets index
  * *first. `leaves` (n * 32 bytes) receives their leaf hashes, or NULL. */
 CW_API enum cw_status cw_ledger_append(struct cw_ledger *l,

@@ -123,11 +123,14 @@ int cmd_decisions(int argc, char **argv)
         }
         if (!cli_record_scope(scope, store, true, &changes))
             goto out;
-        if (changes && !cli_quiet)
+        if (changes && !cli_quiet) {
+            char shown[4096];
+            cw_store_display(store, shown, sizeof(shown));
             printf("recorded %zu change(s) of %s and its %zu decision(s) in "
                    "%s\n",
                    changes, common.scope, cw_scope_decision_count(scope),
-                   store);
+                   shown);
+        }
         else if (!cli_quiet)
             printf("the ledger already holds %s and its %zu decision(s)\n",
                    common.scope, cw_scope_decision_count(scope));

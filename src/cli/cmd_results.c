@@ -213,8 +213,10 @@ static bool run_arg(const char *store, const char *s, int64_t *id)
             return false;
         }
         if (!o.found) {
+            char shown[4096];
+            cw_store_display(store, shown, sizeof(shown));
             cli_error("%s: no such run in %s (cloudward results list)", s,
-                      store);
+                      shown);
             return false;
         }
         *id = o.found;

@@ -121,9 +121,12 @@ static void summary(const struct cw_results *r, const char *out,
            cw_results_tally(r, CW_VERDICT_ERROR));
     if (out)
         cli_note("wrote %s\n", out);
-    if (store)
+    if (store) {
+        char shown[4096];
+        cw_store_display(store, shown, sizeof(shown));
         cli_note("saved as run %lld in %s (cloudward results show %lld)\n",
-                 (long long)run, store, (long long)run);
+                 (long long)run, shown, (long long)run);
+    }
 }
 
 static const char default_scope[] = "cloudward.yaml";

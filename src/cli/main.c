@@ -253,17 +253,18 @@ bool cli_record_scope(const struct cw_scope *scope, const char *store,
 {
     struct cw_ledger *l = NULL;
     struct cw_diag d;
-    char path[4200], actor[400];
+    char actor[400];
+    enum cw_status st;
     bool ok;
 
     *changes = 0;
-    snprintf(path, sizeof(path), "%s/ledger.db", store);
-    if (!create && access(path, F_OK) != 0)
+    cw_diag_clear(&d);
+    st = create ? cw_ledger_open(store, &l, &d)
+                : cw_ledger_open_existing(store, &l, &d);
+    if (st == CW_ENOENT && !create)
         return true; /* no ledger in this store yet */
     cli_actor(actor, sizeof(actor));
-    cw_diag_clear(&d);
-    ok = !cw_ledger_open(store, &l, &d) &&
-         !cw_ledger_record_scope(l, scope, actor, changes, &d);
+    ok = !st && !cw_ledger_record_scope(l, scope, actor, changes, &d);
     if (!ok)
         cli_error_diag(&d);
     cw_ledger_close(l);

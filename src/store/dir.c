@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cloudward/cw_ledger.h>
+
 #include "store_dir.h"
 
 enum cw_status cw__store_dir_check(const char *dir, const char *const *names,
@@ -102,4 +104,9 @@ enum cw_status cw__store_key_dir(char *out, size_t n, struct cw_diag *d)
                             "(docs/scaling.md)");
     snprintf(out, n, "%s", env);
     return CW_OK;
+}
+
+void cw_store_display(const char *store, char *out, size_t n)
+{
+    cw__store_display(store, out, n);
 }

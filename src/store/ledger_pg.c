@@ -49,6 +49,7 @@
 
 #include "../core/core.h"
 #include "ledger_store.h"
+#include "pg.h"
 
 /* Advisory lock keys: "cwledger" and "cwschema" as big-endian bytes. */
 #define LOCK_LEDGER "7161966067113256306"
@@ -134,17 +135,11 @@ static int fail(struct pg *s, const char *why)
     return CW__STORE_ERROR;
 }
 
-/* The error of `r` (or of the connection) as this store's message, one
- * line, and CW__STORE_ERROR. Clears r. */
+/* The error of `r` (or of the connection) as this store's message;
+ * clears r. */
 static int failed_result(struct pg *s, PGresult *r)
 {
-    const char *m = r ? PQresultErrorMessage(r) : "";
-    if (!m || !*m)
-        m = PQerrorMessage(s->db);
-    snprintf(s->err, sizeof(s->err), "%.*s", (int)strcspn(m, "\n"), m);
-    if (!s->err[0])
-        snprintf(s->err, sizeof(s->err), "the database did not answer");
-    PQclear(r);
+    cw__pg_error(s->db, r, s->err, sizeof(s->err));
     return CW__STORE_ERROR;
 }
 
@@ -779,12 +774,6 @@ static const struct cw__lstore_ops pg_ops = {
 
 /* ---- opening ------------------------------------------------------------ */
 
-static void quiet(void *arg, const char *message)
-{
-    (void)arg;
-    (void)message; /* NOTICEs are for psql users, not our output */
-}
-
 /* Brings the schema to SCHEMA_VERSION in one transaction. */
 static int migrate(struct pg *s, bool create)
 {
@@ -845,7 +834,6 @@ int cw__lstore_pg_open(const char *url, const char *tenant, bool create,
                        struct cw__lstore **out, char *err, size_t n)
 {
     struct pg *s;
-    PGresult *r;
     size_t i;
     int rc = CW__STORE_ERROR;
 
@@ -858,35 +846,8 @@ int cw__lstore_pg_open(const char *url, const char *tenant, bool create,
     snprintf(s->tenant, sizeof(s->tenant), "%s", tenant ? tenant : "*");
     for (i = 0; i < A_COUNT; i++)
         cw__buf_init(&s->a[i], PENDING_MAX);
-    s->db = PQconnectdb(url);
-    if (!s->db || PQstatus(s->db) != CONNECTION_OK) {
-        const char *m = s->db ? PQerrorMessage(s->db) : "out of memory";
-        snprintf(err, n, "cannot connect: %.*s", (int)strcspn(m, "\n"), m);
+    if (!(s->db = cw__pg_connect(url, tenant, err, n)))
         goto out;
-    }
-    PQsetNoticeProcessor(s->db, quiet, NULL);
-    /* A role that bypasses row-level security would let one tenant's
-     * request read another's rows: refused, whatever else it may do. */
-    if (!(r = query(s,
-                    "SELECT current_user, rolsuper OR rolbypassrls "
-                    "FROM pg_roles WHERE rolname = current_user",
-                    0, NULL, NULL, NULL)))
-        goto dberr;
-    if (PQntuples(r) != 1 || PQgetvalue(r, 0, 1)[0]) {
-        snprintf(err, n,
-                 "role '%s' bypasses row-level security (superuser or "
-                 "BYPASSRLS): connect as a role that does not, so that "
-                 "tenants stay apart (docs/scaling.md)",
-                 PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "?");
-        PQclear(r);
-        goto out;
-    }
-    PQclear(r);
-    /* The provider's connection (the CLI, the verifier) reads every row,
-     * in or out of a transaction; a tenant's names it per transaction
-     * only, so that nothing outlives the transaction that set it. */
-    if (!tenant && run(s, "SELECT set_config('cloudward.tenant', '*', false)"))
-        goto dberr;
     if ((rc = migrate(s, create)) == CW__STORE_MISSING) {
         snprintf(err, n, "the database holds no cloudward store; nothing "
                          "was created");
