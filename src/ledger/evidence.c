@@ -31,6 +31,40 @@ static void path_of(struct cw_ledger *l, const char *hash, char *out,
     snprintf(out, n, "%s/evidence/%s", cw__ledger_dir(l), hash);
 }
 
+/* Keeps the bytes of `b` under `hash`: in the database of a store that
+ * keeps them (PostgreSQL), else as STORE/evidence/HASH. */
+static enum cw_status keep(struct cw_ledger *l, const char *hash,
+                           const struct cw__buf *b, bool *dup,
+                           struct cw_diag *d)
+{
+    char dir[4096], dest[4096];
+    struct stat sb;
+
+    if (cw__ledger_keeps_blobs(l))
+        return cw__ledger_blob_put(l, hash, b->data ? b->data : "", b->len,
+                                   dup, d);
+    snprintf(dir, sizeof(dir), "%s/evidence", cw__ledger_dir(l));
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return cw__diag_set(d, CW_EIO, dir, 0, 0, "cannot create: %s",
+                            strerror(errno));
+    path_of(l, hash, dest, sizeof(dest));
+    *dup = stat(dest, &sb) == 0;
+    return *dup ? CW_OK
+                : cw__atomic_write_private(dest, b->data ? b->data : "",
+                                           b->len, false, d);
+}
+
+/* The bytes kept under `hash`, into `b`. */
+static enum cw_status fetch(struct cw_ledger *l, const char *hash,
+                            struct cw__buf *b, struct cw_diag *d)
+{
+    char p[4096];
+    if (cw__ledger_keeps_blobs(l))
+        return cw__ledger_blob_get(l, hash, b, d);
+    path_of(l, hash, p, sizeof(p));
+    return cw__read_file_flags(p, b, CW__READ_NOFOLLOW, d);
+}
+
 enum cw_status cw_evidence_add(struct cw_ledger *l, const char *path,
                                const char *control, const char *effective,
                                const char *expires, const char *actor,
@@ -39,10 +73,9 @@ enum cw_status cw_evidence_add(struct cw_ledger *l, const char *path,
 {
     struct cw__buf b;
     struct cw_log_event ev;
-    char dir[4096], dest[4096], details[1024], name[256];
+    char details[1024], name[256];
     const char *base = strrchr(path, '/');
     enum cw_status st;
-    struct stat sb;
     size_t i;
 
     if ((effective && !cw__date_valid(effective)) ||
@@ -65,16 +98,7 @@ enum cw_status cw_evidence_add(struct cw_ledger *l, const char *path,
         return st;
     }
     hash_hex(b.data ? b.data : "", b.len, hash);
-    snprintf(dir, sizeof(dir), "%s/evidence", cw__ledger_dir(l));
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
-        cw__buf_release(&b);
-        return cw__diag_set(d, CW_EIO, dir, 0, 0, "cannot create: %s",
-                            strerror(errno));
-    }
-    path_of(l, hash, dest, sizeof(dest));
-    *dup = stat(dest, &sb) == 0;
-    if (!*dup && (st = cw__atomic_write_private(dest, b.data ? b.data : "",
-                                                b.len, false, d))) {
+    if ((st = keep(l, hash, &b, dup, d))) {
         cw__buf_release(&b);
         return st;
     }
@@ -113,8 +137,13 @@ enum cw_status cw_evidence_add(struct cw_ledger *l, const char *path,
     ev.details_json = details;
     ev.file = path;
     st = cw_ledger_append(l, &ev, 1, NULL, NULL, d);
-    if (st && !*dup)
+    if (st && !*dup && !cw__ledger_keeps_blobs(l)) {
+        char dest[4096];
+        path_of(l, hash, dest, sizeof(dest));
         unlink(dest); /* no stored file without its entry */
+    }
+    /* (In a database, a blob without its entry stays: the servers' role
+     * may not delete, and content nothing names is never shown.) */
     return st;
 }
 
@@ -183,16 +212,15 @@ enum cw_status cw_evidence_each(struct cw_ledger *l,
 
 bool cw_evidence_intact(struct cw_ledger *l, const struct cw_evidence *e)
 {
-    char p[4096], hex[65];
+    char hex[65];
     struct cw__buf b;
     struct cw_diag d;
     bool ok;
 
     if (strlen(e->hash) != 64 || strspn(e->hash, "0123456789abcdef") != 64)
         return false;
-    path_of(l, e->hash, p, sizeof(p));
     cw__buf_init(&b, MAX_EVIDENCE_BYTES);
-    if (cw__read_file(p, &b, &d)) {
+    if (fetch(l, e->hash, &b, &d)) {
         cw__buf_release(&b);
         return false;
     }
@@ -209,7 +237,6 @@ static enum cw_status export_file(struct cw_ledger *l,
                                   const char *dst, bool reuse,
                                   struct cw_diag *d)
 {
-    char src[4096];
     struct cw__buf b;
     struct stat sb;
     enum cw_status st;
@@ -224,9 +251,8 @@ static enum cw_status export_file(struct cw_ledger *l,
         return cw__diag_set(d, CW_EEXIST, dst, 0, 0,
                             "already exists; export into a new folder");
     }
-    path_of(l, e->hash, src, sizeof(src));
     cw__buf_init(&b, MAX_EVIDENCE_BYTES);
-    if (!(st = cw__read_file_flags(src, &b, CW__READ_NOFOLLOW, d)))
+    if (!(st = fetch(l, e->hash, &b, d)))
         st = cw__atomic_write_private(dst, b.data ? b.data : "", b.len,
                                       false, d);
     cw__buf_release(&b);

@@ -1633,6 +1633,41 @@ const char *cw__ledger_dir(const struct cw_ledger *l)
     return l->dir;
 }
 
+bool cw__ledger_keeps_blobs(const struct cw_ledger *l)
+{
+    return l->st->ops->blob_put != NULL;
+}
+
+enum cw_status cw__ledger_blob_put(struct cw_ledger *l, const char *hash,
+                                   const void *p, size_t len, bool *dup,
+                                   struct cw_diag *d)
+{
+    int rc;
+    if (!cw__ledger_keeps_blobs(l))
+        return CW_ENOENT;
+    rc = l->st->ops->blob_put(l->st, hash, p, len, dup);
+    if (rc == CW__STORE_MISSING)
+        return cw__diag_set(d, CW_ELIMIT, l->path, 0, 0,
+                            "evidence of %zu bytes is more than a "
+                            "PostgreSQL store keeps (64 MiB): keep it in a "
+                            "folder store, or add a digest of it",
+                            len);
+    return rc ? db_error(l, d, "cannot keep the evidence") : CW_OK;
+}
+
+enum cw_status cw__ledger_blob_get(struct cw_ledger *l, const char *hash,
+                                   struct cw__buf *b, struct cw_diag *d)
+{
+    int rc;
+    if (!cw__ledger_keeps_blobs(l))
+        return CW_ENOENT;
+    rc = l->st->ops->blob_get(l->st, hash, b);
+    if (rc == CW__STORE_MISSING)
+        return cw__diag_set(d, CW_ENOENT, l->path, 0, 0,
+                            "no evidence %s in the store", hash);
+    return rc ? db_error(l, d, "cannot read the evidence") : CW_OK;
+}
+
 struct each {
     struct cw_ledger *l;
     struct cw_diag *d;

@@ -71,6 +71,18 @@ enum cw_status cw__json_str(struct cw__buf *b, const char *s, size_t n);
 /* The store folder of an open ledger. */
 const char *cw__ledger_dir(const struct cw_ledger *l);
 
+/* Evidence kept by the store itself (PostgreSQL: in the database), or
+ * CW_ENOENT from both when the store keeps it as files in
+ * cw__ledger_dir()/evidence. put: *dup when the bytes were there; a file
+ * too large for the database is CW_ELIMIT. get: appends to `b`; CW_ENOENT
+ * also when nothing is kept under `hash`. */
+enum cw_status cw__ledger_blob_put(struct cw_ledger *l, const char *hash,
+                                   const void *p, size_t len, bool *dup,
+                                   struct cw_diag *d);
+enum cw_status cw__ledger_blob_get(struct cw_ledger *l, const char *hash,
+                                   struct cw__buf *b, struct cw_diag *d);
+bool cw__ledger_keeps_blobs(const struct cw_ledger *l);
+
 /* The entries cw__ledger_each reads back (each kind has its own index). */
 enum cw__ledger_kind {
     CW__KIND_EVIDENCE,   /* evidence.add */

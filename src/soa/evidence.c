@@ -96,14 +96,16 @@ enum cw_status cw__soa_attach_evidence(struct cw__arena *a,
                                        struct cw_diag *d)
 {
     struct attach x = { a, cats, lines, n, as_of, NULL, false };
-    char path[4096];
-    struct stat sb;
     enum cw_status st;
 
-    snprintf(path, sizeof(path), "%s/ledger.db", store);
-    if (stat(path, &sb) != 0)
+    /* A store without a ledger (a folder or a database) has no evidence;
+     * any other failure to open it is an error, never an empty column. */
+    st = cw_ledger_open_existing(store, &x.l, d);
+    if (st == CW_ENOENT) {
+        cw_diag_clear(d);
         return CW_OK;
-    if ((st = cw_ledger_open(store, &x.l, d)))
+    }
+    if (st)
         return st;
     st = cw_evidence_each(x.l, one, &x, d);
     cw_ledger_close(x.l);

@@ -8,6 +8,7 @@
  *       under row-level security on tenant_id
  *   ledger_tenant_runs(tenant_id, first, idxs)      row-level security
  *   ledger_checkpoints(size, note)
+ *   evidence_blobs(sha256, data)   evidence files, up to BLOB_MAX each
  *   cw_meta(key, value), cw_schema(version)
  *   ledger_hashes(idx[])
  *       the leaf and nodes of entries, whoever's they are: every proof
@@ -90,6 +91,9 @@ static const char *const migrations[] = {
     " ''SELECT e.idx, e.leaf, e.nodes FROM ledger_entries e"
     " WHERE e.idx = ANY(i) ORDER BY e.idx''', current_schema()); END $$;"
     "REVOKE EXECUTE ON FUNCTION ledger_hashes(bigint[]) FROM PUBLIC;",
+    /* 2: evidence files, by SHA-256, so that every server has them */
+    "CREATE TABLE evidence_blobs(sha256 text PRIMARY KEY,"
+    " data bytea NOT NULL);",
 };
 #define SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -168,6 +172,17 @@ static PGresult *query(struct pg *s, const char *text, int n,
         return NULL;
     }
     return r;
+}
+
+/* A statement with text parameters whose result is not needed. */
+static int command(struct pg *s, const char *text, int n,
+                   const char *const *values)
+{
+    PGresult *r = query(s, text, n, values, NULL, NULL);
+    if (!r)
+        return CW__STORE_ERROR;
+    PQclear(r);
+    return CW__STORE_OK;
 }
 
 static uint64_t be64(const char *p)
@@ -406,17 +421,11 @@ static int pg_meta_get(struct cw__lstore *b, const char *key, char *out,
 static int pg_meta_put(struct cw__lstore *b, const char *key,
                        const char *value)
 {
-    struct pg *s = PG(b);
     const char *v[2] = { key, value };
-    PGresult *r = query(s,
-                        "INSERT INTO cw_meta(key, value) VALUES ($1, $2) "
-                        "ON CONFLICT (key) DO UPDATE SET value = "
-                        "EXCLUDED.value",
-                        2, v, NULL, NULL);
-    if (!r)
-        return CW__STORE_ERROR;
-    PQclear(r);
-    return CW__STORE_OK;
+    return command(PG(b),
+                   "INSERT INTO cw_meta(key, value) VALUES ($1, $2) "
+                   "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                   2, v);
 }
 
 static int pg_size(struct cw__lstore *b, uint64_t *n)
@@ -715,16 +724,12 @@ static int pg_put_checkpoint(struct cw__lstore *b, uint64_t size,
     struct pg *s = PG(b);
     char num[24];
     const char *v[2] = { num, note };
-    PGresult *r;
     FLUSHED(s);
     snprintf(num, sizeof(num), "%llu", (unsigned long long)size);
-    if (!(r = query(s,
-                    "INSERT INTO ledger_checkpoints(size, note) VALUES ($1, "
-                    "$2) ON CONFLICT (size) DO NOTHING",
-                    2, v, NULL, NULL)))
-        return CW__STORE_ERROR;
-    PQclear(r);
-    return CW__STORE_OK;
+    return command(s,
+                   "INSERT INTO ledger_checkpoints(size, note) VALUES ($1, "
+                   "$2) ON CONFLICT (size) DO NOTHING",
+                   2, v);
 }
 
 struct cp_scan {
@@ -751,6 +756,50 @@ static int pg_scan_checkpoints(struct cw__lstore *b, bool latest,
                        NULL, cp_row, &x);
 }
 
+/* Evidence kept in the database: up to this size (a bytea value is read
+ * and written whole, in one message); larger files are refused on a
+ * PostgreSQL store (docs/scaling.md). */
+#define BLOB_MAX ((size_t)64 << 20)
+
+static int pg_blob_put(struct cw__lstore *b, const char *hash, const void *p,
+                       size_t len, bool *dup)
+{
+    struct pg *s = PG(b);
+    const char *v[2] = { hash, len ? p : "" };
+    int lens[2] = { 0, (int)len }, fmt[2] = { 0, 1 };
+    PGresult *r;
+
+    if (len > BLOB_MAX)
+        return CW__STORE_MISSING;
+    if (!(r = query(s,
+                    "INSERT INTO evidence_blobs(sha256, data) VALUES ($1, "
+                    "$2) ON CONFLICT (sha256) DO NOTHING",
+                    2, v, lens, fmt)))
+        return CW__STORE_ERROR;
+    *dup = strcmp(PQcmdTuples(r), "0") == 0;
+    PQclear(r);
+    return CW__STORE_OK;
+}
+
+static int pg_blob_get(struct cw__lstore *b, const char *hash, void *out)
+{
+    struct pg *s = PG(b);
+    const char *v[1] = { hash };
+    PGresult *r;
+    int rc = CW__STORE_MISSING;
+
+    if (!(r = query(s, "SELECT data FROM evidence_blobs WHERE sha256 = $1",
+                    1, v, NULL, NULL)))
+        return CW__STORE_ERROR;
+    if (PQntuples(r) == 1)
+        rc = cw__buf_append(out, PQgetvalue(r, 0, 0),
+                            (size_t)PQgetlength(r, 0, 0))
+                 ? fail(s, "the evidence file does not fit in memory")
+                 : CW__STORE_OK;
+    PQclear(r);
+    return rc;
+}
+
 static const struct cw__lstore_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
@@ -768,6 +817,8 @@ static const struct cw__lstore_ops pg_ops = {
     .put_run = pg_put_run,
     .scan_runs = pg_scan_runs,
     .prefetch = pg_prefetch,
+    .blob_put = pg_blob_put,
+    .blob_get = pg_blob_get,
     .put_checkpoint = pg_put_checkpoint,
     .scan_checkpoints = pg_scan_checkpoints,
 };

@@ -106,6 +106,16 @@ struct cw__lstore_ops {
      * shortcut: the reads then go to the store one by one. */
     void (*prefetch)(struct cw__lstore *s, const uint64_t *idx, size_t n);
 
+    /* Optional (NULL: evidence files live in the store's folder): keeps
+     * `len` bytes under `hash` (hex SHA-256) in the database, durably on
+     * return; *dup when they were there already. CW__STORE_MISSING when
+     * they are too large to keep there (blob_max). */
+    int (*blob_put)(struct cw__lstore *s, const char *hash, const void *p,
+                    size_t len, bool *dup);
+    /* The bytes kept under `hash`, appended to *out (a struct cw__buf);
+     * CW__STORE_MISSING when none are. */
+    int (*blob_get)(struct cw__lstore *s, const char *hash, void *out);
+
     /* A checkpoint at a size already stored is kept, not replaced. */
     int (*put_checkpoint)(struct cw__lstore *s, uint64_t size,
                           const char *note);

@@ -3,8 +3,21 @@
 # often added, each addition a ledger entry; list and export with a
 # manifest; verify catching a removed or altered file; the SoA showing
 # each control's evidence and flagging expired, not yet effective and
-# missing files; bad controls and dates refused.
+# missing files; bad controls and dates refused. With CW_ENGINE=pg, the
+# same on a private PostgreSQL (tests/e2e/pg.sh), the files in its
+# database.
 . "$(dirname "$0")/lib.sh"
+if [ "${CW_ENGINE:-sqlite}" = pg ]; then
+  . "$SRC/tests/e2e/pg.sh"
+  pg_start
+  export CLOUDWARD_STORE=$PG_OWNER
+  stored() { pg_super -tAc "SELECT count(*) FROM evidence_blobs"; }
+  alter() { pg_super -c "UPDATE evidence_blobs SET data = convert_to('$2', 'UTF8') WHERE sha256 = '$1'"; }
+else
+  export CLOUDWARD_STORE=.cloudward
+  stored() { find .cloudward/evidence -type f | wc -l; }
+  alter() { echo "$2" >".cloudward/evidence/$1"; }
+fi
 "$CW" init --organisation "Evidence Test" --role provider --service-model saas --pii >/dev/null
 echo "penetration test, summer" >pentest.pdf
 echo "backup restore drill" >drill.txt
@@ -19,7 +32,7 @@ grep -q "iso27002:2013 12.4.1 (content already stored): recorded pentest.pdf, 25
   fail "dedup: $(cat out)"
 expect_exit 0 "$CW" evidence add drill.txt --control "iso27002:2013 12.3.1" --effective 2027-01-01
 expect_exit 0 "$CW" evidence add policy.md --control A.12.1
-[ "$(find .cloudward/evidence -type f | wc -l)" = 3 ] || fail "three files stored once each"
+[ "$(stored)" = 3 ] || fail "three files stored once each: $(stored)"
 expect_exit 0 "$CW" evidence list --format json
 [ "$(wc -l <out)" = 4 ] || fail "four additions listed"
 expect_exit 0 "$CW" evidence list --control CLD.9.5.1 --format json
@@ -33,7 +46,7 @@ expect_exit 0 "$CW" evidence verify
 grep -q "4 evidence file(s), 0 missing" out || fail "verify: $(cat out)"
 
 # The SoA: evidence per control, expired / not yet effective / missing.
-echo "policy v1, edited" >".cloudward/evidence/$(sha256sum policy.md | cut -c1-64)"
+alter "$(sha256sum policy.md | cut -c1-64)" "policy v1, edited"
 # Stale evidence is a contradiction: flagged on its line, exit 1. The scope
 # follows the 2022 edition: evidence filed under a 2013 control shows on
 # its 2022 counterparts (12.4.1 -> 8.15, 12.3.1 -> 8.13).
@@ -63,7 +76,7 @@ pii_processor: false
 catalogs: [iso27017:2015]
 decisions: []
 EOF2
-"$CW" soa --scope old/cloudward.yaml --store .cloudward --as-of 2026-12-01 \
+"$CW" soa --scope old/cloudward.yaml --store "$CLOUDWARD_STORE" --as-of 2026-12-01 \
   --format json -o old.json >/dev/null 2>&1 || true
 jq -r '.controls[] | select(.id == "12.6.1") | .evidence' old.json |
   grep -q "pentest.pdf .*filed under iso27002:2022 8.8" ||
@@ -104,4 +117,11 @@ expect_exit 2 "$CW" evidence add pentest.pdf --control CLD.9.5.1 --effective 202
 expect_exit 2 "$CW" evidence add missing.pdf --control CLD.9.5.1
 expect_exit 2 "$CW" evidence add pentest.pdf
 expect_exit 0 "$CW" log verify
+if [ "${CW_ENGINE:-sqlite}" = pg ]; then
+  # The database keeps files up to 64 MiB; a larger one is refused whole.
+  head -c $((65 * 1024 * 1024)) /dev/zero >big.bin
+  expect_exit 2 "$CW" evidence add big.bin --control CLD.9.5.1
+  grep -q "more than a PostgreSQL store keeps (64 MiB)" err || fail "big evidence: $(cat err)"
+  [ "$(stored)" = 5 ] || fail "a refused file was kept: $(stored)"
+fi
 finish

@@ -142,8 +142,14 @@ pg_super -c "DROP TABLE saved_e, saved_r, saved_c"
 # A store written by a newer cloudward is refused, and left as it was.
 pg_super -c "UPDATE cw_schema SET version = 99"
 expect_exit 2 "$CW" log verify $S
-grep -q "newer cloudward (schema version 99; this one reads up to 1)" err || fail "newer schema: $(cat err)"
-pg_super -c "UPDATE cw_schema SET version = 1"
+grep -q "newer cloudward (schema version 99; this one reads up to 2)" err || fail "newer schema: $(cat err)"
+pg_super -c "UPDATE cw_schema SET version = 2"
+# A store of version 1 (before evidence files moved into the database) is
+# brought to this version on open, in one transaction, and keeps working.
+pg_super -c "DROP TABLE evidence_blobs; UPDATE cw_schema SET version = 1"
+expect_exit 0 "$CW" log verify $S
+[ "$(pg_super -tAc "SELECT version FROM cw_schema")" = 2 ] || fail "not migrated to version 2"
+[ "$(pg_super -tAc "SELECT to_regclass('evidence_blobs') IS NOT NULL")" = t ] || fail "no evidence_blobs after the migration"
 
 # Several processes appending at once (as the servers' role).
 for p in 1 2 3 4; do
