@@ -18,5 +18,6 @@
 #include <cloudward/cw_scope.h>
 #include <cloudward/cw_soa.h>
 #include <cloudward/cw_status.h>
+#include <cloudward/cw_store.h>
 
 #endif

@@ -97,6 +97,12 @@ CW_API enum cw_status cw_ledger_latest_checkpoint(struct cw_ledger *l,
                                                   char *note, size_t n,
                                                   struct cw_diag *d);
 
+/* The number of entries and the root of their tree (RFC 9162), read in
+ * one snapshot. */
+CW_API enum cw_status cw_ledger_root(struct cw_ledger *l, uint64_t *size,
+                                     unsigned char root[32],
+                                     struct cw_diag *d);
+
 /* The verifier key text of the ledger's signing key. */
 CW_API enum cw_status cw_ledger_vkey(struct cw_ledger *l, char *vkey,
                                      size_t n, struct cw_diag *d);

@@ -120,6 +120,7 @@ int cmd_log(int argc, char **argv);
 int cmd_evidence(int argc, char **argv);
 int cmd_decisions(int argc, char **argv);
 int cmd_results(int argc, char **argv);
+int cmd_store(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 
 #endif

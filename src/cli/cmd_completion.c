@@ -12,7 +12,7 @@
 #include "cli.h"
 
 static const char verbs[] = "controls init soa matrix scan query log evidence "
-                            "decisions results completion version";
+                            "decisions results store completion version";
 
 /* verb: its sub-verbs */
 static const char *const subs[][2] = {
@@ -22,6 +22,7 @@ static const char *const subs[][2] = {
     { "evidence", "add list verify export" },
     { "decisions", "record history" },
     { "results", "list show diff" },
+    { "store", "migrate" },
     { "completion", "bash zsh fish" },
 };
 
@@ -38,6 +39,7 @@ static const char *const opts[][2] = {
     { "log", "--action --target --tenant --outcome --reason --details "
              "--from --batch --size --vkey --checkpoint --offset --limit" },
     { "evidence", "--control --effective --expires --follow" },
+    { "store", "--from --to" },
 };
 
 static const char help[] =

@@ -31,13 +31,15 @@ static const char usage[] =
     "  decisions            record the scope and decisions in the ledger,\n"
     "                       show their history\n"
     "  results              saved scan runs: list, show one, diff two\n"
+    "  store migrate        copy a folder store into PostgreSQL, proved\n"
     "  completion SHELL     a completion script for bash, zsh or fish\n"
     "  version              print the version\n"
     "\n"
     "options every verb takes:\n"
     "  --scope FILE         the scope file (default ./cloudward.yaml)\n"
-    "  --store DIR          cloudward's state (default .cloudward/ beside\n"
-    "                       the scope, or $CLOUDWARD_STORE)\n"
+    "  --store DIR|URL      cloudward's state: a folder (default .cloudward/\n"
+    "                       beside the scope, or $CLOUDWARD_STORE) or a\n"
+    "                       postgresql:// URL (docs/scaling.md)\n"
     "  --catalog-dir DIR    load more catalogs (also $CLOUDWARD_CATALOG_PATH)\n"
     "  --as-of DATE         evaluate expiry dates as of DATE (YYYY-MM-DD)\n"
     "  --quiet              no summaries or progress: results and errors\n"
@@ -338,6 +340,8 @@ int main(int argc, char **argv)
         return cmd_decisions(argc - 1, argv + 1);
     if (strcmp(verb, "results") == 0)
         return cmd_results(argc - 1, argv + 1);
+    if (strcmp(verb, "store") == 0)
+        return cmd_store(argc - 1, argv + 1);
     if (strcmp(verb, "completion") == 0)
         return cmd_completion(argc - 1, argv + 1);
     cli_error("unknown verb '%s'; run 'cloudward --help'", verb);

@@ -276,3 +276,53 @@ enum cw_status cw_evidence_export(struct cw_ledger *l,
     /* A copy per entry: the same content exported twice is one file. */
     return export_file(l, e, dst, true, d);
 }
+
+/* ---- copying the files to another store ---------------------------------- */
+
+struct copying {
+    struct cw_ledger *from, *to;
+    struct cw_diag *d;
+    enum cw_status st;
+    size_t n;
+};
+
+static bool copy_one(void *arg, const struct cw_evidence *e)
+{
+    struct copying *c = arg;
+    struct cw__buf b;
+    char hex[65];
+    bool dup;
+
+    if (strlen(e->hash) != 64 || strspn(e->hash, "0123456789abcdef") != 64) {
+        c->st = cw__diag_set(c->d, CW_EINTEGRITY, NULL, 0, 0,
+                             "entry %llu: not a SHA-256",
+                             (unsigned long long)e->index);
+        return false;
+    }
+    cw__buf_init(&b, MAX_EVIDENCE_BYTES);
+    if ((c->st = fetch(c->from, e->hash, &b, c->d))) {
+        cw__buf_release(&b);
+        return false;
+    }
+    /* Copy only what is intact: a damaged file would carry on its hash. */
+    hash_hex(b.data ? b.data : "", b.len, hex);
+    if (sodium_memcmp(hex, e->hash, 64) != 0)
+        c->st = cw__diag_set(c->d, CW_EINTEGRITY, NULL, 0, 0,
+                             "evidence %s (entry %llu) was altered in the "
+                             "source store; nothing more was copied",
+                             e->hash, (unsigned long long)e->index);
+    else
+        c->st = keep(c->to, e->hash, &b, &dup, c->d);
+    cw__buf_release(&b);
+    c->n++;
+    return !c->st;
+}
+
+enum cw_status cw__evidence_copy(struct cw_ledger *from, struct cw_ledger *to,
+                                 size_t *n, struct cw_diag *d)
+{
+    struct copying c = { from, to, d, CW_OK, 0 };
+    enum cw_status st = cw_evidence_each(from, copy_one, &c, d);
+    *n = c.n;
+    return c.st ? c.st : st;
+}

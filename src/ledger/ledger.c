@@ -805,6 +805,113 @@ fail:
     return st;
 }
 
+enum cw_status cw_ledger_root(struct cw_ledger *l, uint64_t *size,
+                              unsigned char root[32], struct cw_diag *d)
+{
+    enum cw_status st;
+    if (BEGIN(l, false)) /* one snapshot */
+        return db_error(l, d, "cannot read the ledger");
+    if (!(st = size_of(l, size, d)) && cw__merkle_root(subtree, l, *size, root))
+        st = unreadable(l, d);
+    COMMIT(l);
+    return st;
+}
+
+/* ---- copying a ledger to another store ---------------------------------- */
+
+struct copy {
+    struct cw_ledger *to;
+    uint64_t next; /* the index the next entry must have */
+    size_t checkpoints;
+};
+
+static int copy_entry(void *arg, const struct cw__lrow *r)
+{
+    struct copy *c = arg;
+    if (r->idx != c->next++)
+        return CW__STORE_ERROR; /* a gap: verify the source first */
+    return OP(c->to, put, r);
+}
+
+static int copy_run(void *arg, const char *tenant, uint64_t first,
+                    const unsigned char *gaps, size_t n)
+{
+    struct copy *c = arg;
+    return OP(c->to, put_run, tenant, first, gaps, n);
+}
+
+static int copy_checkpoint(void *arg, uint64_t size, const char *note)
+{
+    struct copy *c = arg;
+    c->checkpoints++;
+    return OP(c->to, put_checkpoint, size, note);
+}
+
+enum cw_status cw__ledger_copy(struct cw_ledger *from, struct cw_ledger *to,
+                               size_t *checkpoints, struct cw_diag *d)
+{
+    struct copy c = { to, 0, 0 };
+    uint64_t size;
+    enum cw_status st = CW_OK;
+    int rc;
+
+    if (strcmp(from->vkey, to->vkey) != 0)
+        return cw__diag_set(d, CW_EINVAL, to->path, 0, 0,
+                            "is signed by another key than %s: a copy "
+                            "must keep the ledger's key",
+                            from->path);
+    if (BEGIN(from, false))
+        return db_error(from, d, "cannot read the ledger");
+    if (BEGIN(to, true)) {
+        COMMIT(from);
+        return db_error(to, d, "cannot copy the ledger");
+    }
+    if ((st = size_of(to, &size, d)))
+        goto out;
+    if (size) {
+        st = cw__diag_set(d, CW_EEXIST, to->path, 0, 0,
+                          "already holds %llu entries; copy into an empty "
+                          "store",
+                          (unsigned long long)size);
+        goto out;
+    }
+    rc = OP(from, scan, CW__LKIND_ALL, copy_entry, &c);
+    if (!rc)
+        rc = OP(from, scan_runs, NULL, copy_run, &c);
+    if (!rc)
+        rc = OP(from, scan_checkpoints, false, copy_checkpoint, &c);
+    if (rc) {
+        st = cw__diag_set(d, CW_EIO, to->path, 0, 0,
+                          "cannot copy the ledger (entry %llu): %s; "
+                          "nothing was copied",
+                          (unsigned long long)c.next,
+                          to->st->ops->errmsg(to->st));
+        goto out;
+    }
+    /* All of it or nothing: one transaction. */
+    if (COMMIT(to)) {
+        st = db_error(to, d, "cannot copy the ledger");
+        goto out_read;
+    }
+    {
+        char note[CW__NOTE_MAX], path[4200];
+        size_t len;
+        if (read_held(from, note, sizeof(note), &len)) {
+            held_path(to, path, sizeof(path));
+            if ((st = cw__atomic_write_private(path, note, len, true, d)))
+                goto out_read;
+            to->held = from->held;
+        }
+    }
+    *checkpoints = c.checkpoints;
+    goto out_read;
+out:
+    ROLLBACK(to);
+out_read:
+    COMMIT(from);
+    return st;
+}
+
 enum cw_status cw_ledger_vkey(struct cw_ledger *l, char *vkey, size_t n,
                               struct cw_diag *d)
 {

@@ -83,6 +83,18 @@ enum cw_status cw__ledger_blob_get(struct cw_ledger *l, const char *hash,
                                    struct cw__buf *b, struct cw_diag *d);
 bool cw__ledger_keeps_blobs(const struct cw_ledger *l);
 
+/* Keeps every evidence file `from`'s ledger names (each checked against
+ * its hash first) in store `to`; *n counts the entries. */
+enum cw_status cw__evidence_copy(struct cw_ledger *from, struct cw_ledger *to,
+                                 size_t *n, struct cw_diag *d);
+
+/* Copies every entry, tenant index row and checkpoint of `from` into
+ * `to` (empty, and signed by the same key) in one transaction on `to`,
+ * then the copy of the last checkpoint kept beside the key. For `store
+ * migrate`; *checkpoints counts those copied. */
+enum cw_status cw__ledger_copy(struct cw_ledger *from, struct cw_ledger *to,
+                               size_t *checkpoints, struct cw_diag *d);
+
 /* The entries cw__ledger_each reads back (each kind has its own index). */
 enum cw__ledger_kind {
     CW__KIND_EVIDENCE,   /* evidence.add */

@@ -99,8 +99,10 @@ static const char *const migrations[] = {
 
 /* Rows fetched per round trip by a scan. */
 #define SCAN_BATCH "4096"
-/* What one append may hold in memory before commit sends it. */
+/* What one append may hold in memory before commit sends it, and the
+ * rows after which it is sent anyway (the transaction stays open). */
 #define PENDING_MAX ((size_t)1 << 31)
+#define FLUSH_ROWS 8192
 
 /* The columns an append holds until commit, one array each. */
 enum {
@@ -504,8 +506,8 @@ static int pg_put(struct cw__lstore *b, const struct cw__lrow *r)
         return fail(s, st == CW_ENOMEM ? "out of memory"
                                        : "an append too large to send at "
                                          "once");
-    s->pending++;
-    return CW__STORE_OK;
+    /* A very large transaction (a copy) goes in parts, within it. */
+    return ++s->pending >= FLUSH_ROWS ? flush(s) : CW__STORE_OK;
 }
 
 /* Row i of (idx, tenant, action, leaf, nodes, body) into *o. */
@@ -684,8 +686,7 @@ static int pg_put_run(struct cw__lstore *b, const char *tenant,
         return fail(s, st == CW_ENOMEM ? "out of memory"
                                        : "an append too large to send at "
                                          "once");
-    s->pending_runs++;
-    return CW__STORE_OK;
+    return ++s->pending_runs >= FLUSH_ROWS ? flush(s) : CW__STORE_OK;
 }
 
 struct run_scan {

@@ -14,6 +14,12 @@ enum cw_status cw__run_results_bare(const char *store, int64_t id,
                                     cw_run_result_fn fn, void *arg,
                                     struct cw_diag *d);
 
+/* Copies every run of store `from` (packs, checks, interned strings,
+ * results, counted passes, with their ids) into store `to`, which must
+ * hold none, in one transaction on `to`. *runs: how many. */
+enum cw_status cw__runs_copy(const char *from, const char *to, size_t *runs,
+                             struct cw_diag *d);
+
 /* One packed result of a chunk (runs_sqlite.c): the check's index, the
  * verdict, the reason's and file's ids plus one (0: none), the line, the
  * resource (NULL: none; valid until the next record). */

@@ -1197,3 +1197,138 @@ out:
     side_free(&B);
     return st;
 }
+
+/* ---- copying every run to another store ----------------------------------- */
+
+/* The tables in the order their rows may be inserted, with their columns
+ * and each column's type (i: integer, d: double, t: text, b: blob). */
+static const struct table {
+    const char *name, *cols, *types, *order;
+    bool identity; /* an id PostgreSQL hands out, to carry on after */
+} tables[] = {
+    { "packs", "id, name, kind, title, digest", "itttt", "id", true },
+    { "checks", "pack, idx, id, title, severity, controls, refs", "iittitt",
+      "pack, idx", false },
+    { "runs",
+      "id, kind, pack, target, started, seconds, actor, n_pass, n_fail, "
+      "n_na, n_unknown, n_error, n_stored",
+      "itittdtiiiiii", "id", true },
+    { "reasons", "id, text", "it", "id", true },
+    { "files", "id, path", "it", "id", true },
+    { "chunks", "run, seq, n, data", "iiib", "run, seq", false },
+    { "passes", "run, chk, n", "iii", "run, chk", false },
+};
+
+static enum cw_status copy_table(struct db *from, struct db *to,
+                                 const struct table *t, size_t *rows)
+{
+    char sel[256], ins[512];
+    struct cw__q *q = NULL, *w = NULL;
+    size_t ncols = strlen(t->types), i;
+    enum cw_status st = CW_OK;
+    int rc;
+
+    snprintf(sel, sizeof(sel), "SELECT %s FROM %s ORDER BY %s", t->cols,
+             t->name, t->order);
+    {
+        int o = snprintf(ins, sizeof(ins), "INSERT INTO %s(%s) VALUES (?",
+                         t->name, t->cols);
+        for (i = 1; i < ncols; i++)
+            o += snprintf(ins + o, sizeof(ins) - (size_t)o, ", ?");
+        snprintf(ins + o, sizeof(ins) - (size_t)o, ")");
+    }
+    if ((st = prepare(from, sel, &q)) || (st = prepare(to, ins, &w)))
+        goto out;
+    *rows = 0;
+    while ((rc = cw__q_step(q)) == CW__Q_ROW) {
+        cw__q_reset(w);
+        for (i = 0; i < ncols; i++) {
+            int c = (int)i;
+            switch (t->types[i]) {
+            case 'i':
+                cw__q_int64(w, c + 1, cw__col_int64(q, c));
+                break;
+            case 'd':
+                cw__q_double(w, c + 1, cw__col_double(q, c));
+                break;
+            case 't':
+                cw__q_text(w, c + 1, cw__col_text(q, c));
+                break;
+            default:
+                cw__q_blob(w, c + 1, cw__col_blob(q, c),
+                           cw__col_bytes(q, c));
+            }
+        }
+        if (cw__q_step(w) != CW__Q_DONE) {
+            st = db_fail(to, "cannot copy the runs");
+            goto out;
+        }
+        ++*rows;
+    }
+    if (rc != CW__Q_DONE)
+        st = db_fail(from, "cannot read the runs");
+out:
+    cw__q_finalize(q);
+    cw__q_finalize(w);
+    return st;
+}
+
+enum cw_status cw__runs_copy(const char *from, const char *to, size_t *runs,
+                             struct cw_diag *d)
+{
+    char pfrom[4200], pto[4200], sql[256];
+    struct db a, b;
+    struct cw__q *q = NULL;
+    enum cw_status st;
+    bool absent;
+    size_t i, rows;
+
+    *runs = 0;
+    if ((st = db_open(&a, from, false, pfrom, sizeof(pfrom), &absent, d)))
+        return st;
+    if (absent)
+        return CW_OK; /* no run saved: nothing to copy */
+    if ((st = db_open(&b, to, true, pto, sizeof(pto), &absent, d))) {
+        db_close(&a);
+        return st;
+    }
+    if (!cw__db_begin_write(b.h, RUNS_LOCK)) {
+        st = db_fail(&b, "cannot copy the runs");
+        goto out;
+    }
+    if ((st = prepare(&b, "SELECT count(*) FROM runs", &q)))
+        goto rollback;
+    if (cw__q_step(q) != CW__Q_ROW || cw__col_int64(q, 0) != 0) {
+        st = cw__diag_set(d, CW_EEXIST, pto, 0, 0,
+                          "already holds scan runs; copy into an empty "
+                          "store");
+        goto rollback;
+    }
+    for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+        if ((st = copy_table(&a, &b, &tables[i], &rows)))
+            goto rollback;
+        if (strcmp(tables[i].name, "runs") == 0)
+            *runs = rows;
+        /* The ids handed out next follow the copied ones. */
+        if (tables[i].identity && cw__db_is_pg(b.h)) {
+            snprintf(sql, sizeof(sql),
+                     "SELECT setval(pg_get_serial_sequence('%s', 'id'), "
+                     "COALESCE(MAX(id), 0) + 1, false) FROM %s",
+                     tables[i].name, tables[i].name);
+            if (!exec(&b, sql)) {
+                st = db_fail(&b, "cannot copy the runs");
+                goto rollback;
+            }
+        }
+    }
+    if (!exec(&b, "COMMIT"))
+        st = db_fail(&b, "cannot copy the runs");
+    goto out;
+rollback:
+    exec(&b, "ROLLBACK");
+out:
+    cw__q_finalize(q);
+    db_close(&a);
+    db_close(&b);
+    return st;
+}
