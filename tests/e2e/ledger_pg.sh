@@ -105,6 +105,14 @@ grep -q '^6 ' out || fail "append as cw_app: $(cat out)"
 expect_exit 0 "$CW" log verify $A
 grep -q "7 entries" out || fail "verify as cw_app: $(cat out)"
 
+# The servers' role saves scan runs too: their tables, made after the
+# grants, come under the default privileges.
+cp "$SRC/tests/cases/config/plan.json" plan.json
+expect_exit 1 "$CW" scan config plan.json --pack aws -o /dev/null $A
+expect_exit 0 "$CW" results list $A --format json
+[ "$(jq -s length out)" = 1 ] || fail "a run saved as cw_app: $(cat out)"
+app -c "DELETE FROM runs" 2>err && fail "cw_app may delete runs"
+
 # Tampering with rows in the database (as the superuser, who bypasses
 # every policy) is caught and named, as on SQLite. Each tampering starts
 # from the rows as saved here.
@@ -142,13 +150,15 @@ pg_super -c "DROP TABLE saved_e, saved_r, saved_c"
 # A store written by a newer cloudward is refused, and left as it was.
 pg_super -c "UPDATE cw_schema SET version = 99"
 expect_exit 2 "$CW" log verify $S
-grep -q "newer cloudward (schema version 99; this one reads up to 2)" err || fail "newer schema: $(cat err)"
-pg_super -c "UPDATE cw_schema SET version = 2"
-# A store of version 1 (before evidence files moved into the database) is
-# brought to this version on open, in one transaction, and keeps working.
-pg_super -c "DROP TABLE evidence_blobs; UPDATE cw_schema SET version = 1"
+grep -q "newer cloudward (schema version 99; this one reads up to 3)" err || fail "newer schema: $(cat err)"
+pg_super -c "UPDATE cw_schema SET version = 3"
+# A store of version 1 (before evidence files and scan runs moved into the
+# database) is brought to this version on open, in one transaction, and
+# keeps working.
+pg_super -c "DROP TABLE evidence_blobs, packs, checks, runs, reasons, files, chunks, passes;
+  UPDATE cw_schema SET version = 1"
 expect_exit 0 "$CW" log verify $S
-[ "$(pg_super -tAc "SELECT version FROM cw_schema")" = 2 ] || fail "not migrated to version 2"
+[ "$(pg_super -tAc "SELECT version FROM cw_schema")" = 3 ] || fail "not migrated to version 3"
 [ "$(pg_super -tAc "SELECT to_regclass('evidence_blobs') IS NOT NULL")" = t ] || fail "no evidence_blobs after the migration"
 
 # Several processes appending at once (as the servers' role).
@@ -163,7 +173,7 @@ cat conc?.out >conc.all
 [ "$(grep -cE '^[0-9]+ [0-9a-f]{64}$' conc.all)" = 1200 ] || fail "concurrent appends: $(grep -v '^[0-9]' conc.all | head -3)"
 [ "$(cut -d' ' -f1 conc.all | sort -un | wc -l)" = 1200 ] || fail "an index was given twice"
 expect_exit 0 "$CW" log verify $S
-grep -q "1207 entries" out || fail "concurrent verify: $(cat out)"
+grep -q "1208 entries" out || fail "concurrent verify: $(cat out)"
 expect_exit 0 "$CW" log show $A --tenant c3 --format json
 [ "$(jq -r '.entry.actor.user.uid // .entry.actor.app_name // empty' out | sort -u | wc -l)" -le 1 ] ||
   fail "tenant c3 sees other appenders' entries"
