@@ -10,9 +10,12 @@
  *             the ledger stores;
  *   verify    entries per second recomputed by cw_ledger_verify;
  *   prove     inclusion-proof time at 1M and 10M entries (averaged over
- *             1000 random indexes).
+ *             1000 random indexes);
+ *   --lines   the library appending the lines of a file, the other side
+ *             of run.sh's comparison with `cloudward log append --from`.
  *
  * usage: bench_ledger DIR [MAX_ENTRIES]   (default 10,000,000)
+ *        bench_ledger --lines FILE NEW_STORE
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,6 +168,37 @@ static double prove(struct cw_ledger *l, uint64_t size)
     return (now() - t0) / 1000 * 1e3; /* ms per proof */
 }
 
+static void no_ack(void *arg, uint64_t index, const unsigned char leaf[32])
+{
+    (void)arg;
+    (void)index;
+    (void)leaf;
+}
+
+/* The library's side of the CLI comparison (run.sh): the lines of FILE
+ * appended to a new store with cw_ledger_append_lines, batch 1024, as
+ * `cloudward log append --from FILE` does; opening the store included,
+ * as the command's time includes it. Prints entries/s. */
+static int lines(const char *file, const char *store)
+{
+    struct cw_ledger *l;
+    struct cw_diag d;
+    uint64_t size;
+    FILE *in = fopen(file, "r");
+    double t0 = now();
+
+    if (!in || cw_ledger_open(store, &l, &d) ||
+        cw_ledger_append_lines(l, in, file, 1024, no_ack, NULL, &d) ||
+        cw_ledger_size(l, &size, &d)) {
+        fprintf(stderr, "lines: %s\n", in ? d.msg : file);
+        return 2;
+    }
+    cw_ledger_close(l);
+    fclose(in);
+    printf("%.0f\n", (double)size / (now() - t0));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const size_t batches[] = { 1, 64, 1024 };
@@ -177,8 +211,13 @@ int main(int argc, char **argv)
     double t0;
     size_t i;
 
+    if (argc == 4 && strcmp(argv[1], "--lines") == 0)
+        return lines(argv[2], argv[3]);
     if (argc < 2) {
-        fprintf(stderr, "usage: %s DIR [MAX_ENTRIES]\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s DIR [MAX_ENTRIES]\n"
+                "       %s --lines FILE NEW_STORE\n",
+                argv[0], argv[0]);
         return 2;
     }
     /* The VMs this runs on change I/O speed from minute to minute: the
