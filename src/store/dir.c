@@ -77,19 +77,27 @@ void cw__store_display(const char *store, char *out, size_t n)
     }
     auth += 3;
     len = strcspn(auth, "/?");
-    at = memchr(auth, '@', len);
+    /* The last '@': a password may hold one (libpq wants it %40, but a
+     * user may not have written it so). */
+    for (at = NULL; len; len--)
+        if (auth[len - 1] == '@') {
+            at = auth + len - 1;
+            break;
+        }
     colon = at ? memchr(auth, ':', (size_t)(at - auth)) : NULL;
     if (colon)
         snprintf(out, n, "%.*s***%s", (int)(colon + 1 - store), store, at);
     else
         snprintf(out, n, "%s", store);
-    /* password=... among the parameters */
-    if ((pw = strstr(out, "password=")) != NULL) {
+    /* password=... among the parameters, each time it is given */
+    for (pw = strstr(out, "password="); pw; pw = strstr(pw, "password=")) {
         char rest[4096];
         size_t keep = (size_t)(pw - out) + 9;
         snprintf(rest, sizeof(rest), "%s", pw + 9 + strcspn(pw + 9, "&"));
-        if (keep < n)
-            snprintf(out + keep, n - keep, "***%s", rest);
+        if (keep >= n)
+            break;
+        snprintf(out + keep, n - keep, "***%s", rest);
+        pw = out + keep;
     }
 }
 
