@@ -325,18 +325,32 @@ static enum cw_status open_store(const char *store, bool create,
     snprintf(l->dir, sizeof(l->dir), "%s", dir);
     if ((st = open_db(l, store, create, d)))
         goto fail;
-    /* The key and its record in one transaction. */
-    if (BEGIN(l, true)) {
-        st = db_error(l, d, "cannot open");
-        goto fail;
-    }
-    if ((st = load_key(l, dir, d)) != CW_OK) {
-        ROLLBACK(l);
-        goto fail;
-    }
-    if (COMMIT(l)) {
-        st = db_error(l, d, "cannot open");
-        goto fail;
+    /* The key against its record, in a read transaction when there is
+     * one (a read-only replica opens too); else the key and its record
+     * in one write transaction. */
+    {
+        char stored[CW__NOTE_KEY_MAX];
+        bool write = false;
+        if (BEGIN(l, false)) {
+            st = db_error(l, d, "cannot open");
+            goto fail;
+        }
+        if (!meta(l, "vkey", stored, sizeof(stored))) {
+            ROLLBACK(l);
+            write = true;
+            if (BEGIN(l, true)) {
+                st = db_error(l, d, "cannot open");
+                goto fail;
+            }
+        }
+        if ((st = load_key(l, dir, d)) != CW_OK) {
+            ROLLBACK(l);
+            goto fail;
+        }
+        if (COMMIT(l) && write) {
+            st = db_error(l, d, "cannot open");
+            goto fail;
+        }
     }
     {
         char note[CW__NOTE_MAX];

@@ -854,55 +854,104 @@ static const struct cw__lstore_ops pg_ops = {
 
 /* ---- opening ------------------------------------------------------------ */
 
-/* Brings the schema to SCHEMA_VERSION in one transaction. */
-static int migrate(struct pg *s, bool create)
+/* 1 when the server is a hot standby (a read replica), 0 when not, -1 on
+ * error. */
+static int in_recovery(struct pg *s)
+{
+    PGresult *r = query(s, "SELECT pg_is_in_recovery()", 0, NULL, NULL,
+                        NULL);
+    int rc;
+    if (!r)
+        return -1;
+    rc = PQntuples(r) == 1 && PQgetlength(r, 0, 0) == 1 &&
+         PQgetvalue(r, 0, 0)[0];
+    PQclear(r);
+    return rc;
+}
+
+/* The schema's version, read in the current transaction (*exists false
+ * and 0 when there is no cw_schema); -1 on error. */
+static int64_t schema_version(struct pg *s, bool *exists)
 {
     PGresult *r;
-    uint64_t have;
-    size_t v;
-    char sql[96];
+    int64_t v = 0;
+    bool have;
 
-    if (run(s, "BEGIN") ||
-        run(s, "SELECT pg_advisory_xact_lock(" LOCK_SCHEMA ")"))
-        return CW__STORE_ERROR;
     if (!(r = query(s, "SELECT to_regclass('cw_schema') IS NOT NULL", 0,
                     NULL, NULL, NULL)))
-        goto bad;
+        return -1;
     have = PQgetlength(r, 0, 0) == 1 && PQgetvalue(r, 0, 0)[0];
     PQclear(r);
-    if (!have) {
-        if (!create) {
-            (void)run(s, "ROLLBACK");
-            return CW__STORE_MISSING;
-        }
-        if (run(s, "CREATE TABLE cw_schema(version bigint NOT NULL);"
-                   "INSERT INTO cw_schema VALUES (0)"))
-            goto bad;
-    }
+    if (!(*exists = have))
+        return 0;
     if (!(r = query(s, "SELECT version FROM cw_schema", 0, NULL, NULL,
                     NULL)))
-        goto bad;
+        return -1;
     if (PQntuples(r) != 1) {
         PQclear(r);
         fail(s, "cw_schema does not hold one version");
-        goto bad;
+        return -1;
     }
-    have = col_u64(r, 0, 0);
+    v = (int64_t)col_u64(r, 0, 0);
     PQclear(r);
-    if (have > SCHEMA_VERSION) {
+    return v;
+}
+
+/*
+ * Brings the schema to SCHEMA_VERSION in one transaction (under an
+ * advisory lock: several processes may open a new database at once), or
+ * on a read replica checks that it is there already: nothing can be
+ * created on a replica, and a schema behind this binary is refused there
+ * until the primary is opened once by its owner.
+ */
+static int migrate(struct pg *s, bool create)
+{
+    int64_t have;
+    size_t v;
+    char sql[96];
+    bool exists;
+    int replica = in_recovery(s);
+
+    if (replica < 0)
+        return CW__STORE_ERROR;
+    if (run(s, replica ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+                       : "BEGIN") ||
+        (!replica &&
+         run(s, "SELECT pg_advisory_xact_lock(" LOCK_SCHEMA ")")))
+        return CW__STORE_ERROR;
+    if ((have = schema_version(s, &exists)) < 0)
+        goto bad;
+    if (!exists && (!create || replica)) {
+        (void)run(s, "ROLLBACK");
+        return CW__STORE_MISSING;
+    }
+    if ((uint64_t)have > SCHEMA_VERSION) {
         snprintf(s->err, sizeof(s->err),
                  "the database was written by a newer cloudward (schema "
-                 "version %llu; this one reads up to %zu): upgrade "
+                 "version %lld; this one reads up to %zu): upgrade "
                  "cloudward",
-                 (unsigned long long)have, SCHEMA_VERSION);
+                 (long long)have, SCHEMA_VERSION);
         goto bad;
     }
+    if (replica && (uint64_t)have < SCHEMA_VERSION) {
+        snprintf(s->err, sizeof(s->err),
+                 "this read replica's store is at schema version %lld and "
+                 "this cloudward needs %zu: open the primary once as the "
+                 "store's owner to bring it up to date",
+                 (long long)have, SCHEMA_VERSION);
+        goto bad;
+    }
+    if (replica)
+        return run(s, "COMMIT");
+    if (!exists && run(s, "CREATE TABLE cw_schema(version bigint NOT NULL);"
+                          "INSERT INTO cw_schema VALUES (0)"))
+        goto bad;
     for (v = (size_t)have; v < SCHEMA_VERSION; v++)
         if (run(s, migrations[v]))
             goto bad;
     snprintf(sql, sizeof(sql), "UPDATE cw_schema SET version = %zu",
              SCHEMA_VERSION);
-    if (have < SCHEMA_VERSION && run(s, sql))
+    if ((uint64_t)have < SCHEMA_VERSION && run(s, sql))
         goto bad;
     return run(s, "COMMIT");
 bad:

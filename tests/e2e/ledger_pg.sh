@@ -6,9 +6,10 @@
 # filter (run here on purpose, as the servers' role); tampering with rows
 # directly in the database is caught by `log verify`; several processes
 # append at once; appenders killed with SIGKILL lose no acknowledged
-# entry; a schema newer than the binary, a missing store, a role that
-# bypasses row-level security and a missing key folder are refused with
-# one clear error; a password never reaches the output.
+# entry; a read replica answers the read verbs as the primary does; a
+# schema newer than the binary, a missing store, a role that bypasses
+# row-level security and a missing key folder are refused with one clear
+# error; a password never reaches the output.
 . "$(dirname "$0")/lib.sh"
 . "$SRC/tests/e2e/pg.sh"
 pg_start
@@ -184,4 +185,21 @@ expect_exit 0 "$CW" log show $A --tenant c3 --format json
 kill_appends 50 "$PG_APP"
 pg_super -tAc "SELECT idx || ' ' || encode(leaf, 'hex') FROM ledger_entries" | sort -u >stored
 comm -23 acked.sorted stored | head -1 | grep -q . && fail "an acknowledged entry is missing or differs"
+
+# A read replica serves the read verbs once it has replayed the latest
+# checkpoint: the same views and proofs as the primary. It takes no
+# writes, and says so.
+expect_exit 0 "$CW" log checkpoint $S
+pg_start_replica
+pg_wait_replica || fail "the replica did not catch up in 10 s"
+R="--store=$PG_REPLICA"
+for v in "log show --tenant c3 --format json" "log prove 1000" "log vkey" \
+  "log show --offset 1200 --limit 30 --format json" "results list --format json"; do
+  "$CW" $v $S >p.out 2>&1 || fail "primary: $v: $(cat p.out)"
+  "$CW" $v $R >r.out 2>&1 || fail "replica: $v: $(cat r.out)"
+  cmp -s p.out r.out || fail "the replica answers otherwise: $v"
+done
+expect_exit 0 "$CW" log verify $R
+expect_exit 2 "$CW" log append $R --actor a --action b --target c
+grep -q "read-only" err || fail "append on a replica: $(cat err)"
 finish

@@ -18,6 +18,8 @@ pg_as() {
 
 pg_stop() {
   [ -n "${PGTMP:-}" ] || return 0
+  [ ! -d "$PGTMP/replica" ] ||
+    pg_as "$PGBIN/pg_ctl" -D "$PGTMP/replica" -m immediate stop >/dev/null 2>&1 || true
   pg_as "$PGBIN/pg_ctl" -D "$PGTMP/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$PGTMP"
   PGTMP=
@@ -50,4 +52,28 @@ pg_grant_app() {
     GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO cw_app;
     ALTER DEFAULT PRIVILEGES FOR ROLE cw_owner IN SCHEMA public GRANT SELECT, INSERT ON TABLES TO cw_app;
     ALTER DEFAULT PRIVILEGES FOR ROLE cw_owner IN SCHEMA public GRANT USAGE ON SEQUENCES TO cw_app;"
+}
+
+# pg_start_replica: a hot standby of the server (pg_basebackup, streaming
+# replication), on port 5433 of the same private socket folder; sets
+# PG_REPLICA. pg_wait_replica waits (up to 10 s) until it has replayed
+# everything the primary has written so far.
+pg_start_replica() {
+  pg_as "$PGBIN/pg_basebackup" -D "$PGTMP/replica" -h "$PGTMP" -U postgres -R -X stream \
+    >"$PGTMP/basebackup.log" 2>&1 || { cat "$PGTMP/basebackup.log" >&2; exit 1; }
+  pg_as "$PGBIN/pg_ctl" -D "$PGTMP/replica" -l "$PGTMP/replica.log" -w \
+    -o "-c listen_addresses='' -c unix_socket_directories='$PGTMP' -c port=5433 -c hot_standby=on" \
+    start >/dev/null || { cat "$PGTMP/replica.log" >&2; exit 1; }
+  PG_REPLICA="postgresql:///cloudward?host=$PGTMP&port=5433&user=cw_owner"
+}
+
+pg_wait_replica() {
+  local lsn i
+  lsn=$(pg_super -tAc "SELECT pg_current_wal_lsn()")
+  for i in $(seq 1 100); do
+    [ "$("$PGBIN/psql" -X -tA -h "$PGTMP" -p 5433 -U postgres -d postgres \
+      -c "SELECT pg_last_wal_replay_lsn() >= '$lsn'")" = t ] && return 0
+    sleep 0.1
+  done
+  return 1
 }
