@@ -4,8 +4,14 @@
 # decision.remove) and records nothing twice; a changed decision is one
 # entry; the free texts stay out of the ledger (their digest goes in);
 # `decisions history` shows who changed what; a store without a ledger is
-# left alone by `soa`; bad arguments are refused.
+# left alone by `soa`; bad arguments are refused. With CW_ENGINE=pg, the
+# same with the store on a private PostgreSQL (tests/e2e/pg.sh).
 . "$(dirname "$0")/lib.sh"
+if [ "${CW_ENGINE:-sqlite}" = pg ]; then
+  . "$SRC/tests/e2e/pg.sh"
+  pg_start
+  export CLOUDWARD_STORE=$PG_OWNER
+fi
 "$CW" init --organisation "Decision Test" --role provider --service-model saas >/dev/null
 cat >decisions/a.yaml <<'END'
 decisions:
