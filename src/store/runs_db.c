@@ -43,12 +43,10 @@
 #include <cloudward/cw_runs.h>
 
 #include "../core/core.h"
-#include "ledger_store.h"
 #include "runs.h"
 #include "sql.h"
-#include "store_dir.h"
+#include "store_db.h"
 
-#define RUNS_SCHEMA 1
 #define CHUNK 4096
 #define FORMAT 1
 
@@ -101,101 +99,26 @@ static void db_close(struct db *db)
     db->h = NULL;
 }
 
-/* Brings results.db to this version inside the open transaction: each
- * migration, the new version recorded. */
-static enum cw_status migrate(struct db *db)
-{
-    struct cw__q *q;
-    int64_t version = 0;
-    char set[96];
-
-    if (!cw__db_prepare(db->h, "PRAGMA user_version", &q))
-        return db_fail(db, "cannot open the results store");
-    if (cw__q_step(q) == CW__Q_ROW)
-        version = cw__col_int64(q, 0);
-    cw__q_finalize(q);
-    if (version > RUNS_SCHEMA)
-        return cw__diag_set(db->d, CW_EFORMAT, db->path, 0, 0,
-                            "written by a newer cloudward (results schema "
-                            "%lld; this one reads up to %d): upgrade "
-                            "cloudward, or use another --store",
-                            (long long)version, RUNS_SCHEMA);
-    for (; version < RUNS_SCHEMA; version++) {
-        snprintf(set, sizeof(set), "PRAGMA user_version = %d",
-                 (int)version + 1);
-        if (!exec(db, migrations[version]) || !exec(db, set))
-            return db_fail(db, "cannot open the results store");
-    }
-    return CW_OK;
-}
+static const struct cw__part part = {
+    "results.db", "results", migrations,
+    sizeof(migrations) / sizeof(migrations[0])
+};
 
 /*
- * Opens the runs of `store`, bringing their schema to this version: the
- * folder's results.db, or the tables of a PostgreSQL store. `create`: the
- * folder, file or tables may be created (saving); otherwise a store
- * without them sets *absent, creating nothing (db->h stays NULL).
+ * Opens the runs of `store` (store_db.h): the folder's results.db, or the
+ * tables of a PostgreSQL store. `create`: they may be created (saving);
+ * otherwise a store without them sets *absent, creating nothing (db->h
+ * stays NULL).
  */
 static enum cw_status db_open(struct db *db, const char *store, bool create,
                               char *path, size_t n, bool *absent,
                               struct cw_diag *d)
 {
-    static const char *const names[] = { "results.db", "results.db-wal",
-                                         "results.db-shm", NULL };
-    struct stat sb;
-    enum cw_status st;
-    char err[600];
-    bool pg = cw__store_is_url(store);
-
     memset(db, 0, sizeof(*db));
     db->d = d;
     db->path = path;
-    *absent = false;
-    if (pg) {
-        struct cw__lstore *schema;
-        int rc;
-        cw__store_display(store, path, n);
-        /* One schema, one version for the whole database: opening it as
-         * the ledger's store brings every table (these too) up to date,
-         * or refuses a newer one. */
-        rc = cw__lstore_pg_open(store, NULL, create, &schema, err,
-                                sizeof(err));
-        if (rc == CW__STORE_MISSING) {
-            *absent = true;
-            return CW_OK;
-        }
-        if (rc)
-            return cw__diag_set(d, CW_EIO, path, 0, 0, "%s", err);
-        schema->ops->close(schema);
-        if (!(db->h = cw__db_open_pg(store, err, sizeof(err))))
-            return cw__diag_set(d, CW_EIO, path, 0, 0, "%s", err);
-        return CW_OK;
-    }
-    snprintf(path, n, "%s/results.db", store);
-    /* reading a store that has no folder or results.db yet: no runs */
-    *absent = !create && lstat(path, &sb) != 0;
-    if (*absent)
-        return CW_OK; /* no run saved yet: the caller decides */
-    if (create && mkdir(store, 0700) != 0 && errno != EEXIST)
-        return cw__diag_set(d, CW_EIO, store, 0, 0, "cannot create: %s",
-                            strerror(errno));
-    if ((st = cw__store_dir_check(store, names, create ? "results.db" : NULL,
-                                  d)))
-        return st;
-    if (!(db->h = cw__db_open_sqlite(path, false, err, sizeof(err))))
-        return cw__diag_set(d, CW_EIO, path, 0, 0, "cannot open: %s", err);
-    if (!cw__db_begin_write(db->h, RUNS_LOCK)) {
-        st = db_fail(db, "cannot open the results store");
-        db_close(db);
-        return st;
-    }
-    st = migrate(db);
-    if (!st && !exec(db, "COMMIT"))
-        st = db_fail(db, "cannot open the results store");
-    if (st) {
-        exec(db, "ROLLBACK");
-        db_close(db);
-    }
-    return st;
+    return cw__store_db_open(store, &part, create, &db->h, path, n, absent,
+                             d);
 }
 
 /* ---- the packed records --------------------------------------------------- */
