@@ -8,6 +8,7 @@
 #ifndef CLOUDWARD_CLOUDWARD_H
 #define CLOUDWARD_CLOUDWARD_H
 
+#include <cloudward/cw_access.h>
 #include <cloudward/cw_catalog.h>
 #include <cloudward/cw_checks.h>
 #include <cloudward/cw_query.h>

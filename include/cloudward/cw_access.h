@@ -18,22 +18,24 @@
 extern "C" {
 #endif
 
-/* Roles: the provider's, then a tenant's (docs/server.md). */
-enum cw_role {
-    CW_ROLE_ADMIN,
-    CW_ROLE_COMPLIANCE,
-    CW_ROLE_ENGINEER,
-    CW_ROLE_AUDITOR,
-    CW_ROLE_CUSTOMER_ADMIN,
-    CW_ROLE_CUSTOMER,
-    CW_ROLE_COUNT
+/* What a user or token may do: the provider's roles, then a tenant's
+ * (docs/server.md). (A scope's role, provider or customer, is enum
+ * cw_role of cw_scope.h.) */
+enum cw_grant {
+    CW_GRANT_ADMIN,
+    CW_GRANT_COMPLIANCE,
+    CW_GRANT_ENGINEER,
+    CW_GRANT_AUDITOR,
+    CW_GRANT_CUSTOMER_ADMIN,
+    CW_GRANT_CUSTOMER,
+    CW_GRANT_COUNT
 };
 
 /* "admin", "compliance", ..., "customer-admin", "customer". */
-CW_API const char *cw_role_name(enum cw_role r);
-CW_API bool cw_role_parse(const char *s, enum cw_role *out);
+CW_API const char *cw_grant_name(enum cw_grant r);
+CW_API bool cw_grant_parse(const char *s, enum cw_grant *out);
 /* True for the roles that belong to one tenant. */
-CW_API bool cw_role_is_tenant(enum cw_role r);
+CW_API bool cw_grant_is_tenant(enum cw_grant r);
 
 /* A store's access tables, open: one per thread. */
 struct cw_access;
@@ -71,7 +73,7 @@ struct cw_token_info {
     const char *id;     /* public: names the token in lists and the log */
     const char *name;   /* what it is for ("ci-nightly") */
     const char *tenant; /* NULL: the provider's */
-    enum cw_role role;
+    enum cw_grant role;
     long long created, expires; /* Unix seconds */
     bool revoked;
 };
@@ -83,7 +85,7 @@ struct cw_token_info {
  * text goes to `token` once: only its SHA-256 is kept.
  */
 CW_API enum cw_status cw_token_create(struct cw_access *a, const char *name,
-                                      enum cw_role role, const char *tenant,
+                                      enum cw_grant role, const char *tenant,
                                       long long expires, const char *actor,
                                       char token[CW_TOKEN_TEXT],
                                       char id[CW_TOKEN_ID],

@@ -121,6 +121,8 @@ int cmd_evidence(int argc, char **argv);
 int cmd_decisions(int argc, char **argv);
 int cmd_results(int argc, char **argv);
 int cmd_store(int argc, char **argv);
+int cmd_tenant(int argc, char **argv);
+int cmd_token(int argc, char **argv);
 int cmd_completion(int argc, char **argv);
 
 #endif

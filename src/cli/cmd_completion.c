@@ -12,7 +12,8 @@
 #include "cli.h"
 
 static const char verbs[] = "controls init soa matrix scan query log evidence "
-                            "decisions results store completion version";
+                            "decisions results store tenant token completion "
+                            "version";
 
 /* verb: its sub-verbs */
 static const char *const subs[][2] = {
@@ -23,6 +24,8 @@ static const char *const subs[][2] = {
     { "decisions", "record history" },
     { "results", "list show diff" },
     { "store", "migrate" },
+    { "tenant", "add list" },
+    { "token", "create revoke list" },
     { "completion", "bash zsh fish" },
 };
 
@@ -40,6 +43,8 @@ static const char *const opts[][2] = {
              "--from --batch --size --vkey --checkpoint --offset --limit" },
     { "evidence", "--control --effective --expires --follow" },
     { "store", "--from --to" },
+    { "tenant", "--name" },
+    { "token", "--name --role --tenant --days" },
 };
 
 static const char help[] =

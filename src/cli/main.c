@@ -32,6 +32,8 @@ static const char usage[] =
     "                       show their history\n"
     "  results              saved scan runs: list, show one, diff two\n"
     "  store migrate        copy a folder store into PostgreSQL, proved\n"
+    "  tenant               the provider's customers: add, list\n"
+    "  token                API tokens for the server: create, revoke, list\n"
     "  completion SHELL     a completion script for bash, zsh or fish\n"
     "  version              print the version\n"
     "\n"
@@ -342,6 +344,10 @@ int main(int argc, char **argv)
         return cmd_results(argc - 1, argv + 1);
     if (strcmp(verb, "store") == 0)
         return cmd_store(argc - 1, argv + 1);
+    if (strcmp(verb, "tenant") == 0)
+        return cmd_tenant(argc - 1, argv + 1);
+    if (strcmp(verb, "token") == 0)
+        return cmd_token(argc - 1, argv + 1);
     if (strcmp(verb, "completion") == 0)
         return cmd_completion(argc - 1, argv + 1);
     cli_error("unknown verb '%s'; run 'cloudward --help'", verb);

@@ -11,6 +11,7 @@
  *   evidence_blobs(sha256, data)   evidence files, up to BLOB_MAX each
  *   packs, checks, runs, reasons, files, chunks, passes   scan runs
  *       (runs_db.c, which reads and writes them through sql.h)
+ *   tenants, api_tokens     row-level security (access.c)
  *   cw_meta(key, value), cw_schema(version)
  *   ledger_hashes(idx[])
  *       the leaf and nodes of entries, whoever's they are: every proof
@@ -122,6 +123,14 @@ static const char *const migrations[] = {
     " n bigint NOT NULL, data bytea NOT NULL, PRIMARY KEY(run, seq));"
     "CREATE TABLE passes(run bigint NOT NULL, chk bigint NOT NULL,"
     " n bigint NOT NULL, PRIMARY KEY(run, chk));",
+    /* 4: tenants and API tokens (access.c) */
+    "CREATE TABLE tenants(tenant_id text PRIMARY KEY, name text NOT NULL,"
+    " created bigint NOT NULL);"
+    "CREATE TABLE api_tokens(id text PRIMARY KEY, tenant_id text,"
+    " role text NOT NULL, name text NOT NULL, hash text NOT NULL,"
+    " created bigint NOT NULL, expires bigint NOT NULL,"
+    " revoked bigint NOT NULL DEFAULT 0);" TENANT_TABLE("tenants")
+        TENANT_TABLE("api_tokens"),
 };
 #define SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 
