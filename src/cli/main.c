@@ -34,6 +34,7 @@ static const char usage[] =
     "  store migrate        copy a folder store into PostgreSQL, proved\n"
     "  tenant               the provider's customers: add, list\n"
     "  token                API tokens for the server: create, revoke, list\n"
+    "  serve                the HTTP server and API (docs/server.md)\n"
     "  completion SHELL     a completion script for bash, zsh or fish\n"
     "  version              print the version\n"
     "\n"
@@ -346,6 +347,8 @@ int main(int argc, char **argv)
         return cmd_store(argc - 1, argv + 1);
     if (strcmp(verb, "tenant") == 0)
         return cmd_tenant(argc - 1, argv + 1);
+    if (strcmp(verb, "serve") == 0)
+        return cw_serve(argc - 1, argv + 1);
     if (strcmp(verb, "token") == 0)
         return cmd_token(argc - 1, argv + 1);
     if (strcmp(verb, "completion") == 0)
