@@ -149,18 +149,20 @@ expect_exit 0 "$CW" log verify $S
 pg_super -c "DROP TABLE saved_e, saved_r, saved_c"
 
 # A store written by a newer cloudward is refused, and left as it was.
+v=$(pg_super -tAc "SELECT version FROM cw_schema")
 pg_super -c "UPDATE cw_schema SET version = 99"
 expect_exit 2 "$CW" log verify $S
-grep -q "newer cloudward (schema version 99; this one reads up to 3)" err || fail "newer schema: $(cat err)"
-pg_super -c "UPDATE cw_schema SET version = 3"
-# A store of version 1 (before evidence files and scan runs moved into the
-# database) is brought to this version on open, in one transaction, and
-# keeps working.
-pg_super -c "DROP TABLE evidence_blobs, packs, checks, runs, reasons, files, chunks, passes;
-  UPDATE cw_schema SET version = 1"
+grep -q "newer cloudward (schema version 99; this one reads up to $v)" err || fail "newer schema: $(cat err)"
+pg_super -c "UPDATE cw_schema SET version = $v"
+# A store of version 1 (before evidence files, scan runs, tenants and
+# tokens moved into the database) is brought to this version on open, in
+# one transaction, and keeps working.
+pg_super -c "DROP TABLE evidence_blobs, packs, checks, runs, reasons, files, chunks, passes,
+  tenants, api_tokens; UPDATE cw_schema SET version = 1"
 expect_exit 0 "$CW" log verify $S
-[ "$(pg_super -tAc "SELECT version FROM cw_schema")" = 3 ] || fail "not migrated to version 3"
-[ "$(pg_super -tAc "SELECT to_regclass('evidence_blobs') IS NOT NULL")" = t ] || fail "no evidence_blobs after the migration"
+[ "$(pg_super -tAc "SELECT version FROM cw_schema")" = "$v" ] || fail "not migrated to version $v"
+[ "$(pg_super -tAc "SELECT to_regclass('evidence_blobs') IS NOT NULL AND to_regclass('api_tokens') IS NOT NULL")" = t ] ||
+  fail "tables missing after the migration"
 
 # Several processes appending at once (as the servers' role).
 for p in 1 2 3 4; do

@@ -99,10 +99,11 @@ expect_exit 0 "$CW" results list --store "$S" --format json
 
 if [ "$S" != s ]; then
   # A store written by a newer cloudward is refused, not read or changed.
+  v=$(pg_super -tAc "SELECT version FROM cw_schema")
   pg_super -c "UPDATE cw_schema SET version = 99"
   expect_exit 2 "$CW" results list --store "$S"
   grep -q "written by a newer cloudward (schema version 99" err || fail "newer store: $(cat err)"
-  pg_super -c "UPDATE cw_schema SET version = 3"
+  pg_super -c "UPDATE cw_schema SET version = $v"
   # A damaged record is an error naming the run, never a short answer.
   pg_super -c "UPDATE chunks SET data = substr(data, 1, length(data) - 7) WHERE run = 1"
   expect_exit 2 "$CW" results show 1 --store "$S"
