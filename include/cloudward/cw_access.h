@@ -113,6 +113,65 @@ CW_API enum cw_status cw_token_each(struct cw_access *a,
                                               const struct cw_token_info *t),
                                     void *arg, struct cw_diag *d);
 
+/* ---- users ------------------------------------------------------------ */
+
+struct cw_user_info {
+    const char *id;     /* public: the ledger names users by it */
+    const char *login;  /* personal data: never in the ledger */
+    const char *tenant; /* NULL: the provider's */
+    enum cw_grant role;
+    bool disabled;
+    bool totp;          /* a second factor is enrolled */
+    long long created;
+};
+
+/* Room for an otpauth:// enrolment URI. */
+#define CW_OTPAUTH_LEN 256
+
+/*
+ * Adds user `login` (1 to 64 of a-z, 0-9 and . _ @ -) with `role` (of
+ * `tenant` for a tenant's role) and `password` (12 to 1024 bytes; kept
+ * as an Argon2id hash). The provider's roles get a TOTP second factor:
+ * its otpauth:// URI goes to `otpauth` once (enrol it in an
+ * authenticator app); the secret is kept sealed with a key beside the
+ * ledger's (secrets.key), never in the clear. A tenant's users get none
+ * (otpauth ""). The addition is a ledger entry naming the user's id.
+ */
+CW_API enum cw_status cw_user_add(struct cw_access *a, const char *login,
+                                  enum cw_grant role, const char *tenant,
+                                  const char *password, const char *actor,
+                                  char otpauth[CW_OTPAUTH_LEN],
+                                  struct cw_diag *d);
+/* A new password (and the lockout lifted); a ledger entry. */
+CW_API enum cw_status cw_user_passwd(struct cw_access *a, const char *login,
+                                     const char *password, const char *actor,
+                                     struct cw_diag *d);
+/* Disables a user for good; a ledger entry. */
+CW_API enum cw_status cw_user_disable(struct cw_access *a, const char *login,
+                                      const char *actor, struct cw_diag *d);
+
+/*
+ * A sign-in at Unix time `now` from `source` (an address, for the
+ * ledger): the password, and for a user with a second factor the current
+ * TOTP `code` (a code is taken once). CW_OK with *out (strings valid
+ * until the next call on `a`), or CW_EPERM for anything else: an unknown
+ * login, a wrong password or code, a disabled user, or one locked out
+ * after 5 failures in a row (for 15 minutes), all answered alike and in
+ * about the same time. Every attempt is a ledger entry (auth.logon,
+ * success or failure), naming the user's id, never the login typed.
+ */
+CW_API enum cw_status cw_user_signin(struct cw_access *a, const char *login,
+                                     const char *password, const char *code,
+                                     long long now, const char *source,
+                                     struct cw_user_info *out,
+                                     struct cw_diag *d);
+
+/* Each user by login, until fn returns non-zero. */
+CW_API enum cw_status cw_user_each(struct cw_access *a,
+                                   int (*fn)(void *arg,
+                                             const struct cw_user_info *u),
+                                   void *arg, struct cw_diag *d);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,8 @@
 /*
- * cmd_access.c - `cloudward tenant add|list` and `cloudward token
- * create|revoke|list`: who may use the store through `cloudward serve`
- * (cw_access.h). Every change is a ledger entry.
+ * cmd_access.c - `cloudward tenant add|list`, `cloudward token
+ * create|revoke|list` and `cloudward admin user add|passwd|disable|list`:
+ * who may use the store through `cloudward serve` (cw_access.h). Every
+ * change is a ledger entry.
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -30,6 +31,22 @@ static const char tenant_help[] =
     "The provider's customers, each a tenant of the store: what they see\n"
     "through 'cloudward serve' is theirs alone. ID: 1 to 64 of a-z, 0-9 and\n"
     "'-'. Adding one is a ledger entry.\n";
+
+static const char admin_help[] =
+    "usage: cloudward admin user add LOGIN --role ROLE [--tenant ID]\n"
+    "       cloudward admin user passwd LOGIN\n"
+    "       cloudward admin user disable LOGIN\n"
+    "       cloudward admin user list [--format table|json]\n"
+    "\n"
+    "The people who sign in to 'cloudward serve'. add and passwd read the\n"
+    "password from the first line of standard input (12 to 1024 bytes;\n"
+    "kept as an Argon2id hash). The provider's roles (admin, compliance,\n"
+    "engineer, auditor) get a TOTP second factor: add prints its\n"
+    "otpauth:// URI once, to enrol in an authenticator app. A tenant's\n"
+    "roles (customer-admin, customer) need --tenant. Five failed sign-ins\n"
+    "in a row lock an account for 15 minutes; passwd lifts it. Every change\n"
+    "and every sign-in is a ledger entry naming the user's id, never the\n"
+    "login.\n";
 
 static const char token_help[] =
     "usage: cloudward token create --name NAME --role ROLE [--tenant ID]\n"
@@ -252,6 +269,113 @@ int cmd_token(int argc, char **argv)
         if ((rc = cw_token_each(x, print_token, &a, &d)))
             cli_error_diag(&d);
     }
+    cw_access_close(x);
+    return rc ? EXIT_USAGE : EXIT_OK;
+}
+
+static int print_user(void *arg, const struct cw_user_info *u)
+{
+    struct args *a = arg;
+    if (a->json) {
+        printf("{\"id\":\"%s\",\"login\":", u->id);
+        cli_json_str(stdout, u->login);
+        printf(",\"role\":\"%s\",\"tenant\":", cw_grant_name(u->role));
+        cli_json_str(stdout, u->tenant);
+        printf(",\"totp\":%s,\"disabled\":%s,\"created\":%lld}\n",
+               u->totp ? "true" : "false", u->disabled ? "true" : "false",
+               u->created);
+    } else {
+        printf("%-16s %-32s %-14s %-16s%s%s\n", u->id, u->login,
+               cw_grant_name(u->role), u->tenant ? u->tenant : "-",
+               u->totp ? " totp" : "", u->disabled ? " DISABLED" : "");
+    }
+    return 0;
+}
+
+/* The password: the first line of standard input, without its newline. */
+static bool read_password(char *out, size_t n)
+{
+    size_t len;
+    if (!fgets(out, (int)n, stdin))
+        return false;
+    len = strcspn(out, "\r\n");
+    out[len] = '\0';
+    return true;
+}
+
+int cmd_admin(int argc, char **argv)
+{
+    static const char *const areas[] = { "user", NULL };
+    static const char *const subs[] = { "add", "passwd", "disable", "list",
+                                        NULL };
+    struct args a = { .common = { .scope = "cloudward.yaml" }, .days = 90 };
+    struct cw_access *x;
+    struct cw_diag d;
+    enum cw_grant role;
+    const char *area, *sub;
+    char actor[400], pw[1100], otp[CW_OTPAUTH_LEN];
+    int rc;
+
+    if ((rc = cli_subverb(&argc, &argv, "admin", areas, admin_help,
+                          &area)) >= 0)
+        return rc;
+    if ((rc = cli_subverb(&argc, &argv, "admin user", subs, admin_help,
+                          &sub)) >= 0)
+        return rc;
+    if ((rc = parse(argc, argv, admin_help, &a)) >= 0)
+        return rc;
+    cw_diag_clear(&d);
+    cli_actor(actor, sizeof(actor));
+    if (strcmp(sub, "list") == 0) {
+        if (optind != argc) {
+            cli_error("admin user list takes no arguments");
+            return EXIT_USAGE;
+        }
+        if (!(x = open_access(&a, false)))
+            return EXIT_USAGE;
+        if ((rc = cw_user_each(x, print_user, &a, &d)))
+            cli_error_diag(&d);
+        cw_access_close(x);
+        return rc ? EXIT_USAGE : EXIT_OK;
+    }
+    if (optind + 1 != argc) {
+        cli_error("admin user %s takes one LOGIN", sub);
+        return EXIT_USAGE;
+    }
+    if (strcmp(sub, "add") == 0 && (!a.role || !cw_grant_parse(a.role, &role))) {
+        cli_error("--role: admin, compliance, engineer, auditor, "
+                  "customer-admin or customer");
+        return EXIT_USAGE;
+    }
+    if (strcmp(sub, "disable") != 0 && !read_password(pw, sizeof(pw))) {
+        cli_error("the password goes on the first line of standard input");
+        return EXIT_USAGE;
+    }
+    if (!(x = open_access(&a, strcmp(sub, "add") == 0)))
+        return EXIT_USAGE;
+    if (strcmp(sub, "add") == 0) {
+        rc = cw_user_add(x, argv[optind], role, a.tenant, pw, actor, otp,
+                         &d);
+        if (!rc && otp[0])
+            printf("%s\n", otp);
+        if (!rc)
+            fprintf(stderr, "user %s added%s\n", argv[optind],
+                    otp[0] ? "; enrol the URI above in an authenticator "
+                             "app now: it is shown once"
+                           : "");
+        memset(otp, 0, sizeof(otp));
+    } else if (strcmp(sub, "passwd") == 0) {
+        rc = cw_user_passwd(x, argv[optind], pw, actor, &d);
+        if (!rc && !cli_quiet)
+            printf("password of %s changed\n", argv[optind]);
+    } else {
+        rc = cw_user_disable(x, argv[optind], actor, &d);
+        if (!rc && !cli_quiet)
+            printf("user %s disabled\n", argv[optind]);
+    }
+    memset(pw, 0, sizeof(pw));
+    if (rc)
+        cli_error_diag(&d);
     cw_access_close(x);
     return rc ? EXIT_USAGE : EXIT_OK;
 }

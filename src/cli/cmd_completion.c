@@ -12,7 +12,8 @@
 #include "cli.h"
 
 static const char verbs[] = "controls init soa matrix scan query log evidence "
-                            "decisions results store tenant token completion "
+                            "decisions results store tenant token admin serve "
+                            "completion "
                             "version";
 
 /* verb: its sub-verbs */
@@ -26,6 +27,7 @@ static const char *const subs[][2] = {
     { "store", "migrate" },
     { "tenant", "add list" },
     { "token", "create revoke list" },
+    { "admin", "user" },
     { "completion", "bash zsh fish" },
 };
 

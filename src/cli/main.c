@@ -35,6 +35,7 @@ static const char usage[] =
     "  tenant               the provider's customers: add, list\n"
     "  token                API tokens for the server: create, revoke, list\n"
     "  serve                the HTTP server and API (docs/server.md)\n"
+    "  admin user           people who sign in: add, passwd, disable, list\n"
     "  completion SHELL     a completion script for bash, zsh or fish\n"
     "  version              print the version\n"
     "\n"
@@ -349,6 +350,8 @@ int main(int argc, char **argv)
         return cmd_tenant(argc - 1, argv + 1);
     if (strcmp(verb, "serve") == 0)
         return cw_serve(argc - 1, argv + 1);
+    if (strcmp(verb, "admin") == 0)
+        return cmd_admin(argc - 1, argv + 1);
     if (strcmp(verb, "token") == 0)
         return cmd_token(argc - 1, argv + 1);
     if (strcmp(verb, "completion") == 0)

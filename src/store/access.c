@@ -1,5 +1,5 @@
 /*
- * access.c - tenants and API tokens (cw_access.h), in STORE/access.db or
+ * access.c - tenants, API tokens and users (cw_access.h), in STORE/access.db or
  * the PostgreSQL store's tables (ledger_pg.c, migration 4), through
  * sql.h. A token is shown once; only its SHA-256 is kept. The secret is
  * 256 random bits, so a fast hash is enough (a slow one guards guessable
@@ -21,6 +21,8 @@
 #include "../ledger/merkle.h"
 #include "sql.h"
 #include "store_db.h"
+#include "store_dir.h"
+#include "totp.h"
 
 static const char *const migrations[] = {
     "CREATE TABLE tenants(tenant_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
@@ -29,6 +31,13 @@ static const char *const migrations[] = {
     " role TEXT NOT NULL, name TEXT NOT NULL, hash TEXT NOT NULL,"
     " created INTEGER NOT NULL, expires INTEGER NOT NULL,"
     " revoked INTEGER NOT NULL DEFAULT 0);",
+    /* 2: users; totp holds the second factor's secret, sealed */
+    "CREATE TABLE users(id TEXT PRIMARY KEY, login TEXT NOT NULL UNIQUE,"
+    " tenant_id TEXT, role TEXT NOT NULL, pwhash TEXT NOT NULL, totp BLOB,"
+    " totp_step INTEGER NOT NULL DEFAULT 0,"
+    " failures INTEGER NOT NULL DEFAULT 0,"
+    " locked_until INTEGER NOT NULL DEFAULT 0,"
+    " disabled INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);",
 };
 
 static const struct cw__part part = {
@@ -240,28 +249,61 @@ enum cw_status cw_tenant_add(struct cw_access *a, const char *id,
     return commit(a, st, d);
 }
 
+/* Calls each(a, q, arg) for every row of `sql` until it returns
+ * non-zero; `what` names the rows in errors. */
+static enum cw_status each_row(struct cw_access *a, const char *sql,
+                               const char *what,
+                               int (*each)(struct cw_access *a,
+                                           struct cw__q *q, void *arg),
+                               void *arg, struct cw_diag *d)
+{
+    struct cw__q *q;
+    int rc;
+    if (!cw__db_prepare(a->db, sql, &q))
+        return cw__diag_set(d, CW_EIO, a->path, 0, 0, "cannot read the %s: %s",
+                            what, cw__db_errmsg(a->db));
+    while ((rc = cw__q_step(q)) == CW__Q_ROW)
+        if (each(a, q, arg))
+            break;
+    cw__q_finalize(q);
+    if (rc == CW__Q_ERROR)
+        return cw__diag_set(d, CW_EIO, a->path, 0, 0, "cannot read the %s: %s",
+                            what, cw__db_errmsg(a->db));
+    return CW_OK;
+}
+
+/* The caller's callback of an each function, and its argument. */
+struct each_fn {
+    union {
+        int (*tenant)(void *arg, const struct cw_tenant *t);
+        int (*token)(void *arg, const struct cw_token_info *t);
+        int (*user)(void *arg, const struct cw_user_info *u);
+    } fn;
+    void *arg;
+};
+
+static int tenant_row(struct cw_access *a, struct cw__q *q, void *arg)
+{
+    struct each_fn *e = arg;
+    struct cw_tenant t;
+    (void)a;
+    t.id = cw__col_text(q, 0);
+    t.name = cw__col_text(q, 1);
+    t.created = cw__col_int64(q, 2);
+    return e->fn.tenant(e->arg, &t);
+}
+
 enum cw_status cw_tenant_each(struct cw_access *a,
                               int (*fn)(void *arg, const struct cw_tenant *t),
                               void *arg, struct cw_diag *d)
 {
-    struct cw__q *q;
-    int rc;
-    if (!cw__db_prepare(a->db,
-                        "SELECT tenant_id, name, created FROM tenants "
-                        "ORDER BY tenant_id",
-                        &q))
-        return db_error(a, d, "cannot read the tenants");
-    while ((rc = cw__q_step(q)) == CW__Q_ROW) {
-        struct cw_tenant t;
-        t.id = cw__col_text(q, 0);
-        t.name = cw__col_text(q, 1);
-        t.created = cw__col_int64(q, 2);
-        if (fn(arg, &t))
-            break;
-    }
-    cw__q_finalize(q);
-    return rc == CW__Q_ERROR ? db_error(a, d, "cannot read the tenants")
-                             : CW_OK;
+    struct each_fn e;
+    e.fn.tenant = fn;
+    e.arg = arg;
+    return each_row(a,
+                    "SELECT tenant_id, name, created FROM tenants ORDER BY "
+                    "tenant_id",
+                    "tenants", tenant_row, &e, d);
 }
 
 /* SHA-256 of the token text, as 64 hex digits. */
@@ -445,22 +487,472 @@ enum cw_status cw_token_check(struct cw_access *a, const char *token,
     return CW_OK;
 }
 
+static int token_row(struct cw_access *a, struct cw__q *q, void *arg)
+{
+    struct each_fn *e = arg;
+    struct cw_token_info t;
+    info_of(a, q, &t);
+    return e->fn.token(e->arg, &t);
+}
+
 enum cw_status cw_token_each(struct cw_access *a,
                              int (*fn)(void *arg,
                                        const struct cw_token_info *t),
                              void *arg, struct cw_diag *d)
 {
-    struct cw__q *q;
+    struct each_fn e;
+    e.fn.token = fn;
+    e.arg = arg;
+    return each_row(a, TOKEN_COLUMNS "ORDER BY created DESC, id", "tokens",
+                    token_row, &e, d);
+}
+
+/* ---- users --------------------------------------------------------------- */
+
+#define FAILURES_TO_LOCK 5
+#define LOCK_SECONDS (15 * 60)
+
+/* The key that seals second-factor secrets: secrets.key in the store's
+ * key folder (the store folder, or $CLOUDWARD_KEY_DIR for PostgreSQL),
+ * 32 random bytes as hex, made private on first use. */
+static enum cw_status secrets_key(struct cw_access *a, bool create,
+                                  unsigned char key[32], struct cw_diag *d)
+{
+    char dir[4096], path[4200], hex[65];
+    struct cw__buf b;
+    enum cw_status st;
+
+    if (cw__store_is_url(a->store)) {
+        if ((st = cw__store_key_dir(dir, sizeof(dir), d)))
+            return st;
+    } else {
+        snprintf(dir, sizeof(dir), "%s", a->store);
+    }
+    snprintf(path, sizeof(path), "%s/secrets.key", dir);
+    cw__buf_init(&b, 256);
+    st = cw__read_file_flags(path, &b, CW__READ_NOFOLLOW, d);
+    if (st == CW_ENOENT && create) {
+        unsigned char k[32];
+        cw_diag_clear(d);
+        randombytes_buf(k, sizeof(k));
+        sodium_bin2hex(hex, sizeof(hex), k, sizeof(k));
+        sodium_memzero(k, sizeof(k));
+        if ((st = cw__atomic_write_private(path, hex, 64, true, d)) == CW_OK)
+            st = cw__read_file_flags(path, &b, CW__READ_NOFOLLOW, d);
+        sodium_memzero(hex, sizeof(hex));
+    }
+    if (!st && (b.len < 64 || sodium_hex2bin(key, 32, b.data, 64, NULL,
+                                             NULL, NULL) != 0))
+        st = cw__diag_set(d, CW_EINTEGRITY, path, 0, 0,
+                          "not a secrets key (64 hex digits)");
+    if (b.data)
+        sodium_memzero(b.data, b.len);
+    cw__buf_release(&b);
+    return st;
+}
+
+#define SEALED_LEN                                                            \
+    (crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + 20 +                     \
+     crypto_aead_xchacha20poly1305_ietf_ABYTES)
+
+/* secret (20 bytes) sealed for user `id` (the id is the associated data:
+ * a sealed secret moved to another user's row does not open). */
+static void seal(const unsigned char key[32], const char *id,
+                 const unsigned char secret[20], unsigned char out[SEALED_LEN])
+{
+    unsigned char *nonce = out;
+    randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL, secret, 20,
+        (const unsigned char *)id, strlen(id), NULL, nonce, key);
+}
+
+static bool unseal(const unsigned char key[32], const char *id,
+                   const unsigned char *in, size_t len,
+                   unsigned char secret[20])
+{
+    unsigned long long n;
+    return len == SEALED_LEN &&
+           crypto_aead_xchacha20poly1305_ietf_decrypt(
+               secret, &n, NULL,
+               in + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+               len - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+               (const unsigned char *)id, strlen(id), in, key) == 0 &&
+           n == 20;
+}
+
+static bool login_ok(const char *s)
+{
+    size_t n = s ? strlen(s) : 0;
+    return n >= 1 && n <= 64 &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._@-") == n;
+}
+
+static enum cw_status password_ok(const char *p, struct cw_diag *d)
+{
+    size_t n = p ? strlen(p) : 0;
+    if (n < 12 || n > 1024)
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                            "a password of 12 to 1024 bytes");
+    return CW_OK;
+}
+
+static enum cw_status hash_password(const char *p, char out[128],
+                                    struct cw_diag *d)
+{
+    if (crypto_pwhash_str(out, p, strlen(p),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0,
+                            "out of memory hashing the password");
+    return CW_OK;
+}
+
+enum cw_status cw_user_add(struct cw_access *a, const char *login,
+                           enum cw_grant role, const char *tenant,
+                           const char *password, const char *actor,
+                           char otpauth[CW_OTPAUTH_LEN], struct cw_diag *d)
+{
+    unsigned char rid[8], secret[20], key[32], sealed[SEALED_LEN];
+    char id[CW_TOKEN_ID], pw[crypto_pwhash_STRBYTES], b32[40];
+    char details[128];
+    long long now = (long long)time(NULL);
+    bool factor = !cw_grant_is_tenant(role);
+    struct cw__q *q = NULL;
+    enum cw_status st;
     int rc;
-    if (!cw__db_prepare(a->db, TOKEN_COLUMNS "ORDER BY created DESC, id", &q))
-        return db_error(a, d, "cannot read the tokens");
-    while ((rc = cw__q_step(q)) == CW__Q_ROW) {
-        struct cw_token_info t;
-        info_of(a, q, &t);
-        if (fn(arg, &t))
-            break;
+
+    otpauth[0] = '\0';
+    if ((unsigned)role >= CW_GRANT_COUNT)
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0, "no such role");
+    if (cw_grant_is_tenant(role) != (tenant != NULL))
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                            tenant ? "role %s is the provider's: it takes "
+                                     "no tenant"
+                                   : "role %s belongs to a tenant: name it "
+                                     "(--tenant)",
+                            cw_grant_name(role));
+    if (!login_ok(login))
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                            "a login: 1 to 64 of a-z, 0-9 and . _ @ -");
+    if ((st = password_ok(password, d)) ||
+        (factor && (st = secrets_key(a, true, key, d))) ||
+        (st = hash_password(password, pw, d)))
+        return st;
+    randombytes_buf(rid, sizeof(rid));
+    sodium_bin2hex(id, sizeof(id), rid, sizeof(rid));
+    if (factor) {
+        randombytes_buf(secret, sizeof(secret));
+        seal(key, id, secret, sealed);
+        cw__base32(secret, sizeof(secret), b32);
+        sodium_memzero(secret, sizeof(secret));
+        sodium_memzero(key, sizeof(key));
+    }
+    if (!cw__db_begin_write(a->db, ACCESS_LOCK))
+        return db_error(a, d, "cannot save");
+    {
+        const void *vals[1] = { login };
+        rc = one(a, "SELECT 1 FROM users WHERE login = ?", "t", vals, &q);
+        cw__q_finalize(q);
+    }
+    if (rc == CW__Q_ROW)
+        st = cw__diag_set(d, CW_EEXIST, NULL, 0, 0, "user %s exists already",
+                          login);
+    else if (rc == CW__Q_ERROR)
+        st = db_error(a, d, "cannot read the users");
+    if (!st && tenant) {
+        const void *vals[1] = { tenant };
+        rc = one(a, "SELECT 1 FROM tenants WHERE tenant_id = ?", "t", vals,
+                 &q);
+        cw__q_finalize(q);
+        if (rc != CW__Q_ROW)
+            st = rc == CW__Q_ERROR
+                     ? db_error(a, d, "cannot read the tenants")
+                     : cw__diag_set(d, CW_ENOENT, NULL, 0, 0,
+                                    "no tenant '%s' (cloudward tenant add)",
+                                    tenant);
+    }
+    if (!st) {
+        if (!cw__db_prepare(a->db,
+                            "INSERT INTO users(id, login, tenant_id, role, "
+                            "pwhash, totp, created) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            &q)) {
+            st = db_error(a, d, "cannot save the user");
+        } else {
+            cw__q_text(q, 1, id);
+            cw__q_text(q, 2, login);
+            cw__q_text(q, 3, tenant);
+            cw__q_text(q, 4, cw_grant_name(role));
+            cw__q_text(q, 5, pw);
+            if (factor)
+                cw__q_blob(q, 6, sealed, sizeof(sealed));
+            else
+                cw__q_text(q, 6, NULL);
+            cw__q_int64(q, 7, now);
+            if (cw__q_step(q) != CW__Q_DONE)
+                st = db_error(a, d, "cannot save the user");
+            cw__q_finalize(q);
+        }
+    }
+    if (!st) {
+        snprintf(details, sizeof(details), "{\"role\":\"%s\",\"totp\":%s}",
+                 cw_grant_name(role), factor ? "true" : "false");
+        st = record(a, "account.create", id, tenant, details, actor, d);
+    }
+    sodium_memzero(pw, sizeof(pw));
+    if ((st = commit(a, st, d)) == CW_OK && factor)
+        snprintf(otpauth, CW_OTPAUTH_LEN,
+                 "otpauth://totp/cloudward:%s?secret=%s&issuer=cloudward"
+                 "&algorithm=SHA1&digits=6&period=30",
+                 login, b32);
+    sodium_memzero(b32, sizeof(b32));
+    return st;
+}
+
+/* The user's id, tenant and state by login, in a->id and a->tenant;
+ * CW_ENOENT when there is none. */
+static enum cw_status user_row(struct cw_access *a, const char *login,
+                               long long *disabled, struct cw_diag *d)
+{
+    const void *vals[1] = { login };
+    struct cw__q *q = NULL;
+    int rc = one(a, "SELECT id, tenant_id, disabled FROM users "
+                    "WHERE login = ?",
+                 "t", vals, &q);
+    if (rc == CW__Q_ERROR)
+        return db_error(a, d, "cannot read the users");
+    if (rc != CW__Q_ROW)
+        return cw__diag_set(d, CW_ENOENT, NULL, 0, 0,
+                            "no user %s (cloudward admin user list)", login);
+    snprintf(a->id, sizeof(a->id), "%s", cw__col_text(q, 0));
+    snprintf(a->tenant, sizeof(a->tenant), "%s",
+             cw__col_text(q, 1) ? cw__col_text(q, 1) : "");
+    *disabled = cw__col_int64(q, 2);
+    cw__q_finalize(q);
+    return CW_OK;
+}
+
+enum cw_status cw_user_passwd(struct cw_access *a, const char *login,
+                              const char *password, const char *actor,
+                              struct cw_diag *d)
+{
+    char pw[crypto_pwhash_STRBYTES];
+    long long disabled;
+    const void *vals[2];
+    struct cw__q *q = NULL;
+    enum cw_status st;
+
+    if ((st = password_ok(password, d)) ||
+        (st = hash_password(password, pw, d)))
+        return st;
+    if (!cw__db_begin_write(a->db, ACCESS_LOCK))
+        return db_error(a, d, "cannot save");
+    if (!(st = user_row(a, login, &disabled, d)) && disabled)
+        st = cw__diag_set(d, CW_EPERM, NULL, 0, 0, "user %s is disabled",
+                          login);
+    vals[0] = pw;
+    vals[1] = a->id;
+    if (!st && one(a,
+                   "UPDATE users SET pwhash = ?, failures = 0, "
+                   "locked_until = 0 WHERE id = ?",
+                   "tt", vals, &q) != CW__Q_DONE)
+        st = db_error(a, d, "cannot save the password");
+    if (!st)
+        st = record(a, "account.password", a->id,
+                    a->tenant[0] ? a->tenant : NULL, NULL, actor, d);
+    sodium_memzero(pw, sizeof(pw));
+    return commit(a, st, d);
+}
+
+enum cw_status cw_user_disable(struct cw_access *a, const char *login,
+                               const char *actor, struct cw_diag *d)
+{
+    long long disabled;
+    const void *vals[1];
+    struct cw__q *q = NULL;
+    enum cw_status st;
+
+    if (!cw__db_begin_write(a->db, ACCESS_LOCK))
+        return db_error(a, d, "cannot save");
+    if (!(st = user_row(a, login, &disabled, d)) && disabled)
+        st = cw__diag_set(d, CW_EEXIST, NULL, 0, 0,
+                          "user %s is disabled already", login);
+    vals[0] = a->id;
+    if (!st && one(a, "UPDATE users SET disabled = 1 WHERE id = ?", "t",
+                   vals, &q) != CW__Q_DONE)
+        st = db_error(a, d, "cannot disable the user");
+    if (!st)
+        st = record(a, "account.disable", a->id,
+                    a->tenant[0] ? a->tenant : NULL, NULL, actor, d);
+    return commit(a, st, d);
+}
+
+#define USER_COLUMNS                                                          \
+    "SELECT id, login, tenant_id, role, disabled, totp IS NOT NULL, "       \
+    "created, pwhash, totp, totp_step, failures, locked_until FROM users "
+
+static void user_of(struct cw_access *a, struct cw__q *q,
+                    struct cw_user_info *u)
+{
+    const char *tenant = cw__col_text(q, 2), *role = cw__col_text(q, 3);
+    snprintf(a->id, sizeof(a->id), "%s", cw__col_text(q, 0));
+    snprintf(a->name, sizeof(a->name), "%s", cw__col_text(q, 1));
+    snprintf(a->tenant, sizeof(a->tenant), "%s", tenant ? tenant : "");
+    u->id = a->id;
+    u->login = a->name;
+    u->tenant = tenant ? a->tenant : NULL;
+    if (!role || !cw_grant_parse(role, &u->role))
+        u->role = CW_GRANT_CUSTOMER;
+    u->disabled = cw__col_int64(q, 4) != 0;
+    u->totp = cw__col_int64(q, 5) != 0;
+    u->created = cw__col_int64(q, 6);
+}
+
+/* A hash to verify against when there is no user, so that an unknown
+ * login costs what a known one does. */
+static const char *dummy_hash(void)
+{
+    static char h[crypto_pwhash_STRBYTES];
+    static bool made;
+    if (!made) {
+        made = crypto_pwhash_str(h, "not a password", 14,
+                                 crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                 crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
+    }
+    return h;
+}
+
+enum cw_status cw_user_signin(struct cw_access *a, const char *login,
+                              const char *password, const char *code,
+                              long long now, const char *source,
+                              struct cw_user_info *out, struct cw_diag *d)
+{
+    const void *vals[1] = { login };
+    struct cw__q *q = NULL;
+    const char *why = "bad credentials";
+    char details[160], target[CW_TOKEN_ID] = "unknown", tenant[80] = "";
+    long long failures = 0, locked = 0, step_used = 0;
+    uint64_t step = 0;
+    bool ok = false, known = false;
+    enum cw_status st;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!password)
+        password = "";
+    if (!cw__db_begin_write(a->db, ACCESS_LOCK))
+        return db_error(a, d, "cannot read the users");
+    rc = login_ok(login) ? one(a, USER_COLUMNS "WHERE login = ?", "t", vals,
+                               &q)
+                         : CW__Q_DONE;
+    if (rc == CW__Q_ERROR) {
+        cw__db_exec(a->db, "ROLLBACK");
+        return db_error(a, d, "cannot read the users");
+    }
+    if (rc == CW__Q_ROW) {
+        const char *hash = cw__col_text(q, 7);
+        known = true;
+        user_of(a, q, out);
+        snprintf(target, sizeof(target), "%s", out->id);
+        snprintf(tenant, sizeof(tenant), "%s", out->tenant ? out->tenant : "");
+        failures = cw__col_int64(q, 10);
+        locked = cw__col_int64(q, 11);
+        step_used = cw__col_int64(q, 9);
+        ok = hash && crypto_pwhash_str_verify(hash, password,
+                                              strlen(password)) == 0;
+        if (ok && out->totp) {
+            unsigned char key[32], secret[20];
+            struct cw_diag kd;
+            ok = !secrets_key(a, false, key, &kd) &&
+                 unseal(key, out->id, cw__col_blob(q, 8), cw__col_bytes(q, 8),
+                        secret) &&
+                 cw__totp_check(secret, 20, code, now, &step) &&
+                 (long long)step > step_used;
+            if (ok || !code)
+                why = ok ? why : "second factor missing";
+            else
+                why = "bad second factor";
+            sodium_memzero(key, sizeof(key));
+            sodium_memzero(secret, sizeof(secret));
+        }
+        if (out->disabled) {
+            ok = false;
+            why = "account disabled";
+        } else if (locked > now) {
+            ok = false;
+            why = "account locked";
+        }
+    } else {
+        /* The same work as for a user, and never a sign-in. */
+        int spent = crypto_pwhash_str_verify(dummy_hash(), password,
+                                             strlen(password));
+        ok = false;
+        (void)spent;
     }
     cw__q_finalize(q);
-    return rc == CW__Q_ERROR ? db_error(a, d, "cannot read the tokens")
-                             : CW_OK;
+    st = CW_OK;
+    if (known) {
+        long long f = ok ? 0 : failures + 1;
+        long long until = !ok && f >= FAILURES_TO_LOCK && locked <= now
+                              ? now + LOCK_SECONDS
+                              : ok ? 0 : locked;
+        long long s = ok ? (long long)step : step_used;
+        const void *v[4] = { &f, &until, &s, out->id };
+        if (one(a,
+                "UPDATE users SET failures = ?, locked_until = ?, "
+                "totp_step = ? WHERE id = ?",
+                "iiit", v, &q) != CW__Q_DONE)
+            st = db_error(a, d, "cannot save the sign-in");
+    }
+    snprintf(details, sizeof(details), "{\"source\":\"%.60s\"}",
+             source && strspn(source, "0123456789abcdef.:[]") ==
+                           strlen(source)
+                 ? source
+                 : "?");
+    if (!st) {
+        struct cw_ledger *l;
+        struct cw_log_event ev;
+        memset(&ev, 0, sizeof(ev));
+        ev.actor = target;
+        ev.action = "auth.logon";
+        ev.target = target;
+        ev.tenant = tenant[0] ? tenant : NULL;
+        ev.outcome = ok ? NULL : "failure";
+        ev.reason = ok ? NULL : why;
+        ev.details_json = details;
+        ev.file = "(sign-in)";
+        if (!(st = cw_ledger_open(a->store, &l, d))) {
+            st = cw_ledger_append(l, &ev, 1, NULL, NULL, d);
+            cw_ledger_close(l);
+        }
+    }
+    if ((st = commit(a, st, d)))
+        return st;
+    if (!ok) {
+        memset(out, 0, sizeof(*out));
+        return cw__diag_set(d, CW_EPERM, NULL, 0, 0,
+                            "the login, password or code is not right, or "
+                            "the account is locked");
+    }
+    return CW_OK;
+}
+
+static int user_row_of(struct cw_access *a, struct cw__q *q, void *arg)
+{
+    struct each_fn *e = arg;
+    struct cw_user_info u;
+    user_of(a, q, &u);
+    return e->fn.user(e->arg, &u);
+}
+
+enum cw_status cw_user_each(struct cw_access *a,
+                            int (*fn)(void *arg, const struct cw_user_info *u),
+                            void *arg, struct cw_diag *d)
+{
+    struct each_fn e;
+    e.fn.user = fn;
+    e.arg = arg;
+    return each_row(a, USER_COLUMNS "ORDER BY login", "users", user_row_of,
+                    &e, d);
 }

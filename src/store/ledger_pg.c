@@ -11,7 +11,7 @@
  *   evidence_blobs(sha256, data)   evidence files, up to BLOB_MAX each
  *   packs, checks, runs, reasons, files, chunks, passes   scan runs
  *       (runs_db.c, which reads and writes them through sql.h)
- *   tenants, api_tokens     row-level security (access.c)
+ *   tenants, api_tokens, users     row-level security (access.c)
  *   cw_meta(key, value), cw_schema(version)
  *   ledger_hashes(idx[])
  *       the leaf and nodes of entries, whoever's they are: every proof
@@ -131,6 +131,14 @@ static const char *const migrations[] = {
     " created bigint NOT NULL, expires bigint NOT NULL,"
     " revoked bigint NOT NULL DEFAULT 0);" TENANT_TABLE("tenants")
         TENANT_TABLE("api_tokens"),
+    /* 5: users (access.c) */
+    "CREATE TABLE users(id text PRIMARY KEY, login text NOT NULL UNIQUE,"
+    " tenant_id text, role text NOT NULL, pwhash text NOT NULL,"
+    " totp bytea, totp_step bigint NOT NULL DEFAULT 0,"
+    " failures bigint NOT NULL DEFAULT 0,"
+    " locked_until bigint NOT NULL DEFAULT 0,"
+    " disabled bigint NOT NULL DEFAULT 0, created bigint NOT NULL);"
+    TENANT_TABLE("users"),
 };
 #define SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -15,6 +15,8 @@
 
 #include <cloudward/cloudward.h>
 
+#include "../../src/store/totp.h"
+
 static char store[64];
 
 static int setup(void **state)
@@ -111,10 +113,126 @@ static void test_tokens(void **state)
     }
 }
 
+/* The secret of an otpauth:// URI, decoded from base32. */
+static size_t otp_secret(const char *uri, unsigned char *out)
+{
+    const char *p = strstr(uri, "secret=") + 7;
+    unsigned buf = 0, bits = 0;
+    size_t n = 0;
+    for (; *p && *p != '&'; p++) {
+        const char *abc = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        buf = buf << 5 | (unsigned)(strchr(abc, *p) - abc);
+        bits += 5;
+        if (bits >= 8) {
+            out[n++] = (unsigned char)(buf >> (bits - 8));
+            bits -= 8;
+        }
+    }
+    return n;
+}
+
+static void code_at(const unsigned char *k, size_t n, long long t, char *out)
+{
+    snprintf(out, 8, "%06ld", cw__hotp(k, n, (uint64_t)t / 30, 6,
+                                       CW__TOTP_SHA1));
+}
+
+static void test_users(void **state)
+{
+    struct cw_access *a;
+    struct cw_diag d;
+    struct cw_user_info u;
+    char otp[CW_OTPAUTH_LEN], code[8];
+    unsigned char key[32];
+    size_t klen;
+    long long now = (long long)time(NULL);
+    int i;
+    (void)state;
+
+    assert_int_equal(cw_access_open(store, true, &a, &d), CW_OK);
+    assert_int_equal(cw_tenant_add(a, "globex", "Globex", "t", &d), CW_OK);
+    assert_int_equal(cw_user_add(a, "alice", CW_GRANT_ADMIN, NULL,
+                                 "short", "t", otp, &d),
+                     CW_EINVAL);
+    assert_int_equal(cw_user_add(a, "Alice!", CW_GRANT_ADMIN, NULL,
+                                 "long enough pass", "t", otp, &d),
+                     CW_EINVAL);
+    assert_int_equal(cw_user_add(a, "alice", CW_GRANT_ADMIN, NULL,
+                                 "long enough pass", "t", otp, &d),
+                     CW_OK);
+    assert_non_null(strstr(otp, "otpauth://totp/cloudward:alice?secret="));
+    klen = otp_secret(otp, key);
+    assert_int_equal(klen, 20);
+    assert_int_equal(cw_user_add(a, "alice", CW_GRANT_ADMIN, NULL,
+                                 "long enough pass", "t", otp, &d),
+                     CW_EEXIST);
+
+    /* The provider's user needs the password and the current code. */
+    assert_int_equal(cw_user_signin(a, "alice", "long enough pass", NULL, now,
+                                    "127.0.0.1", &u, &d),
+                     CW_EPERM);
+    code_at(key, klen, now, code);
+    assert_int_equal(cw_user_signin(a, "alice", "long enough pass", code,
+                                    now, "127.0.0.1", &u, &d),
+                     CW_OK);
+    assert_string_equal(u.login, "alice");
+    assert_int_equal(u.role, CW_GRANT_ADMIN);
+    assert_true(u.totp);
+    /* The same code twice: a replay. */
+    assert_int_equal(cw_user_signin(a, "alice", "long enough pass", code,
+                                    now, "127.0.0.1", &u, &d),
+                     CW_EPERM);
+    code_at(key, klen, now + 30, code);
+    assert_int_equal(cw_user_signin(a, "alice", "wrong password!", code,
+                                    now + 30, "127.0.0.1", &u, &d),
+                     CW_EPERM);
+
+    /* A tenant's user: a password alone. Five failures lock it out. */
+    assert_int_equal(cw_user_add(a, "bob", CW_GRANT_CUSTOMER, "globex",
+                                 "bobs long password", "t", otp, &d),
+                     CW_OK);
+    assert_string_equal(otp, "");
+    assert_int_equal(cw_user_signin(a, "bob", "bobs long password", NULL,
+                                    now, "::1", &u, &d),
+                     CW_OK);
+    assert_string_equal(u.tenant, "globex");
+    for (i = 0; i < 5; i++)
+        assert_int_equal(cw_user_signin(a, "bob", "not the password", NULL,
+                                        now, "::1", &u, &d),
+                         CW_EPERM);
+    assert_int_equal(cw_user_signin(a, "bob", "bobs long password", NULL,
+                                    now + 60, "::1", &u, &d),
+                     CW_EPERM);
+    /* After 15 minutes the lock is over. */
+    assert_int_equal(cw_user_signin(a, "bob", "bobs long password", NULL,
+                                    now + 15 * 60 + 1, "::1", &u, &d),
+                     CW_OK);
+    /* Unknown and disabled users get the same answer. */
+    assert_int_equal(cw_user_signin(a, "carol", "whatever it is", NULL, now,
+                                    "::1", &u, &d),
+                     CW_EPERM);
+    assert_int_equal(cw_user_passwd(a, "bob", "a new long password", "t",
+                                    &d),
+                     CW_OK);
+    assert_int_equal(cw_user_signin(a, "bob", "bobs long password", NULL,
+                                    now + 16 * 60, "::1", &u, &d),
+                     CW_EPERM);
+    assert_int_equal(cw_user_disable(a, "bob", "t", &d), CW_OK);
+    assert_int_equal(cw_user_signin(a, "bob", "a new long password", NULL,
+                                    now + 17 * 60, "::1", &u, &d),
+                     CW_EPERM);
+    assert_int_equal(cw_user_disable(a, "bob", "t", &d), CW_EEXIST);
+    assert_int_equal(cw_user_passwd(a, "nobody", "a new long password", "t",
+                                    &d),
+                     CW_ENOENT);
+    cw_access_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_tokens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_users, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
