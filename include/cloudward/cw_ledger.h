@@ -146,6 +146,12 @@ CW_API enum cw_status cw_ledger_extends(struct cw_ledger *l, const char *note,
 CW_API enum cw_status cw_ledger_show(struct cw_ledger *l, const char *tenant,
                                      bool json, FILE *out, struct cw_diag *d);
 
+/* Reads from here on see `tenant`'s entries only (NULL: every one): on
+ * PostgreSQL the store's row-level security keeps the others out of the
+ * transactions themselves, beside cw_ledger_show's own filter. For a
+ * server answering one tenant's request on a shared handle. */
+CW_API void cw_ledger_view_as(struct cw_ledger *l, const char *tenant);
+
 /* As cw_ledger_show, one page: passes over the first `skip` entries (of
  * the tenant's, with `tenant`) and writes at most `limit` (0: all). */
 CW_API enum cw_status cw_ledger_show_page(struct cw_ledger *l,

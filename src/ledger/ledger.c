@@ -1721,6 +1721,12 @@ enum cw_status cw_ledger_show(struct cw_ledger *l, const char *tenant,
     return cw_ledger_show_page(l, tenant, 0, 0, json, out, d);
 }
 
+void cw_ledger_view_as(struct cw_ledger *l, const char *tenant)
+{
+    if (l->st->ops->scope)
+        l->st->ops->scope(l->st, tenant);
+}
+
 enum cw_status cw_ledger_show_page(struct cw_ledger *l, const char *tenant,
                                    uint64_t skip, uint64_t limit, bool json,
                                    FILE *out, struct cw_diag *d)

@@ -48,12 +48,14 @@ enum route {
     R_READYZ,
     R_METRICS,
     R_CONTROLS,
+    R_LOG,
     R_NOT_FOUND,
     R_COUNT
 };
 
 static const char *const route_names[R_COUNT] = {
-    "/healthz", "/readyz", "/metrics", "/api/v1/controls", "other",
+    "/healthz", "/readyz", "/metrics", "/api/v1/controls", "/api/v1/log",
+    "other",
 };
 
 /* Latency buckets of the Prometheus histogram, in seconds. */
@@ -125,12 +127,39 @@ static struct cw_access *access_tables(void)
     return tl_access;
 }
 
+/* And its handle on the ledger, likewise. */
+static _Thread_local struct cw_ledger *tl_ledger;
+static struct cw_ledger *ledgers[256];
+static size_t nledgers;
+
+static struct cw_ledger *ledger(void)
+{
+    struct cw_diag d;
+    if (tl_ledger)
+        return tl_ledger;
+    cw_diag_clear(&d);
+    if (cw_ledger_open_existing(srv.store, &tl_ledger, &d))
+        return NULL;
+    pthread_mutex_lock(&handles_lock);
+    if (nledgers < sizeof(ledgers) / sizeof(ledgers[0])) {
+        ledgers[nledgers++] = tl_ledger;
+    } else {
+        cw_ledger_close(tl_ledger);
+        tl_ledger = NULL;
+    }
+    pthread_mutex_unlock(&handles_lock);
+    return tl_ledger;
+}
+
 static void close_all(void)
 {
     size_t i;
     for (i = 0; i < nhandles; i++)
         cw_access_close(handles[i]);
     nhandles = 0;
+    for (i = 0; i < nledgers; i++)
+        cw_ledger_close(ledgers[i]);
+    nledgers = 0;
     for (i = 0; i < srv.nlistings; i++) {
         free(srv.listings[i].catalog);
         free(srv.listings[i].json);
@@ -264,6 +293,104 @@ static enum MHD_Result controls(struct MHD_Connection *c, struct req *q)
                    "no such catalog (cloudward controls list shows them)");
 }
 
+/* A decimal query parameter in [0, max], or `def` when absent; -1 when
+ * malformed. */
+static long long query_number(struct MHD_Connection *c, const char *name,
+                              long long def, long long max)
+{
+    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                name);
+    char *end;
+    long long n;
+    if (!v)
+        return def;
+    if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 18)
+        return -1;
+    n = strtoll(v, &end, 10);
+    return n > max ? -1 : n;
+}
+
+/*
+ * GET /api/v1/log?offset=N&limit=M[&tenant=T]: a page of the log as a JSON
+ * array of `cloudward log show --format json` lines (each entry with its
+ * inclusion proof against the latest checkpoint, and the checkpoint).
+ * A tenant's token sees its own tenant's entries and nothing else: asking
+ * for another tenant is answered as a tenant that does not exist would
+ * be. The provider's roles see every entry, or one tenant's.
+ */
+static enum MHD_Result log_page(struct MHD_Connection *c, struct req *q)
+{
+    const char *want = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
+                                                   "tenant");
+    long long offset = query_number(c, "offset", 0, 1000000000000LL),
+              limit = query_number(c, "limit", 100, 1000);
+    struct cw_token_info who;
+    struct cw_ledger *l;
+    struct cw_diag d;
+    enum MHD_Result ret;
+    enum cw_status st;
+    const char *tenant;
+    char *buf = NULL;
+    size_t len = 0, i;
+    FILE *m;
+
+    if (!authorized(c, q, &who, &ret))
+        return ret;
+    if (offset < 0 || limit < 1)
+        return problem(c, q, MHD_HTTP_BAD_REQUEST, "Bad Request",
+                       "offset: 0 or more; limit: 1 to 1000");
+    if (cw_grant_is_tenant(who.role)) {
+        if (want && strcmp(want, who.tenant) != 0)
+            return problem(c, q, MHD_HTTP_NOT_FOUND, "Not Found",
+                           "no such tenant");
+        tenant = who.tenant;
+    } else {
+        tenant = want;
+    }
+    if (!(l = ledger()))
+        return problem(c, q, MHD_HTTP_NOT_FOUND, "Not Found",
+                       "the store has no ledger yet");
+    if (!(m = open_memstream(&buf, &len)))
+        return problem(c, q, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                       "Internal Server Error", "out of memory");
+    cw_diag_clear(&d);
+    cw_ledger_view_as(l, tenant);
+    st = cw_ledger_show_page(l, tenant, (uint64_t)offset, (uint64_t)limit,
+                             true, m, &d);
+    cw_ledger_view_as(l, NULL);
+    if (fclose(m) != 0 || st) {
+        free(buf);
+        return problem(c, q, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                       "Internal Server Error",
+                       st == CW_EINTEGRITY ? "the log does not verify; the "
+                                             "provider has been told"
+                                           : "the log cannot be read");
+    }
+    /* JSON lines into one array: a comma for each newline but the last. */
+    for (i = 0; i + 1 < len; i++)
+        if (buf[i] == '\n')
+            buf[i] = ',';
+    {
+        char *body = malloc(len + 3);
+        if (!body) {
+            free(buf);
+            return problem(c, q, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                           "Internal Server Error", "out of memory");
+        }
+        body[0] = '[';
+        memcpy(body + 1, buf, len);
+        if (len && body[len] == '\n')
+            len--;
+        body[len + 1] = ']';
+        body[len + 2] = '\n';
+        ret = reply(c, q, MHD_HTTP_OK, "application/json", body, len + 3,
+                    true, NULL);
+        free(body);
+    }
+    free(buf);
+    return ret;
+}
+
 static enum MHD_Result metrics(struct MHD_Connection *c, struct req *q)
 {
     char *buf = NULL;
@@ -395,6 +522,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         return metrics(c, q);
     case R_CONTROLS:
         return controls(c, q);
+    case R_LOG:
+        return log_page(c, q);
     default:
         return problem(c, q, MHD_HTTP_NOT_FOUND, "Not Found",
                        "no such route");
@@ -525,7 +654,9 @@ static const char help[] =
     "Serves the store over HTTP (plain, for a reverse proxy on the same\n"
     "machine; docs/server.md): /healthz, /readyz, /metrics (Prometheus),\n"
     "and the API under /api/v1 (Authorization: Bearer TOKEN, from\n"
-    "'cloudward token create'): GET /api/v1/controls?catalog=NAME.\n"
+    "'cloudward token create'): GET /api/v1/controls?catalog=NAME,\n"
+    "GET /api/v1/log?offset=N&limit=M[&tenant=T] (a tenant's token: its\n"
+    "own entries only, with their proofs).\n"
     "Defaults: --listen 127.0.0.1:8080 (port 0: any free port, printed),\n"
     "one thread per core, --timeout 30 (an idle or slow connection is\n"
     "closed), --drain 10 (SIGTERM: requests in flight get this long),\n"

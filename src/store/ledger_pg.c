@@ -846,6 +846,12 @@ static int pg_blob_get(struct cw__lstore *b, const char *hash, void *out)
     return rc;
 }
 
+static void pg_scope(struct cw__lstore *b, const char *tenant)
+{
+    struct pg *s = PG(b);
+    snprintf(s->tenant, sizeof(s->tenant), "%s", tenant ? tenant : "*");
+}
+
 static const struct cw__lstore_ops pg_ops = {
     .name = "postgresql",
     .close = pg_close,
@@ -865,6 +871,7 @@ static const struct cw__lstore_ops pg_ops = {
     .prefetch = pg_prefetch,
     .blob_put = pg_blob_put,
     .blob_get = pg_blob_get,
+    .scope = pg_scope,
     .put_checkpoint = pg_put_checkpoint,
     .scan_checkpoints = pg_scan_checkpoints,
 };

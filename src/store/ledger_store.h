@@ -116,6 +116,11 @@ struct cw__lstore_ops {
      * CW__STORE_MISSING when none are. */
     int (*blob_get)(struct cw__lstore *s, const char *hash, void *out);
 
+    /* Optional (NULL where the ledger filters by tenant itself): the
+     * tenant the transactions from the next begin() on are scoped to,
+     * row-level security keeping out every other (NULL: all). */
+    void (*scope)(struct cw__lstore *s, const char *tenant);
+
     /* A checkpoint at a size already stored is kept, not replaced. */
     int (*put_checkpoint)(struct cw__lstore *s, uint64_t size,
                           const char *note);
