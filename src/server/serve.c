@@ -10,9 +10,10 @@
  * and served from memory.
  *
  * Limits (docs/server.md): an idle or slow connection is closed after
- * --timeout seconds (no slowloris), a request's headers and body share
- * a fixed memory budget per connection (431 or 413 beyond it), and the
- * number of connections is capped. SIGTERM and SIGINT stop accepting,
+ * --timeout seconds (no slowloris), a request's headers fit a 32 KiB
+ * memory budget per connection (431 beyond it; libmicrohttpd clears the
+ * budget for every request, so a larger one costs every request), a body
+ * is refused past 1 MiB (413), and the number of connections is capped. SIGTERM and SIGINT stop accepting,
  * let the requests in flight finish (up to --drain seconds) and exit;
  * /readyz answers 503 meanwhile.
  *
@@ -806,7 +807,7 @@ int cw_serve(int argc, char **argv)
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned)maxconn,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U, MHD_OPTION_NOTIFY_COMPLETED,
         completed, NULL, MHD_OPTION_END);
     if (!daemon) {

@@ -50,6 +50,7 @@ static const struct cw__part part = {
 
 struct cw_access {
     struct cw__db *db;
+    struct cw__q *lookup; /* a token by id: prepared once, every request */
     char store[4096];
     char path[4200];
     /* The strings of the last token or tenant handed out. */
@@ -120,6 +121,7 @@ void cw_access_close(struct cw_access *a)
 {
     if (!a)
         return;
+    cw__q_finalize(a->lookup);
     cw__db_close(a->db);
     cw__free(a);
 }
@@ -468,7 +470,14 @@ enum cw_status cw_token_check(struct cw_access *a, const char *token,
     memcpy(id, token + 4, 16);
     id[16] = '\0';
     token_hash(token, hash);
-    rc = one(a, TOKEN_COLUMNS "WHERE id = ?", "t", vals, &q);
+    (void)vals;
+    if (!a->lookup &&
+        !cw__db_prepare(a->db, TOKEN_COLUMNS "WHERE id = ?", &a->lookup))
+        return db_error(a, d, "cannot read the tokens");
+    q = a->lookup;
+    cw__q_reset(q);
+    cw__q_text(q, 1, id);
+    rc = cw__q_step(q);
     if (rc == CW__Q_ERROR)
         return db_error(a, d, "cannot read the tokens");
     if (rc == CW__Q_ROW && cw__col_text(q, 7) &&
@@ -479,7 +488,7 @@ enum cw_status cw_token_check(struct cw_access *a, const char *token,
         info_of(a, q, out);
         ok = !out->revoked && out->expires > now;
     }
-    cw__q_finalize(q);
+    cw__q_reset(q); /* ends the read: a revocation is seen next time */
     if (!ok) {
         memset(out, 0, sizeof(*out));
         return cw__diag_set(d, CW_EPERM, NULL, 0, 0, "not a valid token");
