@@ -646,11 +646,17 @@ static int render_listings(const struct cw_catalogs *cats)
     return srv.listings && srv.nlistings == n ? 0 : -1;
 }
 
+/* What each route needs, for --routes and the authorization test. */
+static const char *const route_rules[R_NOT_FOUND] = {
+    "public", "public", "public", "token", "token, a tenant's own",
+};
+
 static const char help[] =
     "usage: cloudward serve [--listen ADDR:PORT] [--store DIR|URL]\n"
     "                       [--threads N] [--timeout SECONDS]\n"
     "                       [--drain SECONDS] [--max-connections N]\n"
     "                       [--no-access-log]\n"
+    "       cloudward serve --routes\n"
     "\n"
     "Serves the store over HTTP (plain, for a reverse proxy on the same\n"
     "machine; docs/server.md): /healthz, /readyz, /metrics (Prometheus),\n"
@@ -661,7 +667,8 @@ static const char help[] =
     "Defaults: --listen 127.0.0.1:8080 (port 0: any free port, printed),\n"
     "one thread per core, --timeout 30 (an idle or slow connection is\n"
     "closed), --drain 10 (SIGTERM: requests in flight get this long),\n"
-    "--max-connections 10000. One JSON line per request on stderr.\n";
+    "--max-connections 10000. One JSON line per request on stderr.\n"
+    "--routes prints the routes served and what each needs, and exits.\n";
 
 static int usage(const char *msg)
 {
@@ -737,6 +744,12 @@ int cw_serve(int argc, char **argv)
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             fputs(help, stdout);
+            return 0;
+        }
+        if (strcmp(a, "--routes") == 0) {
+            int r;
+            for (r = 0; r < R_NOT_FOUND; r++)
+                printf("GET %s\t%s\n", route_names[r], route_rules[r]);
             return 0;
         }
         if (strcmp(a, "--no-access-log") == 0) {

@@ -148,6 +148,42 @@ get "/api/v1/log?offset=-1" -H "Authorization: Bearer $TOK"
 get "/api/v1/log"
 [ "$(cat code)" = 401 ] || fail "log without a token: $(cat code)"
 
+# The authorization matrix (tests/cases/server/authz.tsv): every route
+# the server registers, every kind of caller, the status each must get.
+for r in compliance admin; do
+  "$CW" token create --name "m-$r" --role "$r" --store "$S" >"tok.$r" 2>/dev/null ||
+    fail "token for $r"
+done
+echo "$TOK" >tok.engineer
+"$CW" token create --name m-auditor --role auditor --store "$S" >tok.auditor 2>/dev/null
+"$CW" token create --name m-cadmin --role customer-admin --tenant globex --store "$S" >tok.customer-admin 2>/dev/null
+echo "$CTOK" >tok.customer
+echo "$OTOK" >tok.expired
+echo "$RTOK" >tok.revoked
+"$CW" serve --routes >routes
+M=$SRC/tests/cases/server/authz.tsv
+while IFS=$'\t' read -r method_route rule; do
+  route=${method_route#GET }
+  rows=$(grep -v '^#' "$M" | awk -F'\t' -v r="$route" '{ split($1, p, "?") } p[1] == r' | wc -l)
+  [ "$rows" -gt 0 ] || fail "route $route has no rule in authz.tsv"
+  if [ "$rule" != public ]; then
+    for who in none expired revoked admin compliance engineer auditor customer-admin:own customer:own; do
+      grep -v '^#' "$M" | awk -F'\t' -v r="$route" -v w="$who" '{ split($1, p, "?") } p[1] == r && $2 == w' |
+        grep -q . || fail "route $route: no rule for caller $who"
+    done
+  fi
+done <routes
+grep -v '^#' "$M" | while IFS=$'\t' read -r route who want; do
+  role=${who%%:*}
+  if [ "$role" = none ]; then
+    get "$route"
+  else
+    get "$route" -H "Authorization: Bearer $(cat "tok.$role")"
+  fi
+  [ "$(cat code)" = "$want" ] || echo "FAIL: $route as $who: $(cat code), wanted $want" >>authz.fail
+done
+[ -s authz.fail ] && fail "authorization matrix: $(cat authz.fail)"
+
 # Problems for bad requests.
 get "/api/v1/controls" -H "Authorization: Bearer $TOK"
 [ "$(cat code)" = 400 ] || fail "no catalog: $(cat code)"
