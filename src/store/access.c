@@ -211,6 +211,40 @@ static enum cw_status commit(struct cw_access *a, enum cw_status st,
     return st;
 }
 
+/* A role goes with a tenant exactly when it is a tenant's role. */
+static enum cw_status grant_ok(enum cw_grant role, const char *tenant,
+                               struct cw_diag *d)
+{
+    if ((unsigned)role >= CW_GRANT_COUNT)
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0, "no such role");
+    if (cw_grant_is_tenant(role) != (tenant != NULL))
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                            tenant ? "role %s is the provider's: it takes "
+                                     "no tenant"
+                                   : "role %s belongs to a tenant: name it "
+                                     "(--tenant)",
+                            cw_grant_name(role));
+    return CW_OK;
+}
+
+/* CW_OK when tenant `id` exists, CW_ENOENT saying how to add it. */
+static enum cw_status tenant_exists(struct cw_access *a, const char *id,
+                                    struct cw_diag *d)
+{
+    const void *vals[1] = { id };
+    struct cw__q *q = NULL;
+    int rc = one(a, "SELECT 1 FROM tenants WHERE tenant_id = ?", "t", vals,
+                 &q);
+    cw__q_finalize(q);
+    if (rc == CW__Q_ROW)
+        return CW_OK;
+    return rc == CW__Q_ERROR ? db_error(a, d, "cannot read the tenants")
+                             : cw__diag_set(d, CW_ENOENT, NULL, 0, 0,
+                                            "no tenant '%s' (cloudward "
+                                            "tenant add)",
+                                            id);
+}
+
 enum cw_status cw_tenant_add(struct cw_access *a, const char *id,
                              const char *name, const char *actor,
                              struct cw_diag *d)
@@ -330,18 +364,10 @@ enum cw_status cw_token_create(struct cw_access *a, const char *name,
                             &revoked };
     struct cw__q *q = NULL;
     enum cw_status st = CW_OK;
-    int rc;
 
     token[0] = id[0] = '\0';
-    if ((unsigned)role >= CW_GRANT_COUNT)
-        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0, "no such role");
-    if (cw_grant_is_tenant(role) != (tenant != NULL))
-        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
-                            tenant ? "role %s is the provider's: it takes "
-                                     "no tenant"
-                                   : "role %s belongs to a tenant: name it "
-                                     "(--tenant)",
-                            rname);
+    if ((st = grant_ok(role, tenant, d)))
+        return st;
     if (!name || !id_ok(name))
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
                             "a token's name: 1 to 64 of a-z, 0-9 and '-' "
@@ -360,17 +386,8 @@ enum cw_status cw_token_create(struct cw_access *a, const char *name,
     token_hash(token, hash);
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
         return db_error(a, d, "cannot save");
-    if (tenant) {
-        rc = one(a, "SELECT 1 FROM tenants WHERE tenant_id = ?", "t",
-                 vals + 1, &q);
-        cw__q_finalize(q);
-        if (rc != CW__Q_ROW)
-            st = rc == CW__Q_ERROR
-                     ? db_error(a, d, "cannot read the tenants")
-                     : cw__diag_set(d, CW_ENOENT, NULL, 0, 0,
-                                    "no tenant '%s' (cloudward tenant add)",
-                                    tenant);
-    }
+    if (tenant)
+        st = tenant_exists(a, tenant, d);
     if (!st && one(a,
                    "INSERT INTO api_tokens(id, tenant_id, role, name, hash, "
                    "created, expires, revoked) "
@@ -632,15 +649,8 @@ enum cw_status cw_user_add(struct cw_access *a, const char *login,
     int rc;
 
     otpauth[0] = '\0';
-    if ((unsigned)role >= CW_GRANT_COUNT)
-        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0, "no such role");
-    if (cw_grant_is_tenant(role) != (tenant != NULL))
-        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
-                            tenant ? "role %s is the provider's: it takes "
-                                     "no tenant"
-                                   : "role %s belongs to a tenant: name it "
-                                     "(--tenant)",
-                            cw_grant_name(role));
+    if ((st = grant_ok(role, tenant, d)))
+        return st;
     if (!login_ok(login))
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
                             "a login: 1 to 64 of a-z, 0-9 and . _ @ -");
@@ -669,18 +679,8 @@ enum cw_status cw_user_add(struct cw_access *a, const char *login,
                           login);
     else if (rc == CW__Q_ERROR)
         st = db_error(a, d, "cannot read the users");
-    if (!st && tenant) {
-        const void *vals[1] = { tenant };
-        rc = one(a, "SELECT 1 FROM tenants WHERE tenant_id = ?", "t", vals,
-                 &q);
-        cw__q_finalize(q);
-        if (rc != CW__Q_ROW)
-            st = rc == CW__Q_ERROR
-                     ? db_error(a, d, "cannot read the tenants")
-                     : cw__diag_set(d, CW_ENOENT, NULL, 0, 0,
-                                    "no tenant '%s' (cloudward tenant add)",
-                                    tenant);
-    }
+    if (!st && tenant)
+        st = tenant_exists(a, tenant, d);
     if (!st) {
         if (!cw__db_prepare(a->db,
                             "INSERT INTO users(id, login, tenant_id, role, "
