@@ -172,6 +172,43 @@ CW_API enum cw_status cw_user_each(struct cw_access *a,
                                              const struct cw_user_info *u),
                                    void *arg, struct cw_diag *d);
 
+/* ---- sessions (the web pages' sign-in) ---------------------------------- */
+
+/* A session as its cookie holds it: "cws_" ID "_" SECRET. */
+#define CW_SESSION_TEXT 80
+/* Its form token: 43 base64url characters. */
+#define CW_CSRF_TEXT 48
+/* A session lasts this long from its sign-in (8 hours), or until it is
+ * closed, its user disabled or given a new password. */
+#define CW_SESSION_SECONDS (8 * 3600)
+
+/* Opens a session for user `user_id` (after cw_user_signin): its text
+ * goes to `session` once; only its SHA-256 is kept. */
+CW_API enum cw_status cw_session_open(struct cw_access *a,
+                                      const char *user_id, long long now,
+                                      char session[CW_SESSION_TEXT],
+                                      struct cw_diag *d);
+/* Whose `session` is, at `now`: as cw_token_check, CW_EPERM alike for a
+ * malformed, unknown, ended or expired session or a disabled user. */
+CW_API enum cw_status cw_session_check(struct cw_access *a,
+                                       const char *session, long long now,
+                                       struct cw_user_info *out,
+                                       struct cw_diag *d);
+/* Ends `session` (signing out): a ledger entry (auth.logoff). */
+CW_API enum cw_status cw_session_close(struct cw_access *a,
+                                       const char *session,
+                                       struct cw_diag *d);
+/* The token a form must carry with `session` (CSRF): derived from it,
+ * so nothing is stored; compared in constant time. */
+CW_API void cw_session_csrf(const char *session, char out[CW_CSRF_TEXT]);
+CW_API bool cw_session_csrf_ok(const char *session, const char *csrf);
+
+/* Records that `actor` (a user's or token's id, of `tenant` or the
+ * provider's) was refused `what` (a route's name): auth.denied. */
+CW_API enum cw_status cw_access_denied(struct cw_access *a,
+                                       const char *actor, const char *tenant,
+                                       const char *what, struct cw_diag *d);
+
 #ifdef __cplusplus
 }
 #endif

@@ -184,6 +184,9 @@ enum cw_status cw__atomic_write_private(const char *path, const void *data,
  * the value of four hex digits at `p` (-1 if not). */
 size_t cw__utf8_len(const char *s, const char *end);
 size_t cw__utf8_put(char *out, unsigned cp);
+/* True when s[0..n) is valid UTF-8 without control characters (with
+ * `lines`, tab, CR and LF allowed). */
+bool cw__utf8_text(const char *s, size_t n, bool lines);
 int cw__hex4(const char *p, const char *end);
 
 /* LEB128: 7 bits a byte, low first, the high bit set on all but the last.

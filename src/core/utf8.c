@@ -78,3 +78,19 @@ int cw__hex4(const char *p, const char *end)
     }
     return v;
 }
+
+bool cw__utf8_text(const char *s, size_t n, bool lines)
+{
+    const char *end = s + n;
+    while (s < end) {
+        size_t k = cw__utf8_len(s, end);
+        unsigned char c = (unsigned char)*s;
+        if (!k)
+            return false;
+        if (k == 1 && (c < 0x20 || c == 0x7f) &&
+            !(lines && (c == '\t' || c == '\r' || c == '\n')))
+            return false;
+        s += k;
+    }
+    return true;
+}

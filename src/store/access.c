@@ -23,6 +23,7 @@
 #include "store_db.h"
 #include "store_dir.h"
 #include "totp.h"
+#include "access_internal.h"
 
 static const char *const migrations[] = {
     "CREATE TABLE tenants(tenant_id TEXT PRIMARY KEY, name TEXT NOT NULL,"
@@ -38,6 +39,37 @@ static const char *const migrations[] = {
     " failures INTEGER NOT NULL DEFAULT 0,"
     " locked_until INTEGER NOT NULL DEFAULT 0,"
     " disabled INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);",
+    /* 3: sessions, and the trust portal (portal.c) */
+    "CREATE TABLE sessions(id TEXT PRIMARY KEY, tenant_id TEXT,"
+    " user_id TEXT NOT NULL, hash TEXT NOT NULL, created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL, ended INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE documents(id TEXT PRIMARY KEY, tenant_id TEXT,"
+    " title TEXT NOT NULL, type TEXT NOT NULL, class TEXT NOT NULL,"
+    " agreement TEXT, created INTEGER NOT NULL);"
+    "CREATE TABLE document_versions(doc_id TEXT NOT NULL,"
+    " version INTEGER NOT NULL, tenant_id TEXT, sha256 TEXT NOT NULL,"
+    " size INTEGER NOT NULL, name TEXT NOT NULL, created INTEGER NOT NULL,"
+    " PRIMARY KEY(doc_id, version));"
+    "CREATE TABLE document_blobs(sha256 TEXT PRIMARY KEY,"
+    " data BLOB NOT NULL);"
+    "CREATE TABLE agreements(id TEXT NOT NULL, version INTEGER NOT NULL,"
+    " title TEXT NOT NULL, body TEXT NOT NULL, created INTEGER NOT NULL,"
+    " PRIMARY KEY(id, version));"
+    "CREATE TABLE acceptances(tenant_id TEXT NOT NULL,"
+    " user_id TEXT NOT NULL, agreement TEXT NOT NULL,"
+    " version INTEGER NOT NULL, accepted INTEGER NOT NULL,"
+    " source TEXT NOT NULL, PRIMARY KEY(user_id, agreement, version));"
+    "CREATE TABLE downloads(id TEXT PRIMARY KEY, tenant_id TEXT,"
+    " user_id TEXT NOT NULL, hash TEXT NOT NULL, doc_id TEXT NOT NULL,"
+    " version INTEGER NOT NULL, created INTEGER NOT NULL,"
+    " expires INTEGER NOT NULL, used INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE subscriptions(user_id TEXT NOT NULL, tenant_id TEXT,"
+    " doc_id TEXT NOT NULL, PRIMARY KEY(user_id, doc_id));"
+    "CREATE TABLE notices(id INTEGER PRIMARY KEY, tenant_id TEXT,"
+    " user_id TEXT NOT NULL, kind TEXT NOT NULL, doc_id TEXT,"
+    " version INTEGER, subject TEXT NOT NULL, created INTEGER NOT NULL,"
+    " seen INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX notices_user ON notices(user_id, id);",
 };
 
 static const struct cw__part part = {
@@ -45,17 +77,8 @@ static const struct cw__part part = {
     sizeof(migrations) / sizeof(migrations[0])
 };
 
-/* Saves queue on this advisory lock on PostgreSQL ("cwacces"). */
-#define ACCESS_LOCK 0x63776163636573LL
 
-struct cw_access {
-    struct cw__db *db;
-    struct cw__q *lookup; /* a token by id: prepared once, every request */
-    char store[4096];
-    char path[4200];
-    /* The strings of the last token or tenant handed out. */
-    char id[CW_TOKEN_ID], name[256], tenant[80];
-};
+
 
 static const char *const role_names[CW_GRANT_COUNT] = {
     "admin",   "compliance",     "engineer",
@@ -83,7 +106,7 @@ bool cw_grant_is_tenant(enum cw_grant r)
     return r == CW_GRANT_CUSTOMER_ADMIN || r == CW_GRANT_CUSTOMER;
 }
 
-static enum cw_status db_error(struct cw_access *a, struct cw_diag *d,
+enum cw_status cw__acc_db_error(struct cw_access *a, struct cw_diag *d,
                                const char *what)
 {
     return cw__diag_set(d, CW_EIO, a->path, 0, 0, "%s: %s", what,
@@ -122,23 +145,24 @@ void cw_access_close(struct cw_access *a)
     if (!a)
         return;
     cw__q_finalize(a->lookup);
+    cw__q_finalize(a->session);
     cw__db_close(a->db);
     cw__free(a);
 }
 
-/* One statement with up to 8 bound values ('t' text, 'i' integer),
- * stepped once: CW__Q_ROW, CW__Q_DONE or CW__Q_ERROR; *q left open on a
- * row for the caller to read and finalize. */
-static int one(struct cw_access *a, const char *sql, const char *types,
+int cw__acc_one(struct cw_access *a, const char *sql, const char *types,
                const void *const *vals, struct cw__q **q)
 {
     int i, rc;
     if (!cw__db_prepare(a->db, sql, q))
         return CW__Q_ERROR;
     for (i = 0; types[i]; i++) {
-        if (types[i] == 'i')
+        if (types[i] == 'i') {
             cw__q_int64(*q, i + 1, *(const long long *)vals[i]);
-        else
+        } else if (types[i] == 'b') {
+            const struct cw__acc_blob *b = vals[i];
+            cw__q_blob(*q, i + 1, b->p, b->n);
+        } else
             cw__q_text(*q, i + 1, (const char *)vals[i]);
     }
     rc = cw__q_step(*q);
@@ -151,7 +175,7 @@ static int one(struct cw_access *a, const char *sql, const char *types,
 
 /* The ledger entry of a change, appended before the change commits: a
  * change the ledger does not hold is rolled back. */
-static enum cw_status record(struct cw_access *a, const char *action,
+enum cw_status cw__acc_record(struct cw_access *a, const char *action,
                              const char *target, const char *tenant,
                              const char *details, const char *actor,
                              struct cw_diag *d)
@@ -175,7 +199,7 @@ static enum cw_status record(struct cw_access *a, const char *action,
 }
 
 /* A name that goes into a ledger entry's JSON as it is. */
-static bool plain(const char *s)
+bool cw__acc_plain(const char *s)
 {
     size_t i, n = s ? strlen(s) : 0;
     if (!n || n > 200)
@@ -187,7 +211,7 @@ static bool plain(const char *s)
     return true;
 }
 
-static bool id_ok(const char *id)
+bool cw__acc_id_ok(const char *id)
 {
     size_t n = strlen(id);
     return n >= 1 && n <= 64 && strspn(id, "abcdefghijklmnopqrstuvwxyz"
@@ -197,7 +221,7 @@ static bool id_ok(const char *id)
 
 /* Ends a write: commits it when everything before (its ledger entry
  * included) went well, else rolls it back. */
-static enum cw_status commit(struct cw_access *a, enum cw_status st,
+enum cw_status cw__acc_commit(struct cw_access *a, enum cw_status st,
                              struct cw_diag *d)
 {
     if (st) {
@@ -205,7 +229,7 @@ static enum cw_status commit(struct cw_access *a, enum cw_status st,
         return st;
     }
     if (!cw__db_exec(a->db, "COMMIT")) {
-        st = db_error(a, d, "cannot save");
+        st = cw__acc_db_error(a, d, "cannot save");
         cw__db_exec(a->db, "ROLLBACK");
     }
     return st;
@@ -228,17 +252,17 @@ static enum cw_status grant_ok(enum cw_grant role, const char *tenant,
 }
 
 /* CW_OK when tenant `id` exists, CW_ENOENT saying how to add it. */
-static enum cw_status tenant_exists(struct cw_access *a, const char *id,
+enum cw_status cw__acc_tenant_exists(struct cw_access *a, const char *id,
                                     struct cw_diag *d)
 {
     const void *vals[1] = { id };
     struct cw__q *q = NULL;
-    int rc = one(a, "SELECT 1 FROM tenants WHERE tenant_id = ?", "t", vals,
+    int rc = cw__acc_one(a, "SELECT 1 FROM tenants WHERE tenant_id = ?", "t", vals,
                  &q);
     cw__q_finalize(q);
     if (rc == CW__Q_ROW)
         return CW_OK;
-    return rc == CW__Q_ERROR ? db_error(a, d, "cannot read the tenants")
+    return rc == CW__Q_ERROR ? cw__acc_db_error(a, d, "cannot read the tenants")
                              : cw__diag_set(d, CW_ENOENT, NULL, 0, 0,
                                             "no tenant '%s' (cloudward "
                                             "tenant add)",
@@ -256,38 +280,38 @@ enum cw_status cw_tenant_add(struct cw_access *a, const char *id,
     enum cw_status st = CW_OK;
     int rc;
 
-    if (!id_ok(id))
+    if (!cw__acc_id_ok(id))
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
                             "tenant id '%s': 1 to 64 of a-z, 0-9 and '-', "
                             "not starting with '-'",
                             id);
-    if (!plain(name))
+    if (!cw__acc_plain(name))
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
                             "a tenant's name: 1 to 200 characters, no "
                             "quotes, backslashes or line breaks");
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
-        return db_error(a, d, "cannot save");
-    rc = one(a, "SELECT 1 FROM tenants WHERE tenant_id = ?", "t", vals, &q);
+        return cw__acc_db_error(a, d, "cannot save");
+    rc = cw__acc_one(a, "SELECT 1 FROM tenants WHERE tenant_id = ?", "t", vals, &q);
     cw__q_finalize(q);
     if (rc == CW__Q_ROW)
         st = cw__diag_set(d, CW_EEXIST, NULL, 0, 0,
                           "tenant '%s' exists already", id);
     else if (rc == CW__Q_ERROR ||
-             one(a,
+             cw__acc_one(a,
                  "INSERT INTO tenants(tenant_id, name, created) "
                  "VALUES (?, ?, ?)",
                  "tti", vals, &q) != CW__Q_DONE)
-        st = db_error(a, d, "cannot save the tenant");
+        st = cw__acc_db_error(a, d, "cannot save the tenant");
     if (!st) {
         snprintf(details, sizeof(details), "{\"name\":\"%s\"}", name);
-        st = record(a, "tenant.add", id, id, details, actor, d);
+        st = cw__acc_record(a, "tenant.add", id, id, details, actor, d);
     }
-    return commit(a, st, d);
+    return cw__acc_commit(a, st, d);
 }
 
 /* Calls each(a, q, arg) for every row of `sql` until it returns
  * non-zero; `what` names the rows in errors. */
-static enum cw_status each_row(struct cw_access *a, const char *sql,
+enum cw_status cw__acc_each_row(struct cw_access *a, const char *sql,
                                const char *what,
                                int (*each)(struct cw_access *a,
                                            struct cw__q *q, void *arg),
@@ -336,18 +360,48 @@ enum cw_status cw_tenant_each(struct cw_access *a,
     struct each_fn e;
     e.fn.tenant = fn;
     e.arg = arg;
-    return each_row(a,
+    return cw__acc_each_row(a,
                     "SELECT tenant_id, name, created FROM tenants ORDER BY "
                     "tenant_id",
                     "tenants", tenant_row, &e, d);
 }
 
 /* SHA-256 of the token text, as 64 hex digits. */
-static void token_hash(const char *token, char hex[65])
+void cw__acc_hash(const char *text, char hex[65])
 {
     unsigned char h[32];
-    cw__sha256(token, strlen(token), h);
+    cw__sha256(text, strlen(text), h);
     sodium_bin2hex(hex, 65, h, sizeof(h));
+}
+
+void cw__acc_secret(const char *prefix, char *out, size_t n,
+                    char id[CW_TOKEN_ID])
+{
+    unsigned char rid[8], secret[32];
+    char b64[64];
+    randombytes_buf(rid, sizeof(rid));
+    randombytes_buf(secret, sizeof(secret));
+    sodium_bin2hex(id, CW_TOKEN_ID, rid, sizeof(rid));
+    sodium_bin2base64(b64, sizeof(b64), secret, sizeof(secret),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(secret, sizeof(secret));
+    snprintf(out, n, "%s%s_%s", prefix, id, b64);
+    sodium_memzero(b64, sizeof(b64));
+}
+
+bool cw__acc_secret_id(const char *prefix, const char *text,
+                       char id[CW_TOKEN_ID])
+{
+    size_t p = strlen(prefix);
+    if (!text || strlen(text) != p + 16 + 1 + 43 ||
+        strncmp(text, prefix, p) != 0 || text[p + 16] != '_' ||
+        strspn(text + p, "0123456789abcdef") != 16 ||
+        strspn(text + p + 17, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
+                              "qrstuvwxyz0123456789-_") != 43)
+        return false;
+    memcpy(id, text + p, 16);
+    id[16] = '\0';
+    return true;
 }
 
 enum cw_status cw_token_create(struct cw_access *a, const char *name,
@@ -356,8 +410,7 @@ enum cw_status cw_token_create(struct cw_access *a, const char *name,
                                char token[CW_TOKEN_TEXT],
                                char id[CW_TOKEN_ID], struct cw_diag *d)
 {
-    unsigned char rid[8], secret[32];
-    char b64[64], hash[65], details[256];
+    char hash[65], details[256];
     long long now = (long long)time(NULL), revoked = 0;
     const char *rname = cw_grant_name(role);
     const void *vals[8] = { id, tenant, rname, name, hash, &now, &expires,
@@ -368,38 +421,31 @@ enum cw_status cw_token_create(struct cw_access *a, const char *name,
     token[0] = id[0] = '\0';
     if ((st = grant_ok(role, tenant, d)))
         return st;
-    if (!name || !id_ok(name))
+    if (!name || !cw__acc_id_ok(name))
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
                             "a token's name: 1 to 64 of a-z, 0-9 and '-' "
                             "(what it is for, not who holds it)");
     if (expires <= now)
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
                             "a token must expire in the future");
-    randombytes_buf(rid, sizeof(rid));
-    randombytes_buf(secret, sizeof(secret));
-    sodium_bin2hex(id, CW_TOKEN_ID, rid, sizeof(rid));
-    sodium_bin2base64(b64, sizeof(b64), secret, sizeof(secret),
-                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    sodium_memzero(secret, sizeof(secret));
-    snprintf(token, CW_TOKEN_TEXT, "cwt_%s_%s", id, b64);
-    sodium_memzero(b64, sizeof(b64));
-    token_hash(token, hash);
+    cw__acc_secret("cwt_", token, CW_TOKEN_TEXT, id);
+    cw__acc_hash(token, hash);
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
-        return db_error(a, d, "cannot save");
+        return cw__acc_db_error(a, d, "cannot save");
     if (tenant)
-        st = tenant_exists(a, tenant, d);
-    if (!st && one(a,
+        st = cw__acc_tenant_exists(a, tenant, d);
+    if (!st && cw__acc_one(a,
                    "INSERT INTO api_tokens(id, tenant_id, role, name, hash, "
                    "created, expires, revoked) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                    "tttttiii", vals, &q) != CW__Q_DONE)
-        st = db_error(a, d, "cannot save the token");
+        st = cw__acc_db_error(a, d, "cannot save the token");
     if (!st) {
         snprintf(details, sizeof(details),
                  "{\"role\":\"%s\",\"expires\":%lld}", rname, expires);
-        st = record(a, "token.create", id, tenant, details, actor, d);
+        st = cw__acc_record(a, "token.create", id, tenant, details, actor, d);
     }
-    if ((st = commit(a, st, d))) {
+    if ((st = cw__acc_commit(a, st, d))) {
         sodium_memzero(token, CW_TOKEN_TEXT);
         token[0] = id[0] = '\0';
     }
@@ -416,8 +462,8 @@ enum cw_status cw_token_revoke(struct cw_access *a, const char *id,
     int rc;
 
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
-        return db_error(a, d, "cannot save");
-    rc = one(a, "SELECT tenant_id, revoked FROM api_tokens WHERE id = ?",
+        return cw__acc_db_error(a, d, "cannot save");
+    rc = cw__acc_one(a, "SELECT tenant_id, revoked FROM api_tokens WHERE id = ?",
              "t", vals, &q);
     if (rc == CW__Q_ROW) {
         if (cw__col_text(q, 0))
@@ -426,20 +472,20 @@ enum cw_status cw_token_revoke(struct cw_access *a, const char *id,
             st = cw__diag_set(d, CW_EEXIST, NULL, 0, 0,
                               "token %s is revoked already", id);
     } else {
-        st = rc == CW__Q_ERROR ? db_error(a, d, "cannot read the tokens")
+        st = rc == CW__Q_ERROR ? cw__acc_db_error(a, d, "cannot read the tokens")
                                : cw__diag_set(d, CW_ENOENT, NULL, 0, 0,
                                               "no token %s (cloudward token "
                                               "list)",
                                               id);
     }
     cw__q_finalize(q);
-    if (!st && one(a, "UPDATE api_tokens SET revoked = 1 WHERE id = ?", "t",
+    if (!st && cw__acc_one(a, "UPDATE api_tokens SET revoked = 1 WHERE id = ?", "t",
                    vals, &q) != CW__Q_DONE)
-        st = db_error(a, d, "cannot revoke the token");
+        st = cw__acc_db_error(a, d, "cannot revoke the token");
     if (!st)
-        st = record(a, "token.revoke", id, tenant[0] ? tenant : NULL, NULL,
+        st = cw__acc_record(a, "token.revoke", id, tenant[0] ? tenant : NULL, NULL,
                     actor, d);
-    return commit(a, st, d);
+    return cw__acc_commit(a, st, d);
 }
 
 /* Row (id, tenant_id, role, name, created, expires, revoked) into *t, its
@@ -480,23 +526,19 @@ enum cw_status cw_token_check(struct cw_access *a, const char *token,
     int rc;
 
     memset(out, 0, sizeof(*out));
-    if (!token || strlen(token) != 4 + 16 + 1 + 43 ||
-        strncmp(token, "cwt_", 4) != 0 || token[20] != '_' ||
-        strspn(token + 4, "0123456789abcdef") != 16)
+    if (!cw__acc_secret_id("cwt_", token, id))
         return cw__diag_set(d, CW_EPERM, NULL, 0, 0, "not a valid token");
-    memcpy(id, token + 4, 16);
-    id[16] = '\0';
-    token_hash(token, hash);
+    cw__acc_hash(token, hash);
     (void)vals;
     if (!a->lookup &&
         !cw__db_prepare(a->db, TOKEN_COLUMNS "WHERE id = ?", &a->lookup))
-        return db_error(a, d, "cannot read the tokens");
+        return cw__acc_db_error(a, d, "cannot read the tokens");
     q = a->lookup;
     cw__q_reset(q);
     cw__q_text(q, 1, id);
     rc = cw__q_step(q);
     if (rc == CW__Q_ERROR)
-        return db_error(a, d, "cannot read the tokens");
+        return cw__acc_db_error(a, d, "cannot read the tokens");
     if (rc == CW__Q_ROW && cw__col_text(q, 7) &&
         strlen(cw__col_text(q, 7)) == 64)
         stored = cw__col_text(q, 7);
@@ -529,7 +571,7 @@ enum cw_status cw_token_each(struct cw_access *a,
     struct each_fn e;
     e.fn.token = fn;
     e.arg = arg;
-    return each_row(a, TOKEN_COLUMNS "ORDER BY created DESC, id", "tokens",
+    return cw__acc_each_row(a, TOKEN_COLUMNS "ORDER BY created DESC, id", "tokens",
                     token_row, &e, d);
 }
 
@@ -668,26 +710,26 @@ enum cw_status cw_user_add(struct cw_access *a, const char *login,
         sodium_memzero(key, sizeof(key));
     }
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
-        return db_error(a, d, "cannot save");
+        return cw__acc_db_error(a, d, "cannot save");
     {
         const void *vals[1] = { login };
-        rc = one(a, "SELECT 1 FROM users WHERE login = ?", "t", vals, &q);
+        rc = cw__acc_one(a, "SELECT 1 FROM users WHERE login = ?", "t", vals, &q);
         cw__q_finalize(q);
     }
     if (rc == CW__Q_ROW)
         st = cw__diag_set(d, CW_EEXIST, NULL, 0, 0, "user %s exists already",
                           login);
     else if (rc == CW__Q_ERROR)
-        st = db_error(a, d, "cannot read the users");
+        st = cw__acc_db_error(a, d, "cannot read the users");
     if (!st && tenant)
-        st = tenant_exists(a, tenant, d);
+        st = cw__acc_tenant_exists(a, tenant, d);
     if (!st) {
         if (!cw__db_prepare(a->db,
                             "INSERT INTO users(id, login, tenant_id, role, "
                             "pwhash, totp, created) "
                             "VALUES (?, ?, ?, ?, ?, ?, ?)",
                             &q)) {
-            st = db_error(a, d, "cannot save the user");
+            st = cw__acc_db_error(a, d, "cannot save the user");
         } else {
             cw__q_text(q, 1, id);
             cw__q_text(q, 2, login);
@@ -700,17 +742,17 @@ enum cw_status cw_user_add(struct cw_access *a, const char *login,
                 cw__q_text(q, 6, NULL);
             cw__q_int64(q, 7, now);
             if (cw__q_step(q) != CW__Q_DONE)
-                st = db_error(a, d, "cannot save the user");
+                st = cw__acc_db_error(a, d, "cannot save the user");
             cw__q_finalize(q);
         }
     }
     if (!st) {
         snprintf(details, sizeof(details), "{\"role\":\"%s\",\"totp\":%s}",
                  cw_grant_name(role), factor ? "true" : "false");
-        st = record(a, "account.create", id, tenant, details, actor, d);
+        st = cw__acc_record(a, "account.create", id, tenant, details, actor, d);
     }
     sodium_memzero(pw, sizeof(pw));
-    if ((st = commit(a, st, d)) == CW_OK && factor)
+    if ((st = cw__acc_commit(a, st, d)) == CW_OK && factor)
         snprintf(otpauth, CW_OTPAUTH_LEN,
                  "otpauth://totp/cloudward:%s?secret=%s&issuer=cloudward"
                  "&algorithm=SHA1&digits=6&period=30",
@@ -726,11 +768,11 @@ static enum cw_status user_row(struct cw_access *a, const char *login,
 {
     const void *vals[1] = { login };
     struct cw__q *q = NULL;
-    int rc = one(a, "SELECT id, tenant_id, disabled FROM users "
+    int rc = cw__acc_one(a, "SELECT id, tenant_id, disabled FROM users "
                     "WHERE login = ?",
                  "t", vals, &q);
     if (rc == CW__Q_ERROR)
-        return db_error(a, d, "cannot read the users");
+        return cw__acc_db_error(a, d, "cannot read the users");
     if (rc != CW__Q_ROW)
         return cw__diag_set(d, CW_ENOENT, NULL, 0, 0,
                             "no user %s (cloudward admin user list)", login);
@@ -756,22 +798,27 @@ enum cw_status cw_user_passwd(struct cw_access *a, const char *login,
         (st = hash_password(password, pw, d)))
         return st;
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
-        return db_error(a, d, "cannot save");
+        return cw__acc_db_error(a, d, "cannot save");
     if (!(st = user_row(a, login, &disabled, d)) && disabled)
         st = cw__diag_set(d, CW_EPERM, NULL, 0, 0, "user %s is disabled",
                           login);
     vals[0] = pw;
     vals[1] = a->id;
-    if (!st && one(a,
+    if (!st && cw__acc_one(a,
                    "UPDATE users SET pwhash = ?, failures = 0, "
                    "locked_until = 0 WHERE id = ?",
                    "tt", vals, &q) != CW__Q_DONE)
-        st = db_error(a, d, "cannot save the password");
+        st = cw__acc_db_error(a, d, "cannot save the password");
+    /* A new password ends the sessions the old one opened. */
+    vals[0] = a->id;
+    if (!st && cw__acc_one(a, "UPDATE sessions SET ended = 1 WHERE user_id = ?",
+                           "t", vals, &q) != CW__Q_DONE)
+        st = cw__acc_db_error(a, d, "cannot end the sessions");
     if (!st)
-        st = record(a, "account.password", a->id,
+        st = cw__acc_record(a, "account.password", a->id,
                     a->tenant[0] ? a->tenant : NULL, NULL, actor, d);
     sodium_memzero(pw, sizeof(pw));
-    return commit(a, st, d);
+    return cw__acc_commit(a, st, d);
 }
 
 enum cw_status cw_user_disable(struct cw_access *a, const char *login,
@@ -783,18 +830,18 @@ enum cw_status cw_user_disable(struct cw_access *a, const char *login,
     enum cw_status st;
 
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
-        return db_error(a, d, "cannot save");
+        return cw__acc_db_error(a, d, "cannot save");
     if (!(st = user_row(a, login, &disabled, d)) && disabled)
         st = cw__diag_set(d, CW_EEXIST, NULL, 0, 0,
                           "user %s is disabled already", login);
     vals[0] = a->id;
-    if (!st && one(a, "UPDATE users SET disabled = 1 WHERE id = ?", "t",
+    if (!st && cw__acc_one(a, "UPDATE users SET disabled = 1 WHERE id = ?", "t",
                    vals, &q) != CW__Q_DONE)
-        st = db_error(a, d, "cannot disable the user");
+        st = cw__acc_db_error(a, d, "cannot disable the user");
     if (!st)
-        st = record(a, "account.disable", a->id,
+        st = cw__acc_record(a, "account.disable", a->id,
                     a->tenant[0] ? a->tenant : NULL, NULL, actor, d);
-    return commit(a, st, d);
+    return cw__acc_commit(a, st, d);
 }
 
 #define USER_COLUMNS                                                          \
@@ -851,13 +898,13 @@ enum cw_status cw_user_signin(struct cw_access *a, const char *login,
     if (!password)
         password = "";
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
-        return db_error(a, d, "cannot read the users");
-    rc = login_ok(login) ? one(a, USER_COLUMNS "WHERE login = ?", "t", vals,
+        return cw__acc_db_error(a, d, "cannot read the users");
+    rc = login_ok(login) ? cw__acc_one(a, USER_COLUMNS "WHERE login = ?", "t", vals,
                                &q)
                          : CW__Q_DONE;
     if (rc == CW__Q_ERROR) {
         cw__db_exec(a->db, "ROLLBACK");
-        return db_error(a, d, "cannot read the users");
+        return cw__acc_db_error(a, d, "cannot read the users");
     }
     if (rc == CW__Q_ROW) {
         const char *hash = cw__col_text(q, 7);
@@ -908,11 +955,11 @@ enum cw_status cw_user_signin(struct cw_access *a, const char *login,
                               : ok ? 0 : locked;
         long long s = ok ? (long long)step : step_used;
         const void *v[4] = { &f, &until, &s, out->id };
-        if (one(a,
+        if (cw__acc_one(a,
                 "UPDATE users SET failures = ?, locked_until = ?, "
                 "totp_step = ? WHERE id = ?",
                 "iiit", v, &q) != CW__Q_DONE)
-            st = db_error(a, d, "cannot save the sign-in");
+            st = cw__acc_db_error(a, d, "cannot save the sign-in");
     }
     snprintf(details, sizeof(details), "{\"source\":\"%.60s\"}",
              source && strspn(source, "0123456789abcdef.:[]") ==
@@ -936,7 +983,7 @@ enum cw_status cw_user_signin(struct cw_access *a, const char *login,
             cw_ledger_close(l);
         }
     }
-    if ((st = commit(a, st, d)))
+    if ((st = cw__acc_commit(a, st, d)))
         return st;
     if (!ok) {
         memset(out, 0, sizeof(*out));
@@ -962,6 +1009,167 @@ enum cw_status cw_user_each(struct cw_access *a,
     struct each_fn e;
     e.fn.user = fn;
     e.arg = arg;
-    return each_row(a, USER_COLUMNS "ORDER BY login", "users", user_row_of,
+    return cw__acc_each_row(a, USER_COLUMNS "ORDER BY login", "users", user_row_of,
                     &e, d);
+}
+
+/* ---- sessions -------------------------------------------------------------- */
+
+enum cw_status cw_session_open(struct cw_access *a, const char *user_id,
+                               long long now,
+                               char session[CW_SESSION_TEXT],
+                               struct cw_diag *d)
+{
+    char id[CW_TOKEN_ID], hash[65], tenant[80] = "";
+    long long expires = now + CW_SESSION_SECONDS;
+    const void *vals[6] = { id, NULL, user_id, hash, &now, &expires };
+    struct cw__q *q = NULL;
+    enum cw_status st = CW_OK;
+    int rc;
+
+    session[0] = '\0';
+    if (!cw__db_begin_write(a->db, ACCESS_LOCK))
+        return cw__acc_db_error(a, d, "cannot save");
+    {
+        const void *v[1] = { user_id };
+        rc = cw__acc_one(a, "SELECT tenant_id FROM users WHERE id = ? AND "
+                            "disabled = 0",
+                         "t", v, &q);
+        if (rc == CW__Q_ROW && cw__col_text(q, 0))
+            snprintf(tenant, sizeof(tenant), "%s", cw__col_text(q, 0));
+        cw__q_finalize(q);
+        q = NULL;
+        if (rc != CW__Q_ROW)
+            st = rc == CW__Q_ERROR
+                     ? cw__acc_db_error(a, d, "cannot read the users")
+                     : cw__diag_set(d, CW_EPERM, NULL, 0, 0,
+                                    "no such user, or disabled");
+    }
+    cw__acc_secret("cws_", session, CW_SESSION_TEXT, id);
+    cw__acc_hash(session, hash);
+    vals[1] = tenant[0] ? tenant : NULL;
+    if (!st && cw__acc_one(a,
+                           "INSERT INTO sessions(id, tenant_id, user_id, "
+                           "hash, created, expires) VALUES (?, ?, ?, ?, ?, ?)",
+                           "ttttii", vals, &q) != CW__Q_DONE)
+        st = cw__acc_db_error(a, d, "cannot save the session");
+    if ((st = cw__acc_commit(a, st, d)))
+        sodium_memzero(session, CW_SESSION_TEXT), session[0] = '\0';
+    return st;
+}
+
+#define SESSION_COLUMNS                                                       \
+    "SELECT u.id, u.login, u.tenant_id, u.role, u.disabled, "               \
+    "u.totp IS NOT NULL, u.created, s.hash, s.expires, s.ended "            \
+    "FROM sessions s JOIN users u ON u.id = s.user_id "
+
+enum cw_status cw_session_check(struct cw_access *a, const char *session,
+                                long long now, struct cw_user_info *out,
+                                struct cw_diag *d)
+{
+    static const char nothing[65] =
+        "0000000000000000000000000000000000000000000000000000000000000000";
+    char id[CW_TOKEN_ID], hash[65];
+    const char *stored = nothing;
+    struct cw__q *q;
+    bool ok;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    if (!cw__acc_secret_id("cws_", session, id))
+        return cw__diag_set(d, CW_EPERM, NULL, 0, 0, "not a valid session");
+    cw__acc_hash(session, hash);
+    if (!a->session &&
+        !cw__db_prepare(a->db, SESSION_COLUMNS "WHERE s.id = ?", &a->session))
+        return cw__acc_db_error(a, d, "cannot read the sessions");
+    q = a->session;
+    cw__q_reset(q);
+    cw__q_text(q, 1, id);
+    rc = cw__q_step(q);
+    if (rc == CW__Q_ERROR)
+        return cw__acc_db_error(a, d, "cannot read the sessions");
+    if (rc == CW__Q_ROW && cw__col_text(q, 7) &&
+        strlen(cw__col_text(q, 7)) == 64)
+        stored = cw__col_text(q, 7);
+    ok = sodium_memcmp(hash, stored, 64) == 0 && stored != nothing;
+    if (ok) {
+        user_of(a, q, out);
+        ok = !out->disabled && cw__col_int64(q, 8) > now &&
+             cw__col_int64(q, 9) == 0;
+    }
+    cw__q_reset(q);
+    if (!ok) {
+        memset(out, 0, sizeof(*out));
+        return cw__diag_set(d, CW_EPERM, NULL, 0, 0, "not a valid session");
+    }
+    return CW_OK;
+}
+
+enum cw_status cw_session_close(struct cw_access *a, const char *session,
+                                struct cw_diag *d)
+{
+    struct cw_user_info u;
+    char id[CW_TOKEN_ID], user[CW_TOKEN_ID], tenant[80];
+    const void *vals[1] = { id };
+    struct cw__q *q = NULL;
+    enum cw_status st;
+
+    if ((st = cw_session_check(a, session, (long long)time(NULL), &u, d)))
+        return st;
+    snprintf(user, sizeof(user), "%s", u.id);
+    snprintf(tenant, sizeof(tenant), "%s", u.tenant ? u.tenant : "");
+    cw__acc_secret_id("cws_", session, id);
+    if (!cw__db_begin_write(a->db, ACCESS_LOCK))
+        return cw__acc_db_error(a, d, "cannot save");
+    if (cw__acc_one(a, "UPDATE sessions SET ended = 1 WHERE id = ?", "t",
+                    vals, &q) != CW__Q_DONE)
+        st = cw__acc_db_error(a, d, "cannot end the session");
+    if (!st)
+        st = cw__acc_record(a, "auth.logoff", user,
+                            tenant[0] ? tenant : NULL, NULL, user, d);
+    return cw__acc_commit(a, st, d);
+}
+
+/* The form token of a session: SHA-256 over a label and the session's
+ * text, base64url. It needs no storage, and it tells nothing of the
+ * session (a preimage of SHA-256). */
+void cw_session_csrf(const char *session, char out[CW_CSRF_TEXT])
+{
+    crypto_hash_sha256_state st;
+    unsigned char h[32];
+    crypto_hash_sha256_init(&st);
+    crypto_hash_sha256_update(&st, (const unsigned char *)"cloudward-csrf\n",
+                              15);
+    crypto_hash_sha256_update(&st, (const unsigned char *)session,
+                              strlen(session));
+    crypto_hash_sha256_final(&st, h);
+    sodium_bin2base64(out, CW_CSRF_TEXT, h, sizeof(h),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+bool cw_session_csrf_ok(const char *session, const char *csrf)
+{
+    char want[CW_CSRF_TEXT];
+    bool ok;
+    if (!session || !csrf || strlen(csrf) != 43)
+        return false;
+    cw_session_csrf(session, want);
+    ok = sodium_memcmp(want, csrf, 43) == 0;
+    sodium_memzero(want, sizeof(want));
+    return ok;
+}
+
+enum cw_status cw_access_denied(struct cw_access *a, const char *actor,
+                                const char *tenant, const char *what,
+                                struct cw_diag *d)
+{
+    char details[160];
+    enum cw_status st;
+    if (!cw__acc_plain(what))
+        what = "?";
+    snprintf(details, sizeof(details), "{\"route\":\"%.120s\"}", what);
+    if (!cw__db_begin_write(a->db, ACCESS_LOCK))
+        return cw__acc_db_error(a, d, "cannot save");
+    st = cw__acc_record(a, "auth.denied", actor, tenant, details, actor, d);
+    return cw__acc_commit(a, st, d);
 }
