@@ -42,22 +42,73 @@
 
 #include "serve.h"
 
-/* ---- routes and their counters ------------------------------------------- */
+#include "http.h"
 
-enum route {
-    R_HEALTHZ,
-    R_READYZ,
-    R_METRICS,
-    R_CONTROLS,
-    R_LOG,
-    R_NOT_FOUND,
-    R_COUNT
+struct server srv;
+
+/* ---- routes ------------------------------------------------------------------ */
+
+/* What a route needs: nothing (public), or a caller whose role is in
+ * `roles`; NEED_PERSON: a signed-in user, not a token. */
+#define G(r) (1u << (r))
+#define PROVIDER                                                              \
+    (G(CW_GRANT_ADMIN) | G(CW_GRANT_COMPLIANCE) | G(CW_GRANT_ENGINEER) |     \
+     G(CW_GRANT_AUDITOR))
+#define TENANT (G(CW_GRANT_CUSTOMER_ADMIN) | G(CW_GRANT_CUSTOMER))
+#define ANYONE (PROVIDER | TENANT)
+#define EDITORS (G(CW_GRANT_ADMIN) | G(CW_GRANT_COMPLIANCE))
+#define NEED_PERSON (1u << 16)
+
+struct route {
+    const char *method;
+    const char *path; /* "{}" stands for one segment, a parameter */
+    unsigned need;    /* 0: public */
+    enum body_kind body;
+    enum MHD_Result (*fn)(struct ctx *x);
+    const char *rule; /* for --routes and the authorization matrix */
 };
 
-static const char *const route_names[R_COUNT] = {
-    "/healthz", "/readyz", "/metrics", "/api/v1/controls", "/api/v1/log",
-    "other",
+static enum MHD_Result h_healthz(struct ctx *x);
+static enum MHD_Result h_readyz(struct ctx *x);
+static enum MHD_Result h_metrics(struct ctx *x);
+
+static const struct route routes[] = {
+    { "GET", "/healthz", 0, BODY_NONE, h_healthz, "public" },
+    { "GET", "/readyz", 0, BODY_NONE, h_readyz, "public" },
+    { "GET", "/metrics", 0, BODY_NONE, h_metrics, "public" },
+    { "GET", "/api/v1/controls", ANYONE, BODY_NONE, h_controls, "anyone" },
+    { "GET", "/api/v1/log", ANYONE, BODY_NONE, h_log,
+      "anyone; a tenant's own entries" },
+    { "POST", "/api/v1/session", 0, BODY_FIELDS, h_session_new,
+      "public (sign-in)" },
+    { "GET", "/api/v1/session", ANYONE, BODY_NONE, h_session_get, "anyone" },
+    { "DELETE", "/api/v1/session", ANYONE | NEED_PERSON, BODY_FIELDS,
+      h_session_end, "a signed-in user" },
+    { "GET", "/api/v1/documents", ANYONE, BODY_NONE, h_documents,
+      "anyone; what the caller may see" },
+    { "POST", "/api/v1/documents", EDITORS, BODY_FILE, h_document_put,
+      "admin, compliance" },
+    { "GET", "/api/v1/documents/{}", ANYONE, BODY_NONE, h_document,
+      "anyone; what the caller may see" },
+    { "POST", "/api/v1/documents/{}/download", ANYONE | NEED_PERSON,
+      BODY_FIELDS, h_download_grant,
+      "a signed-in user; what they may see, gated after the agreement" },
+    { "GET", "/api/v1/downloads/{}", ANYONE | NEED_PERSON, BODY_NONE,
+      h_download, "the signed-in user the link was made for" },
+    { "POST", "/api/v1/documents/{}/subscription", ANYONE | NEED_PERSON,
+      BODY_FIELDS, h_subscribe, "a signed-in user; what they may see" },
+    { "DELETE", "/api/v1/documents/{}/subscription", ANYONE | NEED_PERSON,
+      BODY_FIELDS, h_unsubscribe, "a signed-in user" },
+    { "POST", "/api/v1/agreements", EDITORS, BODY_FIELDS, h_agreement_put,
+      "admin, compliance" },
+    { "GET", "/api/v1/agreements/{}", ANYONE, BODY_NONE, h_agreement,
+      "anyone" },
+    { "POST", "/api/v1/agreements/{}/acceptance", TENANT | NEED_PERSON,
+      BODY_FIELDS, h_accept, "a tenant's signed-in user" },
+    { "GET", "/api/v1/notices", ANYONE | NEED_PERSON, BODY_NONE, h_notices,
+      "a signed-in user; their own" },
 };
+#define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
 
 /* Latency buckets of the Prometheus histogram, in seconds. */
 static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
@@ -65,50 +116,95 @@ static const double buckets[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01,
 #define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
 #define NCLASSES 5 /* 1xx..5xx */
 
+/* Counters per route, and one more for requests that match none. */
 static struct {
-    atomic_ullong requests[R_COUNT][NCLASSES];
-    atomic_ullong le[R_COUNT][NBUCKETS];
-    atomic_ullong micros[R_COUNT];
-    atomic_ullong count[R_COUNT];
+    atomic_ullong requests[NROUTES + 1][NCLASSES];
+    atomic_ullong le[NROUTES + 1][NBUCKETS];
+    atomic_ullong micros[NROUTES + 1];
+    atomic_ullong count[NROUTES + 1];
 } stats;
 
-/* ---- the server's state ---------------------------------------------------- */
+static atomic_bool draining;
+static size_t max_fields = (size_t)1 << 20;
 
-struct listing {
-    char *catalog;
-    char *json; /* the body */
-    size_t len;
-    char etag[24];
-};
+/* A route's name in metrics and the log: its method and pattern. */
+static void route_name(int r, char *out, size_t n)
+{
+    if (r < 0 || r >= NROUTES)
+        snprintf(out, n, "other");
+    else
+        snprintf(out, n, "%s %s", routes[r].method, routes[r].path);
+}
 
-static struct {
-    char store[4096];
-    struct listing *listings;
-    size_t nlistings;
-    atomic_bool draining;
-    bool access_log;
-    size_t max_body;
-} srv;
+/* A path parameter: 1 to PARAM_MAX of [A-Za-z0-9._-], not "." or "..". */
+static bool param_ok(const char *s, size_t n)
+{
+    size_t i;
+    if (n == 0 || n > PARAM_MAX || (s[0] == '.' && (n == 1 || (n == 2 && s[1] == '.'))))
+        return false;
+    for (i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+              (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' ||
+              s[i] == '-'))
+            return false;
+    return true;
+}
 
-/* Per request: what the log line and the counters need. */
-struct req {
-    struct timespec start;
-    enum route route;
-    unsigned status;
-    size_t bytes;
-    char token_id[CW_TOKEN_ID];
-    size_t body; /* bytes of request body seen */
-};
+/* Does `url` match `pattern`? Parameters into param[]. */
+static bool path_match(const char *pattern, const char *url,
+                       char param[NPARAMS][PARAM_MAX + 1])
+{
+    int k = 0;
+    while (*pattern && *url) {
+        if (pattern[0] == '{' && pattern[1] == '}') {
+            size_t n = strcspn(url, "/");
+            if (k == NPARAMS || !param_ok(url, n))
+                return false;
+            memcpy(param[k], url, n);
+            param[k++][n] = '\0';
+            url += n;
+            pattern += 2;
+            continue;
+        }
+        if (*pattern != *url)
+            return false;
+        pattern++;
+        url++;
+    }
+    return *pattern == '\0' && *url == '\0';
+}
 
-/* Each pool thread's handle on the access tables, opened on first use;
- * all of them listed, to be closed when the pool has stopped. */
+/* The route for method and url: its index, -1 when no path matches,
+ * -2 when the path matches another method only. */
+static int route_of(const char *method, const char *url,
+                    char param[NPARAMS][PARAM_MAX + 1])
+{
+    int r, path_only = 0;
+    const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+    for (r = 0; r < NROUTES; r++)
+        if (path_match(routes[r].path, url, param)) {
+            if (strcmp(routes[r].method, m) == 0)
+                return r;
+            path_only = 1;
+        }
+    return path_only ? -2 : -1;
+}
+
+/* ---- each thread's handles ---------------------------------------------------- */
+
+/* Each pool thread's handle on the access tables and on the ledger,
+ * opened on first use; all of them listed, to be closed when the pool has
+ * stopped. */
 static _Thread_local struct cw_access *tl_access;
 static _Thread_local bool tl_access_tried;
+static _Thread_local struct cw_ledger *tl_ledger;
 static pthread_mutex_t handles_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cw_access *handles[256];
 static size_t nhandles;
+static struct cw_ledger *ledgers[256];
+static size_t nledgers;
 
-static struct cw_access *access_tables(void)
+struct cw_access *access_tables(void)
 {
     struct cw_diag d;
     if (!tl_access_tried) {
@@ -128,12 +224,7 @@ static struct cw_access *access_tables(void)
     return tl_access;
 }
 
-/* And its handle on the ledger, likewise. */
-static _Thread_local struct cw_ledger *tl_ledger;
-static struct cw_ledger *ledgers[256];
-static size_t nledgers;
-
-static struct cw_ledger *ledger(void)
+struct cw_ledger *ledger(void)
 {
     struct cw_diag d;
     if (tl_ledger)
@@ -161,32 +252,28 @@ static void close_all(void)
     for (i = 0; i < nledgers; i++)
         cw_ledger_close(ledgers[i]);
     nledgers = 0;
-    for (i = 0; i < srv.nlistings; i++) {
-        free(srv.listings[i].catalog);
-        free(srv.listings[i].json);
-    }
-    free(srv.listings);
-    srv.listings = NULL;
-    srv.nlistings = 0;
+    listings_free();
 }
 
-/* ---- responses --------------------------------------------------------------- */
+/* ---- answers ------------------------------------------------------------------- */
 
-static void secure(struct MHD_Response *r, bool cache)
+void secure(struct MHD_Response *r, bool cache)
 {
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Content-Security-Policy",
                             "default-src 'self'; frame-ancestors 'none'");
     MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
+    if (srv.tls)
+        MHD_add_response_header(r, "Strict-Transport-Security",
+                                "max-age=31536000");
     if (!cache)
         MHD_add_response_header(r, "Cache-Control", "no-store");
 }
 
-static enum MHD_Result reply(struct MHD_Connection *c, struct req *q,
-                            unsigned status, const char *type,
-                            const void *body, size_t len, bool copy,
-                            const char *etag)
+enum MHD_Result reply(struct ctx *x, unsigned status, const char *type,
+                      const void *body, size_t len, bool copy,
+                      const char *etag)
 {
     struct MHD_Response *r = MHD_create_response_from_buffer(
         len, (void *)body,
@@ -200,230 +287,294 @@ static enum MHD_Result reply(struct MHD_Connection *c, struct req *q,
         MHD_add_response_header(r, "ETag", etag);
         MHD_add_response_header(r, "Cache-Control", "private, no-cache");
     }
-    q->status = status;
-    q->bytes = len;
-    ok = MHD_queue_response(c, status, r);
+    x->q->status = status;
+    x->q->bytes = len;
+    ok = MHD_queue_response(x->c, status, r);
     MHD_destroy_response(r);
     return ok;
 }
 
-/* An RFC 9457 problem: type about:blank, the status's title, a detail. */
-static enum MHD_Result problem(struct MHD_Connection *c, struct req *q,
-                               unsigned status, const char *title,
-                               const char *detail)
+static const char *title_of(unsigned status)
 {
-    char body[512];
+    switch (status) {
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 413: return "Content Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 503: return "Service Unavailable";
+    default: return status >= 500 ? "Internal Server Error" : "Error";
+    }
+}
+
+enum MHD_Result problem(struct ctx *x, unsigned status, const char *detail)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
     struct MHD_Response *r;
     enum MHD_Result ok;
-    int n = snprintf(body, sizeof(body),
-                     "{\"type\":\"about:blank\",\"title\":\"%s\","
-                     "\"status\":%u,\"detail\":\"%s\"}",
-                     title, status, detail);
-    r = MHD_create_response_from_buffer((size_t)n, body,
-                                        MHD_RESPMEM_MUST_COPY);
-    if (!r)
+
+    if (!m)
         return MHD_NO;
+    fprintf(m, "{\"type\":\"about:blank\",\"title\":\"%s\",\"status\":%u,"
+               "\"detail\":",
+            title_of(status), status);
+    cw_json_quote(m, detail);
+    fputs("}", m);
+    if (fclose(m) != 0) {
+        free(buf);
+        return MHD_NO;
+    }
+    r = MHD_create_response_from_buffer(len, buf, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(buf);
+        return MHD_NO;
+    }
     MHD_add_response_header(r, "Content-Type", "application/problem+json");
     secure(r, false);
     if (status == MHD_HTTP_UNAUTHORIZED)
         MHD_add_response_header(r, "WWW-Authenticate",
                                 "Bearer realm=\"cloudward\"");
-    q->status = status;
-    q->bytes = (size_t)n;
-    ok = MHD_queue_response(c, status, r);
+    if (status == MHD_HTTP_TOO_MANY_REQUESTS)
+        MHD_add_response_header(r, "Retry-After", "300");
+    x->q->status = status;
+    x->q->bytes = len;
+    ok = MHD_queue_response(x->c, status, r);
     MHD_destroy_response(r);
     return ok;
 }
 
-/* ---- handlers ------------------------------------------------------------------ */
-
-/* The bearer token's grant, or a 401 problem queued (false). The same
- * answer for a missing, malformed, unknown, revoked or expired token. */
-static bool authorized(struct MHD_Connection *c, struct req *q,
-                       struct cw_token_info *who, enum MHD_Result *ret)
+enum MHD_Result reply_json(struct ctx *x, unsigned status, FILE *m,
+                           char **buf, size_t *len)
 {
-    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                "Authorization");
-    struct cw_access *a = access_tables();
-    struct cw_diag d;
-
-    cw_diag_clear(&d);
-    if (!a) {
-        *ret = problem(c, q, MHD_HTTP_SERVICE_UNAVAILABLE,
-                       "Service Unavailable",
-                       "the store cannot be read; see the server's log");
-        return false;
+    struct MHD_Response *r;
+    enum MHD_Result ok;
+    if (fclose(m) != 0) {
+        free(*buf);
+        return problem(x, 500, "out of memory");
     }
-    if (!h || strncmp(h, "Bearer ", 7) != 0 ||
-        cw_token_check(a, h + 7, (long long)time(NULL), who, &d)) {
-        *ret = problem(c, q, MHD_HTTP_UNAUTHORIZED, "Unauthorized",
-                       "a valid API token is needed: Authorization: "
-                       "Bearer TOKEN (cloudward token create)");
-        return false;
+    r = MHD_create_response_from_buffer(*len, *buf, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(*buf);
+        return MHD_NO;
     }
-    snprintf(q->token_id, sizeof(q->token_id), "%s", who->id);
-    return true;
+    MHD_add_response_header(r, "Content-Type", "application/json");
+    secure(r, false);
+    x->q->status = status;
+    x->q->bytes = *len;
+    ok = MHD_queue_response(x->c, status, r);
+    MHD_destroy_response(r);
+    return ok;
 }
 
-static enum MHD_Result controls(struct MHD_Connection *c, struct req *q)
+const char *query(struct ctx *x, const char *name)
 {
-    const char *catalog = MHD_lookup_connection_value(
-        c, MHD_GET_ARGUMENT_KIND, "catalog");
-    const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                  "If-None-Match");
-    struct cw_token_info who;
-    enum MHD_Result ret;
-    size_t i;
-
-    if (!authorized(c, q, &who, &ret))
-        return ret;
-    if (!catalog)
-        return problem(c, q, MHD_HTTP_BAD_REQUEST, "Bad Request",
-                       "name a catalog: ?catalog=iso27002:2022");
-    for (i = 0; i < srv.nlistings; i++) {
-        const struct listing *l = &srv.listings[i];
-        if (strcmp(l->catalog, catalog) != 0)
-            continue;
-        if (inm && strcmp(inm, l->etag) == 0)
-            return reply(c, q, MHD_HTTP_NOT_MODIFIED, "application/json", "",
-                        0, false, l->etag);
-        return reply(c, q, MHD_HTTP_OK, "application/json", l->json, l->len,
-                    false, l->etag);
-    }
-    return problem(c, q, MHD_HTTP_NOT_FOUND, "Not Found",
-                   "no such catalog (cloudward controls list shows them)");
+    return MHD_lookup_connection_value(x->c, MHD_GET_ARGUMENT_KIND, name);
 }
 
-/* A decimal query parameter in [0, max], or `def` when absent; -1 when
- * malformed. */
-static long long query_number(struct MHD_Connection *c, const char *name,
-                              long long def, long long max)
+const char *field(struct ctx *x, const char *name)
 {
-    const char *v = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                name);
-    char *end;
+    const char *v = x->f ? cw_fields_get(x->f, name) : NULL;
+    return v ? v : query(x, name);
+}
+
+long long query_number(struct ctx *x, const char *name, long long def,
+                       long long max)
+{
+    const char *v = query(x, name);
     long long n;
     if (!v)
         return def;
     if (!*v || strspn(v, "0123456789") != strlen(v) || strlen(v) > 18)
         return -1;
-    n = strtoll(v, &end, 10);
+    n = strtoll(v, NULL, 10);
     return n > max ? -1 : n;
 }
 
-/*
- * GET /api/v1/log?offset=N&limit=M[&tenant=T]: a page of the log as a JSON
- * array of `cloudward log show --format json` lines (each entry with its
- * inclusion proof against the latest checkpoint, and the checkpoint).
- * A tenant's token sees its own tenant's entries and nothing else: asking
- * for another tenant is answered as a tenant that does not exist would
- * be. The provider's roles see every entry, or one tenant's.
- */
-static enum MHD_Result log_page(struct MHD_Connection *c, struct req *q)
+void client_address(struct MHD_Connection *c, char *out, size_t n)
 {
-    const char *want = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                   "tenant");
-    long long offset = query_number(c, "offset", 0, 1000000000000LL),
-              limit = query_number(c, "limit", 100, 1000);
-    struct cw_token_info who;
-    struct cw_ledger *l;
-    struct cw_diag d;
-    enum MHD_Result ret;
-    enum cw_status st;
-    const char *tenant;
-    char *buf = NULL;
-    size_t len = 0, i;
-    FILE *m;
-
-    if (!authorized(c, q, &who, &ret))
-        return ret;
-    if (offset < 0 || limit < 1)
-        return problem(c, q, MHD_HTTP_BAD_REQUEST, "Bad Request",
-                       "offset: 0 or more; limit: 1 to 1000");
-    if (cw_grant_is_tenant(who.role)) {
-        if (want && strcmp(want, who.tenant) != 0)
-            return problem(c, q, MHD_HTTP_NOT_FOUND, "Not Found",
-                           "no such tenant");
-        tenant = who.tenant;
-    } else {
-        tenant = want;
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    snprintf(out, n, "-");
+    if (ci && ci->client_addr) {
+        const struct sockaddr *sa = ci->client_addr;
+        if (sa->sa_family == AF_INET)
+            inet_ntop(AF_INET,
+                      &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+                      out, (socklen_t)n);
+        else if (sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6,
+                      &((const struct sockaddr_in6 *)(const void *)sa)
+                           ->sin6_addr,
+                      out, (socklen_t)n);
     }
-    if (!(l = ledger()))
-        return problem(c, q, MHD_HTTP_NOT_FOUND, "Not Found",
-                       "the store has no ledger yet");
-    if (!(m = open_memstream(&buf, &len)))
-        return problem(c, q, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                       "Internal Server Error", "out of memory");
-    cw_diag_clear(&d);
-    cw_ledger_view_as(l, tenant);
-    st = cw_ledger_show_page(l, tenant, (uint64_t)offset, (uint64_t)limit,
-                             true, m, &d);
-    cw_ledger_view_as(l, NULL);
-    if (fclose(m) != 0 || st) {
-        free(buf);
-        return problem(c, q, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                       "Internal Server Error",
-                       st == CW_EINTEGRITY ? "the log does not verify; the "
-                                             "provider has been told"
-                                           : "the log cannot be read");
-    }
-    /* JSON lines into one array: a comma for each newline but the last. */
-    for (i = 0; i + 1 < len; i++)
-        if (buf[i] == '\n')
-            buf[i] = ',';
-    {
-        char *body = malloc(len + 3);
-        if (!body) {
-            free(buf);
-            return problem(c, q, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                           "Internal Server Error", "out of memory");
-        }
-        body[0] = '[';
-        memcpy(body + 1, buf, len);
-        if (len && body[len] == '\n')
-            len--;
-        body[len + 1] = ']';
-        body[len + 2] = '\n';
-        ret = reply(c, q, MHD_HTTP_OK, "application/json", body, len + 3,
-                    true, NULL);
-        free(body);
-    }
-    free(buf);
-    return ret;
 }
 
-static enum MHD_Result metrics(struct MHD_Connection *c, struct req *q)
+enum MHD_Result refuse(struct ctx *x, unsigned status, const char *detail)
 {
-    char *buf = NULL;
+    const struct who *w = &x->q->who;
+    struct cw_access *a = access_tables();
+    if (a && w->kind != WHO_NONE) {
+        struct cw_diag d;
+        char name[128];
+        cw_diag_clear(&d);
+        route_name(x->q->route, name, sizeof(name));
+        (void)cw_access_denied(a, w->id, w->tenant[0] ? w->tenant : NULL,
+                               name, &d);
+    }
+    return problem(x, status, detail);
+}
+
+/* ---- who is asking ---------------------------------------------------------- */
+
+/* The caller, from a bearer token or a session cookie; false (and a 401
+ * or 503 queued) when there is none or it is not good. One answer for a
+ * missing, malformed, unknown, revoked or expired credential. */
+static bool identify(struct ctx *x, enum MHD_Result *ret)
+{
+    const char *h = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND,
+                                                "Authorization"),
+               *cookie = MHD_lookup_connection_value(x->c, MHD_COOKIE_KIND,
+                                                     "cw_session");
+    struct cw_access *a = access_tables();
+    struct who *w = &x->q->who;
+    long long now = (long long)time(NULL);
+    struct cw_diag d;
+
+    cw_diag_clear(&d);
+    if (!a) {
+        *ret = problem(x, 503,
+                       "the store cannot be read; see the server's log");
+        return false;
+    }
+    if (h && strncmp(h, "Bearer ", 7) == 0) {
+        struct cw_token_info t;
+        if (!cw_token_check(a, h + 7, now, &t, &d)) {
+            w->kind = WHO_TOKEN;
+            snprintf(w->id, sizeof(w->id), "%s", t.id);
+            snprintf(w->tenant, sizeof(w->tenant), "%s",
+                     t.tenant ? t.tenant : "");
+            w->role = t.role;
+            return true;
+        }
+    } else if (!h && cookie) {
+        struct cw_user_info u;
+        if (!cw_session_check(a, cookie, now, &u, &d)) {
+            w->kind = WHO_SESSION;
+            snprintf(w->id, sizeof(w->id), "%s", u.id);
+            snprintf(w->login, sizeof(w->login), "%s", u.login);
+            snprintf(w->tenant, sizeof(w->tenant), "%s",
+                     u.tenant ? u.tenant : "");
+            w->role = u.role;
+            snprintf(w->session, sizeof(w->session), "%s", cookie);
+            return true;
+        }
+    }
+    *ret = problem(x, 401,
+                   "sign in (POST /api/v1/session) or send a valid API "
+                   "token: Authorization: Bearer TOKEN (cloudward token "
+                   "create)");
+    return false;
+}
+
+/* May the caller use route r? Queues the refusal when not. */
+static bool allowed(struct ctx *x, int r, enum MHD_Result *ret)
+{
+    const struct route *rt = &routes[r];
+    const struct who *w = &x->q->who;
+    if (!(rt->need & G(w->role))) {
+        *ret = refuse(x, 403, "your role may not do this");
+        return false;
+    }
+    if ((rt->need & NEED_PERSON) && w->kind != WHO_SESSION) {
+        *ret = refuse(x, 403,
+                      "a person signs in for this (POST /api/v1/session); "
+                      "an API token cannot");
+        return false;
+    }
+    return true;
+}
+
+/* A session's write must prove it comes from our own pages: the form
+ * token (X-CSRF-Token or a csrf field), and an Origin, when sent, of
+ * this host. */
+static bool csrf_ok(struct ctx *x)
+{
+    const char *tok = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND,
+                                                  "X-CSRF-Token"),
+               *origin = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND,
+                                                     "Origin"),
+               *host = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND,
+                                                   "Host");
+    if (x->q->who.kind != WHO_SESSION || strcmp(x->method, "GET") == 0 ||
+        strcmp(x->method, "HEAD") == 0)
+        return true;
+    if (!tok && x->f)
+        tok = cw_fields_get(x->f, "csrf");
+    if (!cw_session_csrf_ok(x->q->who.session, tok))
+        return false;
+    if (origin) {
+        const char *p = strstr(origin, "://");
+        if (!p || !host || strcmp(p + 3, host) != 0)
+            return false;
+    }
+    return true;
+}
+
+static enum MHD_Result h_healthz(struct ctx *x)
+{
+    return reply(x, 200, "text/plain", "ok\n", 3, false, NULL);
+}
+
+static enum MHD_Result h_readyz(struct ctx *x)
+{
+    if (atomic_load(&draining))
+        return reply(x, 503, "text/plain", "draining\n", 9, false, NULL);
+    if (!access_tables())
+        return reply(x, 503, "text/plain", "the store cannot be read\n", 25,
+                     false, NULL);
+    return reply(x, 200, "text/plain", "ready\n", 6, false, NULL);
+}
+
+static enum MHD_Result h_metrics(struct ctx *x)
+{
+    char *buf = NULL, name[128];
     size_t len = 0, k;
     FILE *m = open_memstream(&buf, &len);
     enum MHD_Result ret;
     int r, s;
 
     if (!m)
-        return problem(c, q, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                       "Internal Server Error", "out of memory");
+        return problem(x, 500, "out of memory");
     fputs("# HELP cloudward_http_requests_total HTTP requests by route and "
           "status class.\n"
           "# TYPE cloudward_http_requests_total counter\n",
           m);
-    for (r = 0; r < R_COUNT; r++)
+    for (r = 0; r <= NROUTES; r++) {
+        route_name(r, name, sizeof(name));
         for (s = 0; s < NCLASSES; s++)
             fprintf(m,
                     "cloudward_http_requests_total{route=\"%s\",code="
                     "\"%dxx\"} %llu\n",
-                    route_names[r], s + 1,
+                    name, s + 1,
                     (unsigned long long)atomic_load(&stats.requests[r][s]));
+    }
     fputs("# HELP cloudward_http_request_duration_seconds Time to answer, "
           "by route.\n"
           "# TYPE cloudward_http_request_duration_seconds histogram\n",
           m);
-    for (r = 0; r < R_COUNT; r++) {
+    for (r = 0; r <= NROUTES; r++) {
+        route_name(r, name, sizeof(name));
         for (k = 0; k < NBUCKETS; k++)
             fprintf(m,
                     "cloudward_http_request_duration_seconds_bucket{route="
                     "\"%s\",le=\"%g\"} %llu\n",
-                    route_names[r], buckets[k],
+                    name, buckets[k],
                     (unsigned long long)atomic_load(&stats.le[r][k]));
         fprintf(m,
                 "cloudward_http_request_duration_seconds_bucket{route=\"%s\","
@@ -432,10 +583,8 @@ static enum MHD_Result metrics(struct MHD_Connection *c, struct req *q)
                 "%.6f\n"
                 "cloudward_http_request_duration_seconds_count{route=\"%s\"} "
                 "%llu\n",
-                route_names[r],
-                (unsigned long long)atomic_load(&stats.count[r]),
-                route_names[r],
-                (double)atomic_load(&stats.micros[r]) / 1e6, route_names[r],
+                name, (unsigned long long)atomic_load(&stats.count[r]), name,
+                (double)atomic_load(&stats.micros[r]) / 1e6, name,
                 (unsigned long long)atomic_load(&stats.count[r]));
     }
     {
@@ -455,22 +604,72 @@ static enum MHD_Result metrics(struct MHD_Connection *c, struct req *q)
     }
     if (fclose(m) != 0) {
         free(buf);
-        return problem(c, q, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                       "Internal Server Error", "out of memory");
+        return problem(x, 500, "out of memory");
     }
-    ret = reply(c, q, MHD_HTTP_OK, "text/plain; version=0.0.4", buf, len,
-               true, NULL);
+    ret = reply(x, 200, "text/plain; version=0.0.4", buf, len, true, NULL);
     free(buf);
     return ret;
 }
 
-static enum route route_of(const char *url)
+/* ---- one request ------------------------------------------------------------ */
+
+/* The body's fields by its type: JSON, a form, or (no body) none. */
+static enum MHD_Result parse_fields(struct ctx *x, bool *ok)
 {
-    int r;
-    for (r = 0; r < R_NOT_FOUND; r++)
-        if (strcmp(url, route_names[r]) == 0)
-            return (enum route)r;
-    return R_NOT_FOUND;
+    const char *type = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND,
+                                                   "Content-Type");
+    struct cw_diag d;
+    enum cw_status st;
+    char msg[300];
+
+    *ok = true;
+    if (!x->q->len)
+        return MHD_YES;
+    cw_diag_clear(&d);
+    if (type && strncmp(type, "application/json", 16) == 0)
+        st = cw_fields_json(x->q->body, x->q->len, &x->f, &d);
+    else if (type &&
+             strncmp(type, "application/x-www-form-urlencoded", 33) == 0)
+        st = cw_fields_form(x->q->body, x->q->len, &x->f, &d);
+    else {
+        *ok = false;
+        return problem(x, 415,
+                       "send application/json or "
+                       "application/x-www-form-urlencoded");
+    }
+    if (st) {
+        *ok = false;
+        cw_diag_format(&d, msg, sizeof(msg));
+        return problem(x, 400, msg);
+    }
+    return MHD_YES;
+}
+
+static enum MHD_Result dispatch(struct ctx *x)
+{
+    struct req *q = x->q;
+    const struct route *rt;
+    enum MHD_Result ret;
+    bool ok;
+
+    if (q->route == -1)
+        return problem(x, 404, "no such route");
+    if (q->route == -2)
+        return problem(x, 405, "this route does not take that method");
+    rt = &routes[q->route];
+    if (q->too_large)
+        return problem(x, 413, rt->body == BODY_FILE
+                                   ? "a document is at most 64 MiB"
+                                   : "a request body is at most 1 MiB");
+    if (rt->body == BODY_NONE && q->len)
+        return problem(x, 415, "this route takes no request body");
+    if (rt->body == BODY_FIELDS && (ret = parse_fields(x, &ok), !ok))
+        return ret;
+    if (!csrf_ok(x))
+        return refuse(x, 403,
+                      "the form token is missing or wrong: reload the "
+                      "page (X-CSRF-Token from GET /api/v1/session)");
+    return rt->fn(x);
 }
 
 static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
@@ -479,56 +678,66 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                               size_t *upload_size, void **con_cls)
 {
     struct req *q = *con_cls;
+    struct ctx x;
+    enum MHD_Result ret;
     (void)cls;
     (void)version;
-    (void)upload;
 
+    memset(&x, 0, sizeof(x));
+    x.c = c;
+    x.method = method;
     if (!q) {
+        /* The headers are in: find the route, and who is asking, before
+         * any body is read (an upload nobody may make is never taken). */
         if (!(q = calloc(1, sizeof(*q))))
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &q->start);
-        q->route = route_of(url);
         *con_cls = q;
-        return MHD_YES; /* headers read; the body, if any, comes next */
-    }
-    if (*upload_size) {
-        /* No route takes a body yet: count it and refuse it whole. */
-        q->body += *upload_size;
-        *upload_size = 0;
+        q->route = route_of(method, url, q->param);
+        q->limit = q->route >= 0 && routes[q->route].body == BODY_FILE
+                       ? CW_DOCUMENT_MAX
+                       : max_fields;
+        x.q = q;
+        if (q->route >= 0 && routes[q->route].need) {
+            if (!identify(&x, &ret) || !allowed(&x, q->route, &ret)) {
+                q->refused = true;
+                return ret;
+            }
+        }
         return MHD_YES;
     }
-    if (q->body)
-        return problem(c, q, q->body > srv.max_body
-                                 ? MHD_HTTP_CONTENT_TOO_LARGE
-                                 : MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                       q->body > srv.max_body ? "Content Too Large"
-                                              : "Unsupported Media Type",
-                       "this route takes no request body");
-    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-        return problem(c, q, MHD_HTTP_METHOD_NOT_ALLOWED,
-                       "Method Not Allowed", "only GET is served here");
-    switch (q->route) {
-    case R_HEALTHZ:
-        return reply(c, q, MHD_HTTP_OK, "text/plain", "ok\n", 3, false, NULL);
-    case R_READYZ:
-        if (atomic_load(&srv.draining))
-            return reply(c, q, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
-                        "draining\n", 9, false, NULL);
-        if (!access_tables())
-            return reply(c, q, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain",
-                        "the store cannot be read\n", 25, false, NULL);
-        return reply(c, q, MHD_HTTP_OK, "text/plain", "ready\n", 6, false,
-                    NULL);
-    case R_METRICS:
-        return metrics(c, q);
-    case R_CONTROLS:
-        return controls(c, q);
-    case R_LOG:
-        return log_page(c, q);
-    default:
-        return problem(c, q, MHD_HTTP_NOT_FOUND, "Not Found",
-                       "no such route");
+    x.q = q;
+    if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (q->too_large || q->len + n > q->limit) {
+            q->too_large = true;
+            free(q->body);
+            q->body = NULL;
+            q->len = q->cap = 0;
+            return MHD_YES;
+        }
+        if (q->len + n > q->cap) {
+            size_t cap = q->cap ? q->cap : 4096;
+            char *b;
+            while (cap < q->len + n)
+                cap *= 2;
+            if (cap > q->limit)
+                cap = q->limit;
+            if (!(b = realloc(q->body, cap)))
+                return MHD_NO;
+            q->body = b;
+            q->cap = cap;
+        }
+        memcpy(q->body + q->len, upload, n);
+        q->len += n;
+        return MHD_YES;
     }
+    if (q->refused)
+        return MHD_YES; /* answered already */
+    ret = dispatch(&x);
+    cw_fields_free(x.f);
+    return ret;
 }
 
 /* After a request: the counters and the log line. */
@@ -539,6 +748,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     struct timespec end;
     unsigned long long us;
     unsigned cls_;
+    int r;
     size_t k;
     (void)cls;
     (void)why;
@@ -549,107 +759,45 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
     us = (unsigned long long)((end.tv_sec - q->start.tv_sec) * 1000000LL +
                               (end.tv_nsec - q->start.tv_nsec) / 1000);
     cls_ = q->status >= 100 && q->status < 600 ? q->status / 100 - 1 : 4;
-    atomic_fetch_add(&stats.requests[q->route][cls_], 1);
-    atomic_fetch_add(&stats.count[q->route], 1);
-    atomic_fetch_add(&stats.micros[q->route], us);
+    r = q->route >= 0 ? q->route : NROUTES;
+    atomic_fetch_add(&stats.requests[r][cls_], 1);
+    atomic_fetch_add(&stats.count[r], 1);
+    atomic_fetch_add(&stats.micros[r], us);
     for (k = 0; k < NBUCKETS; k++)
         if ((double)us / 1e6 <= buckets[k])
-            atomic_fetch_add(&stats.le[q->route][k], 1);
+            atomic_fetch_add(&stats.le[r][k], 1);
     if (srv.access_log) {
-        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(
-            c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-        char addr[INET6_ADDRSTRLEN] = "-", ts[32], line[512];
+        char addr[64], ts[32], line[640], name[128];
         struct tm tm;
         time_t now = time(NULL);
+        const struct who *w = &q->who;
         int n;
-        if (ci && ci->client_addr) {
-            const struct sockaddr *sa = ci->client_addr;
-            if (sa->sa_family == AF_INET)
-                inet_ntop(AF_INET,
-                          &((const struct sockaddr_in *)(const void *)sa)
-                               ->sin_addr,
-                          addr, sizeof(addr));
-            else if (sa->sa_family == AF_INET6)
-                inet_ntop(AF_INET6,
-                          &((const struct sockaddr_in6 *)(const void *)sa)
-                               ->sin6_addr,
-                          addr, sizeof(addr));
-        }
+        client_address(c, addr, sizeof(addr));
+        route_name(q->route, name, sizeof(name));
         strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&now, &tm));
         /* The route's name, not the raw path: nothing a client typed
-         * reaches the log unescaped. */
+         * reaches the log. A token by its public id, a user by theirs. */
         n = snprintf(line, sizeof(line),
                      "{\"time\":\"%s\",\"client\":\"%s\",\"route\":\"%s\","
                      "\"status\":%u,\"bytes\":%zu,\"ms\":%.3f%s%s%s}\n",
-                     ts, addr, route_names[q->route], q->status, q->bytes,
-                     (double)us / 1000, q->token_id[0] ? ",\"token\":\"" : "",
-                     q->token_id, q->token_id[0] ? "\"" : "");
+                     ts, addr, name, q->status, q->bytes, (double)us / 1000,
+                     w->kind == WHO_TOKEN     ? ",\"token\":\""
+                     : w->kind == WHO_SESSION ? ",\"user\":\""
+                                              : "",
+                     w->kind != WHO_NONE ? w->id : "",
+                     w->kind != WHO_NONE ? "\"" : "");
         if (n > 0)
             (void)!write(STDERR_FILENO, line, (size_t)n);
     }
+    if (q->body)
+        explicit_bzero(q->body, q->cap);
+    free(q->body);
+    explicit_bzero(&q->who, sizeof(q->who));
     free(q);
     *con_cls = NULL;
 }
 
 /* ---- start-up ------------------------------------------------------------------ */
-
-/* Each catalog's listing, rendered as `controls list --catalog C --format
- * json` renders it (through a private temporary file). */
-static int render_listings(const struct cw_catalogs *cats)
-{
-    char dir[] = "/tmp/cloudward-serve-XXXXXX", path[64];
-    size_t i, n = cw_catalogs_count(cats);
-    struct cw_diag d;
-
-    if (!mkdtemp(dir))
-        return -1;
-    srv.listings = calloc(n, sizeof(*srv.listings));
-    for (i = 0; srv.listings && i < n; i++) {
-        const struct cw_catalog *cat = cw_catalogs_at(cats, i);
-        const struct cw_control **v = calloc(cat->ncontrols + 1, sizeof(*v));
-        struct listing *l = &srv.listings[srv.nlistings];
-        FILE *f;
-        long len;
-        size_t k;
-        unsigned long h = 5381;
-        if (!v)
-            break;
-        for (k = 0; k < cat->ncontrols; k++)
-            v[k] = &cat->controls[k];
-        snprintf(path, sizeof(path), "%s/listing.json", dir);
-        cw_diag_clear(&d);
-        if (cw_report_controls(v, cat->ncontrols, CW_FORMAT_JSON, path, &d) ||
-            !(f = fopen(path, "rb"))) {
-            free(v);
-            continue;
-        }
-        free(v);
-        fseek(f, 0, SEEK_END);
-        len = ftell(f);
-        fseek(f, 0, SEEK_SET);
-        l->json = malloc(len > 0 ? (size_t)len : 1);
-        if (l->json && len > 0 && fread(l->json, 1, (size_t)len, f) == (size_t)len) {
-            l->len = (size_t)len;
-            l->catalog = strdup(cat->name);
-            for (k = 0; k < l->len; k++)
-                h = h * 33 + (unsigned char)l->json[k];
-            snprintf(l->etag, sizeof(l->etag), "\"%016lx\"", h);
-            srv.nlistings++;
-        } else {
-            free(l->json);
-            l->json = NULL;
-        }
-        fclose(f);
-        remove(path);
-    }
-    rmdir(dir);
-    return srv.listings && srv.nlistings == n ? 0 : -1;
-}
-
-/* What each route needs, for --routes and the authorization test. */
-static const char *const route_rules[R_NOT_FOUND] = {
-    "public", "public", "public", "token", "token, a tenant's own",
-};
 
 static const char help[] =
     "usage: cloudward serve [--listen ADDR:PORT] [--store DIR|URL]\n"
@@ -661,9 +809,9 @@ static const char help[] =
     "Serves the store over HTTP (plain, for a reverse proxy on the same\n"
     "machine; docs/server.md): /healthz, /readyz, /metrics (Prometheus),\n"
     "and the API under /api/v1 (Authorization: Bearer TOKEN, from\n"
-    "'cloudward token create'): GET /api/v1/controls?catalog=NAME,\n"
-    "GET /api/v1/log?offset=N&limit=M[&tenant=T] (a tenant's token: its\n"
-    "own entries only, with their proofs).\n"
+    "'cloudward token create', or a session from POST /api/v1/session):\n"
+    "controls, the log with proofs, documents, agreements, downloads,\n"
+    "notices (--routes lists them; docs/server.md).\n"
     "Defaults: --listen 127.0.0.1:8080 (port 0: any free port, printed),\n"
     "one thread per core, --timeout 30 (an idle or slow connection is\n"
     "closed), --drain 10 (SIGTERM: requests in flight get this long),\n"
@@ -731,7 +879,6 @@ int cw_serve(int argc, char **argv)
          maxconn = 10000;
     struct sockaddr_storage ss;
     socklen_t sslen;
-    struct cw_catalogs *cats = NULL;
     struct MHD_Daemon *daemon;
     const union MHD_DaemonInfo *info;
     struct cw_diag d;
@@ -739,7 +886,6 @@ int cw_serve(int argc, char **argv)
     int i, sig;
 
     srv.access_log = true;
-    srv.max_body = 1 << 20;
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -748,8 +894,9 @@ int cw_serve(int argc, char **argv)
         }
         if (strcmp(a, "--routes") == 0) {
             int r;
-            for (r = 0; r < R_NOT_FOUND; r++)
-                printf("GET %s\t%s\n", route_names[r], route_rules[r]);
+            for (r = 0; r < NROUTES; r++)
+                printf("%s %s\t%s\n", routes[r].method, routes[r].path,
+                       routes[r].rule);
             return 0;
         }
         if (strcmp(a, "--no-access-log") == 0) {
@@ -785,13 +932,8 @@ int cw_serve(int argc, char **argv)
     if (!parse_listen(listen, &ss, &sslen))
         return usage("--listen takes ADDR:PORT (127.0.0.1:8080, "
                      "[::1]:8080)");
-    cw_diag_clear(&d);
-    if (cw_catalogs_new(NULL, &cats, &d) || render_listings(cats)) {
-        fprintf(stderr, "cloudward: cannot load the catalogs: %s\n", d.msg);
-        cw_catalogs_free(cats);
+    if (listings_load())
         return 2;
-    }
-    cw_catalogs_free(cats);
     {
         struct cw_access *a;
         cw_diag_clear(&d);
@@ -844,7 +986,7 @@ int cw_serve(int argc, char **argv)
         break;
     }
     /* Drain: stop accepting, let what is in flight finish, then stop. */
-    atomic_store(&srv.draining, true);
+    atomic_store(&draining, true);
     MHD_quiesce_daemon(daemon);
     {
         time_t until = time(NULL) + drain;

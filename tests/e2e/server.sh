@@ -160,29 +160,60 @@ echo "$TOK" >tok.engineer
 echo "$CTOK" >tok.customer
 echo "$OTOK" >tok.expired
 echo "$RTOK" >tok.revoked
+# What the rows read: an agreement, a public, a gated and two tenants'
+# documents, and globex's user signed in.
+A="Authorization: Bearer $(cat tok.admin)"
+get /api/v1/agreements -H "$A" -H "Content-Type: application/json" \
+  --data '{"id":"nda","title":"Mutual NDA","text":"We keep your secrets; you keep ours."}'
+[ "$(cat code)" = 201 ] || fail "agreement: $(cat code) $(cat body)"
+for d in "policy&title=Security+policy&type=policy&class=public" \
+  "soc-report&title=SOC+2&type=audit-report&class=gated&agreement=nda" \
+  "globex-plan&title=Globex+plan&type=policy&class=tenant&tenant=globex" \
+  "initech-plan&title=Initech+plan&type=policy&class=tenant&tenant=initech"; do
+  echo "the ${d%%&*} document" >doc.txt
+  get "/api/v1/documents?id=$d&name=${d%%&*}.txt" -H "$A" --data-binary @doc.txt
+  [ "$(cat code)" = 201 ] || fail "document ${d%%&*}: $(cat code) $(cat body)"
+done
+echo 'globex-user-password' | "$CW" admin user add g1 --role customer --tenant globex --store "$S" >/dev/null 2>&1 ||
+  fail "user g1"
+curl -s -c jar -o body -w '%{http_code}' -H "Content-Type: application/json" \
+  --data '{"login":"g1","password":"globex-user-password"}' "$U/api/v1/session" >code
+[ "$(cat code)" = 201 ] || fail "sign-in: $(cat code) $(cat body)"
+CSRF=$(jq -r .csrf body)
 "$CW" serve --routes >routes
 M=$SRC/tests/cases/server/authz.tsv
-while IFS=$'\t' read -r method_route rule; do
-  route=${method_route#GET }
-  rows=$(grep -v '^#' "$M" | awk -F'\t' -v r="$route" '{ split($1, p, "?") } p[1] == r' | wc -l)
-  [ "$rows" -gt 0 ] || fail "route $route has no rule in authz.tsv"
-  if [ "$rule" != public ]; then
+grep -v '^#' "$M" >matrix
+while IFS=$'\t' read -r method pattern rule; do
+  re="^$method ${pattern//\{\}/[^/?]+}(\\?.*)?\$"
+  grep -E -q "^$method ${pattern//\{\}/[^/?]+}(\?[^	]*)?	" matrix || fail "route $method $pattern has no rule in authz.tsv"
+  if [ "${rule%% *}" != public ]; then
     for who in none expired revoked admin compliance engineer auditor customer-admin:own customer:own; do
-      grep -v '^#' "$M" | awk -F'\t' -v r="$route" -v w="$who" '{ split($1, p, "?") } p[1] == r && $2 == w' |
-        grep -q . || fail "route $route: no rule for caller $who"
+      grep -E -q "^$method ${pattern//\{\}/[^/?]+}(\?[^	]*)?	$who	" matrix ||
+        fail "route $method $pattern: no rule for caller $who"
     done
   fi
-done <routes
-grep -v '^#' "$M" | while IFS=$'\t' read -r route who want; do
+  : "$re"
+done < <(sed 's/ /\t/' routes)
+while IFS=$'\t' read -r mu who want data; do
+  method=${mu%% *}
+  url=${mu#* }
   role=${who%%:*}
-  if [ "$role" = none ]; then
-    get "$route"
-  else
-    get "$route" -H "Authorization: Bearer $(cat "tok.$role")"
+  args=(-X "$method")
+  [ -n "$data" ] && args+=(-H "Content-Type: application/json" --data "$data")
+  if [ "$role" = session ]; then
+    args+=(-b jar -H "X-CSRF-Token: $CSRF")
+  elif [ "$role" != none ]; then
+    args+=(-H "Authorization: Bearer $(cat "tok.$role")")
   fi
-  [ "$(cat code)" = "$want" ] || echo "FAIL: $route as $who: $(cat code), wanted $want" >>authz.fail
-done
+  [ "$method" = GET ] && [ -z "$data" ] && args=("${args[@]:2}")
+  get "$url" "${args[@]}"
+  [ "$(cat code)" = "$want" ] || echo "FAIL: $mu as $who: $(cat code), wanted $want ($(head -c 200 body))" >>authz.fail
+done <matrix
 [ -s authz.fail ] && fail "authorization matrix: $(cat authz.fail)"
+# Every refusal of an identified caller is a ledger entry.
+expect_exit 0 "$CW" log show --store "$S" --format json
+[ "$(jq -r 'select(.entry.activity_name == "auth.denied") | 1' out | wc -l)" -ge 20 ] ||
+  fail "refusals in the ledger: $(jq -r .entry.activity_name out | sort | uniq -c)"
 
 # Problems for bad requests.
 get "/api/v1/controls" -H "Authorization: Bearer $TOK"
@@ -211,7 +242,7 @@ exec 3<&-
 
 # Metrics: the counters above.
 get /metrics
-grep -q '^cloudward_http_requests_total{route="/api/v1/controls",code="4xx"} [1-9]' body ||
+grep -q '^cloudward_http_requests_total{route="GET /api/v1/controls",code="4xx"} [1-9]' body ||
   fail "metrics: $(grep controls body | head -3)"
 grep -q '^cloudward_ledger_entries [0-9]' body || fail "no ledger gauge"
 
