@@ -105,7 +105,7 @@ static enum cw_status add(struct cw_fields *f, const char *name, size_t nn,
 enum cw_status cw_fields_json(const char *buf, size_t len,
                               struct cw_fields **out, struct cw_diag *d)
 {
-    struct cw__yaml_limits lim = { 4, (size_t)4 << 20, false };
+    struct cw__yaml_limits lim = { 4, (size_t)32 << 20, false };
     struct cw__arena arena;
     struct cw__node *root;
     struct cw_fields *f;
@@ -116,15 +116,17 @@ enum cw_status cw_fields_json(const char *buf, size_t len,
     if (len > ((size_t)1 << 20))
         return cw__diag_set(d, CW_ELIMIT, "(body)", 0, 0,
                             "a JSON body is at most 1 MiB");
-    cw__arena_init(&arena, (size_t)8 << 20);
+    cw__arena_init(&arena, (size_t)32 << 20);
     if ((st = cw__json_parse(&arena, "(body)", buf, len, &lim, &root, d))) {
         cw__arena_release(&arena);
         return st;
     }
     if (root->kind != CW__NODE_MAP) {
+        /* The position before the tree it lives in is released. */
+        st = cw__diag_set(d, CW_EPARSE, "(body)", root->line, root->col,
+                          "expected a JSON object of named values");
         cw__arena_release(&arena);
-        return cw__diag_set(d, CW_EPARSE, "(body)", root->line, root->col,
-                            "expected a JSON object of named values");
+        return st;
     }
     if (!(f = cw__calloc(1, sizeof(*f)))) {
         cw__arena_release(&arena);

@@ -70,8 +70,9 @@ enum cw_status cw__yaml_parse(struct cw__arena *arena, const char *name,
  * line and column of every value and key. Strings are unescaped to UTF-8
  * (surrogate pairs joined); invalid UTF-8, control characters in strings,
  * a byte order mark of UTF-16/32, trailing data and nesting deeper than
- * `limits->max_depth` are refused with their position. Duplicate keys are
- * kept in order. Errors as cw__yaml_parse.
+ * `limits->max_depth` are refused with their position, and so is a member
+ * name given twice in one object (readers disagree on which counts).
+ * Errors as cw__yaml_parse.
  */
 enum cw_status cw__json_parse(struct cw__arena *arena, const char *name,
                               const char *buf, size_t len,

@@ -1165,9 +1165,12 @@ enum cw_status cw_access_denied(struct cw_access *a, const char *actor,
 {
     char details[160];
     enum cw_status st;
-    if (!cw__acc_plain(what))
+    /* A route's name as it goes into the entry's JSON: plain, valid
+     * UTF-8, whole (cut, a character could be split). */
+    if (!cw__acc_plain(what) || strlen(what) > 120 ||
+        !cw__utf8_text(what, strlen(what), false))
         what = "?";
-    snprintf(details, sizeof(details), "{\"route\":\"%.120s\"}", what);
+    snprintf(details, sizeof(details), "{\"route\":\"%s\"}", what);
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
         return cw__acc_db_error(a, d, "cannot save");
     st = cw__acc_record(a, "auth.denied", actor, tenant, details, actor, d);

@@ -415,7 +415,11 @@ int64_t cw__col_int64(struct cw__q *q, int c)
         return (int64_t)be(v, 8);
     if (n == 4)
         return (int32_t)(uint32_t)be(v, 4);
-    return n == 2 ? (int16_t)(uint16_t)be(v, 2) : 0;
+    if (n == 2)
+        return (int16_t)(uint16_t)be(v, 2);
+    /* A boolean ("x IS NOT NULL"): one byte, 0 or 1. Read as 0 it once
+     * made every user look like one without a second factor. */
+    return n == 1 ? (unsigned char)v[0] != 0 : 0;
 }
 
 double cw__col_double(struct cw__q *q, int c)

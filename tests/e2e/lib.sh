@@ -4,7 +4,15 @@ set -euo pipefail
 CW=$(realpath "$1")
 SRC=$(realpath "$2")
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"' EXIT
+# At exit, whatever way: stop a server still running (serve_start), then
+# remove the folder. pg.sh adds its own stop to cleanup_hooks.
+cleanup_hooks=""
+cleanup() {
+  if [ -n "${pid:-}" ]; then kill "$pid" 2>/dev/null || true; fi
+  eval "$cleanup_hooks"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 cd "$WORK"
 failures=0
 
@@ -96,4 +104,39 @@ finish() {
     exit 1
   fi
   echo "all passed"
+}
+
+# serve_start STORE [ARGS...]: `cloudward serve` on any free port of
+# 127.0.0.1, its log in server.log; sets pid and U (its base URL).
+serve_start() {
+  local store=$1
+  shift
+  "$CW" serve --store "$store" --listen 127.0.0.1:0 "$@" 2>server.log &
+  pid=$!
+  for _ in $(seq 1 50); do
+    grep -q "listening on" server.log && break
+    sleep 0.1
+  done
+  PORT=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\) .*/\1/p' server.log)
+  [ -n "$PORT" ] || { fail "the server did not start: $(cat server.log)"; finish; }
+  U=http://127.0.0.1:$PORT
+}
+
+# get URL [curl args...]: the status in code, headers in hdr, body in body.
+get() {
+  local url=$1
+  shift
+  curl -s -o body -D hdr -w '%{http_code}' "$@" "$U$url" >code || echo 000 >code
+}
+
+# engine_store DIR: S, the store the test uses: folder DIR, or with
+# CW_ENGINE=pg a private PostgreSQL (tests/e2e/pg.sh) started for it.
+engine_store() {
+  if [ "${CW_ENGINE:-sqlite}" = pg ]; then
+    . "$SRC/tests/e2e/pg.sh"
+    pg_start
+    S=$PG_OWNER
+  else
+    S=$1
+  fi
 }

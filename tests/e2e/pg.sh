@@ -28,7 +28,7 @@ pg_stop() {
 pg_start() {
   [ -x "$PGBIN/initdb" ] || { echo "no PostgreSQL server (scripts/setup.sh installs postgresql)" >&2; exit 1; }
   PGTMP=$(mktemp -d /tmp/cw-pg.XXXXXX)
-  trap 'pg_stop; rm -rf "$WORK"' EXIT
+  cleanup_hooks="pg_stop;"
   [ "$(id -u)" != 0 ] || chown postgres "$PGTMP"
   pg_as "$PGBIN/initdb" -D "$PGTMP/data" -U postgres -A trust -E UTF8 \
     --locale=C.UTF-8 >"$PGTMP/initdb.log" 2>&1 ||

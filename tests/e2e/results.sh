@@ -5,13 +5,7 @@
 # a newer cloudward, an unknown run and a damaged record refused.
 # With CW_ENGINE=pg, the same on a private PostgreSQL (tests/e2e/pg.sh).
 . "$(dirname "$0")/lib.sh"
-if [ "${CW_ENGINE:-sqlite}" = pg ]; then
-  . "$SRC/tests/e2e/pg.sh"
-  pg_start
-  S=$PG_OWNER
-else
-  S=s
-fi
+engine_store s
 CASES=$SRC/tests/cases/config
 cp "$CASES/plan.json" before.json
 # The later plan: the database made private, a security group opened.

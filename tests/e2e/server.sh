@@ -10,13 +10,7 @@
 # PostgreSQL (tests/e2e/pg.sh).
 . "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { echo "server.sh needs curl" >&2; exit 1; }
-if [ "${CW_ENGINE:-sqlite}" = pg ]; then
-  . "$SRC/tests/e2e/pg.sh"
-  pg_start
-  S=$PG_OWNER
-else
-  S=$WORK/st
-fi
+engine_store $WORK/st
 
 # Tenants and tokens.
 expect_exit 0 "$CW" tenant add globex --name "Globex Corp" --store "$S"
@@ -69,20 +63,7 @@ expect_exit 0 "$CW" log append --from events.jsonl --store "$S"
 expect_exit 0 "$CW" log checkpoint --store "$S"
 
 # The server, on any free port, with a short timeout for the slow client.
-"$CW" serve --store "$S" --listen 127.0.0.1:0 --timeout 2 --threads 2 2>server.log &
-pid=$!
-for _ in $(seq 1 50); do
-  grep -q "listening on" server.log && break
-  sleep 0.1
-done
-PORT=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\) .*/\1/p' server.log)
-[ -n "$PORT" ] || { fail "the server did not start: $(cat server.log)"; finish; }
-U=http://127.0.0.1:$PORT
-get() { # URL [curl args...]: the status in code, headers in hdr, body in body
-  local url=$1
-  shift
-  curl -s -o body -D hdr -w '%{http_code}' "$@" "$U$url" >code || echo 000 >code
-}
+serve_start "$S" --timeout 2 --threads 2
 
 get /healthz
 [ "$(cat code)" = 200 ] && [ "$(cat body)" = ok ] || fail "healthz: $(cat code) $(cat body)"
