@@ -114,6 +114,8 @@ enum MHD_Result h_agreement_put(struct ctx *x);
 enum MHD_Result h_agreement(struct ctx *x);
 enum MHD_Result h_accept(struct ctx *x);
 enum MHD_Result h_notices(struct ctx *x);
+enum MHD_Result h_openapi(struct ctx *x);
+enum MHD_Result h_asset(struct ctx *x);
 
 /* Catalog listings rendered at start (api.c). */
 int listings_load(void);

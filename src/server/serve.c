@@ -76,6 +76,8 @@ static const struct route routes[] = {
     { "GET", "/healthz", 0, BODY_NONE, h_healthz, "public" },
     { "GET", "/readyz", 0, BODY_NONE, h_readyz, "public" },
     { "GET", "/metrics", 0, BODY_NONE, h_metrics, "public" },
+    { "GET", "/api/v1/openapi.json", 0, BODY_NONE, h_openapi, "public" },
+    { "GET", "/assets/{}", 0, BODY_NONE, h_asset, "public" },
     { "GET", "/api/v1/controls", ANYONE, BODY_NONE, h_controls, "anyone" },
     { "GET", "/api/v1/log", ANYONE, BODY_NONE, h_log,
       "anyone; a tenant's own entries" },
