@@ -12,7 +12,7 @@ packages=(
   libsqlite3-dev sqlite3             # the ledger's store; tests tamper with it
   libpq-dev                          # the PostgreSQL store (src/store/ledger_pg.c)
   postgresql postgresql-client       # tests start their own server (tests/e2e/pg.sh)
-  libmicrohttpd-dev curl             # cloudward serve (src/server); tests call it
+  libmicrohttpd-dev curl openssl     # cloudward serve (src/server); tests call it (TLS)
   libcmocka-dev                      # unit tests
   clang libclang-rt-14-dev           # libFuzzer targets
   unzip jq                           # end-to-end tests read XLSX and JSON

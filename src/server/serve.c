@@ -803,13 +803,16 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 
 static const char help[] =
     "usage: cloudward serve [--listen ADDR:PORT] [--store DIR|URL]\n"
+    "                       [--tls-cert FILE --tls-key FILE]\n"
     "                       [--threads N] [--timeout SECONDS]\n"
     "                       [--drain SECONDS] [--max-connections N]\n"
     "                       [--no-access-log]\n"
     "       cloudward serve --routes\n"
     "\n"
     "Serves the store over HTTP (plain, for a reverse proxy on the same\n"
-    "machine; docs/server.md): /healthz, /readyz, /metrics (Prometheus),\n"
+    "machine), or HTTPS with --tls-cert and --tls-key (PEM; TLS 1.2 and\n"
+    "1.3; SIGHUP reloads them without dropping a connection; see\n"
+    "docs/server.md): /healthz, /readyz, /metrics (Prometheus),\n"
     "and the API under /api/v1 (Authorization: Bearer TOKEN, from\n"
     "'cloudward token create', or a session from POST /api/v1/session):\n"
     "controls, the log with proofs, documents, agreements, downloads,\n"
@@ -874,20 +877,145 @@ static long number_arg(const char *s, long lo, long hi)
     return *end || s[0] == '\0' || v < lo || v > hi ? -1 : v;
 }
 
+/* How the daemons are started: the same for the first, for each one a
+ * SIGHUP starts with a new certificate, and for the fuzzer. */
+struct listener {
+    struct sockaddr_storage ss; /* the port, once bound, filled in */
+    bool none;                  /* no socket: connections are added */
+    unsigned threads, timeout, maxconn;
+    char *cert, *key; /* PEM, for TLS; kept while a daemon uses them */
+};
+
+static struct MHD_Daemon *start_daemon(const struct listener *o)
+{
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                     MHD_USE_ITC;
+    struct MHD_OptionItem opts[16];
+    int n = 0;
+
+#define OPT(o_, v_, p_)                                                       \
+    (opts[n].option = (o_), opts[n].value = (intptr_t)(v_),                   \
+     opts[n].ptr_value = (void *)(p_), n++)
+    if (o->none)
+        flags |= MHD_USE_NO_LISTEN_SOCKET;
+    else {
+        if (((const struct sockaddr *)&o->ss)->sa_family == AF_INET6)
+            flags |= MHD_USE_IPv6;
+        OPT(MHD_OPTION_SOCK_ADDR, 0, &o->ss);
+        OPT(MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024, NULL);
+        /* SO_REUSEPORT: the daemon a SIGHUP starts binds beside this one
+         * before this one stops accepting: no refused connection. */
+        OPT(MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL);
+    }
+    if (o->cert) {
+        flags |= MHD_USE_TLS;
+        OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, o->cert);
+        OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, o->key);
+        OPT(MHD_OPTION_HTTPS_PRIORITIES, 0,
+            "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2");
+    }
+    if (o->threads > 1)
+        OPT(MHD_OPTION_THREAD_POOL_SIZE, o->threads, NULL);
+    OPT(MHD_OPTION_CONNECTION_TIMEOUT, o->timeout, NULL);
+    OPT(MHD_OPTION_CONNECTION_LIMIT, o->maxconn, NULL);
+    OPT(MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32 * 1024, NULL);
+    OPT(MHD_OPTION_NOTIFY_COMPLETED, completed, NULL);
+    OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+    return MHD_start_daemon(flags, 0, NULL, NULL, handle, NULL,
+                            MHD_OPTION_ARRAY, opts, MHD_OPTION_END);
+}
+
+/* A file's whole text (a certificate or key, up to 1 MiB), or NULL. */
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf;
+    size_t n;
+    if (!f)
+        return NULL;
+    buf = malloc((size_t)1 << 20);
+    n = buf ? fread(buf, 1, ((size_t)1 << 20) - 1, f) : 0;
+    if (buf && (ferror(f) || !feof(f) || n == 0)) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    if (buf)
+        buf[n] = '\0';
+    return buf;
+}
+
+static void release_pem(char **p)
+{
+    if (*p) {
+        explicit_bzero(*p, strlen(*p));
+        free(*p);
+        *p = NULL;
+    }
+}
+
+/* Waits until `d` has no connection or `until`; its count then. */
+static unsigned drain_daemon(struct MHD_Daemon *d, time_t until)
+{
+    const union MHD_DaemonInfo *info;
+    for (;;) {
+        info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        if (!info || info->num_connections == 0 || time(NULL) >= until)
+            return info ? info->num_connections : 0;
+        usleep(50000);
+    }
+}
+
+/* Stops accepting on `d` (its listening socket closed: under SO_REUSEPORT
+ * a socket left open would still be handed connections). */
+static void quiesce(struct MHD_Daemon *d)
+{
+    MHD_socket fd = MHD_quiesce_daemon(d);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
+}
+
+int serve_init(const char *store)
+{
+    snprintf(srv.store, sizeof(srv.store), "%s", store);
+    return listings_load();
+}
+
+struct MHD_Daemon *serve_unlistened(void)
+{
+    struct listener o;
+    memset(&o, 0, sizeof(o));
+    o.none = true;
+    o.threads = 1;
+    o.timeout = 2;
+    o.maxconn = 64;
+    return start_daemon(&o);
+}
+
+void serve_finish(struct MHD_Daemon *d)
+{
+    MHD_stop_daemon(d);
+    close_all();
+}
+
 int cw_serve(int argc, char **argv)
 {
-    const char *listen = "127.0.0.1:8080", *store = NULL;
+    const char *listen = "127.0.0.1:8080", *store = NULL, *cert = NULL,
+               *key = NULL;
     long threads = sysconf(_SC_NPROCESSORS_ONLN), timeout = 30, drain = 10,
          maxconn = 10000;
-    struct sockaddr_storage ss;
+    struct listener o;
     socklen_t sslen;
     struct MHD_Daemon *daemon;
     const union MHD_DaemonInfo *info;
     struct cw_diag d;
     sigset_t sigs;
+    unsigned cut;
     int i, sig;
 
     srv.access_log = true;
+    memset(&o, 0, sizeof(o));
     for (i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -911,6 +1039,10 @@ int cw_serve(int argc, char **argv)
             listen = v;
         else if (strcmp(a, "--store") == 0)
             store = v;
+        else if (strcmp(a, "--tls-cert") == 0)
+            cert = v;
+        else if (strcmp(a, "--tls-key") == 0)
+            key = v;
         else if (strcmp(a, "--threads") == 0 &&
                  (threads = number_arg(v, 1, 256)) > 0)
             ;
@@ -929,13 +1061,26 @@ int cw_serve(int argc, char **argv)
     }
     if (!store)
         store = getenv("CLOUDWARD_STORE");
-    snprintf(srv.store, sizeof(srv.store), "%s",
-             store && *store ? store : ".cloudward");
-    if (!parse_listen(listen, &ss, &sslen))
+    if (!parse_listen(listen, &o.ss, &sslen))
         return usage("--listen takes ADDR:PORT (127.0.0.1:8080, "
                      "[::1]:8080)");
-    if (listings_load())
+    if (!cert != !key)
+        return usage("TLS takes both --tls-cert and --tls-key");
+    if (cert && (!(o.cert = slurp(cert)) || !(o.key = slurp(key)))) {
+        fprintf(stderr, "cloudward: cannot read %s: %s\n",
+                o.cert ? key : cert, strerror(errno ? errno : EINVAL));
+        release_pem(&o.cert);
         return 2;
+    }
+    srv.tls = cert != NULL;
+    o.threads = (unsigned)threads;
+    o.timeout = (unsigned)timeout;
+    o.maxconn = (unsigned)maxconn;
+    if (serve_init(store && *store ? store : ".cloudward")) {
+        release_pem(&o.cert);
+        release_pem(&o.key);
+        return 2;
+    }
     {
         struct cw_access *a;
         cw_diag_clear(&d);
@@ -944,6 +1089,8 @@ int cw_serve(int argc, char **argv)
                     "cloudward: %s\n(create a token first: cloudward token "
                     "create --store ...)\n",
                     d.msg);
+            release_pem(&o.cert);
+            release_pem(&o.key);
             return 2;
         }
         cw_access_close(a);
@@ -956,54 +1103,74 @@ int cw_serve(int argc, char **argv)
     sigaddset(&sigs, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
-    daemon = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC |
-            (((struct sockaddr *)&ss)->sa_family == AF_INET6 ? MHD_USE_IPv6
-                                                             : 0),
-        0, NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR, &ss,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)maxconn,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(32 * 1024),
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024U, MHD_OPTION_NOTIFY_COMPLETED,
-        completed, NULL, MHD_OPTION_END);
-    if (!daemon) {
-        fprintf(stderr, "cloudward: cannot listen on %s: %s\n", listen,
-                strerror(errno));
+    if (!(daemon = start_daemon(&o))) {
+        fprintf(stderr, "cloudward: cannot %s on %s: %s\n",
+                cert ? "start TLS (is the key the certificate's?) or listen"
+                     : "listen",
+                listen, strerror(errno));
+        release_pem(&o.cert);
+        release_pem(&o.key);
         return 2;
     }
     info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_BIND_PORT);
-    fprintf(stderr, "cloudward %s: listening on http://%.*s:%u (store %s)\n",
-            cw_version(), (int)(strrchr(listen, ':') - listen), listen,
+    if (info) { /* port 0: a reload binds the one given */
+        if (((struct sockaddr *)&o.ss)->sa_family == AF_INET6)
+            ((struct sockaddr_in6 *)(void *)&o.ss)->sin6_port =
+                htons(info->port);
+        else
+            ((struct sockaddr_in *)(void *)&o.ss)->sin_port =
+                htons(info->port);
+    }
+    fprintf(stderr, "cloudward %s: listening on %s://%.*s:%u (store %s)\n",
+            cw_version(), cert ? "https" : "http",
+            (int)(strrchr(listen, ':') - listen), listen,
             info ? info->port : 0, srv.store);
     for (;;) {
+        struct listener n = o;
+        struct MHD_Daemon *next;
         if (sigwait(&sigs, &sig) != 0)
             continue;
-        if (sig == SIGHUP) {
+        if (sig != SIGHUP)
+            break;
+        if (!cert) {
             fputs("cloudward: SIGHUP: nothing to reload (no TLS "
                   "certificate is served)\n",
                   stderr);
             continue;
         }
-        break;
+        /* A new certificate: a new daemon beside the old one, then the
+         * old one drains. Any failure keeps the old one serving. */
+        n.cert = slurp(cert);
+        n.key = slurp(key);
+        if (!n.cert || !n.key || !(next = start_daemon(&n))) {
+            fprintf(stderr,
+                    "cloudward: SIGHUP: cannot load %s and %s; still "
+                    "serving the previous certificate\n",
+                    cert, key);
+            release_pem(&n.cert);
+            release_pem(&n.key);
+            continue;
+        }
+        quiesce(daemon);
+        cut = drain_daemon(daemon, time(NULL) + drain);
+        MHD_stop_daemon(daemon);
+        release_pem(&o.cert);
+        release_pem(&o.key);
+        o = n;
+        daemon = next;
+        fprintf(stderr,
+                "cloudward: SIGHUP: certificate reloaded (%u connection(s) "
+                "cut)\n",
+                cut);
     }
     /* Drain: stop accepting, let what is in flight finish, then stop. */
     atomic_store(&draining, true);
-    MHD_quiesce_daemon(daemon);
-    {
-        time_t until = time(NULL) + drain;
-        for (;;) {
-            info = MHD_get_daemon_info(daemon,
-                                       MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-            if (!info || info->num_connections == 0 || time(NULL) >= until)
-                break;
-            usleep(50000);
-        }
-        fprintf(stderr, "cloudward: %s: stopped, %u connection(s) cut\n",
-                sig == SIGINT ? "SIGINT" : "SIGTERM",
-                info ? info->num_connections : 0);
-    }
-    MHD_stop_daemon(daemon);
-    close_all();
+    quiesce(daemon);
+    cut = drain_daemon(daemon, time(NULL) + drain);
+    fprintf(stderr, "cloudward: %s: stopped, %u connection(s) cut\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM", cut);
+    serve_finish(daemon);
+    release_pem(&o.cert);
+    release_pem(&o.key);
     return 0;
 }

@@ -117,9 +117,9 @@ serve_start() {
     grep -q "listening on" server.log && break
     sleep 0.1
   done
-  PORT=$(sed -n 's/.*listening on http:\/\/127.0.0.1:\([0-9]*\) .*/\1/p' server.log)
+  PORT=$(sed -n 's/.*listening on https\{0,1\}:\/\/127.0.0.1:\([0-9]*\) .*/\1/p' server.log)
   [ -n "$PORT" ] || { fail "the server did not start: $(cat server.log)"; finish; }
-  U=http://127.0.0.1:$PORT
+  U=$(sed -n 's/.*listening on \(https\{0,1\}\):.*/\1/p' server.log)://127.0.0.1:$PORT
 }
 
 # get URL [curl args...]: the status in code, headers in hdr, body in body.
