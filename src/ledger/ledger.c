@@ -487,7 +487,7 @@ static int run_cmp(const void *a, const void *b)
 static int run_each(uint64_t first, const unsigned char *gaps, size_t n,
                     int (*fn)(void *arg, uint64_t idx), void *arg)
 {
-    const unsigned char *p = gaps, *end = gaps + n;
+    const unsigned char *p = gaps, *end = gaps ? gaps + n : gaps;
     uint64_t idx = first, gap;
     int rc;
     if ((rc = fn(arg, idx)))
