@@ -19,9 +19,20 @@ packages=(
   python3 python3-jsonschema         # tests validate SARIF against its schema
   libxml2-utils                      # and JUnit against Jenkins' (xmllint)
 )
+# The OpenAPI linter (tests/openapi, for tests/e2e/openapi.sh) runs on
+# Node.js with npm: the machine's own when it has them, else Debian's
+# (the linter wants Node.js 20.19 or later; the test says when it is older).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 echo "setup: installed ${packages[*]}"
+# The linter at the version tests/openapi/package-lock.json pins, from the
+# npm registry, into tests/openapi/node_modules (as whoever runs this, not
+# through sudo: the files belong to the work tree's owner).
+npm ci --prefix "$(dirname "$0")/../tests/openapi" --no-audit --no-fund --loglevel=error
+echo "setup: installed the OpenAPI linter: tests/openapi/node_modules"

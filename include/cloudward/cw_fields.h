@@ -22,7 +22,7 @@ extern "C" {
 
 struct cw_fields;
 
-/* Up to this many fields, each value up to 64 KiB, names up to 64 bytes
+/* Up to this many fields, each value up to 256 KiB, names up to 64 bytes
  * of [A-Za-z0-9_.-]. */
 #define CW_FIELDS_MAX 64
 

@@ -13,7 +13,7 @@
 #include "../core/core.h"
 #include "node.h"
 
-#define VALUE_MAX ((size_t)64 << 10)
+#define VALUE_MAX ((size_t)256 << 10)
 #define NAME_MAX_ 64
 
 struct cw_fields {
@@ -75,7 +75,7 @@ static enum cw_status add(struct cw_fields *f, const char *name, size_t nn,
                             "'_', '.' and '-'");
     if (vn > VALUE_MAX || !cw__utf8_text(value, vn, true))
         return cw__diag_set(d, CW_EPARSE, what, 0, 0,
-                            "field '%.*s': a value is up to 64 KiB of "
+                            "field '%.*s': a value is up to 256 KiB of "
                             "UTF-8 text without control characters",
                             (int)nn, name);
     for (i = 0; i < f->n; i++)

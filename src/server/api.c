@@ -129,7 +129,7 @@ enum MHD_Result h_controls(struct ctx *x)
         const struct listing *l = &L.listings[i];
         if (strcmp(l->catalog, catalog) != 0)
             continue;
-        if (inm && strcmp(inm, l->etag) == 0)
+        if (etag_match(inm, l->etag))
             return reply(x, 304, "application/json", "", 0, false, l->etag);
         return reply(x, 200, "application/json", l->json, l->len, false,
                      l->etag);
@@ -334,6 +334,17 @@ enum MHD_Result h_session_new(struct ctx *x)
     if (!a)
         return problem(x, 503, "the store cannot be read; see the server's "
                                "log");
+    x->q->no_challenge = true;
+    /* Login CSRF: a page elsewhere must not sign a browser in. */
+    {
+        const char *origin = MHD_lookup_connection_value(
+                       x->c, MHD_HEADER_KIND, "Origin"),
+                   *host = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND,
+                                                       "Host"),
+                   *p = origin ? strstr(origin, "://") : NULL;
+        if (origin && (!p || !host || strcmp(p + 3, host) != 0))
+            return problem(x, 403, "a sign-in from another site's page");
+    }
     if (!login || !password)
         return problem(x, 400, "send login and password (and code, the "
                                "authenticator's six digits, for the "

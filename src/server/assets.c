@@ -46,7 +46,7 @@ static enum MHD_Result send_asset(struct ctx *x, const struct cw_asset *f)
     for (i = 0; i < f->len; i++)
         h = (h ^ (unsigned char)f->data[i]) * 1099511628211ULL;
     snprintf(etag, sizeof(etag), "\"%016llx\"", h);
-    if (inm && strcmp(inm, etag) == 0)
+    if (etag_match(inm, etag))
         return reply(x, 304, type_of(f->name), "", 0, false, etag);
     return reply(x, 200, type_of(f->name), f->data, f->len, false, etag);
 }

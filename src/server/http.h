@@ -44,6 +44,8 @@ struct req {
     char *body;
     size_t len, cap, limit;
     bool too_large;
+    bool no_challenge; /* a 401 without WWW-Authenticate (sign-in) */
+    char allow[64];    /* a 405's Allow header */
     char param[NPARAMS][PARAM_MAX + 1];
 };
 
@@ -82,9 +84,14 @@ enum MHD_Result reply_json(struct ctx *x, unsigned status, FILE *m,
 /* Adds the security headers to a response. */
 void secure(struct MHD_Response *r, bool cache);
 
+/* Does an If-None-Match header (NULL: absent) name `etag`? A list, weak
+ * tags (W/) and "*" as RFC 9110 says. */
+bool etag_match(const char *inm, const char *etag);
+
 /* A query parameter, or NULL. */
 const char *query(struct ctx *x, const char *name);
-/* A value of the body's fields, else of the query. */
+/* A value of the body's fields (never of the query: a password there
+ * would reach proxies' logs). */
 const char *field(struct ctx *x, const char *name);
 /* A decimal query parameter in [0, max]; `def` when absent; -1 when
  * malformed. */

@@ -141,7 +141,7 @@ enum MHD_Result h_document(struct ctx *x)
     if ((st = cw_document_get(a, x->q->param[0], version, viewer(x), &c, &d)))
         return failed(x, st, &d);
     snprintf(etag, sizeof(etag), "\"%.32s-%lld\"", c.sha256, c.version);
-    if (inm && strcmp(inm, etag) == 0)
+    if (etag_match(inm, etag))
         return reply(x, 304, "application/json", "", 0, false, etag);
     if (!(m = open_memstream(&buf, &len)))
         return problem(x, 500, "out of memory");
@@ -266,6 +266,11 @@ enum MHD_Result h_download(struct ctx *x)
 
     if (!(a = tables(x, &ret)))
         return ret;
+    /* A HEAD (a link preview, a prefetch) must not spend the link. */
+    if (strcmp(x->method, "HEAD") == 0) {
+        snprintf(x->q->allow, sizeof(x->q->allow), "GET");
+        return problem(x, 405, "a download link is spent by GET alone");
+    }
     client_address(x->c, addr, sizeof(addr));
     cw_diag_clear(&d);
     if ((st = cw_download_redeem(a, x->q->param[0], x->q->who.id, addr,

@@ -100,7 +100,7 @@ static const struct route routes[] = {
     { "POST", "/api/v1/documents/{}/subscription", ANYONE | NEED_PERSON,
       BODY_FIELDS, h_subscribe, "a signed-in user; what they may see" },
     { "DELETE", "/api/v1/documents/{}/subscription", ANYONE | NEED_PERSON,
-      BODY_FIELDS, h_unsubscribe, "a signed-in user" },
+      BODY_FIELDS, h_unsubscribe, "a signed-in user; what they may see" },
     { "POST", "/api/v1/agreements", EDITORS, BODY_FIELDS, h_agreement_put,
       "admin, compliance" },
     { "GET", "/api/v1/agreements/{}", ANYONE, BODY_NONE, h_agreement,
@@ -177,19 +177,26 @@ static bool path_match(const char *pattern, const char *url,
 }
 
 /* The route for method and url: its index, -1 when no path matches,
- * -2 when the path matches another method only. */
+ * -2 when the path matches other methods only (listed in `allow`). */
 static int route_of(const char *method, const char *url,
-                    char param[NPARAMS][PARAM_MAX + 1])
+                    char param[NPARAMS][PARAM_MAX + 1], char *allow,
+                    size_t n)
 {
-    int r, path_only = 0;
+    int r, found = -1;
     const char *m = strcmp(method, "HEAD") == 0 ? "GET" : method;
+    allow[0] = '\0';
     for (r = 0; r < NROUTES; r++)
         if (path_match(routes[r].path, url, param)) {
+            size_t k = strlen(allow);
             if (strcmp(routes[r].method, m) == 0)
-                return r;
-            path_only = 1;
+                found = r;
+            snprintf(allow + k, n - k, "%s%s%s", k ? ", " : "",
+                     routes[r].method,
+                     strcmp(routes[r].method, "GET") == 0 ? ", HEAD" : "");
         }
-    return path_only ? -2 : -1;
+    if (found >= 0)
+        return found;
+    return allow[0] ? -2 : -1;
 }
 
 /* ---- each thread's handles ---------------------------------------------------- */
@@ -283,7 +290,8 @@ enum MHD_Result reply(struct ctx *x, unsigned status, const char *type,
     enum MHD_Result ok;
     if (!r)
         return MHD_NO;
-    MHD_add_response_header(r, "Content-Type", type);
+    if (status != 204) /* no content, no type */
+        MHD_add_response_header(r, "Content-Type", type);
     secure(r, etag != NULL);
     if (etag) {
         MHD_add_response_header(r, "ETag", etag);
@@ -339,9 +347,11 @@ enum MHD_Result problem(struct ctx *x, unsigned status, const char *detail)
     }
     MHD_add_response_header(r, "Content-Type", "application/problem+json");
     secure(r, false);
-    if (status == MHD_HTTP_UNAUTHORIZED)
+    if (status == MHD_HTTP_UNAUTHORIZED && !x->q->no_challenge)
         MHD_add_response_header(r, "WWW-Authenticate",
                                 "Bearer realm=\"cloudward\"");
+    if (status == MHD_HTTP_METHOD_NOT_ALLOWED && x->q->allow[0])
+        MHD_add_response_header(r, "Allow", x->q->allow);
     if (status == MHD_HTTP_TOO_MANY_REQUESTS)
         MHD_add_response_header(r, "Retry-After", "300");
     x->q->status = status;
@@ -381,8 +391,23 @@ const char *query(struct ctx *x, const char *name)
 
 const char *field(struct ctx *x, const char *name)
 {
-    const char *v = x->f ? cw_fields_get(x->f, name) : NULL;
-    return v ? v : query(x, name);
+    return x->f ? cw_fields_get(x->f, name) : NULL;
+}
+
+bool etag_match(const char *inm, const char *etag)
+{
+    size_t n = strlen(etag);
+    while (inm && *inm) {
+        size_t k;
+        inm += strspn(inm, " \t,");
+        if (strncmp(inm, "W/", 2) == 0)
+            inm += 2; /* If-None-Match compares weakly */
+        k = strcspn(inm, " \t,");
+        if ((k == 1 && inm[0] == '*') || (k == n && memcmp(inm, etag, n) == 0))
+            return true;
+        inm += k;
+    }
+    return false;
 }
 
 long long query_number(struct ctx *x, const char *name, long long def,
@@ -695,7 +720,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &q->start);
         *con_cls = q;
-        q->route = route_of(method, url, q->param);
+        q->route = route_of(method, url, q->param, q->allow, sizeof(q->allow));
         q->limit = q->route >= 0 && routes[q->route].body == BODY_FILE
                        ? CW_DOCUMENT_MAX
                        : max_fields;

@@ -98,6 +98,14 @@ as ada "/api/v1/documents?id=bad&title=x&type=policy&class=public&name=../../etc
   --data-binary @policy.txt
 [ "$(cat code)" = 400 ] || fail "a file name with a path: $(cat code)"
 
+# Sign-in takes its fields from the body only (a password in a URL
+# reaches logs), and refuses a page of another site (login CSRF).
+get "/api/v1/session?login=g1&password=g1-password-long" -X POST
+[ "$(cat code)" = 400 ] || fail "sign-in by query string: $(cat code)"
+signin g1 g1-password-long "" -H "Origin: http://evil.example"
+[ "$(cat code)" = 403 ] || fail "sign-in from another site: $(cat code)"
+grep -qi '^www-authenticate' hdr && fail "a sign-in answer challenges for a token"
+
 # Session fixation: a session id the client brings is never adopted, and
 # a session held before a sign-in ends with it.
 signin g1 g1-password-long "" -b "cw_session=cws_0123456789abcdef_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
@@ -128,6 +136,10 @@ as g1 /api/v1/documents/soc2
 etag=$(sed -n 's/^ETag: //Ip' hdr | tr -d '\r')
 as g1 /api/v1/documents/soc2 -H "If-None-Match: $etag"
 [ "$(cat code)" = 304 ] || fail "document ETag: $(cat code)"
+as g1 /api/v1/documents/soc2 -H "If-None-Match: \"other\", W/$etag"
+[ "$(cat code)" = 304 ] || fail "a list with the weak ETag: $(cat code)"
+as g1 /api/v1/documents/soc2 -X PUT
+[ "$(cat code)" = 405 ] && grep -qi '^allow: GET, HEAD' hdr || fail "405 and Allow: $(cat code) $(grep -i allow hdr)"
 
 # The Artifact flow: gated until the NDA is accepted, then one download.
 as g1 /api/v1/documents/soc2/subscription -X POST
@@ -148,6 +160,8 @@ LINK=$(jq -r .url body)
 [[ "$LINK" =~ ^/api/v1/downloads/cwd_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$ ]] || fail "link: $LINK"
 as i1 "$LINK"
 [ "$(cat code)" = 403 ] || fail "another user spends the link: $(cat code)"
+as g1 "$LINK" -I
+[ "$(cat code)" = 405 ] && grep -qi '^allow: GET' hdr || fail "HEAD on a link: $(cat code)"
 curl -s -o got.pdf -D hdr -w '%{http_code}' -b jar.g1 "$U$LINK" >code
 [ "$(cat code)" = 200 ] || fail "download: $(cat code)"
 cmp -s got.pdf soc2.pdf || fail "the bytes differ"

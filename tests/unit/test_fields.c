@@ -225,17 +225,17 @@ static void test_limits(void **state)
         free(s);
     }
 
-    /* A value of 64 KiB, and one byte more. */
-    big = malloc(((size_t)64 << 10) + 16);
+    /* A value of 256 KiB, and one byte more. */
+    big = malloc(((size_t)256 << 10) + 16);
     assert_non_null(big);
     memcpy(big, "a=", 2);
-    memset(big + 2, 'x', (size_t)64 << 10);
-    big[2 + ((size_t)64 << 10)] = '\0';
+    memset(big + 2, 'x', (size_t)256 << 10);
+    big[2 + ((size_t)256 << 10)] = '\0';
     assert_int_equal(form(big, &f, &d), CW_OK);
-    assert_int_equal(strlen(cw_fields_get(f, "a")), (size_t)64 << 10);
+    assert_int_equal(strlen(cw_fields_get(f, "a")), (size_t)256 << 10);
     cw_fields_free(f);
-    big[2 + ((size_t)64 << 10)] = 'x';
-    big[3 + ((size_t)64 << 10)] = '\0';
+    big[2 + ((size_t)256 << 10)] = 'x';
+    big[3 + ((size_t)256 << 10)] = '\0';
     assert_int_equal(form_st(big), CW_EPARSE);
     free(big);
 
