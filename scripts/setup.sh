@@ -13,6 +13,7 @@ packages=(
   libpq-dev                          # the PostgreSQL store (src/store/ledger_pg.c)
   postgresql postgresql-client       # tests start their own server (tests/e2e/pg.sh)
   libmicrohttpd-dev curl openssl     # cloudward serve (src/server); tests call it (TLS)
+  libcurl4-openssl-dev               # serve's webhook deliveries (src/server/webhook_worker.c)
   libcmocka-dev                      # unit tests
   clang libclang-rt-14-dev           # libFuzzer targets
   unzip jq                           # end-to-end tests read XLSX and JSON

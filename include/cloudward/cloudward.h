@@ -22,5 +22,6 @@
 #include <cloudward/cw_soa.h>
 #include <cloudward/cw_status.h>
 #include <cloudward/cw_store.h>
+#include <cloudward/cw_webhook.h>
 
 #endif

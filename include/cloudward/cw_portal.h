@@ -52,6 +52,7 @@ struct cw_doc {
     long long size;
     char name[201]; /* the file's name, for downloads */
     long long updated; /* Unix seconds */
+    bool generated;    /* made at each download (sha256 "", size 0) */
 };
 
 /* Largest document kept: 64 MiB. */
@@ -59,7 +60,10 @@ struct cw_doc {
 
 /*
  * Adds a version of document `doc->id` (1 to 64 of [a-z0-9-]) with the
- * bytes data[0..len) named `name`: the first makes the document with
+ * bytes data[0..len) named `name` (data NULL for a generated document:
+ * type soa or matrix, made fresh at each download by the generator
+ * cw_download_redeem is given; the name's extension says the format,
+ * .xlsx, .csv, .json, .html or .md): the first makes the document with
  * doc's title, type, class, tenant (CW_DOC_TENANT: an existing tenant)
  * and agreement (CW_DOC_GATED: an existing agreement); a later one must
  * keep its type, class, tenant and agreement (a new title is taken). The
@@ -146,8 +150,22 @@ CW_API enum cw_status cw_download_grant(struct cw_access *a, const char *id,
                                         long long *expires,
                                         struct cw_diag *d);
 
+/* The bytes of a generated document, and how to release them. */
+struct cw_generated {
+    unsigned char *data;
+    size_t len;
+    void (*release)(void *data);
+};
+/* Makes a generated document for download `download_id` (so that the
+ * copy can name it). */
+typedef enum cw_status (*cw_doc_generator)(void *arg,
+                                           const struct cw_doc *doc,
+                                           const char *download_id,
+                                           struct cw_generated *out,
+                                           struct cw_diag *d);
+
 struct cw_download {
-    struct cw_doc doc;
+    struct cw_doc doc; /* a generated one's sha256 and size: this copy's */
     char id[17]; /* the download's id, as the ledger names it */
     unsigned char *data; /* free with cw_download_release */
     size_t len;
@@ -156,15 +174,18 @@ CW_API void cw_download_release(struct cw_download *dl);
 
 /*
  * Spends `token` for user `user_id` (the one it was granted to) at
- * `now`: the document's bytes, checked against its SHA-256, into *out,
- * and a ledger entry (document.download: who, which version, its
- * SHA-256). CW_EPERM, alike, for a token malformed, unknown, spent,
- * expired or granted to another user.
+ * `now`: the document's bytes, checked against its SHA-256 (a generated
+ * one made by `gen`, which may be NULL when there is none), into *out,
+ * and a ledger entry (document.download: who, which version, the
+ * SHA-256 of the bytes handed out), all in one transaction. CW_EPERM,
+ * alike, for a token malformed, unknown, spent, expired or granted to
+ * another user.
  */
 CW_API enum cw_status cw_download_redeem(struct cw_access *a,
                                          const char *token,
                                          const char *user_id,
                                          const char *source, long long now,
+                                         cw_doc_generator gen, void *gen_arg,
                                          struct cw_download *out,
                                          struct cw_diag *d);
 

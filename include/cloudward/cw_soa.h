@@ -132,6 +132,10 @@ struct cw_soa_options {
                           `checks` column and whose recorded evidence
                           joins the `evidence` column; NULL: none */
     int expiring_days; /* warning window for assurance; <= 0: 90 */
+    const char *prepared_for; /* a copy handed to someone ("prepared for
+                                 TENANT, USER, DATE, download ID"): the
+                                 first header line of every format, and
+                                 "prepared_for" in JSON; NULL: none */
 };
 
 struct cw_soa;
@@ -162,6 +166,8 @@ CW_API const struct cw_catalogs *cw_soa_catalogs(const struct cw_soa *soa);
 /* Names: "valid", "not-started"; NULL when out of range. */
 CW_API const char *cw_rely_state_name(enum cw_rely_state s);
 CW_API const char *cw_impl_status_name(enum cw_impl_status s);
+/* Whom the copy was prepared for (cw_soa_options), or NULL. */
+CW_API const char *cw_soa_prepared_for(const struct cw_soa *soa);
 /* The service model of the matrix view, or -1 for the scope's models. */
 CW_API int cw_soa_model(const struct cw_soa *soa);
 

@@ -12,7 +12,8 @@
 #include "cli.h"
 
 static const char verbs[] = "controls init soa matrix scan query log evidence "
-                            "decisions results store tenant token admin serve "
+                            "decisions results store tenant token webhook "
+                            "admin serve "
                             "completion "
                             "version";
 
@@ -27,6 +28,7 @@ static const char *const subs[][2] = {
     { "store", "migrate" },
     { "tenant", "add list" },
     { "token", "create revoke list" },
+    { "webhook", "set list remove" },
     { "admin", "user" },
     { "completion", "bash zsh fish" },
 };
@@ -47,6 +49,7 @@ static const char *const opts[][2] = {
     { "store", "--from --to" },
     { "tenant", "--name" },
     { "token", "--name --role --tenant --days" },
+    { "webhook", "--tenant --url" },
 };
 
 static const char help[] =

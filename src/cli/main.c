@@ -34,6 +34,7 @@ static const char usage[] =
     "  store migrate        copy a folder store into PostgreSQL, proved\n"
     "  tenant               the provider's customers: add, list\n"
     "  token                API tokens for the server: create, revoke, list\n"
+    "  webhook              a tenant's webhook for notices: set, list, remove\n"
     "  serve                the HTTP server and API (docs/server.md)\n"
     "  admin user           people who sign in: add, passwd, disable, list\n"
     "  completion SHELL     a completion script for bash, zsh or fish\n"
@@ -354,6 +355,8 @@ int main(int argc, char **argv)
         return cmd_admin(argc - 1, argv + 1);
     if (strcmp(verb, "token") == 0)
         return cmd_token(argc - 1, argv + 1);
+    if (strcmp(verb, "webhook") == 0)
+        return cmd_webhook(argc - 1, argv + 1);
     if (strcmp(verb, "completion") == 0)
         return cmd_completion(argc - 1, argv + 1);
     cli_error("unknown verb '%s'; run 'cloudward --help'", verb);

@@ -573,6 +573,9 @@ static size_t header_lines(struct rep *r, enum cw_view view,
     enum cw_status st = CW_OK;
     size_t n = 0, i, na;
 
+    if (cw_soa_prepared_for(soa))
+        out[n++] = cw__arena_printf(&r->a, "Prepared for %s.",
+                                    cw_soa_prepared_for(soa));
     out[n++] = cw__arena_printf(
         &r->a, "Organisation: %s. Role: %s%s; service models: %s.",
         cw_scope_organisation(scope), cw_role_name(cw_scope_role(scope)),
@@ -636,8 +639,8 @@ enum cw_status cw_report_write(const struct cw_soa *soa, enum cw_view view,
     struct rep rep;
     struct cw__table t;
     char title[512], models[32], counts[2][24];
-    const char *pre[12];
-    struct cw__meta meta[12];
+    const char *pre[13];
+    struct cw__meta meta[13];
     unsigned char *flagged;
     const char **cells;
     enum cw_status st;
@@ -692,13 +695,15 @@ enum cw_status cw_report_write(const struct cw_soa *soa, enum cw_view view,
             { "as_of", cw_soa_as_of(soa), CW__COL_TEXT },
             { "assurance", own_assurance_json(&rep), CW__COL_JSON },
             { "summary", summary_json(&rep, s), CW__COL_JSON },
+            { "prepared_for", cw_soa_prepared_for(soa), CW__COL_TEXT },
         };
         memcpy(meta, m, sizeof(m));
     }
     t.title = title;
     t.json_root = "controls";
     t.meta = meta;
-    t.nmeta = CW__ARRAY_LEN(meta);
+    /* "prepared_for" only in a copy prepared for someone. */
+    t.nmeta = CW__ARRAY_LEN(meta) - (cw_soa_prepared_for(soa) ? 0 : 1);
     t.cells = cells;
     t.flagged = flagged;
     st = rep.oom ? cw__diag_set(d, CW_ENOMEM, path, 0, 0, "out of memory")

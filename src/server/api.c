@@ -313,8 +313,7 @@ static enum MHD_Result with_cookie(struct ctx *x, unsigned status,
     return ok;
 }
 
-/* POST /api/v1/session {login, password[, code]}: signs in. */
-enum MHD_Result h_session_new(struct ctx *x)
+unsigned signin(struct ctx *x, char *cookie, size_t n)
 {
     const char *login = field(x, "login"), *password = field(x, "password"),
                *code = field(x, "code"),
@@ -322,19 +321,15 @@ enum MHD_Result h_session_new(struct ctx *x)
                                                   "cw_session");
     struct cw_access *a = access_tables();
     long long now = (long long)time(NULL);
-    char addr[64], session[CW_SESSION_TEXT], cookie[CW_SESSION_TEXT + 96];
+    char addr[64], session[CW_SESSION_TEXT];
     struct cw_user_info u;
     struct who *w = &x->q->who;
     struct cw_diag d;
-    enum MHD_Result ret;
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m;
 
-    if (!a)
-        return problem(x, 503, "the store cannot be read; see the server's "
-                               "log");
+    cookie[0] = '\0';
     x->q->no_challenge = true;
+    if (!a)
+        return 503;
     /* Login CSRF: a page elsewhere must not sign a browser in. */
     {
         const char *origin = MHD_lookup_connection_value(
@@ -343,21 +338,17 @@ enum MHD_Result h_session_new(struct ctx *x)
                                                        "Host"),
                    *p = origin ? strstr(origin, "://") : NULL;
         if (origin && (!p || !host || strcmp(p + 3, host) != 0))
-            return problem(x, 403, "a sign-in from another site's page");
+            return 403;
     }
     if (!login || !password)
-        return problem(x, 400, "send login and password (and code, the "
-                               "authenticator's six digits, for the "
-                               "provider's roles)");
+        return 400;
     client_address(x->c, addr, sizeof(addr));
     if (!throttle_ok(addr, false, now))
-        return problem(x, 429, "too many failed sign-ins from this address: "
-                               "wait five minutes");
+        return 429;
     cw_diag_clear(&d);
     if (cw_user_signin(a, login, password, code, now, addr, &u, &d)) {
         throttle_ok(addr, true, now);
-        return problem(x, 401, "the login, password or code is not right, "
-                               "or the account is locked");
+        return 401;
     }
     /* Whatever session the client held ends here: never carried over. */
     if (old)
@@ -369,16 +360,49 @@ enum MHD_Result h_session_new(struct ctx *x)
     w->role = u.role;
     cw_diag_clear(&d);
     if (cw_session_open(a, w->id, now, session, &d))
-        return problem(x, 500, "cannot open a session");
+        return 500;
     snprintf(w->session, sizeof(w->session), "%s", session);
-    snprintf(cookie, sizeof(cookie),
+    snprintf(cookie, n,
              "cw_session=%s; Path=/; HttpOnly; Secure; SameSite=Strict; "
              "Max-Age=%d",
              session, CW_SESSION_SECONDS);
     sodium_memzero(session, sizeof(session));
+    return 201;
+}
+
+/* POST /api/v1/session {login, password[, code]}: signs in. */
+enum MHD_Result h_session_new(struct ctx *x)
+{
+    char cookie[CW_SESSION_TEXT + 96];
+    enum MHD_Result ret;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m;
+
+    switch (signin(x, cookie, sizeof(cookie))) {
+    case 201:
+        break;
+    case 503:
+        return problem(x, 503, "the store cannot be read; see the server's "
+                               "log");
+    case 403:
+        return problem(x, 403, "a sign-in from another site's page");
+    case 400:
+        return problem(x, 400, "send login and password (and code, the "
+                               "authenticator's six digits, for the "
+                               "provider's roles)");
+    case 429:
+        return problem(x, 429, "too many failed sign-ins from this address: "
+                               "wait five minutes");
+    case 401:
+        return problem(x, 401, "the login, password or code is not right, "
+                               "or the account is locked");
+    default:
+        return problem(x, 500, "cannot open a session");
+    }
     if (!(m = open_memstream(&buf, &len)))
         return problem(x, 500, "out of memory");
-    who_json(m, w);
+    who_json(m, &x->q->who);
     if (fclose(m) != 0) {
         free(buf);
         return problem(x, 500, "out of memory");

@@ -45,6 +45,7 @@ struct req {
     size_t len, cap, limit;
     bool too_large;
     bool no_challenge; /* a 401 without WWW-Authenticate (sign-in) */
+    bool page_problem; /* a page's problem being made into a page */
     char allow[64];    /* a 405's Allow header */
     char param[NPARAMS][PARAM_MAX + 1];
 };
@@ -62,6 +63,7 @@ struct server {
     char store[4096];
     bool access_log;
     bool tls; /* served over TLS: HSTS */
+    char scope[4096]; /* the provider's scope file (--scope); "": none */
 };
 extern struct server srv;
 
@@ -77,6 +79,11 @@ enum MHD_Result reply(struct ctx *x, unsigned status, const char *type,
 /* An RFC 9457 problem+json: about:blank, the status's title, `detail`
  * (our own words, never what a client sent). */
 enum MHD_Result problem(struct ctx *x, unsigned status, const char *detail);
+/* A body of `type` built in memstream m (open_memstream(buf, len)):
+ * closes it and answers `status`; the buffer is the response's to free. */
+enum MHD_Result reply_stream(struct ctx *x, unsigned status,
+                             const char *type, FILE *m, char **buf,
+                             size_t *len);
 /* A JSON body built in memstream m (open_memstream(buf, len)): closes
  * it and answers `status`; the buffer is the response's to free. */
 enum MHD_Result reply_json(struct ctx *x, unsigned status, FILE *m,
@@ -100,9 +107,45 @@ long long query_number(struct ctx *x, const char *name, long long def,
 /* The client's address as text ("-" when unknown). */
 void client_address(struct MHD_Connection *c, char *out, size_t n);
 
+/* 303 See Other to `where` (our own path), with a Set-Cookie when given. */
+enum MHD_Result redirect(struct ctx *x, const char *where,
+                         const char *cookie);
+/* A library status as an HTTP answer: CW_ENOENT 404, CW_EINVAL and
+ * CW_EPARSE 400, CW_ELIMIT 413, CW_EPERM 403 (recorded), CW_EEXIST 409,
+ * else 500 (the message to the server's log, not the caller). */
+enum MHD_Result answer_failure(struct ctx *x, enum cw_status st,
+                               const struct cw_diag *d);
+
 /* Records a refusal of an identified caller in the ledger, and answers
  * 403 (or `status`). */
 enum MHD_Result refuse(struct ctx *x, unsigned status, const char *detail);
+
+/* Signs in from the request's fields (login, password, code): 201 with
+ * the caller filled in and the session's Set-Cookie value in `cookie`,
+ * or 400, 401, 403 (another site's page), 429, 500, 503. */
+unsigned signin(struct ctx *x, char *cookie, size_t n);
+/* A problem as an HTML page, for the pages' routes. */
+enum MHD_Result page_problem(struct ctx *x, unsigned status,
+                             const char *detail);
+
+/* The pages (pages.c). */
+enum MHD_Result h_page_root(struct ctx *x);
+enum MHD_Result h_page_signin(struct ctx *x);
+enum MHD_Result h_page_signin_post(struct ctx *x);
+enum MHD_Result h_page_signout(struct ctx *x);
+enum MHD_Result h_page_portal(struct ctx *x);
+enum MHD_Result h_page_documents(struct ctx *x);
+enum MHD_Result h_page_download(struct ctx *x);
+enum MHD_Result h_page_follow(struct ctx *x);
+enum MHD_Result h_page_agreement(struct ctx *x);
+enum MHD_Result h_page_accept(struct ctx *x);
+enum MHD_Result h_page_notices(struct ctx *x);
+enum MHD_Result h_page_log(struct ctx *x);
+enum MHD_Result h_page_soa(struct ctx *x);
+enum MHD_Result h_page_matrix(struct ctx *x);
+enum MHD_Result h_page_admin(struct ctx *x);
+enum MHD_Result h_page_publish(struct ctx *x);
+enum MHD_Result h_page_agreement_put(struct ctx *x);
 
 /* The handlers: serve.c's table names them. */
 enum MHD_Result h_controls(struct ctx *x);
@@ -123,6 +166,45 @@ enum MHD_Result h_accept(struct ctx *x);
 enum MHD_Result h_notices(struct ctx *x);
 enum MHD_Result h_openapi(struct ctx *x);
 enum MHD_Result h_asset(struct ctx *x);
+
+/* The SoA and matrix from the scope (soa_view.c). */
+int soa_view_init(void);
+void soa_view_free(void);
+enum cw_status soa_view_build(const char *prepared_for, int model,
+                              struct cw_soa **out, struct cw_diag *d);
+void soa_view_free_soa(struct cw_soa *soa);
+enum cw_status soa_view_render(const struct cw_soa *soa, enum cw_view view,
+                               enum cw_format f, unsigned char **data,
+                               size_t *len, struct cw_diag *d);
+/* A cw_doc_generator; its argument is the downloading struct who. */
+enum cw_status soa_view_generate(void *arg, const struct cw_doc *doc,
+                      const char *download_id, struct cw_generated *out,
+                      struct cw_diag *d);
+enum MHD_Result h_soa(struct ctx *x);
+enum MHD_Result h_evidence_add(struct ctx *x);
+enum MHD_Result h_users(struct ctx *x);
+enum MHD_Result h_user_add(struct ctx *x);
+enum MHD_Result h_user_disable(struct ctx *x);
+enum MHD_Result h_evidence_list(struct ctx *x);
+enum MHD_Result h_matrix(struct ctx *x);
+
+/* A tenant's webhook and its delivery log (webhook_api.c). */
+enum MHD_Result h_webhook_get(struct ctx *x);
+enum MHD_Result h_webhook_put(struct ctx *x);
+enum MHD_Result h_webhook_delete(struct ctx *x);
+enum MHD_Result h_webhook_deliveries(struct ctx *x);
+
+/* The webhook worker (webhook_worker.c): a thread of its own that posts
+ * the outbox's due deliveries. Started once the daemon listens; stopped,
+ * and joined, before the process exits. 0, or -1 (said on stderr) when
+ * the thread cannot start: the deliveries then wait in the store. */
+int webhook_worker_start(void);
+void webhook_worker_stop(void);
+
+/* --demo (demo.c): a fresh store from the bundled examples, its folder
+ * into `store` and the example scope's path into `scope`; the people's
+ * passwords printed on standard output. 0, or -1 (said on stderr). */
+int serve_demo(char *store, size_t nstore, char *scope, size_t nscope);
 
 /* Catalog listings rendered at start (api.c). */
 int listings_load(void);

@@ -24,29 +24,6 @@ static const char *viewer(const struct ctx *x)
     return cw_grant_is_tenant(w->role) ? w->tenant : NULL;
 }
 
-/* A library status as an HTTP answer, with the library's message for
- * the caller's own mistakes (it names nothing the caller may not see). */
-static enum MHD_Result failed(struct ctx *x, enum cw_status st,
-                              const struct cw_diag *d)
-{
-    switch (st) {
-    case CW_ENOENT:
-        return problem(x, 404, d->msg[0] ? d->msg : "not found");
-    case CW_EINVAL:
-    case CW_EPARSE:
-        return problem(x, 400, d->msg);
-    case CW_ELIMIT:
-        return problem(x, 413, d->msg);
-    case CW_EPERM:
-        return refuse(x, 403, d->msg);
-    case CW_EEXIST:
-        return problem(x, 409, d->msg);
-    default:
-        fprintf(stderr, "cloudward: %s\n", d->msg);
-        return problem(x, 500, "the store failed; see the server's log");
-    }
-}
-
 static struct cw_access *tables(struct ctx *x, enum MHD_Result *ret)
 {
     struct cw_access *a = access_tables();
@@ -74,7 +51,8 @@ static void doc_json(FILE *m, const struct cw_doc *c)
     fprintf(m, ",\"version\":%lld,\"sha256\":\"%s\",\"size\":%lld,\"name\":",
             c->version, c->sha256, c->size);
     cw_json_quote(m, c->name);
-    fprintf(m, ",\"updated\":%lld}", c->updated);
+    fprintf(m, ",\"updated\":%lld,\"generated\":%s}", c->updated,
+            c->generated ? "true" : "false");
 }
 
 struct list {
@@ -113,7 +91,7 @@ enum MHD_Result h_documents(struct ctx *x)
     if (st) {
         fclose(l.m);
         free(buf);
-        return failed(x, st, &d);
+        return answer_failure(x, st, &d);
     }
     return reply_json(x, 200, l.m, &buf, &len);
 }
@@ -139,7 +117,7 @@ enum MHD_Result h_document(struct ctx *x)
         return problem(x, 400, "version: a whole number");
     cw_diag_clear(&d);
     if ((st = cw_document_get(a, x->q->param[0], version, viewer(x), &c, &d)))
-        return failed(x, st, &d);
+        return answer_failure(x, st, &d);
     snprintf(etag, sizeof(etag), "\"%.32s-%lld\"", c.sha256, c.version);
     if (etag_match(inm, etag))
         return reply(x, 304, "application/json", "", 0, false, etag);
@@ -175,9 +153,15 @@ enum MHD_Result h_document_put(struct ctx *x)
 
     if (!(a = tables(x, &ret)))
         return ret;
+    const char *gen = query(x, "generated");
     memset(&c, 0, sizeof(c));
-    if (!x->q->len)
+    /* generated=yes: an SoA or matrix made at each download; no file. */
+    if (gen && strcmp(gen, "yes") != 0)
+        return problem(x, 400, "generated: yes, or leave it out");
+    if (!gen && !x->q->len)
         return problem(x, 400, "the request's body is the document's file");
+    if (gen && x->q->len)
+        return problem(x, 400, "a generated document takes no file");
 #define COPY(dst, name)                                                       \
     do {                                                                      \
         v = query(x, name);                                                   \
@@ -195,9 +179,10 @@ enum MHD_Result h_document_put(struct ctx *x)
     if (!cw_doc_class_parse(query(x, "class"), &c.cls))
         return problem(x, 400, "class: public, gated or tenant");
     cw_diag_clear(&d);
-    if ((st = cw_document_put(a, &c, x->q->body, x->q->len, x->q->who.id,
+    if ((st = cw_document_put(a, &c, gen ? NULL : x->q->body, x->q->len,
+                              x->q->who.id,
                               (long long)time(NULL), &version, &d)))
-        return failed(x, st, &d);
+        return answer_failure(x, st, &d);
     if (!(m = open_memstream(&buf, &len)))
         return problem(x, 500, "out of memory");
     fputs("{\"id\":", m);
@@ -227,7 +212,7 @@ enum MHD_Result h_download_grant(struct ctx *x)
     if ((st = cw_download_grant(a, x->q->param[0], version, x->q->who.id,
                                 viewer(x), (long long)time(NULL), token,
                                 &expires, &d)))
-        return failed(x, st, &d);
+        return answer_failure(x, st, &d);
     if (!(m = open_memstream(&buf, &len))) {
         sodium_memzero(token, sizeof(token));
         return problem(x, 500, "out of memory");
@@ -274,8 +259,9 @@ enum MHD_Result h_download(struct ctx *x)
     client_address(x->c, addr, sizeof(addr));
     cw_diag_clear(&d);
     if ((st = cw_download_redeem(a, x->q->param[0], x->q->who.id, addr,
-                                 (long long)time(NULL), &dl, &d)))
-        return failed(x, st, &d);
+                                 (long long)time(NULL), soa_view_generate,
+                                 &x->q->who, &dl, &d)))
+        return answer_failure(x, st, &d);
     safe_name(dl.doc.name, name, sizeof(name));
     snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", name);
     snprintf(ver, sizeof(ver), "%lld", dl.doc.version);
@@ -312,7 +298,7 @@ static enum MHD_Result subscription(struct ctx *x, bool on)
     cw_diag_clear(&d);
     if ((st = cw_subscribe(a, x->q->param[0], x->q->who.id, viewer(x), on,
                            &d)))
-        return failed(x, st, &d);
+        return answer_failure(x, st, &d);
     return reply(x, 204, "application/json", "", 0, false, NULL);
 }
 
@@ -344,7 +330,7 @@ enum MHD_Result h_agreement_put(struct ctx *x)
     if ((st = cw_agreement_put(a, field(x, "id"), field(x, "title"),
                                field(x, "text"), x->q->who.id,
                                (long long)time(NULL), &version, &d)))
-        return failed(x, st, &d);
+        return answer_failure(x, st, &d);
     if (!(m = open_memstream(&buf, &len)))
         return problem(x, 500, "out of memory");
     fputs("{\"id\":", m);
@@ -371,11 +357,11 @@ enum MHD_Result h_agreement(struct ctx *x)
         return ret;
     cw_diag_clear(&d);
     if ((st = cw_agreement_get(a, x->q->param[0], &g, &d)))
-        return failed(x, st, &d);
+        return answer_failure(x, st, &d);
     if (x->q->who.kind == WHO_SESSION &&
         (st = cw_agreement_accepted(a, g.id, x->q->who.id, &yes, &d))) {
         cw_agreement_release(&g);
-        return failed(x, st, &d);
+        return answer_failure(x, st, &d);
     }
     if (!(m = open_memstream(&buf, &len))) {
         cw_agreement_release(&g);
@@ -416,7 +402,7 @@ enum MHD_Result h_accept(struct ctx *x)
     if ((st = cw_agreement_accept(a, x->q->param[0], version, x->q->who.id,
                                   x->q->who.tenant, addr,
                                   (long long)time(NULL), &d)))
-        return failed(x, st, &d);
+        return answer_failure(x, st, &d);
     return reply(x, 204, "application/json", "", 0, false, NULL);
 }
 
@@ -474,7 +460,7 @@ enum MHD_Result h_notices(struct ctx *x)
     if (st) {
         fclose(l.m);
         free(buf);
-        return failed(x, st, &d);
+        return answer_failure(x, st, &d);
     }
     return reply_json(x, 200, l.m, &buf, &len);
 }

@@ -3,7 +3,8 @@
  * of the public API like the CLI: nothing here includes a private header.
  *
  * Threads: libmicrohttpd's pool (epoll, one thread per core by default)
- * runs the handlers; the main thread waits for signals. A handler uses
+ * runs the handlers; the main thread waits for signals; one more thread
+ * delivers the webhook outbox (webhook_worker.c). A handler uses
  * its thread's own handle on the store's access tables (a SQLite or libpq
  * connection is one thread's). Catalog listings are rendered once at
  * start, by the same code as `cloudward controls list --format json`,
@@ -58,6 +59,11 @@ struct server srv;
 #define ANYONE (PROVIDER | TENANT)
 #define EDITORS (G(CW_GRANT_ADMIN) | G(CW_GRANT_COMPLIANCE))
 #define NEED_PERSON (1u << 16)
+/* A web page: without a session, to the sign-in page; problems as HTML. */
+#define PAGE (1u << 17)
+/* The form token is in a multipart body: the handler checks it. */
+#define CSRF_LATE (1u << 18)
+#define PERSON_PAGE (ANYONE | NEED_PERSON | PAGE)
 
 struct route {
     const char *method;
@@ -73,6 +79,40 @@ static enum MHD_Result h_readyz(struct ctx *x);
 static enum MHD_Result h_metrics(struct ctx *x);
 
 static const struct route routes[] = {
+    { "GET", "/", PAGE, BODY_NONE, h_page_root,
+      "public (to the sign-in page or the dashboard)" },
+    { "GET", "/signin", PAGE, BODY_NONE, h_page_signin, "public" },
+    { "POST", "/signin", PAGE, BODY_FIELDS, h_page_signin_post,
+      "public (sign-in)" },
+    { "POST", "/signout", PERSON_PAGE, BODY_FIELDS, h_page_signout,
+      "a signed-in user" },
+    { "GET", "/portal", PERSON_PAGE, BODY_NONE, h_page_portal,
+      "a signed-in user; what they may see" },
+    { "GET", "/documents", PERSON_PAGE, BODY_NONE, h_page_documents,
+      "a signed-in user; what they may see" },
+    { "POST", "/documents/{}/download", PERSON_PAGE, BODY_FIELDS,
+      h_page_download,
+      "a signed-in user; what they may see, gated after the agreement" },
+    { "POST", "/documents/{}/subscription", PERSON_PAGE, BODY_FIELDS,
+      h_page_follow, "a signed-in user; what they may see" },
+    { "GET", "/agreements/{}", PERSON_PAGE, BODY_NONE, h_page_agreement,
+      "a signed-in user" },
+    { "POST", "/agreements/{}/accept", TENANT | NEED_PERSON | PAGE,
+      BODY_FIELDS, h_page_accept, "a tenant's signed-in user" },
+    { "GET", "/notices", PERSON_PAGE, BODY_NONE, h_page_notices,
+      "a signed-in user; their own" },
+    { "GET", "/log", PERSON_PAGE, BODY_NONE, h_page_log,
+      "a signed-in user; a tenant's own entries" },
+    { "GET", "/soa", PROVIDER | NEED_PERSON | PAGE, BODY_NONE, h_page_soa,
+      "the provider's signed-in users" },
+    { "GET", "/matrix", PERSON_PAGE, BODY_NONE, h_page_matrix,
+      "a signed-in user" },
+    { "GET", "/admin", EDITORS | NEED_PERSON | PAGE, BODY_NONE, h_page_admin,
+      "admin, compliance (signed in)" },
+    { "POST", "/admin/documents", EDITORS | NEED_PERSON | PAGE | CSRF_LATE,
+      BODY_FILE, h_page_publish, "admin, compliance (signed in)" },
+    { "POST", "/admin/agreements", EDITORS | NEED_PERSON | PAGE, BODY_FIELDS,
+      h_page_agreement_put, "admin, compliance (signed in)" },
     { "GET", "/healthz", 0, BODY_NONE, h_healthz, "public" },
     { "GET", "/readyz", 0, BODY_NONE, h_readyz, "public" },
     { "GET", "/metrics", 0, BODY_NONE, h_metrics, "public" },
@@ -81,6 +121,21 @@ static const struct route routes[] = {
     { "GET", "/api/v1/controls", ANYONE, BODY_NONE, h_controls, "anyone" },
     { "GET", "/api/v1/log", ANYONE, BODY_NONE, h_log,
       "anyone; a tenant's own entries" },
+    { "GET", "/api/v1/soa", PROVIDER, BODY_NONE, h_soa,
+      "the provider's roles" },
+    { "GET", "/api/v1/matrix", ANYONE, BODY_NONE, h_matrix, "anyone" },
+    { "POST", "/api/v1/evidence",
+      G(CW_GRANT_ADMIN) | G(CW_GRANT_COMPLIANCE) | G(CW_GRANT_ENGINEER),
+      BODY_FILE, h_evidence_add, "admin, compliance, engineer" },
+    { "GET", "/api/v1/evidence", PROVIDER, BODY_NONE, h_evidence_list,
+      "the provider's roles" },
+    { "GET", "/api/v1/users", G(CW_GRANT_ADMIN) | G(CW_GRANT_CUSTOMER_ADMIN),
+      BODY_NONE, h_users, "admin; a tenant's customer-admin, its own" },
+    { "POST", "/api/v1/users", G(CW_GRANT_ADMIN) | G(CW_GRANT_CUSTOMER_ADMIN),
+      BODY_FIELDS, h_user_add, "admin; a tenant's customer-admin, its own" },
+    { "POST", "/api/v1/users/{}/disable",
+      G(CW_GRANT_ADMIN) | G(CW_GRANT_CUSTOMER_ADMIN), BODY_FIELDS,
+      h_user_disable, "admin; a tenant's customer-admin, its own" },
     { "POST", "/api/v1/session", 0, BODY_FIELDS, h_session_new,
       "public (sign-in)" },
     { "GET", "/api/v1/session", ANYONE, BODY_NONE, h_session_get, "anyone" },
@@ -109,6 +164,17 @@ static const struct route routes[] = {
       BODY_FIELDS, h_accept, "a tenant's signed-in user" },
     { "GET", "/api/v1/notices", ANYONE | NEED_PERSON, BODY_NONE, h_notices,
       "a signed-in user; their own" },
+    { "GET", "/api/v1/webhook", G(CW_GRANT_ADMIN) | G(CW_GRANT_CUSTOMER_ADMIN),
+      BODY_NONE, h_webhook_get, "admin; a tenant's customer-admin, its own" },
+    { "PUT", "/api/v1/webhook", G(CW_GRANT_ADMIN) | G(CW_GRANT_CUSTOMER_ADMIN),
+      BODY_FIELDS, h_webhook_put,
+      "admin; a tenant's customer-admin, its own" },
+    { "DELETE", "/api/v1/webhook",
+      G(CW_GRANT_ADMIN) | G(CW_GRANT_CUSTOMER_ADMIN), BODY_FIELDS,
+      h_webhook_delete, "admin; a tenant's customer-admin, its own" },
+    { "GET", "/api/v1/webhook/deliveries",
+      G(CW_GRANT_ADMIN) | G(CW_GRANT_CUSTOMER_ADMIN), BODY_NONE,
+      h_webhook_deliveries, "admin; a tenant's customer-admin, its own" },
 };
 #define NROUTES ((int)(sizeof(routes) / sizeof(routes[0])))
 
@@ -138,7 +204,7 @@ static void route_name(int r, char *out, size_t n)
         snprintf(out, n, "%s %s", routes[r].method, routes[r].path);
 }
 
-/* A path parameter: 1 to PARAM_MAX of [A-Za-z0-9._-], not "." or "..". */
+/* A path parameter: 1 to PARAM_MAX of [A-Za-z0-9._@-], not "." or "..". */
 static bool param_ok(const char *s, size_t n)
 {
     size_t i;
@@ -147,7 +213,7 @@ static bool param_ok(const char *s, size_t n)
     for (i = 0; i < n; i++)
         if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
               (s[i] >= '0' && s[i] <= '9') || s[i] == '.' || s[i] == '_' ||
-              s[i] == '-'))
+              s[i] == '-' || s[i] == '@'))
             return false;
     return true;
 }
@@ -262,6 +328,7 @@ static void close_all(void)
         cw_ledger_close(ledgers[i]);
     nledgers = 0;
     listings_free();
+    soa_view_free();
 }
 
 /* ---- answers ------------------------------------------------------------------- */
@@ -324,6 +391,13 @@ static const char *title_of(unsigned status)
 enum MHD_Result problem(struct ctx *x, unsigned status, const char *detail)
 {
     char *buf = NULL;
+    /* A page's problem is a page (once: a page that cannot be made falls
+     * back to the JSON problem). */
+    if (x->q->route >= 0 && (routes[x->q->route].need & PAGE) &&
+        !x->q->page_problem) {
+        x->q->page_problem = true;
+        return page_problem(x, status, detail);
+    }
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     struct MHD_Response *r;
@@ -361,8 +435,9 @@ enum MHD_Result problem(struct ctx *x, unsigned status, const char *detail)
     return ok;
 }
 
-enum MHD_Result reply_json(struct ctx *x, unsigned status, FILE *m,
-                           char **buf, size_t *len)
+enum MHD_Result reply_stream(struct ctx *x, unsigned status,
+                             const char *type, FILE *m, char **buf,
+                             size_t *len)
 {
     struct MHD_Response *r;
     enum MHD_Result ok;
@@ -375,13 +450,19 @@ enum MHD_Result reply_json(struct ctx *x, unsigned status, FILE *m,
         free(*buf);
         return MHD_NO;
     }
-    MHD_add_response_header(r, "Content-Type", "application/json");
+    MHD_add_response_header(r, "Content-Type", type);
     secure(r, false);
     x->q->status = status;
     x->q->bytes = *len;
     ok = MHD_queue_response(x->c, status, r);
     MHD_destroy_response(r);
     return ok;
+}
+
+enum MHD_Result reply_json(struct ctx *x, unsigned status, FILE *m,
+                           char **buf, size_t *len)
+{
+    return reply_stream(x, status, "application/json", m, buf, len);
 }
 
 const char *query(struct ctx *x, const char *name)
@@ -457,7 +538,62 @@ enum MHD_Result refuse(struct ctx *x, unsigned status, const char *detail)
     return problem(x, status, detail);
 }
 
+/* A library status as an HTTP answer, with the library's message for
+ * the caller's own mistakes (it names nothing the caller may not see). */
+enum MHD_Result answer_failure(struct ctx *x, enum cw_status st,
+                               const struct cw_diag *d)
+{
+    switch (st) {
+    case CW_ENOENT:
+        return problem(x, 404, d->msg[0] ? d->msg : "not found");
+    case CW_EINVAL:
+    case CW_EPARSE:
+        return problem(x, 400, d->msg);
+    case CW_ELIMIT:
+        return problem(x, 413, d->msg);
+    case CW_EPERM:
+        return refuse(x, 403, d->msg);
+    case CW_EEXIST:
+        return problem(x, 409, d->msg);
+    default:
+        fprintf(stderr, "cloudward: %s\n", d->msg);
+        return problem(x, 500, "the store failed; see the server's log");
+    }
+}
+
+
 /* ---- who is asking ---------------------------------------------------------- */
+
+/* Does the request bring a credential at all? */
+static bool has_credentials(struct MHD_Connection *c)
+{
+    return MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization") ||
+           MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "cw_session");
+}
+
+enum MHD_Result redirect(struct ctx *x, const char *where,
+                         const char *cookie)
+{
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(0, "", MHD_RESPMEM_PERSISTENT);
+    enum MHD_Result ok;
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, "Location", where);
+    if (cookie)
+        MHD_add_response_header(r, "Set-Cookie", cookie);
+    secure(r, false);
+    x->q->status = 303;
+    ok = MHD_queue_response(x->c, 303, r);
+    MHD_destroy_response(r);
+    return ok;
+}
+
+/* A page asked for without a session: to the sign-in page. */
+static enum MHD_Result see_signin(struct ctx *x)
+{
+    return redirect(x, "/signin", NULL);
+}
 
 /* The caller, from a bearer token or a session cookie; false (and a 401
  * or 503 queued) when there is none or it is not good. One answer for a
@@ -501,6 +637,10 @@ static bool identify(struct ctx *x, enum MHD_Result *ret)
             snprintf(w->session, sizeof(w->session), "%s", cookie);
             return true;
         }
+    }
+    if (x->q->route >= 0 && (routes[x->q->route].need & PAGE)) {
+        *ret = see_signin(x); /* an ended session: sign in again */
+        return false;
     }
     *ret = problem(x, 401,
                    "sign in (POST /api/v1/session) or send a valid API "
@@ -692,7 +832,7 @@ static enum MHD_Result dispatch(struct ctx *x)
         return problem(x, 415, "this route takes no request body");
     if (rt->body == BODY_FIELDS && (ret = parse_fields(x, &ok), !ok))
         return ret;
-    if (!csrf_ok(x))
+    if (!(rt->need & CSRF_LATE) && !csrf_ok(x))
         return refuse(x, 403,
                       "the form token is missing or wrong: reload the "
                       "page (X-CSRF-Token from GET /api/v1/session)");
@@ -725,7 +865,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
                        ? CW_DOCUMENT_MAX
                        : max_fields;
         x.q = q;
-        if (q->route >= 0 && routes[q->route].need) {
+        if (q->route >= 0 && (routes[q->route].need & ~(PAGE | CSRF_LATE))) {
+            bool page = routes[q->route].need & PAGE;
+            if (page && !has_credentials(c)) {
+                q->refused = true;
+                return see_signin(&x);
+            }
             if (!identify(&x, &ret) || !allowed(&x, q->route, &ret)) {
                 q->refused = true;
                 return ret;
@@ -829,6 +974,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static const char help[] =
     "usage: cloudward serve [--listen ADDR:PORT] [--store DIR|URL]\n"
     "                       [--tls-cert FILE --tls-key FILE]\n"
+    "                       [--scope FILE]\n"
+    "       cloudward serve --demo [--listen ADDR:PORT]\n"
     "                       [--threads N] [--timeout SECONDS]\n"
     "                       [--drain SECONDS] [--max-connections N]\n"
     "                       [--no-access-log]\n"
@@ -841,12 +988,21 @@ static const char help[] =
     "and the API under /api/v1 (Authorization: Bearer TOKEN, from\n"
     "'cloudward token create', or a session from POST /api/v1/session):\n"
     "controls, the log with proofs, documents, agreements, downloads,\n"
-    "notices (--routes lists them; docs/server.md).\n"
+    "notices, a tenant's webhook (--routes lists them; docs/server.md).\n"
+    "Notices are also posted to the tenants' webhooks, signed, retried\n"
+    "(CLOUDWARD_WEBHOOK_BACKOFF_MS: the first wait, for tests).\n"
+    "--scope FILE: the provider's scope (cloudward.yaml), for the live SoA\n"
+    "and matrix (GET /api/v1/soa, /api/v1/matrix) and generated documents.\n"
     "Defaults: --listen 127.0.0.1:8080 (port 0: any free port, printed),\n"
     "one thread per core, --timeout 30 (an idle or slow connection is\n"
     "closed), --drain 10 (SIGTERM: requests in flight get this long),\n"
     "--max-connections 10000. One JSON line per request on stderr.\n"
-    "--routes prints the routes served and what each needs, and exits.\n";
+    "--demo fills a fresh store from the bundled examples (Acme Notes the\n"
+    "provider; Globex and Initech its customers), prints the people's\n"
+    "passwords once, and serves it.\n"
+    "--routes prints the routes served and what each needs, and exits;\n"
+    "--api-routes the same without the web pages (what the API\n"
+    "description at /api/v1/openapi.json describes).\n";
 
 static int usage(const char *msg)
 {
@@ -1028,6 +1184,8 @@ int cw_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080", *store = NULL, *cert = NULL,
                *key = NULL;
+    char demo_store[4000];
+    bool demo = false;
     long threads = sysconf(_SC_NPROCESSORS_ONLN), timeout = 30, drain = 10,
          maxconn = 10000;
     struct listener o;
@@ -1047,15 +1205,21 @@ int cw_serve(int argc, char **argv)
             fputs(help, stdout);
             return 0;
         }
-        if (strcmp(a, "--routes") == 0) {
+        if (strcmp(a, "--routes") == 0 || strcmp(a, "--api-routes") == 0) {
+            bool api = strcmp(a, "--api-routes") == 0;
             int r;
             for (r = 0; r < NROUTES; r++)
-                printf("%s %s\t%s\n", routes[r].method, routes[r].path,
-                       routes[r].rule);
+                if (!api || !(routes[r].need & PAGE))
+                    printf("%s %s\t%s\n", routes[r].method, routes[r].path,
+                           routes[r].rule);
             return 0;
         }
         if (strcmp(a, "--no-access-log") == 0) {
             srv.access_log = false;
+            continue;
+        }
+        if (strcmp(a, "--demo") == 0) {
+            demo = true;
             continue;
         }
         if (!v)
@@ -1064,6 +1228,9 @@ int cw_serve(int argc, char **argv)
             listen = v;
         else if (strcmp(a, "--store") == 0)
             store = v;
+        else if (strcmp(a, "--scope") == 0 &&
+                 strlen(v) < sizeof(srv.scope))
+            snprintf(srv.scope, sizeof(srv.scope), "%s", v);
         else if (strcmp(a, "--tls-cert") == 0)
             cert = v;
         else if (strcmp(a, "--tls-key") == 0)
@@ -1084,6 +1251,14 @@ int cw_serve(int argc, char **argv)
             return usage("unknown option or a value out of range");
         i++;
     }
+    if (demo) {
+        if (store || srv.scope[0])
+            return usage("--demo makes its own store and scope");
+        if (serve_demo(demo_store, sizeof(demo_store), srv.scope,
+                       sizeof(srv.scope)))
+            return 2;
+        store = demo_store;
+    }
     if (!store)
         store = getenv("CLOUDWARD_STORE");
     if (!parse_listen(listen, &o.ss, &sslen))
@@ -1101,7 +1276,8 @@ int cw_serve(int argc, char **argv)
     o.threads = (unsigned)threads;
     o.timeout = (unsigned)timeout;
     o.maxconn = (unsigned)maxconn;
-    if (serve_init(store && *store ? store : ".cloudward")) {
+    if (serve_init(store && *store ? store : ".cloudward") ||
+        soa_view_init()) {
         release_pem(&o.cert);
         release_pem(&o.key);
         return 2;
@@ -1150,6 +1326,13 @@ int cw_serve(int argc, char **argv)
             cw_version(), cert ? "https" : "http",
             (int)(strrchr(listen, ':') - listen), listen,
             info ? info->port : 0, srv.store);
+    if (demo) {
+        printf("\nOpen %s://%.*s:%u/ in a browser. Ctrl-C stops the demo.\n",
+               cert ? "https" : "http", (int)(strrchr(listen, ':') - listen),
+               listen, info ? info->port : 0);
+        fflush(stdout);
+    }
+    (void)webhook_worker_start(); /* on failure, deliveries wait */
     for (;;) {
         struct listener n = o;
         struct MHD_Daemon *next;
@@ -1192,6 +1375,7 @@ int cw_serve(int argc, char **argv)
     atomic_store(&draining, true);
     quiesce(daemon);
     cut = drain_daemon(daemon, time(NULL) + drain);
+    webhook_worker_stop();
     fprintf(stderr, "cloudward: %s: stopped, %u connection(s) cut\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM", cut);
     serve_finish(daemon);

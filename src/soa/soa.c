@@ -55,6 +55,7 @@ struct cw_soa {
     struct cw_soa_summary sum;
     char as_of[11];
     char soon[11]; /* as_of + the expiring window */
+    const char *prepared_for; /* in the arena, or NULL */
     int model;
     bool oom;
 };
@@ -931,6 +932,12 @@ enum cw_status cw_soa_build(const struct cw_catalogs *cats,
     soa->cats = cats;
     soa->scope = scope;
     soa->model = opt ? opt->model : -1;
+    if (opt && opt->prepared_for &&
+        !(soa->prepared_for =
+              cw__arena_printf(&soa->arena, "%s", opt->prepared_for))) {
+        cw_soa_free(soa);
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     if (opt && opt->as_of) {
         snprintf(soa->as_of, sizeof(soa->as_of), "%s", opt->as_of);
     } else {
@@ -1000,6 +1007,11 @@ const struct cw_catalogs *cw_soa_catalogs(const struct cw_soa *soa)
 const char *cw_soa_as_of(const struct cw_soa *soa)
 {
     return soa->as_of;
+}
+
+const char *cw_soa_prepared_for(const struct cw_soa *soa)
+{
+    return soa->prepared_for;
 }
 
 int cw_soa_model(const struct cw_soa *soa)

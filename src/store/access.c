@@ -70,6 +70,28 @@ static const char *const migrations[] = {
     " version INTEGER, subject TEXT NOT NULL, created INTEGER NOT NULL,"
     " seen INTEGER NOT NULL DEFAULT 0);"
     "CREATE INDEX notices_user ON notices(user_id, id);",
+    /* 4: webhooks, their outbox and delivery log (webhook.c); a webhook's
+     * secret is sealed like a second factor's */
+    "CREATE TABLE webhooks(id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL,"
+    " url TEXT NOT NULL, secret BLOB NOT NULL, created INTEGER NOT NULL,"
+    " disabled INTEGER NOT NULL DEFAULT 0);"
+    "CREATE UNIQUE INDEX webhooks_tenant ON webhooks(tenant_id)"
+    " WHERE disabled = 0;"
+    "CREATE TABLE webhook_outbox(id TEXT PRIMARY KEY,"
+    " tenant_id TEXT NOT NULL, webhook_id TEXT NOT NULL, kind TEXT NOT NULL,"
+    " body TEXT NOT NULL, created INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL DEFAULT 0, next_attempt INTEGER NOT NULL,"
+    " state TEXT NOT NULL DEFAULT 'pending',"
+    " delivered INTEGER NOT NULL DEFAULT 0,"
+    " last_status INTEGER NOT NULL DEFAULT 0, last_error TEXT);"
+    "CREATE INDEX webhook_outbox_due ON webhook_outbox(next_attempt)"
+    " WHERE state = 'pending';"
+    "CREATE TABLE webhook_attempts(id INTEGER PRIMARY KEY,"
+    " outbox_id TEXT NOT NULL, tenant_id TEXT NOT NULL,"
+    " webhook_id TEXT NOT NULL, kind TEXT NOT NULL,"
+    " attempt INTEGER NOT NULL, at INTEGER NOT NULL,"
+    " http_status INTEGER NOT NULL, error TEXT, outcome TEXT NOT NULL);"
+    "CREATE INDEX webhook_attempts_tenant ON webhook_attempts(tenant_id, id);",
 };
 
 static const struct cw__part part = {
@@ -583,8 +605,8 @@ enum cw_status cw_token_each(struct cw_access *a,
 /* The key that seals second-factor secrets: secrets.key in the store's
  * key folder (the store folder, or $CLOUDWARD_KEY_DIR for PostgreSQL),
  * 32 random bytes as hex, made private on first use. */
-static enum cw_status secrets_key(struct cw_access *a, bool create,
-                                  unsigned char key[32], struct cw_diag *d)
+enum cw_status cw__acc_secrets_key(struct cw_access *a, bool create,
+                                   unsigned char key[32], struct cw_diag *d)
 {
     char dir[4096], path[4200], hex[65];
     struct cw__buf b;
@@ -619,34 +641,49 @@ static enum cw_status secrets_key(struct cw_access *a, bool create,
     return st;
 }
 
-#define SEALED_LEN                                                            \
-    (crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + 20 +                     \
-     crypto_aead_xchacha20poly1305_ietf_ABYTES)
+#define SEALED_LEN CW__ACC_SEALED(20)
+_Static_assert(CW__ACC_SEALED(1) ==
+                   crypto_aead_xchacha20poly1305_ietf_NPUBBYTES + 1 +
+                       crypto_aead_xchacha20poly1305_ietf_ABYTES,
+               "CW__ACC_SEALED is the nonce, the bytes and the tag");
+
+void cw__acc_seal(const unsigned char key[32], const char *ad,
+                  const unsigned char *secret, size_t n, unsigned char *out)
+{
+    unsigned char *nonce = out;
+    randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
+    crypto_aead_xchacha20poly1305_ietf_encrypt(
+        out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL, secret, n,
+        (const unsigned char *)ad, strlen(ad), NULL, nonce, key);
+}
+
+bool cw__acc_unseal(const unsigned char key[32], const char *ad,
+                    const unsigned char *in, size_t len,
+                    unsigned char *secret, size_t n)
+{
+    unsigned long long got;
+    return in && len == CW__ACC_SEALED(n) &&
+           crypto_aead_xchacha20poly1305_ietf_decrypt(
+               secret, &got, NULL,
+               in + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+               len - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
+               (const unsigned char *)ad, strlen(ad), in, key) == 0 &&
+           got == n;
+}
 
 /* secret (20 bytes) sealed for user `id` (the id is the associated data:
  * a sealed secret moved to another user's row does not open). */
 static void seal(const unsigned char key[32], const char *id,
                  const unsigned char secret[20], unsigned char out[SEALED_LEN])
 {
-    unsigned char *nonce = out;
-    randombytes_buf(nonce, crypto_aead_xchacha20poly1305_ietf_NPUBBYTES);
-    crypto_aead_xchacha20poly1305_ietf_encrypt(
-        out + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES, NULL, secret, 20,
-        (const unsigned char *)id, strlen(id), NULL, nonce, key);
+    cw__acc_seal(key, id, secret, 20, out);
 }
 
 static bool unseal(const unsigned char key[32], const char *id,
                    const unsigned char *in, size_t len,
                    unsigned char secret[20])
 {
-    unsigned long long n;
-    return len == SEALED_LEN &&
-           crypto_aead_xchacha20poly1305_ietf_decrypt(
-               secret, &n, NULL,
-               in + crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-               len - crypto_aead_xchacha20poly1305_ietf_NPUBBYTES,
-               (const unsigned char *)id, strlen(id), in, key) == 0 &&
-           n == 20;
+    return cw__acc_unseal(key, id, in, len, secret, 20);
 }
 
 static bool login_ok(const char *s)
@@ -697,7 +734,7 @@ enum cw_status cw_user_add(struct cw_access *a, const char *login,
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
                             "a login: 1 to 64 of a-z, 0-9 and . _ @ -");
     if ((st = password_ok(password, d)) ||
-        (factor && (st = secrets_key(a, true, key, d))) ||
+        (factor && (st = cw__acc_secrets_key(a, true, key, d))) ||
         (st = hash_password(password, pw, d)))
         return st;
     randombytes_buf(rid, sizeof(rid));
@@ -920,7 +957,7 @@ enum cw_status cw_user_signin(struct cw_access *a, const char *login,
         if (ok && out->totp) {
             unsigned char key[32], secret[20];
             struct cw_diag kd;
-            ok = !secrets_key(a, false, key, &kd) &&
+            ok = !cw__acc_secrets_key(a, false, key, &kd) &&
                  unseal(key, out->id, cw__col_blob(q, 8), cw__col_bytes(q, 8),
                         secret) &&
                  cw__totp_check(secret, 20, code, now, &step) &&

@@ -1,7 +1,8 @@
 /*
  * access_internal.h - what the parts of the access tables share
  * (access.c: tenants, tokens, users, sessions; portal.c: documents,
- * agreements, downloads, notices): the handle and its helpers.
+ * agreements, downloads, notices; webhook.c: webhooks and their outbox):
+ * the handle and its helpers.
  */
 #ifndef CW_STORE_ACCESS_INTERNAL_H
 #define CW_STORE_ACCESS_INTERNAL_H
@@ -68,5 +69,29 @@ void cw__acc_secret(const char *prefix, char *out, size_t n,
 /* ID of a secret of that shape, or false when it is not one. */
 bool cw__acc_secret_id(const char *prefix, const char *text,
                        char id[CW_TOKEN_ID]);
+
+/* The key that seals secrets kept for later use (second factors,
+ * webhooks' secrets): secrets.key in the store's key folder, made on
+ * first use when `create`. */
+enum cw_status cw__acc_secrets_key(struct cw_access *a, bool create,
+                                   unsigned char key[32], struct cw_diag *d);
+/* The size of n bytes sealed: a nonce, the bytes, a tag. */
+#define CW__ACC_SEALED(n) (24 + (n) + 16)
+/* Seals secret[0..n) into out (CW__ACC_SEALED(n) bytes) with `key`,
+ * bound to `ad` (a row's id: moved to another row, it does not open). */
+void cw__acc_seal(const unsigned char key[32], const char *ad,
+                  const unsigned char *secret, size_t n, unsigned char *out);
+/* Opens what cw__acc_seal made into secret[0..n); false when it does not
+ * open (another key, another row, altered, or not n bytes). */
+bool cw__acc_unseal(const unsigned char key[32], const char *ad,
+                    const unsigned char *in, size_t len,
+                    unsigned char *secret, size_t n);
+
+/* Inside cw_document_put's transaction (webhook.c): an outbox row for
+ * each tenant with a webhook and a user who follows document `doc`. */
+enum cw_status cw__webhook_enqueue(struct cw_access *a, const char *kind,
+                                   const char *doc, long long version,
+                                   const char *subject, long long created,
+                                   struct cw_diag *d);
 
 #endif

@@ -5,6 +5,8 @@
  * A document's bytes sit in document_blobs by SHA-256, written in the
  * same transaction as the version that names them and its ledger entry:
  * killed at any point, a store holds the whole version or none of it.
+ * A new version's notices, and the webhook deliveries that carry them to
+ * tenants' own systems (webhook.c), are written in that transaction too.
  * Visibility is decided in one place (visible()) and every function that
  * reads a document for a tenant goes through it; a document a tenant may
  * not see is answered exactly as a missing one.
@@ -63,6 +65,20 @@ static void copy(char *dst, size_t n, const char *src)
 
 /* ---- documents --------------------------------------------------------- */
 
+/* A generated document's format, from its name's extension. */
+static bool generated_format(const char *name)
+{
+    static const char *const ext[] = { ".xlsx", ".csv", ".json", ".html",
+                                       ".md" };
+    size_t i, n = strlen(name);
+    for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+        size_t k = strlen(ext[i]);
+        if (n > k && strcmp(name + n - k, ext[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
 #define DOC_COLUMNS                                                           \
     "SELECT d.id, d.title, d.type, d.class, d.tenant_id, d.agreement, "     \
     "v.version, v.sha256, v.size, v.name, v.created "                       \
@@ -83,6 +99,7 @@ static void doc_of(struct cw__q *q, struct cw_doc *c)
     c->size = cw__col_int64(q, 8);
     copy(c->name, sizeof(c->name), cw__col_text(q, 9));
     c->updated = cw__col_int64(q, 10);
+    c->generated = c->sha256[0] == '\0';
 }
 
 /* May `tenant` (NULL: the provider) see document c? The one rule. */
@@ -244,8 +261,20 @@ enum cw_status cw_document_put(struct cw_access *a,
     if (len > CW_DOCUMENT_MAX)
         return cw__diag_set(d, CW_ELIMIT, NULL, 0, 0,
                             "a document is at most 64 MiB");
+    if (!data && (strcmp(doc->type, "soa") != 0 &&
+                  strcmp(doc->type, "matrix") != 0))
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                            "only an SoA or a matrix is generated; a %s "
+                            "document needs its file",
+                            doc->type);
+    if (!data && !generated_format(doc->name))
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                            "a generated document's name ends in .xlsx, "
+                            ".csv, .json, .html or .md (its format)");
     cw__sha256(data ? data : "", len, h);
     sodium_bin2hex(sha, sizeof(sha), h, sizeof(h));
+    if (!data)
+        sha[0] = '\0'; /* generated: no file */
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
         return cw__acc_db_error(a, d, "cannot save");
     st = doc_spec_ok(a, doc, d);
@@ -288,7 +317,7 @@ enum cw_status cw_document_put(struct cw_access *a,
                         "tt", vals, &q) != CW__Q_DONE)
             st = cw__acc_db_error(a, d, "cannot save the document");
     }
-    if (!st) {
+    if (!st && data) {
         const void *vals[1] = { sha };
         int rc = cw__acc_one(a, "SELECT 1 FROM document_blobs WHERE sha256 = ?",
                              "t", vals, &q);
@@ -330,6 +359,10 @@ enum cw_status cw_document_put(struct cw_access *a,
                         "FROM subscriptions s WHERE s.doc_id = ?",
                         "titit", nv, &q) != CW__Q_DONE)
             st = cw__acc_db_error(a, d, "cannot send the notices");
+        /* The same notice to the webhook of each tenant that has one and
+         * a follower (webhook.c), in this transaction: kept together. */
+        if (!st)
+            st = cw__webhook_enqueue(a, kind, doc->id, v, subject, now, d);
     }
     if (!st) {
         snprintf(details, sizeof(details),
@@ -564,9 +597,73 @@ void cw_download_release(struct cw_download *dl)
     }
 }
 
+/* The bytes of document `c` (kept, or made by gen) into *out. */
+static enum cw_status doc_bytes(struct cw_access *a, const struct cw_doc *c,
+                                const char *download_id, cw_doc_generator gen,
+                                void *gen_arg, struct cw_download *out,
+                                struct cw_diag *d)
+{
+    unsigned char h[32];
+    char sha[65];
+    struct cw__q *q = NULL;
+    int rc;
+
+    if (c->generated) {
+        struct cw_generated g = { NULL, 0, NULL };
+        enum cw_status st;
+        if (!gen)
+            return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                                "document %s is generated and nothing here "
+                                "generates it",
+                                c->id);
+        if ((st = gen(gen_arg, c, download_id, &g, d)))
+            return st;
+        out->data = cw__malloc(g.len ? g.len : 1);
+        if (out->data && g.len)
+            memcpy(out->data, g.data, g.len);
+        out->len = g.len;
+        if (g.release)
+            g.release(g.data);
+        if (!out->data)
+            return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+        cw__sha256(out->data, out->len, h);
+        sodium_bin2hex(out->doc.sha256, sizeof(out->doc.sha256), h, sizeof(h));
+        out->doc.size = (long long)out->len;
+        return CW_OK;
+    }
+    {
+        const void *bv[1] = { c->sha256 };
+        rc = cw__acc_one(a, "SELECT data FROM document_blobs WHERE sha256 = ?",
+                         "t", bv, &q);
+    }
+    if (rc != CW__Q_ROW)
+        return rc == CW__Q_ERROR
+                   ? cw__acc_db_error(a, d, "cannot read the file")
+                   : cw__diag_set(d, CW_EINTEGRITY, NULL, 0, 0,
+                                  "the file of document %s version %lld is "
+                                  "missing",
+                                  c->id, c->version);
+    out->len = cw__col_bytes(q, 0);
+    out->data = cw__malloc(out->len ? out->len : 1);
+    if (out->data && out->len)
+        memcpy(out->data, cw__col_blob(q, 0), out->len);
+    cw__q_finalize(q);
+    if (!out->data)
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    cw__sha256(out->data, out->len, h);
+    sodium_bin2hex(sha, sizeof(sha), h, sizeof(h));
+    if (strcmp(sha, c->sha256) != 0)
+        return cw__diag_set(d, CW_EINTEGRITY, NULL, 0, 0,
+                            "document %s version %lld does not match its "
+                            "SHA-256",
+                            c->id, c->version);
+    return CW_OK;
+}
+
 enum cw_status cw_download_redeem(struct cw_access *a, const char *token,
                                   const char *user_id, const char *source,
-                                  long long now, struct cw_download *out,
+                                  long long now, cw_doc_generator gen,
+                                  void *gen_arg, struct cw_download *out,
                                   struct cw_diag *d)
 {
     static const char nothing[65] =
@@ -622,39 +719,8 @@ enum cw_status cw_download_redeem(struct cw_access *a, const char *token,
         st = cw__acc_db_error(a, d, "cannot spend the download");
     if (!st)
         st = doc_read(a, doc, version, &out->doc, d);
-    if (!st) {
-        const void *bv[1] = { out->doc.sha256 };
-        rc = cw__acc_one(a, "SELECT data FROM document_blobs WHERE sha256 = ?",
-                         "t", bv, &q);
-        if (rc == CW__Q_ROW) {
-            unsigned char h[32];
-            char sha[65];
-            size_t n = cw__col_bytes(q, 0);
-            out->data = cw__malloc(n ? n : 1);
-            if (out->data) {
-                if (n)
-                    memcpy(out->data, cw__col_blob(q, 0), n);
-                out->len = n;
-                cw__sha256(out->data, n, h);
-                sodium_bin2hex(sha, sizeof(sha), h, sizeof(h));
-                if (strcmp(sha, out->doc.sha256) != 0)
-                    st = cw__diag_set(d, CW_EINTEGRITY, NULL, 0, 0,
-                                      "document %s version %lld does not "
-                                      "match its SHA-256",
-                                      doc, version);
-            } else {
-                st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
-            }
-            cw__q_finalize(q);
-        } else {
-            st = rc == CW__Q_ERROR
-                     ? cw__acc_db_error(a, d, "cannot read the file")
-                     : cw__diag_set(d, CW_EINTEGRITY, NULL, 0, 0,
-                                    "the file of document %s version %lld "
-                                    "is missing",
-                                    doc, version);
-        }
-    }
+    if (!st)
+        st = doc_bytes(a, &out->doc, id, gen, gen_arg, out, d);
     if (!st) {
         snprintf(details, sizeof(details),
                  "{\"document\":\"%s\",\"version\":%lld,\"sha256\":\"%s\","

@@ -33,7 +33,7 @@ want_version=$(sed -n 's/^project(cloudward VERSION \([0-9.]*\).*/\1/p' "$SRC/CM
   fail "info.version is $(jq -r .info.version "$DESC"), the project is $want_version"
 
 # (b) The operations are the routes, both ways, with the same rules.
-"$CW" serve --routes | sort >routes.tsv
+"$CW" serve --api-routes | sort >routes.tsv
 jq -r '.paths | to_entries[] | .key as $p | .value | to_entries[]
   | select(.key | IN("get", "put", "post", "delete", "options", "head", "patch", "trace"))
   | "\(.key | ascii_upcase) \($p | gsub("\\{[^}/]*\\}"; "{}"))\t\(.value["x-cloudward-rule"] // "(no x-cloudward-rule)")"' \
@@ -61,7 +61,7 @@ CTOK=$(cat out)
 echo 'g1-password-long' | "$CW" admin user add g1 --role customer --tenant globex --store "$S" >/dev/null 2>&1 ||
   fail "user g1"
 expect_exit 0 "$CW" log checkpoint --store "$S"
-serve_start "$S" --threads 2
+serve_start "$S" --threads 2 --scope "$SRC/examples/acme-notes/cloudward.yaml"
 
 # (c) The description as served: the file's bytes, JSON, an ETag, 304.
 get /api/v1/openapi.json
@@ -187,6 +187,78 @@ check GET "$(jq -r .next body)" 200 -b jar
 check GET /api/v1/notices 200 -b jar
 check GET "/api/v1/notices?limit=0" 400 -b jar
 check GET /api/v1/notices 403 "${C[@]}"
+
+# Evidence, and a generated document.
+echo "a backup report" >backup.txt
+check POST "/api/v1/evidence?control=iso27017:2015%20CLD.12.1.5&name=backup.txt" 201 "${A[@]}" --data-binary @backup.txt
+check POST "/api/v1/evidence?control=nope&name=backup.txt" 400 "${A[@]}" --data-binary @backup.txt
+check POST "/api/v1/evidence?control=iso27017:2015%20CLD.12.1.5&name=backup.txt" 403 "${C[@]}" --data-binary @backup.txt
+check GET /api/v1/evidence 200 "${A[@]}"
+check GET /api/v1/evidence 403 "${C[@]}"
+check POST "/api/v1/documents?id=live-soa&title=SoA&type=soa&class=public&name=soa.csv&generated=yes" 201 "${A[@]}" -X POST
+
+# Users: the admin's, and a customer-admin's own tenant's.
+"$CW" token create --name ca --role customer-admin --tenant globex --store "$S" >ca.tok 2>/dev/null || fail "customer-admin token"
+CA=(-H "Authorization: Bearer $(cat ca.tok)")
+check GET /api/v1/users 200 "${A[@]}"
+check GET /api/v1/users 200 "${CA[@]}"
+check GET /api/v1/users 403 "${C[@]}"
+check POST /api/v1/users 201 "${A[@]}" "${J[@]}" --data '{"login":"staff1","role":"compliance"}'
+check POST /api/v1/users 201 "${CA[@]}" "${J[@]}" --data '{"login":"g-new","role":"customer"}'
+check POST /api/v1/users 404 "${CA[@]}" "${J[@]}" --data '{"login":"i-new","role":"customer","tenant":"initech"}'
+check POST /api/v1/users 400 "${A[@]}" "${J[@]}" --data '{"login":"x"}'
+check POST /api/v1/users/g-new/disable 204 "${CA[@]}"
+check POST /api/v1/users/g-new/disable 409 "${A[@]}"
+check POST /api/v1/users/staff1/disable 404 "${CA[@]}"
+check POST /api/v1/users/staff1/disable 403 "${C[@]}"
+
+# The live SoA and matrix, in several formats.
+check GET /api/v1/soa 200 "${A[@]}"
+check GET "/api/v1/soa?format=csv" 200 "${A[@]}"
+check GET "/api/v1/soa?format=table" 400 "${A[@]}"
+check GET /api/v1/soa 403 "${C[@]}"
+check GET "/api/v1/matrix?model=saas&format=md" 200 "${C[@]}"
+check GET "/api/v1/matrix?format=xlsx" 200 "${C[@]}"
+check GET "/api/v1/matrix?model=mainframe" 400 "${C[@]}"
+check GET /api/v1/matrix 401
+
+# A tenant's webhook and its delivery log: globex's admin points it at an
+# address where nothing listens, a new version of the document g1
+# follows is sent there, and the attempt fails (no answer: status 0).
+"$CW" token create --name ca --role customer-admin --tenant globex --store "$S" >ca.tok 2>/dev/null ||
+  fail "a customer-admin's token"
+CA=(-H "Authorization: Bearer $(cat ca.tok)")
+check GET /api/v1/webhook 404 "${CA[@]}"
+check PUT /api/v1/webhook 400 "${CA[@]}" "${J[@]}" --data '{"url":"ftp://127.0.0.1:9/"}'
+check PUT /api/v1/webhook 403 "${C[@]}" "${J[@]}" --data '{"url":"http://127.0.0.1:9/"}'
+check PUT /api/v1/webhook 201 "${CA[@]}" "${J[@]}" --data '{"url":"http://127.0.0.1:9/hook"}'
+check PUT /api/v1/webhook 201 "${A[@]}" -H "Content-Type: application/x-www-form-urlencoded" \
+  --data 'tenant=initech&url=https%3A%2F%2Fhooks.example%2Fi'
+check PUT /api/v1/webhook 404 "${A[@]}" "${J[@]}" --data '{"url":"http://127.0.0.1:9/","tenant":"nobody"}'
+check GET /api/v1/webhook 200 "${CA[@]}"
+check GET "/api/v1/webhook?tenant=initech" 200 "${A[@]}"
+check GET /api/v1/webhook 400 "${A[@]}"
+check GET "/api/v1/webhook?tenant=initech" 404 "${CA[@]}"
+echo "SOC 2 report, version 4" >soc2.pdf
+check POST "/api/v1/documents?id=soc2&title=SOC+2&type=audit-report&class=gated&agreement=nda&name=soc2.pdf" 201 \
+  "${A[@]}" --data-binary @soc2.pdf
+for _ in $(seq 1 50); do
+  get /api/v1/webhook/deliveries "${CA[@]}"
+  [ "$(jq '.deliveries | length' body 2>/dev/null || echo 0)" -ge 1 ] && break
+  sleep 0.2
+done
+check GET /api/v1/webhook/deliveries 200 "${CA[@]}"
+jq -e '.deliveries[0] | .status == 0 and (.error | type) == "string" and .outcome == "retry" and .attempt == 1' body >/dev/null ||
+  fail "a failed delivery in the log: $(cat body)"
+check GET "/api/v1/webhook/deliveries?tenant=globex&limit=1" 200 "${A[@]}"
+check GET "$(jq -r .next body)" 200 "${A[@]}"
+check GET "/api/v1/webhook/deliveries?limit=0" 400 "${CA[@]}"
+check GET "/api/v1/webhook/deliveries?tenant=initech" 404 "${CA[@]}"
+check GET /api/v1/webhook/deliveries 403 "${C[@]}"
+check DELETE /api/v1/webhook 204 "${CA[@]}"
+check DELETE /api/v1/webhook 404 "${CA[@]}"
+check DELETE "/api/v1/webhook?tenant=initech" 204 "${A[@]}"
+check DELETE /api/v1/webhook 403 -b jar
 
 # The log, with proofs (entries before the checkpoint) and without.
 check GET /api/v1/log 200 "${A[@]}"

@@ -63,7 +63,7 @@ expect_exit 0 "$CW" log append --from events.jsonl --store "$S"
 expect_exit 0 "$CW" log checkpoint --store "$S"
 
 # The server, on any free port, with a short timeout for the slow client.
-serve_start "$S" --timeout 2 --threads 2
+serve_start "$S" --timeout 2 --threads 2 --scope "$SRC/examples/acme-notes/cloudward.yaml"
 
 get /healthz
 [ "$(cat code)" = 200 ] && [ "$(cat body)" = ok ] || fail "healthz: $(cat code) $(cat body)"

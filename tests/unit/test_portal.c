@@ -635,7 +635,7 @@ static void test_downloads(void **state)
     assert_int_equal(strlen(tok), 4 + 16 + 1 + 43);
     assert_memory_equal(tok, "cwd_", 4);
     assert_int_equal(exp, now + CW_DOWNLOAD_SECONDS);
-    assert_int_equal(cw_download_redeem(a, tok, g1, "192.0.2.1", now, &dl,
+    assert_int_equal(cw_download_redeem(a, tok, g1, "192.0.2.1", now, NULL, NULL, &dl,
                                         &d),
                      CW_OK);
     assert_int_equal(dl.len, sizeof(gated1));
@@ -654,7 +654,7 @@ static void test_downloads(void **state)
     assert_null(dl.data);
     cw_download_release(&dl); /* twice is harmless */
     /* Spent. */
-    assert_int_equal(cw_download_redeem(a, tok, g1, "192.0.2.1", now, &dl,
+    assert_int_equal(cw_download_redeem(a, tok, g1, "192.0.2.1", now, NULL, NULL, &dl,
                                         &d),
                      CW_EPERM);
     assert_null(dl.data);
@@ -663,48 +663,49 @@ static void test_downloads(void **state)
     assert_int_equal(cw_download_grant(a, "pentest", 0, g1, "globex", now,
                                        tok, &exp, &d),
                      CW_OK);
-    assert_int_equal(cw_download_redeem(a, tok, i1, "192.0.2.2", now, &dl,
+    assert_int_equal(cw_download_redeem(a, tok, i1, "192.0.2.2", now, NULL, NULL, &dl,
                                         &d),
                      CW_EPERM);
     assert_null(dl.data);
-    assert_int_equal(cw_download_redeem(a, tok, NULL, "192.0.2.2", now, &dl,
+    assert_int_equal(cw_download_redeem(a, tok, NULL, "192.0.2.2", now, NULL, NULL, &dl,
                                         &d),
                      CW_EPERM);
     /* Tampered: one character of the secret, of the id; truncated;
      * another kind of secret. */
     snprintf(bad, sizeof(bad), "%s", tok);
     bad[40] = bad[40] == 'A' ? 'B' : 'A';
-    assert_int_equal(cw_download_redeem(a, bad, g1, "192.0.2.1", now, &dl,
+    assert_int_equal(cw_download_redeem(a, bad, g1, "192.0.2.1", now, NULL, NULL, &dl,
                                         &d),
                      CW_EPERM);
     snprintf(bad, sizeof(bad), "%s", tok);
     bad[6] = bad[6] == '0' ? '1' : '0';
-    assert_int_equal(cw_download_redeem(a, bad, g1, "192.0.2.1", now, &dl,
+    assert_int_equal(cw_download_redeem(a, bad, g1, "192.0.2.1", now, NULL, NULL, &dl,
                                         &d),
                      CW_EPERM);
     snprintf(bad, sizeof(bad), "%s", tok);
     bad[63] = '\0';
-    assert_int_equal(cw_download_redeem(a, bad, g1, "192.0.2.1", now, &dl,
+    assert_int_equal(cw_download_redeem(a, bad, g1, "192.0.2.1", now, NULL, NULL, &dl,
                                         &d),
                      CW_EPERM);
     snprintf(bad, sizeof(bad), "%s", tok);
     memcpy(bad, "cws_", 4);
-    assert_int_equal(cw_download_redeem(a, bad, g1, "192.0.2.1", now, &dl,
+    assert_int_equal(cw_download_redeem(a, bad, g1, "192.0.2.1", now, NULL, NULL, &dl,
                                         &d),
                      CW_EPERM);
-    assert_int_equal(cw_download_redeem(a, "", g1, "192.0.2.1", now, &dl,
+    assert_int_equal(cw_download_redeem(a, "", g1, "192.0.2.1", now, NULL, NULL, &dl,
                                         &d),
                      CW_EPERM);
-    assert_int_equal(cw_download_redeem(a, NULL, g1, "192.0.2.1", now, &dl,
+    assert_int_equal(cw_download_redeem(a, NULL, g1, "192.0.2.1", now, NULL, NULL, &dl,
                                         &d),
                      CW_EPERM);
     /* Expired at its expiry, not before; a late try does not spend it. */
     assert_int_equal(cw_download_redeem(a, tok, g1, "192.0.2.1",
-                                        now + CW_DOWNLOAD_SECONDS, &dl, &d),
+                                        now + CW_DOWNLOAD_SECONDS, NULL, NULL,
+                                        &dl, &d),
                      CW_EPERM);
     assert_int_equal(cw_download_redeem(a, tok, g1, "192.0.2.1",
-                                        now + CW_DOWNLOAD_SECONDS - 1, &dl,
-                                        &d),
+                                        now + CW_DOWNLOAD_SECONDS - 1, NULL,
+                                        NULL, &dl, &d),
                      CW_OK);
     assert_memory_equal(dl.data, gated1, sizeof(gated1));
     cw_download_release(&dl);
@@ -716,11 +717,11 @@ static void test_downloads(void **state)
                                        tok2, &exp, &d),
                      CW_OK);
     assert_string_not_equal(tok, tok2);
-    assert_int_equal(cw_download_redeem(a, tok2, g1, "192.0.2.1", now, &dl,
+    assert_int_equal(cw_download_redeem(a, tok2, g1, "192.0.2.1", now, NULL, NULL, &dl,
                                         &d),
                      CW_OK);
     cw_download_release(&dl);
-    assert_int_equal(cw_download_redeem(a, tok2, g1, "192.0.2.1", now, &dl,
+    assert_int_equal(cw_download_redeem(a, tok2, g1, "192.0.2.1", now, NULL, NULL, &dl,
                                         &d),
                      CW_EPERM);
 
@@ -746,7 +747,7 @@ static void test_downloads(void **state)
                                        tok2, &exp, &d),
                      CW_OK);
     cw_download_release(&dl);
-    assert_int_equal(cw_download_redeem(a, tok2, g1, "192.0.2.1", now, &dl,
+    assert_int_equal(cw_download_redeem(a, tok2, g1, "192.0.2.1", now, NULL, NULL, &dl,
                                         &d),
                      CW_OK);
     cw_download_release(&dl);
@@ -769,7 +770,7 @@ static void test_downloads(void **state)
     assert_int_equal(cw_download_grant(a, "globex-audit", 0, g1, "globex",
                                        now, tok2, &exp, &d),
                      CW_OK);
-    assert_int_equal(cw_download_redeem(a, tok2, g1, "192.0.2.1", now, &dl,
+    assert_int_equal(cw_download_redeem(a, tok2, g1, "192.0.2.1", now, NULL, NULL, &dl,
                                         &d),
                      CW_OK);
     assert_int_equal(dl.len, strlen(own1));
@@ -783,7 +784,7 @@ static void test_downloads(void **state)
     assert_int_equal(cw_download_grant(a, "soa", 1, i1, "initech", now, tok2,
                                        &exp, &d),
                      CW_OK);
-    assert_int_equal(cw_download_redeem(a, tok2, i1, "192.0.2.2", now, &dl,
+    assert_int_equal(cw_download_redeem(a, tok2, i1, "192.0.2.2", now, NULL, NULL, &dl,
                                         &d),
                      CW_OK);
     assert_int_equal(dl.doc.version, 1);
@@ -795,7 +796,7 @@ static void test_downloads(void **state)
     assert_int_equal(cw_download_grant(a, "soa", 0, i1, "initech", now, tok2,
                                        &exp, &d),
                      CW_OK);
-    assert_int_equal(cw_download_redeem(a, tok2, i1, "192.0.2.2", now, &dl,
+    assert_int_equal(cw_download_redeem(a, tok2, i1, "192.0.2.2", now, NULL, NULL, &dl,
                                         &d),
                      CW_OK);
     assert_int_equal(dl.doc.version, 2);

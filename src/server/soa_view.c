@@ -1,0 +1,231 @@
+/*
+ * soa_view.c - the Statement of Applicability and the responsibility
+ * matrix, made live from the scope the server was given (--scope) and
+ * the store's scan results and evidence: GET /api/v1/soa and
+ * /api/v1/matrix in any of the report formats, and the bytes of a
+ * generated document in the library (a copy that names whom it was
+ * prepared for, and the download).
+ *
+ * The scope is read from its files at each request (decisions edited on
+ * disk show at once); the catalogs once, at start.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "http.h"
+
+static struct cw_catalogs *cats;
+
+int soa_view_init(void)
+{
+    struct cw_diag d;
+    cw_diag_clear(&d);
+    if (!srv.scope[0])
+        return 0;
+    if (cw_catalogs_new(NULL, &cats, &d)) {
+        fprintf(stderr, "cloudward: cannot load the catalogs: %s\n", d.msg);
+        return -1;
+    }
+    return 0;
+}
+
+void soa_view_free(void)
+{
+    cw_catalogs_free(cats);
+    cats = NULL;
+}
+
+enum cw_status soa_view_build(const char *prepared_for, int model,
+                              struct cw_soa **out, struct cw_diag *d)
+{
+    struct cw_soa_options opt = { NULL, model, srv.store, 0, prepared_for };
+    struct cw_scope *scope = NULL;
+    enum cw_status st;
+
+    *out = NULL;
+    if (!cats) {
+        cw_diag_clear(d);
+        snprintf(d->msg, sizeof(d->msg),
+                 "this server shows no SoA (start it with --scope)");
+        return CW_ENOENT;
+    }
+    if ((st = cw_scope_load(cats, srv.scope, &scope, d)))
+        return st;
+    if ((st = cw_soa_build(cats, scope, &opt, out, d))) {
+        cw_scope_free(scope);
+        return st;
+    }
+    return CW_OK;
+}
+
+void soa_view_free_soa(struct cw_soa *soa)
+{
+    struct cw_scope *scope;
+    if (!soa)
+        return;
+    scope = (struct cw_scope *)cw_soa_scope(soa);
+    cw_soa_free(soa);
+    cw_scope_free(scope);
+}
+
+static const char *mime_of(enum cw_format f)
+{
+    switch (f) {
+    case CW_FORMAT_CSV: return "text/csv; charset=utf-8";
+    case CW_FORMAT_MARKDOWN: return "text/markdown; charset=utf-8";
+    case CW_FORMAT_HTML: return "text/html; charset=utf-8";
+    case CW_FORMAT_XLSX:
+        return "application/vnd.openxmlformats-officedocument."
+               "spreadsheetml.sheet";
+    default: return "application/json";
+    }
+}
+
+/* The report of `soa` in format f, as bytes (malloc'd). Through a private
+ * temporary file: the XLSX writer writes files only. */
+enum cw_status soa_view_render(const struct cw_soa *soa, enum cw_view view,
+                               enum cw_format f, unsigned char **data,
+                               size_t *len, struct cw_diag *d)
+{
+    char dir[] = "/tmp/cloudward-soa-XXXXXX", path[64];
+    enum cw_status st;
+    FILE *fp;
+    long n;
+
+    *data = NULL;
+    *len = 0;
+    if (!mkdtemp(dir)) {
+        cw_diag_clear(d);
+        return CW_EIO;
+    }
+    snprintf(path, sizeof(path), "%s/report", dir);
+    st = cw_report_write(soa, view, f, path, d);
+    if (!st && (fp = fopen(path, "rb"))) {
+        if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 &&
+            fseek(fp, 0, SEEK_SET) == 0 &&
+            (*data = malloc((size_t)n + 1)) &&
+            fread(*data, 1, (size_t)n, fp) == (size_t)n)
+            *len = (size_t)n;
+        else
+            st = CW_EIO;
+        fclose(fp);
+    } else if (!st) {
+        st = CW_EIO;
+    }
+    if (st) {
+        free(*data);
+        *data = NULL;
+    }
+    remove(path);
+    rmdir(dir);
+    return st;
+}
+
+static bool format_of_name(const char *name, enum cw_format *f)
+{
+    const char *dot = strrchr(name, '.');
+    return dot && cw_format_parse(strcmp(dot + 1, "md") == 0 ? "markdown"
+                                                             : dot + 1,
+                                  f);
+}
+
+static void release(void *p)
+{
+    free(p);
+}
+
+/* cw_doc_generator for the library's generated documents. */
+enum cw_status soa_view_generate(void *arg, const struct cw_doc *doc,
+                      const char *download_id, struct cw_generated *out,
+                      struct cw_diag *d)
+{
+    const struct who *w = arg;
+    char prepared[400], when[32];
+    struct cw_soa *soa;
+    enum cw_format f;
+    enum cw_status st;
+    time_t now = time(NULL);
+    struct tm tm;
+
+    if (!format_of_name(doc->name, &f))
+        return CW_EINVAL;
+    strftime(when, sizeof(when), "%Y-%m-%d %H:%M UTC", gmtime_r(&now, &tm));
+    snprintf(prepared, sizeof(prepared), "%s, %s, %s, download %s",
+             w->tenant[0] ? w->tenant : "the provider",
+             w->login[0] ? w->login : w->id, when, download_id);
+    if ((st = soa_view_build(prepared, -1, &soa, d)))
+        return st;
+    st = soa_view_render(soa,
+                         strcmp(doc->type, "matrix") == 0 ? CW_VIEW_MATRIX
+                                                          : CW_VIEW_SOA,
+                         f, &out->data, &out->len, d);
+    out->release = release;
+    soa_view_free_soa(soa);
+    return st;
+}
+
+/* GET /api/v1/soa and /api/v1/matrix [?format=F][&model=M]. */
+static enum MHD_Result view(struct ctx *x, enum cw_view v)
+{
+    const char *fmt = query(x, "format"), *model = query(x, "model");
+    struct cw_soa *soa;
+    struct cw_diag d;
+    enum cw_format f = CW_FORMAT_JSON;
+    unsigned char *data;
+    size_t len;
+    int m = -1;
+    enum MHD_Result ret;
+    struct MHD_Response *r;
+
+    if (fmt && (!cw_format_parse(fmt, &f) || f == CW_FORMAT_TABLE))
+        return problem(x, 400, "format: csv, md, html, json or xlsx");
+    if (model) {
+        static const char *const models[] = { "iaas", "paas", "saas" };
+        for (m = 0; m < 3 && strcmp(model, models[m]) != 0; m++)
+            ;
+        if (m == 3)
+            return problem(x, 400, "model: iaas, paas or saas");
+    }
+    cw_diag_clear(&d);
+    if (soa_view_build(NULL, m, &soa, &d))
+        return problem(x, cats ? 500 : 404,
+                       cats ? "the scope cannot be read; see the server's "
+                              "log"
+                            : "this server shows no SoA (it was started "
+                              "without --scope)");
+    if (soa_view_render(soa, v, f, &data, &len, &d)) {
+        soa_view_free_soa(soa);
+        return problem(x, 500, "the report cannot be written");
+    }
+    soa_view_free_soa(soa);
+    r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(data);
+        return MHD_NO;
+    }
+    MHD_add_response_header(r, "Content-Type", mime_of(f));
+    if (f == CW_FORMAT_XLSX)
+        MHD_add_response_header(r, "Content-Disposition",
+                                v == CW_VIEW_SOA
+                                    ? "attachment; filename=\"soa.xlsx\""
+                                    : "attachment; filename=\"matrix.xlsx\"");
+    secure(r, false);
+    x->q->status = 200;
+    x->q->bytes = len;
+    ret = MHD_queue_response(x->c, 200, r);
+    MHD_destroy_response(r);
+    return ret;
+}
+
+enum MHD_Result h_soa(struct ctx *x)
+{
+    return view(x, CW_VIEW_SOA);
+}
+
+enum MHD_Result h_matrix(struct ctx *x)
+{
+    return view(x, CW_VIEW_MATRIX);
+}

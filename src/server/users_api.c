@@ -1,0 +1,172 @@
+/*
+ * users_api.c - people through the API: the provider's admin manages
+ * every user; a tenant's customer-admin manages its own tenant's users
+ * (customers and customer-admins of that tenant, nothing else). A new
+ * user's password is made here and shown once in the answer; every change
+ * is a ledger entry (the library's).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "http.h"
+
+/* The tenant the caller manages: NULL for the provider's admin. */
+static const char *managed(const struct ctx *x)
+{
+    const struct who *w = &x->q->who;
+    return w->role == CW_GRANT_CUSTOMER_ADMIN ? w->tenant : NULL;
+}
+
+struct list {
+    FILE *m;
+    int n;
+    const char *tenant; /* NULL: all */
+    const char *login;  /* find: this one */
+    bool found;
+    char found_tenant[80];
+};
+
+static int user_row(void *arg, const struct cw_user_info *u)
+{
+    struct list *l = arg;
+    if (l->login) {
+        if (strcmp(u->login, l->login) == 0) {
+            l->found = true;
+            snprintf(l->found_tenant, sizeof(l->found_tenant), "%s",
+                     u->tenant ? u->tenant : "");
+            return 1;
+        }
+        return 0;
+    }
+    if (l->tenant && (!u->tenant || strcmp(u->tenant, l->tenant) != 0))
+        return 0;
+    if (l->n++)
+        fputc(',', l->m);
+    fputs("{\"id\":", l->m);
+    cw_json_quote(l->m, u->id);
+    fputs(",\"login\":", l->m);
+    cw_json_quote(l->m, u->login);
+    fprintf(l->m, ",\"role\":\"%s\",\"tenant\":", cw_grant_name(u->role));
+    if (u->tenant)
+        cw_json_quote(l->m, u->tenant);
+    else
+        fputs("null", l->m);
+    fprintf(l->m, ",\"disabled\":%s,\"second_factor\":%s,\"created\":%lld}",
+            u->disabled ? "true" : "false", u->totp ? "true" : "false",
+            u->created);
+    return 0;
+}
+
+/* GET /api/v1/users: the users the caller manages. */
+enum MHD_Result h_users(struct ctx *x)
+{
+    struct cw_access *a = access_tables();
+    struct list l;
+    struct cw_diag d;
+    enum cw_status st;
+    char *buf = NULL;
+    size_t len = 0;
+
+    if (!a)
+        return problem(x, 503, "the store cannot be read");
+    memset(&l, 0, sizeof(l));
+    l.tenant = managed(x);
+    if (!(l.m = open_memstream(&buf, &len)))
+        return problem(x, 500, "out of memory");
+    fputs("{\"users\":[", l.m);
+    cw_diag_clear(&d);
+    st = cw_user_each(a, user_row, &l, &d);
+    fputs("]}\n", l.m);
+    if (st) {
+        fclose(l.m);
+        free(buf);
+        return problem(x, 500, "the users cannot be read");
+    }
+    return reply_json(x, 200, l.m, &buf, &len);
+}
+
+/* POST /api/v1/users {login, role[, tenant]}: a new user; its password
+ * is in the answer, once. */
+enum MHD_Result h_user_add(struct ctx *x)
+{
+    const char *login = field(x, "login"), *rname = field(x, "role"),
+               *tenant = field(x, "tenant"), *own = managed(x);
+    struct cw_access *a = access_tables();
+    unsigned char raw[15];
+    char pw[24], otp[CW_OTPAUTH_LEN], *buf = NULL;
+    enum cw_grant role;
+    struct cw_diag d;
+    enum MHD_Result ret;
+    size_t len = 0;
+    FILE *m;
+
+    if (!a)
+        return problem(x, 503, "the store cannot be read");
+    if (!login || !rname || !cw_grant_parse(rname, &role))
+        return problem(x, 400, "send login and role (admin, compliance, "
+                               "engineer, auditor, customer-admin, "
+                               "customer) and, for a tenant's role, tenant");
+    if (own) {
+        /* A customer-admin: its own tenant's roles, its own tenant. */
+        if (!cw_grant_is_tenant(role))
+            return refuse(x, 403, "a customer-admin adds its own tenant's "
+                                  "customers and customer-admins");
+        if (tenant && strcmp(tenant, own) != 0)
+            return refuse(x, 404, "no such tenant");
+        tenant = own;
+    }
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2base64(pw, sizeof(pw), raw, sizeof(raw),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    cw_diag_clear(&d);
+    if (cw_user_add(a, login, role, cw_grant_is_tenant(role) ? tenant : NULL,
+                    pw, x->q->who.id, otp, &d)) {
+        sodium_memzero(pw, sizeof(pw));
+        return problem(x, 400, d.msg);
+    }
+    if (!(m = open_memstream(&buf, &len))) {
+        sodium_memzero(pw, sizeof(pw));
+        return problem(x, 500, "out of memory");
+    }
+    fputs("{\"login\":", m);
+    cw_json_quote(m, login);
+    fprintf(m, ",\"role\":\"%s\",\"password\":\"%s\"", cw_grant_name(role),
+            pw);
+    if (otp[0]) {
+        fputs(",\"otpauth\":", m);
+        cw_json_quote(m, otp);
+    }
+    fputs("}\n", m);
+    sodium_memzero(pw, sizeof(pw));
+    sodium_memzero(otp, sizeof(otp));
+    ret = reply_json(x, 201, m, &buf, &len);
+    return ret;
+}
+
+/* POST /api/v1/users/{login}/disable. */
+enum MHD_Result h_user_disable(struct ctx *x)
+{
+    const char *own = managed(x);
+    struct cw_access *a = access_tables();
+    struct list l;
+    struct cw_diag d;
+
+    if (!a)
+        return problem(x, 503, "the store cannot be read");
+    memset(&l, 0, sizeof(l));
+    l.login = x->q->param[0];
+    cw_diag_clear(&d);
+    if (cw_user_each(a, user_row, &l, &d))
+        return problem(x, 500, "the users cannot be read");
+    /* Another tenant's user, or a provider's, is answered as a missing
+     * one to a customer-admin. */
+    if (!l.found || (own && strcmp(l.found_tenant, own) != 0))
+        return own && l.found ? refuse(x, 404, "no such user")
+                              : problem(x, 404, "no such user");
+    if (cw_user_disable(a, l.login, x->q->who.id, &d))
+        return problem(x, 409, d.msg);
+    return reply(x, 204, "application/json", "", 0, false, NULL);
+}
