@@ -212,6 +212,15 @@ check POST /api/v1/users/g-new/disable 409 "${A[@]}"
 check POST /api/v1/users/staff1/disable 404 "${CA[@]}"
 check POST /api/v1/users/staff1/disable 403 "${C[@]}"
 
+# Saved scan runs.
+check GET /api/v1/runs 200 "${A[@]}"
+"$CW" scan config "$SRC/tests/cases/config/plan.json" --pack aws --store "$S" -o run.json >/dev/null 2>&1 || true
+check GET /api/v1/runs/1 200 "${A[@]}"
+check GET "/api/v1/runs/1?offset=1&limit=2" 200 "${A[@]}"
+check GET /api/v1/runs/x 400 "${A[@]}"
+check GET /api/v1/runs/99 404 "${A[@]}"
+check GET /api/v1/runs 403 "${C[@]}"
+
 # The live SoA and matrix, in several formats.
 check GET /api/v1/soa 200 "${A[@]}"
 check GET "/api/v1/soa?format=csv" 200 "${A[@]}"

@@ -63,6 +63,8 @@ expect_exit 0 "$CW" log append --from events.jsonl --store "$S"
 expect_exit 0 "$CW" log checkpoint --store "$S"
 
 # The server, on any free port, with a short timeout for the slow client.
+# A saved scan run, for the runs routes.
+expect_exit 1 "$CW" scan config "$SRC/tests/cases/config/plan.json" --pack aws --store "$S" -o run.json
 serve_start "$S" --timeout 2 --threads 2 --scope "$SRC/examples/acme-notes/cloudward.yaml"
 
 get /healthz
