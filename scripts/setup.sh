@@ -19,6 +19,7 @@ packages=(
   unzip jq                           # end-to-end tests read XLSX and JSON
   python3 python3-jsonschema         # tests validate SARIF against its schema
   libxml2-utils                      # and JUnit against Jenkins' (xmllint)
+  chromium                           # the pages in a real browser, headless (tests/e2e/browser.sh)
 )
 # The OpenAPI linter (tests/openapi, for tests/e2e/openapi.sh) runs on
 # Node.js with npm: the machine's own when it has them, else Debian's
@@ -37,3 +38,8 @@ echo "setup: installed ${packages[*]}"
 # through sudo: the files belong to the work tree's owner).
 npm ci --prefix "$(dirname "$0")/../tests/openapi" --no-audit --no-fund --loglevel=error
 echo "setup: installed the OpenAPI linter: tests/openapi/node_modules"
+# The browser tests' driver and checker (puppeteer-core, which never
+# downloads a browser: it drives Debian's chromium above; axe-core), at the
+# versions tests/browser/package-lock.json pins.
+npm ci --prefix "$(dirname "$0")/../tests/browser" --no-audit --no-fund --loglevel=error
+echo "setup: installed the browser tests' puppeteer-core and axe-core: tests/browser/node_modules"

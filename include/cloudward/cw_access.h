@@ -123,7 +123,12 @@ struct cw_user_info {
     bool disabled;
     bool totp;          /* a second factor is enrolled */
     long long created;
+    long long until;    /* access ends then (Unix seconds); 0: never */
 };
+
+/* An auditor's access ends this many days after it is added, unless
+ * cw_user_until sets another end. */
+#define CW_AUDITOR_DAYS 90
 
 /* Room for an otpauth:// enrolment URI. */
 #define CW_OTPAUTH_LEN 256
@@ -146,6 +151,11 @@ CW_API enum cw_status cw_user_add(struct cw_access *a, const char *login,
 CW_API enum cw_status cw_user_passwd(struct cw_access *a, const char *login,
                                      const char *password, const char *actor,
                                      struct cw_diag *d);
+/* Sets when `login`'s access ends (Unix seconds; 0: never): sign-in and
+ * sessions are refused from then on. A ledger entry (account.update). */
+CW_API enum cw_status cw_user_until(struct cw_access *a, const char *login,
+                                    long long until, const char *actor,
+                                    struct cw_diag *d);
 /* Disables a user for good; a ledger entry. */
 CW_API enum cw_status cw_user_disable(struct cw_access *a, const char *login,
                                       const char *actor, struct cw_diag *d);

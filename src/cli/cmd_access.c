@@ -11,7 +11,13 @@
 
 #include "cli.h"
 
-enum { OPT_NAME = OPT_FIRST_VERB_OPTION, OPT_ROLE, OPT_TENANT, OPT_DAYS };
+enum {
+    OPT_NAME = OPT_FIRST_VERB_OPTION,
+    OPT_ROLE,
+    OPT_TENANT,
+    OPT_DAYS,
+    OPT_UNTIL
+};
 
 static const struct option long_opts[] = {
     CLI_COMMON_LONG_OPTIONS,
@@ -19,6 +25,7 @@ static const struct option long_opts[] = {
     { "role", required_argument, NULL, OPT_ROLE },
     { "tenant", required_argument, NULL, OPT_TENANT },
     { "days", required_argument, NULL, OPT_DAYS },
+    { "until", required_argument, NULL, OPT_UNTIL },
     { "format", required_argument, NULL, 'f' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -34,6 +41,8 @@ static const char tenant_help[] =
 
 static const char admin_help[] =
     "usage: cloudward admin user add LOGIN --role ROLE [--tenant ID]\n"
+    "                                [--until DATE]\n"
+    "       cloudward admin user until LOGIN --until DATE|never\n"
     "       cloudward admin user passwd LOGIN\n"
     "       cloudward admin user disable LOGIN\n"
     "       cloudward admin user list [--format table|json]\n"
@@ -44,7 +53,9 @@ static const char admin_help[] =
     "engineer, auditor) get a TOTP second factor: add prints its\n"
     "otpauth:// URI once, to enrol in an authenticator app. A tenant's\n"
     "roles (customer-admin, customer) need --tenant. Five failed sign-ins\n"
-    "in a row lock an account for 15 minutes; passwd lifts it. Every change\n"
+    "in a row lock an account for 15 minutes; passwd lifts it. --until\n"
+    "ends a user's access after DATE (YYYY-MM-DD, UTC): an auditor's ends\n"
+    "90 days after it is added unless set. Every change\n"
     "and every sign-in is a ledger entry naming the user's id, never the\n"
     "login.\n";
 
@@ -64,7 +75,7 @@ static const char token_help[] =
 
 struct args {
     struct cli_common common;
-    const char *name, *role, *tenant;
+    const char *name, *role, *tenant, *until;
     long long days;
     bool json;
 };
@@ -86,6 +97,9 @@ static int parse(int argc, char **argv, const char *help, struct args *a)
             break;
         case OPT_TENANT:
             a->tenant = optarg;
+            break;
+        case OPT_UNTIL:
+            a->until = optarg;
             break;
         case OPT_DAYS:
             a->days = strtoll(optarg, &end, 10);
@@ -281,15 +295,44 @@ static int print_user(void *arg, const struct cw_user_info *u)
         cli_json_str(stdout, u->login);
         printf(",\"role\":\"%s\",\"tenant\":", cw_grant_name(u->role));
         cli_json_str(stdout, u->tenant);
-        printf(",\"totp\":%s,\"disabled\":%s,\"created\":%lld}\n",
+        printf(",\"totp\":%s,\"disabled\":%s,\"created\":%lld,"
+               "\"until\":%lld}\n",
                u->totp ? "true" : "false", u->disabled ? "true" : "false",
-               u->created);
+               u->created, u->until);
     } else {
         printf("%-16s %-32s %-14s %-16s%s%s\n", u->id, u->login,
                cw_grant_name(u->role), u->tenant ? u->tenant : "-",
                u->totp ? " totp" : "", u->disabled ? " DISABLED" : "");
     }
     return 0;
+}
+
+/* "YYYY-MM-DD": the end of that day (UTC) as Unix seconds; "never": 0. */
+static bool until_of(const char *s, long long *out)
+{
+    struct tm tm;
+    int y, m, day, n = 0;
+    if (strcmp(s, "never") == 0) {
+        *out = 0;
+        return true;
+    }
+    if (strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &day, &n) != 3 ||
+        n != 10)
+        return false;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = y - 1900;
+    tm.tm_mon = m - 1;
+    tm.tm_mday = day;
+    /* timegm normalises 2027-02-30 into March: such a date is refused. */
+    {
+        struct tm back;
+        time_t t = timegm(&tm);
+        if (!gmtime_r(&t, &back) || back.tm_year != y - 1900 ||
+            back.tm_mon != m - 1 || back.tm_mday != day)
+            return false;
+    }
+    *out = (long long)timegm(&tm) + 86400;
+    return true;
 }
 
 /* The password: the first line of standard input, without its newline. */
@@ -306,14 +349,15 @@ static bool read_password(char *out, size_t n)
 int cmd_admin(int argc, char **argv)
 {
     static const char *const areas[] = { "user", NULL };
-    static const char *const subs[] = { "add", "passwd", "disable", "list",
-                                        NULL };
+    static const char *const subs[] = { "add", "until", "passwd",
+                                        "disable", "list", NULL };
     struct args a = { .common = { .scope = "cloudward.yaml" }, .days = 90 };
     struct cw_access *x;
     struct cw_diag d;
     enum cw_grant role;
     const char *area, *sub;
     char actor[400], pw[1100], otp[CW_OTPAUTH_LEN];
+    long long until = 0;
     int rc;
 
     if ((rc = cli_subverb(&argc, &argv, "admin", areas, admin_help,
@@ -347,6 +391,26 @@ int cmd_admin(int argc, char **argv)
                   "customer-admin or customer");
         return EXIT_USAGE;
     }
+    if (a.until && !until_of(a.until, &until)) {
+        cli_error("--until takes a date, YYYY-MM-DD (UTC), or 'never'");
+        return EXIT_USAGE;
+    }
+    if (strcmp(sub, "until") == 0) {
+        if (!a.until) {
+            cli_error("admin user until needs --until DATE|never");
+            return EXIT_USAGE;
+        }
+        if (!(x = open_access(&a, false)))
+            return EXIT_USAGE;
+        if ((rc = cw_user_until(x, argv[optind], until, actor, &d)))
+            cli_error_diag(&d);
+        else if (!cli_quiet)
+            printf("access of %s %s%s\n", argv[optind],
+                   until ? "ends after " : "no longer ends",
+                   until ? a.until : "");
+        cw_access_close(x);
+        return rc ? EXIT_USAGE : EXIT_OK;
+    }
     if (strcmp(sub, "disable") != 0 && !read_password(pw, sizeof(pw))) {
         cli_error("the password goes on the first line of standard input");
         return EXIT_USAGE;
@@ -356,6 +420,8 @@ int cmd_admin(int argc, char **argv)
     if (strcmp(sub, "add") == 0) {
         rc = cw_user_add(x, argv[optind], role, a.tenant, pw, actor, otp,
                          &d);
+        if (!rc && a.until)
+            rc = cw_user_until(x, argv[optind], until, actor, &d);
         if (!rc && otp[0])
             printf("%s\n", otp);
         if (!rc)

@@ -92,6 +92,8 @@ static const char *const migrations[] = {
     " attempt INTEGER NOT NULL, at INTEGER NOT NULL,"
     " http_status INTEGER NOT NULL, error TEXT, outcome TEXT NOT NULL);"
     "CREATE INDEX webhook_attempts_tenant ON webhook_attempts(tenant_id, id);",
+    /* 5: an end to a user's access (auditors'), Unix seconds; 0: none */
+    "ALTER TABLE users ADD COLUMN until INTEGER NOT NULL DEFAULT 0;",
 };
 
 static const struct cw__part part = {
@@ -763,8 +765,8 @@ enum cw_status cw_user_add(struct cw_access *a, const char *login,
     if (!st) {
         if (!cw__db_prepare(a->db,
                             "INSERT INTO users(id, login, tenant_id, role, "
-                            "pwhash, totp, created) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            "pwhash, totp, created, until) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                             &q)) {
             st = cw__acc_db_error(a, d, "cannot save the user");
         } else {
@@ -778,6 +780,11 @@ enum cw_status cw_user_add(struct cw_access *a, const char *login,
             else
                 cw__q_text(q, 6, NULL);
             cw__q_int64(q, 7, now);
+            /* An auditor's access ends: after an audit's usual span
+             * unless cw_user_until says otherwise. */
+            cw__q_int64(q, 8, role == CW_GRANT_AUDITOR
+                                  ? now + CW_AUDITOR_DAYS * 86400LL
+                                  : 0);
             if (cw__q_step(q) != CW__Q_DONE)
                 st = cw__acc_db_error(a, d, "cannot save the user");
             cw__q_finalize(q);
@@ -883,9 +890,13 @@ enum cw_status cw_user_disable(struct cw_access *a, const char *login,
 
 #define USER_COLUMNS                                                          \
     "SELECT id, login, tenant_id, role, disabled, totp IS NOT NULL, "       \
-    "created, pwhash, totp, totp_step, failures, locked_until FROM users "
+    "created, pwhash, totp, totp_step, failures, locked_until, until "      \
+    "FROM users "
+/* The column of `until` in USER_COLUMNS and in SESSION_COLUMNS. */
+#define USER_UNTIL 12
+#define SESSION_UNTIL 10
 
-static void user_of(struct cw_access *a, struct cw__q *q,
+static void user_of(struct cw_access *a, struct cw__q *q, int until,
                     struct cw_user_info *u)
 {
     const char *tenant = cw__col_text(q, 2), *role = cw__col_text(q, 3);
@@ -900,6 +911,7 @@ static void user_of(struct cw_access *a, struct cw__q *q,
     u->disabled = cw__col_int64(q, 4) != 0;
     u->totp = cw__col_int64(q, 5) != 0;
     u->created = cw__col_int64(q, 6);
+    u->until = cw__col_int64(q, until);
 }
 
 /* A hash to verify against when there is no user, so that an unknown
@@ -946,7 +958,7 @@ enum cw_status cw_user_signin(struct cw_access *a, const char *login,
     if (rc == CW__Q_ROW) {
         const char *hash = cw__col_text(q, 7);
         known = true;
-        user_of(a, q, out);
+        user_of(a, q, USER_UNTIL, out);
         snprintf(target, sizeof(target), "%s", out->id);
         snprintf(tenant, sizeof(tenant), "%s", out->tenant ? out->tenant : "");
         failures = cw__col_int64(q, 10);
@@ -975,6 +987,9 @@ enum cw_status cw_user_signin(struct cw_access *a, const char *login,
         } else if (locked > now) {
             ok = false;
             why = "account locked";
+        } else if (out->until && out->until <= now) {
+            ok = false;
+            why = "access ended";
         }
     } else {
         /* The same work as for a user, and never a sign-in. */
@@ -1035,7 +1050,7 @@ static int user_row_of(struct cw_access *a, struct cw__q *q, void *arg)
 {
     struct each_fn *e = arg;
     struct cw_user_info u;
-    user_of(a, q, &u);
+    user_of(a, q, USER_UNTIL, &u);
     return e->fn.user(e->arg, &u);
 }
 
@@ -1097,7 +1112,7 @@ enum cw_status cw_session_open(struct cw_access *a, const char *user_id,
 
 #define SESSION_COLUMNS                                                       \
     "SELECT u.id, u.login, u.tenant_id, u.role, u.disabled, "               \
-    "u.totp IS NOT NULL, u.created, s.hash, s.expires, s.ended "            \
+    "u.totp IS NOT NULL, u.created, s.hash, s.expires, s.ended, u.until "   \
     "FROM sessions s JOIN users u ON u.id = s.user_id "
 
 enum cw_status cw_session_check(struct cw_access *a, const char *session,
@@ -1130,9 +1145,9 @@ enum cw_status cw_session_check(struct cw_access *a, const char *session,
         stored = cw__col_text(q, 7);
     ok = sodium_memcmp(hash, stored, 64) == 0 && stored != nothing;
     if (ok) {
-        user_of(a, q, out);
+        user_of(a, q, SESSION_UNTIL, out);
         ok = !out->disabled && cw__col_int64(q, 8) > now &&
-             cw__col_int64(q, 9) == 0;
+             cw__col_int64(q, 9) == 0 && (!out->until || out->until > now);
     }
     cw__q_reset(q);
     if (!ok) {
@@ -1211,5 +1226,37 @@ enum cw_status cw_access_denied(struct cw_access *a, const char *actor,
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
         return cw__acc_db_error(a, d, "cannot save");
     st = cw__acc_record(a, "auth.denied", actor, tenant, details, actor, d);
+    return cw__acc_commit(a, st, d);
+}
+
+enum cw_status cw_user_until(struct cw_access *a, const char *login,
+                             long long until, const char *actor,
+                             struct cw_diag *d)
+{
+    char details[64];
+    long long disabled;
+    const void *vals[2];
+    struct cw__q *q = NULL;
+    enum cw_status st;
+
+    if (until < 0)
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                            "an end of access: a time, or 0 for none");
+    if (!cw__db_begin_write(a->db, ACCESS_LOCK))
+        return cw__acc_db_error(a, d, "cannot save");
+    if (!(st = user_row(a, login, &disabled, d)) && disabled)
+        st = cw__diag_set(d, CW_EPERM, NULL, 0, 0, "user %s is disabled",
+                          login);
+    vals[0] = &until;
+    vals[1] = a->id;
+    if (!st && cw__acc_one(a, "UPDATE users SET until = ? WHERE id = ?",
+                           "it", vals, &q) != CW__Q_DONE)
+        st = cw__acc_db_error(a, d, "cannot save the end of access");
+    if (!st) {
+        snprintf(details, sizeof(details), "{\"until\":%lld}", until);
+        st = cw__acc_record(a, "account.update", a->id,
+                            a->tenant[0] ? a->tenant : NULL, details, actor,
+                            d);
+    }
     return cw__acc_commit(a, st, d);
 }

@@ -206,6 +206,8 @@ static const char *const migrations[] = {
     "CREATE INDEX webhook_attempts_tenant ON webhook_attempts(tenant_id, id);"
     TENANT_TABLE("webhooks") TENANT_TABLE("webhook_outbox")
     TENANT_TABLE("webhook_attempts"),
+    /* 8: an end to a user's access (auditors'), Unix seconds; 0: none */
+    "ALTER TABLE users ADD COLUMN until bigint NOT NULL DEFAULT 0;",
 };
 #define SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -238,6 +238,21 @@ expect_exit 0 "$CW" log show --store "$S" --format json
 for t in $(cat csrf.* 2>/dev/null); do grep -q "$t" out && fail "a form token reached the ledger"; done
 grep -q "password-long\|cws_" out server.log && fail "a password or session reached the ledger or log"
 
+# An auditor's access ends: an end in the past refuses the sign-in, and
+# ending a signed-in user's access ends its session.
+echo 'auditor-password-long' | "$CW" admin user add aud --role auditor --until 2020-01-01 --store "$S" >aud.otp 2>/dev/null ||
+  fail "auditor user"
+signin aud auditor-password-long "$(totp "$(sed -n 's/.*secret=\([A-Z2-7]*\).*/\1/p' aud.otp)")"
+[ "$(cat code)" = 401 ] || fail "an auditor past its end signed in: $(cat code)"
+expect_exit 0 "$CW" admin user list --store "$S" --format json
+jq -s -e 'map(select(.login == "ada"))[0].until == 0' out >/dev/null || fail "the admin's access has an end"
+as ada /api/v1/session
+[ "$(cat code)" = 200 ] || fail "ada's session before its end: $(cat code)"
+expect_exit 0 "$CW" admin user until ada --until 2020-01-01 --store "$S"
+as ada /api/v1/session
+[ "$(cat code)" = 401 ] || fail "a session outlived its user's end of access: $(cat code)"
+expect_exit 2 "$CW" admin user until ada --until 2027-02-30 --store "$S"
+
 # Brute force: five failures lock the account (the right password then
 # fails too), and an address past ten failures in five minutes waits.
 for _ in 1 2 3 4 5; do signin i1 wrong-password-here ""; done
