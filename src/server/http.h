@@ -201,6 +201,10 @@ enum MHD_Result h_webhook_deliveries(struct ctx *x);
  * and joined, before the process exits. 0, or -1 (said on stderr) when
  * the thread cannot start: the deliveries then wait in the store. */
 int webhook_worker_start(void);
+/* --webhooks-to-internal: deliveries may go to loopback, private and
+ * link-local addresses (tests, and a receiver on the provider's own
+ * network); otherwise the worker refuses to connect there. */
+extern bool webhook_allow_internal;
 void webhook_worker_stop(void);
 
 /* --demo (demo.c): a fresh store from the bundled examples, its folder

@@ -60,7 +60,8 @@ static void page_begin(FILE *m, const char *title, const struct who *w)
 {
     fputs("<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
           "<meta name=\"viewport\" content=\"width=device-width, "
-          "initial-scale=1\"><title>",
+          "initial-scale=1\"><link rel=\"icon\" "
+          "href=\"/assets/favicon.svg\"><title>",
           m);
     esc(m, title);
     fputs(" · cloudward</title><link rel=\"stylesheet\" "
@@ -276,6 +277,7 @@ static void bars(FILE *m, const char *title, const char *const *labels,
 
 struct counter {
     size_t n, gated, own;
+    const char *tenant; /* whose "own" documents: the viewer's tenant */
 };
 
 static int count_doc(void *arg, const struct cw_doc *c)
@@ -283,7 +285,8 @@ static int count_doc(void *arg, const struct cw_doc *c)
     struct counter *k = arg;
     k->n++;
     k->gated += c->cls == CW_DOC_GATED;
-    k->own += c->cls == CW_DOC_TENANT;
+    k->own += c->cls == CW_DOC_TENANT && k->tenant &&
+              strcmp(c->tenant, k->tenant) == 0;
     return 0;
 }
 
@@ -298,7 +301,7 @@ enum MHD_Result h_page_portal(struct ctx *x)
 {
     const struct who *w = &x->q->who;
     struct cw_access *a = access_tables();
-    struct counter docs = { 0, 0, 0 };
+    struct counter docs = { 0, 0, 0, NULL };
     size_t unseen = 0;
     struct cw_soa *soa = NULL;
     struct cw_diag d;
@@ -309,6 +312,7 @@ enum MHD_Result h_page_portal(struct ctx *x)
     if (!a)
         return page_problem(x, 503, "The store cannot be read.");
     cw_diag_clear(&d);
+    docs.tenant = viewer(x);
     (void)cw_document_each(a, viewer(x), count_doc, &docs, &d);
     (void)cw_notice_each(a, w->id, 0, 500, count_notice, &unseen, &d);
     if (!(m = open_memstream(&buf, &len)))
@@ -398,7 +402,9 @@ static int doc_row(void *arg, const struct cw_doc *c)
         snprintf(size, sizeof(size), "%.1f MB", (double)c->size / 1048576.0);
     else
         snprintf(size, sizeof(size), "%.1f kB", (double)c->size / 1024.0);
-    fputs("<tr><td>", m);
+    fputs("<tr id=\"doc-", m);
+    esc(m, c->id);
+    fputs("\"><td>", m);
     esc(m, c->title);
     fputs("</td><td>", m);
     esc(m, c->type);
@@ -577,7 +583,7 @@ enum MHD_Result h_page_accept(struct ctx *x)
         strspn(then, "abcdefghijklmnopqrstuvwxyz0123456789-") ==
             strlen(then) &&
         *then)
-        snprintf(where, sizeof(where), "/documents#%s", then);
+        snprintf(where, sizeof(where), "/documents#doc-%s", then);
     else
         snprintf(where, sizeof(where), "/documents");
     return redirect(x, where, NULL);
@@ -864,7 +870,7 @@ enum MHD_Result h_page_admin(struct ctx *x)
           m);
     csrf_field(m, w);
     fputs("<label for=\"d-id\">Id</label><input id=\"d-id\" name=\"id\" "
-          "required pattern=\"[a-z0-9][a-z0-9-]{0,63}\">"
+          "required pattern=\"[a-z0-9][a-z0-9\\-]{0,63}\">"
           "<label for=\"d-title\">Title</label><input id=\"d-title\" "
           "name=\"title\" required maxlength=\"200\">"
           "<label for=\"d-type\">Type</label><select id=\"d-type\" "
@@ -889,7 +895,7 @@ enum MHD_Result h_page_admin(struct ctx *x)
           m);
     csrf_field(m, w);
     fputs("<label for=\"g-id\">Id</label><input id=\"g-id\" name=\"id\" "
-          "required pattern=\"[a-z0-9][a-z0-9-]{0,63}\">"
+          "required pattern=\"[a-z0-9][a-z0-9\\-]{0,63}\">"
           "<label for=\"g-title\">Title</label><input id=\"g-title\" "
           "name=\"title\" required maxlength=\"200\">"
           "<label for=\"g-text\">Terms</label><textarea id=\"g-text\" "
@@ -1040,7 +1046,7 @@ enum MHD_Result h_page_publish(struct ctx *x)
     free(u.data);
     if (st)
         return message(x, 400, "Not published", d.msg);
-    snprintf(where, sizeof(where), "/documents#%s", c.id);
+    snprintf(where, sizeof(where), "/documents#doc-%s", c.id);
     return redirect(x, where, NULL);
 }
 

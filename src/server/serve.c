@@ -342,7 +342,10 @@ void secure(struct MHD_Response *r, bool cache)
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(r, "Content-Security-Policy",
                             "default-src 'self'; frame-ancestors 'none'");
-    MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+    /* same-origin, not no-referrer: under no-referrer a browser sends
+     * "Origin: null" with our own forms, and the Origin check refuses
+     * them. Other sites still get no referrer. */
+    MHD_add_response_header(r, "Referrer-Policy", "same-origin");
     MHD_add_response_header(r, "X-Frame-Options", "DENY");
     if (srv.tls)
         MHD_add_response_header(r, "Strict-Transport-Security",
@@ -1001,6 +1004,8 @@ static const char help[] =
     "one thread per core, --timeout 30 (an idle or slow connection is\n"
     "closed), --drain 10 (SIGTERM: requests in flight get this long),\n"
     "--max-connections 10000. One JSON line per request on stderr.\n"
+    "Webhooks are not delivered to loopback, private or link-local\n"
+    "addresses unless --webhooks-to-internal is given.\n"
     "--demo fills a fresh store from the bundled examples (Acme Notes the\n"
     "provider; Globex and Initech its customers), prints the people's\n"
     "passwords once, and serves it.\n"
@@ -1220,6 +1225,10 @@ int cw_serve(int argc, char **argv)
         }
         if (strcmp(a, "--no-access-log") == 0) {
             srv.access_log = false;
+            continue;
+        }
+        if (strcmp(a, "--webhooks-to-internal") == 0) {
+            webhook_allow_internal = true;
             continue;
         }
         if (strcmp(a, "--demo") == 0) {

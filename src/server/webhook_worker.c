@@ -35,6 +35,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <curl/curl.h>
 
 #include "http.h"
@@ -43,6 +47,8 @@
 #define BATCH 16
 /* What is read of an answer's body before the rest is dropped. */
 #define BODY_MAX (64 * 1024)
+
+bool webhook_allow_internal;
 
 static struct {
     pthread_t thread;
@@ -126,6 +132,52 @@ struct job {
 };
 
 /* Posts one delivery and reports the attempt; non-zero to stop. */
+/* Is `sa` an address a webhook may not reach: loopback, private
+ * (RFC 1918, unique local), link-local (a cloud's metadata service is
+ * 169.254.169.254), unspecified, carrier-grade NAT, multicast? A
+ * customer-admin names the URL; without this, the server would POST
+ * into the provider's own network for them (blind SSRF). */
+static bool internal_address(const struct sockaddr *sa)
+{
+    if (sa->sa_family == AF_INET) {
+        const unsigned char *b = (const unsigned char *)&(
+            (const struct sockaddr_in *)(const void *)sa)->sin_addr;
+        return b[0] == 0 || b[0] == 10 || b[0] == 127 ||
+               (b[0] == 100 && (b[1] & 0xc0) == 64) ||
+               (b[0] == 169 && b[1] == 254) ||
+               (b[0] == 172 && (b[1] & 0xf0) == 16) ||
+               (b[0] == 192 && b[1] == 168) || b[0] >= 224;
+    }
+    if (sa->sa_family == AF_INET6) {
+        const struct in6_addr *a =
+            &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+        const unsigned char *b = a->s6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a)) {
+            struct sockaddr_in v4;
+            memset(&v4, 0, sizeof(v4));
+            v4.sin_family = AF_INET;
+            memcpy(&v4.sin_addr, b + 12, 4);
+            return internal_address((const struct sockaddr *)&v4);
+        }
+        return IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_UNSPECIFIED(a) ||
+               IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_MULTICAST(a) ||
+               (b[0] & 0xfe) == 0xfc; /* unique local fc00::/7 */
+    }
+    return true;
+}
+
+/* libcurl's socket opener: the resolved address is checked here, after
+ * DNS, so a name that resolves inside cannot slip past. */
+static curl_socket_t open_checked(void *arg, curlsocktype purpose,
+                                  struct curl_sockaddr *a)
+{
+    (void)arg;
+    if (purpose != CURLSOCKTYPE_IPCXN ||
+        (!webhook_allow_internal && internal_address(&a->addr)))
+        return CURL_SOCKET_BAD;
+    return socket(a->family, a->socktype, a->protocol);
+}
+
 static int deliver(void *arg, const struct cw_webhook_delivery *w)
 {
     struct job *j = arg;
@@ -174,6 +226,7 @@ static int deliver(void *arg, const struct cw_webhook_delivery *w)
     curl_easy_setopt(j->curl, CURLOPT_URL, w->url);
     curl_easy_setopt(j->curl, CURLOPT_PROTOCOLS_STR, "http,https");
     curl_easy_setopt(j->curl, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(j->curl, CURLOPT_OPENSOCKETFUNCTION, open_checked);
     curl_easy_setopt(j->curl, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(j->curl, CURLOPT_SSL_VERIFYHOST, 2L);
     curl_easy_setopt(j->curl, CURLOPT_CONNECTTIMEOUT_MS, 5000L);

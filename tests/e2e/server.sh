@@ -70,7 +70,7 @@ serve_start "$S" --timeout 2 --threads 2 --scope "$SRC/examples/acme-notes/cloud
 get /healthz
 [ "$(cat code)" = 200 ] && [ "$(cat body)" = ok ] || fail "healthz: $(cat code) $(cat body)"
 for h in "X-Content-Type-Options: nosniff" "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'" \
-  "Cache-Control: no-store" "Referrer-Policy: no-referrer"; do
+  "Cache-Control: no-store" "Referrer-Policy: same-origin"; do
   grep -qiF "$h" hdr || fail "missing header: $h"
 done
 get /readyz

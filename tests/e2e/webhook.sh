@@ -90,7 +90,7 @@ RP=$(cat receiver.port 2>/dev/null) || { fail "the receiver did not start: $(cat
 : >got.jsonl
 
 export CLOUDWARD_WEBHOOK_BACKOFF_MS=200
-serve_start "$S" --threads 2
+serve_start "$S" --threads 2 --webhooks-to-internal
 
 # Who may set it, and what.
 get /api/v1/webhook -X PUT "${GC[@]}" "${J[@]}" --data "{\"url\":\"http://127.0.0.1:$RP/globex\"}"
@@ -262,4 +262,23 @@ for s in "$(cat secret.globex)" "$(cat secret.initech)" "$CSEC"; do
 done
 grep -q "do-not-log-me" server.log && fail "a webhook URL's query reached the server's log"
 grep -q "do-not-log-me" ledger.json && fail "a webhook URL's query reached the ledger"
+
+# Without --webhooks-to-internal, nothing is posted to a loopback (or
+# private, or link-local) address: the attempt fails before connecting.
+serve_start "$S" --threads 2
+get /api/v1/webhook -X PUT "${A[@]}" "${J[@]}" --data "{\"url\":\"http://127.0.0.1:$RP/inside\",\"tenant\":\"globex\"}"
+[ "$(cat code)" = 201 ] || fail "set globex's webhook again: $(cat code) $(cat body)"
+n=$(wc -l <got.jsonl)
+up policy "title=Security+policy&type=policy&class=public"
+for _ in $(seq 1 50); do
+  get /api/v1/webhook/deliveries "${GA[@]}"
+  [ "$(jq '[.deliveries[] | select(.outcome == "retry" and (.status == null or .status == 0))] | length' body)" -ge 1 ] && break
+  sleep 0.2
+done
+[ "$(jq '[.deliveries[] | select(.outcome == "retry" and (.status == null or .status == 0))] | length' body)" -ge 1 ] ||
+  fail "no refused attempt in the log: $(head -c 400 body)"
+[ "$(wc -l <got.jsonl)" = "$n" ] || fail "a webhook was posted to a loopback address: $(tail -1 got.jsonl)"
+kill -TERM "$pid"
+wait "$pid" || fail "the second server exited $?"
+pid=""
 finish
