@@ -49,6 +49,10 @@ struct cw__table {
     const char **cells;     /* nrows * ncols */
     const unsigned char *flagged; /* per row: highlight (expired), may be NULL */
     size_t nrows;
+    const char *stamp;      /* "Prepared for ..." of a copy handed out (it
+                               is also the preamble's first line): XLSX
+                               puts it atop the table sheet and in its
+                               printed header; NULL: none */
 };
 
 /* Writers over an open stream; return CW_EIO when the stream fails. */

@@ -82,6 +82,8 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
     lxw_format *head, *wrap, *flag, *date, *date_flag;
     lxw_error err;
     size_t r, c, cut = 0;
+    /* A copy's stamp takes the first row; the table starts below. */
+    size_t top = t->stamp ? 1 : 0;
     lxw_col_t x;
 
     if (!wb)
@@ -119,12 +121,15 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
     format_set_num_format(date_flag, "yyyy-mm-dd");
     format_set_align(date_flag, LXW_ALIGN_VERTICAL_TOP);
     format_set_bg_color(date_flag, 0xFDE2E2);
+    if (t->stamp)
+        worksheet_write_string(ws, 0, 0, t->stamp, head);
     for (c = 0, x = 0; c < t->ncols; c++) {
         unsigned w = t->cols[c].width ? t->cols[c].width : 40;
         if (!cw__col_in_text(&t->cols[c]))
             continue;
         worksheet_set_column(ws, x, x, w > 60 ? 60 : w, NULL);
-        worksheet_write_string(ws, 0, x++, t->cols[c].header, head);
+        worksheet_write_string(ws, (lxw_row_t)top, x++, t->cols[c].header,
+                               head);
     }
     for (r = 0; r < t->nrows; r++) {
         lxw_format *fmt = t->flagged && t->flagged[r] ? flag : wrap;
@@ -135,23 +140,38 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
                 continue;
             if (s && as_date(s, &dt))
                 err = worksheet_write_datetime(
-                    ws, (lxw_row_t)(r + 1), x++, &dt,
+                    ws, (lxw_row_t)(r + 1 + top), x++, &dt,
                     fmt == flag ? date_flag : date);
             else if (s && *s)
-                err = put_cell(ws, (lxw_row_t)(r + 1), x++, s, fmt, &cut);
+                err = put_cell(ws, (lxw_row_t)(r + 1 + top), x++, s, fmt,
+                               &cut);
             else
-                err = worksheet_write_blank(ws, (lxw_row_t)(r + 1), x++,
-                                            fmt);
+                err = worksheet_write_blank(ws, (lxw_row_t)(r + 1 + top),
+                                            x++, fmt);
             if (err) {
                 workbook_close(wb);
                 return fail(d, path, err);
             }
         }
     }
-    worksheet_freeze_panes(ws, 1, 0);
+    if (t->stamp) {
+        /* The copy's stamp on the sheet people open, and on its printed
+         * pages. A header's '&' is a code: doubled, it prints as one. */
+        char hdr[256];
+        size_t i, o = 0;
+        o = (size_t)snprintf(hdr, sizeof(hdr), "&L");
+        for (i = 0; t->stamp[i] && o + 3 < sizeof(hdr); i++) {
+            if (t->stamp[i] == '&')
+                hdr[o++] = '&';
+            hdr[o++] = t->stamp[i];
+        }
+        hdr[o] = '\0';
+        worksheet_set_header(ws, hdr);
+    }
+    worksheet_freeze_panes(ws, (lxw_row_t)(1 + top), 0);
     if (x)
-        worksheet_autofilter(ws, 0, 0, (lxw_row_t)t->nrows,
-                             (lxw_col_t)(x - 1));
+        worksheet_autofilter(ws, (lxw_row_t)top, 0,
+                             (lxw_row_t)(t->nrows + top), (lxw_col_t)(x - 1));
     worksheet_set_column(about, 0, 0, 100, NULL);
     worksheet_write_string(about, 0, 0, t->title, head);
     if (t->subtitle)

@@ -199,10 +199,11 @@ int cw__acc_one(struct cw_access *a, const char *sql, const char *types,
 
 /* The ledger entry of a change, appended before the change commits: a
  * change the ledger does not hold is rolled back. */
-enum cw_status cw__acc_record(struct cw_access *a, const char *action,
-                             const char *target, const char *tenant,
-                             const char *details, const char *actor,
-                             struct cw_diag *d)
+enum cw_status cw__acc_record_outcome(struct cw_access *a, const char *action,
+                                      const char *target, const char *tenant,
+                                      const char *details, const char *actor,
+                                      const char *outcome, const char *reason,
+                                      struct cw_diag *d)
 {
     struct cw_ledger *l;
     struct cw_log_event ev;
@@ -213,6 +214,8 @@ enum cw_status cw__acc_record(struct cw_access *a, const char *action,
     ev.action = action;
     ev.target = target;
     ev.tenant = tenant;
+    ev.outcome = outcome;
+    ev.reason = reason;
     ev.details_json = details;
     ev.file = "(access)";
     if ((st = cw_ledger_open(a->store, &l, d)))
@@ -220,6 +223,15 @@ enum cw_status cw__acc_record(struct cw_access *a, const char *action,
     st = cw_ledger_append(l, &ev, 1, NULL, NULL, d);
     cw_ledger_close(l);
     return st;
+}
+
+enum cw_status cw__acc_record(struct cw_access *a, const char *action,
+                              const char *target, const char *tenant,
+                              const char *details, const char *actor,
+                              struct cw_diag *d)
+{
+    return cw__acc_record_outcome(a, action, target, tenant, details, actor,
+                                  NULL, NULL, d);
 }
 
 /* A name that goes into a ledger entry's JSON as it is. */
@@ -1225,7 +1237,8 @@ enum cw_status cw_access_denied(struct cw_access *a, const char *actor,
     snprintf(details, sizeof(details), "{\"route\":\"%s\"}", what);
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
         return cw__acc_db_error(a, d, "cannot save");
-    st = cw__acc_record(a, "auth.denied", actor, tenant, details, actor, d);
+    st = cw__acc_record_outcome(a, "auth.denied", actor, tenant, details,
+                                actor, "failure", "refused", d);
     return cw__acc_commit(a, st, d);
 }
 

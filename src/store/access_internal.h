@@ -43,6 +43,12 @@ enum cw_status cw__acc_record(struct cw_access *a, const char *action,
                               const char *target, const char *tenant,
                               const char *details, const char *actor,
                               struct cw_diag *d);
+/* The same with an outcome ("failure") and its reason. */
+enum cw_status cw__acc_record_outcome(struct cw_access *a, const char *action,
+                                      const char *target, const char *tenant,
+                                      const char *details, const char *actor,
+                                      const char *outcome, const char *reason,
+                                      struct cw_diag *d);
 /* Ends a write: COMMIT when st is CW_OK, else ROLLBACK; st or the
  * commit's error. */
 enum cw_status cw__acc_commit(struct cw_access *a, enum cw_status st,

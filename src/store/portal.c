@@ -538,7 +538,7 @@ enum cw_status cw_agreement_accept(struct cw_access *a, const char *id,
         snprintf(details, sizeof(details),
                  "{\"agreement\":\"%s\",\"version\":%lld,\"source\":\"%s\"}",
                  id, version, src);
-        st = cw__acc_record(a, "agreement.accept", user_id, tenant, details,
+        st = cw__acc_record(a, "agreement.accept", id, tenant, details,
                             user_id, d);
     }
     return cw__acc_commit(a, st, d);
@@ -726,7 +726,7 @@ enum cw_status cw_download_redeem(struct cw_access *a, const char *token,
                  "{\"document\":\"%s\",\"version\":%lld,\"sha256\":\"%s\","
                  "\"download\":\"%s\",\"source\":\"%s\"}",
                  doc, version, out->doc.sha256, id, address(source));
-        st = cw__acc_record(a, "document.download", user,
+        st = cw__acc_record(a, "document.download", doc,
                             tenant[0] ? tenant : NULL, details, user, d);
     }
     if ((st = cw__acc_commit(a, st, d))) {

@@ -48,6 +48,13 @@ curl -s -o soa.xlsx -D hdr -b jar.gus "$U$LINK" -w '%{http_code}' >code
 DL=$(sed -n 's/^x-cloudward-download: //Ip' hdr | tr -d '\r')
 unzip -p soa.xlsx xl/sharedStrings.xml >strings.xml 2>/dev/null || unzip -p soa.xlsx 'xl/worksheets/*.xml' >strings.xml
 grep -q "Prepared for globex, gus, .*download $DL" strings.xml || fail "no 'prepared for' line naming the download"
+# On the sheet people open: its printed header, and its first row (a
+# shared string, the first the sheet's row 1 names).
+unzip -p soa.xlsx xl/worksheets/sheet1.xml >sheet1.xml
+grep -q '<oddHeader>&amp;LPrepared for globex, gus, ' sheet1.xml || fail "the Controls sheet has no printed stamp"
+grep -q '<row r="1"[^>]*><c r="A1"[^>]*t="s"><v>0</v>' sheet1.xml || fail "the stamp is not the Controls sheet's first row"
+first=$(grep -o '<si><t[^>]*>[^<]*</t></si>' strings.xml | sed -n 1p)
+[[ "$first" == *"Prepared for globex, gus"* ]] || fail "the first shared string is not the stamp: $first"
 SHA=$(sha256sum soa.xlsx | cut -d' ' -f1)
 grep -qi "^x-cloudward-sha256: $SHA" hdr || fail "the header's SHA-256 is not the copy's"
 STORE=$(sed -n 's/^cloudward demo: a fresh store in //p' out)
