@@ -715,6 +715,20 @@ static enum MHD_Result h_readyz(struct ctx *x)
     return reply(x, 200, "text/plain", "ready\n", 6, false, NULL);
 }
 
+static bool count_evidence(void *arg, const struct cw_evidence *e)
+{
+    (void)e;
+    ++*(size_t *)arg;
+    return true;
+}
+
+static int count_run(void *arg, const struct cw_run *r)
+{
+    size_t *n = arg;
+    n[strcmp(r->kind, "host") == 0 ? 0 : 1]++;
+    return 0;
+}
+
 static enum MHD_Result h_metrics(struct ctx *x)
 {
     char *buf = NULL, name[128];
@@ -765,6 +779,7 @@ static enum MHD_Result h_metrics(struct ctx *x)
         struct cw_ledger *l;
         struct cw_diag d;
         uint64_t size;
+        size_t evidence = 0, runs[2] = { 0, 0 };
         cw_diag_clear(&d);
         if (!cw_ledger_open_existing(srv.store, &l, &d)) {
             if (!cw_ledger_size(l, &size, &d))
@@ -773,7 +788,22 @@ static enum MHD_Result h_metrics(struct ctx *x)
                         "ledger.\n# TYPE cloudward_ledger_entries gauge\n"
                         "cloudward_ledger_entries %llu\n",
                         (unsigned long long)size);
+            if (!cw_evidence_each(l, count_evidence, &evidence, &d))
+                fprintf(m,
+                        "# HELP cloudward_evidence Evidence files recorded."
+                        "\n# TYPE cloudward_evidence gauge\n"
+                        "cloudward_evidence %zu\n",
+                        evidence);
             cw_ledger_close(l);
+        }
+        cw_diag_clear(&d);
+        if (!cw_runs_list(srv.store, count_run, runs, &d)) {
+            fputs("# HELP cloudward_scan_runs Saved scan runs, by kind.\n"
+                  "# TYPE cloudward_scan_runs gauge\n",
+                  m);
+            fprintf(m, "cloudward_scan_runs{kind=\"host\"} %zu\n", runs[0]);
+            fprintf(m, "cloudward_scan_runs{kind=\"config\"} %zu\n",
+                    runs[1]);
         }
     }
     if (fclose(m) != 0) {
