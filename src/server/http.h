@@ -183,6 +183,8 @@ enum cw_status soa_view_generate(void *arg, const struct cw_doc *doc,
 enum MHD_Result h_soa(struct ctx *x);
 enum MHD_Result h_evidence_add(struct ctx *x);
 enum MHD_Result h_runs(struct ctx *x);
+enum MHD_Result h_scan_config(struct ctx *x);
+void scan_api_free(void);
 enum MHD_Result h_run(struct ctx *x);
 enum MHD_Result h_users(struct ctx *x);
 enum MHD_Result h_user_add(struct ctx *x);

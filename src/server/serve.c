@@ -129,6 +129,9 @@ static const struct route routes[] = {
       BODY_FILE, h_evidence_add, "admin, compliance, engineer" },
     { "GET", "/api/v1/evidence", PROVIDER, BODY_NONE, h_evidence_list,
       "the provider's roles" },
+    { "POST", "/api/v1/scans/config",
+      G(CW_GRANT_ADMIN) | G(CW_GRANT_COMPLIANCE) | G(CW_GRANT_ENGINEER),
+      BODY_FILE, h_scan_config, "admin, compliance, engineer" },
     { "GET", "/api/v1/runs", PROVIDER, BODY_NONE, h_runs,
       "the provider's roles" },
     { "GET", "/api/v1/runs/{}", PROVIDER, BODY_NONE, h_run,
@@ -333,6 +336,7 @@ static void close_all(void)
     nledgers = 0;
     listings_free();
     soa_view_free();
+    scan_api_free();
 }
 
 /* ---- answers ------------------------------------------------------------------- */

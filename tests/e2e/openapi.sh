@@ -212,9 +212,12 @@ check POST /api/v1/users/g-new/disable 409 "${A[@]}"
 check POST /api/v1/users/staff1/disable 404 "${CA[@]}"
 check POST /api/v1/users/staff1/disable 403 "${C[@]}"
 
-# Saved scan runs.
+# Saved scan runs: one the server makes from a plan CI sends.
 check GET /api/v1/runs 200 "${A[@]}"
-"$CW" scan config "$SRC/tests/cases/config/plan.json" --pack aws --store "$S" -o run.json >/dev/null 2>&1 || true
+check POST "/api/v1/scans/config?pack=aws&name=plan.json" 201 "${A[@]}" --data-binary "@$SRC/tests/cases/config/plan.json"
+check POST "/api/v1/scans/config?pack=debian-12&name=plan.json" 400 "${A[@]}" --data-binary "@$SRC/tests/cases/config/plan.json"
+check POST "/api/v1/scans/config?pack=aws&name=plan.json" 400 "${A[@]}" --data-binary '{"a":'
+check POST "/api/v1/scans/config?pack=aws&name=plan.json" 403 "${C[@]}" --data-binary "@$SRC/tests/cases/config/plan.json"
 check GET /api/v1/runs/1 200 "${A[@]}"
 check GET "/api/v1/runs/1?offset=1&limit=2" 200 "${A[@]}"
 check GET /api/v1/runs/x 400 "${A[@]}"

@@ -228,7 +228,7 @@ get /metrics
 grep -q '^cloudward_http_requests_total{route="GET /api/v1/controls",code="4xx"} [1-9]' body ||
   fail "metrics: $(grep controls body | head -3)"
 grep -q '^cloudward_ledger_entries [0-9]' body || fail "no ledger gauge"
-grep -q '^cloudward_scan_runs{kind="config"} 1$' body || fail "scan runs gauge: $(grep scan_runs body)"
+grep -q '^cloudward_scan_runs{kind="config"} [1-9]' body || fail "scan runs gauge: $(grep scan_runs body)"
 grep -q '^cloudward_evidence [1-9]' body || fail "evidence gauge: $(grep evidence body)"
 
 # SIGTERM: a clean stop. The log: one JSON line per request, no token.
