@@ -66,6 +66,13 @@ CW_API enum cw_status cw_results_save(const struct cw_results *r,
 
 /* A callback's non-zero return stops the listing and is returned as
  * CW_OK; the run and result passed are valid during the call only. */
+/* Records saved run `run` of `r` in the store's ledger (scan.KIND: the
+ * run, the exact pack and its SHA-256, the counts), by `actor`. */
+CW_API enum cw_status cw_results_record(const struct cw_results *r,
+                                        const char *store, const char *kind,
+                                        int64_t run, const char *actor,
+                                        struct cw_diag *d);
+
 typedef int (*cw_run_fn)(void *arg, const struct cw_run *run);
 typedef int (*cw_run_result_fn)(void *arg, const struct cw_run_result *x);
 

@@ -133,38 +133,6 @@ static const char default_scope[] = "cloudward.yaml";
 
 /* A saved scan is a state change: it goes into the ledger, with the
  * tallies as details. The actor is the user id, never a name. */
-static enum cw_status log_scan(const char *store, const char *kind,
-                               const struct cw_results *r, int64_t run,
-                               struct cw_diag *d)
-{
-    struct cw_log_event ev;
-    struct cw_ledger *l = NULL;
-    char actor[400], action[32], details[400];
-    enum cw_status st;
-
-    memset(&ev, 0, sizeof(ev));
-    cli_actor(actor, sizeof(actor));
-    snprintf(action, sizeof(action), "scan.%s", kind);
-    /* the run it saved, and the exact pack (names are [a-z0-9._-]) */
-    snprintf(details, sizeof(details),
-             "{\"run\":%lld,\"pack\":\"%s\",\"pack_sha256\":\"%s\","
-             "\"pass\":%zu,\"fail\":%zu,\"unknown\":%zu,\"error\":%zu}",
-             (long long)run, cw_pack_name(cw_results_pack(r)),
-             cw_pack_digest(cw_results_pack(r)),
-             cw_results_tally(r, CW_VERDICT_PASS),
-             cw_results_tally(r, CW_VERDICT_FAIL),
-             cw_results_tally(r, CW_VERDICT_UNKNOWN),
-             cw_results_tally(r, CW_VERDICT_ERROR));
-    ev.actor = actor;
-    ev.action = action;
-    ev.target = cw_results_target(r);
-    ev.details_json = details;
-    ev.file = "(scan)";
-    if ((st = cw_ledger_open(store, &l, d)) == CW_OK)
-        st = cw_ledger_append(l, &ev, 1, NULL, NULL, d);
-    cw_ledger_close(l);
-    return st;
-}
 
 static const char *default_pack(const char *type)
 {
@@ -363,7 +331,7 @@ int cmd_scan(int argc, char **argv)
     if (save && (cli_store_dir(&common, store, sizeof(store)),
                  cli_actor(actor, sizeof(actor)),
                  cw_results_save(res, store, kind, actor, &run, &d) ||
-                     log_scan(store, kind, res, run, &d))) {
+                     cw_results_record(res, store, kind, run, actor, &d))) {
         cli_error_diag(&d);
         goto out;
     }

@@ -27,36 +27,6 @@ static bool builtin(const char *name)
     return false;
 }
 
-static enum cw_status record(const char *store, const struct cw_results *r,
-                             int64_t run, const char *actor,
-                             struct cw_diag *d)
-{
-    struct cw_log_event ev;
-    struct cw_ledger *l = NULL;
-    char details[400];
-    enum cw_status st;
-
-    memset(&ev, 0, sizeof(ev));
-    snprintf(details, sizeof(details),
-             "{\"run\":%lld,\"pack\":\"%s\",\"pack_sha256\":\"%s\","
-             "\"pass\":%zu,\"fail\":%zu,\"unknown\":%zu,\"error\":%zu,"
-             "\"via\":\"api\"}",
-             (long long)run, cw_pack_name(cw_results_pack(r)),
-             cw_pack_digest(cw_results_pack(r)),
-             cw_results_tally(r, CW_VERDICT_PASS),
-             cw_results_tally(r, CW_VERDICT_FAIL),
-             cw_results_tally(r, CW_VERDICT_UNKNOWN),
-             cw_results_tally(r, CW_VERDICT_ERROR));
-    ev.actor = actor;
-    ev.action = "scan.config";
-    ev.target = cw_results_target(r);
-    ev.details_json = details;
-    ev.file = "(api)";
-    if ((st = cw_ledger_open(store, &l, d)) == CW_OK)
-        st = cw_ledger_append(l, &ev, 1, NULL, NULL, d);
-    cw_ledger_close(l);
-    return st;
-}
 
 /* POST /api/v1/scans/config?pack=NAME&name=FILE: the body is the
  * document; the answer is the run's number and its counts. */
@@ -121,7 +91,7 @@ enum MHD_Result h_scan_config(struct ctx *x)
         return problem(x, st == CW_ENOMEM ? 500 : 400, msg);
     }
     if (cw_results_save(res, srv.store, "config", x->q->who.id, &run, &d) ||
-        record(srv.store, res, run, x->q->who.id, &d)) {
+        cw_results_record(res, srv.store, "config", run, x->q->who.id, &d)) {
         cw_results_free(res);
         cw_pack_free(p);
         return problem(x, 500, "the run cannot be saved");
