@@ -189,6 +189,27 @@ CW_API enum cw_status cw_download_redeem(struct cw_access *a,
                                          struct cw_download *out,
                                          struct cw_diag *d);
 
+/* ---- the responsibility matrix, watched ---------------------------------- */
+
+/* One row of the matrix as customers read it: its control ("CATALOG
+ * ID") and a digest of what they rely on in it. */
+struct cw_published_row {
+    const char *control;
+    const char *digest;
+};
+
+/*
+ * Compares the matrix rows now with those last published: the rows
+ * changed, added or gone go to *changed, every follower of a matrix
+ * document gets a notice naming them (and its tenant's webhook the
+ * same), and the rows become the published ones; a ledger entry
+ * (matrix.publish). The first call only records them.
+ */
+CW_API enum cw_status cw_matrix_publish(struct cw_access *a,
+                                        const struct cw_published_row *rows,
+                                        size_t n, long long now,
+                                        size_t *changed, struct cw_diag *d);
+
 /* ---- subscriptions and notices ----------------------------------------- */
 
 /* User `user_id` of `tenant` follows (on) or stops following document

@@ -180,6 +180,10 @@ enum cw_status soa_view_render(const struct cw_soa *soa, enum cw_view view,
 enum cw_status soa_view_generate(void *arg, const struct cw_doc *doc,
                       const char *download_id, struct cw_generated *out,
                       struct cw_diag *d);
+/* The matrix watch (soa_view.c): a thread publishing the matrix's rows
+ * and telling followers of a matrix document when one changes. */
+void matrix_watch_start(void);
+void matrix_watch_stop(void);
 enum MHD_Result h_soa(struct ctx *x);
 enum MHD_Result h_evidence_add(struct ctx *x);
 enum MHD_Result h_runs(struct ctx *x);

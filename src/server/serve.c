@@ -1380,6 +1380,7 @@ int cw_serve(int argc, char **argv)
         fflush(stdout);
     }
     (void)webhook_worker_start(); /* on failure, deliveries wait */
+    matrix_watch_start();
     for (;;) {
         struct listener n = o;
         struct MHD_Daemon *next;
@@ -1422,6 +1423,7 @@ int cw_serve(int argc, char **argv)
     atomic_store(&draining, true);
     quiesce(daemon);
     cut = drain_daemon(daemon, time(NULL) + drain);
+    matrix_watch_stop();
     webhook_worker_stop();
     fprintf(stderr, "cloudward: %s: stopped, %u connection(s) cut\n",
             sig == SIGINT ? "SIGINT" : "SIGTERM", cut);

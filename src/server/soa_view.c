@@ -9,11 +9,14 @@
  * The scope is read from its files at each request (decisions edited on
  * disk show at once); the catalogs once, at start.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <sodium.h>
 
 #include "http.h"
 
@@ -228,4 +231,130 @@ enum MHD_Result h_soa(struct ctx *x)
 enum MHD_Result h_matrix(struct ctx *x)
 {
     return view(x, CW_VIEW_MATRIX);
+}
+
+/* ---- the matrix, watched --------------------------------------------------- */
+
+/*
+ * A thread that rebuilds the matrix every CLOUDWARD_MATRIX_SWEEP_MS
+ * (default a minute) and publishes its rows (cw_matrix_publish): when a
+ * row customers rely on changes (a decision edited, a status or a
+ * provider's assurance changed), the followers of a matrix document get
+ * a notice. A row's digest covers what the matrix tells a customer:
+ * responsibility, the part they may rely on, each party's part, whether
+ * it applies, its status and the state of the assurance behind it.
+ */
+static pthread_t watcher;
+static bool watching;
+static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t watch_wake = PTHREAD_COND_INITIALIZER;
+static bool watch_stop;
+
+static void row_digest(const struct cw_soa_line *l, char hex[65])
+{
+    crypto_hash_sha256_state h;
+    unsigned char out[32];
+    const char *parts[7];
+    size_t i;
+    parts[0] = cw_resp_name(l->responsibility);
+    parts[1] = l->part ? l->part : "";
+    parts[2] = l->provider_duty ? l->provider_duty : "";
+    parts[3] = l->customer_duty ? l->customer_duty : "";
+    parts[4] = l->applicable ? "applicable" : "excluded";
+    parts[5] = cw_impl_status_name(l->status);
+    parts[6] = cw_rely_state_name(l->reliance);
+    crypto_hash_sha256_init(&h);
+    for (i = 0; i < 7; i++)
+        crypto_hash_sha256_update(&h, (const unsigned char *)parts[i],
+                                  strlen(parts[i]) + 1); /* with its NUL */
+    crypto_hash_sha256_final(&h, out);
+    sodium_bin2hex(hex, 65, out, sizeof(out));
+}
+
+static void sweep(void)
+{
+    struct cw_access *a;
+    struct cw_soa *soa;
+    struct cw_published_row *rows;
+    char (*digests)[65], (*names)[160];
+    struct cw_diag d;
+    size_t i, n, changed;
+
+    cw_diag_clear(&d);
+    if (soa_view_build(NULL, -1, &soa, &d)) {
+        fprintf(stderr, "cloudward: matrix watch: %s\n", d.msg);
+        return;
+    }
+    n = cw_soa_count(soa);
+    rows = calloc(n + 1, sizeof(*rows));
+    digests = calloc(n + 1, sizeof(*digests));
+    names = calloc(n + 1, sizeof(*names));
+    if (rows && digests && names && !cw_access_open(srv.store, false, &a, &d)) {
+        for (i = 0; i < n; i++) {
+            const struct cw_soa_line *l = cw_soa_line_at(soa, i);
+            snprintf(names[i], sizeof(names[i]), "%s %s", l->control->catalog,
+                     l->control->id);
+            row_digest(l, digests[i]);
+            rows[i].control = names[i];
+            rows[i].digest = digests[i];
+        }
+        if (cw_matrix_publish(a, rows, n, (long long)time(NULL), &changed, &d))
+            fprintf(stderr, "cloudward: matrix watch: %s\n", d.msg);
+        else if (changed)
+            fprintf(stderr, "cloudward: matrix watch: %zu row(s) changed\n",
+                    changed);
+        cw_access_close(a);
+    }
+    free(rows);
+    free(digests);
+    free(names);
+    soa_view_free_soa(soa);
+}
+
+static void *watch(void *arg)
+{
+    const char *env = getenv("CLOUDWARD_MATRIX_SWEEP_MS");
+    long ms = env ? strtol(env, NULL, 10) : 60000;
+    (void)arg;
+    if (ms < 50)
+        ms = 50;
+    pthread_mutex_lock(&watch_lock);
+    while (!watch_stop) {
+        struct timespec until;
+        pthread_mutex_unlock(&watch_lock);
+        sweep();
+        pthread_mutex_lock(&watch_lock);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += ms / 1000;
+        until.tv_nsec += (ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (!watch_stop &&
+               pthread_cond_timedwait(&watch_wake, &watch_lock, &until) == 0)
+            ;
+    }
+    pthread_mutex_unlock(&watch_lock);
+    return NULL;
+}
+
+void matrix_watch_start(void)
+{
+    if (!cats)
+        return; /* no scope, no matrix */
+    watch_stop = false;
+    watching = pthread_create(&watcher, NULL, watch, NULL) == 0;
+}
+
+void matrix_watch_stop(void)
+{
+    if (!watching)
+        return;
+    pthread_mutex_lock(&watch_lock);
+    watch_stop = true;
+    pthread_cond_signal(&watch_wake);
+    pthread_mutex_unlock(&watch_lock);
+    pthread_join(watcher, NULL);
+    watching = false;
 }

@@ -94,6 +94,9 @@ static const char *const migrations[] = {
     "CREATE INDEX webhook_attempts_tenant ON webhook_attempts(tenant_id, id);",
     /* 5: an end to a user's access (auditors'), Unix seconds; 0: none */
     "ALTER TABLE users ADD COLUMN until INTEGER NOT NULL DEFAULT 0;",
+    /* 6: the matrix rows last published to customers, by digest */
+    "CREATE TABLE published_rows(control TEXT PRIMARY KEY,"
+    " digest TEXT NOT NULL);",
 };
 
 static const struct cw__part part = {

@@ -809,3 +809,127 @@ enum cw_status cw_notice_each(struct cw_access *a, const char *user_id,
         return cw__acc_db_error(a, d, "cannot read the notices");
     return CW_OK;
 }
+
+/* ---- the matrix, watched --------------------------------------------------- */
+
+enum cw_status cw_matrix_publish(struct cw_access *a,
+                                 const struct cw_published_row *rows, size_t n,
+                                 long long now, size_t *changed,
+                                 struct cw_diag *d)
+{
+    struct cw__q *q = NULL;
+    enum cw_status st = CW_OK;
+    char names[160] = "", subject[300], details[160];
+    size_t i, before = 0, gone = 0, named = 0;
+    int rc;
+
+    *changed = 0;
+    if (!cw__db_begin_write(a->db, ACCESS_LOCK))
+        return cw__acc_db_error(a, d, "cannot save");
+    rc = cw__acc_one(a, "SELECT count(*) FROM published_rows", "", NULL, &q);
+    if (rc == CW__Q_ROW)
+        before = (size_t)cw__col_int64(q, 0);
+    cw__q_finalize(q);
+    q = NULL;
+    if (rc != CW__Q_ROW)
+        st = cw__acc_db_error(a, d, "cannot read the published matrix");
+    for (i = 0; !st && i < n; i++) {
+        const void *v[2] = { rows[i].control, rows[i].digest };
+        bool same = false;
+        rc = cw__acc_one(a, "SELECT digest FROM published_rows WHERE control = ?",
+                         "t", v, &q);
+        if (rc == CW__Q_ROW)
+            same = cw__col_text(q, 0) &&
+                   strcmp(cw__col_text(q, 0), rows[i].digest) == 0;
+        cw__q_finalize(q);
+        q = NULL;
+        if (rc == CW__Q_ERROR) {
+            st = cw__acc_db_error(a, d, "cannot read the published matrix");
+            break;
+        }
+        if (same)
+            continue;
+        ++*changed;
+        if (named < 5 && strlen(names) + strlen(rows[i].control) + 3 <
+                             sizeof(names)) {
+            snprintf(names + strlen(names), sizeof(names) - strlen(names),
+                     "%s%s", named ? ", " : "", rows[i].control);
+            named++;
+        }
+        if (cw__acc_one(a,
+                        rc == CW__Q_ROW
+                            ? "UPDATE published_rows SET digest = ?2 "
+                              "WHERE control = ?1"
+                            : "INSERT INTO published_rows(control, digest) "
+                              "VALUES (?1, ?2)",
+                        "tt", v, &q) != CW__Q_DONE)
+            st = cw__acc_db_error(a, d, "cannot save the published matrix");
+    }
+    /* Rows no longer in the matrix count as changes too, and are
+     * forgotten (a control that comes back is published again). */
+    if (!st) {
+        struct cw__q *all = NULL;
+        if (!cw__db_prepare(a->db, "SELECT control FROM published_rows", &all))
+            st = cw__acc_db_error(a, d, "cannot read the published matrix");
+        while (!st && (rc = cw__q_step(all)) == CW__Q_ROW) {
+            const char *c = cw__col_text(all, 0);
+            for (i = 0; c && i < n && strcmp(rows[i].control, c) != 0; i++)
+                ;
+            if (c && i == n) {
+                const void *v[1] = { c };
+                gone++;
+                if (cw__acc_one(a, "DELETE FROM published_rows WHERE "
+                                   "control = ?",
+                                "t", v, &q) != CW__Q_DONE)
+                    st = cw__acc_db_error(a, d,
+                                          "cannot save the published matrix");
+            }
+        }
+        if (!st && rc == CW__Q_ERROR)
+            st = cw__acc_db_error(a, d, "cannot read the published matrix");
+        cw__q_finalize(all);
+        *changed += gone;
+    }
+    /* The first publication is a baseline: nobody was told anything
+     * before it, so nothing has changed for anyone. */
+    if (!st && before > 0 && *changed > 0) {
+        const char *kind = "matrix.change";
+        const void *nv[3] = { kind, subject, &now };
+        snprintf(subject, sizeof(subject),
+                 "Responsibility matrix: %zu row%s changed (%s%s)", *changed,
+                 *changed == 1 ? "" : "s", names[0] ? names : "rows removed",
+                 *changed > named ? ", ..." : "");
+        if (cw__acc_one(a,
+                        "INSERT INTO notices(tenant_id, user_id, kind, "
+                        "doc_id, version, subject, created) SELECT "
+                        "s.tenant_id, s.user_id, ?1, s.doc_id, 0, ?2, ?3 "
+                        "FROM subscriptions s JOIN documents c ON c.id = "
+                        "s.doc_id WHERE c.type = 'matrix'",
+                        "tti", nv, &q) != CW__Q_DONE)
+            st = cw__acc_db_error(a, d, "cannot send the notices");
+        if (!st) {
+            struct cw__q *docs = NULL;
+            if (!cw__db_prepare(a->db,
+                                "SELECT id FROM documents WHERE type = "
+                                "'matrix' ORDER BY id",
+                                &docs))
+                st = cw__acc_db_error(a, d, "cannot read the documents");
+            while (!st && (rc = cw__q_step(docs)) == CW__Q_ROW) {
+                char id[65];
+                snprintf(id, sizeof(id), "%s", cw__col_text(docs, 0));
+                st = cw__webhook_enqueue(a, kind, id, 0, subject, now, d);
+            }
+            if (!st && rc == CW__Q_ERROR)
+                st = cw__acc_db_error(a, d, "cannot read the documents");
+            cw__q_finalize(docs);
+        }
+    }
+    if (!st && (*changed > 0 || before == 0)) {
+        snprintf(details, sizeof(details),
+                 "{\"rows\":%zu,\"changed\":%zu,\"baseline\":%s}", n,
+                 *changed, before == 0 ? "true" : "false");
+        st = cw__acc_record(a, "matrix.publish", "matrix", NULL, details,
+                            "cloudward serve", d);
+    }
+    return cw__acc_commit(a, st, d);
+}
