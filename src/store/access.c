@@ -95,8 +95,7 @@ static const char *const migrations[] = {
     /* 5: an end to a user's access (auditors'), Unix seconds; 0: none */
     "ALTER TABLE users ADD COLUMN until INTEGER NOT NULL DEFAULT 0;",
     /* 6: the matrix rows last published to customers, by digest */
-    "CREATE TABLE published_rows(control TEXT PRIMARY KEY,"
-    " digest TEXT NOT NULL);",
+    "CREATE TABLE published_rows(control TEXT PRIMARY KEY, digest TEXT NOT NULL);",
 };
 
 static const struct cw__part part = {

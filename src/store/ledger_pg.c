@@ -209,8 +209,7 @@ static const char *const migrations[] = {
     /* 8: an end to a user's access (auditors'), Unix seconds; 0: none */
     "ALTER TABLE users ADD COLUMN until bigint NOT NULL DEFAULT 0;",
     /* 9: the matrix rows last published to customers, by digest */
-    "CREATE TABLE published_rows(control text PRIMARY KEY,"
-    " digest text NOT NULL);",
+    "CREATE TABLE published_rows(control text PRIMARY KEY, digest text NOT NULL);",
 };
 #define SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 
