@@ -224,6 +224,27 @@ check GET /api/v1/runs/x 400 "${A[@]}"
 check GET /api/v1/runs/99 404 "${A[@]}"
 check GET /api/v1/runs 403 "${C[@]}"
 
+# Tenants, tokens, and the log's checkpoint and consistency.
+check GET /api/v1/tenants 200 "${A[@]}"
+check GET /api/v1/tenants 403 "${C[@]}"
+check POST /api/v1/tenants 201 "${A[@]}" "${J[@]}" --data '{"id":"umbrella","name":"Umbrella"}'
+check POST /api/v1/tenants 409 "${A[@]}" "${J[@]}" --data '{"id":"umbrella","name":"Umbrella"}'
+check POST /api/v1/tenants 400 "${A[@]}" "${J[@]}" --data '{"id":"Bad Id","name":"x"}'
+check GET /api/v1/tokens 200 "${A[@]}"
+check GET /api/v1/tokens 200 "${CA[@]}"
+check POST /api/v1/tokens 201 "${CA[@]}" "${J[@]}" --data '{"name":"portal-bot","role":"customer","days":"30"}'
+NEWTOK=$(jq -r .id body)
+check POST /api/v1/tokens 404 "${CA[@]}" "${J[@]}" --data '{"name":"x","role":"customer","tenant":"initech"}'
+check POST /api/v1/tokens 400 "${A[@]}" "${J[@]}" --data '{"name":"x","role":"root"}'
+check DELETE "/api/v1/tokens/$NEWTOK" 204 "${CA[@]}"
+check DELETE "/api/v1/tokens/$NEWTOK" 409 "${A[@]}"
+check DELETE /api/v1/tokens/0123456789abcdef 404 "${A[@]}"
+check GET /api/v1/tokens 403 "${C[@]}"
+"$CW" log checkpoint --store "$S" >/dev/null 2>&1 || fail "log checkpoint"
+check GET /api/v1/log/checkpoint 200 "${C[@]}"
+check GET "/api/v1/log/consistency?from=1&to=3" 200 "${C[@]}"
+check GET "/api/v1/log/consistency?from=3&to=1" 400 "${C[@]}"
+
 # The live SoA and matrix, in several formats.
 check GET /api/v1/soa 200 "${A[@]}"
 check GET "/api/v1/soa?format=csv" 200 "${A[@]}"
