@@ -77,13 +77,6 @@ enum MHD_Result h_tenant_add(struct ctx *x)
     return reply(x, 201, "application/json", "{}\n", 3, false, NULL);
 }
 
-/* ---- tokens ------------------------------------------------------------------ */
-
-static const char *managed(const struct ctx *x)
-{
-    const struct who *w = &x->q->who;
-    return w->role == CW_GRANT_CUSTOMER_ADMIN ? w->tenant : NULL;
-}
 
 static int token_row(void *arg, const struct cw_token_info *t)
 {
@@ -127,7 +120,7 @@ enum MHD_Result h_tokens(struct ctx *x)
     if (!a)
         return problem(x, 503, "the store cannot be read");
     memset(&l, 0, sizeof(l));
-    l.tenant = managed(x);
+    l.tenant = managed_tenant(x);
     if (!(l.m = open_memstream(&buf, &len)))
         return problem(x, 500, "out of memory");
     fputs("{\"tokens\":[", l.m);
@@ -146,7 +139,7 @@ enum MHD_Result h_token_create(struct ctx *x)
 {
     const char *name = field(x, "name"), *rname = field(x, "role"),
                *tenant = field(x, "tenant"), *days = field(x, "days"),
-               *own = managed(x);
+               *own = managed_tenant(x);
     struct cw_access *a = access_tables();
     char token[CW_TOKEN_TEXT], id[CW_TOKEN_ID], *buf = NULL, *end;
     long long n = 90;
@@ -193,7 +186,7 @@ enum MHD_Result h_token_create(struct ctx *x)
 /* DELETE /api/v1/tokens/{id}: revoked for good. */
 enum MHD_Result h_token_revoke(struct ctx *x)
 {
-    const char *own = managed(x);
+    const char *own = managed_tenant(x);
     struct cw_access *a = access_tables();
     struct list l;
     struct cw_diag d;

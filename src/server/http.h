@@ -116,6 +116,10 @@ enum MHD_Result redirect(struct ctx *x, const char *where,
 enum MHD_Result answer_failure(struct ctx *x, enum cw_status st,
                                const struct cw_diag *d);
 
+/* The tenant whose users and tokens the caller manages: its own for a
+ * customer-admin; NULL for the provider's admin (every one). */
+const char *managed_tenant(const struct ctx *x);
+
 /* Records a refusal of an identified caller in the ledger, and answers
  * 403 (or `status`). */
 enum MHD_Result refuse(struct ctx *x, unsigned status, const char *detail);

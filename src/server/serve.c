@@ -589,6 +589,12 @@ enum MHD_Result answer_failure(struct ctx *x, enum cw_status st,
 }
 
 
+const char *managed_tenant(const struct ctx *x)
+{
+    const struct who *w = &x->q->who;
+    return w->role == CW_GRANT_CUSTOMER_ADMIN ? w->tenant : NULL;
+}
+
 /* ---- who is asking ---------------------------------------------------------- */
 
 /* Does the request bring a credential at all? */

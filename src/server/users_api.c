@@ -13,12 +13,6 @@
 
 #include "http.h"
 
-/* The tenant the caller manages: NULL for the provider's admin. */
-static const char *managed(const struct ctx *x)
-{
-    const struct who *w = &x->q->who;
-    return w->role == CW_GRANT_CUSTOMER_ADMIN ? w->tenant : NULL;
-}
 
 struct list {
     FILE *m;
@@ -73,7 +67,7 @@ enum MHD_Result h_users(struct ctx *x)
     if (!a)
         return problem(x, 503, "the store cannot be read");
     memset(&l, 0, sizeof(l));
-    l.tenant = managed(x);
+    l.tenant = managed_tenant(x);
     if (!(l.m = open_memstream(&buf, &len)))
         return problem(x, 500, "out of memory");
     fputs("{\"users\":[", l.m);
@@ -93,7 +87,7 @@ enum MHD_Result h_users(struct ctx *x)
 enum MHD_Result h_user_add(struct ctx *x)
 {
     const char *login = field(x, "login"), *rname = field(x, "role"),
-               *tenant = field(x, "tenant"), *own = managed(x);
+               *tenant = field(x, "tenant"), *own = managed_tenant(x);
     struct cw_access *a = access_tables();
     unsigned char raw[15];
     char pw[24], otp[CW_OTPAUTH_LEN], *buf = NULL;
@@ -149,7 +143,7 @@ enum MHD_Result h_user_add(struct ctx *x)
 /* POST /api/v1/users/{login}/disable. */
 enum MHD_Result h_user_disable(struct ctx *x)
 {
-    const char *own = managed(x);
+    const char *own = managed_tenant(x);
     struct cw_access *a = access_tables();
     struct list l;
     struct cw_diag d;
