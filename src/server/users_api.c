@@ -13,7 +13,6 @@
 
 #include "http.h"
 
-
 struct list {
     FILE *m;
     int n;
