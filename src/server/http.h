@@ -203,6 +203,14 @@ void scan_api_free(void);
 enum MHD_Result h_run(struct ctx *x);
 enum MHD_Result h_users(struct ctx *x);
 enum MHD_Result h_user_add(struct ctx *x);
+/* Adds the user the request's fields name (login, role, tenant) as the
+ * caller may: 201 with a new password (and a second factor's URI for the
+ * provider's roles) to show once, else the status and why. */
+unsigned user_add(struct ctx *x, char pw[24], char otp[CW_OTPAUTH_LEN],
+                  const char **why);
+enum MHD_Result h_page_people(struct ctx *x);
+enum MHD_Result h_page_people_add(struct ctx *x);
+enum MHD_Result h_page_tenant_add(struct ctx *x);
 enum MHD_Result h_user_disable(struct ctx *x);
 enum MHD_Result h_evidence_list(struct ctx *x);
 enum MHD_Result h_matrix(struct ctx *x);

@@ -80,6 +80,9 @@ static void page_begin(FILE *m, const char *title, const struct who *w)
               m);
         if (is_editor(w))
             fputs("<a href=\"/admin\">Admin</a>", m);
+        if (w->role == CW_GRANT_ADMIN ||
+            w->role == CW_GRANT_CUSTOMER_ADMIN)
+            fputs("<a href=\"/people\">People</a>", m);
         fputs("</nav><form class=\"signout\" method=\"post\" "
               "action=\"/signout\">",
               m);
@@ -840,6 +843,8 @@ static int tenant_row(void *arg, const struct cw_tenant *t)
 static int user_row(void *arg, const struct cw_user_info *u)
 {
     FILE *m = arg;
+    if (!m)
+        return 0;
     fputs("<tr><td>", m);
     esc(m, u->login);
     fputs("</td><td>", m);
@@ -910,13 +915,23 @@ enum MHD_Result h_page_admin(struct ctx *x)
     (void)cw_tenant_each(a, tenant_row, m, &d);
     fputs("</tbody></table></div>", m);
     if (w->role == CW_GRANT_ADMIN) {
+        fputs("<form class=\"card narrow\" method=\"post\" "
+              "action=\"/admin/tenants\"><h2>Add a tenant</h2>",
+              m);
+        csrf_field(m, w);
+        fputs("<label for=\"t-id\">Id</label><input id=\"t-id\" "
+              "name=\"id\" required pattern=\"[a-z0-9][a-z0-9\\-]{0,63}\">"
+              "<label for=\"t-name\">Name</label><input id=\"t-name\" "
+              "name=\"name\" required maxlength=\"200\">"
+              "<button type=\"submit\">Add</button></form>",
+              m);
         fputs("<h2>Users</h2><div class=\"scroll\"><table><thead><tr><th>"
               "Login</th><th>Role</th><th>Tenant</th><th>State</th></tr>"
               "</thead><tbody>",
               m);
         (void)cw_user_each(a, user_row, m, &d);
-        fputs("</tbody></table></div><p>Add and disable users with "
-              "<code>cloudward admin user</code>.</p>",
+        fputs("</tbody></table></div><p><a href=\"/people\">Add people"
+              "</a>, or use <code>cloudward admin user</code>.</p>",
               m);
     }
     return page_end(x, 200, m, &buf, &len);
@@ -1060,6 +1075,118 @@ enum MHD_Result h_page_agreement_put(struct ctx *x)
                                field(x, "text"), x->q->who.id,
                                (long long)time(NULL), &version, &d))
         return message(x, 400, "Not published",
+                       d.msg[0] ? d.msg : "The store cannot be written.");
+    return redirect(x, "/admin", NULL);
+}
+
+/* ---- people: the admin's, and a customer-admin's own tenant's --------------- */
+
+struct people {
+    FILE *m;
+    const char *tenant; /* NULL: everyone */
+};
+
+static int person_row(void *arg, const struct cw_user_info *u)
+{
+    struct people *p = arg;
+    if (p->tenant && (!u->tenant || strcmp(u->tenant, p->tenant) != 0))
+        return 0;
+    return user_row(p->m, u);
+}
+
+enum MHD_Result h_page_people(struct ctx *x)
+{
+    const struct who *w = &x->q->who;
+    struct cw_access *a = access_tables();
+    struct people p;
+    struct cw_diag d;
+    char *buf = NULL;
+    size_t len = 0;
+
+    if (!a)
+        return page_problem(x, 503, "The store cannot be read.");
+    if (!(p.m = open_memstream(&buf, &len)))
+        return problem(x, 500, "out of memory");
+    p.tenant = managed_tenant(x);
+    page_begin(p.m, p.tenant ? "Your people" : "People", w);
+    fputs("<form class=\"card narrow\" method=\"post\" action=\"/people\">"
+          "<h2>Add a person</h2>",
+          p.m);
+    csrf_field(p.m, w);
+    fputs("<label for=\"p-login\">Login</label><input id=\"p-login\" "
+          "name=\"login\" required pattern=\"[a-z0-9._@\\-]{1,64}\">"
+          "<label for=\"p-role\">Role</label><select id=\"p-role\" "
+          "name=\"role\">",
+          p.m);
+    if (!p.tenant)
+        fputs("<option>admin</option><option>compliance</option>"
+              "<option>engineer</option><option>auditor</option>",
+              p.m);
+    fputs("<option>customer</option><option>customer-admin</option>"
+          "</select>",
+          p.m);
+    if (!p.tenant)
+        fputs("<label for=\"p-tenant\">Tenant (a tenant's roles)</label>"
+              "<input id=\"p-tenant\" name=\"tenant\">",
+              p.m);
+    fputs("<button type=\"submit\">Add</button></form>", p.m);
+    fputs("<h2>People</h2><div class=\"scroll\"><table><thead><tr><th>Login"
+          "</th><th>Role</th><th>Tenant</th><th>State</th></tr></thead>"
+          "<tbody>",
+          p.m);
+    cw_diag_clear(&d);
+    (void)cw_user_each(a, person_row, &p, &d);
+    fputs("</tbody></table></div>", p.m);
+    return page_end(x, 200, p.m, &buf, &len);
+}
+
+/* POST /people: the new person's password (and second factor), once. */
+enum MHD_Result h_page_people_add(struct ctx *x)
+{
+    char pw[24], otp[CW_OTPAUTH_LEN], *buf = NULL;
+    const char *why;
+    unsigned status = user_add(x, pw, otp, &why);
+    size_t len = 0;
+    FILE *m;
+
+    if (status == 403 || status == 404)
+        return refuse(x, status, why);
+    if (status != 201)
+        return message(x, status, "Not added", why);
+    if (!(m = open_memstream(&buf, &len))) {
+        sodium_memzero(pw, sizeof(pw));
+        return problem(x, 500, "out of memory");
+    }
+    page_begin(m, "Added", &x->q->who);
+    fputs("<p>Give these to ", m);
+    esc(m, field(x, "login"));
+    fputs(" by a safe way; they are shown this once.</p><dl class=\"card "
+          "narrow\"><dt>Password</dt><dd><code>",
+          m);
+    esc(m, pw);
+    fputs("</code></dd>", m);
+    if (otp[0]) {
+        fputs("<dt>Second factor (enrol in an authenticator app)</dt><dd>"
+              "<code>",
+              m);
+        esc(m, otp);
+        fputs("</code></dd>", m);
+    }
+    fputs("</dl><p><a href=\"/people\">Back to the people</a></p>", m);
+    sodium_memzero(pw, sizeof(pw));
+    sodium_memzero(otp, sizeof(otp));
+    return page_end(x, 201, m, &buf, &len);
+}
+
+/* POST /admin/tenants {id, name}. */
+enum MHD_Result h_page_tenant_add(struct ctx *x)
+{
+    struct cw_access *a = access_tables();
+    struct cw_diag d;
+    cw_diag_clear(&d);
+    if (!a || cw_tenant_add(a, field(x, "id"), field(x, "name"),
+                            x->q->who.id, &d))
+        return message(x, 400, "Not added",
                        d.msg[0] ? d.msg : "The store cannot be written.");
     return redirect(x, "/admin", NULL);
 }

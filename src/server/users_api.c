@@ -81,52 +81,73 @@ enum MHD_Result h_users(struct ctx *x)
     return reply_json(x, 200, l.m, &buf, &len);
 }
 
-/* POST /api/v1/users {login, role[, tenant]}: a new user; its password
- * is in the answer, once. */
-enum MHD_Result h_user_add(struct ctx *x)
+unsigned user_add(struct ctx *x, char pw[24], char otp[CW_OTPAUTH_LEN],
+                  const char **why)
 {
     const char *login = field(x, "login"), *rname = field(x, "role"),
                *tenant = field(x, "tenant"), *own = managed_tenant(x);
     struct cw_access *a = access_tables();
+    static _Thread_local struct cw_diag d;
     unsigned char raw[15];
-    char pw[24], otp[CW_OTPAUTH_LEN], *buf = NULL;
     enum cw_grant role;
-    struct cw_diag d;
-    enum MHD_Result ret;
-    size_t len = 0;
-    FILE *m;
 
+    pw[0] = otp[0] = '\0';
+    *why = "the store cannot be read";
     if (!a)
-        return problem(x, 503, "the store cannot be read");
+        return 503;
+    *why = "send login and role (admin, compliance, engineer, auditor, "
+           "customer-admin, customer) and, for a tenant's role, tenant";
     if (!login || !rname || !cw_grant_parse(rname, &role))
-        return problem(x, 400, "send login and role (admin, compliance, "
-                               "engineer, auditor, customer-admin, "
-                               "customer) and, for a tenant's role, tenant");
+        return 400;
+    if (tenant && !*tenant)
+        tenant = NULL; /* a form's empty field */
     if (own) {
         /* A customer-admin: its own tenant's roles, its own tenant. */
+        *why = "a customer-admin adds its own tenant's customers and "
+               "customer-admins";
         if (!cw_grant_is_tenant(role))
-            return refuse(x, 403, "a customer-admin adds its own tenant's "
-                                  "customers and customer-admins");
+            return 403;
+        *why = "no such tenant";
         if (tenant && strcmp(tenant, own) != 0)
-            return refuse(x, 404, "no such tenant");
+            return 404;
         tenant = own;
     }
     randombytes_buf(raw, sizeof(raw));
-    sodium_bin2base64(pw, sizeof(pw), raw, sizeof(raw),
+    sodium_bin2base64(pw, 24, raw, sizeof(raw),
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     cw_diag_clear(&d);
     if (cw_user_add(a, login, role, cw_grant_is_tenant(role) ? tenant : NULL,
                     pw, x->q->who.id, otp, &d)) {
-        sodium_memzero(pw, sizeof(pw));
-        return problem(x, 400, d.msg);
+        sodium_memzero(pw, 24);
+        pw[0] = '\0';
+        *why = d.msg;
+        return 400;
     }
+    return 201;
+}
+
+/* POST /api/v1/users {login, role[, tenant]}: a new user; its password
+ * is in the answer, once. */
+enum MHD_Result h_user_add(struct ctx *x)
+{
+    char pw[24], otp[CW_OTPAUTH_LEN], *buf = NULL;
+    const char *why;
+    unsigned status = user_add(x, pw, otp, &why);
+    enum MHD_Result ret;
+    size_t len = 0;
+    FILE *m;
+
+    if (status == 403 || status == 404)
+        return refuse(x, status, why);
+    if (status != 201)
+        return problem(x, status, why);
     if (!(m = open_memstream(&buf, &len))) {
         sodium_memzero(pw, sizeof(pw));
         return problem(x, 500, "out of memory");
     }
     fputs("{\"login\":", m);
-    cw_json_quote(m, login);
-    fprintf(m, ",\"role\":\"%s\",\"password\":\"%s\"", cw_grant_name(role),
+    cw_json_quote(m, field(x, "login"));
+    fprintf(m, ",\"role\":\"%s\",\"password\":\"%s\"", field(x, "role"),
             pw);
     if (otp[0]) {
         fputs(",\"otpauth\":", m);

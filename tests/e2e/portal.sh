@@ -246,6 +246,28 @@ expect_exit 0 "$CW" log show --store "$S" --format json
 for t in $(cat csrf.* 2>/dev/null); do grep -q "$t" out && fail "a form token reached the ledger"; done
 grep -q "password-long\|cws_" out server.log && fail "a password or session reached the ledger or log"
 
+# People pages: the admin adds a customer (its password shown once
+# works); a customer-admin sees and adds its own tenant's people only.
+as ada /people
+[ "$(cat code)" = 200 ] && grep -q '>g1<' body && grep -q '>i1<' body || fail "the admin's people page: $(cat code)"
+as ada /people -H "Content-Type: application/x-www-form-urlencoded" \
+  --data "login=newbie&role=customer&tenant=globex&csrf=$(cat csrf.ada)"
+[ "$(cat code)" = 201 ] || fail "add a person: $(cat code)"
+NPW=$(sed -n 's/.*<dt>Password<\/dt><dd><code>\([^<]*\)<.*/\1/p' body)
+[ -n "$NPW" ] || fail "no password shown: $(head -c 400 body)"
+signin newbie "$NPW" ""
+[ "$(cat code)" = 201 ] || fail "the new person signs in: $(cat code)"
+echo 'customer-admin-password' | "$CW" admin user add gca --role customer-admin --tenant globex --store "$S" >/dev/null 2>&1 ||
+  fail "customer-admin user"
+signin gca customer-admin-password ""
+as gca /people
+[ "$(cat code)" = 200 ] && grep -q '>g1<' body && ! grep -q '>i1<' body || fail "the customer-admin's people page"
+as gca /people -H "Content-Type: application/x-www-form-urlencoded" --data "login=boss&role=admin&csrf=$(cat csrf.gca)"
+[ "$(cat code)" = 403 ] || fail "a customer-admin adds an admin: $(cat code)"
+as gca /people -H "Content-Type: application/x-www-form-urlencoded" \
+  --data "login=spy&role=customer&tenant=initech&csrf=$(cat csrf.gca)"
+[ "$(cat code)" = 404 ] || fail "a customer-admin adds to another tenant: $(cat code)"
+
 # An auditor's access ends: an end in the past refuses the sign-in, and
 # ending a signed-in user's access ends its session.
 echo 'auditor-password-long' | "$CW" admin user add aud --role auditor --until 2020-01-01 --store "$S" >aud.otp 2>/dev/null ||
