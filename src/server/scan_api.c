@@ -90,6 +90,18 @@ enum MHD_Result h_scan_config(struct ctx *x)
                  d.msg);
         return problem(x, st == CW_ENOMEM ? 500 : 400, msg);
     }
+    /* Nothing the pack checks was found: the wrong file or the wrong
+     * pack. An empty run would read as "nothing failed"; refuse it. */
+    if (cw_results_count(res) == 0) {
+        char msg[300];
+        snprintf(msg, sizeof(msg),
+                 "no resource of a type pack %s checks is in %s: the wrong "
+                 "document or the wrong pack (nothing saved)",
+                 cw_pack_name(p), name);
+        cw_results_free(res);
+        cw_pack_free(p);
+        return problem(x, 400, msg);
+    }
     if (cw_results_save(res, srv.store, "config", x->q->who.id, &run, &d) ||
         cw_results_record(res, srv.store, "config", run, x->q->who.id, &d)) {
         cw_results_free(res);

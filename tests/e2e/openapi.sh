@@ -215,6 +215,8 @@ check POST /api/v1/users/staff1/disable 403 "${C[@]}"
 # Saved scan runs: one the server makes from a plan CI sends.
 check GET /api/v1/runs 200 "${A[@]}"
 check POST "/api/v1/scans/config?pack=aws&name=plan.json" 201 "${A[@]}" --data-binary "@$SRC/tests/cases/config/plan.json"
+check POST "/api/v1/scans/config?pack=kubernetes&name=plan.json" 400 "${A[@]}" --data-binary "@$SRC/tests/cases/config/plan.json"
+jq -e '.detail | test("no resource of a type pack kubernetes checks")' body >/dev/null || fail "an empty scan: $(cat body)"
 check POST "/api/v1/scans/config?pack=debian-12&name=plan.json" 400 "${A[@]}" --data-binary "@$SRC/tests/cases/config/plan.json"
 check POST "/api/v1/scans/config?pack=aws&name=plan.json" 400 "${A[@]}" --data-binary '{"a":'
 check POST "/api/v1/scans/config?pack=aws&name=plan.json" 403 "${C[@]}" --data-binary "@$SRC/tests/cases/config/plan.json"
