@@ -89,7 +89,9 @@ static const char help[] =
     "  --no-save          do not record the results in the store\n"
     "\n"
     "exit status: 0 no failure at --fail-on, 1 failures, 2 usage or input\n"
-    "error. Verdicts: pass, fail, not-applicable, unknown (could not be\n"
+    "error (a config scan that meets no resource of a type its pack checks\n"
+    "is one: the wrong documents or pack). Verdicts: pass, fail,\n"
+    "not-applicable, unknown (could not be\n"
     "decided, never counted as a pass), error (a bad rule).\n";
 
 static void progress(void *arg, size_t done, size_t total,
@@ -326,6 +328,16 @@ int cmd_scan(int argc, char **argv)
                                 (size_t)(argc - optind), &copt, &res, &d)
                : cw_scan_host(pack, &hopt, &res, &d)) {
         cli_error_diag(&d);
+        goto out;
+    }
+    /* A config scan that met no resource of a type the pack checks
+     * scanned nothing: the wrong documents or the wrong pack. Its empty
+     * report would read as "nothing failed". */
+    if (config && cw_results_count(res) == 0) {
+        cli_error("no resource of a type pack %s checks is in the "
+                  "document%s given: the wrong documents or the wrong pack "
+                  "(--pack); nothing was scanned or saved",
+                  cw_pack_name(pack), argc - optind > 1 ? "s" : "");
         goto out;
     }
     if (save && (cli_store_dir(&common, store, sizeof(store)),

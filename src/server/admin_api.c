@@ -179,7 +179,7 @@ enum MHD_Result h_token_create(struct ctx *x)
     fprintf(m, "{\"id\":\"%s\",\"token\":\"%s\",\"role\":\"%s\"}\n", id,
             token, cw_grant_name(role));
     sodium_memzero(token, sizeof(token));
-    ret = reply_json(x, 201, m, &buf, &len);
+    ret = reply_json_secret(x, 201, m, &buf, &len);
     return ret;
 }
 

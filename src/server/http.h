@@ -84,6 +84,10 @@ enum MHD_Result problem(struct ctx *x, unsigned status, const char *detail);
 enum MHD_Result reply_stream(struct ctx *x, unsigned status,
                              const char *type, FILE *m, char **buf,
                              size_t *len);
+/* The same for an answer that shows a secret once (a token, a
+ * password, a webhook's key): its buffer is wiped when freed. */
+enum MHD_Result reply_json_secret(struct ctx *x, unsigned status, FILE *m,
+                                  char **buf, size_t *len);
 /* A JSON body built in memstream m (open_memstream(buf, len)): closes
  * it and answers `status`; the buffer is the response's to free. */
 enum MHD_Result reply_json(struct ctx *x, unsigned status, FILE *m,

@@ -472,19 +472,32 @@ enum MHD_Result problem(struct ctx *x, unsigned status, const char *detail)
     return ok;
 }
 
-enum MHD_Result reply_stream(struct ctx *x, unsigned status,
-                             const char *type, FILE *m, char **buf,
-                             size_t *len)
+
+/* Frees an answer that held a secret, wiped first (its text has no NUL
+ * inside: JSON). */
+static void free_wiped(void *p)
+{
+    if (p)
+        explicit_bzero(p, strlen(p));
+    free(p);
+}
+
+/* A body built in memstream m, answered with `status`; the response
+ * frees the buffer (wiped first when `wipe`). */
+static enum MHD_Result stream_reply(struct ctx *x, unsigned status,
+                                    const char *type, FILE *m, char **buf,
+                                    size_t *len, bool wipe)
 {
     struct MHD_Response *r;
     enum MHD_Result ok;
     if (fclose(m) != 0) {
-        free(*buf);
+        free_wiped(*buf);
         return problem(x, 500, "out of memory");
     }
-    r = MHD_create_response_from_buffer(*len, *buf, MHD_RESPMEM_MUST_FREE);
+    r = MHD_create_response_from_buffer_with_free_callback(
+        *len, *buf, wipe ? free_wiped : free);
     if (!r) {
-        free(*buf);
+        free_wiped(*buf);
         return MHD_NO;
     }
     MHD_add_response_header(r, "Content-Type", type);
@@ -494,6 +507,19 @@ enum MHD_Result reply_stream(struct ctx *x, unsigned status,
     ok = MHD_queue_response(x->c, status, r);
     MHD_destroy_response(r);
     return ok;
+}
+
+enum MHD_Result reply_stream(struct ctx *x, unsigned status,
+                             const char *type, FILE *m, char **buf,
+                             size_t *len)
+{
+    return stream_reply(x, status, type, m, buf, len, false);
+}
+
+enum MHD_Result reply_json_secret(struct ctx *x, unsigned status, FILE *m,
+                                  char **buf, size_t *len)
+{
+    return stream_reply(x, status, "application/json", m, buf, len, true);
 }
 
 enum MHD_Result reply_json(struct ctx *x, unsigned status, FILE *m,

@@ -156,7 +156,7 @@ enum MHD_Result h_user_add(struct ctx *x)
     fputs("}\n", m);
     sodium_memzero(pw, sizeof(pw));
     sodium_memzero(otp, sizeof(otp));
-    ret = reply_json(x, 201, m, &buf, &len);
+    ret = reply_json_secret(x, 201, m, &buf, &len);
     return ret;
 }
 

@@ -162,7 +162,7 @@ enum MHD_Result h_webhook_put(struct ctx *x)
     cw_json_quote(m, url);
     fprintf(m, ",\"secret\":\"%s\"}\n", secret);
     sodium_memzero(secret, sizeof(secret));
-    return reply_json(x, 201, m, &buf, &len);
+    return reply_json_secret(x, 201, m, &buf, &len);
 }
 
 /* DELETE /api/v1/webhook[?tenant=ID]: removes it; what it had still to

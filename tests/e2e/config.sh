@@ -184,4 +184,11 @@ expect_exit 2 "$CW" scan config
 expect_exit 2 "$CW" scan config plan.json --no-save --pack "$CASES/bad-path-pack.yaml"
 grep -q "bad-path-pack.yaml:11:32: bad JSONPath: an integer cannot start with 0" err ||
   fail "bad JSONPath in a pack: $(cat err)"
+# A document with nothing the pack checks (the wrong file, or the wrong
+# pack) is an error, not an empty report that reads as "nothing failed".
+echo 'not a plan' >notes.json
+expect_exit 2 "$CW" scan config notes.json --pack aws --no-save
+grep -q "no resource of a type pack aws checks is in the document given" err || fail "an empty scan: $(cat err)"
+expect_exit 2 "$CW" scan config plan.json --pack kubernetes --no-save
+grep -q "pack kubernetes checks" err || fail "the wrong pack: $(cat err)"
 finish
