@@ -14,13 +14,10 @@
 
 /* ---- tenants ------------------------------------------------------------ */
 
+/* A JSON list being written. */
 struct list {
     FILE *m;
     int n;
-    const char *tenant; /* tokens: this tenant's only; NULL: all */
-    const char *id;     /* find: this token */
-    bool found;
-    char found_tenant[80];
 };
 
 static int tenant_row(void *arg, const struct cw_tenant *t)
@@ -80,29 +77,16 @@ enum MHD_Result h_tenant_add(struct ctx *x)
 
 static int token_row(void *arg, const struct cw_token_info *t)
 {
-    struct list *l = arg;
-    if (l->id) {
-        if (strcmp(t->id, l->id) == 0) {
-            l->found = true;
-            snprintf(l->found_tenant, sizeof(l->found_tenant), "%s",
-                     t->tenant ? t->tenant : "");
-            return 1;
-        }
-        return 0;
-    }
-    if (l->tenant && (!t->tenant || strcmp(t->tenant, l->tenant) != 0))
-        return 0;
-    if (l->n++)
-        fputc(',', l->m);
+    struct owned_walk *l = arg;
+    int stop;
+    if (!owned_step(l, t->id, t->tenant, &stop))
+        return stop;
     fputs("{\"id\":", l->m);
     cw_json_quote(l->m, t->id);
     fputs(",\"name\":", l->m);
     cw_json_quote(l->m, t->name);
     fprintf(l->m, ",\"role\":\"%s\",\"tenant\":", cw_grant_name(t->role));
-    if (t->tenant)
-        cw_json_quote(l->m, t->tenant);
-    else
-        fputs("null", l->m);
+    json_opt(l->m, t->tenant);
     fprintf(l->m, ",\"created\":%lld,\"expires\":%lld,\"revoked\":%s}",
             t->created, t->expires, t->revoked ? "true" : "false");
     return 0;
@@ -112,7 +96,7 @@ static int token_row(void *arg, const struct cw_token_info *t)
 enum MHD_Result h_tokens(struct ctx *x)
 {
     struct cw_access *a = access_tables();
-    struct list l;
+    struct owned_walk l;
     struct cw_diag d;
     char *buf = NULL;
     size_t len = 0;
@@ -186,23 +170,22 @@ enum MHD_Result h_token_create(struct ctx *x)
 /* DELETE /api/v1/tokens/{id}: revoked for good. */
 enum MHD_Result h_token_revoke(struct ctx *x)
 {
-    const char *own = managed_tenant(x);
     struct cw_access *a = access_tables();
-    struct list l;
+    struct owned_walk l;
     struct cw_diag d;
+    enum MHD_Result ret;
     enum cw_status st;
 
     if (!a)
         return problem(x, 503, "the store cannot be read");
     memset(&l, 0, sizeof(l));
-    l.id = x->q->param[0];
+    l.key = x->q->param[0];
     cw_diag_clear(&d);
     if (cw_token_each(a, token_row, &l, &d))
         return problem(x, 500, "the tokens cannot be read");
-    if (!l.found || (own && strcmp(l.found_tenant, own) != 0))
-        return own && l.found ? refuse(x, 404, "no such token")
-                              : problem(x, 404, "no such token");
-    if ((st = cw_token_revoke(a, l.id, x->q->who.id, &d)))
+    if (!owned_found(x, &l, "no such token", &ret))
+        return ret;
+    if ((st = cw_token_revoke(a, l.key, x->q->who.id, &d)))
         return answer_failure(x, st, &d);
     return reply(x, 204, "application/json", "", 0, false, NULL);
 }

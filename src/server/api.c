@@ -284,10 +284,7 @@ static void who_json(FILE *m, const struct who *w)
     fputs(",\"role\":", m);
     cw_json_quote(m, cw_grant_name(w->role));
     fputs(",\"tenant\":", m);
-    if (w->tenant[0])
-        cw_json_quote(m, w->tenant);
-    else
-        fputs("null", m);
+    json_opt(m, w->tenant[0] ? w->tenant : NULL);
     fputs("}\n", m);
 }
 

@@ -92,15 +92,9 @@ static bool evidence_row(void *arg, const struct cw_evidence *e)
     fputs(",\"name\":", l->m);
     cw_json_quote(l->m, e->name);
     fprintf(l->m, ",\"size\":%lld,\"effective\":", e->size);
-    if (e->effective)
-        cw_json_quote(l->m, e->effective);
-    else
-        fputs("null", l->m);
+    json_opt(l->m, e->effective);
     fputs(",\"expires\":", l->m);
-    if (e->expires)
-        cw_json_quote(l->m, e->expires);
-    else
-        fputs("null", l->m);
+    json_opt(l->m, e->expires);
     fprintf(l->m, ",\"time_ms\":%lld}", e->time_ms);
     return true;
 }

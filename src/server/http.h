@@ -120,6 +120,32 @@ enum MHD_Result redirect(struct ctx *x, const char *where,
 enum MHD_Result answer_failure(struct ctx *x, enum cw_status st,
                                const struct cw_diag *d);
 
+/* A JSON string, or null for NULL. */
+void json_opt(FILE *m, const char *s);
+
+/*
+ * A walk over records a tenant owns (users, tokens) that either lists
+ * the ones `tenant` owns (NULL: every one) as JSON objects joined by
+ * commas, or, with `key`, finds one record and its tenant.
+ */
+struct owned_walk {
+    FILE *m;
+    int n;
+    const char *tenant;
+    const char *key;
+    bool found;
+    char found_tenant[80];
+};
+/* One record (`key`, its `tenant`): true when the caller writes it now
+ * (a comma already written); *stop set when the walk can end. */
+bool owned_step(struct owned_walk *w, const char *key, const char *tenant,
+                int *stop);
+/* After a find: true when the caller may act on the record; else the
+ * answer is queued in *ret (404, recorded as a refusal when the record is
+ * another tenant's). */
+bool owned_found(struct ctx *x, const struct owned_walk *w, const char *what,
+                 enum MHD_Result *ret);
+
 /* The tenant whose users and tokens the caller manages: its own for a
  * customer-admin; NULL for the provider's admin (every one). */
 const char *managed_tenant(const struct ctx *x);

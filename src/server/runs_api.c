@@ -23,10 +23,7 @@ static void run_json(FILE *m, const struct cw_run *r)
     fputs(",\"started\":", m);
     cw_json_quote(m, r->started);
     fprintf(m, ",\"seconds\":%.3f,\"actor\":", r->seconds);
-    if (r->actor)
-        cw_json_quote(m, r->actor);
-    else
-        fputs("null", m);
+    json_opt(m, r->actor);
     fputs(",\"counts\":{", m);
     for (v = 0; v < CW_VERDICT_COUNT; v++)
         fprintf(m, "%s\"%s\":%zu", v ? "," : "",
@@ -89,17 +86,11 @@ static int result_row(void *arg, const struct cw_run_result *r)
             cw_severity_name(r->severity), cw_verdict_name(r->verdict));
     cw_json_quote(l->m, r->controls ? r->controls : "");
     fputs(",\"resource\":", l->m);
-    if (r->resource)
-        cw_json_quote(l->m, r->resource);
-    else
-        fputs("null", l->m);
+    json_opt(l->m, r->resource);
     fputs(",\"reason\":", l->m);
     cw_json_quote(l->m, r->reason ? r->reason : "");
     fputs(",\"file\":", l->m);
-    if (r->file)
-        cw_json_quote(l->m, r->file);
-    else
-        fputs("null", l->m);
+    json_opt(l->m, r->file);
     fprintf(l->m, ",\"line\":%u,\"count\":%zu}", r->line, r->count);
     return 0;
 }

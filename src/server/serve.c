@@ -625,6 +625,45 @@ enum MHD_Result answer_failure(struct ctx *x, enum cw_status st,
 }
 
 
+void json_opt(FILE *m, const char *s)
+{
+    if (s)
+        cw_json_quote(m, s);
+    else
+        fputs("null", m);
+}
+
+bool owned_step(struct owned_walk *w, const char *key, const char *tenant,
+                int *stop)
+{
+    *stop = 0;
+    if (w->key) {
+        if (strcmp(key, w->key) != 0)
+            return false;
+        w->found = true;
+        snprintf(w->found_tenant, sizeof(w->found_tenant), "%s",
+                 tenant ? tenant : "");
+        *stop = 1;
+        return false;
+    }
+    if (w->tenant && (!tenant || strcmp(tenant, w->tenant) != 0))
+        return false;
+    if (w->n++)
+        fputc(',', w->m);
+    return true;
+}
+
+bool owned_found(struct ctx *x, const struct owned_walk *w, const char *what,
+                 enum MHD_Result *ret)
+{
+    const char *own = managed_tenant(x);
+    if (w->found && (!own || strcmp(w->found_tenant, own) == 0))
+        return true;
+    /* Another tenant's record is answered as a missing one. */
+    *ret = own && w->found ? refuse(x, 404, what) : problem(x, 404, what);
+    return false;
+}
+
 const char *managed_tenant(const struct ctx *x)
 {
     const struct who *w = &x->q->who;

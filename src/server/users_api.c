@@ -13,40 +13,19 @@
 
 #include "http.h"
 
-struct list {
-    FILE *m;
-    int n;
-    const char *tenant; /* NULL: all */
-    const char *login;  /* find: this one */
-    bool found;
-    char found_tenant[80];
-};
 
 static int user_row(void *arg, const struct cw_user_info *u)
 {
-    struct list *l = arg;
-    if (l->login) {
-        if (strcmp(u->login, l->login) == 0) {
-            l->found = true;
-            snprintf(l->found_tenant, sizeof(l->found_tenant), "%s",
-                     u->tenant ? u->tenant : "");
-            return 1;
-        }
-        return 0;
-    }
-    if (l->tenant && (!u->tenant || strcmp(u->tenant, l->tenant) != 0))
-        return 0;
-    if (l->n++)
-        fputc(',', l->m);
+    struct owned_walk *l = arg;
+    int stop;
+    if (!owned_step(l, u->login, u->tenant, &stop))
+        return stop;
     fputs("{\"id\":", l->m);
     cw_json_quote(l->m, u->id);
     fputs(",\"login\":", l->m);
     cw_json_quote(l->m, u->login);
     fprintf(l->m, ",\"role\":\"%s\",\"tenant\":", cw_grant_name(u->role));
-    if (u->tenant)
-        cw_json_quote(l->m, u->tenant);
-    else
-        fputs("null", l->m);
+    json_opt(l->m, u->tenant);
     fprintf(l->m, ",\"disabled\":%s,\"second_factor\":%s,\"created\":%lld}",
             u->disabled ? "true" : "false", u->totp ? "true" : "false",
             u->created);
@@ -57,7 +36,7 @@ static int user_row(void *arg, const struct cw_user_info *u)
 enum MHD_Result h_users(struct ctx *x)
 {
     struct cw_access *a = access_tables();
-    struct list l;
+    struct owned_walk l;
     struct cw_diag d;
     enum cw_status st;
     char *buf = NULL;
@@ -163,24 +142,21 @@ enum MHD_Result h_user_add(struct ctx *x)
 /* POST /api/v1/users/{login}/disable. */
 enum MHD_Result h_user_disable(struct ctx *x)
 {
-    const char *own = managed_tenant(x);
     struct cw_access *a = access_tables();
-    struct list l;
+    struct owned_walk l;
     struct cw_diag d;
+    enum MHD_Result ret;
 
     if (!a)
         return problem(x, 503, "the store cannot be read");
     memset(&l, 0, sizeof(l));
-    l.login = x->q->param[0];
+    l.key = x->q->param[0];
     cw_diag_clear(&d);
     if (cw_user_each(a, user_row, &l, &d))
         return problem(x, 500, "the users cannot be read");
-    /* Another tenant's user, or a provider's, is answered as a missing
-     * one to a customer-admin. */
-    if (!l.found || (own && strcmp(l.found_tenant, own) != 0))
-        return own && l.found ? refuse(x, 404, "no such user")
-                              : problem(x, 404, "no such user");
-    if (cw_user_disable(a, l.login, x->q->who.id, &d))
+    if (!owned_found(x, &l, "no such user", &ret))
+        return ret;
+    if (cw_user_disable(a, l.key, x->q->who.id, &d))
         return problem(x, 409, d.msg);
     return reply(x, 204, "application/json", "", 0, false, NULL);
 }

@@ -202,10 +202,7 @@ static int attempt_json(void *arg, const struct cw_webhook_attempt *t)
     cw_json_quote(l->m, t->event);
     fprintf(l->m, ",\"attempt\":%lld,\"at\":%lld,\"status\":%d,\"error\":",
             t->attempt, t->at, t->http_status);
-    if (t->error)
-        cw_json_quote(l->m, t->error);
-    else
-        fputs("null", l->m);
+    json_opt(l->m, t->error);
     fputs(",\"outcome\":", l->m);
     cw_json_quote(l->m, t->outcome);
     fputc('}', l->m);
