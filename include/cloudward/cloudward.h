@@ -14,6 +14,7 @@
 #include <cloudward/cw_catalog.h>
 #include <cloudward/cw_checks.h>
 #include <cloudward/cw_query.h>
+#include <cloudward/cw_registers.h>
 #include <cloudward/cw_core.h>
 #include <cloudward/cw_ledger.h>
 #include <cloudward/cw_report.h>

@@ -125,6 +125,8 @@ int cmd_tenant(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_webhook(int argc, char **argv);
+int cmd_register(int argc, char **argv);
+int cmd_registers(int argc, char **argv);
 /* `cloudward serve`: src/server/serve.c (its own module, on the public
  * API too; declared here so that the CLI needs none of its headers). */
 int cw_serve(int argc, char **argv);

@@ -35,6 +35,9 @@ static const char usage[] =
     "  tenant               the provider's customers: add, list\n"
     "  token                API tokens for the server: create, revoke, list\n"
     "  webhook              a tenant's webhook for notices: set, list, remove\n"
+    "  register NAME        a 27018 register: add, update, close, list,\n"
+    "                       show, export (docs/registers.md)\n"
+    "  registers            due: open duties and findings; import DIR\n"
     "  serve                the HTTP server and API (docs/server.md)\n"
     "  admin user           people who sign in: add, passwd, disable, list\n"
     "  completion SHELL     a completion script for bash, zsh or fish\n"
@@ -357,6 +360,10 @@ int main(int argc, char **argv)
         return cmd_token(argc - 1, argv + 1);
     if (strcmp(verb, "webhook") == 0)
         return cmd_webhook(argc - 1, argv + 1);
+    if (strcmp(verb, "register") == 0)
+        return cmd_register(argc - 1, argv + 1);
+    if (strcmp(verb, "registers") == 0)
+        return cmd_registers(argc - 1, argv + 1);
     if (strcmp(verb, "completion") == 0)
         return cmd_completion(argc - 1, argv + 1);
     cli_error("unknown verb '%s'; run 'cloudward --help'", verb);

@@ -96,6 +96,13 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN until INTEGER NOT NULL DEFAULT 0;",
     /* 6: the matrix rows last published to customers, by digest */
     "CREATE TABLE published_rows(control TEXT PRIMARY KEY, digest TEXT NOT NULL);",
+    /* 7: the 27018 registers' records, every version kept
+     * (src/registers/store.c) */
+    "CREATE TABLE register_records(register TEXT NOT NULL, id TEXT NOT NULL,"
+    " version INTEGER NOT NULL, body TEXT NOT NULL, sha256 TEXT NOT NULL,"
+    " closed INTEGER NOT NULL DEFAULT 0, actor TEXT NOT NULL,"
+    " created INTEGER NOT NULL, tenants TEXT NOT NULL,"
+    " PRIMARY KEY(register, id, version));",
 };
 
 static const struct cw__part part = {

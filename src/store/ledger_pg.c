@@ -210,6 +210,22 @@ static const char *const migrations[] = {
     "ALTER TABLE users ADD COLUMN until bigint NOT NULL DEFAULT 0;",
     /* 9: the matrix rows last published to customers, by digest */
     "CREATE TABLE published_rows(control text PRIMARY KEY, digest text NOT NULL);",
+    /* 10: the 27018 registers' records, every version kept
+     * (src/registers/store.c). A record may concern several customers:
+     * `tenants` lists them as " a b " ("*": every one), and a tenant's
+     * connection sees the versions that name it; only the provider's
+     * connections write. */
+    "CREATE TABLE register_records(register text NOT NULL, id text NOT NULL,"
+    " version bigint NOT NULL, body text NOT NULL, sha256 text NOT NULL,"
+    " closed bigint NOT NULL DEFAULT 0, actor text NOT NULL,"
+    " created bigint NOT NULL, tenants text NOT NULL,"
+    " PRIMARY KEY(register, id, version));"
+    "ALTER TABLE register_records ENABLE ROW LEVEL SECURITY;"
+    "CREATE POLICY register_records_tenant ON register_records USING"
+    " (current_setting('cloudward.tenant', true) = '*' OR tenants = '*' OR"
+    " position(' ' || current_setting('cloudward.tenant', true) || ' ' IN"
+    " tenants) > 0) WITH CHECK"
+    " (current_setting('cloudward.tenant', true) = '*');",
 };
 #define SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -159,7 +159,7 @@ pg_super -c "UPDATE cw_schema SET version = $v"
 # one transaction, and keeps working.
 pg_super -c "DROP TABLE evidence_blobs, packs, checks, runs, reasons, files, chunks, passes,
   tenants, api_tokens, users, sessions, documents, document_versions, document_blobs,
-  agreements, acceptances, downloads, subscriptions, notices, published_rows, webhooks, webhook_outbox,
+  agreements, acceptances, downloads, subscriptions, notices, published_rows, register_records, webhooks, webhook_outbox,
   webhook_attempts; UPDATE cw_schema SET version = 1"
 expect_exit 0 "$CW" log verify $S
 [ "$(pg_super -tAc "SELECT version FROM cw_schema")" = "$v" ] || fail "not migrated to version $v"
