@@ -92,7 +92,9 @@ CW_API enum cw_status cw_reg_input_read(const char *name, const char *buf,
  * One record of register `r` from n field names and values given on a
  * command line: lists are comma-separated, booleans true or false; fields
  * that hold lists of objects (a breach's notifications) are given as
- * JSON. An error names the field ("--confirmed: ...").
+ * JSON. An error names the field ("--confirmed: ..."). The fields may
+ * be some of a record's (an update's): required fields and the rules
+ * across fields are checked when the record is saved, on the whole.
  */
 CW_API enum cw_status cw_reg_input_fields(enum cw_register r,
                                           const char *const *names,

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <cloudward/cw_access.h>
 #include <cloudward/cw_catalog.h>
 #include <cloudward/cw_scope.h>
 
@@ -109,6 +110,10 @@ struct cw_soa_line {
     size_t nflags;
     const char *why;           /* "rule ..." or "decision FILE:LINE" */
     bool decided;
+    /* Findings of the 27018 registers on this control at the SoA's date
+     * (overdue duties, duties met late, rules broken: cw_registers.h);
+     * their state is in `checks`. */
+    size_t register_findings;
 };
 
 /* Counts that add up: statuses to `total`, reliance states to `total`. */
@@ -136,6 +141,12 @@ struct cw_soa_options {
                                  TENANT, USER, DATE, download ID"): the
                                  first header line of every format, and
                                  "prepared_for" in JSON; NULL: none */
+    const char *tenant; /* a copy for this customer: the 27018 registers'
+                           state shows its own records alone; NULL: the
+                           provider's, all of them */
+    struct cw_access *access; /* the store's access tables, already open
+                                 (inside a transaction of the caller's);
+                                 NULL: opened from `store` */
 };
 
 struct cw_soa;

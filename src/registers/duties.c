@@ -687,8 +687,8 @@ const char *cw_registers_state(const struct cw_registers *cg,
             if (l[k].drives && strcmp(l[k].catalog, catalog) == 0 &&
                 strcmp(l[k].control, control) == 0)
                 break;
-        if (k == n)
-            continue;
+        if (k == n || !g->count[r])
+            continue; /* nothing recorded: nothing to say */
         cw__buf_printf(&b, "%s%s", b.len ? " " : "",
                        records_line(g, (enum cw_register)r));
         for (i = 0; i < g->nduty; i++) {

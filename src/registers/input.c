@@ -39,6 +39,9 @@ struct ctx {
     const struct cw__regdef *def;
     const char *record; /* its id, or NULL before it is known */
     struct cw_diag *d;
+    bool partial; /* some fields of a record (an update's flags): the
+                     required ones and the rules across fields are
+                     checked on the whole, when it is saved */
 };
 
 static enum cw_status fail(const struct ctx *x, const struct cw__node *n,
@@ -183,7 +186,7 @@ static enum cw_status check_map(struct ctx *x, const struct cw__field *fs,
     for (f = fs; f->name; f++) {
         const struct cw__node *v = cw__member(m, f->name);
         if (!v) {
-            if (f->flags & CW__REQ)
+            if ((f->flags & CW__REQ) && !(top && x->partial))
                 return fail(x, m, NULL, "missing field '%s' (%s)", f->name,
                             f->help);
             continue;
@@ -363,10 +366,10 @@ static enum cw_status check_rules(struct ctx *x, const struct cw__node *m)
 
 enum cw_status cw__record_check(const struct cw__regdef *def,
                                 const char *file, const struct cw__node *m,
-                                bool need_id, struct cw__buf *out,
-                                struct cw_diag *d)
+                                bool need_id, bool partial,
+                                struct cw__buf *out, struct cw_diag *d)
 {
-    struct ctx x = { file, def, NULL, d };
+    struct ctx x = { file, def, NULL, d, partial };
     const struct cw__node *id = cw__member(m, "id");
     enum cw_status st;
 
@@ -380,7 +383,7 @@ enum cw_status cw__record_check(const struct cw__regdef *def,
     x.record = id ? id->str : NULL;
     if ((st = check_map(&x, def->fields, m, id ? id->str : NULL, true, out)))
         return st;
-    return check_rules(&x, m);
+    return partial ? CW_OK : check_rules(&x, m);
 }
 
 const struct cw__node *cw__record_tree(struct cw__arena *a, const char *json)
@@ -422,7 +425,8 @@ static enum cw_status keep(struct cw_reg_input *in, const char *id,
 }
 
 static enum cw_status one(struct cw_reg_input *in, const char *file,
-                          const struct cw__node *m, struct cw_diag *d)
+                          const struct cw__node *m, bool partial,
+                          struct cw_diag *d)
 {
     const struct cw__regdef *def = cw__regdef(in->reg);
     struct cw__buf o;
@@ -439,7 +443,7 @@ static enum cw_status one(struct cw_reg_input *in, const char *file,
                                     "%s record '%s' is given twice in the "
                                     "file", def->name, id);
     cw__buf_init(&o, (size_t)1 << 20);
-    st = cw__record_check(def, file, m, false, &o, d);
+    st = cw__record_check(def, file, m, false, partial, &o, d);
     if (!st)
         st = keep(in, id && o.len ? id : NULL, o.data, d);
     cw__buf_release(&o);
@@ -530,9 +534,9 @@ enum cw_status cw_reg_input_read(const char *name, const char *buf,
             goto done;
         }
         for (i = 0; !st && i < recs->n; i++)
-            st = one(in, name, recs->kids[i], d);
+            st = one(in, name, recs->kids[i], false, d);
     } else {
-        st = one(in, name, root, d);
+        st = one(in, name, root, false, d);
     }
 done:
     if (st) {
@@ -669,7 +673,7 @@ enum cw_status cw_reg_input_fields(enum cw_register r,
         }
     }
     if (!st)
-        st = one(in, "command line", m, d);
+        st = one(in, "command line", m, true, d);
     if (st) {
         cw_reg_input_free(in);
         return st;

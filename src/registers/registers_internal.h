@@ -68,10 +68,12 @@ const struct cw__field *cw__field_find(const struct cw__field *fs,
  * carry `file` and the node's position (line 0: a command line, the
  * field named instead).
  */
+/* With `partial`, fields may be missing and the rules across fields
+ * wait for the whole record (an update's flags). */
 enum cw_status cw__record_check(const struct cw__regdef *def,
                                 const char *file, const struct cw__node *m,
-                                bool need_id, struct cw__buf *out,
-                                struct cw_diag *d);
+                                bool need_id, bool partial,
+                                struct cw__buf *out, struct cw_diag *d);
 
 /* A value of a parsed record: the node of member `name` of map m, or
  * NULL when absent (or null). */

@@ -397,8 +397,7 @@ static enum cw_status record_change(struct cw_access *a, const char *action,
                                     const char *reg, const char *id,
                                     long long version, const char *sha,
                                     bool closed, const char *tenants,
-                                    const char *actor, long long now,
-                                    struct cw_diag *d)
+                                    const char *actor, struct cw_diag *d)
 {
     struct cw_log_event ev[257];
     char target[140], details[300], names[257][80];
@@ -432,7 +431,7 @@ static enum cw_status record_change(struct cw_access *a, const char *action,
         ev[i].action = action;
         ev[i].target = target;
         ev[i].details_json = details;
-        ev[i].time_ms = now * 1000;
+        ev[i].time_ms = 0; /* the ledger's clock: entries stay in time order */
         ev[i].file = "(registers)";
     }
     if ((st = cw_ledger_open(a->store, &l, d)))
@@ -564,7 +563,7 @@ static enum cw_status body_of(const struct cw__regdef *def, const char *id,
         if (!m)
             return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    if ((st = cw__record_check(def, "(record)", m, true, out, d)))
+    if ((st = cw__record_check(def, "(record)", m, true, false, out, d)))
         return st;
     *tree = m;
     return CW_OK;
@@ -669,7 +668,7 @@ static enum cw_status save_one(struct cw_access *a, enum cw_register r,
                            : l.version == 1 ? "register.add"
                                             : "register.update",
                            def->name, id, l.version, sha, close, tenants,
-                           actor, now, d);
+                           actor, d);
     if (!st) {
         *version = l.version;
         *changed = true;

@@ -831,6 +831,13 @@ static void find_contradictions(struct cw_soa *soa, struct cw_soa_line *l)
                  l->relies[i].upstream ? l->relies[i].upstream->name
                                        : "a provider",
                  l->relies[i].part, l->checks_failed));
+    if (l->applicable && l->register_findings &&
+        (l->status == CW_IMPL_IMPLEMENTED || l->status == CW_IMPL_PARTIAL))
+        flag(soa, l,
+             fmt(soa, "Marked %s, but its register shows %zu finding%s "
+                      "(nonconformity): see the checks column.",
+                 cw_impl_status_name(l->status), l->register_findings,
+                 l->register_findings == 1 ? "" : "s"));
     if (l->evidence_stale)
         flag(soa, l,
              fmt(soa, "%zu evidence file%s expired, not yet effective or "
@@ -957,6 +964,9 @@ enum cw_status cw_soa_build(const struct cw_catalogs *cats,
     if (!st && opt && opt->store)
         st = cw__soa_attach_evidence(&soa->arena, cats, soa->lines, soa->n,
                                      opt->store, soa->as_of, d);
+    if (!st && opt && opt->store)
+        st = cw__soa_attach_registers(&soa->arena, soa->lines, soa->n, opt,
+                                      soa->as_of, !opt->as_of, d);
     for (i = 0; !st && i < soa->n; i++)
         find_contradictions(soa, &soa->lines[i]);
     if (!st && soa->oom)

@@ -32,4 +32,17 @@ enum cw_status cw__soa_attach_evidence(struct cw__arena *a,
                                        const char *store, const char *as_of,
                                        struct cw_diag *d);
 
+/*
+ * Adds the 27018 registers' state to the lines (registers.c): the
+ * `checks` cell of each control a register drives, judged at the last
+ * second of `as_of` (or now, when `today`), with its findings counted in
+ * `register_findings`; and a pointer to the register in the `evidence`
+ * cell of every control it is linked to. No registers is not an error.
+ */
+enum cw_status cw__soa_attach_registers(struct cw__arena *a,
+                                        struct cw_soa_line *lines, size_t n,
+                                        const struct cw_soa_options *opt,
+                                        const char *as_of, bool today,
+                                        struct cw_diag *d);
+
 #endif

@@ -43,7 +43,7 @@ as gus /api/v1/agreements/nda/acceptance -H "Content-Type: application/json" --d
 as gus /api/v1/documents/soa/download -X POST
 LINK=$(jq -r .url body)
 curl -s -o soa.xlsx -D hdr -b jar.gus "$U$LINK" -w '%{http_code}' >code
-[ "$(cat code)" = 200 ] || fail "the SoA: $(cat code)"
+[ "$(cat code)" = 200 ] || fail "the SoA: $(cat code) $(cat soa.xlsx; tail -5 "$WORK/server.log")"
 [ "$(head -c 2 soa.xlsx)" = PK ] || fail "not an xlsx"
 DL=$(sed -n 's/^x-cloudward-download: //Ip' hdr | tr -d '\r')
 unzip -p soa.xlsx xl/sharedStrings.xml >strings.xml 2>/dev/null || unzip -p soa.xlsx 'xl/worksheets/*.xml' >strings.xml
