@@ -198,6 +198,9 @@ enum MHD_Result h_agreement_put(struct ctx *x);
 enum MHD_Result h_agreement(struct ctx *x);
 enum MHD_Result h_accept(struct ctx *x);
 enum MHD_Result h_notices(struct ctx *x);
+enum MHD_Result h_registers_due(struct ctx *x);
+enum MHD_Result h_register_list(struct ctx *x);
+enum MHD_Result h_page_registers(struct ctx *x);
 enum MHD_Result h_openapi(struct ctx *x);
 enum MHD_Result h_asset(struct ctx *x);
 

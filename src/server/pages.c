@@ -75,7 +75,8 @@ static void page_begin(FILE *m, const char *title, const struct who *w)
               m);
         if (is_provider(w))
             fputs("<a href=\"/soa\">SoA</a>", m);
-        fputs("<a href=\"/matrix\">Matrix</a><a href=\"/log\">Log</a>"
+        fputs("<a href=\"/matrix\">Matrix</a><a href=\"/registers\">"
+              "Registers</a><a href=\"/log\">Log</a>"
               "<a href=\"/notices\">Notices</a>",
               m);
         if (is_editor(w))
@@ -1189,4 +1190,78 @@ enum MHD_Result h_page_tenant_add(struct ctx *x)
         return message(x, 400, "Not added",
                        d.msg[0] ? d.msg : "The store cannot be written.");
     return redirect(x, "/admin", NULL);
+}
+
+/* ---- the 27018 registers ---------------------------------------------- */
+
+static int subprocessor_row(void *arg, const struct cw_reg_record *c)
+{
+    FILE *m = arg;
+    fputs("<tr><td>", m);
+    esc(m, c->id);
+    fputs("</td><td><code>", m);
+    esc(m, c->json);
+    fprintf(m, "</code></td><td>%lld%s</td></tr>", c->version,
+            c->closed ? " (closed)" : "");
+    return 0;
+}
+
+/* GET /registers: what is due and what is overdue (red), and the
+ * sub-processors in use; a tenant's people see their own. */
+enum MHD_Result h_page_registers(struct ctx *x)
+{
+    const struct who *w = &x->q->who;
+    const char *tenant = viewer(x);
+    struct cw_access *a = access_tables();
+    struct cw_registers *g = NULL;
+    long long now = (long long)time(NULL);
+    struct cw_diag d;
+    char *buf = NULL;
+    size_t len = 0, i, n;
+    FILE *m;
+
+    if (!a)
+        return page_problem(x, 503, "The store cannot be read.");
+    cw_diag_clear(&d);
+    if (cw_registers_load_open(a, tenant, now, &g, &d))
+        return page_problem(x, 500, "The registers cannot be read.");
+    if (!(m = open_memstream(&buf, &len))) {
+        cw_registers_free(g);
+        return problem(x, 500, "out of memory");
+    }
+    page_begin(m, "Registers", w);
+    n = cw_registers_duty_count(g);
+    fputs("<p>What ISO/IEC 27018 asks us to record and notify, and when "
+          "it is due. Overdue duties are findings, shown in red.</p>"
+          "<h2>Duties</h2><div class=\"scroll\"><table><thead><tr>"
+          "<th>State</th><th>Due</th><th>Register</th><th>Record</th>"
+          "<th>Customer</th><th>Control</th><th>What</th></tr></thead>"
+          "<tbody>",
+          m);
+    for (i = 0; i < n; i++) {
+        const struct cw_duty *u = cw_registers_duty_at(g, i);
+        fprintf(m, "<tr%s><td>%s</td><td>",
+                u->finding ? " class=\"overdue\"" : "",
+                u->finding ? "finding" : "due");
+        if (u->due)
+            when(m, u->due);
+        fprintf(m, "</td><td>%s</td><td>", cw_register_name(u->reg));
+        esc(m, u->record);
+        fputs("</td><td>", m);
+        esc(m, u->customer ? u->customer : "");
+        fprintf(m, "</td><td>%s</td><td>", u->control);
+        esc(m, u->what);
+        fputs("</td></tr>", m);
+    }
+    if (!n)
+        fputs("<tr><td colspan=\"7\">Nothing due.</td></tr>", m);
+    fputs("</tbody></table></div><h2>Sub-processors</h2><div "
+          "class=\"scroll\"><table><thead><tr><th>Id</th><th>Record</th>"
+          "<th>Version</th></tr></thead><tbody>",
+          m);
+    (void)cw_register_each(a, CW_REG_SUBPROCESSORS, NULL, tenant, false,
+                           subprocessor_row, m, &d);
+    fputs("</tbody></table></div>", m);
+    cw_registers_free(g);
+    return page_end(x, 200, m, &buf, &len);
 }

@@ -105,6 +105,8 @@ static const struct route routes[] = {
       "a signed-in user; a tenant's own entries" },
     { "GET", "/soa", PROVIDER | NEED_PERSON | PAGE, BODY_NONE, h_page_soa,
       "the provider's signed-in users" },
+    { "GET", "/registers", PERSON_PAGE, BODY_NONE, h_page_registers,
+      "anyone signed in; a tenant's people see their own" },
     { "GET", "/matrix", PERSON_PAGE, BODY_NONE, h_page_matrix,
       "a signed-in user" },
     { "GET", "/admin", EDITORS | NEED_PERSON | PAGE, BODY_NONE, h_page_admin,
@@ -150,6 +152,11 @@ static const struct route routes[] = {
     { "GET", "/api/v1/soa", PROVIDER, BODY_NONE, h_soa,
       "the provider's roles" },
     { "GET", "/api/v1/matrix", ANYONE, BODY_NONE, h_matrix, "anyone" },
+    /* The last route that matches wins: a literal after its pattern. */
+    { "GET", "/api/v1/registers/{}", ANYONE, BODY_NONE, h_register_list,
+      "anyone; a tenant's callers see their own records" },
+    { "GET", "/api/v1/registers/due", ANYONE, BODY_NONE, h_registers_due,
+      "anyone; a tenant's callers see what is owed to them" },
     { "POST", "/api/v1/evidence",
       G(CW_GRANT_ADMIN) | G(CW_GRANT_COMPLIANCE) | G(CW_GRANT_ENGINEER),
       BODY_FILE, h_evidence_add, "admin, compliance, engineer" },
@@ -289,6 +296,8 @@ static int route_of(const char *method, const char *url,
             size_t k = strlen(allow);
             if (strcmp(routes[r].method, m) == 0)
                 found = r;
+            if (strstr(allow, routes[r].method))
+                continue; /* a pattern and a literal under it */
             snprintf(allow + k, n - k, "%s%s%s", k ? ", " : "",
                      routes[r].method,
                      strcmp(routes[r].method, "GET") == 0 ? ", HEAD" : "");

@@ -60,6 +60,8 @@ expect_exit 0 "$CW" token create --name c --role customer --tenant globex --stor
 CTOK=$(cat out)
 echo 'g1-password-long' | "$CW" admin user add g1 --role customer --tenant globex --store "$S" >/dev/null 2>&1 ||
   fail "user g1"
+expect_exit 0 "$CW" register breaches add --id br-1 --detected 2026-12-01T10:00:00Z \
+  --confirmed 2026-12-01T12:00:00Z --customers globex,initech --pii_categories email --store "$S"
 expect_exit 0 "$CW" log checkpoint --store "$S"
 serve_start "$S" --threads 2 --scope "$SRC/examples/acme-notes/cloudward.yaml"
 
@@ -185,6 +187,15 @@ check GET "/api/v1/notices?limit=1" 200 -b jar
 jq -e '(.notices | length) == 1 and (.next | type) == "string"' body >/dev/null || fail "a full page of notices: $(cat body)"
 check GET "$(jq -r .next body)" 200 -b jar
 check GET /api/v1/notices 200 -b jar
+check GET /api/v1/registers/due 200 "${A[@]}"
+jq -e '.duties | map(select(.record == "br-1" and .customer == "globex")) | length == 1' body >/dev/null ||
+  fail "the breach's duty: $(cat body)"
+check GET "/api/v1/registers/due?within=7" 200 "${C[@]}"
+check GET "/api/v1/registers/due?within=soon" 400 "${A[@]}"
+check GET /api/v1/registers/due 401
+check GET /api/v1/registers/breaches 200 "${C[@]}"
+jq -e '.records[0].record.customers == ["globex"]' body >/dev/null || fail "globex's view: $(cat body)"
+check GET /api/v1/registers/nosuch 404 "${A[@]}"
 check GET "/api/v1/notices?limit=0" 400 -b jar
 check GET /api/v1/notices 403 "${C[@]}"
 

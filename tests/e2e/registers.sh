@@ -198,4 +198,24 @@ expect_exit 1 "$CW" registers due "${A[@]}" --format html -o due.html
 grep -q "br-2026-12" due.html || fail "html: $(head -c 300 due.html)"
 expect_exit 0 "$CW" register subprocessors list
 grep -q "sp-postbox-mail" out || fail "list: $(cat out)"
+
+# Through the server: a customer sees what is owed to it, nothing of
+# another customer's.
+expect_exit 0 "$CW" token create --name i --role customer --tenant initech
+ITOK=$(cat out)
+expect_exit 0 "$CW" token create --name p --role compliance
+PTOK=$(cat out)
+serve_start "$S"
+get /api/v1/registers/due -H "Authorization: Bearer $ITOK"
+[ "$(cat code)" = 200 ] || fail "due as initech: $(cat code)"
+jq -e '[.duties[].customer] | all(. == "initech" or . == null)' body >/dev/null ||
+  fail "initech sees another's duties: $(cat body)"
+grep -q globex body && fail "globex named to initech: $(cat body)"
+get /api/v1/registers/breaches -H "Authorization: Bearer $ITOK"
+grep -q globex body && fail "a shared breach names globex to initech: $(cat body)"
+jq -e '[.records[].id] | sort == ["br-2026-07", "br-2026-12"]' body >/dev/null ||
+  fail "initech's breaches: $(cat body)"
+get /api/v1/registers/due -H "Authorization: Bearer $PTOK"
+jq -e '[.duties[] | select(.customer == "globex")] | length > 0' body >/dev/null ||
+  fail "the provider sees every customer's duties: $(cat body)"
 finish
