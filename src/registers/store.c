@@ -393,50 +393,109 @@ static enum cw_status one_contract(struct cw_access *a, const char *id,
 
 /* The ledger entries of one change: one per customer named, under its
  * tenant; one for the provider when the record names none or every one. */
-static enum cw_status record_change(struct cw_access *a, const char *action,
-                                    const char *reg, const char *id,
-                                    long long version, const char *sha,
-                                    bool closed, const char *tenants,
-                                    const char *actor, struct cw_diag *d)
+/* The ledger entries of the changes a transaction makes, appended all
+ * at once just before it commits: a change that is rolled back (the next
+ * record of an import was refused) leaves no entry behind. */
+struct changes {
+    struct cw__arena arena;
+    struct cw_log_event *ev;
+    size_t n, cap;
+    bool oom;
+};
+
+static void changes_init(struct changes *c)
 {
-    struct cw_log_event ev[257];
-    char target[140], details[300], names[257][80];
+    memset(c, 0, sizeof(*c));
+    cw__arena_init(&c->arena, 0);
+}
+
+static void changes_release(struct changes *c)
+{
+    cw__arena_release(&c->arena);
+}
+
+static struct cw_log_event *change_new(struct changes *c)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 16;
+        struct cw_log_event *ev = cw__arena_alloc(&c->arena,
+                                                  cap * sizeof(*ev));
+        if (!ev) {
+            c->oom = true;
+            return NULL;
+        }
+        if (c->n)
+            memcpy(ev, c->ev, c->n * sizeof(*ev));
+        c->ev = ev;
+        c->cap = cap;
+    }
+    memset(&c->ev[c->n], 0, sizeof(c->ev[0]));
+    return &c->ev[c->n++];
+}
+
+/* The entries of one change: one per customer named, under its tenant;
+ * one for the provider when the record names none or every one. */
+static void record_change(struct changes *c, const char *action,
+                          const char *reg, const char *id, long long version,
+                          const char *sha, bool closed, const char *tenants,
+                          const char *actor)
+{
+    const char *target = cw__arena_printf(&c->arena, "%s/%s", reg, id);
+    const char *details = cw__arena_printf(
+        &c->arena,
+        "{\"register\":\"%s\",\"id\":\"%s\",\"version\":%lld,"
+        "\"sha256\":\"%s\",\"closed\":%s}",
+        reg, id, version, sha, closed ? "true" : "false");
+    const char *who = cw__arena_strdup(&c->arena, actor);
     const char *p = tenants;
+    size_t named = 0;
+
+    if (!target || !details || !who) {
+        c->oom = true;
+        return;
+    }
+    do {
+        struct cw_log_event *ev;
+        const char *tenant = NULL;
+        size_t k = 0;
+        if (strcmp(tenants, "*") != 0) {
+            p += strspn(p, " ");
+            k = strcspn(p, " ");
+        }
+        if (k) {
+            if (!(tenant = cw__arena_strndup(&c->arena, p, k))) {
+                c->oom = true;
+                return;
+            }
+            p += k;
+            named++;
+        } else if (named) {
+            break;
+        }
+        if (!(ev = change_new(c)))
+            return;
+        ev->actor = who;
+        ev->action = action;
+        ev->target = target;
+        ev->tenant = tenant;
+        ev->details_json = details;
+        ev->time_ms = 0; /* the ledger's clock: entries stay in order */
+        ev->file = "(registers)";
+    } while (named);
+}
+
+static enum cw_status changes_flush(struct cw_access *a, struct changes *c,
+                                    struct cw_diag *d)
+{
     struct cw_ledger *l;
     enum cw_status st;
-    size_t n = 0;
-
-    snprintf(target, sizeof(target), "%s/%s", reg, id);
-    snprintf(details, sizeof(details),
-             "{\"register\":\"%s\",\"id\":\"%s\",\"version\":%lld,"
-             "\"sha256\":\"%s\",\"closed\":%s}",
-             reg, id, version, sha, closed ? "true" : "false");
-    memset(ev, 0, sizeof(ev));
-    while (strcmp(tenants, "*") != 0 && *p && n < 256) {
-        size_t k;
-        p += strspn(p, " ");
-        k = strcspn(p, " ");
-        if (!k || k >= sizeof(names[0]))
-            break;
-        memcpy(names[n], p, k);
-        names[n][k] = '\0';
-        ev[n].tenant = names[n];
-        n++;
-        p += k;
-    }
-    if (!n)
-        n = 1; /* the provider's own: tenant NULL */
-    for (size_t i = 0; i < n; i++) {
-        ev[i].actor = actor;
-        ev[i].action = action;
-        ev[i].target = target;
-        ev[i].details_json = details;
-        ev[i].time_ms = 0; /* the ledger's clock: entries stay in time order */
-        ev[i].file = "(registers)";
-    }
+    if (c->oom)
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    if (!c->n)
+        return CW_OK;
     if ((st = cw_ledger_open(a->store, &l, d)))
         return st;
-    st = cw_ledger_append(l, ev, n, NULL, NULL, d);
+    st = cw_ledger_append(l, c->ev, c->n, NULL, NULL, d);
     cw_ledger_close(l);
     return st;
 }
@@ -563,6 +622,13 @@ static enum cw_status body_of(const struct cw__regdef *def, const char *id,
         if (!m)
             return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     }
+    /* A notice sent stays sent: an unchanged sub-processor given again
+     * without `notified` (an import) keeps the time it was told. */
+    if (!*material && o && cw__member(o, "notified") &&
+        !cw__member(g, "notified") &&
+        !(m = with_member(ar, m, text_node(ar, "notified"),
+                          (struct cw__node *)cw__member(o, "notified"))))
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     if ((st = cw__record_check(def, "(record)", m, true, false, out, d)))
         return st;
     *tree = m;
@@ -570,12 +636,12 @@ static enum cw_status body_of(const struct cw__regdef *def, const char *id,
 }
 
 /* Saves one record inside the caller's transaction. */
-static enum cw_status save_one(struct cw_access *a, enum cw_register r,
-                           const char *id, const char *json,
-                           enum cw_reg_mode mode, bool close,
-                           const char *actor, long long now,
-                           long long *version, bool *changed,
-                           struct cw_diag *d)
+static enum cw_status save_one(struct cw_access *a, struct changes *log,
+                               enum cw_register r, const char *id,
+                               const char *json, enum cw_reg_mode mode,
+                               bool close, const char *actor, long long now,
+                               long long *version, bool *changed,
+                               struct cw_diag *d)
 {
     const struct cw__regdef *def = cw__regdef(r);
     struct latest l = { 0, false, NULL };
@@ -663,12 +729,11 @@ static enum cw_status save_one(struct cw_access *a, enum cw_register r,
     if (!st && material)
         st = notify_change(a, id, tree, l.version, tenants, now, d);
     if (!st)
-        st = record_change(a,
-                           close            ? "register.close"
-                           : l.version == 1 ? "register.add"
-                                            : "register.update",
-                           def->name, id, l.version, sha, close, tenants,
-                           actor, d);
+        record_change(log,
+                      close            ? "register.close"
+                      : l.version == 1 ? "register.add"
+                                       : "register.update",
+                      def->name, id, l.version, sha, close, tenants, actor);
     if (!st) {
         *version = l.version;
         *changed = true;
@@ -687,11 +752,16 @@ static enum cw_status save(struct cw_access *a, enum cw_register r,
                            long long *version, bool *changed,
                            struct cw_diag *d)
 {
+    struct changes log;
     enum cw_status st;
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
         return cw__acc_db_error(a, d, "cannot save");
-    st = save_one(a, r, id, json, mode, close, actor, now, version, changed,
-                  d);
+    changes_init(&log);
+    st = save_one(a, &log, r, id, json, mode, close, actor, now, version,
+                  changed, d);
+    if (!st)
+        st = changes_flush(a, &log, d);
+    changes_release(&log);
     st = cw__acc_commit(a, st, d);
     if (st)
         *changed = false;
@@ -717,6 +787,7 @@ enum cw_status cw_register_put_input(struct cw_access *a,
                                      size_t counts[3], struct cw_diag *d)
 {
     enum cw_register r = cw_reg_input_register(in);
+    struct changes log;
     enum cw_status st = CW_OK;
     size_t i, n = cw_reg_input_count(in);
 
@@ -727,6 +798,7 @@ enum cw_status cw_register_put_input(struct cw_access *a,
                             n);
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
         return cw__acc_db_error(a, d, "cannot save");
+    changes_init(&log);
     for (i = 0; !st && i < n; i++) {
         const char *rid = id ? id : cw_reg_input_id(in, i);
         long long version = 0;
@@ -737,11 +809,14 @@ enum cw_status cw_register_put_input(struct cw_access *a,
                               i + 1);
             break;
         }
-        st = save_one(a, r, rid, cw_reg_input_json(in, i), mode, false,
+        st = save_one(a, &log, r, rid, cw_reg_input_json(in, i), mode, false,
                       actor, now, &version, &changed, d);
         if (!st)
             counts[!changed ? 2 : version == 1 ? 0 : 1]++;
     }
+    if (!st)
+        st = changes_flush(a, &log, d);
+    changes_release(&log);
     st = cw__acc_commit(a, st, d);
     if (st)
         counts[0] = counts[1] = counts[2] = 0;
