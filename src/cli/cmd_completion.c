@@ -13,7 +13,7 @@
 
 static const char verbs[] = "controls init soa matrix scan query log evidence "
                             "decisions results store tenant token webhook "
-                            "admin serve "
+                            "register registers admin serve "
                             "completion "
                             "version";
 
@@ -29,6 +29,10 @@ static const char *const subs[][2] = {
     { "tenant", "add list" },
     { "token", "create revoke list" },
     { "webhook", "set list remove" },
+    { "register", "contracts locations subprocessors disclosures breaches "
+                  "instructions returns temp-erasure principal-requests "
+                  "restorations user-records" },
+    { "registers", "due import" },
     { "admin", "user" },
     { "completion", "bash zsh fish" },
 };
@@ -50,6 +54,8 @@ static const char *const opts[][2] = {
     { "tenant", "--name" },
     { "token", "--name --role --tenant --days" },
     { "webhook", "--tenant --url" },
+    { "register", "--file --id --at --tenant" },
+    { "registers", "--within --at --tenant" },
 };
 
 static const char help[] =
