@@ -20,6 +20,7 @@ packages=(
   python3 python3-jsonschema         # tests validate SARIF against its schema
   libxml2-utils                      # and JUnit against Jenkins' (xmllint)
   chromium                           # the pages in a real browser, headless (tests/e2e/browser.sh)
+  tzdata                             # the registers' deadlines in customers' time zones (src/registers/clock.c)
 )
 # The OpenAPI linter (tests/openapi, for tests/e2e/openapi.sh) runs on
 # Node.js with npm: the machine's own when it has them, else Debian's
