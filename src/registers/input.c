@@ -76,7 +76,8 @@ const struct cw__node *cw__member(const struct cw__node *m, const char *name)
     if (!m || m->kind != CW__NODE_MAP)
         return NULL;
     for (i = 0; i < m->n; i++)
-        if (strcmp(m->kids[2 * i]->str, name) == 0) {
+        if (m->kids[2 * i]->len == strlen(name) &&
+            memcmp(m->kids[2 * i]->str, name, m->kids[2 * i]->len) == 0) {
             const struct cw__node *v = m->kids[2 * i + 1];
             return v->kind == CW__NODE_SCALAR && v->type == CW__T_NULL
                        ? NULL
@@ -111,9 +112,17 @@ static bool id_ok(const char *s)
            strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
+/* JSON's \u0000 puts a NUL inside a string: the C string would end
+ * there and a check of it pass on what precedes ("2026-12-01\u0000junk").
+ * Every value is checked whole, or refused. */
+static bool whole(const struct cw__node *v)
+{
+    return strlen(v->str) == v->len;
+}
+
 static bool text_ok(const struct cw__node *v, size_t max, bool lines)
 {
-    return v->kind == CW__NODE_SCALAR &&
+    return v->kind == CW__NODE_SCALAR && whole(v) &&
            (v->type == CW__T_STRING || v->type == CW__T_NUMBER) &&
            v->len >= 1 && v->len <= max &&
            cw__utf8_text(v->str, v->len, lines);
@@ -121,7 +130,7 @@ static bool text_ok(const struct cw__node *v, size_t max, bool lines)
 
 static bool string_is(const struct cw__node *v)
 {
-    return v->kind == CW__NODE_SCALAR && v->type == CW__T_STRING;
+    return v->kind == CW__NODE_SCALAR && v->type == CW__T_STRING && whole(v);
 }
 
 static bool choice_ok(const char *choices, const char *s)
@@ -208,6 +217,8 @@ static enum cw_status check_value(struct ctx *x, const struct cw__field *f,
     long long t;
     size_t i;
 
+    if (v->kind == CW__NODE_SCALAR && !whole(v))
+        return fail(x, v, f->name, "holds a NUL character (\\u0000)");
     switch (f->type) {
     case CW__F_TEXT:
         if (!text_ok(v, TEXT_MAX, false))

@@ -176,6 +176,12 @@ grep -q "bad3.yaml:2:.*country" err || fail "bad country: $(cat err)"
 printf '{"register": "disclosures", "id": "d1", "received": "2026-12-01", "authority": "a", "legal_basis": "b", "customers": ["globex"], "prohibited": true}' >bad4.json
 expect_exit 2 "$CW" registers import bad4.json
 grep -q "bad4.json:1:.*prohibition_basis" err || fail "prohibition without basis: $(cat err)"
+# A NUL inside a JSON string (\u0000) must not cut a value short of its check.
+printf '{"register": "breaches", "id": "b-nul", "detected": "2026-12-01T10:00:00Z\\u0000junk", "customers": ["globex"], "pii_categories": ["x"]}' >nul.json
+expect_exit 2 "$CW" registers import nul.json
+grep -q "nul.json:1:.*field 'detected': holds a NUL character" err || fail "NUL: $(cat err)"
+printf '{"register": "breaches", "id\\u0000x": "b-nul", "detected": "2026-12-01T10:00:00Z", "customers": ["globex"], "pii_categories": ["x"]}' >nul2.json
+expect_exit 2 "$CW" registers import nul2.json
 expect_exit 2 "$CW" register breaches add --id br-y --detected now --customers globex --pii_categories x
 grep -q "^cloudward: command line: --detected: breaches record 'br-y': expected an RFC 3339" err ||
   fail "flag error: $(cat err)"
