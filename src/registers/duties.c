@@ -663,6 +663,20 @@ static const char *records_line(struct cw_registers *g, enum cw_register r)
     }
     if (r == CW_REG_BREACHES)
         return fmt(g, "breaches: %zu in the last 12 months", recent);
+    if (r == CW_REG_DISCLOSURES) {
+        size_t made = 0;
+        for (i = 0; i < g->nrec; i++) {
+            const struct cw__node *l = g->recs[i].reg == r
+                                           ? cw__member(g->recs[i].m,
+                                                        "disclosures")
+                                           : NULL;
+            made += l ? l->n : 0;
+        }
+        return fmt(g, "disclosures: %zu request%s, %zu disclosure%s "
+                      "recorded",
+                   open + closed, open + closed == 1 ? "" : "s", made,
+                   made == 1 ? "" : "s");
+    }
     return fmt(g, "%s: %zu record%s%s", cw_register_name(r), open + closed,
                open + closed == 1 ? "" : "s",
                closed ? fmt(g, " (%zu closed)", closed) : "");
@@ -681,6 +695,7 @@ const char *cw_registers_state(const struct cw_registers *cg,
     cw__buf_init(&b, (size_t)1 << 20);
     for (r = 0; r < CW_REG_COUNT; r++) {
         size_t n, i, k, f = 0, open = 0, shown = 0;
+        const struct cw_duty *next = NULL;
         const struct cw_register_link *l =
             cw_register_links((enum cw_register)r, &n);
         for (k = 0; k < n; k++)
@@ -697,8 +712,8 @@ const char *cw_registers_state(const struct cw_registers *cg,
                 continue;
             if (u->finding)
                 f++;
-            else
-                open++;
+            else if (!open++)
+                next = u; /* sorted by due: the first is the next */
         }
         if (f) {
             cw__buf_printf(&b, "; %zu finding%s (nonconformity):", f,
@@ -716,9 +731,12 @@ const char *cw_registers_state(const struct cw_registers *cg,
         } else {
             cw__buf_puts(&b, ", no finding");
         }
-        if (open)
-            cw__buf_printf(&b, "; %zu dut%s open", open,
-                           open == 1 ? "y" : "ies");
+        if (next) {
+            char due[40];
+            cw__time_format(zone(g, next->zone), next->due, due);
+            cw__buf_printf(&b, "; %zu dut%s open, the next due %s", open,
+                           open == 1 ? "y" : "ies", due);
+        }
         cw__buf_puts(&b, ".");
         *findings += f;
     }

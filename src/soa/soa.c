@@ -835,9 +835,11 @@ static void find_contradictions(struct cw_soa *soa, struct cw_soa_line *l)
         (l->status == CW_IMPL_IMPLEMENTED || l->status == CW_IMPL_PARTIAL))
         flag(soa, l,
              fmt(soa, "Marked %s, but its register shows %zu finding%s "
-                      "(nonconformity): see the checks column.",
+                      "(nonconformity) on this date: 'cloudward registers "
+                      "due' lists %s.",
                  cw_impl_status_name(l->status), l->register_findings,
-                 l->register_findings == 1 ? "" : "s"));
+                 l->register_findings == 1 ? "" : "s",
+                 l->register_findings == 1 ? "it" : "them"));
     if (l->evidence_stale)
         flag(soa, l,
              fmt(soa, "%zu evidence file%s expired, not yet effective or "

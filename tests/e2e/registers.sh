@@ -66,8 +66,14 @@ line A.10.1 iso27018:2019 checks | grep -q "^breaches: 2 in the last 12 months; 
   fail "A.10.1 checks: $(line A.10.1 iso27018:2019 checks)"
 line A.10.1 iso27018:2019 flags | grep -q "Marked implemented, but its register shows 1 finding" ||
   fail "A.10.1 flag: $(line A.10.1 iso27018:2019 flags)"
-line A.8.1 iso27018:2019 checks | grep -q "^subprocessors: 2 records, no finding; 3 duties open.$" ||
+line A.8.1 iso27018:2019 checks | grep -q "^subprocessors: 2 records, no finding; 3 duties open, the next due 2026-12-09T04:00:00-05:00.$" ||
   fail "A.8.1: $(line A.8.1 iso27018:2019 checks)"
+line A.6.2 iso27018:2019 checks | grep -q "^disclosures: 2 requests, 1 disclosure recorded, no finding.$" ||
+  fail "A.6.2: $(line A.6.2 iso27018:2019 checks)"
+# The matrix carries the flag too, in words that stand without the SoA.
+expect_exit 1 "$CW" matrix --scope acme/cloudward.yaml "${A[@]}" --format json -o matrix.json
+jq -e '.controls[] | select(.id == "A.10.1") | .flags | test("registers due. lists it")' matrix.json \
+  >/dev/null || fail "matrix A.10.1: $(jq -c '.controls[] | select(.id == "A.10.1")' matrix.json)"
 line A.6.2 iso27018:2019 evidence | grep -q "register disclosures (2 records)" ||
   fail "A.6.2 evidence: $(line A.6.2 iso27018:2019 evidence)"
 line 5.26 iso27002:2022 evidence | grep -q "register breaches (2 records)" ||
