@@ -8,7 +8,8 @@
  * deadline passed unmet is a finding for as long as it stays unmet; one
  * met late stays a finding for a year after its deadline, so that the
  * SoA of that year shows it. A closed record's duties not yet due end
- * with it; what it failed stays.
+ * with it; what it had failed by then stays a finding for a year after
+ * it was closed (duty() decides, for every rule).
  */
 #include <fnmatch.h>
 #include <stdio.h>
@@ -26,6 +27,7 @@ struct rec {
     enum cw_register reg;
     const char *id;
     bool closed;
+    long long closed_at; /* when it was closed (its last version) */
     const struct cw__node *m;
 };
 
@@ -105,6 +107,7 @@ static int take_record(void *arg, const struct cw_reg_record *c)
     r->reg = c->reg;
     r->id = cw__arena_strdup(&g->arena, c->id);
     r->closed = c->closed;
+    r->closed_at = c->closed ? c->recorded : 0;
     r->m = cw__record_tree(&g->arena, c->json);
     if (!r->id || !r->m)
         return 0; /* a damaged row reads as absent: the verifier says so */
@@ -201,6 +204,11 @@ static void duty(struct cw_registers *g, const struct rec *r,
                  bool finding, const char *what)
 {
     struct cw_duty *u;
+    /* A closed record's open duties end with it; what it had failed by
+     * then stays a finding for a year after, as a late act does. */
+    if (r->closed && (!finding || (due ? due : r->closed_at) > r->closed_at ||
+                      g->now > r->closed_at + YEAR))
+        return;
     if (!grow(g, (void **)&g->duties, &g->dcap, g->nduty, sizeof(*u)))
         return;
     u = &g->duties[g->nduty++];
@@ -241,7 +249,7 @@ static void deadline(struct cw_registers *g, const struct rec *r,
     if (g->now > due)
         duty(g, r, t, control, due, true,
              fmt(g, "%s: overdue since %s", what, when(g, t, due)));
-    else if (!r->closed)
+    else
         duty(g, r, t, control, due, false,
              fmt(g, "%s: due %s", what, when(g, t, due)));
 }
@@ -326,7 +334,7 @@ static void locations(struct cw_registers *g, const struct rec *r)
 {
     const char **cs, *region = cw__member_text(r->m, "region");
     size_t i, n = customers(g, r, &cs);
-    if (r->closed || !region)
+    if (!region)
         return;
     for (i = 0; i < n; i++) {
         struct terms t = terms_of(g, cs[i]);
@@ -344,8 +352,6 @@ static void subprocessors(struct cw_registers *g, const struct rec *r)
 {
     const char **cs, *name = cw__member_text(r->m, "name");
     size_t i, n = customers(g, r, &cs);
-    if (r->closed)
-        return;
     for (i = 0; i < n; i++) {
         struct terms t = terms_of(g, cs[i]);
         long long notified = at(r->m, "notified", &t);
@@ -368,7 +374,7 @@ static void subprocessors(struct cw_registers *g, const struct rec *r)
                         "until %s",
                      name, cs[i], when(g, &t, close)));
         if (start < close && start <= g->now)
-            duty(g, r, &t, "A.8.1", close, true,
+            duty(g, r, &t, "A.8.1", 0, true, /* a rule broken: no deadline */
                  fmt(g, "Sub-processor %s: in use from %s, before %s's "
                         "objection window closed at %s",
                      name, when(g, &t, start), cs[i], when(g, &t, close)));
@@ -432,7 +438,7 @@ static void instructions(struct cw_registers *g, const struct rec *r)
     const char **cs;
     const struct cw__node *m = cw__member(r->m, "marketing_use");
     size_t n = customers(g, r, &cs);
-    if (r->closed || !n || !m || m->type != CW__T_TRUE ||
+    if (!n || !m || m->type != CW__T_TRUE ||
         cw__member(r->m, "consent_at"))
         return;
     {
@@ -480,8 +486,6 @@ static void temp_erasure(struct cw_registers *g, const struct rec *r)
     long long last = at(r->m, "last_run", &t);
     long every = num(r->m, "every_days", 1);
     const char *sys = cw__member_text(r->m, "system");
-    if (r->closed)
-        return;
     t.customer = NULL;
     if (!last)
         duty(g, r, &t, "A.5.1", 0, true,
@@ -513,8 +517,6 @@ static void user_records(struct cw_registers *g, const struct rec *r)
 {
     struct terms t = terms_of(g, NULL);
     long every = num(r->m, "every_days", 90);
-    if (r->closed)
-        return;
     t.customer = NULL;
     deadline(g, r, &t, "A.11.9", at(r->m, "reviewed", &t) + every * DAY, 0,
              fmt(g, "Authorised users of %s: review (every %ld days)",

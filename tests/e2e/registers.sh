@@ -146,9 +146,13 @@ expect_exit 1 "$CW" registers due "${A[@]}" --format json
 jq -e '.duties[] | select(.record == "in-x" and .control == "A.3.2" and .state == "FINDING")' out \
   >/dev/null || fail "marketing without consent"
 expect_exit 0 "$CW" register instructions close in-x
-expect_exit 1 "$CW" registers due "${A[@]}" --format json
+# Closing does not undo what happened: the finding stays a year.
+expect_exit 1 "$CW" registers due --at "$(date -u -d '+1 hour' +%Y-%m-%dT%H:%M:%SZ)" --format json
+jq -e '.duties[] | select(.record == "in-x" and .state == "FINDING")' out >/dev/null ||
+  fail "a closed record's finding is gone: $(jq -c '.duties' out)"
+expect_exit 1 "$CW" registers due --at "$(date -u -d '+367 days' +%Y-%m-%dT%H:%M:%SZ)" --format json
 jq -e '[.duties[] | select(.record == "in-x")] | length == 0' out >/dev/null ||
-  fail "a closed record's rule no longer applies"
+  fail "a year after its close, history"
 expect_exit 2 "$CW" register instructions update in-x --purposes x
 grep -q "is closed" err || fail "a closed record is not changed: $(cat err)"
 expect_exit 2 "$CW" register instructions add --id in-x --customer initech --purposes x

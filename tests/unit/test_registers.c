@@ -1236,6 +1236,28 @@ static void test_subprocessor_rules(void **state)
     assert_int_equal(n, 1);
     assert_string_equal(u->customer, "t1");
     cw_registers_free(g);
+
+    /* Closing does not undo what happened: sp-early was in use before
+     * the window closed, and stays a finding for a year after its close;
+     * sp-ok's open window ends with it. */
+    {
+        struct cw_diag d;
+        assert_int_equal(cw_register_close(a, CW_REG_SUBPROCESSORS,
+                                           "sp-early", "tester",
+                                           T("2026-04-01T00:00:00Z"), &d),
+                         CW_OK);
+        assert_int_equal(cw_register_close(a, CW_REG_SUBPROCESSORS, "sp-ok",
+                                           "tester",
+                                           T("2026-04-01T00:00:00Z"), &d),
+                         CW_OK);
+    }
+    g = load(a, NULL, T("2026-04-02T00:00:00Z"));
+    assert_non_null(find(g, CW_REG_SUBPROCESSORS, "sp-early", "t1", 1, NULL));
+    assert_int_equal(duties_of(g, CW_REG_SUBPROCESSORS, "sp-ok"), 0);
+    cw_registers_free(g);
+    g = load(a, NULL, T("2027-04-02T00:00:00Z"));
+    assert_int_equal(duties_of(g, CW_REG_SUBPROCESSORS, "sp-early"), 0);
+    cw_registers_free(g);
     cw_access_close(a);
 }
 
