@@ -544,8 +544,13 @@ enum cw_status cw_reg_input_read(const char *name, const char *buf,
                               "%d)", RECORDS_MAX);
             goto done;
         }
-        for (i = 0; !st && i < recs->n; i++)
-            st = one(in, name, recs->kids[i], false, d);
+        for (i = 0; !st && i < recs->n; i++) {
+            const struct cw__node *k = cw__member(recs->kids[i], "register");
+            st = k ? cw__diag_set(d, CW_EINVAL, name, k->line, k->col,
+                                  "'register' goes beside 'records', not in "
+                                  "a record")
+                   : one(in, name, recs->kids[i], false, d);
+        }
     } else {
         st = one(in, name, root, false, d);
     }

@@ -192,6 +192,9 @@ expect_exit 2 "$CW" registers import nul.json
 grep -q "nul.json:1:.*field 'detected': holds a NUL character" err || fail "NUL: $(cat err)"
 printf '{"register": "breaches", "id\\u0000x": "b-nul", "detected": "2026-12-01T10:00:00Z", "customers": ["globex"], "pii_categories": ["x"]}' >nul2.json
 expect_exit 2 "$CW" registers import nul2.json
+printf 'register: breaches\nrecords:\n  - id: b-r\n    register: [whatever]\n    detected: 2026-12-01\n    customers: [globex]\n    pii_categories: [x]\n' >bad5.yaml
+expect_exit 2 "$CW" registers import bad5.yaml
+grep -q "bad5.yaml:4:15: 'register' goes beside 'records'" err || fail "register in a record: $(cat err)"
 expect_exit 2 "$CW" register breaches add --id br-y --detected now --customers globex --pii_categories x
 grep -q "^cloudward: command line: --detected: breaches record 'br-y': expected an RFC 3339" err ||
   fail "flag error: $(cat err)"
