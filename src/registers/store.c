@@ -339,27 +339,36 @@ static enum cw_status read_latest(struct cw_access *a, const char *reg,
 }
 
 /* Every customer the record names must be a tenant of the store. */
+/* The next customer named in a version's `tenants` (" a b ") after *p,
+ * into t; false when there is none left ("*" and "" name none). Ids are
+ * at most 64 bytes (checked on input). */
+static bool next_tenant(const char *tenants, const char **p, char t[80])
+{
+    size_t n;
+    if (strcmp(tenants, "*") == 0)
+        return false;
+    *p += strspn(*p, " ");
+    n = strcspn(*p, " ");
+    if (!n || n >= 80)
+        return false;
+    memcpy(t, *p, n);
+    t[n] = '\0';
+    *p += n;
+    return true;
+}
+
 static enum cw_status tenants_exist(struct cw_access *a, const char *tenants,
                                     struct cw_diag *d)
 {
     char t[80];
     const char *p = tenants;
     enum cw_status st = CW_OK;
-    while (!st && *p && strcmp(tenants, "*") != 0) {
-        size_t n;
-        p += strspn(p, " ");
-        n = strcspn(p, " ");
-        if (!n || n >= sizeof(t))
-            break;
-        memcpy(t, p, n);
-        t[n] = '\0';
+    while (!st && next_tenant(tenants, &p, t))
         if ((st = cw__acc_tenant_exists(a, t, d)))
             cw__diag_set(d, st, NULL, 0, 0,
                          "customer '%s' is not a tenant of this store: add "
                          "it first (cloudward tenant add %s --name NAME)",
                          t, t);
-        p += n;
-    }
     return st;
 }
 
@@ -448,7 +457,8 @@ static void record_change(struct changes *c, const char *action,
         reg, id, version, sha, closed ? "true" : "false");
     const char *who = cw__arena_strdup(&c->arena, actor);
     const char *p = tenants;
-    size_t named = 0;
+    char t[80];
+    bool named = false;
 
     if (!target || !details || !who) {
         c->oom = true;
@@ -457,18 +467,12 @@ static void record_change(struct changes *c, const char *action,
     do {
         struct cw_log_event *ev;
         const char *tenant = NULL;
-        size_t k = 0;
-        if (strcmp(tenants, "*") != 0) {
-            p += strspn(p, " ");
-            k = strcspn(p, " ");
-        }
-        if (k) {
-            if (!(tenant = cw__arena_strndup(&c->arena, p, k))) {
+        if (next_tenant(tenants, &p, t)) {
+            if (!(tenant = cw__arena_strdup(&c->arena, t))) {
                 c->oom = true;
                 return;
             }
-            p += k;
-            named++;
+            named = true;
         } else if (named) {
             break;
         }
@@ -531,16 +535,8 @@ static enum cw_status notify_change(struct cw_access *a, const char *id,
                    ? CW_OK
                    : cw__acc_db_error(a, d, "cannot send the notices");
     }
-    while (*p) {
+    while (next_tenant(tenants, &p, t)) {
         const void *v[4] = { subject, &version, &now, t };
-        size_t k;
-        p += strspn(p, " ");
-        k = strcspn(p, " ");
-        if (!k || k >= sizeof(t))
-            break;
-        memcpy(t, p, k);
-        t[k] = '\0';
-        p += k;
         if (cw__acc_one(a,
                         "INSERT INTO notices(tenant_id, user_id, kind, "
                         "doc_id, version, subject, created) SELECT "

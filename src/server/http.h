@@ -92,6 +92,11 @@ enum MHD_Result reply_json_secret(struct ctx *x, unsigned status, FILE *m,
  * it and answers `status`; the buffer is the response's to free. */
 enum MHD_Result reply_json(struct ctx *x, unsigned status, FILE *m,
                            char **buf, size_t *len);
+/* A listing built in memstream m: 200 with it when st is CW_OK, else
+ * the failure (answer_failure), the listing thrown away. */
+enum MHD_Result reply_listing(struct ctx *x, enum cw_status st,
+                              const struct cw_diag *d, FILE *m, char **buf,
+                              size_t *len);
 /* Adds the security headers to a response. */
 void secure(struct MHD_Response *r, bool cache);
 
@@ -122,6 +127,10 @@ enum MHD_Result answer_failure(struct ctx *x, enum cw_status st,
 
 /* A JSON string, or null for NULL. */
 void json_opt(FILE *m, const char *s);
+
+/* The tenant whose view the caller gets: its own for a tenant's role,
+ * NULL (everything) for the provider's. */
+const char *viewer(const struct ctx *x);
 
 /*
  * A walk over records a tenant owns (users, tokens) that either lists

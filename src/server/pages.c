@@ -145,12 +145,6 @@ static void when(FILE *m, long long t)
     fputs(s, m);
 }
 
-static const char *viewer(const struct ctx *x)
-{
-    const struct who *w = &x->q->who;
-    return cw_grant_is_tenant(w->role) ? w->tenant : NULL;
-}
-
 /* ---- sign-in and out ---------------------------------------------------------- */
 
 enum MHD_Result h_page_root(struct ctx *x)
@@ -638,7 +632,7 @@ enum MHD_Result h_page_notices(struct ctx *x)
 enum MHD_Result h_page_log(struct ctx *x)
 {
     const struct who *w = &x->q->who;
-    const char *tenant = cw_grant_is_tenant(w->role) ? w->tenant : NULL;
+    const char *tenant = viewer(x);
     long long offset = query_number(x, "offset", 0, 1000000000000LL);
     struct cw_ledger *l = ledger();
     struct cw_diag d;

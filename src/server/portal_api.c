@@ -17,13 +17,6 @@
 
 #include "http.h"
 
-/* The tenant whose view the caller gets: NULL for the provider. */
-static const char *viewer(const struct ctx *x)
-{
-    const struct who *w = &x->q->who;
-    return cw_grant_is_tenant(w->role) ? w->tenant : NULL;
-}
-
 static struct cw_access *tables(struct ctx *x, enum MHD_Result *ret)
 {
     struct cw_access *a = access_tables();
@@ -88,12 +81,7 @@ enum MHD_Result h_documents(struct ctx *x)
     cw_diag_clear(&d);
     st = cw_document_each(a, viewer(x), list_doc, &l, &d);
     fputs("]}\n", l.m);
-    if (st) {
-        fclose(l.m);
-        free(buf);
-        return answer_failure(x, st, &d);
-    }
-    return reply_json(x, 200, l.m, &buf, &len);
+    return reply_listing(x, st, &d, l.m, &buf, &len);
 }
 
 /* GET /api/v1/documents/{id}[?version=N]: one document, with an ETag. */
@@ -460,10 +448,5 @@ enum MHD_Result h_notices(struct ctx *x)
         fprintf(l.m, ",\"next\":\"/api/v1/notices?before=%lld&limit=%lld\"",
                 l.last, limit);
     fputs("}\n", l.m);
-    if (st) {
-        fclose(l.m);
-        free(buf);
-        return answer_failure(x, st, &d);
-    }
-    return reply_json(x, 200, l.m, &buf, &len);
+    return reply_listing(x, st, &d, l.m, &buf, &len);
 }

@@ -14,13 +14,6 @@
 
 #include "http.h"
 
-/* Whose view: a tenant's caller sees its tenant's; the provider's all. */
-static const char *view_of(const struct ctx *x)
-{
-    const struct who *w = &x->q->who;
-    return cw_grant_is_tenant(w->role) ? w->tenant : NULL;
-}
-
 /* GET /api/v1/registers/due[?within=DAYS] */
 enum MHD_Result h_registers_due(struct ctx *x)
 {
@@ -43,7 +36,7 @@ enum MHD_Result h_registers_due(struct ctx *x)
             return problem(x, 400, "within: days, 0 to 3660");
     }
     cw_diag_clear(&d);
-    if ((st = cw_registers_load_open(a, view_of(x), now, &g, &d)))
+    if ((st = cw_registers_load_open(a, viewer(x), now, &g, &d)))
         return answer_failure(x, st, &d);
     if (!(m = open_memstream(&buf, &len))) {
         cw_registers_free(g);
@@ -115,13 +108,8 @@ enum MHD_Result h_register_list(struct ctx *x)
     json_opt(l.m, cw_register_title(r));
     fputs(",\"records\":[", l.m);
     cw_diag_clear(&d);
-    st = cw_register_each(a, (int)r, NULL, view_of(x), false, record_row, &l,
+    st = cw_register_each(a, (int)r, NULL, viewer(x), false, record_row, &l,
                           &d);
     fputs("]}\n", l.m);
-    if (st) {
-        fclose(l.m);
-        free(buf);
-        return answer_failure(x, st, &d);
-    }
-    return reply_json(x, 200, l.m, &buf, &len);
+    return reply_listing(x, st, &d, l.m, &buf, &len);
 }

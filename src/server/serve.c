@@ -537,6 +537,24 @@ enum MHD_Result reply_json(struct ctx *x, unsigned status, FILE *m,
     return reply_stream(x, status, "application/json", m, buf, len);
 }
 
+enum MHD_Result reply_listing(struct ctx *x, enum cw_status st,
+                              const struct cw_diag *d, FILE *m, char **buf,
+                              size_t *len)
+{
+    if (!st)
+        return reply_json(x, 200, m, buf, len);
+    fclose(m);
+    free(*buf);
+    *buf = NULL;
+    return answer_failure(x, st, d);
+}
+
+const char *viewer(const struct ctx *x)
+{
+    const struct who *w = &x->q->who;
+    return cw_grant_is_tenant(w->role) ? w->tenant : NULL;
+}
+
 const char *query(struct ctx *x, const char *name)
 {
     return MHD_lookup_connection_value(x->c, MHD_GET_ARGUMENT_KIND, name);

@@ -248,10 +248,5 @@ enum MHD_Result h_webhook_deliveries(struct ctx *x)
         fputc('"', l.m);
     }
     fputs("}\n", l.m);
-    if (st) {
-        fclose(l.m);
-        free(buf);
-        return answer_failure(x, st, &d);
-    }
-    return reply_json(x, 200, l.m, &buf, &len);
+    return reply_listing(x, st, &d, l.m, &buf, &len);
 }

@@ -47,4 +47,27 @@ static inline void rm_tree(const char *dir)
         abort();
 }
 
+#ifdef CW_TEST_STORE
+/* A fresh store folder for each test, `store` (cmocka's setup and
+ * teardown): the tests of what a store keeps define CW_TEST_STORE. */
+static char store[64];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(store, sizeof(store), "/tmp/cw-store-XXXXXX");
+    if (!mkdtemp(store))
+        abort();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+    (void)state;
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", store);
+    return system(cmd);
+}
+#endif
+
 #endif

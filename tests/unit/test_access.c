@@ -17,23 +17,8 @@
 
 #include "../../src/store/totp.h"
 
-static char store[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(store, sizeof(store), "/tmp/cw-access-XXXXXX");
-    assert_non_null(mkdtemp(store));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char cmd[128];
-    (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", store);
-    return system(cmd);
-}
+#define CW_TEST_STORE
+#include "helpers.h"
 
 static void test_tokens(void **state)
 {

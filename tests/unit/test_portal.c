@@ -21,23 +21,8 @@
 
 #include <cloudward/cloudward.h>
 
-static char store[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(store, sizeof(store), "/tmp/cw-portal-XXXXXX");
-    assert_non_null(mkdtemp(store));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char cmd[128];
-    (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", store);
-    return system(cmd);
-}
+#define CW_TEST_STORE
+#include "helpers.h"
 
 /* Adds tenant user `login` (a customer of `tenant`) and copies its id,
  * read back through a sign-in, to id. */

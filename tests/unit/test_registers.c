@@ -28,23 +28,8 @@
 #define HOUR 3600LL
 #define DAY  (24 * HOUR)
 
-static char store[64];
-
-static int setup(void **state)
-{
-    (void)state;
-    snprintf(store, sizeof(store), "/tmp/cw-registers-XXXXXX");
-    assert_non_null(mkdtemp(store));
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char cmd[128];
-    (void)state;
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", store);
-    return system(cmd);
-}
+#define CW_TEST_STORE
+#include "helpers.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
