@@ -216,15 +216,12 @@ enum MHD_Result h_asset(struct ctx *x);
 /* The SoA and matrix from the scope (soa_view.c). */
 int soa_view_init(void);
 void soa_view_free(void);
-/* What soa_view_generate needs: whom the copy is for, and the access
- * tables the download's transaction holds (the registers are read
- * through them). */
-struct generate_arg {
-    const struct who *who;
-    struct cw_access *access;
-};
+/* The live SoA (`tenant`: a copy for that customer, whose registers'
+ * state it shows alone). The registers are read through this thread's
+ * access tables: a download's generator runs inside their transaction,
+ * and a second connection would wait for it. */
 enum cw_status soa_view_build(const char *prepared_for, int model,
-                              const char *tenant, struct cw_access *access,
+                              const char *tenant,
                               struct cw_soa **out, struct cw_diag *d);
 void soa_view_free_soa(struct cw_soa *soa);
 enum cw_status soa_view_render(const struct cw_soa *soa, enum cw_view view,

@@ -324,7 +324,7 @@ enum MHD_Result h_page_portal(struct ctx *x)
             "<a class=\"tile\" href=\"/log\"><strong>Log</strong> your "
             "entries<small>with proofs you can check</small></a></section>",
             docs.n, docs.gated, docs.own, unseen);
-    if (!soa_view_build(NULL, -1, x->q->who.tenant, NULL, &soa, &d)) {
+    if (!soa_view_build(NULL, -1, x->q->who.tenant, &soa, &d)) {
         const struct cw_soa_summary *s = cw_soa_get_summary(soa);
         size_t resp[5] = { 0, 0, 0, 0, 0 }, stale = 0, failing = 0, i;
         static const char *const resp_labels[] = {
@@ -733,7 +733,7 @@ static enum MHD_Result soa_page(struct ctx *x, bool matrix)
     FILE *m;
 
     cw_diag_clear(&d);
-    if (soa_view_build(NULL, -1, x->q->who.tenant, NULL, &soa, &d))
+    if (soa_view_build(NULL, -1, x->q->who.tenant, &soa, &d))
         return message(x, 404, "Not available",
                        "This server shows no SoA: it was started without "
                        "the provider's scope (--scope).");

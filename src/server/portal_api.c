@@ -236,7 +236,6 @@ enum MHD_Result h_download(struct ctx *x)
     enum MHD_Result ret;
     enum cw_status st;
     char addr[64], name[210], disp[260], ver[32];
-    struct generate_arg gen;
 
     if (!(a = tables(x, &ret)))
         return ret;
@@ -247,11 +246,9 @@ enum MHD_Result h_download(struct ctx *x)
     }
     client_address(x->c, addr, sizeof(addr));
     cw_diag_clear(&d);
-    gen.who = &x->q->who;
-    gen.access = a; /* the redeem's transaction reads the registers */
     if ((st = cw_download_redeem(a, x->q->param[0], x->q->who.id, addr,
                                  (long long)time(NULL), soa_view_generate,
-                                 &gen, &dl, &d)))
+                                 &x->q->who, &dl, &d)))
         return answer_failure(x, st, &d);
     safe_name(dl.doc.name, name, sizeof(name));
     snprintf(disp, sizeof(disp), "attachment; filename=\"%s\"", name);

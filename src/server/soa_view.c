@@ -42,12 +42,12 @@ void soa_view_free(void)
 }
 
 enum cw_status soa_view_build(const char *prepared_for, int model,
-                              const char *tenant, struct cw_access *access,
-                              struct cw_soa **out, struct cw_diag *d)
+                              const char *tenant, struct cw_soa **out,
+                              struct cw_diag *d)
 {
     struct cw_soa_options opt = { NULL, model, srv.store, 0, prepared_for,
                                   tenant && tenant[0] ? tenant : NULL,
-                                  access };
+                                  access_tables() };
     struct cw_scope *scope = NULL;
     enum cw_status st;
 
@@ -148,8 +148,7 @@ enum cw_status soa_view_generate(void *arg, const struct cw_doc *doc,
                       const char *download_id, struct cw_generated *out,
                       struct cw_diag *d)
 {
-    const struct generate_arg *g = arg;
-    const struct who *w = g->who;
+    const struct who *w = arg;
     char prepared[400], when[32];
     struct cw_soa *soa;
     enum cw_format f;
@@ -163,7 +162,7 @@ enum cw_status soa_view_generate(void *arg, const struct cw_doc *doc,
     snprintf(prepared, sizeof(prepared), "%s, %s, %s, download %s",
              w->tenant[0] ? w->tenant : "the provider",
              w->login[0] ? w->login : w->id, when, download_id);
-    if ((st = soa_view_build(prepared, -1, w->tenant, g->access, &soa, d)))
+    if ((st = soa_view_build(prepared, -1, w->tenant, &soa, d)))
         return st;
     st = soa_view_render(soa,
                          strcmp(doc->type, "matrix") == 0 ? CW_VIEW_MATRIX
@@ -197,7 +196,7 @@ static enum MHD_Result view(struct ctx *x, enum cw_view v)
             return problem(x, 400, "model: iaas, paas or saas");
     }
     cw_diag_clear(&d);
-    if (soa_view_build(NULL, m, x->q->who.tenant, NULL, &soa, &d))
+    if (soa_view_build(NULL, m, x->q->who.tenant, &soa, &d))
         return problem(x, cats ? 500 : 404,
                        cats ? "the scope cannot be read; see the server's "
                               "log"
@@ -285,7 +284,7 @@ static void sweep(void)
     size_t i, n, changed;
 
     cw_diag_clear(&d);
-    if (soa_view_build(NULL, -1, NULL, NULL, &soa, &d)) {
+    if (soa_view_build(NULL, -1, NULL, &soa, &d)) {
         fprintf(stderr, "cloudward: matrix watch: %s\n", d.msg);
         return;
     }
