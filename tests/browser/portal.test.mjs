@@ -558,11 +558,17 @@ try {
 
   // 4 and 5. Every page each role sees: axe and screenshots.
   await flow("4. g1's pages: axe, screenshots", async () => {
-    await tour(g1bCtx, g1b, "g1", ["/portal", "/documents", "/agreements/nda", "/notices", "/log", "/matrix"]);
+    await tour(g1bCtx, g1b, "g1", ["/portal", "/documents", "/agreements/nda", "/notices", "/log", "/matrix",
+      "/registers"]);
+    // Globex's own duties, the overdue one in red; nothing of Initech's.
+    await visit(g1b, "/registers", "g1");
+    const overdue = await g1b.$$eval("tr.overdue", (rs) => rs.map((r) => r.textContent));
+    ok(overdue.some((r) => /br-2026-12/.test(r)), `g1: overdue rows ${JSON.stringify(overdue)}`);
+    ok(!(await g1b.content()).includes("initech"), "g1: the registers page names initech");
   });
   await flow("4. admin's pages: axe, screenshots", async () => {
     await tour(adminCtx, adminPage, "admin",
-      ["/portal", "/documents", "/agreements/nda", "/notices", "/log", "/matrix", "/soa", "/admin"]);
+      ["/portal", "/documents", "/agreements/nda", "/notices", "/log", "/matrix", "/soa", "/admin", "/registers"]);
   });
 
   // Signing out ends the session.

@@ -27,6 +27,9 @@ command -v unzip >/dev/null || { fail "no unzip: run scripts/setup.sh"; finish; 
 engine_store "$WORK/st"
 expect_exit 0 "$CW" tenant add globex --name "Globex Corp" --store "$S"
 expect_exit 0 "$CW" tenant add initech --name "Initech" --store "$S"
+# The example's registers, for the /registers page (an overdue breach
+# notification owed to Globex, shown in red).
+expect_exit 0 "$CW" registers import "$SRC/examples/acme-notes/registers" --store "$S"
 echo 'admin-password-long' | "$CW" admin user add ada --role admin --store "$S" >otp 2>/dev/null ||
   fail "admin user"
 SECRET=$(sed -n 's/.*secret=\([A-Z2-7]*\).*/\1/p' otp)
