@@ -8,7 +8,9 @@
  * secret). The library holds an NDA, the live SoA (generated, after the
  * NDA) and matrix (generated, public), a certificate summary and a
  * penetration-test summary (after the NDA), a security policy (public)
- * and one document of Globex's own.
+ * and one document of Globex's own; the 27018 registers of
+ * examples/acme-notes/registers (an overdue breach notification owed to
+ * Globex among them).
  *
  * Everything goes through the public API, as any provider's script would.
  */
@@ -30,6 +32,56 @@
 #ifndef CW_INSTALLED_EXAMPLES
 #define CW_INSTALLED_EXAMPLES "/usr/local/share/cloudward/examples"
 #endif
+
+/* The registers beside the example's scope (SCOPE's folder/registers),
+ * contracts first: the others' deadlines use them. */
+static int demo_registers(struct cw_access *a, const char *scope,
+                          long long now)
+{
+    static const char *const files[] = {
+        "contracts", "locations", "subprocessors", "disclosures",
+        "breaches", "instructions", "temp-erasure", "principal-requests",
+        "restorations", "user-records"
+    };
+    char dir[4096], path[4200];
+    const char *slash = strrchr(scope, '/');
+    size_t i;
+
+    snprintf(dir, sizeof(dir), "%.*s/registers",
+             slash ? (int)(slash - scope) : 1, slash ? scope : ".");
+    for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        struct cw_reg_input *in = NULL;
+        struct cw_diag d;
+        size_t counts[3], len;
+        char *buf;
+        FILE *f;
+        long size;
+        int rc = 0;
+
+        snprintf(path, sizeof(path), "%s/%s.yaml", dir, files[i]);
+        if (!(f = fopen(path, "rb")))
+            continue; /* an example without that register */
+        if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 ||
+            fseek(f, 0, SEEK_SET) || !(buf = malloc((size_t)size + 1))) {
+            fclose(f);
+            return -1;
+        }
+        len = fread(buf, 1, (size_t)size, f);
+        fclose(f);
+        cw_diag_clear(&d);
+        if (cw_reg_input_read(path, buf, len, -1, &in, &d) ||
+            cw_register_put_input(a, in, CW_REG_UPSERT, NULL, "demo", now,
+                                  counts, &d))
+            rc = -1;
+        cw_reg_input_free(in);
+        free(buf);
+        if (rc) {
+            fprintf(stderr, "cloudward: --demo: %s: %s\n", path, d.msg);
+            return -1;
+        }
+    }
+    return 0;
+}
 
 /* The example provider's scope: in the working folder, the source tree
  * this binary was built from, or where it was installed. */
@@ -124,6 +176,10 @@ int serve_demo(char *store, size_t nstore, char *scope, size_t nscope)
         cw_tenant_add(a, "initech", "Initech", "demo", &d)) {
         cw_access_close(a);
         return fail("tenants", &d);
+    }
+    if (demo_registers(a, scope, now)) {
+        cw_access_close(a);
+        return -1;
     }
     printf("cloudward demo: a fresh store in %s\n"
            "provider: Acme Notes Ltd (%s)\n"

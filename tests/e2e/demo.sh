@@ -60,6 +60,13 @@ grep -qi "^x-cloudward-sha256: $SHA" hdr || fail "the header's SHA-256 is not th
 STORE=$(sed -n 's/^cloudward demo: a fresh store in //p' out)
 expect_exit 0 "$CW" log show --store "$STORE" --tenant globex --format json
 grep -q "$SHA" out || fail "the download's entry lacks the copy's SHA-256"
+# The example's registers: Globex's overdue breach notification; Initech
+# sees its own duties, none of Globex's.
+as gus /api/v1/registers/due
+jq -e '.duties[] | select(.record == "br-2026-12" and .customer == "globex" and .finding)' body \
+  >/dev/null || fail "gus's registers: $(cat body)"
+as ian /api/v1/registers/due
+jq -e '[.duties[].customer] | all(. == "initech")' body >/dev/null || fail "ian's registers: $(cat body)"
 kill -TERM "$pid"
 wait "$pid" || fail "the demo exited $?"
 rm -rf "$(dirname "$STORE")"
