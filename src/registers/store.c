@@ -505,7 +505,8 @@ static enum cw_status changes_flush(struct cw_access *a, struct changes *c,
 }
 
 /* A notice to each user of each customer concerned by a sub-processor
- * change (every tenant's users for "*"). */
+ * change (every tenant's users for "*"), and to each such customer's
+ * webhook (its own systems), in the change's transaction. */
 static enum cw_status notify_change(struct cw_access *a, const char *id,
                                     const struct cw__node *m,
                                     long long version, const char *tenants,
@@ -514,7 +515,7 @@ static enum cw_status notify_change(struct cw_access *a, const char *id,
     const char *name = cw__member_text(m, "name");
     const char *service = cw__member_text(m, "service");
     const char *start = cw__member_text(m, "start");
-    char subject[300], t[80];
+    char subject[300], t[80], record[100];
     struct cw__q *q = NULL;
     const char *p = tenants;
 
@@ -523,8 +524,13 @@ static enum cw_status notify_change(struct cw_access *a, const char *id,
              "may object within your contract's window (subprocessors/%s)",
              name ? name : "?", service ? service : "?", start ? start : "?",
              id);
+    snprintf(record, sizeof(record), "subprocessors/%s", id);
     if (strcmp(tenants, "*") == 0) {
         const void *v[3] = { subject, &version, &now };
+        enum cw_status st = cw__webhook_enqueue_tenant(
+            a, "*", "subprocessor.change", record, version, subject, now, d);
+        if (st)
+            return st;
         return cw__acc_one(a,
                            "INSERT INTO notices(tenant_id, user_id, kind, "
                            "doc_id, version, subject, created) SELECT "
@@ -537,6 +543,10 @@ static enum cw_status notify_change(struct cw_access *a, const char *id,
     }
     while (next_tenant(tenants, &p, t)) {
         const void *v[4] = { subject, &version, &now, t };
+        enum cw_status st = cw__webhook_enqueue_tenant(
+            a, t, "subprocessor.change", record, version, subject, now, d);
+        if (st)
+            return st;
         if (cw__acc_one(a,
                         "INSERT INTO notices(tenant_id, user_id, kind, "
                         "doc_id, version, subject, created) SELECT "

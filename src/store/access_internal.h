@@ -99,5 +99,16 @@ enum cw_status cw__webhook_enqueue(struct cw_access *a, const char *kind,
                                    const char *doc, long long version,
                                    const char *subject, long long created,
                                    struct cw_diag *d);
+/* The same for a notice to `tenant` ("*": every tenant) about a
+ * register's record ("subprocessors/ID"), whoever follows what: its body
+ * names the "record" rather than a "document". */
+enum cw_status cw__webhook_enqueue_tenant(struct cw_access *a,
+                                          const char *tenant,
+                                          const char *kind,
+                                          const char *record,
+                                          long long version,
+                                          const char *subject,
+                                          long long created,
+                                          struct cw_diag *d);
 
 #endif

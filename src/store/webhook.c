@@ -298,19 +298,21 @@ struct target {
     char tenant[80];
 };
 
-/* The body of a delivery: the notice, its tenant and its own id. No
- * user is named (who follows the document is personal data). */
+/* The body of a delivery: the notice, what it is about (a "document",
+ * or a register's "record"), its tenant and its own id. No user is
+ * named (who follows the document is personal data). */
 static enum cw_status body_of(struct cw__buf *b, const char *kind,
-                              const char *doc, long long version,
-                              const char *subject, long long created,
-                              const char *tenant, const char *id)
+                              const char *key, const char *about,
+                              long long version, const char *subject,
+                              long long created, const char *tenant,
+                              const char *id)
 {
     enum cw_status st;
     b->len = 0;
     if ((st = cw__buf_puts(b, "{\"kind\":")) ||
         (st = cw__json_str(b, kind, strlen(kind))) ||
-        (st = cw__buf_puts(b, ",\"document\":")) ||
-        (st = cw__json_str(b, doc, strlen(doc))) ||
+        (st = cw__buf_printf(b, ",\"%s\":", key)) ||
+        (st = cw__json_str(b, about, strlen(about))) ||
         (st = cw__buf_printf(b, ",\"version\":%lld,\"subject\":", version)) ||
         (st = cw__json_str(b, subject, strlen(subject))) ||
         (st = cw__buf_printf(b, ",\"created\":%lld,\"tenant\":", created)) ||
@@ -321,10 +323,13 @@ static enum cw_status body_of(struct cw__buf *b, const char *kind,
     return cw__buf_puts(b, "}");
 }
 
-enum cw_status cw__webhook_enqueue(struct cw_access *a, const char *kind,
-                                   const char *doc, long long version,
-                                   const char *subject, long long created,
-                                   struct cw_diag *d)
+/* An outbox row for each webhook `sql` selects (its id and tenant; `arg`
+ * bound to its parameter when not NULL), the notice about `about`. */
+static enum cw_status enqueue(struct cw_access *a, const char *sql,
+                              const char *arg, const char *kind,
+                              const char *key, const char *about,
+                              long long version, const char *subject,
+                              long long created, struct cw_diag *d)
 {
     struct target *t = NULL;
     size_t n = 0, alloc = 0, i;
@@ -334,14 +339,10 @@ enum cw_status cw__webhook_enqueue(struct cw_access *a, const char *kind,
     enum cw_status st = CW_OK;
     int rc;
 
-    if (!cw__db_prepare(a->db,
-                        "SELECT w.id, w.tenant_id FROM webhooks w WHERE "
-                        "w.disabled = 0 AND EXISTS (SELECT 1 FROM "
-                        "subscriptions s WHERE s.doc_id = ? AND "
-                        "s.tenant_id = w.tenant_id) ORDER BY w.tenant_id",
-                        &q))
+    if (!cw__db_prepare(a->db, sql, &q))
         return cw__acc_db_error(a, d, "cannot read the webhooks");
-    cw__q_text(q, 1, doc);
+    if (arg)
+        cw__q_text(q, 1, arg);
     while ((rc = cw__q_step(q)) == CW__Q_ROW) {
         const char *id = cw__col_text(q, 0), *tenant = cw__col_text(q, 1);
         if (!id || !tenant)
@@ -363,7 +364,7 @@ enum cw_status cw__webhook_enqueue(struct cw_access *a, const char *kind,
         const void *vals[7] = { id, t[i].tenant, t[i].webhook, kind,
                                 NULL, &created, &due };
         new_id(id);
-        if ((st = body_of(&body, kind, doc, version, subject, created,
+        if ((st = body_of(&body, kind, key, about, version, subject, created,
                           t[i].tenant, id))) {
             st = cw__diag_set(d, st, NULL, 0, 0,
                               "a webhook's body is too large");
@@ -380,6 +381,38 @@ enum cw_status cw__webhook_enqueue(struct cw_access *a, const char *kind,
     cw__buf_release(&body);
     cw__free(t);
     return st;
+}
+
+enum cw_status cw__webhook_enqueue(struct cw_access *a, const char *kind,
+                                   const char *doc, long long version,
+                                   const char *subject, long long created,
+                                   struct cw_diag *d)
+{
+    return enqueue(a,
+                   "SELECT w.id, w.tenant_id FROM webhooks w WHERE "
+                   "w.disabled = 0 AND EXISTS (SELECT 1 FROM "
+                   "subscriptions s WHERE s.doc_id = ? AND "
+                   "s.tenant_id = w.tenant_id) ORDER BY w.tenant_id",
+                   doc, kind, "document", doc, version, subject, created, d);
+}
+
+enum cw_status cw__webhook_enqueue_tenant(struct cw_access *a,
+                                          const char *tenant,
+                                          const char *kind,
+                                          const char *record,
+                                          long long version,
+                                          const char *subject,
+                                          long long created,
+                                          struct cw_diag *d)
+{
+    bool every = strcmp(tenant, "*") == 0;
+    return enqueue(a,
+                   every ? "SELECT id, tenant_id FROM webhooks WHERE "
+                           "disabled = 0 ORDER BY tenant_id"
+                         : "SELECT id, tenant_id FROM webhooks WHERE "
+                           "disabled = 0 AND tenant_id = ?",
+                   every ? NULL : tenant, kind, "record", record, version,
+                   subject, created, d);
 }
 
 /* A due row, copied out of the statement. */

@@ -2134,6 +2134,75 @@ static void test_acme_example(void **state)
     assert_int_equal(open, 7);
 }
 
+/* What cw_webhook_due hands out: each delivery's tenant, event, body. */
+struct hooks {
+    size_t n;
+    char tenant[8][16], event[8][32], body[8][600];
+};
+
+static int hook_row(void *arg, const struct cw_webhook_delivery *w)
+{
+    struct hooks *h = arg;
+    if (h->n < 8) {
+        snprintf(h->tenant[h->n], sizeof(h->tenant[0]), "%s", w->tenant);
+        snprintf(h->event[h->n], sizeof(h->event[0]), "%s", w->event);
+        snprintf(h->body[h->n], sizeof(h->body[0]), "%s", w->body);
+    }
+    h->n++;
+    return 0;
+}
+
+/* A sub-processor change reaches the webhook of each customer it
+ * concerns (its own systems), naming the record; a change customers are
+ * not told of (the contract reference) queues nothing. */
+static void test_subprocessor_webhook(void **state)
+{
+    struct cw_access *a = open_store();
+    char secret[CW_WEBHOOK_SECRET_TEXT], id[CW_TOKEN_ID];
+    struct cw_diag d;
+    struct hooks h;
+    long long now = T("2026-11-25T09:00:00Z");
+    (void)state;
+
+    assert_int_equal(cw_webhook_set(a, "t1", "https://t1.example/hook", "t",
+                                    secret, id, &d),
+                     CW_OK);
+    assert_int_equal(cw_webhook_set(a, "t2", "https://t2.example/hook", "t",
+                                    secret, id, &d),
+                     CW_OK);
+    add(a, sp_text, now);
+    memset(&h, 0, sizeof(h));
+    assert_int_equal(cw_webhook_due(a, (now + 60) * 1000, 8, hook_row, &h,
+                                    &d),
+                     CW_OK);
+    assert_int_equal(h.n, 1);
+    assert_string_equal(h.tenant[0], "t1");
+    assert_string_equal(h.event[0], "subprocessor.change");
+    assert_non_null(strstr(h.body[0], "\"record\":\"subprocessors/sp-mail\""));
+    assert_null(strstr(h.body[0], "\"document\""));
+    {
+        static const char *const names[] = { "contract_ref" };
+        static const char *const values[] = { "DPA-9" };
+        struct cw_reg_input *in = NULL;
+        size_t c[3];
+        assert_int_equal(cw_reg_input_fields(CW_REG_SUBPROCESSORS, names,
+                                             values, 1, &in, &d),
+                         CW_OK);
+        assert_int_equal(cw_register_put_input(a, in, CW_REG_UPDATE,
+                                               "sp-mail", "t", now + 3600, c,
+                                               &d),
+                         CW_OK);
+        assert_int_equal(c[1], 1); /* a new version, */
+        cw_reg_input_free(in);
+    }
+    memset(&h, 0, sizeof(h));
+    assert_int_equal(cw_webhook_due(a, (now + 7200) * 1000, 8, hook_row, &h,
+                                    &d),
+                     CW_OK);
+    assert_int_equal(h.n, 1); /* but no new delivery: the first, still due */
+    cw_access_close(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2168,6 +2237,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_put_input_atomic, setup, teardown),
         cmocka_unit_test_setup_teardown(test_acme_example, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_subprocessor_webhook, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
