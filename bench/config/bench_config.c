@@ -62,7 +62,7 @@ static double since(const struct timespec *t0)
 static int pack_run(const char *name, const char *plan,
                     const char *const *regions, size_t nregions)
 {
-    struct cw_config_options opt = { NULL, regions, nregions, 0 };
+    struct cw_config_options opt = { NULL, regions, nregions, 0, NULL, NULL };
     struct cw_catalogs *cats = NULL;
     struct cw_pack *pack = NULL;
     struct cw_results *res = NULL;

@@ -179,6 +179,14 @@ struct cw_config_options {
     size_t nregions;
     unsigned threads;        /* 0: automatic (two for large Terraform
                                 plans), 1: one, 2: two */
+    /* Where PII lives: called for each resource a location check (the
+     * PII-location rule of a pack) judges and finds the region of, with
+     * its address, type, region, file and line; a resource may come more
+     * than once. NULL: not called. Setting it scans on one thread. */
+    void (*on_location)(void *arg, const char *address, const char *type,
+                        const char *region, const char *file,
+                        unsigned line);
+    void *location_arg;
 };
 
 /*

@@ -102,6 +102,30 @@ CW_API enum cw_status cw_reg_input_fields(enum cw_register r,
                                           size_t n,
                                           struct cw_reg_input **out,
                                           struct cw_diag *d);
+/* A resource a config scan found PII may live in (cw_config_options'
+ * on_location). */
+struct cw_pii_location {
+    const char *address; /* "aws_s3_bucket.notes" */
+    const char *type;    /* "aws_s3_bucket" */
+    const char *region;  /* "eu-west-1" */
+};
+/*
+ * Locations records for what a config scan found (`scan config
+ * --record-locations`): one per resource address (id: its readable part
+ * and 12 hex of its SHA-256), system its address, purpose from its type
+ * (compute instances, virtual machines and functions process; backups
+ * and snapshots back up; the rest store), country from the region
+ * (cw_region_country), `customers` (comma-separated tenant ids; NULL or
+ * "": "*") and `source` (what was scanned). A resource whose region has
+ * no country here is left out and counted in *skipped.
+ */
+CW_API enum cw_status cw_reg_input_locations(
+    const struct cw_pii_location *locs, size_t n, const char *customers,
+    const char *source, struct cw_reg_input **out, size_t *skipped,
+    struct cw_diag *d);
+/* ISO 3166-1 alpha-2 country of an AWS, Azure ("westeurope" or "West
+ * Europe") or Google Cloud region; NULL when not known. */
+CW_API const char *cw_region_country(const char *region);
 CW_API void cw_reg_input_free(struct cw_reg_input *in);
 CW_API enum cw_register cw_reg_input_register(const struct cw_reg_input *in);
 CW_API size_t cw_reg_input_count(const struct cw_reg_input *in);

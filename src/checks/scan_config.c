@@ -217,6 +217,7 @@ struct scan {
     struct cw_diag bd;
     const char *const *regions;
     size_t nregions;
+    const struct cw_config_options *opt; /* on_location, or NULL */
     bool oom;
     size_t resources;
     struct memo *memo;        /* the one-thread path's (NULL: none) */
@@ -622,14 +623,18 @@ static void location_rule(struct doc *c, const struct rule *r,
 
     o->file = c->res->file;
     o->line = c->res->line;
+    if (!region)
+        region = c->res->region;
+    if (region && c->s->opt)
+        c->s->opt->on_location(c->s->opt->location_arg, c->res->address,
+                               c->res->type, region, c->res->file,
+                               c->res->line);
     if (!n) {
         outcome_set(o, CW_VERDICT_UNKNOWN,
                     "no allowed regions: list them as pii_regions in "
                     "cloudward.yaml");
         return;
     }
-    if (!region)
-        region = c->res->region;
     if (!region) {
         outcome_set(o, CW_VERDICT_UNKNOWN, "%s does not say its region",
                     c->res->address);
@@ -2056,6 +2061,7 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
     if (opt) {
         s.regions = opt->regions;
         s.nregions = opt->nregions;
+        s.opt = opt->on_location ? opt : NULL;
     }
     cw__arena_init_bulk(&s.keep, 0);
     s.defer_tail = &s.defer;
@@ -2071,7 +2077,8 @@ enum cw_status cw_scan_config(const struct cw_pack *pack,
     pthread_cond_init(&s.cv, NULL);
     for (i = 0; !st && !s.oom && i < n; i++) {
         struct cw__map m;
-        unsigned threads = opt ? opt->threads : 0;
+        /* A location callback is called from one thread only. */
+        unsigned threads = !opt ? 0 : opt->on_location ? 1 : opt->threads;
         bool two;
         st = cw__map_file(paths[i], &m, d);
         if (st)

@@ -126,6 +126,21 @@ int cmd_token(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_webhook(int argc, char **argv);
 int cmd_register(int argc, char **argv);
+/* Where a config scan found PII may live (scan config
+ * --record-locations): cli_location_seen is the scan's on_location
+ * (cw_config_options), cli_locations_save makes them locations records
+ * of the store (cw_reg_input_locations) and says what it did. */
+struct cli_locations {
+    struct cw_pii_location *v;
+    size_t n, cap;
+    bool oom;
+};
+void cli_location_seen(void *arg, const char *address, const char *type,
+                       const char *region, const char *file, unsigned line);
+int cli_locations_save(const struct cli_locations *l,
+                       const struct cli_common *c, const char *customers,
+                       const char *source);
+void cli_locations_free(struct cli_locations *l);
 int cmd_registers(int argc, char **argv);
 /* `cloudward serve`: src/server/serve.c (its own module, on the public
  * API too; declared here so that the CLI needs none of its headers). */

@@ -46,7 +46,8 @@ static const char *const opts[][2] = {
     { "init", "--organisation --role --service-model --pii --no-pii --force" },
     { "soa", "--expiring-days" },
     { "matrix", "--service-model --expiring-days" },
-    { "scan", "--root --pack --fail-on --no-save --type --jobs --sarif-all" },
+    { "scan", "--root --pack --fail-on --no-save --type --jobs --sarif-all "
+              "--record-locations --customers" },
     { "log", "--action --target --tenant --outcome --reason --details "
              "--from --batch --size --vkey --checkpoint --offset --limit" },
     { "evidence", "--control --effective --expires --follow" },

@@ -670,3 +670,100 @@ int cmd_registers(int argc, char **argv)
         return overdue ? EXIT_FINDINGS : EXIT_OK;
     }
 }
+
+/* ---- scan config --record-locations ----------------------------------------- */
+
+void cli_location_seen(void *arg, const char *address, const char *type,
+                       const char *region, const char *file, unsigned line)
+{
+    struct cli_locations *l = arg;
+    struct cw_pii_location *x;
+    (void)file;
+    (void)line;
+    if (l->oom)
+        return;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 64;
+        struct cw_pii_location *v = realloc(l->v, cap * sizeof(*v));
+        if (!v) {
+            l->oom = true;
+            return;
+        }
+        l->v = v;
+        l->cap = cap;
+    }
+    x = &l->v[l->n];
+    x->address = strdup(address);
+    x->type = strdup(type);
+    x->region = strdup(region);
+    if (!x->address || !x->type || !x->region) {
+        free((char *)x->address);
+        free((char *)x->type);
+        free((char *)x->region);
+        l->oom = true;
+        return;
+    }
+    l->n++;
+}
+
+void cli_locations_free(struct cli_locations *l)
+{
+    size_t i;
+    for (i = 0; i < l->n; i++) {
+        free((char *)l->v[i].address);
+        free((char *)l->v[i].type);
+        free((char *)l->v[i].region);
+    }
+    free(l->v);
+    memset(l, 0, sizeof(*l));
+}
+
+int cli_locations_save(const struct cli_locations *l,
+                       const struct cli_common *c, const char *customers,
+                       const char *source)
+{
+    struct cw_reg_input *in = NULL;
+    struct cw_access *x = NULL;
+    struct cw_diag d;
+    struct opts o;
+    size_t counts[3], skipped;
+    char actor[400];
+    int rc = EXIT_OK;
+
+    if (l->oom) {
+        cli_error("out of memory recording the locations");
+        return EXIT_USAGE;
+    }
+    cw_diag_clear(&d);
+    if (cw_reg_input_locations(l->v, l->n, customers, source, &in, &skipped,
+                               &d)) {
+        cli_error_diag(&d);
+        return EXIT_USAGE;
+    }
+    memset(&o, 0, sizeof(o));
+    o.common = *c;
+    if (!(x = open_store(&o, true))) {
+        cw_reg_input_free(in);
+        return EXIT_USAGE;
+    }
+    cli_actor(actor, sizeof(actor));
+    if (cw_register_put_input(x, in, CW_REG_UPSERT, NULL, actor,
+                              (long long)time(NULL), counts, &d)) {
+        cli_error_diag(&d);
+        rc = EXIT_USAGE;
+    } else {
+        cli_note("locations register: %zu added, %zu updated, %zu "
+                 "unchanged\n",
+                 counts[0], counts[1], counts[2]);
+        if (skipped)
+            cli_note("locations register: %zu resource%s left out: no "
+                     "country is known for %s region; record %s by hand "
+                     "(cloudward register locations add)\n",
+                     skipped, skipped == 1 ? "" : "s",
+                     skipped == 1 ? "its" : "their",
+                     skipped == 1 ? "it" : "them");
+    }
+    cw_reg_input_free(in);
+    cw_access_close(x);
+    return rc;
+}

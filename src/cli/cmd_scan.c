@@ -20,7 +20,9 @@ enum {
     OPT_NO_SAVE,
     OPT_TYPE,
     OPT_JOBS,
-    OPT_SARIF_ALL
+    OPT_SARIF_ALL,
+    OPT_RECORD_LOCATIONS,
+    OPT_CUSTOMERS
 };
 
 static const struct option long_opts[] = {
@@ -34,6 +36,8 @@ static const struct option long_opts[] = {
     { "type", required_argument, NULL, OPT_TYPE },
     { "jobs", required_argument, NULL, OPT_JOBS },
     { "sarif-all", no_argument, NULL, OPT_SARIF_ALL },
+    { "record-locations", no_argument, NULL, OPT_RECORD_LOCATIONS },
+    { "customers", required_argument, NULL, OPT_CUSTOMERS },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -64,6 +68,11 @@ static const char config_help[] =
     "  --fail-on SEV      exit 1 when a check of severity SEV or above\n"
     "                     fails (default info; 'never' to always exit 0)\n"
     "  --no-save          do not record the results in the store\n"
+    "  --record-locations keep where the PII location check found each\n"
+    "                     resource in the locations register (one record\n"
+    "                     per resource: region, its country, purpose by\n"
+    "                     type; docs/registers.md), for --customers LIST\n"
+    "                     (tenant ids, comma-separated; default '*')\n"
     "  --jobs 1|2         threads evaluating a Terraform plan (default: two\n"
     "                     for plans of 4 MB or more, else one)\n";
 
@@ -168,7 +177,7 @@ static int load_regions(const struct cli_common *common,
 int cmd_scan(int argc, char **argv)
 {
     struct cli_common common = { .scope = default_scope };
-    struct cw_config_options copt = { NULL, NULL, 0, 0 };
+    struct cw_config_options copt = { NULL, NULL, 0, 0, NULL, NULL };
     struct cw_scope *scope = NULL;
     struct cw_host_options hopt = { NULL, NULL, NULL };
     struct cw_catalogs *cats = NULL;
@@ -176,7 +185,10 @@ int cmd_scan(int argc, char **argv)
     struct cw_results *res = NULL;
     enum cw_findings_format fmt = CW_FINDINGS_TABLE;
     enum cw_severity fail_on = CW_SEVERITY_INFO;
-    bool never = false, save = true, fmt_set = false, sarif_all = false;
+    bool never = false, save = true, fmt_set = false, sarif_all = false,
+         record_locations = false;
+    const char *customers = NULL;
+    struct cli_locations locs = { NULL, 0, 0, false };
     const char *out = NULL, *pack_name = NULL, *root = NULL, *type = NULL;
     char detected[64], store[4096], actor[400];
     int64_t run = 0;
@@ -234,6 +246,12 @@ int cmd_scan(int argc, char **argv)
             break;
         case OPT_SARIF_ALL:
             sarif_all = true;
+            break;
+        case OPT_RECORD_LOCATIONS:
+            record_locations = true;
+            break;
+        case OPT_CUSTOMERS:
+            customers = optarg;
             break;
         case OPT_NO_SAVE:
             save = false;
@@ -321,6 +339,14 @@ int cmd_scan(int argc, char **argv)
     if (config && load_regions(&common, cats, &scope, &copt))
         goto out;
     copt.type = type;
+    if (record_locations) {
+        if (!config) {
+            cli_error("--record-locations is for config scans");
+            goto out;
+        }
+        copt.on_location = cli_location_seen;
+        copt.location_arg = &locs;
+    }
     hopt.root = root;
     if (isatty(2) && !cli_quiet)
         hopt.progress = progress;
@@ -347,6 +373,13 @@ int cmd_scan(int argc, char **argv)
         cli_error_diag(&d);
         goto out;
     }
+    if (record_locations) {
+        char source[160];
+        snprintf(source, sizeof(source), "config scan of %s%s", argv[optind],
+                 argc - optind > 1 ? " and more" : "");
+        if (cli_locations_save(&locs, &common, customers, source) != EXIT_OK)
+            goto out;
+    }
     if (sarif_all && fmt == CW_FINDINGS_SARIF)
         fmt = CW_FINDINGS_SARIF_ALL;
     if (cw_report_results(res, fmt, out, &d)) {
@@ -358,6 +391,7 @@ int cmd_scan(int argc, char **argv)
     rc = !never && cw_results_failed_at(res, fail_on) ? EXIT_FINDINGS
                                                        : EXIT_OK;
 out:
+    cli_locations_free(&locs);
     cw_scope_free(scope);
     cw_results_free(res);
     cw_pack_free(pack);

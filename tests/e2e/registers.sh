@@ -158,6 +158,38 @@ grep -q "is closed" err || fail "a closed record is not changed: $(cat err)"
 expect_exit 2 "$CW" register instructions add --id in-x --customer initech --purposes x
 grep -q "exists" err || fail "add of an existing id: $(cat err)"
 
+# Fed from a config scan: where the PII location check found each
+# resource becomes a location record; one outside Globex's contract
+# (eu-*) is a finding for Globex; a region of unknown country is left
+# for a person, said so.
+cat >plan.json <<'JSON'
+{"format_version":"1.2","terraform_version":"1.6.0","planned_values":{"root_module":{"resources":[
+{"address":"aws_s3_bucket.notes","mode":"managed","type":"aws_s3_bucket","name":"notes","values":{"bucket":"notes","region":"eu-west-1"}},
+{"address":"aws_instance.app","mode":"managed","type":"aws_instance","name":"app","values":{"ami":"ami-1","availability_zone":"eu-west-1a"}},
+{"address":"aws_db_instance.analytics","mode":"managed","type":"aws_db_instance","name":"analytics","values":{"availability_zone":"us-west-2b"}},
+{"address":"aws_ebs_volume.mars","mode":"managed","type":"aws_ebs_volume","name":"mars","values":{"availability_zone":"mars-north-1a"}}
+]}}}
+JSON
+expect_exit 0 "$CW" scan config plan.json --scope acme/cloudward.yaml --record-locations \
+  --customers globex --fail-on never
+grep -q "locations register: 3 added, 0 updated, 0 unchanged" err || fail "scan-fed locations: $(cat err)"
+grep -q "1 resource left out: no country is known" err || fail "unknown region: $(cat err)"
+expect_exit 0 "$CW" register locations list --format json
+jq -e '[.records[].record | select(.source == "config scan of plan.json")] |
+  map([.system, .purpose, .country, .region] | join(" ")) | sort ==
+  ["aws_db_instance.analytics storage US us-west-2", "aws_instance.app processing IE eu-west-1",
+   "aws_s3_bucket.notes storage IE eu-west-1"]' out >/dev/null || fail "scan-fed records: $(cat out)"
+expect_exit 1 "$CW" registers due "${A[@]}" --format json
+jq -e '[.duties[] | select(.register == "locations" and .customer == "globex" and .state == "FINDING")
+  | .record] == ["aws-db-instance-analytics-cc1df7d50329"]' out >/dev/null ||
+  fail "us-west-2 outside globex's contract: $(jq -c '[.duties[] | select(.register == "locations")]' out)"
+# Scanned again: nothing changes, nothing is written.
+n2=$(entries)
+expect_exit 0 "$CW" scan config plan.json --scope acme/cloudward.yaml --record-locations \
+  --customers globex --fail-on never --no-save
+grep -q "locations register: 0 added, 0 updated, 3 unchanged" err || fail "rescan: $(cat err)"
+[ "$(entries)" = "$n2" ] || fail "an unchanged rescan wrote ledger entries"
+
 # Malformed input: FILE:LINE:COL, nothing written.
 before=$(entries)
 cat >bad.yaml <<'YAML'

@@ -2203,6 +2203,46 @@ static void test_subprocessor_webhook(void **state)
     cw_access_close(a);
 }
 
+/* Regions' countries, as the providers name them; and the records a
+ * scan's locations make (one per address, unknown countries left out). */
+static void test_scan_locations(void **state)
+{
+    static const struct cw_pii_location locs[] = {
+        { "aws_s3_bucket.notes", "aws_s3_bucket", "eu-west-1" },
+        { "aws_s3_bucket.notes", "aws_s3_bucket", "eu-west-1" },
+        { "azurerm_linux_virtual_machine.web",
+          "azurerm_linux_virtual_machine", "West Europe" },
+        { "google_compute_snapshot.nightly", "google_compute_snapshot",
+          "europe-west3" },
+        { "aws_ebs_volume.mars", "aws_ebs_volume", "mars-north-1" },
+    };
+    struct cw_reg_input *in = NULL;
+    struct cw_diag d;
+    size_t skipped = 0;
+    (void)state;
+
+    assert_string_equal(cw_region_country("eu-west-1"), "IE");
+    assert_string_equal(cw_region_country("westeurope"), "NL");
+    assert_string_equal(cw_region_country("West Europe"), "NL");
+    assert_string_equal(cw_region_country("europe-west3"), "DE");
+    assert_null(cw_region_country("mars-north-1"));
+    assert_null(cw_region_country(""));
+    assert_int_equal(cw_reg_input_locations(locs, 5, "t1,t2", "config scan of p",
+                                            &in, &skipped, &d),
+                     CW_OK);
+    assert_int_equal(skipped, 1);
+    assert_int_equal(cw_reg_input_count(in), 3);
+    assert_non_null(strstr(cw_reg_input_json(in, 0),
+                           "\"purpose\":\"storage\",\"country\":\"IE\""));
+    assert_non_null(strstr(cw_reg_input_json(in, 0),
+                           "\"customers\":[\"t1\",\"t2\"]"));
+    assert_non_null(strstr(cw_reg_input_json(in, 1), "\"purpose\":\"processing\""));
+    assert_non_null(strstr(cw_reg_input_json(in, 2), "\"purpose\":\"backup\""));
+    assert_int_equal(strncmp(cw_reg_input_id(in, 0), "aws-s3-bucket-notes-", 20), 0);
+    assert_int_equal(strlen(cw_reg_input_id(in, 0)), 20 + 12);
+    cw_reg_input_free(in);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -2239,6 +2279,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_acme_example, setup, teardown),
         cmocka_unit_test_setup_teardown(test_subprocessor_webhook, setup,
                                         teardown),
+        cmocka_unit_test(test_scan_locations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
