@@ -36,7 +36,8 @@ enum cw_doc_class {
 CW_API const char *cw_doc_class_name(enum cw_doc_class c);
 CW_API bool cw_doc_class_parse(const char *s, enum cw_doc_class *out);
 /* A document's type: soa, matrix, certificate, audit-report,
- * pentest-summary, policy, package. */
+ * pentest-summary, policy, package, subprocessors (the 27018 register's
+ * current list, cw_registers.h). */
 CW_API bool cw_doc_type_ok(const char *type);
 
 /* A document at one version (its latest, in listings). */
@@ -61,7 +62,8 @@ struct cw_doc {
 /*
  * Adds a version of document `doc->id` (1 to 64 of [a-z0-9-]) with the
  * bytes data[0..len) named `name` (data NULL for a generated document:
- * type soa or matrix, made fresh at each download by the generator
+ * type soa, matrix or subprocessors, made fresh at each download by the
+ * generator
  * cw_download_redeem is given; the name's extension says the format,
  * .xlsx, .csv, .json, .html or .md): the first makes the document with
  * doc's title, type, class, tenant (CW_DOC_TENANT: an existing tenant)

@@ -218,6 +218,9 @@ int serve_demo(char *store, size_t nstore, char *scope, size_t nscope)
             NULL, "nda", "acme-notes-soa.xlsx", NULL) ||
         put(a, "matrix", "Shared-responsibility matrix (SaaS)", "matrix",
             CW_DOC_PUBLIC, NULL, NULL, "acme-notes-matrix.xlsx", NULL) ||
+        put(a, "subprocessors", "Sub-processors", "subprocessors",
+            CW_DOC_PUBLIC, NULL, NULL, "acme-notes-subprocessors.xlsx",
+            NULL) ||
         put(a, "iso27001", "ISO/IEC 27001 certificate (summary)",
             "certificate", CW_DOC_PUBLIC, NULL, NULL,
             "iso27001-certificate.txt",

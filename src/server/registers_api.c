@@ -87,9 +87,10 @@ static int record_row(void *arg, const struct cw_reg_record *c)
     return 0;
 }
 
-/* GET /api/v1/registers/{name} */
+/* GET /api/v1/registers/{name}[?history=true] */
 enum MHD_Result h_register_list(struct ctx *x)
 {
+    const char *history = query(x, "history");
     struct listing l = { NULL, 0 };
     enum cw_register r;
     struct cw_access *a;
@@ -100,6 +101,8 @@ enum MHD_Result h_register_list(struct ctx *x)
 
     if (!cw_register_parse(x->q->param[0], &r))
         return problem(x, 404, "no such register");
+    if (history && strcmp(history, "true") && strcmp(history, "false"))
+        return problem(x, 400, "history: true or false");
     if (!(a = access_tables()))
         return problem(x, 503, "the store cannot be read");
     if (!(l.m = open_memstream(&buf, &len)))
@@ -108,8 +111,9 @@ enum MHD_Result h_register_list(struct ctx *x)
     json_opt(l.m, cw_register_title(r));
     fputs(",\"records\":[", l.m);
     cw_diag_clear(&d);
-    st = cw_register_each(a, (int)r, NULL, viewer(x), false, record_row, &l,
-                          &d);
+    st = cw_register_each(a, (int)r, NULL, viewer(x),
+                          history && strcmp(history, "true") == 0, record_row,
+                          &l, &d);
     fputs("]}\n", l.m);
     return reply_listing(x, st, &d, l.m, &buf, &len);
 }

@@ -92,9 +92,13 @@ static const char *mime_of(enum cw_format f)
 
 /* The report of `soa` in format f, as bytes (malloc'd). Through a private
  * temporary file: the XLSX writer writes files only. */
-enum cw_status soa_view_render(const struct cw_soa *soa, enum cw_view view,
-                               enum cw_format f, unsigned char **data,
-                               size_t *len, struct cw_diag *d)
+/* What a document writer writes to a file, read back into memory. */
+typedef enum cw_status (*file_writer)(const void *arg, const char *path,
+                                      struct cw_diag *d);
+
+static enum cw_status render(file_writer write, const void *arg,
+                             unsigned char **data, size_t *len,
+                             struct cw_diag *d)
 {
     char dir[] = "/tmp/cloudward-soa-XXXXXX", path[64];
     enum cw_status st;
@@ -108,7 +112,7 @@ enum cw_status soa_view_render(const struct cw_soa *soa, enum cw_view view,
         return CW_EIO;
     }
     snprintf(path, sizeof(path), "%s/report", dir);
-    st = cw_report_write(soa, view, f, path, d);
+    st = write(arg, path, d);
     if (!st && (fp = fopen(path, "rb"))) {
         if (fseek(fp, 0, SEEK_END) == 0 && (n = ftell(fp)) >= 0 &&
             fseek(fp, 0, SEEK_SET) == 0 &&
@@ -128,6 +132,47 @@ enum cw_status soa_view_render(const struct cw_soa *soa, enum cw_view view,
     remove(path);
     rmdir(dir);
     return st;
+}
+
+struct report_job {
+    const struct cw_soa *soa;
+    enum cw_view view;
+    enum cw_format f;
+};
+
+static enum cw_status write_report(const void *arg, const char *path,
+                                   struct cw_diag *d)
+{
+    const struct report_job *j = arg;
+    return cw_report_write(j->soa, j->view, j->f, path, d);
+}
+
+enum cw_status soa_view_render(const struct cw_soa *soa, enum cw_view view,
+                               enum cw_format f, unsigned char **data,
+                               size_t *len, struct cw_diag *d)
+{
+    struct report_job j = { soa, view, f };
+    return render(write_report, &j, data, len, d);
+}
+
+/* The sub-processors' list, as `tenant` (NULL: the provider) sees it. */
+struct list_job {
+    const char *tenant;
+    enum cw_format f;
+};
+
+static enum cw_status write_list(const void *arg, const char *path,
+                                 struct cw_diag *d)
+{
+    const struct list_job *j = arg;
+    struct cw_access *a = access_tables();
+    if (!a) {
+        cw_diag_clear(d);
+        snprintf(d->msg, sizeof(d->msg), "the store cannot be read");
+        return CW_EIO;
+    }
+    return cw_register_write(a, CW_REG_SUBPROCESSORS, j->tenant,
+                             (long long)time(NULL), (int)j->f, path, d);
 }
 
 static bool format_of_name(const char *name, enum cw_format *f)
@@ -162,6 +207,12 @@ enum cw_status soa_view_generate(void *arg, const struct cw_doc *doc,
     snprintf(prepared, sizeof(prepared), "%s, %s, %s, download %s",
              w->tenant[0] ? w->tenant : "the provider",
              w->login[0] ? w->login : w->id, when, download_id);
+    if (strcmp(doc->type, "subprocessors") == 0) {
+        struct list_job j = { w->tenant[0] ? w->tenant : NULL, f };
+        st = render(write_list, &j, &out->data, &out->len, d);
+        out->release = release;
+        return st;
+    }
     if ((st = soa_view_build(prepared, -1, w->tenant, &soa, d)))
         return st;
     st = soa_view_render(soa,

@@ -31,7 +31,7 @@ static const char *const class_names[] = { "public", "gated", "tenant" };
 static const char *const doc_types[] = { "soa",          "matrix",
                                          "certificate",  "audit-report",
                                          "pentest-summary", "policy",
-                                         "package" };
+                                         "package", "subprocessors" };
 
 const char *cw_doc_class_name(enum cw_doc_class c)
 {
@@ -262,10 +262,12 @@ enum cw_status cw_document_put(struct cw_access *a,
         return cw__diag_set(d, CW_ELIMIT, NULL, 0, 0,
                             "a document is at most 64 MiB");
     if (!data && (strcmp(doc->type, "soa") != 0 &&
-                  strcmp(doc->type, "matrix") != 0))
+                  strcmp(doc->type, "matrix") != 0 &&
+                  strcmp(doc->type, "subprocessors") != 0))
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
-                            "only an SoA or a matrix is generated; a %s "
-                            "document needs its file",
+                            "only an SoA, a matrix or the sub-processors' "
+                            "list is generated; a %s document needs its "
+                            "file",
                             doc->type);
     if (!data && !generated_format(doc->name))
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,

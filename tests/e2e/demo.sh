@@ -31,7 +31,7 @@ signin alex
 signin gus
 [ "$(cat code)" = 201 ] || fail "gus signs in: $(cat code) $(cat body)"
 as gus /api/v1/documents
-[ "$(jq -r '[.documents[].id] | join(",")' body)" = "globex-review,iso27001,matrix,pentest-2026,security-policy,soa" ] ||
+[ "$(jq -r '[.documents[].id] | join(",")' body)" = "globex-review,iso27001,matrix,pentest-2026,security-policy,soa,subprocessors" ] ||
   fail "gus's library: $(cat body)"
 signin ian
 as ian /api/v1/documents
@@ -67,6 +67,12 @@ jq -e '.duties[] | select(.record == "br-2026-12" and .customer == "globex" and 
   >/dev/null || fail "gus's registers: $(cat body)"
 as ian /api/v1/registers/due
 jq -e '[.duties[].customer] | all(. == "initech")' body >/dev/null || fail "ian's registers: $(cat body)"
+# The sub-processors' list, made at each download from the register.
+as gus /api/v1/documents/subprocessors/download -X POST
+LINK=$(jq -r .url body)
+curl -s -o subs.xlsx -b jar.gus "$U${LINK}" >/dev/null
+unzip -p subs.xlsx xl/sharedStrings.xml >subs.xml 2>/dev/null || true
+grep -q "sp-postbox-mail" subs.xml || fail "the sub-processors' list: $(head -c 300 subs.xlsx)"
 kill -TERM "$pid"
 wait "$pid" || fail "the demo exited $?"
 rm -rf "$(dirname "$STORE")"

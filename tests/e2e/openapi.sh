@@ -195,6 +195,8 @@ check GET "/api/v1/registers/due?within=soon" 400 "${A[@]}"
 check GET /api/v1/registers/due 401
 check GET /api/v1/registers/breaches 200 "${C[@]}"
 jq -e '.records[0].record.customers == ["globex"]' body >/dev/null || fail "globex's view: $(cat body)"
+check GET "/api/v1/registers/breaches?history=true" 200 "${A[@]}"
+check GET "/api/v1/registers/breaches?history=maybe" 400 "${A[@]}"
 check GET /api/v1/registers/nosuch 404 "${A[@]}"
 check GET "/api/v1/notices?limit=0" 400 -b jar
 check GET /api/v1/notices 403 "${C[@]}"

@@ -273,6 +273,9 @@ get /api/v1/registers/breaches -H "Authorization: Bearer $ITOK"
 grep -q globex body && fail "a shared breach names globex to initech: $(cat body)"
 jq -e '[.records[].id] | sort == ["br-2026-07", "br-2026-12"]' body >/dev/null ||
   fail "initech's breaches: $(cat body)"
+get "/api/v1/registers/breaches?history=true" -H "Authorization: Bearer $PTOK"
+jq -e '[.records[] | select(.id == "br-2026-12") | .version] == [1, 2]' body >/dev/null ||
+  fail "the breach's history: $(cat body)"
 get /api/v1/registers/due -H "Authorization: Bearer $PTOK"
 jq -e '[.duties[] | select(.customer == "globex")] | length > 0' body >/dev/null ||
   fail "the provider sees every customer's duties: $(cat body)"
