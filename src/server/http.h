@@ -209,6 +209,8 @@ enum MHD_Result h_accept(struct ctx *x);
 enum MHD_Result h_notices(struct ctx *x);
 enum MHD_Result h_registers_due(struct ctx *x);
 enum MHD_Result h_register_list(struct ctx *x);
+enum MHD_Result h_register_put(struct ctx *x);
+enum MHD_Result h_register_close(struct ctx *x);
 enum MHD_Result h_page_registers(struct ctx *x);
 enum MHD_Result h_openapi(struct ctx *x);
 enum MHD_Result h_asset(struct ctx *x);

@@ -3,9 +3,10 @@
  * GET /api/v1/registers/due, every open duty and finding now, and GET
  * /api/v1/registers/{name}, a register's records. A customer gets its
  * own view of both: the records that name it (or every customer), cut
- * to its part, and the duties owed to it; never another's. Records are
- * written through the CLI (cloudward register ...), whose every change
- * is a ledger entry.
+ * to its part, and the duties owed to it; never another's. The
+ * provider's admin and compliance roles write records (POST, as the CLI's
+ * --file takes them) and close them; every change is a ledger entry in
+ * the caller's name.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,4 +117,78 @@ enum MHD_Result h_register_list(struct ctx *x)
                           &l, &d);
     fputs("]}\n", l.m);
     return reply_listing(x, st, &d, l.m, &buf, &len);
+}
+
+/* POST /api/v1/registers/{name}[?mode=add|upsert]: the body is a record
+ * (or "records", a list) as JSON (Content-Type application/json) or
+ * YAML, as the CLI's --file takes it; checked whole, saved in one
+ * transaction, each change a ledger entry in the caller's name. add
+ * refuses a record whose id is taken (409); upsert updates what
+ * differs. */
+enum MHD_Result h_register_put(struct ctx *x)
+{
+    const char *mode = query(x, "mode");
+    const char *type = MHD_lookup_connection_value(x->c, MHD_HEADER_KIND,
+                                                   "Content-Type");
+    struct cw_reg_input *in = NULL;
+    enum cw_register r;
+    struct cw_access *a;
+    struct cw_diag d;
+    enum cw_status st;
+    size_t counts[3];
+    char msg[600];
+    bool upsert;
+
+    if (!cw_register_parse(x->q->param[0], &r))
+        return problem(x, 404, "no such register");
+    if (mode && strcmp(mode, "add") && strcmp(mode, "upsert"))
+        return problem(x, 400, "mode: add or upsert");
+    upsert = mode && strcmp(mode, "upsert") == 0;
+    if (!x->q->len)
+        return problem(x, 400, "the request's body is the record (JSON or "
+                               "YAML; docs/registers.md)");
+    if (!(a = access_tables()))
+        return problem(x, 503, "the store cannot be read");
+    cw_diag_clear(&d);
+    /* Named for its errors ("request.json:3:14: ..."); JSON by its type. */
+    st = cw_reg_input_read(type && strncmp(type, "application/json", 16) == 0
+                               ? "request.json"
+                               : "request.yaml",
+                           x->q->body, x->q->len, (int)r, &in, &d);
+    if (!st)
+        st = cw_register_put_input(a, in, upsert ? CW_REG_UPSERT : CW_REG_ADD,
+                                   NULL, x->q->who.id, (long long)time(NULL),
+                                   counts, &d);
+    cw_reg_input_free(in);
+    if (st == CW_ENOENT || st == CW_EINVAL || st == CW_EPARSE) {
+        /* About the body (an unknown customer, a bad value): 400. */
+        cw_diag_format(&d, msg, sizeof(msg));
+        return problem(x, 400, msg);
+    }
+    if (st)
+        return answer_failure(x, st, &d);
+    snprintf(msg, sizeof(msg),
+             "{\"register\":\"%s\",\"added\":%zu,\"updated\":%zu,"
+             "\"unchanged\":%zu}\n",
+             cw_register_name(r), counts[0], counts[1], counts[2]);
+    return reply(x, 201, "application/json", msg, strlen(msg), true, NULL);
+}
+
+/* POST /api/v1/registers/{name}/{id}/close */
+enum MHD_Result h_register_close(struct ctx *x)
+{
+    enum cw_register r;
+    struct cw_access *a;
+    struct cw_diag d;
+    enum cw_status st;
+
+    if (!cw_register_parse(x->q->param[0], &r))
+        return problem(x, 404, "no such register");
+    if (!(a = access_tables()))
+        return problem(x, 503, "the store cannot be read");
+    cw_diag_clear(&d);
+    if ((st = cw_register_close(a, r, x->q->param[1], x->q->who.id,
+                                (long long)time(NULL), &d)))
+        return answer_failure(x, st, &d);
+    return reply(x, 204, "application/json", "", 0, false, NULL);
 }

@@ -198,6 +198,17 @@ jq -e '.records[0].record.customers == ["globex"]' body >/dev/null || fail "glob
 check GET "/api/v1/registers/breaches?history=true" 200 "${A[@]}"
 check GET "/api/v1/registers/breaches?history=maybe" 400 "${A[@]}"
 check GET /api/v1/registers/nosuch 404 "${A[@]}"
+check POST /api/v1/registers/breaches 201 "${A[@]}" "${J[@]}" \
+  --data '{"id":"br-2","detected":"2026-12-02T10:00:00Z","customers":["globex"],"pii_categories":["email"]}'
+check POST /api/v1/registers/breaches 409 "${A[@]}" "${J[@]}" \
+  --data '{"id":"br-2","detected":"2026-12-02T10:00:00Z","customers":["globex"],"pii_categories":["email"]}'
+check POST "/api/v1/registers/breaches?mode=upsert" 201 "${A[@]}" -H "Content-Type: application/yaml" \
+  --data-binary $'records:\n  - id: br-2\n    detected: 2026-12-02T10:00:00Z\n    customers: [globex]\n    pii_categories: [email, name]\n'
+check POST /api/v1/registers/breaches 400 "${A[@]}" "${J[@]}" --data '{"id":"br-3","detected":"soon"}'
+check POST /api/v1/registers/breaches 403 "${C[@]}" "${J[@]}" --data '{"id":"br-4"}'
+check POST /api/v1/registers/breaches/br-2/close 204 "${A[@]}"
+check POST /api/v1/registers/breaches/br-2/close 400 "${A[@]}"
+check POST /api/v1/registers/breaches/no-such/close 404 "${A[@]}"
 check GET "/api/v1/notices?limit=0" 400 -b jar
 check GET /api/v1/notices 403 "${C[@]}"
 

@@ -273,6 +273,20 @@ get /api/v1/registers/breaches -H "Authorization: Bearer $ITOK"
 grep -q globex body && fail "a shared breach names globex to initech: $(cat body)"
 jq -e '[.records[].id] | sort == ["br-2026-07", "br-2026-12"]' body >/dev/null ||
   fail "initech's breaches: $(cat body)"
+# Written through the API by the provider's compliance role, as the CLI
+# would: checked whole, FILE:LINE:COL in the answer, a ledger entry.
+n3=$(entries)
+get /api/v1/registers/restorations -X POST -H "Authorization: Bearer $PTOK" \
+  -H "Content-Type: application/json" \
+  --data '{"id":"rs-api","at":"2026-12-05T10:00:00Z","by":"on-call SRE","customers":["initech"],"what":"one workspace","why":"deleted by mistake"}'
+[ "$(cat code)" = 201 ] && jq -e '.added == 1' body >/dev/null || fail "POST a restoration: $(cat code) $(cat body)"
+[ "$(entries)" = $((n3 + 1)) ] || fail "the API's change is one ledger entry"
+get /api/v1/registers/restorations -X POST -H "Authorization: Bearer $PTOK" \
+  -H "Content-Type: application/json" --data '{"id":"rs-bad","at":"later"}'
+[ "$(cat code)" = 400 ] && grep -q 'request.json:1:' body || fail "a bad record: $(cat code) $(cat body)"
+get /api/v1/registers/restorations -X POST -H "Authorization: Bearer $ITOK" \
+  -H "Content-Type: application/json" --data '{"id":"rs-x"}'
+[ "$(cat code)" = 403 ] || fail "a customer writes a register: $(cat code)"
 get "/api/v1/registers/breaches?history=true" -H "Authorization: Bearer $PTOK"
 jq -e '[.records[] | select(.id == "br-2026-12") | .version] == [1, 2]' body >/dev/null ||
   fail "the breach's history: $(cat body)"
