@@ -11,8 +11,9 @@
  * globex's customer, "@S" globex's user's session cookie value, "@X" its
  * form token.
  *
- * Oracles: the sanitizers, and tenant isolation: initech's document and
- * log entries carry the marker INITECH-SECRET; an answer to a request
+ * Oracles: the sanitizers, and tenant isolation: initech's document,
+ * log entries and register records (and the free text of a breach it
+ * shares with globex) carry the marker INITECH-SECRET; an answer to a request
  * made as globex (with @C or @S and not @A, and without the marker in the
  * request itself, which an error message may quote) must never contain
  * it.
@@ -127,6 +128,34 @@ static void setup(void)
             "globex text");
     put_doc(a, "initech-plan", MARKER " plan", CW_DOC_TENANT, "initech",
             NULL, MARKER " text");
+    /* Registers: initech's own record, and a breach shared with globex
+     * whose free text (which globex's view must leave out) is marked. */
+    {
+        static const char regs[] =
+            "register: breaches\n"
+            "records:\n"
+            "  - id: br-shared\n"
+            "    detected: 2026-12-01T10:00:00Z\n"
+            "    confirmed: 2026-12-01T12:00:00Z\n"
+            "    customers: [globex, initech]\n"
+            "    pii_categories: [email]\n"
+            "    description: " MARKER " details\n"
+            "    notifications:\n"
+            "      - {customer: initech, at: 2026-12-01T13:00:00Z}\n"
+            "  - id: br-initech\n"
+            "    detected: 2026-12-01T10:00:00Z\n"
+            "    customers: [initech]\n"
+            "    pii_categories: [" MARKER "]\n";
+        struct cw_reg_input *in = NULL;
+        size_t counts[3];
+        must(cw_reg_input_read("fuzz.yaml", regs, sizeof(regs) - 1, -1, &in,
+                               &d),
+             &d, "registers");
+        must(cw_register_put_input(a, in, CW_REG_ADD, NULL, "fuzz", now,
+                                   counts, &d),
+             &d, "registers");
+        cw_reg_input_free(in);
+    }
     cw_access_close(a);
     /* Log entries of both tenants, and a checkpoint over them. */
     memset(ev, 0, sizeof(ev));
