@@ -593,7 +593,7 @@ static enum cw_status flag_node(struct cw_reg_input *in,
         return cw__json_parse(a, file, val, strlen(val), NULL, out, d);
     if (f && (f->type == CW__F_LIST || f->type == CW__F_TENANTS)) {
         size_t cap = 1, k = 0;
-        const char *p;
+        const char *p, *e = NULL;
         for (p = val; *p; p++)
             cap += *p == ',';
         if (!(n = cw__arena_alloc(a, sizeof(*n))) ||
@@ -601,9 +601,10 @@ static enum cw_status flag_node(struct cw_reg_input *in,
             return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
         n->kind = CW__NODE_SEQ;
         n->str = "";
-        for (p = val; *val;) {
-            const char *e = strchr(p, ',');
-            size_t len = e ? (size_t)(e - p) : strlen(p);
+        for (p = val; *val; p = e + 1) {
+            size_t len;
+            e = strchr(p, ',');
+            len = e ? (size_t)(e - p) : strlen(p);
             char *item;
             while (len && (*p == ' ' || *p == '\t'))
                 p++, len--;
@@ -617,13 +618,14 @@ static enum cw_status flag_node(struct cw_reg_input *in,
             }
             if (!e)
                 break;
-            p = e + 1;
         }
         n->n = k;
     } else if (f && f->type == CW__F_INT) {
-        char *end;
-        double v = strtod(val, &end);
-        n = scalar(a, val, *val && !*end ? CW__T_NUMBER : CW__T_STRING, v);
+        /* Decimal digits only: strtod would take "0x10" and "1e2". */
+        bool digits = *val && strlen(val) <= 9 &&
+                      strspn(val, "0123456789") == strlen(val);
+        n = scalar(a, val, digits ? CW__T_NUMBER : CW__T_STRING,
+                   digits ? (double)strtol(val, NULL, 10) : 0);
     } else if (f && f->type == CW__F_BOOL) {
         n = scalar(a, val,
                    strcmp(val, "true") == 0    ? CW__T_TRUE

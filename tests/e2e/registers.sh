@@ -230,6 +230,8 @@ grep -q "bad5.yaml:4:15: 'register' goes beside 'records'" err || fail "register
 expect_exit 2 "$CW" register breaches add --id br-y --detected now --customers globex --pii_categories x
 grep -q "^cloudward: command line: --detected: breaches record 'br-y': expected an RFC 3339" err ||
   fail "flag error: $(cat err)"
+expect_exit 2 "$CW" register temp-erasure add --id te-x --system s --every_days 0x10
+grep -q -- "--every_days: .*expected a whole number" err || fail "hex days: $(cat err)"
 expect_exit 2 "$CW" register contracts add --id c2 --customer globex
 grep -q "already has contract 'ct-globex'" err || fail "two contracts: $(cat err)"
 expect_exit 2 "$CW" register nosuch list
