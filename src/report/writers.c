@@ -467,12 +467,17 @@ static size_t utf8_prefix(const char *s, unsigned width, unsigned *chars,
 
 enum cw_status cw__write_text(const struct cw__table *t, FILE *f)
 {
-    size_t r, c;
+    size_t r, c, last;
 
     for (r = 0; r < t->npreamble; r++)
         fprintf(f, "%s\n", t->preamble[r]);
     if (t->npreamble)
         fputc('\n', f);
+    /* The last column shown is written whole: nothing after it needs
+     * it cut to keep its place (a duty's sentence, a control's title). */
+    for (last = 0, c = 0; c < t->ncols; c++)
+        if (t->cols[c].width && cw__col_in_text(&t->cols[c]))
+            last = c;
     for (r = 0; r <= t->nrows; r++) {
         bool first = true;
         for (c = 0; c < t->ncols; c++) {
@@ -483,6 +488,11 @@ enum cw_status cw__write_text(const struct cw__table *t, FILE *f)
             if (!w || !cw__col_in_text(&t->cols[c]))
                 continue;
             s = r ? cell(t, r - 1, c) : t->cols[c].header;
+            if (c == last) {
+                fputs(first ? "" : "  ", f);
+                put_clean(f, s, s ? strlen(s) : 0);
+                break;
+            }
             if (w > 48)
                 w = 48;
             bytes = utf8_prefix(s, w, &chars, &cut);
@@ -492,8 +502,7 @@ enum cw_status cw__write_text(const struct cw__table *t, FILE *f)
             put_clean(f, s, bytes);
             fputs(cut ? "~" : "", f);
             chars += cut ? 1u : 0u;
-            if (c + 1 < t->ncols)
-                fprintf(f, "%*s", (int)(w - chars), "");
+            fprintf(f, "%*s", (int)(w - chars), "");
             first = false;
         }
         fputc('\n', f);
