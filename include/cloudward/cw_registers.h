@@ -180,6 +180,13 @@ CW_API enum cw_status cw_register_put_input(struct cw_access *a,
                                             size_t counts[3],
                                             struct cw_diag *d);
 
+/* The same for the records of n inputs (the files of a folder), all in
+ * one transaction: one that fails saves none; counts[i] for ins[i]. */
+CW_API enum cw_status cw_register_put_all(
+    struct cw_access *a, const struct cw_reg_input *const *ins, size_t n,
+    enum cw_reg_mode mode, const char *id, const char *actor, long long now,
+    size_t (*counts)[3], struct cw_diag *d);
+
 /* Closes record `id` (a new version, closed: register.close). Its open
  * duties end; what it recorded stays. */
 CW_API enum cw_status cw_register_close(struct cw_access *a,

@@ -73,7 +73,8 @@ static const char help_registers[] =
     "added,\n"
     "changed ones updated (the file's record replaces the stored one), "
     "the\n"
-    "rest left alone. Each file is saved in one transaction.\n";
+    "rest left alone. Every file is read and checked first, then all are\n"
+    "saved in one transaction: a folder is imported whole or not at all.\n";
 
 struct opts {
     struct cli_common common;
@@ -512,79 +513,142 @@ static bool days_of(const char *s, long *days)
     return true;
 }
 
-static int import_file(struct cw_access *x, const char *path,
-                       const char *actor)
-{
-    struct cw_reg_input *in = NULL;
-    struct cw_diag d;
-    size_t counts[3], len;
-    char *buf;
-    int rc = EXIT_OK;
-
-    if (!read_all(path, &buf, &len))
-        return EXIT_USAGE;
-    cw_diag_clear(&d);
-    if (cw_reg_input_read(path, buf, len, -1, &in, &d) ||
-        cw_register_put_input(x, in, CW_REG_UPSERT, NULL, actor,
-                              (long long)time(NULL), counts, &d)) {
-        cli_error_diag(&d);
-        rc = EXIT_USAGE;
-    } else {
-        cli_note("%s (%s): %zu added, %zu updated, %zu unchanged\n", path,
-                 cw_register_name(cw_reg_input_register(in)), counts[0],
-                 counts[1], counts[2]);
-    }
-    cw_reg_input_free(in);
-    free(buf);
-    return rc;
-}
+/* The files an import reads, each with its records once read. */
+struct import {
+    char *paths[256];
+    struct cw_reg_input *in[256];
+    size_t n;
+};
 
 static int by_name(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The files of `dir` to import: contracts first (the others' deadlines
- * use them), then by name. */
-static int import_dir(struct cw_access *x, const char *dir, const char *actor)
+static bool import_add(struct import *im, const char *path)
+{
+    if (im->n == sizeof(im->paths) / sizeof(im->paths[0])) {
+        cli_error("more than %zu files to import",
+                  sizeof(im->paths) / sizeof(im->paths[0]));
+        return false;
+    }
+    if (!(im->paths[im->n] = strdup(path))) {
+        cli_error("out of memory");
+        return false;
+    }
+    im->in[im->n++] = NULL;
+    return true;
+}
+
+/* The .yaml, .yml and .json files of `dir`, by name. */
+static bool import_dir(struct import *im, const char *dir)
 {
     DIR *dp = opendir(dir);
     struct dirent *e;
-    char *names[256];
-    size_t n = 0, i;
-    int rc = EXIT_OK;
+    size_t first = im->n;
+    bool ok = true;
 
     if (!dp) {
         cli_error("%s: %s", dir, strerror(errno));
-        return EXIT_USAGE;
+        return false;
     }
-    while ((e = readdir(dp)) && n < 256) {
+    while (ok && (e = readdir(dp))) {
         size_t k = strlen(e->d_name);
+        char path[4200];
         if (e->d_name[0] == '.' ||
             !((k > 5 && strcmp(e->d_name + k - 5, ".yaml") == 0) ||
               (k > 4 && strcmp(e->d_name + k - 4, ".yml") == 0) ||
               (k > 5 && strcmp(e->d_name + k - 5, ".json") == 0)))
             continue;
-        if (!(names[n] = malloc(strlen(dir) + k + 2)))
-            break;
-        snprintf(names[n], strlen(dir) + k + 2, "%s/%s", dir, e->d_name);
-        n++;
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        ok = import_add(im, path);
     }
     closedir(dp);
-    qsort(names, n, sizeof(*names), by_name);
-    for (i = 0; i < n && rc == EXIT_OK; i++)
-        if (strstr(names[i] + strlen(dir), "/contracts."))
-            rc = import_file(x, names[i], actor);
-    for (i = 0; i < n && rc == EXIT_OK; i++)
-        if (!strstr(names[i] + strlen(dir), "/contracts."))
-            rc = import_file(x, names[i], actor);
-    for (i = 0; i < n; i++)
-        free(names[i]);
-    if (!n && rc == EXIT_OK) {
+    if (ok && im->n == first) {
         cli_error("%s: no .yaml, .yml or .json file to import", dir);
+        return false;
+    }
+    qsort(im->paths + first, im->n - first, sizeof(*im->paths), by_name);
+    return ok;
+}
+
+/* Contracts first: the other registers' deadlines use them. */
+static int contracts_first(const void *a, const void *b)
+{
+    const struct cw_reg_input *x = *(const struct cw_reg_input *const *)a;
+    const struct cw_reg_input *y = *(const struct cw_reg_input *const *)b;
+    return (cw_reg_input_register(y) == CW_REG_CONTRACTS) -
+           (cw_reg_input_register(x) == CW_REG_CONTRACTS);
+}
+
+/* Reads every file (nothing is saved when one is malformed), then saves
+ * all their records in one transaction. */
+static int import(struct cw_access *x, struct import *im, const char *actor)
+{
+    size_t (*counts)[3] = NULL, i;
+    struct cw_reg_input *ordered[256];
+    struct cw_diag d;
+    int rc = EXIT_OK;
+
+    for (i = 0; rc == EXIT_OK && i < im->n; i++) {
+        char *buf;
+        size_t len;
+        if (!read_all(im->paths[i], &buf, &len)) {
+            rc = EXIT_USAGE;
+            break;
+        }
+        cw_diag_clear(&d);
+        if (cw_reg_input_read(im->paths[i], buf, len, -1, &im->in[i], &d)) {
+            cli_error_diag(&d);
+            rc = EXIT_USAGE;
+        }
+        free(buf);
+    }
+    if (rc == EXIT_OK) {
+        memcpy(ordered, im->in, im->n * sizeof(*ordered));
+        /* A stable order: contracts first, then the files' own. */
+        for (i = 1; i < im->n; i++) {
+            size_t k = i;
+            while (k && contracts_first(&ordered[k - 1], &ordered[k]) > 0) {
+                struct cw_reg_input *t = ordered[k];
+                ordered[k] = ordered[k - 1];
+                ordered[k - 1] = t;
+                k--;
+            }
+        }
+        if (!(counts = calloc(im->n ? im->n : 1, sizeof(*counts)))) {
+            cli_error("out of memory");
+            rc = EXIT_USAGE;
+        }
+    }
+    if (rc == EXIT_OK &&
+        cw_register_put_all(x, (const struct cw_reg_input *const *)ordered,
+                            im->n, CW_REG_UPSERT, NULL, actor,
+                            (long long)time(NULL), counts, &d)) {
+        cli_error_diag(&d);
+        cli_error("nothing was imported");
         rc = EXIT_USAGE;
     }
+    for (i = 0; rc == EXIT_OK && i < im->n; i++) {
+        size_t k;
+        for (k = 0; ordered[k] != im->in[i]; k++)
+            ;
+        cli_note("%s (%s): %zu added, %zu updated, %zu unchanged\n",
+                 im->paths[i], cw_register_name(cw_reg_input_register(
+                                   im->in[i])),
+                 counts[k][0], counts[k][1], counts[k][2]);
+    }
+    free(counts);
     return rc;
+}
+
+static void import_free(struct import *im)
+{
+    size_t i;
+    for (i = 0; i < im->n; i++) {
+        free(im->paths[i]);
+        cw_reg_input_free(im->in[i]);
+    }
 }
 
 int cmd_registers(int argc, char **argv)
@@ -623,18 +687,21 @@ int cmd_registers(int argc, char **argv)
             cli_error("registers import needs a folder or files");
             return EXIT_USAGE;
         }
-        if (!(x = open_store(&o, true)))
-            return EXIT_USAGE;
-        cli_actor(actor, sizeof(actor));
+        struct import im;
+        memset(&im, 0, sizeof(im));
         for (i = 0, rc = EXIT_OK; i < o.npos && rc == EXIT_OK; i++) {
             DIR *dp = opendir(o.pos[i]);
-            if (dp) {
+            if (dp)
                 closedir(dp);
-                rc = import_dir(x, o.pos[i], actor);
-            } else {
-                rc = import_file(x, o.pos[i], actor);
-            }
+            if (!(dp ? import_dir(&im, o.pos[i]) : import_add(&im, o.pos[i])))
+                rc = EXIT_USAGE;
         }
+        if (rc == EXIT_OK && !(x = open_store(&o, true)))
+            rc = EXIT_USAGE;
+        cli_actor(actor, sizeof(actor));
+        if (rc == EXIT_OK)
+            rc = import(x, &im, actor);
+        import_free(&im);
         cw_access_close(x);
         return rc;
     }

@@ -786,47 +786,59 @@ enum cw_status cw_register_put(struct cw_access *a, enum cw_register r,
                 d);
 }
 
-enum cw_status cw_register_put_input(struct cw_access *a,
-                                     const struct cw_reg_input *in,
-                                     enum cw_reg_mode mode, const char *id,
-                                     const char *actor, long long now,
-                                     size_t counts[3], struct cw_diag *d)
+enum cw_status cw_register_put_all(struct cw_access *a,
+                                   const struct cw_reg_input *const *ins,
+                                   size_t nin, enum cw_reg_mode mode,
+                                   const char *id, const char *actor,
+                                   long long now, size_t (*counts)[3],
+                                   struct cw_diag *d)
 {
-    enum cw_register r = cw_reg_input_register(in);
     struct changes log;
     enum cw_status st = CW_OK;
-    size_t i, n = cw_reg_input_count(in);
+    size_t i, k;
 
-    counts[0] = counts[1] = counts[2] = 0;
-    if (id && n != 1)
+    memset(counts, 0, nin * sizeof(*counts));
+    if (id && (nin != 1 || cw_reg_input_count(ins[0]) != 1))
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
-                            "one record is needed for '%s', found %zu", id,
-                            n);
+                            "one record is needed for '%s'", id);
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
         return cw__acc_db_error(a, d, "cannot save");
     changes_init(&log);
-    for (i = 0; !st && i < n; i++) {
-        const char *rid = id ? id : cw_reg_input_id(in, i);
-        long long version = 0;
-        bool changed = false;
-        if (!rid || !rid[0]) {
-            st = cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
-                              "%s record %zu has no id", cw_register_name(r),
-                              i + 1);
-            break;
+    for (k = 0; !st && k < nin; k++) {
+        enum cw_register r = cw_reg_input_register(ins[k]);
+        for (i = 0; !st && i < cw_reg_input_count(ins[k]); i++) {
+            const char *rid = id ? id : cw_reg_input_id(ins[k], i);
+            long long version = 0;
+            bool changed = false;
+            if (!rid || !rid[0]) {
+                st = cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                                  "%s record %zu has no id",
+                                  cw_register_name(r), i + 1);
+                break;
+            }
+            st = save_one(a, &log, r, rid, cw_reg_input_json(ins[k], i),
+                          mode, false, actor, now, &version, &changed, d);
+            if (!st)
+                counts[k][!changed ? 2 : version == 1 ? 0 : 1]++;
         }
-        st = save_one(a, &log, r, rid, cw_reg_input_json(in, i), mode, false,
-                      actor, now, &version, &changed, d);
-        if (!st)
-            counts[!changed ? 2 : version == 1 ? 0 : 1]++;
     }
     if (!st)
         st = changes_flush(a, &log, d);
     changes_release(&log);
     st = cw__acc_commit(a, st, d);
     if (st)
-        counts[0] = counts[1] = counts[2] = 0;
+        memset(counts, 0, nin * sizeof(*counts));
     return st;
+}
+
+enum cw_status cw_register_put_input(struct cw_access *a,
+                                     const struct cw_reg_input *in,
+                                     enum cw_reg_mode mode, const char *id,
+                                     const char *actor, long long now,
+                                     size_t counts[3], struct cw_diag *d)
+{
+    return cw_register_put_all(a, &in, 1, mode, id, actor, now,
+                               (size_t(*)[3])counts, d);
 }
 
 enum cw_status cw_register_close(struct cw_access *a, enum cw_register r,

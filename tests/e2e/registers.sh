@@ -234,6 +234,15 @@ expect_exit 2 "$CW" register temp-erasure add --id te-x --system s --every_days 
 grep -q -- "--every_days: .*expected a whole number" err || fail "hex days: $(cat err)"
 expect_exit 2 "$CW" register contracts add --id c2 --customer globex
 grep -q "already has contract 'ct-globex'" err || fail "two contracts: $(cat err)"
+# A folder is imported whole or not at all: a bad file saves nothing of
+# the good ones read before it.
+mkdir mix
+sed 's/rs-2026-09/rs-mix/' acme/registers/restorations.yaml >mix/a-restorations.yaml
+cp bad.yaml mix/b-breaches.yaml
+expect_exit 2 "$CW" registers import mix
+grep -q "b-breaches.yaml:8:15:" err || fail "the bad file named: $(cat err)"
+expect_exit 0 "$CW" register restorations list --format json
+jq -e '[.records[].id] | index("rs-mix-12") == null' out >/dev/null || fail "a good file of a refused folder was saved"
 expect_exit 2 "$CW" register nosuch list
 [ "$(entries)" = "$before" ] || fail "bad input wrote ledger entries"
 expect_exit 0 "$CW" log verify
