@@ -50,6 +50,10 @@ jq -e '[.duties[] | select(.register == "subprocessors" and
 jq -e '.duties[] | select(.customer == "initech" and .register ==
   "subprocessors") | select(.due == "2026-12-09T04:00:00-05:00")' out \
   >/dev/null || fail "initech's window in its zone: $(cat out)"
+# On a terminal, the sentence whole, with the deadline it names.
+expect_exit 1 "$CW" registers due "${A[@]}"
+grep -q "^FINDING .* notify globex within 48 h of confirmation: overdue since 2026-12-05T15:00:00+01:00$" out ||
+  fail "the table cuts the duty: $(head -3 out)"
 expect_exit 1 "$CW" registers due "${A[@]}" --within 7d --format json
 [ "$(jq '.duties | length' out)" = 4 ] || fail "--within 7d: $(jq -c '.duties' out)"
 # Before the breach clock ran out: no finding, exit 0.
