@@ -19,7 +19,11 @@
 struct rows {
     struct cw__arena arena;
     const struct cw__regdef *def;
-    const struct cw_registers *g;
+    const char **found; /* the records of the register's findings, one
+                           per finding, sorted: counted by binary search
+                           (a loop over every duty for every row made a
+                           20,000-record export take 9 s) */
+    size_t nfound;
     size_t ncols, nrows, cap;
     const char **cells;
     unsigned char *flagged;
@@ -76,10 +80,16 @@ static int add_row(void *arg, const struct cw_reg_record *c)
         t->cap = cap;
     }
     row = &t->cells[t->nrows * t->ncols];
-    n = cw_registers_duty_count(t->g);
-    for (i = 0; i < n; i++) {
-        const struct cw_duty *u = cw_registers_duty_at(t->g, i);
-        if (u->finding && u->reg == c->reg && strcmp(u->record, c->id) == 0)
+    {
+        size_t lo = 0, hi = t->nfound;
+        while (lo < hi) { /* the first not below c->id */
+            size_t mid = lo + (hi - lo) / 2;
+            if (strcmp(t->found[mid], c->id) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        for (n = lo; n < t->nfound && strcmp(t->found[n], c->id) == 0; n++)
             findings++;
     }
     cw__time_format(NULL, c->recorded, ts);
@@ -107,6 +117,11 @@ static int add_row(void *arg, const struct cw_reg_record *c)
     row[i] = cw__arena_strdup(&t->arena, c->json);
     t->nrows++;
     return 0;
+}
+
+static int by_text(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 enum cw_status cw_register_write(struct cw_access *a, enum cw_register r,
@@ -159,7 +174,17 @@ enum cw_status cw_register_write(struct cw_access *a, enum cw_register r,
     cols[i].width = 0;
     if ((st = cw_registers_load_open(a, tenant, now, &g, d)))
         goto done;
-    t.g = g;
+    n = cw_registers_duty_count(g);
+    if (!(t.found = cw__arena_alloc(&t.arena, (n + 1) * sizeof(*t.found)))) {
+        st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        const struct cw_duty *u = cw_registers_duty_at(g, i);
+        if (u->finding && u->reg == r)
+            t.found[t.nfound++] = u->record;
+    }
+    qsort(t.found, t.nfound, sizeof(*t.found), by_text);
     if ((st = cw_register_each(a, (int)r, NULL, tenant, false, add_row, &t,
                                d)))
         goto done;

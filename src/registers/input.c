@@ -442,22 +442,61 @@ static enum cw_status one(struct cw_reg_input *in, const char *file,
     const struct cw__regdef *def = cw__regdef(in->reg);
     struct cw__buf o;
     enum cw_status st;
-    size_t i;
     const char *id = cw__member_text(m, "id");
 
-    if (id)
-        for (i = 0; i < in->n; i++)
-            if (strcmp(in->ids[i], id) == 0)
-                return cw__diag_set(d, CW_EINVAL, file,
-                                    cw__member(m, "id")->line,
-                                    cw__member(m, "id")->col,
-                                    "%s record '%s' is given twice in the "
-                                    "file", def->name, id);
     cw__buf_init(&o, (size_t)1 << 20);
     st = cw__record_check(def, file, m, false, partial, &o, d);
     if (!st)
         st = keep(in, id && o.len ? id : NULL, o.data, d);
     cw__buf_release(&o);
+    return st;
+}
+
+struct idref {
+    const char *id;
+    const struct cw__node *at; /* its node, for the error */
+    size_t idx;
+};
+
+static int by_id(const void *a, const void *b)
+{
+    const struct idref *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->idx > y->idx) - (x->idx < y->idx);
+}
+
+/* A record id given twice in `recs`: the first second occurrence, by
+ * sorting (a file may hold 100,000 records; comparing each with every
+ * other would take minutes). */
+static enum cw_status twice(const char *file, const struct cw__regdef *def,
+                            const struct cw__node *recs, struct cw_diag *d)
+{
+    struct idref *v = cw__calloc(recs->n + 1, sizeof(*v));
+    const struct idref *worst = NULL;
+    size_t i, n = 0;
+    enum cw_status st = CW_OK;
+
+    if (!v)
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    for (i = 0; i < recs->n; i++) {
+        const struct cw__node *id = cw__member(recs->kids[i], "id");
+        if (id && id->kind == CW__NODE_SCALAR) {
+            v[n].id = id->str;
+            v[n].at = id;
+            v[n++].idx = i;
+        }
+    }
+    qsort(v, n, sizeof(*v), by_id);
+    for (i = 1; i < n; i++)
+        if (strcmp(v[i - 1].id, v[i].id) == 0 &&
+            (!worst || v[i].idx < worst->idx))
+            worst = &v[i];
+    if (worst)
+        st = cw__diag_set(d, CW_EINVAL, file, worst->at->line,
+                          worst->at->col,
+                          "%s record '%.64s' is given twice in the file",
+                          def->name, worst->id);
+    cw__free(v);
     return st;
 }
 
@@ -473,6 +512,9 @@ enum cw_status cw_reg_input_read(const char *name, const char *buf,
                                  size_t len, int r, struct cw_reg_input **out,
                                  struct cw_diag *d)
 {
+    static const struct cw__yaml_limits limits = {
+        CW__YAML_DEFAULT_DEPTH, (size_t)384 << 20, false
+    };
     struct cw_reg_input *in;
     struct cw__node *root = NULL;
     const struct cw__node *reg, *recs;
@@ -488,8 +530,10 @@ enum cw_status cw_reg_input_read(const char *name, const char *buf,
         return cw__diag_set(d, CW_EINVAL, name, 0, 0, "no such register");
     if (!(in = input_new()))
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
-    st = json ? cw__json_parse(&in->arena, name, buf, len, NULL, &root, d)
-              : cw__yaml_parse(&in->arena, name, buf, len, NULL, &root, d);
+    /* A tree takes several times its text: 16 MiB of records (100,000
+     * of them) need more than the parsers' default 64 MiB. */
+    st = json ? cw__json_parse(&in->arena, name, buf, len, &limits, &root, d)
+              : cw__yaml_parse(&in->arena, name, buf, len, &limits, &root, d);
     if (st)
         goto done;
     if (root->kind != CW__NODE_MAP) {
@@ -544,6 +588,7 @@ enum cw_status cw_reg_input_read(const char *name, const char *buf,
                               "%d)", RECORDS_MAX);
             goto done;
         }
+        st = twice(name, cw__regdef(in->reg), recs, d);
         for (i = 0; !st && i < recs->n; i++) {
             const struct cw__node *k = cw__member(recs->kids[i], "register");
             st = k ? cw__diag_set(d, CW_EINVAL, name, k->line, k->col,

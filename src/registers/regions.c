@@ -127,12 +127,19 @@ static void id_of(const char *address, char out[65])
     snprintf(out + k, 65 - k, "%.12s", hex);
 }
 
+static int by_address(const void *a, const void *b)
+{
+    return strcmp((*(const struct cw_pii_location *const *)a)->address,
+                  (*(const struct cw_pii_location *const *)b)->address);
+}
+
 enum cw_status cw_reg_input_locations(const struct cw_pii_location *locs,
                                       size_t n, const char *customers,
                                       const char *source,
                                       struct cw_reg_input **out,
                                       size_t *skipped, struct cw_diag *d)
 {
+    const struct cw_pii_location **by;
     struct cw__buf b;
     enum cw_status st;
     size_t i, k, kept = 0;
@@ -142,29 +149,37 @@ enum cw_status cw_reg_input_locations(const struct cw_pii_location *locs,
     *skipped = 0;
     cw__buf_init(&b, CW__REG_INPUT_MAX);
     st = cw__buf_puts(&b, "{\"register\":\"locations\",\"records\":[");
+    /* By address, each once (a resource two checks judged comes twice;
+     * sorting rather than comparing each with every other: a plan holds
+     * hundreds of thousands). */
+    if (!(by = cw__calloc(n + 1, sizeof(*by)))) {
+        cw__buf_release(&b);
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (i = 0; i < n; i++)
+        by[i] = &locs[i];
+    qsort(by, n, sizeof(*by), by_address);
     for (i = 0; !st && i < n; i++) {
-        const char *country = cw_region_country(locs[i].region);
+        const struct cw_pii_location *l = by[i];
+        const char *country = cw_region_country(l->region);
         char id[65];
-        for (k = 0; k < i; k++) /* a resource judged twice */
-            if (strcmp(locs[k].address, locs[i].address) == 0)
-                break;
-        if (k < i)
+        if (i && strcmp(by[i - 1]->address, l->address) == 0)
             continue;
         if (!country) {
             ++*skipped;
             continue;
         }
-        id_of(locs[i].address, id);
+        id_of(l->address, id);
         st = cw__buf_printf(&b, "%s{\"id\":\"%s\",\"system\":", kept++ ? "," : "",
                             id);
         if (!st)
-            st = cw__json_string_buf(&b, locs[i].address);
+            st = cw__json_string_buf(&b, l->address);
         if (!st)
             st = cw__buf_printf(&b, ",\"purpose\":\"%s\",\"country\":\"%s\","
                                     "\"region\":",
-                                purpose_of(locs[i].type), country);
+                                purpose_of(l->type), country);
         if (!st)
-            st = cw__json_string_buf(&b, locs[i].region);
+            st = cw__json_string_buf(&b, l->region);
         if (!st)
             st = cw__buf_puts(&b, ",\"customers\":[");
         for (p = customers && *customers ? customers : "*", k = 0;
@@ -189,6 +204,7 @@ enum cw_status cw_reg_input_locations(const struct cw_pii_location *locs,
     }
     if (!st)
         st = cw__buf_puts(&b, "]}");
+    cw__free(by);
     if (st)
         st = cw__diag_set(d, st, NULL, 0, 0, "too many locations");
     else
