@@ -151,10 +151,12 @@ enum cw_reg_mode {
  * ledger entries (register.add / register.update): one for each
  * customer the record concerns, under that tenant, so that each
  * customer's own log shows it; one for the provider when it names none
- * or every customer ("*"). Every customer named must be a tenant of the
- * store. A sub-processor added or changed in what it does, where or for
- * whom opens a change notice: `notified` is set to `now` unless given,
- * and each user of each customer concerned gets a notice. *version gets
+ * or every customer ("*"); none under a customer for a disclosure
+ * request the law forbids telling it of. Every customer named must be a
+ * tenant of the store. A sub-processor added or changed in what it does,
+ * where or for whom opens a change notice: `notified` is set to `now`
+ * unless given, each user of each customer concerned gets a notice, and
+ * each such customer's webhook a delivery. *version gets
  * the new version; *changed is false (and nothing is written) when an
  * update or upsert changes nothing. CW_ENOENT for an update of a record
  * that does not exist; CW_EINVAL for a closed one.
