@@ -130,6 +130,7 @@ struct cw_decision {
     const char *evidence; /* references joined with "; " */
     const struct cw_reliance *relies; /* what it relies on upstream */
     size_t nrelies;
+    const char *due;      /* YYYY-MM-DD the work is due (POA&M), or NULL */
     const char *file;
     unsigned line;
     unsigned col;

@@ -364,6 +364,10 @@ int main(int argc, char **argv)
         return cmd_register(argc - 1, argv + 1);
     if (strcmp(verb, "registers") == 0)
         return cmd_registers(argc - 1, argv + 1);
+    if (strcmp(verb, "oscal") == 0)
+        return cmd_oscal(argc - 1, argv + 1);
+    if (strcmp(verb, "scope") == 0)
+        return cmd_scope(argc - 1, argv + 1);
     if (strcmp(verb, "completion") == 0)
         return cmd_completion(argc - 1, argv + 1);
     cli_error("unknown verb '%s'; run 'cloudward --help'", verb);

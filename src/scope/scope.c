@@ -896,7 +896,7 @@ static enum cw_status parse_decision(struct cw_scope *s, const char *file,
         "control",       "applicable",    "justification", "source",
         "status",        "owner",         "responsibility", "provider_part",
         "customer_part", "notes",         "evidence",      "relies_on",
-        NULL
+        "due",           NULL
     };
     const char *ref = NULL, *resp = NULL;
     const struct cw__node *v;
@@ -915,7 +915,8 @@ static enum cw_status parse_decision(struct cw_scope *s, const char *file,
         (st = cw__node_get_str(m, "customer_part", false, file,
                                &dc->customer_part, d)) ||
         (st = get_enum(m, "status", status_names, file, &dc->status, d)) ||
-        (st = get_enum(m, "responsibility", resp_names, file, &resp, d)))
+        (st = get_enum(m, "responsibility", resp_names, file, &resp, d)) ||
+        (st = get_date(m, "due", false, file, &dc->due, d)))
         return st;
     if ((v = cw__node_get(m, "source")) &&
         (st = parse_source(s, file, v, &dc->source, d)))
