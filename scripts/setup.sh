@@ -14,6 +14,7 @@ packages=(
   postgresql postgresql-client       # tests start their own server (tests/e2e/pg.sh)
   libmicrohttpd-dev curl openssl     # cloudward serve (src/server); tests call it (TLS)
   libcurl4-openssl-dev               # serve's webhook deliveries (src/server/webhook_worker.c)
+  libarchive-dev                     # the audit package's tar.gz (src/package)
   libcmocka-dev                      # unit tests
   clang libclang-rt-14-dev           # libFuzzer targets
   unzip jq                           # end-to-end tests read XLSX and JSON
@@ -44,3 +45,7 @@ echo "setup: installed the OpenAPI linter: tests/openapi/node_modules"
 # versions tests/browser/package-lock.json pins.
 npm ci --prefix "$(dirname "$0")/../tests/browser" --no-audit --no-fund --loglevel=error
 echo "setup: installed the browser tests' puppeteer-core and axe-core: tests/browser/node_modules"
+# ajv-cli and ajv-formats, which validate every OSCAL document the tests
+# write against NIST's schemas (tests/oscal/validate.sh).
+npm ci --prefix "$(dirname "$0")/../tests/oscal" --no-audit --no-fund --loglevel=error
+echo "setup: installed the OSCAL validator (ajv-cli): tests/oscal/node_modules"
