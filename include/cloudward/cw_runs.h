@@ -96,6 +96,17 @@ CW_API enum cw_status cw_run_results(const char *store, int64_t id,
                                      cw_run_result_fn fn, void *arg,
                                      struct cw_diag *d);
 
+/*
+ * The results of saved run `id` rebuilt against `pack`, the pack it was
+ * run with (its SHA-256 must be the run's: CW_ESCHEMA otherwise, saying
+ * so), for the reports of cw_report_results: the same JSON and SARIF as
+ * when it ran, its time and duration included. Results of a check the
+ * pack does not have are CW_ESCHEMA too. Free with cw_results_free().
+ */
+CW_API enum cw_status cw_run_load(const char *store, int64_t id,
+                                  const struct cw_pack *pack,
+                                  struct cw_results **out, struct cw_diag *d);
+
 /* How a result changed from one run to another (cw_runs_diff). */
 enum cw_change {
     CW_CHANGE_FAILING, /* fails now, did not before */

@@ -330,6 +330,9 @@ ssize_t host_readlink(struct host *h, const char *path, char *buf,
 
 /* Records how long the scan of `r` took (cw_results_seconds). */
 void cw__results_finish(struct cw_results *r);
+/* A saved run's time and duration, in results rebuilt from it. */
+void cw__results_restored(struct cw_results *r, const char *time,
+                          double seconds);
 
 /* An error of host_read beside the errnos: the file holds a NUL byte. */
 #define HOST_ENUL (-2)

@@ -453,6 +453,13 @@ void cw__results_finish(struct cw_results *r)
                  (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9;
 }
 
+void cw__results_restored(struct cw_results *r, const char *time,
+                          double seconds)
+{
+    snprintf(r->time, sizeof(r->time), "%s", time);
+    r->seconds = seconds;
+}
+
 double cw_results_seconds(const struct cw_results *r)
 {
     return r->seconds;

@@ -144,6 +144,7 @@ void cli_locations_free(struct cli_locations *l);
 int cmd_registers(int argc, char **argv);
 int cmd_oscal(int argc, char **argv);
 int cmd_scope(int argc, char **argv);
+int cmd_package(int argc, char **argv);
 /* `cloudward serve`: src/server/serve.c (its own module, on the public
  * API too; declared here so that the CLI needs none of its headers). */
 int cw_serve(int argc, char **argv);

@@ -366,6 +366,8 @@ int main(int argc, char **argv)
         return cmd_registers(argc - 1, argv + 1);
     if (strcmp(verb, "oscal") == 0)
         return cmd_oscal(argc - 1, argv + 1);
+    if (strcmp(verb, "package") == 0)
+        return cmd_package(argc - 1, argv + 1);
     if (strcmp(verb, "scope") == 0)
         return cmd_scope(argc - 1, argv + 1);
     if (strcmp(verb, "completion") == 0)

@@ -1613,6 +1613,149 @@ enum cw_status cw_ledger_latest_checkpoint(struct cw_ledger *l, char *note,
                                   "no checkpoint has been signed");
 }
 
+/* ---- the slice an audit package holds --------------------------------- */
+
+bool cw__entry_time(const char *canon, long long *ms)
+{
+    /* The top-level "time" is the first ',"time":' of the text: keys are
+     * sorted, so it comes before "unmapped" (the only member that nests
+     * what a caller chose), and a quote inside a string is escaped. */
+    const char *p = strstr(canon, ",\"time\":");
+    char *end;
+
+    if (!p)
+        return false;
+    *ms = strtoll(p + 8, &end, 10);
+    return end != p + 8;
+}
+
+struct slicer {
+    struct cw_ledger *l;
+    long long until_ms;
+    uint64_t n;
+    bool ended;
+    int (*fn)(void *arg, uint64_t idx, const char *canon, size_t len);
+    void *arg;
+    int failed; /* 1: unreadable entry, 2: the callback's refusal */
+};
+
+static int slice_entry(void *arg, const struct cw__lrow *r)
+{
+    struct slicer *x = arg;
+    long long t;
+
+    if (r->idx != x->n || cw__entry_expand(r->body, r->body_len,
+                                           &x->l->canon)) {
+        x->failed = 1;
+        return CW__STORE_STOP;
+    }
+    if (!cw__entry_time(x->l->canon.data, &t)) {
+        x->failed = 1;
+        return CW__STORE_STOP;
+    }
+    if (t > x->until_ms) {
+        x->ended = true;
+        return CW__STORE_STOP;
+    }
+    if (x->fn(x->arg, r->idx, x->l->canon.data, x->l->canon.len)) {
+        x->failed = 2;
+        return CW__STORE_STOP;
+    }
+    x->n++;
+    return 0;
+}
+
+struct head_note {
+    char *note;
+    uint64_t size;
+    bool found;
+};
+
+static int keep_head(void *arg, uint64_t size, const char *note)
+{
+    struct head_note *h = arg;
+    snprintf(h->note, CW__NOTE_MAX, "%s", note);
+    h->size = size;
+    h->found = true;
+    return 0;
+}
+
+enum cw_status cw__ledger_slice(struct cw_ledger *l, long long until_ms,
+                                int (*fn)(void *arg, uint64_t idx,
+                                          const char *canon, size_t len),
+                                void *arg, struct cw__slice *out,
+                                struct cw_diag *d)
+{
+    struct slicer x = { l, until_ms, 0, false, fn, arg, 0 };
+    struct head_note h = { out->note_head, 0, false };
+    uint64_t size;
+    cw__hash root;
+    enum cw_status st;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    h.note = out->note_head;
+    snprintf(out->vkey, sizeof(out->vkey), "%s", l->vkey);
+    /* A write transaction: a head may have to be signed and stored. */
+    if (BEGIN(l, true))
+        return db_error(l, d, "cannot read the ledger");
+    if ((st = size_of(l, &size, d)))
+        goto fail;
+    rc = OP(l, scan, CW__LKIND_ALL, slice_entry, &x);
+    if (x.failed == 2) {
+        st = cw__diag_set(d, CW_EIO, l->path, 0, 0,
+                          "cannot write the ledger's entries");
+        goto fail;
+    }
+    if (x.failed || (rc && rc != CW__STORE_STOP)) {
+        st = unreadable(l, d);
+        goto fail;
+    }
+    out->n = x.n;
+    if (OP(l, scan_checkpoints, true, keep_head, &h)) {
+        st = db_error(l, d, "cannot read the checkpoints");
+        goto fail;
+    }
+    if (!h.found || h.size < x.n) {
+        if (cw__merkle_root(subtree, l, size, root) ||
+            cw__checkpoint_sign(l->skey, l->origin, size, root,
+                                out->note_head, sizeof(out->note_head))) {
+            st = unreadable(l, d);
+            goto fail;
+        }
+        if (OP(l, put_checkpoint, size, out->note_head)) {
+            st = db_error(l, d, "cannot store the checkpoint");
+            goto fail;
+        }
+        h.size = size;
+    }
+    out->head = h.size;
+    if (cw__merkle_root(subtree, l, x.n, root) ||
+        cw__checkpoint_sign(l->skey, l->origin, x.n, root, out->note_n,
+                            sizeof(out->note_n)) ||
+        (x.n && x.n < h.size &&
+         cw__merkle_consistency(subtree, l, x.n, h.size, out->proof,
+                                &out->nproof))) {
+        st = unreadable(l, d);
+        goto fail;
+    }
+    if (COMMIT(l))
+        return db_error(l, d, "cannot store the checkpoint");
+    if (h.size == size) {
+        char path[4200];
+        held_path(l, path, sizeof(path));
+        if (l->held < size &&
+            (st = cw__atomic_write_private(path, out->note_head,
+                                           strlen(out->note_head), true, d)))
+            return st;
+        l->held = size;
+    }
+    return CW_OK;
+fail:
+    ROLLBACK(l);
+    return st;
+}
+
 /* ---- a page's reads at once (stores with prefetch) ---------------------- */
 
 struct wanted {

@@ -95,6 +95,34 @@ enum cw_status cw__evidence_copy(struct cw_ledger *from, struct cw_ledger *to,
 enum cw_status cw__ledger_copy(struct cw_ledger *from, struct cw_ledger *to,
                                size_t *checkpoints, struct cw_diag *d);
 
+/*
+ * The ledger as an audit package holds it (src/package): the entries from
+ * the first up to the first one timed after `until_ms` (the slice: *n of
+ * them), each given to `fn` as canonical JSON in index order, then a
+ * checkpoint of the slice signed now (`note_n`), the latest signed
+ * checkpoint of a tree at least as large (`note_head`; one is signed and
+ * stored when none is), and the consistency proof between the two
+ * (*nproof hashes into `proof`, 128 * 32 bytes). All in one snapshot:
+ * what the package says is what the ledger held at one instant. The same
+ * ledger gives the same bytes (Ed25519 signs deterministically).
+ */
+struct cw__slice {
+    uint64_t n, head;
+    char note_n[CW__NOTE_MAX];
+    char note_head[CW__NOTE_MAX];
+    unsigned char proof[CW__MERKLE_MAX_PROOF * CW__HASH_LEN];
+    size_t nproof;
+    char vkey[CW__NOTE_KEY_MAX];
+};
+enum cw_status cw__ledger_slice(struct cw_ledger *l, long long until_ms,
+                                int (*fn)(void *arg, uint64_t idx,
+                                          const char *canon, size_t len),
+                                void *arg, struct cw__slice *out,
+                                struct cw_diag *d);
+
+/* The time (ms) of canonical entry `canon`; false when it has none. */
+bool cw__entry_time(const char *canon, long long *ms);
+
 /* The entries cw__ledger_each reads back (each kind has its own index). */
 enum cw__ledger_kind {
     CW__KIND_EVIDENCE,   /* evidence.add */
