@@ -272,6 +272,7 @@ static enum cw_status registers(struct build *b)
     enum cw_status st;
     long long now;
     char rel[128], path[4200];
+    size_t overdue;
     int r;
 
     cw_diag_clear(&d2);
@@ -292,7 +293,7 @@ static enum cw_status registers(struct build *b)
     }
     if (!st && cw_registers_duty_count(g) &&
         !(st = scratch(b, "registers/duties.json", path, sizeof(path))))
-        st = cw_duties_write(g, 0, CW_FORMAT_JSON, path, NULL, b->d);
+        st = cw_duties_write(g, 0, CW_FORMAT_JSON, path, &overdue, b->d);
     cw_registers_free(g);
     cw_access_close(a);
     return st;
