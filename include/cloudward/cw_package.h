@@ -106,6 +106,13 @@ CW_API enum cw_status cw_package_verify(const char *path,
                                         struct cw_package_verdict *v,
                                         struct cw_diag *d);
 
+/* The same for a package in memory (a portal upload); `name` names it
+ * in messages. */
+CW_API enum cw_status cw_package_verify_buffer(
+    const void *data, size_t len, const char *name,
+    const struct cw_package_expect *expect, struct cw_package_verdict *v,
+    struct cw_diag *d);
+
 #ifdef __cplusplus
 }
 #endif

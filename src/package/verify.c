@@ -43,7 +43,9 @@ struct evadd {
 };
 
 struct verify {
-    const char *pkg;
+    const char *pkg;       /* its name in messages */
+    const void *mem;       /* the package in memory, or NULL: read pkg */
+    size_t memlen;
     struct cw_diag *d;
     struct vfile *files;
     size_t n, cap;
@@ -221,7 +223,8 @@ static enum cw_status read_archive(struct verify *v)
     }
     archive_read_support_filter_gzip(a);
     archive_read_support_format_tar(a);
-    if (archive_read_open_filename(a, v->pkg, (size_t)1 << 16) !=
+    if ((v->mem ? archive_read_open_memory(a, v->mem, v->memlen)
+                : archive_read_open_filename(a, v->pkg, (size_t)1 << 16)) !=
         ARCHIVE_OK) {
         st = cw__diag_set(v->d, CW_EPARSE, v->pkg, 0, 0,
                           "not a package (a tar.gz): %s",
@@ -550,7 +553,8 @@ static enum cw_status check_expect(struct verify *v,
     return CW_OK;
 }
 
-enum cw_status cw_package_verify(const char *path,
+static enum cw_status verify_any(const char *path, const void *mem,
+                                 size_t memlen,
                                  const struct cw_package_expect *expect,
                                  struct cw_package_verdict *out,
                                  struct cw_diag *d)
@@ -568,6 +572,8 @@ enum cw_status cw_package_verify(const char *path,
     memset(out, 0, sizeof(*out));
     memset(&v, 0, sizeof(v));
     v.pkg = path;
+    v.mem = mem;
+    v.memlen = memlen;
     v.d = d;
     cw__buf_init(&v.manifest, MANIFEST_MAX);
     cw__buf_init(&v.sig, SMALL_MAX);
@@ -634,4 +640,22 @@ enum cw_status cw_package_verify(const char *path,
     cw__buf_release(&v.line);
     cw__arena_release(&v.arena);
     return st;
+}
+
+enum cw_status cw_package_verify(const char *path,
+                                 const struct cw_package_expect *expect,
+                                 struct cw_package_verdict *v,
+                                 struct cw_diag *d)
+{
+    return verify_any(path, NULL, 0, expect, v, d);
+}
+
+enum cw_status cw_package_verify_buffer(const void *data, size_t len,
+                                        const char *name,
+                                        const struct cw_package_expect *expect,
+                                        struct cw_package_verdict *v,
+                                        struct cw_diag *d)
+{
+    return verify_any(name ? name : "(package)", data ? data : "", len,
+                      expect, v, d);
 }

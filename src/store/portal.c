@@ -18,10 +18,12 @@
 #include <sodium.h>
 
 #include <cloudward/cw_ledger.h>
+#include <cloudward/cw_package.h>
 #include <cloudward/cw_portal.h>
 
 #include "../core/core.h"
 #include "../ledger/merkle.h"
+
 #include "access_internal.h"
 #include "sql.h"
 
@@ -273,6 +275,19 @@ enum cw_status cw_document_put(struct cw_access *a,
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
                             "a generated document's name ends in .xlsx, "
                             ".csv, .json, .html or .md (its format)");
+    /* An audit package is only worth handing out whole and signed: what
+     * an auditor downloads as one must verify as one (offline, as they
+     * will; who signed it they check with the provider's key). */
+    if (data && strcmp(doc->type, "package") == 0) {
+        struct cw_diag pd;
+        cw_diag_clear(&pd);
+        if (cw_package_verify_buffer(data, len, doc->name, NULL, NULL, &pd))
+            return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
+                                "a package document must be an audit "
+                                "package that verifies ('cloudward "
+                                "package'): %s",
+                                pd.msg);
+    }
     cw__sha256(data ? data : "", len, h);
     sodium_bin2hex(sha, sizeof(sha), h, sizeof(h));
     if (!data)

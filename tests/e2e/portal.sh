@@ -197,6 +197,32 @@ as g1 "/api/v1/downloads/../../etc/passwd" --path-as-is
 as g1 "/api/v1/downloads/..%2F..%2Fetc%2Fpasswd"
 [ "$(cat code)" = 404 ] || fail "encoded traversal on downloads: $(cat code)"
 
+# An audit package is a gated document: an upload that is no package is
+# refused as one; a real one reaches the auditor as its exact bytes and
+# verifies offline with the provider's package key.
+cp -r "$SRC/examples/nimbus-iaas" nimbus
+expect_exit 0 "$CW" package --as-of "$(date -u +%F)" -o pkg.tar.gz --scope nimbus/cloudward.yaml --store "$S"
+expect_exit 0 "$CW" package vkey --store "$S"
+cp out pkg.pem
+as ada "/api/v1/documents?id=pkg&title=Audit+package&type=package&class=gated&agreement=nda&name=junk.tar.gz" \
+  --data-binary @soc2.pdf -H "Content-Type: application/octet-stream"
+[ "$(cat code)" = 400 ] && jq -e '.detail | test("audit package")' body >/dev/null ||
+  fail "junk taken as a package: $(cat code) $(cat body)"
+up pkg "title=Audit+package&type=package&class=gated&agreement=nda" pkg.tar.gz
+echo 'auditor-password-long' | "$CW" admin user add eve --role auditor --until 2099-12-31 --store "$S" >eve.otp 2>/dev/null ||
+  fail "auditor eve"
+signin eve auditor-password-long "$(totp "$(sed -n 's/.*secret=\([A-Z2-7]*\).*/\1/p' eve.otp)")"
+[ "$(cat code)" = 201 ] || fail "auditor sign-in: $(cat code) $(cat body)"
+as eve /api/v1/documents/pkg/download -X POST
+if [ "$(cat code)" = 403 ]; then
+  as eve /api/v1/agreements/nda/acceptance -H "Content-Type: application/json" --data '{"version":"1"}'
+  as eve /api/v1/documents/pkg/download -X POST
+fi
+[ "$(cat code)" = 201 ] || fail "the auditor's package link: $(cat code) $(cat body)"
+curl -s -o got.tar.gz -w '%{http_code}' -b jar.eve "$U$(jq -r .url body)" >code
+[ "$(cat code)" = 200 ] && cmp -s got.tar.gz pkg.tar.gz || fail "the package downloaded: $(cat code)"
+expect_exit 0 "$CW" package verify got.tar.gz --vkey pkg.pem
+
 # A new version: a notice to the subscriber, none to others.
 printf 'SOC 2 report, bridge letter\n' >soc2b.pdf
 up soc2 "title=SOC+2+report&type=audit-report&class=gated&agreement=nda" soc2b.pdf
