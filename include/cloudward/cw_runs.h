@@ -86,6 +86,12 @@ CW_API enum cw_status cw_runs_list(const char *store, cw_run_fn fn,
 CW_API enum cw_status cw_runs_latest(const char *store, cw_run_fn fn,
                                      void *arg, struct cw_diag *d);
 
+/* The same as they stood at the end of day `as_of` (YYYY-MM-DD, UTC):
+ * the latest of each started on or before it; NULL: cw_runs_latest. */
+CW_API enum cw_status cw_runs_latest_by(const char *store, const char *as_of,
+                                        cw_run_fn fn, void *arg,
+                                        struct cw_diag *d);
+
 /* Run `id` (CW_ENOENT when there is none). */
 CW_API enum cw_status cw_run_get(const char *store, int64_t id, cw_run_fn fn,
                                  void *arg, struct cw_diag *d);

@@ -147,6 +147,10 @@ struct cw_soa_options {
     struct cw_access *access; /* the store's access tables, already open
                                  (inside a transaction of the caller's);
                                  NULL: opened from `store` */
+    bool as_recorded; /* the store as it stood at the end of `as_of`:
+                         scan runs started and evidence recorded later are
+                         left out (an audit package of a past date);
+                         false: all of them, judged on `as_of` */
 };
 
 struct cw_soa;

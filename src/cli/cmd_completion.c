@@ -13,7 +13,8 @@
 
 static const char verbs[] = "controls init soa matrix scan query log evidence "
                             "decisions results store tenant token webhook "
-                            "register registers admin serve "
+                            "register registers oscal scope package admin "
+                            "serve "
                             "completion "
                             "version";
 
@@ -33,6 +34,9 @@ static const char *const subs[][2] = {
                   "instructions returns temp-erasure principal-requests "
                   "restorations user-records" },
     { "registers", "due import" },
+    { "oscal", "catalog profile component ssp assessment-results poam all" },
+    { "scope", "import-provider" },
+    { "package", "vkey verify" },
     { "admin", "user" },
     { "completion", "bash zsh fish" },
 };
@@ -57,6 +61,8 @@ static const char *const opts[][2] = {
     { "webhook", "--tenant --url" },
     { "register", "--file --id --at --tenant" },
     { "registers", "--within --at --tenant" },
+    { "oscal", "--catalog --pack" },
+    { "package", "--vkey --since" },
 };
 
 static const char help[] =

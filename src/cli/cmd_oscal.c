@@ -69,7 +69,7 @@ static struct cw_soa *build_soa(struct cw_catalogs *cats,
                                 const struct cli_common *common,
                                 const char *store, struct cw_scope **scope)
 {
-    struct cw_soa_options opt = { NULL, -1, NULL, 0, NULL, NULL, NULL };
+    struct cw_soa_options opt = { NULL, -1, NULL, 0, NULL, NULL, NULL, false };
     struct cw_soa *soa = NULL;
     struct cw_diag d;
     size_t changes;

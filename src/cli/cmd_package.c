@@ -197,7 +197,7 @@ int cmd_package(int argc, char **argv)
     }
     {
         size_t changes;
-        if (!cli_record_scope(scope, store, true, &changes))
+        if (!cli_record_scope(scope, store, false, &changes))
             goto out;
     }
     cli_actor(actor, sizeof(actor));

@@ -252,14 +252,15 @@ static enum cw_status check_store(const char *dir, struct cw_diag *d)
 {
     static const char *const names[] = { "ledger.db", "ledger.db-wal",
                                          "ledger.db-shm", "ledger.key",
-                                         NULL };
+                                         "package.key", NULL };
     return cw__store_dir_check(dir, names, "ledger.db", d);
 }
 
 /* The local folder of a PostgreSQL store: its key and checkpoint copy. */
 static enum cw_status check_key_dir(const char *dir, struct cw_diag *d)
 {
-    static const char *const names[] = { "ledger.key", "checkpoint", NULL };
+    static const char *const names[] = { "ledger.key", "checkpoint",
+                                         "package.key", NULL };
     return cw__store_dir_check(dir, names, NULL, d);
 }
 

@@ -34,20 +34,10 @@ static char *dup(const char *s)
     return cw__strdup(s ? s : "");
 }
 
-/* Newest first: the first run of each kind, pack and target on or before
- * the SoA's date is the latest one. */
 static int keep_run(void *arg, const struct cw_run *r)
 {
     struct run_list *l = arg;
-    size_t i;
 
-    if (!r->started || strncmp(r->started, l->as_of, 10) > 0)
-        return 0;
-    for (i = 0; i < l->n; i++)
-        if (strcmp(l->v[i].kind, r->kind) == 0 &&
-            strcmp(l->v[i].pack, r->pack) == 0 &&
-            strcmp(l->v[i].target, r->target) == 0)
-            return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 8;
         struct run_copy *v = cw__realloc(l->v, cap * sizeof(*v));
@@ -102,7 +92,7 @@ static enum cw_status runs_load(const struct cw_oscal_input *in,
     l->as_of = cw_soa_as_of(in->soa);
     if (!in->store)
         return CW_OK;
-    st = cw_runs_list(in->store, keep_run, l, d);
+    st = cw_runs_latest_by(in->store, l->as_of, keep_run, l, d);
     if (!st && l->oom)
         st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     if (!st)

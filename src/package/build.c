@@ -175,30 +175,30 @@ static enum cw_status oscal(struct build *b, struct cw_soa *soa)
 /* ---- scan runs: the latest of each kind, pack and target by the date -- */
 
 struct run_pick {
-    int64_t id[256];
-    char key[256][300];
-    char pack[256][128];
-    size_t n;
-    const char *as_of;
+    struct picked {
+        int64_t id;
+        char pack[128];
+    } *v;
+    size_t n, cap;
+    bool oom;
 };
 
 static int pick_run(void *arg, const struct cw_run *r)
 {
     struct run_pick *p = arg;
-    char key[300];
-    size_t i;
 
-    if (!r->started || strncmp(r->started, p->as_of, 10) > 0)
-        return 0;
-    snprintf(key, sizeof(key), "%s\n%s\n%s", r->kind, r->pack, r->target);
-    for (i = 0; i < p->n; i++)
-        if (strcmp(p->key[i], key) == 0)
-            return 0;
-    if (p->n == 256)
-        return 1;
-    snprintf(p->key[p->n], sizeof(p->key[0]), "%s", key);
-    snprintf(p->pack[p->n], sizeof(p->pack[0]), "%s", r->pack);
-    p->id[p->n++] = r->id;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 16;
+        struct picked *v = cw__realloc(p->v, cap * sizeof(*v));
+        if (!v) {
+            p->oom = true;
+            return 1;
+        }
+        p->v = v;
+        p->cap = cap;
+    }
+    snprintf(p->v[p->n].pack, sizeof(p->v[0].pack), "%s", r->pack);
+    p->v[p->n++].id = r->id;
     return 0;
 }
 
@@ -213,14 +213,13 @@ static bool builtin(const char *name)
 
 static enum cw_status runs(struct build *b)
 {
-    struct run_pick *p = cw__calloc(1, sizeof(*p));
+    struct run_pick pick = { NULL, 0, 0, false }, *p = &pick;
     enum cw_status st;
     size_t i;
 
-    if (!p)
-        return oom(b);
-    p->as_of = b->o->as_of;
-    st = cw_runs_list(b->o->store, pick_run, p, b->d);
+    st = cw_runs_latest_by(b->o->store, b->o->as_of, pick_run, p, b->d);
+    if (!st && p->oom)
+        st = oom(b);
     for (i = 0; !st && i < p->n; i++) {
         struct cw_pack *pack = NULL;
         struct cw_results *res = NULL;
@@ -230,13 +229,13 @@ static enum cw_status runs(struct build *b)
         cw_diag_clear(&d2);
         /* Only a built-in pack is known by name: a pack file's text is
          * not kept in the store, so its run cannot be re-reported. */
-        if (!builtin(p->pack[i]) ||
-            cw_pack_load(b->o->cats, p->pack[i], &pack, &d2) ||
-            cw_run_load(b->o->store, p->id[i], pack, &res, &d2)) {
+        if (!builtin(p->v[i].pack) ||
+            cw_pack_load(b->o->cats, p->v[i].pack, &pack, &d2) ||
+            cw_run_load(b->o->store, p->v[i].id, pack, &res, &d2)) {
             if (b->nomit < sizeof(b->omit) / sizeof(b->omit[0])) {
                 struct omit *m = &b->omit[b->nomit++];
-                m->run = (long long)p->id[i];
-                snprintf(m->pack, sizeof(m->pack), "%s", p->pack[i]);
+                m->run = (long long)p->v[i].id;
+                snprintf(m->pack, sizeof(m->pack), "%s", p->v[i].pack);
                 snprintf(m->why, sizeof(m->why), "%s",
                          d2.msg[0] ? d2.msg
                                    : "its pack is a file, not a built-in "
@@ -246,11 +245,11 @@ static enum cw_status runs(struct build *b)
             continue;
         }
         snprintf(rel, sizeof(rel), "scans/run-%lld-%s.json",
-                 (long long)p->id[i], cw_results_kind(res));
+                 (long long)p->v[i].id, cw_results_kind(res));
         if (!(st = scratch(b, rel, path, sizeof(path))))
             st = cw_report_results(res, CW_FINDINGS_JSON, path, b->d);
         snprintf(rel, sizeof(rel), "scans/run-%lld-%s.sarif",
-                 (long long)p->id[i], cw_results_kind(res));
+                 (long long)p->v[i].id, cw_results_kind(res));
         if (!st && !(st = scratch(b, rel, path, sizeof(path))))
             st = cw_report_results(res, CW_FINDINGS_SARIF, path, b->d);
         if (!st)
@@ -258,7 +257,7 @@ static enum cw_status runs(struct build *b)
         cw_results_free(res);
         cw_pack_free(pack);
     }
-    cw__free(p);
+    cw__free(p->v);
     return st;
 }
 
@@ -866,7 +865,8 @@ enum cw_status cw_package_build(const struct cw_package_options *o,
                                 struct cw_package_info *info,
                                 struct cw_diag *d)
 {
-    struct cw_soa_options so = { NULL, -1, NULL, 0, NULL, NULL, NULL };
+    /* as_recorded: the SoA of what the package holds, nothing later */
+    struct cw_soa_options so = { NULL, -1, NULL, 0, NULL, NULL, NULL, true };
     struct cw_package_info scratch_info;
     struct build b;
     struct cw__slice *slice = NULL;

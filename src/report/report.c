@@ -701,6 +701,7 @@ enum cw_status cw_report_write(const struct cw_soa *soa, enum cw_view view,
     }
     t.title = title;
     t.stamp = cw_soa_prepared_for(soa) ? pre[0] : NULL;
+    t.date = cw_soa_as_of(soa);
     t.json_root = "controls";
     t.meta = meta;
     /* "prepared_for" only in a copy prepared for someone. */

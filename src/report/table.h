@@ -53,6 +53,9 @@ struct cw__table {
                                is also the preamble's first line): XLSX
                                puts it atop the table sheet and in its
                                printed header; NULL: none */
+    const char *date;       /* YYYY-MM-DD the document is of: XLSX's
+                               created time (midnight UTC), so that the same
+                               data gives the same bytes; NULL: now */
 };
 
 /* Writers over an open stream; return CW_EIO when the stream fails. */

@@ -107,6 +107,14 @@ enum cw_status cw__write_xlsx(const struct cw__table *t, const char *path,
         snprintf(title, sizeof(title), "%s", t->title); /* not const */
         props.title = title;
         props.author = author;
+        if (t->date && cw__date_valid(t->date)) {
+            struct tm tm;
+            memset(&tm, 0, sizeof(tm));
+            tm.tm_year = (int)strtol(t->date, NULL, 10) - 1900;
+            tm.tm_mon = (int)strtol(t->date + 5, NULL, 10) - 1;
+            tm.tm_mday = (int)strtol(t->date + 8, NULL, 10);
+            props.created = timegm(&tm);
+        }
         workbook_set_properties(wb, &props);
     }
     format_set_bold(head);

@@ -7,7 +7,9 @@
  * has no evidence; the SoA never creates one.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include <cloudward/cw_ledger.h>
@@ -20,6 +22,7 @@ struct attach {
     struct cw_soa_line *lines;
     size_t n;
     const char *as_of;
+    long long until_ms; /* evidence recorded later is not shown; 0: all */
     struct cw_ledger *l;
     bool oom;
 };
@@ -56,6 +59,8 @@ static bool one(void *arg, const struct cw_evidence *e)
     const char *flag;
     size_t i;
 
+    if (x->until_ms && e->time_ms > x->until_ms)
+        return true; /* recorded after the SoA's date */
     /* Evidence names "CATALOG ID"; one of an unknown catalog (a catalog
      * directory no longer loaded) shows nowhere. */
     if (cw_catalogs_resolve(x->cats, e->control, NULL, 0, &ctl, &d))
@@ -93,10 +98,19 @@ enum cw_status cw__soa_attach_evidence(struct cw__arena *a,
                                        const struct cw_catalogs *cats,
                                        struct cw_soa_line *lines, size_t n,
                                        const char *store, const char *as_of,
-                                       struct cw_diag *d)
+                                       bool dated, struct cw_diag *d)
 {
-    struct attach x = { a, cats, lines, n, as_of, NULL, false };
+    struct attach x = { a, cats, lines, n, as_of, 0, NULL, false };
     enum cw_status st;
+
+    if (dated) { /* the last millisecond of the SoA's date */
+        struct tm tm;
+        memset(&tm, 0, sizeof(tm));
+        tm.tm_year = (int)strtol(as_of, NULL, 10) - 1900;
+        tm.tm_mon = (int)strtol(as_of + 5, NULL, 10) - 1;
+        tm.tm_mday = (int)strtol(as_of + 8, NULL, 10) + 1;
+        x.until_ms = (long long)timegm(&tm) * 1000 - 1;
+    }
 
     /* A store without a ledger (a folder or a database) has no evidence;
      * any other failure to open it is an error, never an empty column. */

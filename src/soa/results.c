@@ -359,8 +359,8 @@ static enum cw_status run_part(struct cw__buf *b, const struct run_agg *g,
  * tells whether the store has any run. */
 static enum cw_status attach_runs(struct cw__arena *a,
                                   struct cw_soa_line *lines, size_t n,
-                                  const char *store, bool *found,
-                                  struct cw_diag *d)
+                                  const char *store, const char *as_of,
+                                  bool *found, struct cw_diag *d)
 {
     struct run_list L = { 0 };
     enum cw_status st;
@@ -370,8 +370,9 @@ static enum cw_status attach_runs(struct cw__arena *a,
     L.store = store;
     L.d = d;
     *found = false;
-    /* cw_runs_latest lists newest first; ids in that order */
-    if ((st = cw_runs_latest(store, agg_run, &L, d)) || (st = L.st))
+    /* the latest runs by the date, newest first; ids in that order */
+    if ((st = cw_runs_latest_by(store, as_of, agg_run, &L, d)) ||
+        (st = L.st))
         goto out;
     if (!L.n)
         goto out;
@@ -410,7 +411,8 @@ out:
 
 enum cw_status cw__soa_attach_results(struct cw__arena *a,
                                       struct cw_soa_line *lines, size_t n,
-                                      const char *store, struct cw_diag *d)
+                                      const char *store, const char *as_of,
+                                      struct cw_diag *d)
 {
     char pat[4200], ref[200];
     struct scan *scans = NULL;
@@ -419,7 +421,7 @@ enum cw_status cw__soa_attach_results(struct cw__arena *a,
     glob_t g;
     bool found;
 
-    if ((st = attach_runs(a, lines, n, store, &found, d)) || found)
+    if ((st = attach_runs(a, lines, n, store, as_of, &found, d)) || found)
         return st;
     /* Stores written before runs were data kept each pack's latest scan
      * as its JSON report: read those. */

@@ -962,10 +962,13 @@ enum cw_status cw_soa_build(const struct cw_catalogs *cats,
     st = build_lines(soa, d);
     if (!st && opt && opt->store)
         st = cw__soa_attach_results(&soa->arena, soa->lines, soa->n,
-                                    opt->store, d);
+                                    opt->store,
+                                    opt->as_recorded ? soa->as_of : NULL,
+                                    d);
     if (!st && opt && opt->store)
         st = cw__soa_attach_evidence(&soa->arena, cats, soa->lines, soa->n,
-                                     opt->store, soa->as_of, d);
+                                     opt->store, soa->as_of,
+                                     opt->as_recorded, d);
     if (!st && opt && opt->store)
         st = cw__soa_attach_registers(&soa->arena, soa->lines, soa->n, opt,
                                       soa->as_of, !opt->as_of, d);

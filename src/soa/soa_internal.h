@@ -15,9 +15,13 @@
  * cw_results_save writes fails with its FILE:LINE:COL in `d`. Counts the
  * failing results per line into `checks_failed`.
  */
+/* `as_of` (YYYY-MM-DD, or NULL for no date given): the latest run of
+ * each kind, pack and target started on or before that day; a run of
+ * a later day is not what the lines knew then. */
 enum cw_status cw__soa_attach_results(struct cw__arena *a,
                                       struct cw_soa_line *lines, size_t n,
-                                      const char *store, struct cw_diag *d);
+                                      const char *store, const char *as_of,
+                                      struct cw_diag *d);
 
 /*
  * Appends to the `evidence` cell of each line the evidence files recorded
@@ -30,7 +34,7 @@ enum cw_status cw__soa_attach_evidence(struct cw__arena *a,
                                        const struct cw_catalogs *cats,
                                        struct cw_soa_line *lines, size_t n,
                                        const char *store, const char *as_of,
-                                       struct cw_diag *d);
+                                       bool dated, struct cw_diag *d);
 
 /*
  * Adds the 27018 registers' state to the lines (registers.c): the

@@ -490,8 +490,8 @@ static void run_of(struct cw__q *q, struct cw_run *run)
 /* Runs selected by `sql` (binding `id` when >= 0), to `fn`; CW_ENOENT
  * when `want_one` and none is. */
 static enum cw_status runs_query(const char *store, const char *sql,
-                                 int64_t id, bool want_one, cw_run_fn fn,
-                                 void *arg, struct cw_diag *d)
+                                 int64_t id, const char *text, bool want_one,
+                                 cw_run_fn fn, void *arg, struct cw_diag *d)
 {
     char path[4200];
     struct db db;
@@ -513,6 +513,8 @@ static enum cw_status runs_query(const char *store, const char *sql,
     }
     if (id >= 0)
         cw__q_int64(q, 1, id);
+    if (text)
+        cw__q_text(q, 1, text);
     while ((rc = cw__q_step(q)) == CW__Q_ROW) {
         struct cw_run run;
         run_of(q, &run);
@@ -536,6 +538,7 @@ enum cw_status cw_runs_list(const char *store, cw_run_fn fn, void *arg,
                             struct cw_diag *d)
 {
     return runs_query(store, "SELECT " RUN_COLUMNS " ORDER BY r.id DESC", -1,
+                      NULL,
                       false, fn, arg, d);
 }
 
@@ -547,13 +550,29 @@ enum cw_status cw_runs_latest(const char *store, cw_run_fn fn, void *arg,
                       "MAX(r2.id) FROM runs r2 JOIN packs p2 ON p2.id = "
                       "r2.pack GROUP BY r2.kind, p2.name, r2.target) "
                       "ORDER BY r.id DESC",
-                      -1, false, fn, arg, d);
+                      -1, NULL, false, fn, arg, d);
+}
+
+enum cw_status cw_runs_latest_by(const char *store, const char *as_of,
+                                 cw_run_fn fn, void *arg, struct cw_diag *d)
+{
+    if (!as_of)
+        return cw_runs_latest(store, fn, arg, d);
+    /* `started` is UTC ISO 8601: its first ten bytes are its day. */
+    return runs_query(store,
+                      "SELECT " RUN_COLUMNS " WHERE r.id IN (SELECT "
+                      "MAX(r2.id) FROM runs r2 JOIN packs p2 ON p2.id = "
+                      "r2.pack WHERE substr(r2.started, 1, 10) <= ? "
+                      "GROUP BY r2.kind, p2.name, r2.target) "
+                      "ORDER BY r.id DESC",
+                      -1, as_of, false, fn, arg, d);
 }
 
 enum cw_status cw_run_get(const char *store, int64_t id, cw_run_fn fn,
                           void *arg, struct cw_diag *d)
 {
     return runs_query(store, "SELECT " RUN_COLUMNS " WHERE r.id = ?", id,
+                      NULL,
                       true, fn, arg, d);
 }
 
