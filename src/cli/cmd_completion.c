@@ -48,8 +48,8 @@ static const char common_opts[] = "--scope --store --catalog-dir --as-of "
 static const char *const opts[][2] = {
     { "controls", "--catalog --clause --cloud --pii --role" },
     { "init", "--organisation --role --service-model --pii --no-pii --force" },
-    { "soa", "--expiring-days" },
-    { "matrix", "--service-model --expiring-days" },
+    { "soa", "--expiring-days --as-recorded" },
+    { "matrix", "--service-model --expiring-days --as-recorded" },
     { "scan", "--root --pack --fail-on --no-save --type --jobs --sarif-all "
               "--record-locations --customers" },
     { "log", "--action --target --tenant --outcome --reason --details "

@@ -10,7 +10,7 @@
 
 #include "cli.h"
 
-enum { OPT_MODEL = OPT_FIRST_VERB_OPTION, OPT_EXPIRING };
+enum { OPT_MODEL = OPT_FIRST_VERB_OPTION, OPT_EXPIRING, OPT_AS_RECORDED };
 
 static const struct option long_opts[] = {
     CLI_COMMON_LONG_OPTIONS,
@@ -18,6 +18,7 @@ static const struct option long_opts[] = {
     { "output", required_argument, NULL, 'o' },
     { "service-model", required_argument, NULL, OPT_MODEL },
     { "expiring-days", required_argument, NULL, OPT_EXPIRING },
+    { "as-recorded", no_argument, NULL, OPT_AS_RECORDED },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
@@ -37,6 +38,9 @@ static const char soa_help[] =
     "  -o, --output FILE    write to FILE (atomically) and print a summary\n"
     "  --expiring-days N    assurance ending within N days is 'expiring'\n"
     "                       (default 90)\n"
+    "  --as-recorded        the store as it stood at the end of --as-of:\n"
+    "                       scans started and evidence recorded later are\n"
+    "                       left out (as in an audit package of that date)\n"
     "\n"
     "Exit status: 0, or 1 when a reliance is unverified (lapsed, not\n"
     "covering, no assurance, a gap up the chain) or a line is flagged as a\n"
@@ -163,6 +167,9 @@ static int run(int argc, char **argv, enum cw_view view)
             opt.expiring_days = (int)v;
             break;
         }
+        case OPT_AS_RECORDED:
+            opt.as_recorded = true;
+            break;
         case 'h':
             fputs(view == CW_VIEW_SOA ? soa_help : matrix_help, stdout);
             return EXIT_OK;

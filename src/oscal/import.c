@@ -30,6 +30,8 @@
 
 struct imp {
     const struct cw_catalogs *cats;
+    const struct cw_control **seen; /* controls imported so far */
+    const struct cw__node **seen_at;
     const char *file;
     const struct cw__node *root;   /* the model's object */
     const struct cw__node *comps;  /* system-implementation.components */
@@ -103,8 +105,19 @@ static enum cw_status control_of(struct imp *im, const struct cw__node *ir,
         return bad(im, ir, "an implemented requirement without a "
                            "control-id");
     if (catalog && label) {
+        char want[200];
         cat = cw_catalogs_find(im->cats, catalog);
         *out = cat ? cw_catalog_control(cat, label) : NULL;
+        /* The props name the control as we wrote it; the control-id is
+         * what other tools read: the two must agree. */
+        if (*out && strcmp(cid, cw__oscal_control_id(catalog, label, want,
+                                                     sizeof(want))) != 0) {
+            snprintf(msg, sizeof(msg),
+                     "control-id '%s' is not the control its catalog and "
+                     "label props name (%s %s, '%s')",
+                     cid, catalog, label, want);
+            return bad(im, at, msg);
+        }
     } else {
         const char *us = strchr(cid, '_');
         *out = NULL;
@@ -224,6 +237,17 @@ static enum cw_status row_out(struct imp *im, const struct cw__node *ir)
 
     if ((st = control_of(im, ir, &c)))
         return st;
+    for (i = 0; i < im->rows; i++)
+        if (im->seen[i] == c) {
+            char msg[300];
+            snprintf(msg, sizeof(msg),
+                     "a second requirement for %s %s (the first at line "
+                     "%u): a provider says one thing per control",
+                     c->catalog, c->id, im->seen_at[i]->line);
+            return bad(im, cw__node_get(ir, "control-id"), msg);
+        }
+    im->seen[im->rows] = c;
+    im->seen_at[im->rows] = ir;
     for (i = 0; bcs && i < bcs->n && !own; i++) {
         const char *cu = cw__node_str(bcs->kids[i], "component-uuid");
         if (cu && im->this_system && strcmp(cu, im->this_system) == 0)
@@ -346,6 +370,10 @@ static enum cw_status from_ssp(struct imp *im)
     }
     if (any)
         jw_end(w);
+    im->seen = cw__calloc(irs->n + 1, sizeof(*im->seen));
+    im->seen_at = cw__calloc(irs->n + 1, sizeof(*im->seen_at));
+    if (!im->seen || !im->seen_at)
+        return cw__diag_set(im->d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     jw_arr(w, "controls");
     for (i = 0; !st && i < irs->n; i++)
         st = row_out(im, irs->kids[i]);
@@ -361,9 +389,9 @@ static enum cw_status from_components(struct imp *im)
     const char *org = NULL;
     size_t i, k, j;
 
-    if (!comps)
-        return bad(im, im->root, "a component-definition without "
-                                 "components");
+    if (!comps || !comps->n)
+        return bad(im, comps ? comps : im->root,
+                   "a component-definition without components");
     org = cw__node_str(comps->kids[0], "title");
     jw_obj(w, NULL);
     jw_str(w, "cloudward", "matrix");
@@ -446,6 +474,8 @@ enum cw_status cw_oscal_import_provider(const struct cw_catalogs *cats,
         st = cw__oscal_emit(&out, out_path, d);
     if (rows)
         *rows = im.rows;
+    cw__free(im.seen);
+    cw__free(im.seen_at);
     cw__buf_release(&in);
     cw__buf_release(&out);
     cw__arena_release(&arena);

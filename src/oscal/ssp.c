@@ -140,6 +140,26 @@ static void upstream_component_uuid(char out[37], const char *org,
     cw__oscal_uuid4(out, "component", org, u->name, NULL);
 }
 
+/* `text` ("PREFIX DIR/decisions/x.yaml:5") with the scope's folder taken
+ * off the path after `prefix` ("PREFIX decisions/x.yaml:5"): files named
+ * relative to the scope, so that the plan says the same wherever it was
+ * made from and shows no local path. */
+static const char *scope_relative(const struct cw_soa *soa,
+                                  const char *prefix, const char *text,
+                                  char *buf, size_t n)
+{
+    const char *scope = cw_scope_path(cw_soa_scope(soa));
+    const char *slash = scope ? strrchr(scope, '/') : NULL;
+    size_t dir = slash ? (size_t)(slash - scope) + 1 : 0;
+    size_t pre = strlen(prefix);
+
+    if (!text || strncmp(text, prefix, pre) != 0 || !dir ||
+        strncmp(text + pre, scope, dir) != 0)
+        return text;
+    snprintf(buf, n, "%s%s", prefix, text + pre + dir);
+    return buf;
+}
+
 static void system_implementation(struct jw *w, const struct cw_soa *soa)
 {
     const struct cw_scope *s = cw_soa_scope(soa);
@@ -224,7 +244,12 @@ static void system_implementation(struct jw *w, const struct cw_soa *soa)
                                                    : "");
             jw_prop(w, "leveraged-authorization-uuid", la, NULL, true);
         }
-        jw_prop(w, "matrix", u->matrix, NULL, false);
+        {
+            char rel[4096];
+            jw_prop(w, "matrix", scope_relative(soa, "", u->matrix, rel,
+                                                sizeof(rel)),
+                    NULL, false);
+        }
         jw_end(w);
         jw_obj(w, "status");
         jw_str(w, "state", "operational");
@@ -356,6 +381,7 @@ static void reliance_out(struct jw *w, const char *org,
 static void requirement_out(struct jw *w, const struct cw_soa *soa,
                             const struct cw_soa_line *l)
 {
+    char why[1024];
     const char *org = cw_scope_organisation(cw_soa_scope(soa));
     const struct cw_control *c = l->control;
     char id[37], cid[200], desc[4096];
@@ -375,7 +401,9 @@ static void requirement_out(struct jw *w, const struct cw_soa *soa,
     jw_prop(w, "status", cw_impl_status_name(l->status), NULL, false);
     jw_prop(w, "owner", l->owner, NULL, false);
     jw_prop(w, "reliance", cw_rely_state_name(l->reliance), NULL, false);
-    jw_prop(w, "decided", l->decided ? "true" : "false", l->why, false);
+    jw_prop(w, "decided", l->decided ? "true" : "false",
+            scope_relative(soa, "decision ", l->why, why, sizeof(why)),
+            false);
     if (l->flags)
         jw_prop(w, "flag", "contradiction", l->flags, false);
     jw_end(w);

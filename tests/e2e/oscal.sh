@@ -224,7 +224,7 @@ P='."plan-of-action-and-milestones"'
 # poam_ok SET AS_OF: the POA&M of SET against the SoA of that date.
 poam_ok() {
   local set=$1 as_of=$2 rc=0
-  (cd acme && "$CW" soa --scope cloudward.yaml --store "$WORK/S" --as-of "$as_of" \
+  (cd acme && "$CW" soa --scope cloudward.yaml --store "$WORK/S" --as-of "$as_of" --as-recorded \
     --format json -o "$WORK/soa-$set.json") >/dev/null 2>&1 || rc=$?
   [ "$rc" -le 1 ] || fail "soa as of $as_of: exit $rc"
   # Open, as assess.c's open_line says: applicable and not started, partial
@@ -259,6 +259,17 @@ poam_ok() {
     fail "$set: deadlines: $(jq -c "[$P.risks[] | .deadline] | unique" $set/poam.json)"
 }
 poam_ok acme-set 2026-12-06
+# One set, one view of the store: as of 2026-12-06 (the scans are today's)
+# neither the SSP nor the POA&M counts today's scans, as the assessment
+# results do not.
+if grep -q '"name": "checks"' acme-set/ssp.json || grep -q 'automated check' acme-set/poam.json; then
+  fail "acme as of 2026-12-06: the SSP or the POA&M counts later scans"
+fi
+# The plan names decision files relative to the scope, wherever it is made from.
+expect_exit 0 "$CW" oscal ssp --scope "$WORK/acme/cloudward.yaml" --store "$WORK/Sabs" --as-of 2026-12-06 -o abs.json
+expect_exit 0 indir acme "$CW" oscal ssp --scope cloudward.yaml --store "$WORK/Srel" --as-of 2026-12-06 -o "$WORK/rel.json"
+cmp abs.json rel.json >&2 || fail "the SSP depends on where it was made from"
+grep -q "$WORK" abs.json && fail "the SSP holds a local path"
 jq -e "$P.risks | length > 0 and (map(.deadline) | unique) - [\"2027-01-05T23:59:59Z\",
   \"2027-03-06T23:59:59Z\", \"2027-06-04T23:59:59Z\"] == []" acme-set/poam.json >/dev/null || fail "acme deadlines: $(jq -c "[$P.risks[] | .deadline] | unique" acme-set/poam.json)"
 poam_ok acme-today "$TODAY"
@@ -340,6 +351,22 @@ line=$(grep -n '"iso27002-2022_99.99"' unknown2.json | cut -d: -f1 || true)
 expect_exit 2 "$CW" scope import-provider unknown2.json -o m.json
 grep -q "^cloudward: unknown2.json:$line:[0-9]*: control 'iso27002-2022_99.99'" err ||
   fail "unknown control (ours): $(cat err)"
+[ ! -e m.json ] || fail "a refused import wrote its matrix"
+# A control-id that says another control than its catalog and label props.
+jq '."system-security-plan"."control-implementation"."implemented-requirements"[7]."control-id" = "iso27002-2022_5.9"' \
+  acme-set/ssp.json >mismatch.json
+expect_exit 2 "$CW" scope import-provider mismatch.json -o m.json
+grep -q "control-id 'iso27002-2022_5.9' is not the control its catalog and label props name" err ||
+  fail "control-id against its props: $(cat err)"
+# Two requirements for one control: a provider says one thing per control.
+jq '."system-security-plan"."control-implementation"."implemented-requirements" |= . + [.[7]]' \
+  acme-set/ssp.json >twice.json
+expect_exit 2 "$CW" scope import-provider twice.json -o m.json
+grep -q "a second requirement for" err || fail "a control twice: $(cat err)"
+printf '{"component-definition": {"uuid": "x", "components": []}}\n' >nocomp.json
+expect_exit 2 "$CW" scope import-provider nocomp.json -o m.json
+grep -q "nocomp.json:1:[0-9]*: a component-definition without components" err ||
+  fail "no components: $(cat err)"
 [ ! -e m.json ] || fail "a refused import wrote its matrix"
 expect_exit 2 "$CW" scope import-provider
 expect_exit 2 "$CW" oscal catalog
