@@ -48,24 +48,30 @@ static const struct cw__node *seq(const struct cw__node *m, const char *key)
     return v && v->kind == CW__NODE_SEQ ? v : NULL;
 }
 
-/* The value of prop `name` in m.props (ours or OSCAL's), and its remarks. */
-static const char *prop(const struct cw__node *m, const char *name,
-                        const char **remarks)
+/* Prop `name` of m.props (ours or OSCAL's), or NULL. */
+static const struct cw__node *prop_node(const struct cw__node *m,
+                                        const char *name)
 {
     const struct cw__node *ps = seq(m, "props");
     size_t i;
 
-    if (remarks)
-        *remarks = NULL;
     for (i = 0; ps && i < ps->n; i++) {
         const char *n = cw__node_str(ps->kids[i], "name");
-        if (n && strcmp(n, name) == 0) {
-            if (remarks)
-                *remarks = cw__node_str(ps->kids[i], "remarks");
-            return cw__node_str(ps->kids[i], "value");
-        }
+        if (n && strcmp(n, name) == 0)
+            return ps->kids[i];
     }
     return NULL;
+}
+
+/* The value of prop `name` in m.props, and its remarks. */
+static const char *prop(const struct cw__node *m, const char *name,
+                        const char **remarks)
+{
+    const struct cw__node *p = prop_node(m, name);
+
+    if (remarks)
+        *remarks = p ? cw__node_str(p, "remarks") : NULL;
+    return p ? cw__node_str(p, "value") : NULL;
 }
 
 static const struct cw__node *by_uuid(const struct cw__node *list,
@@ -266,7 +272,28 @@ static enum cw_status row_out(struct imp *im, const struct cw__node *ir)
                          : resp       ? "customer"
                          : prov       ? "provider"
                                       : "each";
+    /* What the scope's matrix loader would refuse is refused here, where
+     * the file and line are this document's. */
+    if (exp && prop(exp, "responsibility", NULL)) {
+        enum cw_resp r;
+        if (!cw_resp_parse(responsibility, &r) || r == CW_RESP_NONE)
+            return bad(im, prop_node(exp, "responsibility"),
+                       "unknown responsibility; expected provider, "
+                       "customer, split or each");
+    }
     status = prop(ir, "status", NULL);
+    if (status && strcmp(status, "not-started") != 0 &&
+        strcmp(status, "planned") != 0 && strcmp(status, "partial") != 0 &&
+        strcmp(status, "implemented") != 0 &&
+        strcmp(status, "not-applicable") != 0)
+        return bad(im, prop_node(ir, "status"),
+                   "unknown status; expected not-started, planned, "
+                   "partial, implemented or not-applicable");
+    if (prop(ir, "applicable", NULL) &&
+        strcmp(prop(ir, "applicable", NULL), "true") != 0 &&
+        strcmp(prop(ir, "applicable", NULL), "false") != 0)
+        return bad(im, prop_node(ir, "applicable"),
+                   "applicable is true or false");
     if (!status && state)
         status = strcmp(state, "partial") == 0 ||
                          strcmp(state, "planned") == 0 ||
@@ -428,32 +455,27 @@ static enum cw_status from_components(struct imp *im)
     return CW_OK;
 }
 
-enum cw_status cw_oscal_import_provider(const struct cw_catalogs *cats,
-                                        const char *path,
-                                        const char *out_path, size_t *rows,
-                                        struct cw_diag *d)
+enum cw_status cw__oscal_import_buffer(const struct cw_catalogs *cats,
+                                      const char *name, const char *data,
+                                      size_t len, struct cw__buf *out,
+                                      size_t *rows, struct cw_diag *d)
 {
     struct cw__yaml_limits lim = { CW__YAML_DEFAULT_DEPTH,
                                    (size_t)1 << 30, false };
     struct cw__arena arena;
     struct cw__node *root = NULL;
-    struct cw__buf in, out;
     struct imp im;
     struct jw w;
     enum cw_status st;
 
     memset(&im, 0, sizeof(im));
     im.cats = cats;
-    im.file = path;
+    im.file = name;
     im.d = d;
     im.w = &w;
     cw__arena_init(&arena, (size_t)1 << 30);
-    cw__buf_init(&in, IMPORT_FILE_MAX);
-    cw__buf_init(&out, (size_t)1 << 30);
-    jw_init(&w, &out);
-    st = cw__read_file(path, &in, d);
-    if (!st)
-        st = cw__json_parse(&arena, path, in.data, in.len, &lim, &root, d);
+    jw_init(&w, out);
+    st = cw__json_parse(&arena, name, data, len, &lim, &root, d);
     if (!st) {
         if (root->kind == CW__NODE_MAP &&
             (im.root = cw__node_get(root, "system-security-plan")))
@@ -469,15 +491,32 @@ enum cw_status cw_oscal_import_provider(const struct cw_catalogs *cats,
     if (!st && !im.rows)
         st = bad(&im, root, "no implemented requirement to import");
     if (!st && w.st)
-        st = cw__diag_set(d, w.st, path, 0, 0, "cannot build the matrix");
-    if (!st)
-        st = cw__oscal_emit(&out, out_path, d);
+        st = cw__diag_set(d, w.st, name, 0, 0, "cannot build the matrix");
     if (rows)
         *rows = im.rows;
     cw__free(im.seen);
     cw__free(im.seen_at);
+    cw__arena_release(&arena);
+    return st;
+}
+
+enum cw_status cw_oscal_import_provider(const struct cw_catalogs *cats,
+                                        const char *path,
+                                        const char *out_path, size_t *rows,
+                                        struct cw_diag *d)
+{
+    struct cw__buf in, out;
+    enum cw_status st;
+
+    cw__buf_init(&in, IMPORT_FILE_MAX);
+    cw__buf_init(&out, (size_t)1 << 30);
+    st = cw__read_file(path, &in, d);
+    if (!st)
+        st = cw__oscal_import_buffer(cats, path, in.data ? in.data : "",
+                                     in.len, &out, rows, d);
+    if (!st)
+        st = cw__oscal_emit(&out, out_path, d);
     cw__buf_release(&in);
     cw__buf_release(&out);
-    cw__arena_release(&arena);
     return st;
 }

@@ -72,6 +72,13 @@ enum cw_status cw__oscal_last_modified(const struct cw_oscal_input *in,
 void cw__oscal_assurance_props(struct jw *w, const struct cw_assurance *a,
                                const char *state);
 
+/* cw_oscal_import_provider on a document in memory, its matrix appended
+ * to `out` (for the fuzzer: fuzz/fuzz_oscal.c). */
+enum cw_status cw__oscal_import_buffer(const struct cw_catalogs *cats,
+                                      const char *name, const char *data,
+                                      size_t len, struct cw__buf *out,
+                                      size_t *rows, struct cw_diag *d);
+
 /* The six writers (one file each), all into `b`. */
 enum cw_status cw__oscal_catalog(const struct cw_oscal_input *in,
                                  struct jw *w, struct cw_diag *d);

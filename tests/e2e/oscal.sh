@@ -363,6 +363,15 @@ jq '."system-security-plan"."control-implementation"."implemented-requirements" 
   acme-set/ssp.json >twice.json
 expect_exit 2 "$CW" scope import-provider twice.json -o m.json
 grep -q "a second requirement for" err || fail "a control twice: $(cat err)"
+# What the scope's matrix loader would refuse, refused at its line here.
+jq '(."system-security-plan"."control-implementation"."implemented-requirements"[0]."by-components"[0].export.props[]
+  | select(.name == "responsibility") | .value) = "e.ach"' acme-set/ssp.json >badresp.json
+expect_exit 2 "$CW" scope import-provider badresp.json -o m.json
+grep -q "badresp.json:[0-9]*:[0-9]*: unknown responsibility" err || fail "a bad responsibility: $(cat err)"
+jq '(."system-security-plan"."control-implementation"."implemented-requirements"[0].props[]
+  | select(.name == "status") | .value) = "done"' acme-set/ssp.json >badstatus.json
+expect_exit 2 "$CW" scope import-provider badstatus.json -o m.json
+grep -q "unknown status" err || fail "a bad status: $(cat err)"
 printf '{"component-definition": {"uuid": "x", "components": []}}\n' >nocomp.json
 expect_exit 2 "$CW" scope import-provider nocomp.json -o m.json
 grep -q "nocomp.json:1:[0-9]*: a component-definition without components" err ||
