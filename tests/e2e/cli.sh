@@ -153,8 +153,8 @@ unzip -o -q g.xlsx -d g && grep -q "lapsed on 2025-10-31" g/xl/sharedStrings.xml
 expect_exit 0 "$CW" completion bash
 bash -n out || fail "completion bash: not bash"
 cp out comp.bash
-got=$(bash -c '. ./comp.bash; COMP_WORDS=(cloudward sc); COMP_CWORD=1; _cloudward; echo "${COMPREPLY[*]}"')
-[ "$got" = "scan" ] || fail "completion of 'sc': $got"
+got=$(bash -c '. ./comp.bash; COMP_WORDS=(cloudward sca); COMP_CWORD=1; _cloudward; echo "${COMPREPLY[*]}"')
+[ "$got" = "scan" ] || fail "completion of 'sca': $got"
 got=$(bash -c '. ./comp.bash; COMP_WORDS=(cloudward log ver); COMP_CWORD=2; _cloudward; echo "${COMPREPLY[*]}"')
 [ "$got" = "verify" ] || fail "completion of 'log ver': $got"
 got=$(bash -c '. ./comp.bash; COMP_WORDS=(cloudward evidence add x --fo); COMP_CWORD=4; _cloudward; echo "${COMPREPLY[*]}"')
