@@ -95,7 +95,7 @@ static enum cw_status runs_load(const struct cw_oscal_input *in,
     st = cw_runs_latest_by(in->store, l->as_of, keep_run, l, d);
     if (!st && l->oom)
         st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
-    if (!st)
+    if (!st && l->n)
         qsort(l->v, l->n, sizeof(*l->v), run_cmp); /* oldest first */
     return st;
 }

@@ -935,7 +935,8 @@ enum cw_status cw_package_build(const struct cw_package_options *o,
         if ((st = add_item(&b, PKG_EVIDENCE_DIR "index.json", src, NULL)))
             goto out;
     }
-    qsort(b.items, b.n, sizeof(*b.items), item_cmp);
+    if (b.n)
+        qsort(b.items, b.n, sizeof(*b.items), item_cmp);
     st = write_archive(&b, path, slice, scope_sha, info);
     if (!st) {
         char target[160], reason[120];

@@ -171,9 +171,11 @@ static void package_key_pem_round_trip(void **state)
     assert_true(cw__package_pem_key(pem, strlen(pem), back));
     assert_memory_equal(pk, back, sizeof(pk));
     /* An RSA key, a truncated one, text that is no PEM: refused. */
-    assert_false(cw__package_pem_key("-----BEGIN PUBLIC KEY-----\nMCow\n"
-                                     "-----END PUBLIC KEY-----\n",
-                                     60, back));
+    {
+        static const char rsa[] = "-----BEGIN PUBLIC KEY-----\nMCow\n"
+                                  "-----END PUBLIC KEY-----\n";
+        assert_false(cw__package_pem_key(rsa, strlen(rsa), back));
+    }
     assert_false(cw__package_pem_key(pem, 30, back));
     assert_false(cw__package_pem_key("hello", 5, back));
 }
