@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE /* memmem */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,19 +237,11 @@ static enum cw_status read_archive(struct verify *v)
         struct cw__buf *small;
         struct vfile *f;
         la_ssize_t got;
-        size_t k;
 
         if (!path || archive_entry_filetype(e) != AE_IFREG) {
             st = fail(v, "the archive holds '%s', which is not a regular "
                          "file: a package holds files only",
                       path ? path : "(unnamed)");
-            break;
-        }
-        for (k = 0; k < v->n; k++)
-            if (strcmp(v->files[k].path, path) == 0)
-                break;
-        if (k < v->n && v->n < 100000) {
-            st = fail(v, "'%s' is in the archive twice", path);
             break;
         }
         if (v->n == v->cap) {
@@ -314,13 +307,34 @@ out:
     return st;
 }
 
-static const struct vfile *file_of(const struct verify *v, const char *path)
+static int vfile_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct vfile *)a)->path,
+                  ((const struct vfile *)b)->path);
+}
+
+/* The files by path, once all are read: a path twice is refused (which
+ * copy would the manifest's digest be of?), and file_of() can search. */
+static enum cw_status sort_files(struct verify *v)
 {
     size_t i;
-    for (i = 0; i < v->n; i++)
-        if (strcmp(v->files[i].path, path) == 0)
-            return &v->files[i];
-    return NULL;
+
+    if (v->n)
+        qsort(v->files, v->n, sizeof(*v->files), vfile_cmp);
+    for (i = 1; i < v->n; i++)
+        if (strcmp(v->files[i - 1].path, v->files[i].path) == 0)
+            return fail(v, "'%s' is in the archive twice", v->files[i].path);
+    return CW_OK;
+}
+
+static const struct vfile *file_of(const struct verify *v, const char *path)
+{
+    struct vfile key;
+
+    if (!v->n)
+        return NULL;
+    key.path = (char *)(uintptr_t)path; /* bsearch's key, never written */
+    return bsearch(&key, v->files, v->n, sizeof(*v->files), vfile_cmp);
 }
 
 /* ---- the checks ---------------------------------------------------------- */
@@ -386,20 +400,41 @@ static enum cw_status check_files(struct verify *v,
                            "manifest lists",
                         p);
     }
+    /* Every listed file was found above, and paths are unique on both
+     * sides (sort_files; a manifest listing one twice fails its count):
+     * the archive holds nothing else when the counts agree. */
+    for (i = 1; i < files->n; i++) {
+        const char *a = cw__node_str(files->kids[i - 1], "path");
+        const char *b = cw__node_str(files->kids[i], "path");
+        if (strcmp(a, b) >= 0)
+            return fail(v, "%s does not list its files in order, once "
+                           "each ('%s')",
+                        PKG_MANIFEST, b);
+    }
+    if (v->n == files->n + 3)
+        return CW_OK;
     for (k = 0; k < v->n; k++) {
         const char *p = v->files[k].path;
         bool listed = strcmp(p, PKG_MANIFEST) == 0 ||
                       strcmp(p, PKG_SIG) == 0 || strcmp(p, PKG_KEY) == 0;
-        for (i = 0; !listed && i < files->n; i++) {
-            const char *m = cw__node_str(files->kids[i], "path");
-            listed = m && strcmp(m, p) == 0;
+        size_t lo = 0, hi = files->n;
+        while (!listed && lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            int c = strcmp(cw__node_str(files->kids[mid], "path"), p);
+            if (c == 0)
+                listed = true;
+            else if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
         if (!listed)
             return fail(v, "'%s' was added: the manifest does not list "
                            "it",
                         p);
     }
-    return CW_OK;
+    return fail(v, "the archive and %s do not hold the same files",
+                PKG_MANIFEST);
 }
 
 static bool hex32(const char *s, size_t len, unsigned char out[32])
@@ -591,6 +626,8 @@ static enum cw_status verify_any(const char *path, const void *mem,
         v.since_size = nl ? strtoull(nl + 1, NULL, 10) : 0;
     }
     st = read_archive(&v);
+    if (!st)
+        st = sort_files(&v);
     if (!st)
         st = check_signature(&v, expect, &pinned);
     if (!st) {

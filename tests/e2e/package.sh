@@ -126,6 +126,8 @@ if mode == "flip":
     b = bytearray(d["soa/soa.csv"]); b[len(b) // 2] ^= 1; d["soa/soa.csv"] = bytes(b)
 elif mode == "remove":
     names.remove("oscal/poam.json")
+elif mode == "dup":
+    names.insert(0, "soa/soa.csv")
 elif mode == "add":
     names.insert(0, "soa/notes.txt"); d["soa/notes.txt"] = b"all fine\n"
 elif mode == "swap":
@@ -173,6 +175,7 @@ RESIGN="" tampered none 0 ''
 RESIGN="" tampered flip 1 "'soa/soa.csv' differs"
 RESIGN="" tampered remove 1 "'oscal/poam.json' is missing"
 RESIGN="" tampered add 1 "'soa/notes.txt' was added"
+RESIGN="" tampered dup 1 "'soa/soa.csv' is in the archive twice"
 RESIGN="" tampered swap 1 "'evidence/[0-9a-f]{64}' differs"
 RESIGN="" tampered forge-evidence 1 "'evidence/[0-9a-f]{64}' was added"
 RESIGN="" tampered ledger 1 "'ledger/entries.jsonl' differs"
