@@ -33,6 +33,7 @@
 
 #include "../ledger/ledger.h"
 #include "../registers/clock.h"
+#include "../registers/registers_internal.h"
 #include "../report/jw.h"
 #include "package_internal.h"
 
@@ -280,15 +281,17 @@ static enum cw_status registers(struct build *b)
     if (!a)
         return cw__diag_set(b->d, CW_EIO, b->o->store, 0, 0, "%s", d2.msg);
     cw_registers_instant(b->o->as_of, &now);
-    st = cw_registers_load_open(a, NULL, now, &g, b->d);
+    /* The records as they stood at the end of the date: a version
+     * recorded later is not what the package's date knew. */
+    st = cw__registers_load_until(a, NULL, now, now, &g, b->d);
     for (r = 0; !st && r < CW_REG_COUNT; r++) {
         if (!cw_registers_record_count(g, (enum cw_register)r))
             continue;
         snprintf(rel, sizeof(rel), "registers/%s.csv",
                  cw_register_name((enum cw_register)r));
         if (!(st = scratch(b, rel, path, sizeof(path))))
-            st = cw_register_write(a, (enum cw_register)r, NULL, now,
-                                   CW_FORMAT_CSV, path, b->d);
+            st = cw__register_write_until(a, (enum cw_register)r, NULL, now,
+                                          now, CW_FORMAT_CSV, path, b->d);
     }
     if (!st && cw_registers_duty_count(g) &&
         !(st = scratch(b, "registers/duties.json", path, sizeof(path))))

@@ -567,6 +567,15 @@ enum cw_status cw_registers_load_open(struct cw_access *a, const char *tenant,
                                       struct cw_registers **out,
                                       struct cw_diag *d)
 {
+    return cw__registers_load_until(a, tenant, now, 0, out, d);
+}
+
+enum cw_status cw__registers_load_until(struct cw_access *a,
+                                        const char *tenant, long long now,
+                                        long long until,
+                                        struct cw_registers **out,
+                                        struct cw_diag *d)
+{
     struct cw_registers *g;
     enum cw_status st;
 
@@ -580,7 +589,8 @@ enum cw_status cw_registers_load_open(struct cw_access *a, const char *tenant,
         cw_registers_free(g);
         return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    st = a ? cw_register_each(a, -1, NULL, tenant, false, take_record, g, d)
+    st = a ? cw__register_each_until(a, -1, NULL, tenant, false, until,
+                                     take_record, g, d)
            : CW_OK;
     if (!st && a && !tenant)
         st = cw_tenant_each(a, take_tenant, g, d);
@@ -600,15 +610,24 @@ enum cw_status cw_registers_load(const char *store, const char *tenant,
                                  long long now, struct cw_registers **out,
                                  struct cw_diag *d)
 {
+    return cw__registers_load_store_until(store, tenant, now, 0, out, d);
+}
+
+enum cw_status cw__registers_load_store_until(const char *store,
+                                              const char *tenant,
+                                              long long now, long long until,
+                                              struct cw_registers **out,
+                                              struct cw_diag *d)
+{
     struct cw_access *a = NULL;
     enum cw_status st = cw_access_open(store, false, &a, d);
     if (st == CW_ENOENT) {
         cw_diag_clear(d);
-        return cw_registers_load_open(NULL, tenant, now, out, d);
+        return cw__registers_load_until(NULL, tenant, now, until, out, d);
     }
     if (st)
         return st;
-    st = cw_registers_load_open(a, tenant, now, out, d);
+    st = cw__registers_load_until(a, tenant, now, until, out, d);
     cw_access_close(a);
     return st;
 }

@@ -129,6 +129,15 @@ enum cw_status cw_register_write(struct cw_access *a, enum cw_register r,
                                  int format, const char *path,
                                  struct cw_diag *d)
 {
+    return cw__register_write_until(a, r, tenant, now, 0, format, path, d);
+}
+
+enum cw_status cw__register_write_until(struct cw_access *a,
+                                        enum cw_register r,
+                                        const char *tenant, long long now,
+                                        long long until, int format,
+                                        const char *path, struct cw_diag *d)
+{
     static const struct cw__col fixed[FIXED] = {
         { "Id", "id", CW__COL_TEXT, 20 },
         { "Version", "version", CW__COL_NUMBER, 7 },
@@ -172,7 +181,7 @@ enum cw_status cw_register_write(struct cw_access *a, enum cw_register r,
     cols[i].key = "record";
     cols[i].type = CW__COL_JSON;
     cols[i].width = 0;
-    if ((st = cw_registers_load_open(a, tenant, now, &g, d)))
+    if ((st = cw__registers_load_until(a, tenant, now, until, &g, d)))
         goto done;
     n = cw_registers_duty_count(g);
     if (!(t.found = cw__arena_alloc(&t.arena, (n + 1) * sizeof(*t.found)))) {
@@ -185,8 +194,8 @@ enum cw_status cw_register_write(struct cw_access *a, enum cw_register r,
             t.found[t.nfound++] = u->record;
     }
     qsort(t.found, t.nfound, sizeof(*t.found), by_text);
-    if ((st = cw_register_each(a, (int)r, NULL, tenant, false, add_row, &t,
-                               d)))
+    if ((st = cw__register_each_until(a, (int)r, NULL, tenant, false, until,
+                                      add_row, &t, d)))
         goto done;
     if (t.oom) {
         st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");

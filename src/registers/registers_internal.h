@@ -91,4 +91,32 @@ const struct cw__node *cw__record_tree(struct cw__arena *a,
  * matches every customer.) */
 bool cw__names_customer(const struct cw__node *list, const char *customer);
 
+/*
+ * The registers as they stood at `until` (Unix seconds; 0: now): of each
+ * record, the latest version recorded by then, none when it was recorded
+ * later. For an audit package of a past date (src/package), whose SoA
+ * reads them the same way (src/soa/registers.c, as_recorded). Otherwise
+ * as cw_register_each, cw_registers_load[_open] and cw_register_write.
+ */
+enum cw_status cw__register_each_until(
+    struct cw_access *a, int r, const char *id, const char *tenant,
+    bool history, long long until,
+    int (*fn)(void *arg, const struct cw_reg_record *c), void *arg,
+    struct cw_diag *d);
+enum cw_status cw__registers_load_until(struct cw_access *a,
+                                        const char *tenant, long long now,
+                                        long long until,
+                                        struct cw_registers **out,
+                                        struct cw_diag *d);
+enum cw_status cw__registers_load_store_until(const char *store,
+                                              const char *tenant,
+                                              long long now, long long until,
+                                              struct cw_registers **out,
+                                              struct cw_diag *d);
+enum cw_status cw__register_write_until(struct cw_access *a,
+                                        enum cw_register r,
+                                        const char *tenant, long long now,
+                                        long long until, int format,
+                                        const char *path, struct cw_diag *d);
+
 #endif

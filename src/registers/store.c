@@ -280,25 +280,44 @@ static int each_row(struct cw_access *a, struct cw__q *q, void *arg)
     return stop;
 }
 
+enum cw_status cw__register_each_until(
+    struct cw_access *a, int r, const char *id, const char *tenant,
+    bool history, long long until,
+    int (*fn)(void *arg, const struct cw_reg_record *c), void *arg,
+    struct cw_diag *d)
+{
+    struct each e = { r, id, tenant, fn, arg, CW_OK, d };
+    char sql[600], cut[64] = "";
+    enum cw_status st;
+
+    if (r >= CW_REG_COUNT)
+        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0, "no such register");
+    /* An integer of ours, not text from outside: safe in the SQL. */
+    if (until > 0)
+        snprintf(cut, sizeof(cut), "%s <= %lld",
+                 history ? "WHERE created" : "AND x.created", until);
+    if (history)
+        snprintf(sql, sizeof(sql),
+                 RECORD_COLUMNS "%s ORDER BY register, id, version", cut);
+    else
+        snprintf(sql, sizeof(sql),
+                 RECORD_COLUMNS "WHERE version = (SELECT max(version) FROM "
+                                "register_records x WHERE x.register = "
+                                "r.register AND x.id = r.id%s%s) ORDER BY "
+                                "register, id",
+                 cut[0] ? " " : "", cut);
+    st = cw__acc_each_row(a, sql, "cannot read the registers", each_row, &e,
+                          d);
+    return st ? st : e.st;
+}
+
 enum cw_status cw_register_each(struct cw_access *a, int r, const char *id,
                                 const char *tenant, bool history,
                                 int (*fn)(void *arg,
                                           const struct cw_reg_record *c),
                                 void *arg, struct cw_diag *d)
 {
-    struct each e = { r, id, tenant, fn, arg, CW_OK, d };
-    enum cw_status st;
-    if (r >= CW_REG_COUNT)
-        return cw__diag_set(d, CW_EINVAL, NULL, 0, 0, "no such register");
-    st = cw__acc_each_row(
-        a,
-        history ? RECORD_COLUMNS "ORDER BY register, id, version"
-                : RECORD_COLUMNS "WHERE version = (SELECT max(version) FROM "
-                                 "register_records x WHERE x.register = "
-                                 "r.register AND x.id = r.id) ORDER BY "
-                                 "register, id",
-        "cannot read the registers", each_row, &e, d);
-    return st ? st : e.st;
+    return cw__register_each_until(a, r, id, tenant, history, 0, fn, arg, d);
 }
 
 /* ---- writing ------------------------------------------------------------ */

@@ -13,6 +13,7 @@
 
 #include <cloudward/cw_registers.h>
 
+#include "../registers/registers_internal.h"
 #include "soa_internal.h"
 
 static const char *append(struct cw__arena *a, const char *cell,
@@ -43,9 +44,13 @@ enum cw_status cw__soa_attach_registers(struct cw__arena *a,
     else if (!cw_registers_instant(as_of, &now))
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
                             "expected a date YYYY-MM-DD, found '%s'", as_of);
-    st = opt->access ? cw_registers_load_open(opt->access, opt->tenant, now,
-                                              &g, d)
-                     : cw_registers_load(opt->store, opt->tenant, now, &g, d);
+    /* as_recorded: the records as they stood at the end of the date */
+    st = opt->access
+             ? cw__registers_load_until(opt->access, opt->tenant, now,
+                                        opt->as_recorded ? now : 0, &g, d)
+             : cw__registers_load_store_until(opt->store, opt->tenant, now,
+                                              opt->as_recorded ? now : 0, &g,
+                                              d);
     if (st)
         return st;
     for (i = 0; i < n; i++) {

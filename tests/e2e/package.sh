@@ -101,9 +101,10 @@ expect_exit 0 "$CW" package verify past1.tar.gz --vkey key.pem
 jq -e '.ledger.entries == 0' <(tar xzf past1.tar.gz -O manifest.json) >/dev/null ||
   fail "yesterday's package holds today's entries"
 [ "$(tar tzf past1.tar.gz | grep -c '^scans/')" = 0 ] || fail "yesterday's package holds today's scans"
+[ "$(tar tzf past1.tar.gz | grep -c '^registers/')" = 0 ] || fail "yesterday's package holds today's records"
 # Its SoA is the SoA of what it holds: no scan or evidence of today.
 tar xzf past1.tar.gz -O soa/soa.json >past-soa.json
-jq -e '[.controls[] | select(((.checks // "") | test("(debian-12|aws) at ")) or
+jq -e '[.controls[] | select(((.checks // "") | test("(debian-12|aws) at |breaches: ")) or
   ((.evidence // "") | test("sha256:")))] | length == 0' past-soa.json >/dev/null ||
   fail "yesterday's SoA shows today's scans or evidence"
 jq -e '[.controls[] | select((.checks // "") | test("(debian-12|aws) at "))] | length > 10' x/soa/soa.json >/dev/null &&
