@@ -13,7 +13,8 @@
 
 static const char verbs[] = "controls init soa matrix scan query log evidence "
                             "decisions results store tenant token webhook "
-                            "register registers oscal scope package admin "
+                            "register registers oscal scope package drift "
+                            "admin "
                             "serve "
                             "completion "
                             "version";
@@ -63,6 +64,7 @@ static const char *const opts[][2] = {
     { "registers", "--within --at --tenant" },
     { "oscal", "--catalog --pack" },
     { "package", "--vkey --since" },
+    { "drift", "--since --within --fail-on" },
 };
 
 static const char help[] =

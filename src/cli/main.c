@@ -41,6 +41,9 @@ static const char usage[] =
     "  oscal MODEL          NIST OSCAL JSON: catalog, profile, component,\n"
     "                       ssp, assessment-results, poam, all (docs/oscal.md)\n"
     "  scope import-provider  a provider's OSCAL export as its matrix\n"
+    "  drift                what drifted since a date or run: checks\n"
+    "                       failing or fixed, evidence and assurance\n"
+    "                       lapsing, duties overdue (docs/drift.md)\n"
     "  package              the signed audit package as of a date; vkey,\n"
     "                       verify (docs/audit-package.md)\n"
     "  serve                the HTTP server and API (docs/server.md)\n"
@@ -371,6 +374,8 @@ int main(int argc, char **argv)
         return cmd_registers(argc - 1, argv + 1);
     if (strcmp(verb, "oscal") == 0)
         return cmd_oscal(argc - 1, argv + 1);
+    if (strcmp(verb, "drift") == 0)
+        return cmd_drift(argc - 1, argv + 1);
     if (strcmp(verb, "package") == 0)
         return cmd_package(argc - 1, argv + 1);
     if (strcmp(verb, "scope") == 0)
