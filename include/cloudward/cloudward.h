@@ -23,6 +23,7 @@
 #include <cloudward/cw_report.h>
 #include <cloudward/cw_runs.h>
 #include <cloudward/cw_scope.h>
+#include <cloudward/cw_score.h>
 #include <cloudward/cw_soa.h>
 #include <cloudward/cw_status.h>
 #include <cloudward/cw_store.h>

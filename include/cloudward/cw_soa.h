@@ -114,6 +114,9 @@ struct cw_soa_line {
      * (overdue duties, duties met late, rules broken: cw_registers.h);
      * their state is in `checks`. */
     size_t register_findings;
+    /* Passing check results among `checks` (with checks_failed: the
+     * pass share the score counts, cw_score.h). */
+    size_t checks_passed;
 };
 
 /* Counts that add up: statuses to `total`, reliance states to `total`. */

@@ -146,6 +146,7 @@ int cmd_oscal(int argc, char **argv);
 int cmd_scope(int argc, char **argv);
 int cmd_package(int argc, char **argv);
 int cmd_drift(int argc, char **argv);
+int cmd_score(int argc, char **argv);
 /* `cloudward serve`: src/server/serve.c (its own module, on the public
  * API too; declared here so that the CLI needs none of its headers). */
 int cw_serve(int argc, char **argv);

@@ -13,7 +13,7 @@
 
 static const char verbs[] = "controls init soa matrix scan query log evidence "
                             "decisions results store tenant token webhook "
-                            "register registers oscal scope package drift "
+                            "register registers oscal scope package drift score "
                             "admin "
                             "serve "
                             "completion "
@@ -65,6 +65,7 @@ static const char *const opts[][2] = {
     { "oscal", "--catalog --pack" },
     { "package", "--vkey --since" },
     { "drift", "--since --within --fail-on" },
+    { "score", "--by --explain --catalog --actions" },
 };
 
 static const char help[] =

@@ -41,6 +41,8 @@ static const char usage[] =
     "  oscal MODEL          NIST OSCAL JSON: catalog, profile, component,\n"
     "                       ssp, assessment-results, poam, all (docs/oscal.md)\n"
     "  scope import-provider  a provider's OSCAL export as its matrix\n"
+    "  score                the compliance score, explained to the point,\n"
+    "                       and improvement actions (docs/score.md)\n"
     "  drift                what drifted since a date or run: checks\n"
     "                       failing or fixed, evidence and assurance\n"
     "                       lapsing, duties overdue (docs/drift.md)\n"
@@ -374,6 +376,8 @@ int main(int argc, char **argv)
         return cmd_registers(argc - 1, argv + 1);
     if (strcmp(verb, "oscal") == 0)
         return cmd_oscal(argc - 1, argv + 1);
+    if (strcmp(verb, "score") == 0)
+        return cmd_score(argc - 1, argv + 1);
     if (strcmp(verb, "drift") == 0)
         return cmd_drift(argc - 1, argv + 1);
     if (strcmp(verb, "package") == 0)

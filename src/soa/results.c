@@ -73,7 +73,8 @@ static enum cw_status put_part(struct cw__buf *b, const char *pack,
 
 /* Appends this scan's part for `ref` to `b`; nothing when no check maps. */
 static enum cw_status part(struct cw__buf *b, const struct scan *s,
-                           const char *ref, size_t *failed_out)
+                           const char *ref, size_t *failed_out,
+                           size_t *passed_out)
 {
     size_t counts[5] = { 0 }, i, v, named = 0;
     char failed[400] = "";
@@ -113,6 +114,7 @@ static enum cw_status part(struct cw__buf *b, const struct scan *s,
     if (!any)
         return CW_OK;
     *failed_out += counts[1];
+    *passed_out += counts[0];
     return put_part(b, s->pack, s->time, counts, failed,
                     named > MAX_FAILED_NAMED);
 }
@@ -306,7 +308,8 @@ static int cmp_run(const void *a, const void *b)
 
 /* This run's part for `ref`, written as part() writes a saved report's. */
 static enum cw_status run_part(struct cw__buf *b, const struct run_agg *g,
-                               const char *ref, size_t *failed_out)
+                               const char *ref, size_t *failed_out,
+                               size_t *passed_out)
 {
     size_t counts[5] = { 0 }, seqs[64], nseq = 0, total_fail = 0, i, v;
     const char *who[64];
@@ -344,6 +347,7 @@ static enum cw_status run_part(struct cw__buf *b, const struct run_agg *g,
         }
     }
     *failed_out += counts[1];
+    *passed_out += counts[0];
     if (g->name_target) { /* "debian-12 on /mnt/web1": which host */
         char label[600];
         snprintf(label, sizeof(label), "%s on %s", g->pack, g->target);
@@ -397,7 +401,7 @@ static enum cw_status attach_runs(struct cw__arena *a,
                  lines[i].control->id);
         for (j = 0; !st && j < L.n; j++)
             st = run_part(&b, &L.v[j], ref,
-                          &lines[i].checks_failed);
+                          &lines[i].checks_failed, &lines[i].checks_passed);
         if (!st && b.len && !(lines[i].checks = cw__arena_strdup(a, b.data)))
             st = CW_ENOMEM;
         cw__buf_release(&b);
@@ -446,7 +450,8 @@ enum cw_status cw__soa_attach_results(struct cw__arena *a,
         snprintf(ref, sizeof(ref), "%s %s", lines[i].control->catalog,
                  lines[i].control->id);
         for (j = 0; !st && j < nscans; j++)
-            st = part(&b, &scans[j], ref, &lines[i].checks_failed);
+            st = part(&b, &scans[j], ref, &lines[i].checks_failed,
+                      &lines[i].checks_passed);
         if (!st && b.len && !(lines[i].checks = cw__arena_strdup(a, b.data)))
             st = CW_ENOMEM;
         cw__buf_release(&b);

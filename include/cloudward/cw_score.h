@@ -1,0 +1,87 @@
+/*
+ * cw_score.h - the compliance score, traceable to the point
+ * (docs/score.md).
+ *
+ * Each applicable control of the SoA is worth points by its nature (its
+ * control type, and whether it is mandatory: a legal or contractual
+ * source, or a 27018 duty of a PII processor) and earns a share of them
+ * from five factors, each with its weight: its own implementation
+ * status, its evidence being current, its checks' pass share, its 27018
+ * register duties being on time, and its reliance on providers being
+ * verified. A factor that does not apply to a line (no check cites it,
+ * no register drives it, it relies on nobody) gives its weight to the
+ * implementation. Points are counted in thousandths and the total is the
+ * sum of the lines: they add up, always.
+ */
+#ifndef CLOUDWARD_CW_SCORE_H
+#define CLOUDWARD_CW_SCORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <cloudward/cw_core.h>
+#include <cloudward/cw_soa.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CW_SCORE_MAP(X)                                                       \
+    X(IMPLEMENTATION, "implementation", 40)                                   \
+    X(EVIDENCE, "evidence", 20)                                               \
+    X(CHECKS, "checks", 20)                                                   \
+    X(REGISTERS, "registers", 10)                                             \
+    X(RELIANCE, "reliance", 10)
+
+enum cw_score_factor {
+#define CW__SCORE_ENUM(name, str, w) CW_SCORE_##name,
+    CW_SCORE_MAP(CW__SCORE_ENUM)
+#undef CW__SCORE_ENUM
+        CW_SCORE_FACTOR_COUNT
+};
+
+/* One factor of one line. */
+struct cw_score_part {
+    bool applies;       /* false: its weight went to the implementation */
+    unsigned weight;    /* of 100, after moving the weights that do not
+                           apply */
+    unsigned value;     /* 0..100: how much of it is met */
+    long long earned;   /* thousandths of a point */
+    const char *source; /* where the value comes from, one sentence */
+};
+
+struct cw_score_line {
+    const struct cw_soa_line *line;
+    const char *nature;    /* "preventive, mandatory (contract)" */
+    long long possible;    /* thousandths of a point */
+    long long earned;      /* the sum of its parts' */
+    struct cw_score_part part[CW_SCORE_FACTOR_COUNT];
+    const char *action;    /* what to do to earn the rest, or NULL */
+    unsigned effort;       /* units of work that takes (1..5); 0: none */
+};
+
+struct cw_score;
+
+/* Scores the applicable lines of `soa`. */
+CW_API enum cw_status cw_score_build(const struct cw_soa *soa,
+                                     struct cw_score **out,
+                                     struct cw_diag *d);
+CW_API void cw_score_free(struct cw_score *s);
+CW_API size_t cw_score_count(const struct cw_score *s);
+CW_API const struct cw_score_line *cw_score_at(const struct cw_score *s,
+                                               size_t i);
+/* Totals in thousandths of a point: the sums of the lines'. */
+CW_API long long cw_score_earned(const struct cw_score *s);
+CW_API long long cw_score_possible(const struct cw_score *s);
+/* The line of control `catalog` `id`, or NULL. */
+CW_API const struct cw_score_line *cw_score_find(const struct cw_score *s,
+                                                 const char *catalog,
+                                                 const char *id);
+CW_API const char *cw_score_factor_name(enum cw_score_factor f);
+/* The weight of factor `f` before any is moved (of 100). */
+CW_API unsigned cw_score_factor_weight(enum cw_score_factor f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
