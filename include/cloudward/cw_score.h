@@ -18,6 +18,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <cloudward/cw_core.h>
 #include <cloudward/cw_soa.h>
@@ -78,6 +79,59 @@ CW_API const struct cw_score_line *cw_score_find(const struct cw_score *s,
                                                  const char *catalog,
                                                  const char *id);
 CW_API const char *cw_score_factor_name(enum cw_score_factor f);
+
+/* ---- views: totals by an area, improvement actions, JSON -------------- */
+
+enum cw_score_by {
+    CW_SCORE_BY_CONTROL,
+    CW_SCORE_BY_CLAUSE,
+    CW_SCORE_BY_RESPONSIBILITY
+};
+
+/* "control", "clause", "responsibility"; false for anything else. */
+CW_API bool cw_score_by_parse(const char *s, enum cw_score_by *out);
+
+/* Points earned and possible of one area. */
+struct cw_score_group {
+    const char *key;       /* control id, clause, responsibility, tenant */
+    const char *catalog;   /* by control: its catalog; else NULL */
+    long long earned, possible;
+};
+
+/* The lines of `catalog` (NULL: all) summed by `by` into out[cap], in
+ * the SoA's order of first appearance; returns how many groups there
+ * are (at most the number of lines). *earned and *possible receive the
+ * totals of those lines. */
+CW_API size_t cw_score_groups(const struct cw_score *s, enum cw_score_by by,
+                              const char *catalog,
+                              struct cw_score_group *out, size_t cap,
+                              long long *earned, long long *possible);
+
+/* The indexes of the lines of `catalog` with points left, ranked by
+ * points to gain per unit of effort (most first), into idx[cap];
+ * returns how many were written. */
+CW_API size_t cw_score_actions(const struct cw_score *s, const char *catalog,
+                               size_t *idx, size_t cap);
+
+/*
+ * The score as JSON to `out`: {"as_of", "catalog", "earned_milli",
+ * "possible_milli", "percent", "by", "groups": [{key, catalog?,
+ * earned_milli, possible_milli}], "actions": [{control, catalog,
+ * gain_milli, effort, do}]} with `by_name` and `groups` as given (from
+ * cw_score_groups, or another grouping such as per tenant) and the
+ * first `nactions` actions. CW_EIO when `out` fails.
+ */
+CW_API enum cw_status cw_score_write_json(const struct cw_score *s,
+                                          const char *as_of,
+                                          const char *catalog,
+                                          const char *by_name,
+                                          const struct cw_score_group *groups,
+                                          size_t ngroups, size_t nactions,
+                                          FILE *out);
+
+/* One line explained as JSON (what `score --explain` prints). */
+CW_API enum cw_status cw_score_explain_json(const struct cw_score_line *l,
+                                            FILE *out);
 /* The weight of factor `f` before any is moved (of 100). */
 CW_API unsigned cw_score_factor_weight(enum cw_score_factor f);
 

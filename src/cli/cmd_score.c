@@ -60,116 +60,12 @@ static double pct(long long e, long long p)
     return p ? 100.0 * (double)e / (double)p : 100.0;
 }
 
-struct group {
-    const char *key;
-    long long earned, possible;
-};
-
-static bool in_catalog(const struct cw_score_line *l, const char *catalog)
-{
-    return !catalog || strcmp(l->line->control->catalog, catalog) == 0;
-}
-
-static size_t group_lines(const struct cw_score *s, enum by by,
-                          const char *catalog, struct group *g, size_t cap)
-{
-    size_t n = 0, i, k;
-
-    for (i = 0; i < cw_score_count(s); i++) {
-        const struct cw_score_line *l = cw_score_at(s, i);
-        const char *key =
-            by == BY_CLAUSE ? l->line->control->clause
-                            : cw_resp_name(l->line->responsibility);
-        if (!in_catalog(l, catalog))
-            continue;
-        if (!key)
-            key = "(none)";
-        for (k = 0; k < n && strcmp(g[k].key, key) != 0; k++)
-            ;
-        if (k == n) {
-            if (n == cap)
-                continue;
-            g[n].key = key;
-            g[n].earned = g[n].possible = 0;
-            n++;
-        }
-        g[k].earned += l->earned;
-        g[k].possible += l->possible;
-    }
-    return n;
-}
-
-static void totals(const struct cw_score *s, const char *catalog,
-                   long long *e, long long *p)
-{
-    size_t i;
-    *e = *p = 0;
-    for (i = 0; i < cw_score_count(s); i++) {
-        const struct cw_score_line *l = cw_score_at(s, i);
-        if (!in_catalog(l, catalog))
-            continue;
-        *e += l->earned;
-        *p += l->possible;
-    }
-}
-
-/* Actions: the lines with points left, by points to gain per unit of
- * work, most first; ties by control. */
-static const struct cw_score *sort_score;
-static int by_gain(const void *a, const void *b)
-{
-    const struct cw_score_line *x = cw_score_at(sort_score, *(const size_t *)a);
-    const struct cw_score_line *y = cw_score_at(sort_score, *(const size_t *)b);
-    long long gx = (x->possible - x->earned) * (long long)y->effort;
-    long long gy = (y->possible - y->earned) * (long long)x->effort;
-    if (gx != gy)
-        return gx > gy ? -1 : 1;
-    return *(const size_t *)a < *(const size_t *)b ? -1 : 1;
-}
-
-static size_t actions(const struct cw_score *s, const char *catalog,
-                      size_t *idx)
-{
-    size_t i, n = 0;
-    for (i = 0; i < cw_score_count(s); i++) {
-        const struct cw_score_line *l = cw_score_at(s, i);
-        if (in_catalog(l, catalog) && l->effort)
-            idx[n++] = i;
-    }
-    sort_score = s;
-    if (n)
-        qsort(idx, n, sizeof(*idx), by_gain);
-    return n;
-}
-
 static void explain(const struct cw_score_line *l, bool json)
 {
     size_t i;
 
     if (json) {
-        printf("{\n  \"control\": ");
-        cli_json_str(stdout, l->line->control->id);
-        printf(",\n  \"catalog\": ");
-        cli_json_str(stdout, l->line->control->catalog);
-        printf(",\n  \"nature\": ");
-        cli_json_str(stdout, l->nature);
-        printf(",\n  \"possible_milli\": %lld,\n  \"earned_milli\": %lld,\n"
-               "  \"factors\": [",
-               l->possible, l->earned);
-        for (i = 0; i < CW_SCORE_FACTOR_COUNT; i++) {
-            const struct cw_score_part *p = &l->part[i];
-            printf("%s\n    {\"factor\": ", i ? "," : "");
-            cli_json_str(stdout, cw_score_factor_name((enum cw_score_factor)i));
-            printf(", \"applies\": %s, \"weight\": %u, \"value\": %u, "
-                   "\"earned_milli\": %lld, \"source\": ",
-                   p->applies ? "true" : "false", p->weight, p->value,
-                   p->earned);
-            cli_json_str(stdout, p->source);
-            printf("}");
-        }
-        printf("\n  ],\n  \"action\": ");
-        cli_json_str(stdout, l->action);
-        printf("\n}\n");
+        cw_score_explain_json(l, stdout);
         return;
     }
     printf("%s %s %s\n", l->line->control->catalog, l->line->control->id,
@@ -315,24 +211,45 @@ int cmd_score(int argc, char **argv)
         goto out;
     }
     {
-        long long e, p;
-        struct group g[256];
-        size_t ng = 0;
+        struct cw_score_group *g;
         struct tenants t = { { NULL }, 0 };
+        size_t ng = 0, cap = cw_score_count(s) + 520;
+        long long e, p;
+        const char *by_name = by == BY_TENANT ? "tenant"
+                              : by == BY_CLAUSE ? "clause"
+                              : by == BY_RESPONSIBILITY ? "responsibility"
+                                                        : "control";
 
-        totals(s, catalog, &e, &p);
+        g = calloc(cap, sizeof(*g));
+        idx = calloc(cw_score_count(s) + 1, sizeof(*idx));
+        if (!g || !idx) {
+            free(g);
+            cli_error("out of memory");
+            goto out;
+        }
+        ng = cw_score_groups(s,
+                             by == BY_CLAUSE ? CW_SCORE_BY_CLAUSE
+                             : by == BY_RESPONSIBILITY
+                                 ? CW_SCORE_BY_RESPONSIBILITY
+                                 : CW_SCORE_BY_CONTROL,
+                             catalog, g, cap, &e, &p);
         if (by == BY_TENANT) {
+            /* The provider's copy, then each customer's: its own
+             * register records count in it. */
             struct cw_access *a = NULL;
             if (cw_access_open(store, false, &a, &d) == CW_OK) {
                 cw_tenant_each(a, take_tenant, &t, &d);
                 cw_access_close(a);
             }
+            ng = 0;
             g[ng].key = "(provider)";
+            g[ng].catalog = NULL;
             g[ng].earned = e;
             g[ng++].possible = p;
-            for (i = 0; i < t.n && ng < 256; i++) {
+            for (i = 0; i < t.n && ng < cap; i++) {
                 struct cw_soa *ts = NULL;
                 struct cw_score *tsc = NULL;
+                struct cw_score_group scratch;
                 so.tenant = t.id[i];
                 if (cw_soa_build(cats, scope, &so, &ts, &d) ||
                     cw_score_build(ts, &tsc, &d)) {
@@ -341,70 +258,19 @@ int cmd_score(int argc, char **argv)
                     break;
                 }
                 g[ng].key = t.id[i];
-                totals(tsc, catalog, &g[ng].earned, &g[ng].possible);
+                g[ng].catalog = NULL;
+                cw_score_groups(tsc, CW_SCORE_BY_CLAUSE, catalog, &scratch,
+                                0, &g[ng].earned, &g[ng].possible);
                 ng++;
                 cw_score_free(tsc);
                 cw_soa_free(ts);
             }
-        } else if (by != BY_CONTROL)
-            ng = group_lines(s, by, catalog, g, 256);
-        idx = calloc(cw_score_count(s) + 1, sizeof(*idx));
-        if (!idx) {
-            cli_error("out of memory");
-            goto out;
         }
-        n = actions(s, catalog, idx);
-        if (n > (size_t)nactions)
-            n = (size_t)nactions;
-        if (json) {
-            printf("{\n  \"as_of\": ");
-            cli_json_str(stdout, cw_soa_as_of(soa));
-            printf(",\n  \"catalog\": ");
-            cli_json_str(stdout, catalog);
-            printf(",\n  \"earned_milli\": %lld,\n  \"possible_milli\": "
-                   "%lld,\n  \"percent\": %.1f,\n  \"by\": \"%s\",\n"
-                   "  \"groups\": [",
-                   e, p, pct(e, p),
-                   by == BY_CONTROL   ? "control"
-                   : by == BY_CLAUSE  ? "clause"
-                   : by == BY_TENANT  ? "tenant"
-                                      : "responsibility");
-            if (by == BY_CONTROL) {
-                size_t k = 0;
-                for (i = 0; i < cw_score_count(s); i++) {
-                    const struct cw_score_line *l = cw_score_at(s, i);
-                    if (!in_catalog(l, catalog))
-                        continue;
-                    printf("%s\n    {\"key\": ", k++ ? "," : "");
-                    cli_json_str(stdout, l->line->control->id);
-                    printf(", \"catalog\": ");
-                    cli_json_str(stdout, l->line->control->catalog);
-                    printf(", \"earned_milli\": %lld, \"possible_milli\": "
-                           "%lld}",
-                           l->earned, l->possible);
-                }
-            } else
-                for (i = 0; i < ng; i++) {
-                    printf("%s\n    {\"key\": ", i ? "," : "");
-                    cli_json_str(stdout, g[i].key);
-                    printf(", \"earned_milli\": %lld, \"possible_milli\": "
-                           "%lld}",
-                           g[i].earned, g[i].possible);
-                }
-            printf("\n  ],\n  \"actions\": [");
-            for (i = 0; i < n; i++) {
-                const struct cw_score_line *l = cw_score_at(s, idx[i]);
-                printf("%s\n    {\"control\": ", i ? "," : "");
-                cli_json_str(stdout, l->line->control->id);
-                printf(", \"catalog\": ");
-                cli_json_str(stdout, l->line->control->catalog);
-                printf(", \"gain_milli\": %lld, \"effort\": %u, \"do\": ",
-                       l->possible - l->earned, l->effort);
-                cli_json_str(stdout, l->action);
-                printf("}");
-            }
-            printf("%s]\n}\n", n ? "\n  " : "");
-        } else {
+        if (json)
+            cw_score_write_json(s, cw_soa_as_of(soa), catalog, by_name, g,
+                                ng, (size_t)nactions, stdout);
+        else {
+            n = cw_score_actions(s, catalog, idx, (size_t)nactions);
             printf("Score: ");
             pts(stdout, e);
             printf(" of ");
@@ -412,26 +278,23 @@ int cmd_score(int argc, char **argv)
             printf(" points (%.1f%%), as of %s%s%s\n", pct(e, p),
                    cw_soa_as_of(soa), catalog ? ", catalog " : "",
                    catalog ? catalog : "");
-            if (by == BY_CONTROL)
-                for (i = 0; i < cw_score_count(s); i++) {
-                    const struct cw_score_line *l = cw_score_at(s, i);
-                    if (!in_catalog(l, catalog))
-                        continue;
-                    printf("  %-15s %-10s ", l->line->control->catalog,
-                           l->line->control->id);
-                    pts(stdout, l->earned);
-                    printf(" / ");
-                    pts(stdout, l->possible);
-                    printf("  %s\n", l->line->control->title);
-                }
-            else
-                for (i = 0; i < ng; i++) {
-                    printf("  %-24s ", g[i].key);
+            for (i = 0; i < ng; i++) {
+                if (by == BY_CONTROL) {
+                    const struct cw_score_line *l =
+                        cw_score_find(s, g[i].catalog, g[i].key);
+                    printf("  %-15s %-10s ", g[i].catalog, g[i].key);
                     pts(stdout, g[i].earned);
                     printf(" / ");
                     pts(stdout, g[i].possible);
-                    printf(" (%.1f%%)\n", pct(g[i].earned, g[i].possible));
+                    printf("  %s\n", l ? l->line->control->title : "");
+                    continue;
                 }
+                printf("  %-24s ", g[i].key);
+                pts(stdout, g[i].earned);
+                printf(" / ");
+                pts(stdout, g[i].possible);
+                printf(" (%.1f%%)\n", pct(g[i].earned, g[i].possible));
+            }
             if (n)
                 printf("Improvement actions (points to gain per unit of "
                        "work):\n");
@@ -445,6 +308,7 @@ int cmd_score(int argc, char **argv)
         }
         for (i = 0; i < t.n; i++)
             free(t.id[i]);
+        free(g);
     }
     rc = EXIT_OK;
 out:

@@ -238,6 +238,7 @@ enum cw_status soa_view_generate(void *arg, const struct cw_doc *doc,
 void matrix_watch_start(void);
 void matrix_watch_stop(void);
 enum MHD_Result h_soa(struct ctx *x);
+enum MHD_Result h_score(struct ctx *x);
 enum MHD_Result h_evidence_add(struct ctx *x);
 enum MHD_Result h_runs(struct ctx *x);
 enum MHD_Result h_tenants(struct ctx *x);

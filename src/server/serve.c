@@ -151,6 +151,8 @@ static const struct route routes[] = {
       h_token_revoke, "admin; a tenant's customer-admin, its own" },
     { "GET", "/api/v1/soa", PROVIDER, BODY_NONE, h_soa,
       "the provider's roles" },
+    { "GET", "/api/v1/score", PROVIDER, BODY_NONE, h_score,
+      "the provider's roles" },
     { "GET", "/api/v1/matrix", ANYONE, BODY_NONE, h_matrix, "anyone" },
     /* The last route that matches wins: a literal after its pattern. */
     { "GET", "/api/v1/registers/{}", ANYONE, BODY_NONE, h_register_list,

@@ -287,6 +287,60 @@ enum MHD_Result h_matrix(struct ctx *x)
     return view(x, CW_VIEW_MATRIX);
 }
 
+/* GET /api/v1/score[?by=control|clause|responsibility][&catalog=C]
+ * [&actions=N]: the score of the SoA made now, as `cloudward score
+ * --format json` prints it (one writer: cw_score_write_json). */
+enum MHD_Result h_score(struct ctx *x)
+{
+    const char *by_arg = query(x, "by"), *catalog = query(x, "catalog");
+    const char *act = query(x, "actions");
+    enum cw_score_by by = CW_SCORE_BY_CONTROL;
+    struct cw_score_group *g = NULL;
+    struct cw_score *s = NULL;
+    struct cw_soa *soa = NULL;
+    struct cw_diag d;
+    long long e, p, nact = 10;
+    char *buf = NULL;
+    size_t len = 0, ng;
+    FILE *m;
+
+    if (by_arg && !cw_score_by_parse(by_arg, &by))
+        return problem(x, 400, "by: control, clause or responsibility");
+    if (act) {
+        char *end;
+        nact = strtoll(act, &end, 10);
+        if (end == act || *end || nact < 0 || nact > 10000)
+            return problem(x, 400, "actions: a count, 0 to 10000");
+    }
+    if (catalog && (!cats || !cw_catalogs_find(cats, catalog)))
+        return problem(x, 400, "catalog: one of the catalogs loaded");
+    cw_diag_clear(&d);
+    if (soa_view_build(NULL, -1, x->q->who.tenant, &soa, &d))
+        return problem(x, cats ? 500 : 404,
+                       cats ? "the scope cannot be read; see the server's "
+                              "log"
+                            : "this server shows no SoA (it was started "
+                              "without --scope)");
+    if (cw_score_build(soa, &s, &d) ||
+        !(g = calloc(cw_score_count(s) + 1, sizeof(*g))) ||
+        !(m = open_memstream(&buf, &len))) {
+        free(g);
+        cw_score_free(s);
+        soa_view_free_soa(soa);
+        return problem(x, 500, "out of memory");
+    }
+    ng = cw_score_groups(s, by, catalog, g, cw_score_count(s) + 1, &e, &p);
+    cw_score_write_json(s, cw_soa_as_of(soa), catalog,
+                        by == CW_SCORE_BY_CLAUSE   ? "clause"
+                        : by == CW_SCORE_BY_CONTROL ? "control"
+                                                   : "responsibility",
+                        g, ng, (size_t)nact, m);
+    free(g);
+    cw_score_free(s);
+    soa_view_free_soa(soa);
+    return reply_json(x, 200, m, &buf, &len);
+}
+
 /* ---- the matrix, watched --------------------------------------------------- */
 
 /*

@@ -276,6 +276,17 @@ check GET /api/v1/soa 200 "${A[@]}"
 check GET "/api/v1/soa?format=csv" 200 "${A[@]}"
 check GET "/api/v1/soa?format=table" 400 "${A[@]}"
 check GET /api/v1/soa 403 "${C[@]}"
+check GET /api/v1/score 200 "${A[@]}"
+check GET "/api/v1/score?by=clause&catalog=iso27018:2019&actions=3" 200 "${A[@]}"
+# The API's score is the command's: one writer, the same store and scope.
+cp body score-api.json
+"$CW" score --scope "$SRC/examples/acme-notes/cloudward.yaml" --store "$S" --by clause \
+  --catalog iso27018:2019 --actions 3 --format json >score-cli.json 2>/dev/null ||
+  fail "score --format json"
+cmp -s score-api.json score-cli.json || fail "GET /api/v1/score differs from 'cloudward score'"
+check GET "/api/v1/score?by=tenant" 400 "${A[@]}"
+check GET "/api/v1/score?catalog=iso9001:2015" 400 "${A[@]}"
+check GET /api/v1/score 403 "${C[@]}"
 check GET "/api/v1/matrix?model=saas&format=md" 200 "${C[@]}"
 check GET "/api/v1/matrix?format=xlsx" 200 "${C[@]}"
 check GET "/api/v1/matrix?model=mainframe" 400 "${C[@]}"
