@@ -94,6 +94,11 @@ void cli_actor(char *out, size_t n);
  * only (a FIFO would hang, a device never end); NULL with the error said. */
 FILE *cli_open_input(const char *path);
 
+/* A small text file (a key, a checkpoint) into buf[n], NUL-terminated,
+ * through cli_open_input; false with the error said, also when it does
+ * not fit. */
+bool cli_read_small(const char *path, char *buf, size_t n);
+
 /* "CATALOG ID" of `control` (a bare id or "catalog ID"); prints the error
  * and returns false when it names no control or several. */
 bool cli_control_ref(const struct cw_catalogs *cats, const char *control,

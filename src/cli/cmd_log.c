@@ -384,15 +384,9 @@ int cmd_log(int argc, char **argv)
         if (!st && kept) {
             /* A checkpoint someone kept: the log must still extend it. */
             char note[2048];
-            size_t len;
-            FILE *in = cli_open_input(kept);
-            if (!in)
+            if (!cli_read_small(kept, note, sizeof(note)))
                 goto out;
-            len = fread(note, 1, sizeof(note) - 1, in);
-            if (in != stdin)
-                fclose(in);
-            note[len] = '\0';
-            st = cw_ledger_extends(l, note, len, kept, &d);
+            st = cw_ledger_extends(l, note, strlen(note), kept, &d);
         }
         if (st == CW_EINTEGRITY) {
             cli_error_diag(&d);

@@ -56,25 +56,6 @@ static const struct option long_opts[] = {
     { NULL, 0, NULL, 0 }
 };
 
-/* A small text file (a key, a checkpoint) into buf[n]. */
-static bool read_small(const char *path, char *buf, size_t n)
-{
-    FILE *f = cli_open_input(path);
-    size_t got;
-
-    if (!f)
-        return false;
-    got = fread(buf, 1, n - 1, f);
-    buf[got] = '\0';
-    if (f != stdin)
-        fclose(f);
-    if (got == n - 1) {
-        cli_error("%s: too large for a key or a checkpoint", path);
-        return false;
-    }
-    return true;
-}
-
 static int verify(int argc, char **argv, const struct cli_common *c,
                   const char *vkey_path, const char *since_path)
 {
@@ -89,12 +70,12 @@ static int verify(int argc, char **argv, const struct cli_common *c,
         return EXIT_USAGE;
     }
     if (vkey_path) {
-        if (!read_small(vkey_path, pem, sizeof(pem)))
+        if (!cli_read_small(vkey_path, pem, sizeof(pem)))
             return EXIT_USAGE;
         x.vkey_pem = pem;
     }
     if (since_path) {
-        if (!read_small(since_path, since, sizeof(since)))
+        if (!cli_read_small(since_path, since, sizeof(since)))
             return EXIT_USAGE;
         x.since = since;
     }

@@ -205,6 +205,24 @@ int cli_subverb(int *argc, char ***argv, const char *verb,
     return EXIT_USAGE;
 }
 
+bool cli_read_small(const char *path, char *buf, size_t n)
+{
+    FILE *f = cli_open_input(path);
+    size_t got;
+
+    if (!f)
+        return false;
+    got = fread(buf, 1, n - 1, f);
+    buf[got] = '\0';
+    if (f != stdin)
+        fclose(f);
+    if (got == n - 1) {
+        cli_error("%s: too large for a key or a checkpoint", path);
+        return false;
+    }
+    return true;
+}
+
 FILE *cli_open_input(const char *path)
 {
     struct stat sb;

@@ -455,6 +455,25 @@ static enum cw_status from_components(struct imp *im)
     return CW_OK;
 }
 
+/* A string holding a NUL (JSON \u0000) would be cut there when written
+ * out: what follows it would vanish from the matrix unseen. Refused,
+ * with its place, before anything is read from the document. */
+static enum cw_status no_nul(struct imp *im, const struct cw__node *n)
+{
+    size_t i;
+
+    if (n->kind == CW__NODE_SCALAR)
+        return strlen(n->str) != n->len
+                   ? bad(im, n, "a string holds a NUL character (\\u0000)")
+                   : CW_OK;
+    for (i = 0; i < (n->kind == CW__NODE_MAP ? 2 * n->n : n->n); i++) {
+        enum cw_status st = no_nul(im, n->kids[i]);
+        if (st)
+            return st;
+    }
+    return CW_OK;
+}
+
 enum cw_status cw__oscal_import_buffer(const struct cw_catalogs *cats,
                                       const char *name, const char *data,
                                       size_t len, struct cw__buf *out,
@@ -476,6 +495,8 @@ enum cw_status cw__oscal_import_buffer(const struct cw_catalogs *cats,
     cw__arena_init(&arena, (size_t)1 << 30);
     jw_init(&w, out);
     st = cw__json_parse(&arena, name, data, len, &lim, &root, d);
+    if (!st)
+        st = no_nul(&im, root);
     if (!st) {
         if (root->kind == CW__NODE_MAP &&
             (im.root = cw__node_get(root, "system-security-plan")))

@@ -13,11 +13,15 @@
  * and last what the verifier expects (the date, a checkpoint it holds).
  */
 #define _GNU_SOURCE /* memmem */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -216,7 +220,7 @@ static enum cw_status read_archive(struct verify *v)
     enum cw_status st = CW_OK;
     unsigned char *buf = cw__malloc((size_t)1 << 20);
     EVP_MD_CTX *h = EVP_MD_CTX_new();
-    int rc;
+    int rc = ARCHIVE_OK, fd = -1;
 
     if (!a || !buf || !h) {
         st = cw__diag_set(v->d, CW_ENOMEM, NULL, 0, 0, "out of memory");
@@ -224,8 +228,22 @@ static enum cw_status read_archive(struct verify *v)
     }
     archive_read_support_filter_gzip(a);
     archive_read_support_format_tar(a);
+    if (!v->mem) {
+        /* A regular file only: a FIFO would hang the read, a device never
+         * end. Opened without blocking, checked, then read as usual. */
+        struct stat sb;
+        fd = open(v->pkg, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+            st = cw__diag_set(v->d, CW_EIO, v->pkg, 0, 0, "%s",
+                              fd < 0 ? strerror(errno)
+                                     : "not a regular file (a directory, "
+                                       "FIFO, socket or device)");
+            goto out;
+        }
+    }
     if ((v->mem ? archive_read_open_memory(a, v->mem, v->memlen)
-                : archive_read_open_filename(a, v->pkg, (size_t)1 << 16)) !=
+                : archive_read_open_fd(a, fd, (size_t)1 << 16)) !=
         ARCHIVE_OK) {
         st = cw__diag_set(v->d, CW_EPARSE, v->pkg, 0, 0,
                           "not a package (a tar.gz): %s",
@@ -304,6 +322,8 @@ out:
     cw__free(buf);
     if (a)
         archive_read_free(a);
+    if (fd >= 0)
+        close(fd);
     return st;
 }
 

@@ -372,6 +372,11 @@ jq '(."system-security-plan"."control-implementation"."implemented-requirements"
   | select(.name == "status") | .value) = "done"' acme-set/ssp.json >badstatus.json
 expect_exit 2 "$CW" scope import-provider badstatus.json -o m.json
 grep -q "unknown status" err || fail "a bad status: $(cat err)"
+# A NUL inside a string would cut what follows it out of the matrix.
+jq '."system-security-plan"."control-implementation"."implemented-requirements"[0]."by-components"[0].description
+  = "carried\u0000 except the backups"' acme-set/ssp.json >nul.json
+expect_exit 2 "$CW" scope import-provider nul.json -o m.json
+grep -q "nul.json:[0-9]*:[0-9]*: a string holds a NUL character" err || fail "a NUL: $(cat err)"
 printf '{"component-definition": {"uuid": "x", "components": []}}\n' >nocomp.json
 expect_exit 2 "$CW" scope import-provider nocomp.json -o m.json
 grep -q "nocomp.json:1:[0-9]*: a component-definition without components" err ||

@@ -200,6 +200,10 @@ grep -q 'not a cloudward package' err || fail "a plain tar.gz: $(cat err)"
 head -c 20000 p1.tar.gz >cut.tar.gz
 expect_exit 2 "$CW" package verify cut.tar.gz
 expect_exit 2 "$CW" package verify p1.tar.gz --vkey review.txt
+# A FIFO in place of a package is refused at once, never waited on.
+mkfifo fifo.tar.gz
+expect_exit 2 timeout 10 "$CW" package verify fifo.tar.gz
+grep -q 'not a regular file' err || fail "a FIFO: $(cat err)"
 
 # A replayed older package: yesterday's is refused when today's is
 # expected, and against the head an auditor kept from a later package.
