@@ -88,7 +88,7 @@ static void test_tokens(void **state)
     {
         char cmd[256], out[128] = "";
         FILE *p;
-        snprintf(cmd, sizeof(cmd), "grep -c -F '%s' '%s/access.db'",
+        snprintf(cmd, sizeof(cmd), "grep -c -F -e '%s' '%s/access.db'",
                  tok + 21, store);
         p = popen(cmd, "r");
         assert_non_null(p);
