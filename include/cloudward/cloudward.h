@@ -9,6 +9,7 @@
 #define CLOUDWARD_CLOUDWARD_H
 
 #include <cloudward/cw_access.h>
+#include <cloudward/cw_agent.h>
 #include <cloudward/cw_drift.h>
 #include <cloudward/cw_fields.h>
 #include <cloudward/cw_portal.h>

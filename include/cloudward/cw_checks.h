@@ -114,6 +114,8 @@ CW_API void cw_pack_free(struct cw_pack *p);
 
 CW_API const char *cw_pack_name(const struct cw_pack *p);
 CW_API const char *cw_pack_title(const struct cw_pack *p);
+/* "host" (it scans a host's files) or "config" (documents). */
+CW_API const char *cw_pack_kind(const struct cw_pack *p);
 /* The SHA-256 of the pack's text, 64 hex digits: which exact pack a saved
  * run was judged with. */
 CW_API const char *cw_pack_digest(const struct cw_pack *p);

@@ -1530,6 +1530,11 @@ const char *cw_pack_title(const struct cw_pack *p)
     return p->title ? p->title : p->name;
 }
 
+const char *cw_pack_kind(const struct cw_pack *p)
+{
+    return p->config ? "config" : "host";
+}
+
 size_t cw_pack_count(const struct cw_pack *p)
 {
     return p->nchecks;

@@ -35,6 +35,8 @@ static const char usage[] =
     "  tenant               the provider's customers: add, list\n"
     "  token                API tokens for the server: create, revoke, list\n"
     "  webhook              a tenant's webhook for notices: set, list, remove\n"
+    "  agent                host agents: token, list, revoke; on a host:\n"
+    "                       enroll, run (signed results), status\n"
     "  register NAME        a 27018 register: add, update, close, list,\n"
     "                       show, export (docs/registers.md)\n"
     "  registers            due: open duties and findings; import DIR\n"
@@ -388,6 +390,8 @@ int main(int argc, char **argv)
         return cmd_token(argc - 1, argv + 1);
     if (strcmp(verb, "webhook") == 0)
         return cmd_webhook(argc - 1, argv + 1);
+    if (strcmp(verb, "agent") == 0)
+        return cmd_agent(argc - 1, argv + 1);
     if (strcmp(verb, "register") == 0)
         return cmd_register(argc - 1, argv + 1);
     if (strcmp(verb, "registers") == 0)

@@ -250,6 +250,17 @@ enum MHD_Result h_checkpoint(struct ctx *x);
 enum MHD_Result h_consistency(struct ctx *x);
 enum MHD_Result h_scan_config(struct ctx *x);
 void scan_api_free(void);
+/* Built-in pack `name`, loaded once and kept until the server stops;
+ * NULL when there is none of that name. */
+const struct cw_pack *server_pack(const char *name);
+/* The agents (agents_api.c) and the fleet page (pages.c). */
+enum MHD_Result h_agent_token(struct ctx *x);
+enum MHD_Result h_agent_enrol(struct ctx *x);
+enum MHD_Result h_agent_push(struct ctx *x);
+enum MHD_Result h_agents(struct ctx *x);
+enum MHD_Result h_agent_revoke(struct ctx *x);
+enum MHD_Result h_page_fleet(struct ctx *x);
+
 enum MHD_Result h_run(struct ctx *x);
 enum MHD_Result h_users(struct ctx *x);
 enum MHD_Result h_user_add(struct ctx *x);

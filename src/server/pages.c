@@ -74,7 +74,8 @@ static void page_begin(FILE *m, const char *title, const struct who *w)
               "<a href=\"/documents\">Documents</a>",
               m);
         if (is_provider(w))
-            fputs("<a href=\"/soa\">SoA</a>", m);
+            fputs("<a href=\"/soa\">SoA</a><a href=\"/fleet\">Fleet</a>",
+                  m);
         fputs("<a href=\"/matrix\">Matrix</a><a href=\"/registers\">"
               "Registers</a><a href=\"/log\">Log</a>"
               "<a href=\"/notices\">Notices</a>",
@@ -1258,5 +1259,120 @@ enum MHD_Result h_page_registers(struct ctx *x)
                            subprocessor_row, m, &d);
     fputs("</tbody></table></div>", m);
     cw_registers_free(g);
+    return page_end(x, 200, m, &buf, &len);
+}
+
+/* ---- the fleet ---------------------------------------------------------------- */
+
+struct fleet {
+    FILE *m;
+    long long now;
+    size_t n, states[4]; /* ok, silent, revoked, new */
+};
+
+static void ago(FILE *m, long long now, long long t)
+{
+    long long s = now - t;
+    if (!t)
+        fputs("never", m);
+    else if (s < 120)
+        fprintf(m, "%lld s ago", s < 0 ? 0 : s);
+    else if (s < 7200)
+        fprintf(m, "%lld min ago", s / 60);
+    else if (s < 172800)
+        fprintf(m, "%lld h ago", s / 3600);
+    else
+        fprintf(m, "%lld days ago", s / 86400);
+}
+
+static int fleet_row(void *arg, const struct cw_agent *g)
+{
+    struct fleet *f = arg;
+    const char *state = cw_agent_state(g, f->now);
+    long long judged = g->pass + g->fail;
+
+    f->n++;
+    f->states[state[0] == 'o' ? 0 : state[0] == 's' ? 1
+              : state[0] == 'r' ? 2 : 3]++;
+    fprintf(f->m, "<tr class=\"%s\"><th scope=\"row\">", state);
+    esc(f->m, g->host);
+    fprintf(f->m, "<br><small><code>%s</code></small></th><td>", g->id);
+    esc(f->m, g->pack);
+    fprintf(f->m, "</td><td><span class=\"state %s\">%s</span></td><td>",
+            state, state);
+    ago(f->m, f->now, g->last_seen);
+    fprintf(f->m, "<br><small>every %lld min</small></td>",
+            g->interval / 60);
+    if (judged)
+        fprintf(f->m, "<td>%lld.%lld%%<br><small>%lld pass, %lld fail"
+                "</small></td>",
+                g->pass * 100 / judged, g->pass * 1000 / judged % 10,
+                g->pass, g->fail);
+    else
+        fputs("<td>-</td>", f->m);
+    fprintf(f->m, "<td>%lld newly failing<br><small>%lld fixed</small></td>",
+            g->failing, g->fixed);
+    if (g->run)
+        fprintf(f->m,
+                "<td><a href=\"/api/v1/runs/%lld\">run %lld</a> "
+                "<small>seq %lld</small></td></tr>",
+                g->run, g->run, g->seq);
+    else
+        fputs("<td>-</td></tr>", f->m);
+    return 0;
+}
+
+enum MHD_Result h_page_fleet(struct ctx *x)
+{
+    struct cw_access *a = access_tables();
+    struct fleet f;
+    struct cw_diag d;
+    char *buf = NULL, *rows = NULL;
+    size_t len = 0, rlen = 0;
+    enum cw_status st;
+    FILE *m;
+
+    if (!a)
+        return page_problem(x, 503, "The store cannot be read.");
+    memset(&f, 0, sizeof(f));
+    f.now = (long long)time(NULL);
+    if (!(f.m = open_memstream(&rows, &rlen)))
+        return problem(x, 500, "out of memory");
+    cw_diag_clear(&d);
+    st = cw_agent_each(a, NULL, fleet_row, &f, &d);
+    fclose(f.m);
+    if (st) {
+        free(rows);
+        return page_problem(x, 500, "The fleet cannot be read.");
+    }
+    if (!(m = open_memstream(&buf, &len))) {
+        free(rows);
+        return problem(x, 500, "out of memory");
+    }
+    page_begin(m, "Fleet", &x->q->who);
+    fprintf(m,
+            "<section class=\"tiles\"><div class=\"tile\"><strong>%zu"
+            "</strong> hosts</div><div class=\"tile\"><strong>%zu</strong>"
+            " reporting</div><div class=\"tile\"><strong>%zu</strong> "
+            "silent<small>past twice their schedule</small></div>"
+            "<div class=\"tile\"><strong>%zu</strong> revoked</div>"
+            "</section>",
+            f.n, f.states[0], f.states[1], f.states[2]);
+    if (!f.n)
+        fputs("<p>No host has enrolled yet. Make a token with "
+              "<code>cloudward agent token</code>, then run "
+              "<code>cloudward agent enroll</code> on the host "
+              "(docs/agents.md).</p>",
+              m);
+    else
+        fprintf(m,
+                "<table class=\"fleet\"><caption>Hosts by name</caption>"
+                "<thead><tr><th scope=\"col\">Host</th><th scope=\"col\">"
+                "Pack</th><th scope=\"col\">State</th><th scope=\"col\">"
+                "Last seen</th><th scope=\"col\">Score</th>"
+                "<th scope=\"col\">Drift</th><th scope=\"col\">Last run"
+                "</th></tr></thead><tbody>%s</tbody></table>",
+                rows ? rows : "");
+    free(rows);
     return page_end(x, 200, m, &buf, &len);
 }

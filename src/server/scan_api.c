@@ -128,8 +128,37 @@ enum MHD_Result h_scan_config(struct ctx *x)
     return reply_json(x, 201, m, &buf, &len);
 }
 
+/* Built-in packs loaded once each, for agents' pushes: read-only after
+ * loading, so every pool thread may judge with them at once. */
+#define NPACKS 32
+static struct cw_pack *packs[NPACKS];
+static size_t npacks;
+
+const struct cw_pack *server_pack(const char *name)
+{
+    struct cw_pack *p = NULL;
+    struct cw_diag d;
+    size_t i;
+
+    if (!builtin(name))
+        return NULL;
+    cw_diag_clear(&d);
+    pthread_mutex_lock(&cats_lock);
+    for (i = 0; i < npacks && !p; i++)
+        if (strcmp(cw_pack_name(packs[i]), name) == 0)
+            p = packs[i];
+    if (!p && npacks < NPACKS &&
+        (cats || !cw_catalogs_new(NULL, &cats, &d)) &&
+        !cw_pack_load(cats, name, &p, &d))
+        packs[npacks++] = p;
+    pthread_mutex_unlock(&cats_lock);
+    return p;
+}
+
 void scan_api_free(void)
 {
+    while (npacks)
+        cw_pack_free(packs[--npacks]);
     cw_catalogs_free(cats);
     cats = NULL;
 }

@@ -109,6 +109,8 @@ static const struct route routes[] = {
       "anyone signed in; a tenant's people see their own" },
     { "GET", "/matrix", PERSON_PAGE, BODY_NONE, h_page_matrix,
       "a signed-in user" },
+    { "GET", "/fleet", PROVIDER | NEED_PERSON | PAGE, BODY_NONE,
+      h_page_fleet, "the provider's signed-in users" },
     { "GET", "/admin", EDITORS | NEED_PERSON | PAGE, BODY_NONE, h_page_admin,
       "admin, compliance (signed in)" },
     { "POST", "/admin/documents", EDITORS | NEED_PERSON | PAGE | CSRF_LATE,
@@ -171,6 +173,16 @@ static const struct route routes[] = {
     { "POST", "/api/v1/scans/config",
       G(CW_GRANT_ADMIN) | G(CW_GRANT_COMPLIANCE) | G(CW_GRANT_ENGINEER),
       BODY_FILE, h_scan_config, "admin, compliance, engineer" },
+    { "POST", "/api/v1/agents/tokens", G(CW_GRANT_ADMIN), BODY_FIELDS,
+      h_agent_token, "admin" },
+    { "POST", "/api/v1/agents", 0, BODY_FIELDS, h_agent_enrol,
+      "public (a one-time enrolment token)" },
+    { "POST", "/api/v1/agents/{}/results", 0, BODY_FILE, h_agent_push,
+      "public (the enrolled agent's signature)" },
+    { "GET", "/api/v1/agents", PROVIDER, BODY_NONE, h_agents,
+      "the provider's roles" },
+    { "DELETE", "/api/v1/agents/{}", G(CW_GRANT_ADMIN), BODY_FIELDS,
+      h_agent_revoke, "admin" },
     { "GET", "/api/v1/runs", PROVIDER, BODY_NONE, h_runs,
       "the provider's roles" },
     { "GET", "/api/v1/runs/{}", PROVIDER, BODY_NONE, h_run,
@@ -996,7 +1008,9 @@ static enum MHD_Result dispatch(struct ctx *x)
         return problem(x, 405, "this route does not take that method");
     rt = &routes[q->route];
     if (q->too_large)
-        return problem(x, 413, rt->body == BODY_FILE
+        return problem(x, 413, rt->fn == h_agent_push
+                                   ? "a push is at most 8 MiB"
+                               : rt->body == BODY_FILE
                                    ? "a document is at most 64 MiB"
                                    : "a request body is at most 1 MiB");
     if (rt->body == BODY_NONE && q->len)
@@ -1035,6 +1049,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c,
         q->limit = q->route >= 0 && routes[q->route].body == BODY_FILE
                        ? CW_DOCUMENT_MAX
                        : max_fields;
+        /* Anyone may send a push (the signature is checked once it is
+         * in): what is held for them is a push's size, not a document's. */
+        if (q->route >= 0 && routes[q->route].fn == h_agent_push)
+            q->limit = CW_AGENT_PUSH_MAX;
         x.q = q;
         if (q->route >= 0 && (routes[q->route].need & ~(PAGE | CSRF_LATE))) {
             bool page = routes[q->route].need & PAGE;

@@ -103,6 +103,18 @@ static const char *const migrations[] = {
     " closed INTEGER NOT NULL DEFAULT 0, actor TEXT NOT NULL,"
     " created INTEGER NOT NULL, tenants TEXT NOT NULL,"
     " PRIMARY KEY(register, id, version));",
+    /* 8: host agents and their one-time enrolment tokens
+     * (src/store/agents.c) */
+    "CREATE TABLE agent_tokens(id TEXT PRIMARY KEY, hash TEXT NOT NULL,"
+    " created INTEGER NOT NULL, expires INTEGER NOT NULL,"
+    " spent INTEGER NOT NULL DEFAULT 0, agent_id TEXT);"
+    "CREATE TABLE agents(id TEXT PRIMARY KEY, host TEXT NOT NULL,"
+    " pack TEXT NOT NULL, public_key TEXT NOT NULL, every_s INTEGER NOT NULL,"
+    " enrolled INTEGER NOT NULL, token_id TEXT NOT NULL,"
+    " last_seen INTEGER NOT NULL DEFAULT 0, seq INTEGER NOT NULL DEFAULT 0,"
+    " last_run INTEGER NOT NULL DEFAULT 0, n_pass INTEGER NOT NULL DEFAULT 0,"
+    " n_fail INTEGER NOT NULL DEFAULT 0, failing INTEGER NOT NULL DEFAULT 0,"
+    " fixed INTEGER NOT NULL DEFAULT 0, revoked INTEGER NOT NULL DEFAULT 0);",
 };
 
 static const struct cw__part part = {

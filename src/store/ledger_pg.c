@@ -71,6 +71,13 @@
     "CREATE POLICY " t "_tenant ON " t " USING " VISIBLE                     \
     " WITH CHECK " VISIBLE ";"
 
+/* A table of the provider's alone: no tenant's connection sees a row. */
+#define PROVIDER_TABLE(t)                                                     \
+    "ALTER TABLE " t " ENABLE ROW LEVEL SECURITY;"                           \
+    "CREATE POLICY " t "_provider ON " t " USING "                           \
+    "(current_setting('cloudward.tenant', true) = '*') WITH CHECK "         \
+    "(current_setting('cloudward.tenant', true) = '*');"
+
 /* migrations[v] brings version v to v + 1. Append, never edit. */
 static const char *const migrations[] = {
     "CREATE TABLE cw_meta(key text PRIMARY KEY, value text NOT NULL);"
@@ -226,6 +233,20 @@ static const char *const migrations[] = {
     " position(' ' || current_setting('cloudward.tenant', true) || ' ' IN"
     " tenants) > 0) WITH CHECK"
     " (current_setting('cloudward.tenant', true) = '*');",
+    /* 11: host agents and their one-time enrolment tokens
+     * (src/store/agents.c): the provider's, seen by no tenant's
+     * connection */
+    "CREATE TABLE agent_tokens(id text PRIMARY KEY, hash text NOT NULL,"
+    " created bigint NOT NULL, expires bigint NOT NULL,"
+    " spent bigint NOT NULL DEFAULT 0, agent_id text);"
+    "CREATE TABLE agents(id text PRIMARY KEY, host text NOT NULL,"
+    " pack text NOT NULL, public_key text NOT NULL, every_s bigint NOT NULL,"
+    " enrolled bigint NOT NULL, token_id text NOT NULL,"
+    " last_seen bigint NOT NULL DEFAULT 0, seq bigint NOT NULL DEFAULT 0,"
+    " last_run bigint NOT NULL DEFAULT 0, n_pass bigint NOT NULL DEFAULT 0,"
+    " n_fail bigint NOT NULL DEFAULT 0, failing bigint NOT NULL DEFAULT 0,"
+    " fixed bigint NOT NULL DEFAULT 0, revoked bigint NOT NULL DEFAULT 0);"
+    PROVIDER_TABLE("agent_tokens") PROVIDER_TABLE("agents"),
 };
 #define SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 

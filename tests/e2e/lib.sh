@@ -140,3 +140,27 @@ engine_store() {
     S=$1
   fi
 }
+
+# totp SECRET: the current RFC 6238 code (SHA-1, 6 digits, 30 s).
+totp() {
+  python3 -c 'import sys, hmac, hashlib, struct, time, base64
+s = sys.argv[1]; k = base64.b32decode(s + "=" * (-len(s) % 8))
+h = hmac.new(k, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
+o = h[-1] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$1"
+}
+
+# provider_signin LOGIN ROLE: a provider's user LOGIN made with ROLE
+# (password LOGIN-password-long) signed in with its second factor: the
+# cookie jar in jar.LOGIN, the form token in csrf.LOGIN.
+provider_signin() {
+  local login=$1 role=$2 secret
+  echo "$login-password-long" | "$CW" admin user add "$login" --role "$role" --store "$S" >otp 2>/dev/null ||
+    { fail "user $login"; return 1; }
+  secret=$(sed -n 's/.*secret=\([A-Z2-7]*\).*/\1/p' otp)
+  get /api/v1/session "${TLS_ARGS[@]}" -c "jar.$login" -H "Content-Type: application/json" \
+    --data "{\"login\":\"$login\",\"password\":\"$login-password-long\",\"code\":\"$(totp "$secret")\"}"
+  [ "$(cat code)" = 201 ] || { fail "sign-in of $login: $(cat code) $(cat body)"; return 1; }
+  jq -r .csrf body >"csrf.$login"
+}
+TLS_ARGS=()

@@ -292,6 +292,45 @@ check GET "/api/v1/matrix?format=xlsx" 200 "${C[@]}"
 check GET "/api/v1/matrix?model=mainframe" 400 "${C[@]}"
 check GET /api/v1/matrix 401
 
+# Agents: a token, an enrolment with a key made by openssl, a signed
+# push of a scan of an empty root (every check judged), its replay, a
+# bad signature, the fleet, a revocation.
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+check POST /api/v1/agents/tokens 201 "${A[@]}" "${J[@]}" --data '{"expires_in":"600"}'
+etok=$(jq -r .token body)
+check POST /api/v1/agents/tokens 400 "${A[@]}" "${J[@]}" --data '{"expires_in":"5"}'
+check POST /api/v1/agents/tokens 403 "${C[@]}" "${J[@]}" --data '{}'
+openssl genpkey -algorithm ed25519 -out agent.pem 2>/dev/null || fail "openssl genpkey"
+apub=$(openssl pkey -in agent.pem -pubout -outform DER | tail -c 32 | b64url)
+check POST /api/v1/agents 201 "${J[@]}" \
+  --data "{\"token\":\"$etok\",\"host\":\"h1\",\"pack\":\"debian-12\",\"public_key\":\"$apub\"}"
+aid=$(jq -r .id body)
+psha=$(jq -r .pack_sha256 body)
+check POST /api/v1/agents 403 "${J[@]}" \
+  --data "{\"token\":\"$etok\",\"host\":\"h2\",\"pack\":\"debian-12\",\"public_key\":\"$apub\"}"
+check POST /api/v1/agents 400 "${J[@]}" --data '{"token":"x"}'
+mkdir -p emptyroot
+"$CW" scan host --root emptyroot --pack debian-12 --no-save --format json -o scan.json 2>/dev/null || true
+jq -c --arg id "$aid" --arg sha "$psha" '{format: "cloudward-agent-push/1", agent: $id, seq: 1,
+  pack: "debian-12", pack_sha256: $sha, started: "2026-12-07T00:00:00Z", seconds: 0.5,
+  results: [.results[] | {check: .id, verdict: .verdict, reason: .reason}]}' scan.json | tr -d '\n' >push.json
+{ printf 'cloudward-agent-push/1\n'; cat push.json; } >push.signed
+psig=$(openssl pkeyutl -sign -inkey agent.pem -rawin -in push.signed | b64url)
+check POST "/api/v1/agents/$aid/results" 201 -H "X-Cloudward-Signature: $psig" "${J[@]}" --data-binary @push.json
+check POST "/api/v1/agents/$aid/results" 409 -H "X-Cloudward-Signature: $psig" "${J[@]}" --data-binary @push.json
+check POST "/api/v1/agents/$aid/results" 401 -H "X-Cloudward-Signature: $apub" "${J[@]}" --data-binary @push.json
+jq -c '.seq = 2 | .results |= .[1:]' push.json | tr -d '\n' >short.json
+{ printf 'cloudward-agent-push/1\n'; cat short.json; } >short.signed
+ssig=$(openssl pkeyutl -sign -inkey agent.pem -rawin -in short.signed | b64url)
+check POST "/api/v1/agents/$aid/results" 400 -H "X-Cloudward-Signature: $ssig" "${J[@]}" --data-binary @short.json
+grep -q "has no result" body || fail "a push that leaves a check out: $(cat body)"
+check GET /api/v1/agents 200 "${A[@]}"
+jq -e '.agents[0] | .host == "h1" and .seq == 1 and .state == "ok"' body >/dev/null || fail "fleet: $(cat body)"
+check GET /api/v1/agents 403 "${C[@]}"
+check DELETE "/api/v1/agents/$aid" 204 "${A[@]}"
+check DELETE /api/v1/agents/0123456789abcdef 404 "${A[@]}"
+check POST "/api/v1/agents/$aid/results" 403 -H "X-Cloudward-Signature: $psig" "${J[@]}" --data-binary @push.json
+
 # A tenant's webhook and its delivery log: globex's admin points it at an
 # address where nothing listens, a new version of the document g1
 # follows is sent there, and the attempt fails (no answer: status 0).

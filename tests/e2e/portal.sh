@@ -13,15 +13,6 @@
 command -v curl >/dev/null || { echo "portal.sh needs curl" >&2; exit 1; }
 engine_store $WORK/st
 
-# totp SECRET: the current RFC 6238 code (SHA-1, 6 digits, 30 s).
-totp() {
-  python3 -c 'import sys, hmac, hashlib, struct, time, base64
-s = sys.argv[1]; k = base64.b32decode(s + "=" * (-len(s) % 8))
-h = hmac.new(k, struct.pack(">Q", int(time.time()) // 30), hashlib.sha1).digest()
-o = h[-1] & 15
-print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$1"
-}
-
 expect_exit 0 "$CW" tenant add globex --name "Globex" --store "$S"
 expect_exit 0 "$CW" tenant add initech --name "Initech" --store "$S"
 echo 'admin-password-long' | "$CW" admin user add ada --role admin --store "$S" >otp 2>/dev/null ||
