@@ -15,6 +15,7 @@
 #include <cloudward/cw_portal.h>
 #include <cloudward/cw_catalog.h>
 #include <cloudward/cw_checks.h>
+#include <cloudward/cw_cron.h>
 #include <cloudward/cw_oscal.h>
 #include <cloudward/cw_package.h>
 #include <cloudward/cw_query.h>
