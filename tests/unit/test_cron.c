@@ -48,12 +48,8 @@ static const char *when(long long t, char *buf, size_t n)
     }
     if (!gmtime_r(&tt, &tm))
         abort();
-    if (tm.tm_sec)
-        snprintf(buf, n, "%04d-%02d-%02d %02d:%02d:%02d", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    else
-        snprintf(buf, n, "%04d-%02d-%02d %02d:%02d", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min);
+    /* strftime: gcc cannot bound snprintf's %d of a struct tm field */
+    strftime(buf, n, tm.tm_sec ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
     return buf;
 }
 
