@@ -32,7 +32,11 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
   -subj "/CN=cloudward agent test" -addext "subjectAltName=IP:127.0.0.1" \
   -keyout tls.key -out tls.crt 2>/dev/null || fail "openssl req"
 chmod 600 tls.key
-serve_start "$S" --tls-cert tls.crt --tls-key tls.key
+# On PostgreSQL the server runs as the least-privileged role of
+# docs/scaling.md.
+SS=$S
+if [ -n "${PG_APP:-}" ]; then pg_grant_app; SS=$PG_APP; fi
+serve_start "$SS" --tls-cert tls.crt --tls-key tls.key
 C=(--cacert tls.crt)
 
 # ---- tokens and enrolment ----
@@ -115,7 +119,7 @@ cp a1/queue/00000000000000000003.push seq3.push
 grep -q "dropped the oldest" err || fail "queue bound: $(cat err)"
 ls a1/queue | tr '\n' ' ' | grep -q "^00000000000000000003.push 00000000000000000004.push $" ||
   fail "queue after the bound: $(ls a1/queue)"
-serve_start "$S" --tls-cert tls.crt --tls-key tls.key --listen "127.0.0.1:$PORT"
+serve_start "$SS" --tls-cert tls.crt --tls-key tls.key --listen "127.0.0.1:$PORT"
 expect_exit 0 "$CW" agent run --dir a1 --send-only
 grep -q "sent 2 result" err || fail "the queue went: $(cat err)"
 [ -z "$(ls a1/queue)" ] || fail "the queue is not empty: $(ls a1/queue)"
