@@ -171,6 +171,16 @@ CW_API enum cw_status cw_soa_build(const struct cw_catalogs *cats,
 /* Releases the lines. Accepts NULL. */
 CW_API void cw_soa_free(struct cw_soa *soa);
 
+/*
+ * Lets SoA builds of this process keep what they read of each saved run
+ * (its checks' counts by verdict), up to `max_runs` runs: a run never
+ * changes, so the next build reads only runs saved since. A server that
+ * rebuilds the SoA after each of a fleet's results sets it; 0 (the
+ * default) keeps nothing and frees what was kept. Call with 0 before
+ * changing the allocator (cw_set_allocator) or at exit.
+ */
+CW_API void cw_soa_run_cache(size_t max_runs);
+
 CW_API size_t cw_soa_count(const struct cw_soa *soa);
 CW_API const struct cw_soa_line *cw_soa_line_at(const struct cw_soa *soa,
                                                 size_t i);

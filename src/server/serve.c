@@ -251,6 +251,9 @@ static struct {
 } stats;
 
 static atomic_bool draining;
+/* Saved runs whose checks the SoA builds keep (cw_soa_run_cache): a
+ * fleet of 10,000 hosts' latest runs, about 40 KB each. */
+#define RUN_CACHE 10000
 static size_t max_fields = (size_t)1 << 20;
 
 /* A route's name in metrics and the log: its method and pattern. */
@@ -1351,6 +1354,10 @@ static void quiesce(struct MHD_Daemon *d)
 int serve_init(const char *store)
 {
     snprintf(srv.store, sizeof(srv.store), "%s", store);
+    /* The SoA and score are rebuilt at every request: what each saved
+     * run holds is read once (a fleet's thousand hosts, then only the
+     * runs pushed since). */
+    cw_soa_run_cache(RUN_CACHE);
     return listings_load();
 }
 
@@ -1369,6 +1376,7 @@ void serve_finish(struct MHD_Daemon *d)
 {
     MHD_stop_daemon(d);
     close_all();
+    cw_soa_run_cache(0);
 }
 
 int cw_serve(int argc, char **argv)

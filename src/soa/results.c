@@ -10,6 +10,7 @@
  * edition a pack does not map stays empty rather than borrowing results.
  */
 #include <glob.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,28 +151,211 @@ static enum cw_status load_scan(struct cw__arena *a, const char *path,
 /* ---- runs saved as data (STORE/results.db) ------------------------------ */
 
 /* One check of a run: its counts by verdict and its first failing results'
- * places, enough to write a control's part as the JSON reader does. */
+ * places, enough to write a control's part as the JSON reader does. Its
+ * id and controls are interned (intern()): every run of a pack shares
+ * them, and a fleet's runs match check by check on the address. */
 struct run_check {
-    const char *key;       /* the reader's string for the check: its id */
-    char *id, *controls;
+    const char *id, *controls;
     size_t counts[5];
     size_t failseq[MAX_FAILED_NAMED + 1];
     size_t nfail;          /* failing results (all, not just those kept) */
 };
 
-struct run_agg {
+/* A run's checks, as read once (cached when cw_soa_run_cache allows). */
+struct run_sum {
     int64_t id;
-    char *kind, *pack, *time, *target;
-    bool name_target;      /* another latest run has this kind and pack */
+    char *store, *time, *target, *digest;
     struct run_check *c;
     size_t n, cap;
-    size_t *slot;          /* by key address: index + 1 */
+    size_t *slot;          /* by id address: index + 1 */
     size_t nslot;
+    unsigned refs;         /* requests using it (under cache.mu) */
     bool oom;
 };
 
-static struct run_check *agg_check(struct run_agg *g,
-                                   const struct cw_run_result *x)
+/* A latest run as the SoA lists it, and its checks. */
+struct run_agg {
+    int64_t id;
+    char *kind, *pack, *time, *target, *digest;
+    struct run_sum *sum;
+};
+
+/* ---- interned strings and the cache of runs' checks ----------------------- */
+
+static struct {
+    pthread_mutex_t mu;
+    size_t max;            /* runs kept; 0: none (each build reads its own) */
+    struct run_sum **v;    /* open addressing by (id, store) */
+    size_t nv, used;
+    char **strs;           /* interned strings, open addressing */
+    size_t nstrs, nused;
+} cache = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+static size_t str_hash(const char *s)
+{
+    size_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
+}
+
+/* The one copy of `s` (under cache.mu); NULL when out of memory. */
+static const char *intern(const char *s)
+{
+    size_t i, mask;
+    char *c;
+    if (2 * (cache.nused + 1) > cache.nstrs) {
+        size_t na = cache.nstrs ? 2 * cache.nstrs : 1024, k, j;
+        char **ns = cw__calloc(na, sizeof(*ns));
+        if (!ns)
+            return NULL;
+        for (k = 0; k < cache.nstrs; k++) {
+            if (!cache.strs[k])
+                continue;
+            for (j = str_hash(cache.strs[k]) & (na - 1); ns[j];
+                 j = (j + 1) & (na - 1))
+                ;
+            ns[j] = cache.strs[k];
+        }
+        cw__free(cache.strs);
+        cache.strs = ns;
+        cache.nstrs = na;
+    }
+    mask = cache.nstrs - 1;
+    for (i = str_hash(s) & mask; cache.strs[i]; i = (i + 1) & mask)
+        if (strcmp(cache.strs[i], s) == 0)
+            return cache.strs[i];
+    if (!(c = cw__strdup(s)))
+        return NULL;
+    cache.strs[i] = c;
+    cache.nused++;
+    return c;
+}
+
+static void sum_free(struct run_sum *r)
+{
+    if (!r)
+        return;
+    cw__free(r->c);
+    cw__free(r->slot);
+    cw__free(r->store);
+    cw__free(r->time);
+    cw__free(r->target);
+    cw__free(r->digest);
+    cw__free(r);
+}
+
+static size_t run_slot(int64_t id, const char *store)
+{
+    return (size_t)id * 0x9e3779b97f4a7c15ULL ^ str_hash(store);
+}
+
+/* The cached checks of run `g` of `store`, a reference taken; NULL when
+ * not cached (or cached for another run of that id: a store made anew). */
+static struct run_sum *cache_get(const char *store, const struct run_agg *g)
+{
+    size_t i, mask;
+    if (!cache.nv)
+        return NULL;
+    mask = cache.nv - 1;
+    for (i = run_slot(g->id, store) & mask; cache.v[i]; i = (i + 1) & mask) {
+        struct run_sum *r = cache.v[i];
+        if (r->id == g->id && strcmp(r->store, store) == 0 &&
+            strcmp(r->time, g->time) == 0 &&
+            strcmp(r->target, g->target) == 0 &&
+            strcmp(r->digest, g->digest) == 0) {
+            r->refs++;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* Empties the cache of every run no build is using (under cache.mu):
+ * runs are kept until the cache is full, then it starts again. */
+static void cache_sweep(void)
+{
+    size_t i, n = cache.nv;
+    struct run_sum **old = cache.v;
+    cache.v = NULL;
+    cache.nv = cache.used = 0;
+    for (i = 0; i < n; i++)
+        if (old[i] && !old[i]->refs)
+            sum_free(old[i]);
+        else if (old[i])
+            old[i]->store[0] = '\0'; /* in use: freed when released */
+    cw__free(old);
+}
+
+/* Keeps r (a reference taken for the caller) when the cache allows. */
+static bool cache_put(struct run_sum *r)
+{
+    size_t i, mask;
+    if (!cache.max)
+        return false;
+    if (cache.used + 1 > cache.max)
+        cache_sweep();
+    if (2 * (cache.used + 1) > cache.nv) {
+        size_t na = cache.nv ? 2 * cache.nv : 256, k, j;
+        struct run_sum **nv = cw__calloc(na, sizeof(*nv));
+        if (!nv)
+            return false;
+        for (k = 0; k < cache.nv; k++) {
+            if (!cache.v[k])
+                continue;
+            for (j = run_slot(cache.v[k]->id, cache.v[k]->store) & (na - 1);
+                 nv[j]; j = (j + 1) & (na - 1))
+                ;
+            nv[j] = cache.v[k];
+        }
+        cw__free(cache.v);
+        cache.v = nv;
+        cache.nv = na;
+    }
+    mask = cache.nv - 1;
+    for (i = run_slot(r->id, r->store) & mask; cache.v[i];
+         i = (i + 1) & mask)
+        ;
+    cache.v[i] = r;
+    cache.used++;
+    return true;
+}
+
+/* Drops a reference; a run the cache does not hold is freed with the
+ * last one. */
+static void cache_release(struct run_sum *r)
+{
+    if (!r)
+        return;
+    pthread_mutex_lock(&cache.mu);
+    if (r->refs)
+        r->refs--;
+    if (!r->refs && !r->store[0])
+        sum_free(r);
+    pthread_mutex_unlock(&cache.mu);
+}
+
+void cw_soa_run_cache(size_t max_runs)
+{
+    pthread_mutex_lock(&cache.mu);
+    cache.max = max_runs;
+    if (!max_runs) {
+        size_t i;
+        cache_sweep();
+        for (i = 0; i < cache.nstrs; i++)
+            cw__free(cache.strs[i]);
+        cw__free(cache.strs);
+        cache.strs = NULL;
+        cache.nstrs = cache.nused = 0;
+    }
+    pthread_mutex_unlock(&cache.mu);
+}
+
+/* ---- reading a run's checks --------------------------------------------- */
+
+static struct run_check *agg_check(struct run_sum *g,
+                                   const struct cw_run_result *x,
+                                   const char *id)
 {
     size_t mask, i;
 
@@ -181,7 +365,7 @@ static struct run_check *agg_check(struct run_agg *g,
         if (!ns)
             return NULL;
         for (k = 0; k < g->n; k++) {
-            for (j = ((uintptr_t)g->c[k].key >> 3) & (na - 1); ns[j];
+            for (j = ((uintptr_t)g->c[k].id >> 3) & (na - 1); ns[j];
                  j = (j + 1) & (na - 1))
                 ;
             ns[j] = k + 1;
@@ -191,9 +375,8 @@ static struct run_check *agg_check(struct run_agg *g,
         g->nslot = na;
     }
     mask = g->nslot - 1;
-    for (i = ((uintptr_t)x->check >> 3) & mask; g->slot[i];
-         i = (i + 1) & mask)
-        if (g->c[g->slot[i] - 1].key == x->check)
+    for (i = ((uintptr_t)id >> 3) & mask; g->slot[i]; i = (i + 1) & mask)
+        if (g->c[g->slot[i] - 1].id == id)
             return &g->c[g->slot[i] - 1];
     if (g->n == g->cap) {
         size_t na = g->cap ? 2 * g->cap : 64;
@@ -204,28 +387,73 @@ static struct run_check *agg_check(struct run_agg *g,
         g->cap = na;
     }
     memset(&g->c[g->n], 0, sizeof(g->c[g->n]));
-    g->c[g->n].key = x->check;
-    g->c[g->n].id = cw__strdup(x->check);
-    g->c[g->n].controls = cw__strdup(x->controls);
-    if (!g->c[g->n].id || !g->c[g->n].controls)
+    g->c[g->n].id = id;
+    if (!(g->c[g->n].controls = intern(x->controls)))
         return NULL;
     g->slot[i] = ++g->n;
     return &g->c[g->n - 1];
 }
 
+/* One result into its run's checks (under cache.mu, for intern()). The
+ * reader hands each check's id at one address for the whole run: the
+ * last one interned is remembered. */
+struct reading {
+    struct run_sum *sum;
+    const char *last_key, *last_id;
+};
+
 static int agg_result(void *arg, const struct cw_run_result *x)
 {
-    struct run_agg *g = arg;
-    struct run_check *c = agg_check(g, x);
+    struct reading *r = arg;
+    struct run_sum *g = r->sum;
+    struct run_check *c;
+    const char *id = x->check == r->last_key ? r->last_id : intern(x->check);
 
-    if (!c) {
+    if (!id || !(c = agg_check(g, x, id))) {
         g->oom = true;
         return 1;
     }
+    r->last_key = x->check;
+    r->last_id = id;
     c->counts[x->verdict] += x->count;
     if (x->verdict == CW_VERDICT_FAIL && c->nfail++ <= MAX_FAILED_NAMED)
         c->failseq[c->nfail - 1] = x->seq;
     return 0;
+}
+
+/* Run g's checks: from the cache, or read (and cached when allowed). */
+static enum cw_status run_checks(const char *store, struct run_agg *g,
+                                 struct cw_diag *d)
+{
+    struct reading r = { NULL, NULL, NULL };
+    enum cw_status st;
+
+    pthread_mutex_lock(&cache.mu);
+    g->sum = cache_get(store, g);
+    pthread_mutex_unlock(&cache.mu);
+    if (g->sum)
+        return CW_OK;
+    if (!(r.sum = cw__calloc(1, sizeof(*r.sum))) ||
+        !(r.sum->store = cw__strdup(store)) ||
+        !(r.sum->time = cw__strdup(g->time)) ||
+        !(r.sum->target = cw__strdup(g->target)) ||
+        !(r.sum->digest = cw__strdup(g->digest))) {
+        sum_free(r.sum);
+        return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    r.sum->id = g->id;
+    r.sum->refs = 1;
+    /* Reading holds the lock for intern(): concurrent builds reading
+     * new runs take turns; cached runs are shared. */
+    pthread_mutex_lock(&cache.mu);
+    st = cw__run_results_bare(store, g->id, agg_result, &r, d);
+    if (!st && r.sum->oom)
+        st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st || !cache_put(r.sum))
+        r.sum->store[0] = '\0'; /* not cached: freed when released */
+    pthread_mutex_unlock(&cache.mu);
+    g->sum = r.sum;
+    return st;
 }
 
 struct run_list {
@@ -253,7 +481,8 @@ static int agg_run(void *arg, const struct cw_run *run)
     g->pack = cw__strdup(run->pack);
     g->time = cw__strdup(run->started);
     g->target = cw__strdup(run->target);
-    if (!g->kind || !g->pack || !g->time || !g->target) {
+    g->digest = cw__strdup(run->pack_digest ? run->pack_digest : "");
+    if (!g->kind || !g->pack || !g->time || !g->target || !g->digest) {
         L->st = cw__diag_set(L->d, CW_ENOMEM, NULL, 0, 0, "out of memory");
         return 1;
     }
@@ -262,18 +491,14 @@ static int agg_run(void *arg, const struct cw_run *run)
 
 static void runs_free(struct run_list *L)
 {
-    size_t i, k;
+    size_t i;
     for (i = 0; i < L->n; i++) {
-        for (k = 0; k < L->v[i].n; k++) {
-            cw__free(L->v[i].c[k].id);
-            cw__free(L->v[i].c[k].controls);
-        }
-        cw__free(L->v[i].c);
-        cw__free(L->v[i].slot);
+        cache_release(L->v[i].sum);
         cw__free(L->v[i].kind);
         cw__free(L->v[i].pack);
         cw__free(L->v[i].time);
         cw__free(L->v[i].target);
+        cw__free(L->v[i].digest);
     }
     cw__free(L->v);
 }
@@ -306,10 +531,30 @@ static int cmp_run(const void *a, const void *b)
     return c ? c : strcmp(x->target, y->target);
 }
 
-/* This run's part for `ref`, written as part() writes a saved report's. */
-static enum cw_status run_part(struct cw__buf *b, const struct run_agg *g,
-                               const char *ref, size_t *failed_out,
-                               size_t *passed_out)
+/*
+ * What the SoA reports per control: one source per latest run, or, for
+ * a fleet (more than FLEET_NAMED latest runs of one kind and pack, one
+ * per host), one source for them all, its checks' counts summed: "debian-12
+ * on 1000 targets (latest at T): ..." rather than a thousand parts.
+ */
+#define FLEET_NAMED 3
+
+struct source {
+    const char *pack, *time;
+    char label[600];         /* "" : the pack's name alone */
+    const struct run_check *c;
+    size_t n;
+    struct run_check *own;   /* a fleet's summed checks (freed after) */
+    bool one_place;          /* a fleet: one failing place per check, its
+                                first run's (places of different runs
+                                do not compare) */
+};
+
+/* This source's part for `ref`, written as part() writes a saved
+ * report's. */
+static enum cw_status source_part(struct cw__buf *b, const struct source *g,
+                                  const char *ref, size_t *failed_out,
+                                  size_t *passed_out)
 {
     size_t counts[5] = { 0 }, seqs[64], nseq = 0, total_fail = 0, i, v;
     const char *who[64];
@@ -325,7 +570,8 @@ static enum cw_status run_part(struct cw__buf *b, const struct run_agg *g,
         for (v = 0; v < 5; v++)
             counts[v] += c->counts[v];
         total_fail += c->nfail;
-        for (k = 0; k < c->nfail && k <= MAX_FAILED_NAMED && nseq < 64;
+        for (k = 0; k < c->nfail && k <= MAX_FAILED_NAMED && nseq < 64 &&
+                    (!k || !g->one_place);
              k++) {
             seqs[nseq] = c->failseq[k];
             who[nseq++] = c->id;
@@ -348,14 +594,46 @@ static enum cw_status run_part(struct cw__buf *b, const struct run_agg *g,
     }
     *failed_out += counts[1];
     *passed_out += counts[0];
-    if (g->name_target) { /* "debian-12 on /mnt/web1": which host */
-        char label[600];
-        snprintf(label, sizeof(label), "%s on %s", g->pack, g->target);
-        return put_part(b, label, g->time, counts, failed,
-                        total_fail > MAX_FAILED_NAMED);
+    return put_part(b, g->label[0] ? g->label : g->pack, g->time, counts,
+                    failed, total_fail > MAX_FAILED_NAMED);
+}
+
+/* The checks of runs v[0..n) (one kind and pack, a fleet) summed into
+ * s->own, in the order of the first run's checks then the others'. */
+static enum cw_status fleet_sum(struct source *s, const struct run_agg *v,
+                                size_t n)
+{
+    size_t cap = 0, i, k, j, v5;
+    for (i = 0; i < n; i++)
+        cap += v[i].sum->n;
+    if (!(s->own = cw__calloc(cap ? cap : 1, sizeof(*s->own))))
+        return CW_ENOMEM;
+    s->n = 0;
+    for (i = 0; i < n; i++) {
+        const struct run_sum *r = v[i].sum;
+        for (k = 0; k < r->n; k++) {
+            const struct run_check *c = &r->c[k];
+            struct run_check *o = NULL;
+            /* the same pack: usually the same place */
+            if (k < s->n && s->own[k].id == c->id)
+                o = &s->own[k];
+            for (j = 0; !o && j < s->n; j++)
+                if (s->own[j].id == c->id)
+                    o = &s->own[j];
+            if (!o) {
+                o = &s->own[s->n++];
+                o->id = c->id;
+                o->controls = c->controls;
+            }
+            for (v5 = 0; v5 < 5; v5++)
+                o->counts[v5] += c->counts[v5];
+            if (c->nfail && !o->nfail)
+                o->failseq[0] = c->failseq[0];
+            o->nfail += c->nfail;
+        }
     }
-    return put_part(b, g->pack, g->time, counts, failed,
-                    total_fail > MAX_FAILED_NAMED);
+    s->c = s->own;
+    return CW_OK;
 }
 
 /* The checks cells from the latest run of each kind, pack and target
@@ -367,8 +645,9 @@ static enum cw_status attach_runs(struct cw__arena *a,
                                   bool *found, struct cw_diag *d)
 {
     struct run_list L = { 0 };
+    struct source *src = NULL;
     enum cw_status st;
-    size_t i, j;
+    size_t i, j, k, nsrc = 0;
     char ref[200];
 
     L.store = store;
@@ -384,24 +663,53 @@ static enum cw_status attach_runs(struct cw__arena *a,
     /* by kind and pack, the order of the report files this replaces
      * (STORE/results/KIND-PACK.json) */
     qsort(L.v, L.n, sizeof(*L.v), cmp_run);
-    for (i = 0; i + 1 < L.n; i++)
-        if (strcmp(L.v[i].kind, L.v[i + 1].kind) == 0 &&
-            strcmp(L.v[i].pack, L.v[i + 1].pack) == 0)
-            L.v[i].name_target = L.v[i + 1].name_target = true;
-    for (i = 0; !st && i < L.n; i++) {
-        struct run_agg *g = &L.v[i];
-        st = cw__run_results_bare(store, g->id, agg_result, g, d);
-        if (!st && g->oom)
-            st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    for (i = 0; !st && i < L.n; i++)
+        st = run_checks(store, &L.v[i], d);
+    if (st)
+        goto out;
+    if (!(src = cw__calloc(L.n, sizeof(*src)))) {
+        st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+        goto out;
+    }
+    for (i = 0; !st && i < L.n; i = j) {
+        const char *latest = L.v[i].time;
+        for (j = i + 1; j < L.n && strcmp(L.v[j].kind, L.v[i].kind) == 0 &&
+                        strcmp(L.v[j].pack, L.v[i].pack) == 0;
+             j++)
+            if (strcmp(L.v[j].time, latest) > 0)
+                latest = L.v[j].time;
+        if (j - i > FLEET_NAMED) {
+            struct source *s = &src[nsrc++];
+            s->pack = L.v[i].pack;
+            s->time = latest;
+            snprintf(s->label, sizeof(s->label), "%s on %zu targets, latest",
+                     L.v[i].pack, j - i);
+            s->one_place = true;
+            if (fleet_sum(s, &L.v[i], j - i))
+                st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+            continue;
+        }
+        /* "debian-12 on /mnt/web1": which host, when the pack has
+         * another latest run */
+        for (k = i; k < j; k++) {
+            struct source *s = &src[nsrc++];
+            s->pack = L.v[k].pack;
+            s->time = L.v[k].time;
+            s->c = L.v[k].sum->c;
+            s->n = L.v[k].sum->n;
+            if (j - i > 1)
+                snprintf(s->label, sizeof(s->label), "%s on %s",
+                         L.v[k].pack, L.v[k].target);
+        }
     }
     for (i = 0; !st && i < n; i++) {
         struct cw__buf b;
         cw__buf_init(&b, 8192);
         snprintf(ref, sizeof(ref), "%s %s", lines[i].control->catalog,
                  lines[i].control->id);
-        for (j = 0; !st && j < L.n; j++)
-            st = run_part(&b, &L.v[j], ref,
-                          &lines[i].checks_failed, &lines[i].checks_passed);
+        for (j = 0; !st && j < nsrc; j++)
+            st = source_part(&b, &src[j], ref, &lines[i].checks_failed,
+                             &lines[i].checks_passed);
         if (!st && b.len && !(lines[i].checks = cw__arena_strdup(a, b.data)))
             st = CW_ENOMEM;
         cw__buf_release(&b);
@@ -409,6 +717,9 @@ static enum cw_status attach_runs(struct cw__arena *a,
             cw__diag_set(d, st, NULL, 0, 0, "out of memory");
     }
 out:
+    for (i = 0; src && i < nsrc; i++)
+        cw__free(src[i].own);
+    cw__free(src);
     runs_free(&L);
     return st;
 }
