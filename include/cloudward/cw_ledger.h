@@ -212,6 +212,8 @@ struct cw_record {
     const char *sha256;  /* or NULL */
     const char *organisation; /* scope.set: the scope's organisation */
     const char *scope_file;   /* scope.set: digest of the file's path */
+    const char *source;  /* decision.set: its reasons ("legal, risk"), or
+                            NULL */
 };
 
 /* Calls `fn` with each recorded change (of `target` only, when not NULL),

@@ -135,6 +135,68 @@ CW_API enum cw_status cw_score_explain_json(const struct cw_score_line *l,
 /* The weight of factor `f` before any is moved (of 100). */
 CW_API unsigned cw_score_factor_weight(enum cw_score_factor f);
 
+/* ---- history: the score per day ---------------------------------------- */
+
+/* The longest history computed at once, in days (ten years). */
+#define CW_SCORE_HISTORY_MAX_DAYS 3660
+
+/* One day of a history: the score as it stood at the end of `date`. */
+struct cw_score_day {
+    char date[11];           /* YYYY-MM-DD */
+    long long earned;        /* thousandths of a point */
+    long long possible;      /* thousandths of a point */
+    size_t controls;         /* applicable controls scored */
+    size_t unrecorded;       /* decisions the files hold whose control the
+                                ledger never recorded: they count as the
+                                files say, on every day */
+};
+
+/*
+ * The days a history from `since` to `until` covers, as cw_score_history
+ * resolves them (NULL `until`: today, UTC; NULL `since`: 30 days before
+ * `until`): the first and last into first[11] and last[11], how many
+ * (both included) into *ndays. For refusing bad input before any work:
+ * CW_EINVAL for a malformed date or `since` after `until`, CW_ELIMIT
+ * beyond CW_SCORE_HISTORY_MAX_DAYS days, each with its message in `d`.
+ */
+CW_API enum cw_status cw_score_history_range(const char *since,
+                                             const char *until,
+                                             char first[11], char last[11],
+                                             size_t *ndays,
+                                             struct cw_diag *d);
+
+/*
+ * The score of each day from `since` to `until` inclusive (YYYY-MM-DD),
+ * oldest first, given to `fn` one day at a time (the day is valid during
+ * the call only); `fn` returns 0 to go on, anything else to stop, which
+ * is no error. A day's score is the one of the SoA of `cats` and `scope`
+ * as it stood at the end of that day (UTC): built with `opt` (NULL: the
+ * defaults; its store, model, tenant, access and expiring window count)
+ * with as_of that day, as_recorded and decisions_as_recorded
+ * (cw_soa.h); of the lines of `catalog` only, when not NULL. `until`
+ * NULL is today, scored as of now (as cw_soa_build without a date);
+ * `since` NULL is 30 days before `until`. The scope's own settings and
+ * catalogs are today's on every day (docs/score.md, "History").
+ * Errors: those of cw_score_history_range, before any day is computed,
+ * and any error of building a day's SoA; each with its message in `d`.
+ * Reads the store only.
+ */
+CW_API enum cw_status cw_score_history(
+    const struct cw_catalogs *cats, const struct cw_scope *scope,
+    const struct cw_soa_options *opt, const char *catalog, const char *since,
+    const char *until, int (*fn)(void *arg, const struct cw_score_day *day),
+    void *arg, struct cw_diag *d);
+
+/*
+ * A history as JSON to `out`: {"since", "until", "catalog", "days":
+ * [{date, earned_milli, possible_milli, percent, controls,
+ * unrecorded}]}, the `n` days as given (what `score --history --format
+ * json` prints). CW_EIO when `out` fails.
+ */
+CW_API enum cw_status cw_score_history_write_json(
+    const char *since, const char *until, const char *catalog,
+    const struct cw_score_day *days, size_t n, FILE *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -131,6 +131,9 @@ struct cw_soa_summary {
     size_t relies_expiring;   /* EXPIRING */
     size_t relies_unverified; /* every other state */
     size_t flagged;           /* lines with at least one contradiction */
+    /* With decisions_as_recorded: the decisions the files hold whose
+     * control the ledger never recorded (kept as the files say); else 0. */
+    size_t unrecorded;
 };
 
 struct cw_soa_options {
@@ -154,6 +157,19 @@ struct cw_soa_options {
                          scan runs started and evidence recorded later are
                          left out (an audit package of a past date);
                          false: all of them, judged on `as_of` */
+    bool decisions_as_recorded; /* each decision's applicability, status,
+                         responsibility and source as the ledger of `store`
+                         recorded them by the end of `as_of` (the latest
+                         decision.set or decision.remove of its control
+                         timed then or before; free texts, evidence
+                         references and reliances stay the files', which
+                         the ledger holds only as a digest): a control
+                         recorded only later, or removed by then, has no
+                         decision (the rules' default line). A decision the
+                         files hold for a control the ledger never recorded
+                         at all stays as the file says, counted in the
+                         summary's `unrecorded`. false: the files' present
+                         decisions (docs/score.md, "History") */
 };
 
 struct cw_soa;

@@ -65,7 +65,7 @@ static const char *const opts[][2] = {
     { "oscal", "--catalog --pack" },
     { "package", "--vkey --since" },
     { "drift", "--since --within --fail-on" },
-    { "score", "--by --explain --catalog --actions" },
+    { "score", "--by --explain --catalog --actions --history --since" },
 };
 
 static const char help[] =

@@ -70,7 +70,8 @@ static void json_item(const struct cw_drift_item *it, bool first)
 int cmd_drift(int argc, char **argv)
 {
     struct cli_common common = { .scope = "cloudward.yaml" };
-    struct cw_soa_options so = { NULL, -1, NULL, 0, NULL, NULL, NULL, false };
+    struct cw_soa_options so = { NULL, -1, NULL, 0, NULL,
+                                 NULL, NULL, false, false };
     struct cw_drift_options o;
     struct cw_catalogs *cats = NULL;
     struct cw_scope *scope = NULL;

@@ -71,7 +71,8 @@ static struct cw_soa *build_soa(struct cw_catalogs *cats,
 {
     /* as_recorded: the documents of one set see the same runs (the
      * assessment results read those started by the SoA's date). */
-    struct cw_soa_options opt = { NULL, -1, NULL, 0, NULL, NULL, NULL, true };
+    struct cw_soa_options opt = { NULL, -1, NULL, 0, NULL,
+                                  NULL, NULL, true, false };
     struct cw_soa *soa = NULL;
     struct cw_diag d;
     size_t changes;

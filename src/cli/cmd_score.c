@@ -2,7 +2,8 @@
  * cmd_score.c - `cloudward score`: the compliance score of the SoA, by
  * control, clause, responsibility or tenant, each point explained
  * (--explain), and the improvement actions ranked by points per unit of
- * work (cw_score.h, docs/score.md).
+ * work (cw_score.h, docs/score.md); with --history, the total per day as
+ * it stood at the end of each (cw_score_history).
  */
 #include <getopt.h>
 #include <stdlib.h>
@@ -11,7 +12,7 @@
 #include "cli.h"
 
 enum { OPT_BY = OPT_FIRST_VERB_OPTION, OPT_EXPLAIN, OPT_CATALOG_ONLY,
-       OPT_ACTIONS };
+       OPT_ACTIONS, OPT_HISTORY, OPT_SINCE };
 
 static const struct option long_opts[] = {
     CLI_COMMON_LONG_OPTIONS,
@@ -19,6 +20,8 @@ static const struct option long_opts[] = {
     { "explain", required_argument, NULL, OPT_EXPLAIN },
     { "catalog", required_argument, NULL, OPT_CATALOG_ONLY },
     { "actions", required_argument, NULL, OPT_ACTIONS },
+    { "history", no_argument, NULL, OPT_HISTORY },
+    { "since", required_argument, NULL, OPT_SINCE },
     { "format", required_argument, NULL, 'f' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
@@ -29,6 +32,8 @@ static const char help[] =
     "                       [--catalog C] [--explain CONTROL] [--actions N]\n"
     "                       [--format table|json] [--scope F] [--store D]\n"
     "                       [--as-of DATE]\n"
+    "       cloudward score --history [--since DATE] [--catalog C]\n"
+    "                       [--format table|json] [--as-of DATE]\n"
     "\n"
     "The compliance score of the SoA (docs/score.md): each applicable\n"
     "control is worth points by its nature (preventive 3, detective 2,\n"
@@ -45,6 +50,14 @@ static const char help[] =
     "  --explain CONTROL  every point of one control and where it comes from\n"
     "  --actions N        the N best improvement actions (default 10; 0: none)\n"
     "  -f, --format FMT   table (default) or json\n"
+    "  --history          the total per day, oldest first, up to the SoA's\n"
+    "                     date (--as-of, default today): each day as it\n"
+    "                     stood at its end (UTC), with the runs, evidence and\n"
+    "                     register records of then and each decision as the\n"
+    "                     ledger recorded it by then; records the scope and\n"
+    "                     its decisions in the ledger first, as 'soa' does\n"
+    "  --since DATE       the history's first day (default: 30 days before\n"
+    "                     the SoA's date; at most 3660 days in all)\n"
     "\n"
     "Exit status: 0, or 2 on bad input.\n";
 
@@ -90,6 +103,101 @@ static void explain(const struct cw_score_line *l, bool json)
         printf("  to do: %s\n", l->action);
 }
 
+/* The days of a history, kept for printing once all are computed (an
+ * error on a later day leaves no half table). */
+struct days {
+    struct cw_score_day *v;
+    size_t n, cap;
+    bool oom;
+};
+
+static int keep_day(void *arg, const struct cw_score_day *day)
+{
+    struct days *x = arg;
+    if (x->n == x->cap) {
+        size_t cap = x->cap ? 2 * x->cap : 64;
+        struct cw_score_day *p = realloc(x->v, cap * sizeof(*p));
+        if (!p) {
+            x->oom = true;
+            return 1; /* stops the history */
+        }
+        x->v = p;
+        x->cap = cap;
+    }
+    x->v[x->n++] = *day;
+    return 0;
+}
+
+/* `score --history`: the total per day. */
+static int history(struct cw_catalogs *cats, struct cw_scope *scope,
+                   const struct cw_soa_options *so, const char *catalog,
+                   const char *since, const char *until, bool json)
+{
+    struct days x = { NULL, 0, 0, false };
+    struct cw_diag d;
+    char first[11], last[11];
+    size_t i, changes;
+    int rc = EXIT_USAGE;
+
+    cw_diag_clear(&d);
+    /* Bad dates are refused before anything is written. */
+    if (cw_score_history_range(since, until, first, last, &i, &d)) {
+        cli_error_diag(&d);
+        return EXIT_USAGE;
+    }
+    /* What the history rests on goes into the ledger first: the last
+     * day then holds the files' present decisions. */
+    if (!cli_record_scope(scope, so->store, false, &changes))
+        return EXIT_USAGE;
+    if (changes)
+        cli_note("cloudward: recorded %zu change(s) of the scope and its "
+                 "decisions in the ledger\n",
+                 changes);
+    if (cw_score_history(cats, scope, so, catalog, since, until, keep_day,
+                         &x, &d)) {
+        cli_error_diag(&d);
+        goto out;
+    }
+    if (x.oom || !x.n) {
+        cli_error("out of memory");
+        goto out;
+    }
+    if (json) {
+        cw_score_history_write_json(first, last, catalog, x.v, x.n, stdout);
+    } else {
+        printf("%-10s  %12s  %12s  %7s  %10s\n", "DATE", "EARNED",
+               "POSSIBLE", "PERCENT", "CHANGE");
+        for (i = 0; i < x.n; i++) {
+            const struct cw_score_day *y = &x.v[i];
+            char e[32], p[32];
+            snprintf(e, sizeof(e), "%lld.%03lld", y->earned / 1000,
+                     y->earned % 1000);
+            snprintf(p, sizeof(p), "%lld.%03lld", y->possible / 1000,
+                     y->possible % 1000);
+            printf("%-10s  %12s  %12s  %6.1f%%  ", y->date, e, p,
+                   pct(y->earned, y->possible));
+            if (i) {
+                long long c = y->earned - x.v[i - 1].earned;
+                long long m = c < 0 ? -c : c;
+                snprintf(e, sizeof(e), "%s%lld.%03lld",
+                         c > 0 ? "+" : c < 0 ? "-" : "", m / 1000, m % 1000);
+            } else {
+                snprintf(e, sizeof(e), "-");
+            }
+            printf("%10s\n", e);
+        }
+        if (x.v[x.n - 1].unrecorded)
+            printf("%zu decision(s) of the files were never recorded in the "
+                   "ledger: they count as the files say on every day "
+                   "('cloudward decisions record' records them)\n",
+                   x.v[x.n - 1].unrecorded);
+    }
+    rc = EXIT_OK;
+out:
+    free(x.v);
+    return rc;
+}
+
 struct tenants {
     char *id[512];
     size_t n;
@@ -106,15 +214,16 @@ static int take_tenant(void *arg, const struct cw_tenant *t)
 int cmd_score(int argc, char **argv)
 {
     struct cli_common common = { .scope = "cloudward.yaml" };
-    struct cw_soa_options so = { NULL, -1, NULL, 0, NULL, NULL, NULL, false };
+    struct cw_soa_options so = { NULL, -1, NULL, 0, NULL,
+                                 NULL, NULL, false, false };
     struct cw_catalogs *cats = NULL;
     struct cw_scope *scope = NULL;
     struct cw_soa *soa = NULL;
     struct cw_score *s = NULL;
-    const char *catalog = NULL, *control = NULL;
+    const char *catalog = NULL, *control = NULL, *since = NULL;
     enum by by = BY_CONTROL;
     long nactions = 10;
-    bool json = false;
+    bool json = false, hist = false, by_given = false, actions_given = false;
     char store[4096];
     struct cw_diag d;
     size_t *idx = NULL, i, n;
@@ -139,6 +248,7 @@ int cmd_score(int argc, char **argv)
                           "tenant");
                 return EXIT_USAGE;
             }
+            by_given = true;
             break;
         case OPT_EXPLAIN:
             control = optarg;
@@ -153,8 +263,15 @@ int cmd_score(int argc, char **argv)
                 cli_error("--actions takes a count, 0 to 10000");
                 return EXIT_USAGE;
             }
+            actions_given = true;
             break;
         }
+        case OPT_HISTORY:
+            hist = true;
+            break;
+        case OPT_SINCE:
+            since = optarg;
+            break;
         case 'f':
             if (!cli_table_or_json(optarg, &json))
                 return EXIT_USAGE;
@@ -171,6 +288,18 @@ int cmd_score(int argc, char **argv)
         cli_error("unexpected argument '%s'", argv[optind]);
         return EXIT_USAGE;
     }
+    if (since && !hist) {
+        cli_error("--since is the first day of --history; give --history "
+                  "too");
+        return EXIT_USAGE;
+    }
+    if (hist && (by_given || control || actions_given)) {
+        cli_error("--history gives one total per day: %s does not apply to "
+                  "it; give it without --history, with --as-of DATE for a "
+                  "past day",
+                  control ? "--explain" : by_given ? "--by" : "--actions");
+        return EXIT_USAGE;
+    }
     cw_diag_clear(&d);
     cli_store_dir(&common, store, sizeof(store));
     if (!(cats = cli_load_catalogs(&common)))
@@ -183,6 +312,14 @@ int cmd_score(int argc, char **argv)
     }
     so.as_of = common.as_of;
     so.store = store;
+    if (hist) {
+        if (cw_scope_load(cats, common.scope, &scope, &d)) {
+            cli_error_diag(&d);
+            goto out;
+        }
+        rc = history(cats, scope, &so, catalog, since, common.as_of, json);
+        goto out;
+    }
     if (cw_scope_load(cats, common.scope, &scope, &d) ||
         cw_soa_build(cats, scope, &so, &soa, &d) ||
         cw_score_build(soa, &s, &d)) {

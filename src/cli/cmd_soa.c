@@ -118,7 +118,8 @@ static int findings(const struct cw_soa *soa)
 static int run(int argc, char **argv, enum cw_view view)
 {
     struct cli_common common = { .scope = "cloudward.yaml" };
-    struct cw_soa_options opt = { NULL, -1, NULL, 0, NULL, NULL, NULL, false };
+    struct cw_soa_options opt = { NULL, -1, NULL, 0, NULL,
+                                  NULL, NULL, false, false };
     char store[4096];
     struct cw_catalogs *cats = NULL;
     struct cw_scope *scope = NULL;

@@ -107,6 +107,7 @@ static bool parse_record(struct cw__arena *a, uint64_t index,
     r->organisation = cw__node_str(det, "organisation");
     r->scope_file = cw__node_str(det, "scope_file");
     r->status = cw__node_str(det, "status");
+    r->source = cw__node_str(det, "source");
     r->responsibility = cw__node_str(det, "responsibility");
     r->file = cw__node_str(det, "file");
     line = cw__node_get(det, "line");

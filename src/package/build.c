@@ -869,7 +869,8 @@ enum cw_status cw_package_build(const struct cw_package_options *o,
                                 struct cw_diag *d)
 {
     /* as_recorded: the SoA of what the package holds, nothing later */
-    struct cw_soa_options so = { NULL, -1, NULL, 0, NULL, NULL, NULL, true };
+    struct cw_soa_options so = { NULL, -1, NULL, 0, NULL,
+                                 NULL, NULL, true, false };
     struct cw_package_info scratch_info;
     struct build b;
     struct cw__slice *slice = NULL;

@@ -47,7 +47,7 @@ enum cw_status soa_view_build(const char *prepared_for, int model,
 {
     struct cw_soa_options opt = { NULL, model, srv.store, 0, prepared_for,
                                   tenant && tenant[0] ? tenant : NULL,
-                                  access_tables(), false };
+                                  access_tables(), false, false };
     struct cw_scope *scope = NULL;
     enum cw_status st;
 

@@ -30,6 +30,10 @@
  * responsibility cell per SoA line (a provider's SoA then printed its
  * customers' duty as its own).
  *
+ * Decisions are the files' present ones; with decisions_as_recorded,
+ * those the ledger recorded by the SoA's date (recorded.c), so that a
+ * past day's SoA is the one its decisions made then.
+ *
  * Strings built here live in the arena of the struct cw_soa.
  */
 #include <stdarg.h>
@@ -58,6 +62,9 @@ struct cw_soa {
     const char *prepared_for; /* in the arena, or NULL */
     int model;
     bool oom;
+    /* decisions_as_recorded: the ledger's decisions by as_of */
+    bool recorded;
+    struct cw__soa_recorded rec;
 };
 
 static const char *const rely_names[] = {
@@ -635,6 +642,17 @@ static void flag(struct cw_soa *soa, struct cw_soa_line *l, const char *s);
 
 /* ---- decisions ------------------------------------------------------- */
 
+/* The decision about `c` in force: the file's, or the ledger's by the
+ * SoA's date (decisions_as_recorded). */
+static const struct cw_decision *decision_of(struct cw_soa *soa,
+                                            const struct cw_control *c)
+{
+    if (!soa->recorded)
+        return cw_scope_find_decision(soa->scope, c);
+    return cw__soa_recorded_find(&soa->rec, &soa->arena, soa->scope, c,
+                                 &soa->oom);
+}
+
 /* The decision that sets `c`: its own, else one on a control of another
  * edition that the crosswalk maps onto it. *conflict names the others when
  * several reach it; *via the control the decision was written on. */
@@ -642,7 +660,7 @@ static const struct cw_decision *find_decision(struct cw_soa *soa,
                                                const struct cw_control *c,
                                                const char **conflict)
 {
-    const struct cw_decision *hit = cw_scope_find_decision(soa->scope, c);
+    const struct cw_decision *hit = decision_of(soa, c);
     size_t i, k;
 
     *conflict = NULL;
@@ -661,7 +679,7 @@ static const struct cw_decision *find_decision(struct cw_soa *soa,
         for (k = 0; other && k < m && k < MAX_COUNTERPARTS; k++) {
             const struct cw_control *o = cw_catalog_control(other, ids[k]);
             const struct cw_decision *dc =
-                o ? cw_scope_find_decision(soa->scope, o) : NULL;
+                o ? decision_of(soa, o) : NULL;
             if (!dc)
                 continue;
             if (!hit)
@@ -959,7 +977,15 @@ enum cw_status cw_soa_build(const struct cw_catalogs *cats,
              opt && opt->expiring_days > 0 ? opt->expiring_days
                                            : DEFAULT_EXPIRING_DAYS,
              soa->soon);
-    st = build_lines(soa, d);
+    st = CW_OK;
+    if (opt && opt->decisions_as_recorded) {
+        soa->recorded = true;
+        st = cw__soa_recorded_load(&soa->arena, cats, scope, opt->store,
+                                   soa->as_of, &soa->rec, d);
+        soa->sum.unrecorded = soa->rec.unrecorded;
+    }
+    if (!st)
+        st = build_lines(soa, d);
     if (!st && opt && opt->store)
         st = cw__soa_attach_results(&soa->arena, soa->lines, soa->n,
                                     opt->store,

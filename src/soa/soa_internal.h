@@ -49,4 +49,33 @@ enum cw_status cw__soa_attach_registers(struct cw__arena *a,
                                         const char *as_of, bool today,
                                         struct cw_diag *d);
 
+/*
+ * The decisions as the ledger of `store` recorded them by the end of
+ * `as_of` (recorded.c; cw_soa_options.decisions_as_recorded). Load reads
+ * the ledger once (no store or no ledger: nothing recorded) and counts in
+ * `unrecorded` the decisions of `scope` whose control it never recorded;
+ * find answers the decision in force for control `c`: the file's when
+ * the ledger never recorded `c`, NULL when it recorded `c` only later or
+ * removed it by then, else the recorded one (strings in `a`; *oom set
+ * when memory runs out). Everything lives in `a`.
+ */
+struct cw__soa_rec;
+struct cw__soa_recorded {
+    struct cw__soa_rec *v; /* sorted by control */
+    size_t n;
+    size_t unrecorded;
+};
+
+enum cw_status cw__soa_recorded_load(struct cw__arena *a,
+                                     const struct cw_catalogs *cats,
+                                     const struct cw_scope *scope,
+                                     const char *store, const char *as_of,
+                                     struct cw__soa_recorded *out,
+                                     struct cw_diag *d);
+const struct cw_decision *cw__soa_recorded_find(struct cw__soa_recorded *r,
+                                                struct cw__arena *a,
+                                                const struct cw_scope *scope,
+                                                const struct cw_control *c,
+                                                bool *oom);
+
 #endif

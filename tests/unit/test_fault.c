@@ -1,7 +1,8 @@
 /* test_fault.c - fails allocation 1, 2, ... N of loading the catalogs, a
- * scope and building the SoA: every run must end in a clean CW_ENOMEM (or
- * succeed once N passes the number of allocations), never crash or leak
- * (the sanitizer build checks leaks). SQLite's and Lua's idea. */
+ * scope and building the SoA (and of a scan, and of a score history):
+ * every run must end in a clean CW_ENOMEM (or succeed once N passes the
+ * number of allocations), never crash or leak (the sanitizer build checks
+ * leaks). SQLite's and Lua's idea. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -153,6 +154,59 @@ static void scan_allocation_fails_cleanly(void **state)
     rm_tree(dir);
 }
 
+static int count_day(void *arg, const struct cw_score_day *day)
+{
+    (void)day;
+    ++*(size_t *)arg;
+    return 0;
+}
+
+/* The same for a score history of two days with the decisions as
+ * recorded (a store without a ledger: the files' decisions, counted). */
+static void history_allocation_fails_cleanly(void **state)
+{
+    const struct cw_allocator a = { fail_malloc, fail_realloc, fail_free,
+                                    NULL };
+    const char *dir = tmp_dir();
+    struct cw_catalogs *cats = NULL;
+    struct cw_scope *scope = NULL;
+    struct cw_diag d;
+    enum cw_status st = CW_ENOMEM;
+    char path[512];
+    size_t days = 0;
+    long n;
+    (void)state;
+
+    put_file(dir, "cloudward.yaml",
+             "organisation: F\nrole: provider\nservice_models: [saas]\n"
+             "pii_processor: false\n");
+    put_file(dir, "decisions/d.yaml",
+             "decisions:\n  - {control: \"5.1\", applicable: true, "
+             "status: planned}\n");
+    snprintf(path, sizeof(path), "%s/cloudward.yaml", dir);
+    assert_int_equal(cw_catalogs_new(NULL, &cats, &d), CW_OK);
+    assert_int_equal(cw_scope_load(cats, path, &scope, &d), CW_OK);
+    cw_set_allocator(&a);
+    for (n = 0; n < 100000 && st == CW_ENOMEM; n++) {
+        countdown = n;
+        days = 0;
+        st = cw_score_history(cats, scope, NULL, NULL, "2026-11-09",
+                              "2026-11-10", count_day, &days, &d);
+        if (st != CW_OK && st != CW_ENOMEM)
+            fail_msg("allocation %ld: got %s, wanted ENOMEM", n,
+                     cw_status_name(st));
+    }
+    countdown = -1;
+    cw_set_allocator(NULL);
+    assert_int_equal(st, CW_OK);
+    assert_int_equal(days, 2);
+    print_message("history succeeded once %ld allocations were allowed\n",
+                  n - 1);
+    cw_scope_free(scope);
+    cw_catalogs_free(cats);
+    rm_tree(dir);
+}
+
 /* cw_pack_check_index finds each check, and nothing else. */
 static void pack_check_index(void **state)
 {
@@ -187,6 +241,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_allocation_fails_cleanly),
         cmocka_unit_test(scan_allocation_fails_cleanly),
+        cmocka_unit_test(history_allocation_fails_cleanly),
         cmocka_unit_test(pack_check_index),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

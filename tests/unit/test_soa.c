@@ -71,7 +71,7 @@ static void build_at(struct fixture *f, const char *scope,
                      const char *as_of, int expiring_days)
 {
     struct cw_soa_options opt = { as_of, -1, NULL, expiring_days, NULL, NULL,
-                                  NULL, false };
+                                  NULL, false, false };
     char path[512], line[1200];
     struct cw_diag d;
 
