@@ -10,6 +10,8 @@
 
 #include <cloudward/cw_access.h>
 #include <cloudward/cw_agent.h>
+#include <cloudward/cw_alert.h>
+#include <cloudward/cw_monitor.h>
 #include <cloudward/cw_drift.h>
 #include <cloudward/cw_fields.h>
 #include <cloudward/cw_portal.h>

@@ -115,6 +115,20 @@ static const char *const migrations[] = {
     " last_run INTEGER NOT NULL DEFAULT 0, n_pass INTEGER NOT NULL DEFAULT 0,"
     " n_fail INTEGER NOT NULL DEFAULT 0, failing INTEGER NOT NULL DEFAULT 0,"
     " fixed INTEGER NOT NULL DEFAULT 0, revoked INTEGER NOT NULL DEFAULT 0);",
+    /* 9: alerts (src/store/alerts.c) */
+    "CREATE TABLE alerts(id TEXT PRIMARY KEY, akey TEXT NOT NULL,"
+    " kind TEXT NOT NULL, severity TEXT NOT NULL, subject TEXT NOT NULL,"
+    " control TEXT, what TEXT NOT NULL, opened INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL, owner TEXT,"
+    " acked INTEGER NOT NULL DEFAULT 0, acked_by TEXT,"
+    " resolved INTEGER NOT NULL DEFAULT 0, resolved_by TEXT, resolution TEXT,"
+    " mail_state INTEGER NOT NULL DEFAULT 0,"
+    " mail_attempts INTEGER NOT NULL DEFAULT 0,"
+    " mail_next INTEGER NOT NULL DEFAULT 0,"
+    " log_state INTEGER NOT NULL DEFAULT 0,"
+    " log_attempts INTEGER NOT NULL DEFAULT 0,"
+    " log_next INTEGER NOT NULL DEFAULT 0);"
+    "CREATE UNIQUE INDEX alerts_unresolved ON alerts(akey) WHERE resolved = 0;",
 };
 
 static const struct cw__part part = {

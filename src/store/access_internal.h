@@ -111,4 +111,13 @@ enum cw_status cw__webhook_enqueue_tenant(struct cw_access *a,
                                           long long created,
                                           struct cw_diag *d);
 
+/* The same for the provider's own webhook (tenant ""), if it has one: a
+ * notice about alert `alert` (cw_alert.h). */
+enum cw_status cw__webhook_enqueue_provider(struct cw_access *a,
+                                            const char *kind,
+                                            const char *alert,
+                                            const char *subject,
+                                            long long created,
+                                            struct cw_diag *d);
+
 #endif

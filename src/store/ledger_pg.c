@@ -247,6 +247,21 @@ static const char *const migrations[] = {
     " n_fail bigint NOT NULL DEFAULT 0, failing bigint NOT NULL DEFAULT 0,"
     " fixed bigint NOT NULL DEFAULT 0, revoked bigint NOT NULL DEFAULT 0);"
     PROVIDER_TABLE("agent_tokens") PROVIDER_TABLE("agents"),
+    /* 12: alerts (src/store/alerts.c): the provider's */
+    "CREATE TABLE alerts(id text PRIMARY KEY, akey text NOT NULL,"
+    " kind text NOT NULL, severity text NOT NULL, subject text NOT NULL,"
+    " control text, what text NOT NULL, opened bigint NOT NULL,"
+    " last_seen bigint NOT NULL, owner text,"
+    " acked bigint NOT NULL DEFAULT 0, acked_by text,"
+    " resolved bigint NOT NULL DEFAULT 0, resolved_by text, resolution text,"
+    " mail_state bigint NOT NULL DEFAULT 0,"
+    " mail_attempts bigint NOT NULL DEFAULT 0,"
+    " mail_next bigint NOT NULL DEFAULT 0,"
+    " log_state bigint NOT NULL DEFAULT 0,"
+    " log_attempts bigint NOT NULL DEFAULT 0,"
+    " log_next bigint NOT NULL DEFAULT 0);"
+    "CREATE UNIQUE INDEX alerts_unresolved ON alerts(akey) WHERE resolved = 0;"
+    PROVIDER_TABLE("alerts"),
 };
 #define SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 

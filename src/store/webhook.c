@@ -172,9 +172,10 @@ enum cw_status cw_webhook_set(struct cw_access *a, const char *tenant,
     enum cw_status st;
 
     secret[0] = id[0] = '\0';
-    if (!tenant || !cw__acc_id_ok(tenant))
+    if (!tenant || (*tenant && !cw__acc_id_ok(tenant)))
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
-                            "a tenant id: 1 to 64 of a-z, 0-9 and '-'");
+                            "a tenant id: 1 to 64 of a-z, 0-9 and '-' (\"\": "
+                            "the provider's own, for alerts)");
     if (!url_ok(url, origin, sizeof(origin)))
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
                             "a webhook's URL: http:// or https://, a host, "
@@ -193,7 +194,7 @@ enum cw_status cw_webhook_set(struct cw_access *a, const char *tenant,
         sodium_memzero(raw, sizeof(raw));
         return cw__acc_db_error(a, d, "cannot save");
     }
-    if (!(st = cw__acc_tenant_exists(a, tenant, d)) &&
+    if (!(st = *tenant ? cw__acc_tenant_exists(a, tenant, d) : CW_OK) &&
         !(st = active_id(a, tenant, old, d)) && old[0])
         st = retire(a, old, d);
     if (!st && cw__acc_one(a,
@@ -219,8 +220,9 @@ enum cw_status cw_webhook_set(struct cw_access *a, const char *tenant,
             cw__buf_puts(&details, "}"))
             st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
         else
-            st = cw__acc_record(a, "webhook.set", id, tenant, details.data,
-                                actor, d);
+            st = cw__acc_record(a, "webhook.set", id,
+                                *tenant ? tenant : NULL, details.data, actor,
+                                d);
     }
     cw__buf_release(&details);
     if (!(st = cw__acc_commit(a, st, d)))
@@ -239,7 +241,7 @@ enum cw_status cw_webhook_remove(struct cw_access *a, const char *tenant,
     struct cw__q *q = NULL;
     enum cw_status st;
 
-    if (!tenant || !cw__acc_id_ok(tenant))
+    if (!tenant || (*tenant && !cw__acc_id_ok(tenant)))
         return cw__diag_set(d, CW_ENOENT, NULL, 0, 0, "no such tenant");
     if (!cw__db_begin_write(a->db, ACCESS_LOCK))
         return cw__acc_db_error(a, d, "cannot save");
@@ -254,7 +256,8 @@ enum cw_status cw_webhook_remove(struct cw_access *a, const char *tenant,
                            "t", vals, &q) != CW__Q_DONE)
         st = cw__acc_db_error(a, d, "cannot cancel the deliveries");
     if (!st)
-        st = cw__acc_record(a, "webhook.remove", id, tenant, NULL, actor, d);
+        st = cw__acc_record(a, "webhook.remove", id, *tenant ? tenant : NULL,
+                            NULL, actor, d);
     return cw__acc_commit(a, st, d);
 }
 
@@ -408,7 +411,8 @@ enum cw_status cw__webhook_enqueue_tenant(struct cw_access *a,
     bool every = strcmp(tenant, "*") == 0;
     return enqueue(a,
                    every ? "SELECT id, tenant_id FROM webhooks WHERE "
-                           "disabled = 0 ORDER BY tenant_id"
+                           "disabled = 0 AND tenant_id <> '' ORDER BY "
+                           "tenant_id"
                          : "SELECT id, tenant_id FROM webhooks WHERE "
                            "disabled = 0 AND tenant_id = ?",
                    every ? NULL : tenant, kind, "record", record, version,
@@ -645,7 +649,8 @@ static enum cw_status record_end(struct cw_access *a, const char *id,
         st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     else
         st = cw__acc_record(a, ok ? "webhook.delivered" : "webhook.failed",
-                            id, tenant, b.data, WORKER_ACTOR, d);
+                            id, *tenant ? tenant : NULL, b.data, WORKER_ACTOR,
+                            d);
     cw__buf_release(&b);
     return st;
 }
@@ -804,4 +809,17 @@ void cw_webhook_sign(const char *secret, long long t, const char *body,
     sodium_bin2hex(hex, sizeof(hex), mac, sizeof(mac));
     snprintf(out, CW_WEBHOOK_SIGNATURE, "t=%lld,v1=%s", t, hex);
     sodium_memzero(&s, sizeof(s));
+}
+
+enum cw_status cw__webhook_enqueue_provider(struct cw_access *a,
+                                            const char *kind,
+                                            const char *alert,
+                                            const char *subject,
+                                            long long created,
+                                            struct cw_diag *d)
+{
+    return enqueue(a,
+                   "SELECT id, tenant_id FROM webhooks WHERE disabled = 0 "
+                   "AND tenant_id = ''",
+                   NULL, kind, "alert", alert, 1, subject, created, d);
 }

@@ -50,7 +50,7 @@ pg_grant_app() {
   pg_super -c "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO cw_app;
     GRANT UPDATE ON cw_meta TO cw_app; GRANT EXECUTE ON FUNCTION ledger_hashes(bigint[]) TO cw_app;
     GRANT UPDATE ON users, api_tokens, sessions, documents, downloads, notices, webhooks, webhook_outbox,
-      agents, agent_tokens TO cw_app;
+      agents, agent_tokens, alerts TO cw_app;
     GRANT UPDATE, DELETE ON published_rows TO cw_app; GRANT DELETE ON subscriptions TO cw_app;
     GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO cw_app;
     ALTER DEFAULT PRIVILEGES FOR ROLE cw_owner IN SCHEMA public GRANT SELECT, INSERT ON TABLES TO cw_app;
