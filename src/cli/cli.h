@@ -131,6 +131,8 @@ int cmd_token(int argc, char **argv);
 int cmd_admin(int argc, char **argv);
 int cmd_webhook(int argc, char **argv);
 int cmd_agent(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_alert(int argc, char **argv);
 int cmd_register(int argc, char **argv);
 /* Where a config scan found PII may live (scan config
  * --record-locations): cli_location_seen is the scan's on_location

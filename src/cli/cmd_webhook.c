@@ -12,21 +12,22 @@
 
 #include "cli.h"
 
-enum { OPT_TENANT = OPT_FIRST_VERB_OPTION, OPT_URL };
+enum { OPT_TENANT = OPT_FIRST_VERB_OPTION, OPT_URL, OPT_PROVIDER };
 
 static const struct option long_opts[] = {
     CLI_COMMON_LONG_OPTIONS,
     { "tenant", required_argument, NULL, OPT_TENANT },
     { "url", required_argument, NULL, OPT_URL },
+    { "provider", no_argument, NULL, OPT_PROVIDER },
     { "format", required_argument, NULL, 'f' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 }
 };
 
 static const char help[] =
-    "usage: cloudward webhook set --tenant ID --url URL\n"
+    "usage: cloudward webhook set --tenant ID|--provider --url URL\n"
     "       cloudward webhook list [--tenant ID] [--format table|json]\n"
-    "       cloudward webhook remove --tenant ID\n"
+    "       cloudward webhook remove --tenant ID|--provider\n"
     "\n"
     "A tenant's webhook: 'cloudward serve' posts each notice for the\n"
     "tenant's users (a new version of a document they follow) to URL\n"
@@ -36,7 +37,8 @@ static const char help[] =
     "and prints its secret once (keep it for the receiver to check the\n"
     "signature with); what was still to be delivered goes to the new one.\n"
     "'remove' cancels what was still to be delivered. Changes are ledger\n"
-    "entries.\n";
+    "entries. --provider: the provider's own webhook, which the monitor's\n"
+    "alerts go to (events alert.open, alert.resolve; docs/monitoring.md).\n";
 
 struct args {
     struct cli_common common;
@@ -56,6 +58,9 @@ static int parse(int argc, char **argv, struct args *a)
             break;
         case OPT_URL:
             a->url = optarg;
+            break;
+        case OPT_PROVIDER:
+            a->tenant = ""; /* the provider's own (cw_webhook_set) */
             break;
         case 'f':
             if (!cli_table_or_json(optarg, &a->json))
@@ -107,7 +112,7 @@ int cmd_webhook(int argc, char **argv)
     if ((rc = parse(argc, argv, &a)) >= 0)
         return rc;
     if (strcmp(sub, "list") != 0 && !a.tenant) {
-        cli_error("webhook %s takes --tenant ID", sub);
+        cli_error("webhook %s takes --tenant ID or --provider", sub);
         return EXIT_USAGE;
     }
     if (strcmp(sub, "set") == 0 && !a.url) {
@@ -129,12 +134,13 @@ int cmd_webhook(int argc, char **argv)
             fprintf(stderr,
                     "webhook %s of %s: the secret above is shown once; the "
                     "receiver checks X-Cloudward-Signature with it\n",
-                    id, a.tenant);
+                    id, *a.tenant ? a.tenant : "the provider");
         }
         memset(secret, 0, sizeof(secret));
     } else if (strcmp(sub, "remove") == 0) {
         if (!(rc = cw_webhook_remove(x, a.tenant, actor, &d)) && !cli_quiet)
-            printf("webhook of %s removed\n", a.tenant);
+            printf("webhook of %s removed\n",
+                   *a.tenant ? a.tenant : "the provider");
     } else {
         rc = cw_webhook_each(x, a.tenant, print_webhook, &a, &d);
     }

@@ -37,6 +37,8 @@ static const char usage[] =
     "  webhook              a tenant's webhook for notices: set, list, remove\n"
     "  agent                host agents: token, list, revoke; on a host:\n"
     "                       enroll, run (signed results), status\n"
+    "  monitor              the monitor: check its file, sweep once\n"
+    "  alert                alerts: list, assign, ack, resolve\n"
     "  register NAME        a 27018 register: add, update, close, list,\n"
     "                       show, export (docs/registers.md)\n"
     "  registers            due: open duties and findings; import DIR\n"
@@ -392,6 +394,10 @@ int main(int argc, char **argv)
         return cmd_webhook(argc - 1, argv + 1);
     if (strcmp(verb, "agent") == 0)
         return cmd_agent(argc - 1, argv + 1);
+    if (strcmp(verb, "monitor") == 0)
+        return cmd_monitor(argc - 1, argv + 1);
+    if (strcmp(verb, "alert") == 0)
+        return cmd_alert(argc - 1, argv + 1);
     if (strcmp(verb, "register") == 0)
         return cmd_register(argc - 1, argv + 1);
     if (strcmp(verb, "registers") == 0)

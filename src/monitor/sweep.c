@@ -2,22 +2,22 @@
  * sweep.c - cw_monitor_sweep: drift and silent agents made alerts, and
  * alerts whose finding is gone resolved.
  *
- * An alert's key says what it is about, so that the same finding seen
- * again refreshes it rather than opening another:
- *   check|SUBJECT       a check failing on a resource (check-failing);
- *                       resolved by the check-fixed of the same subject
+ * A sweep looks at what is wrong now, not at what changed since some
+ * day: the drift since the epoch (so every check failing in the latest
+ * runs is "newly failing"), evidence expired or expiring, assurance
+ * lapsed or lapsing, register duties overdue. An alert's key says what
+ * it is about, so that the same finding seen again refreshes it rather
+ * than opening another, and an open alert whose finding is no longer
+ * there is resolved:
+ *   check|SUBJECT       a check failing on a resource
  *   evidence|SUBJECT    evidence expired or expiring
  *   assurance|SUBJECT   a certificate lapsed or lapsing
  *   duty|SUBJECT        a 27018 register duty overdue
- *                       (these three are states: resolved when a sweep
- *                       no longer finds them)
- *   decision|SUBJECT|WHEN  a decision changed (an event: a person
- *                       resolves it)
+ *   decision|SUBJECT|WHEN  a decision changed in the last two days (an
+ *                       event, alerted only when fail_on is info: a
+ *                       person resolves it)
  *   agent|ID            an agent silent past twice its schedule;
  *                       resolved when it reports again or is revoked
- * The drift window is the last two days: a sweep that missed a day
- * still sees what happened in it, and raising what is already open only
- * refreshes it.
  */
 #include <stdio.h>
 #include <stdlib.h> /* before core.h: banned.h poisons inline libc */
@@ -33,35 +33,66 @@
 
 #define WINDOW_DAYS 2
 
-/* The keys the sweep found, for resolving the state alerts it did not. */
+/* A set of keys (open addressing): the states the sweep found, and the
+ * keys of the alerts open when it began (raised again, they would only
+ * be refreshed: a sweep of a large fleet writes only what changed). */
 struct seen {
     char **v;
-    size_t n, cap;
+    size_t n, cap; /* cap: a power of two, or 0 */
 };
 
-static bool seen_add(struct seen *s, const char *key)
+static size_t key_hash(const char *s)
 {
-    char *k;
-    if (!cw__grow((void **)&s->v, &s->cap, s->n, sizeof(*s->v)) ||
-        !(k = cw__strdup(key)))
-        return false;
-    s->v[s->n++] = k;
-    return true;
+    size_t h = 1469598103934665603ULL;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+    return h;
 }
 
 static bool seen_has(const struct seen *s, const char *key)
 {
     size_t i;
-    for (i = 0; i < s->n; i++)
+    if (!s->cap)
+        return false;
+    for (i = key_hash(key) & (s->cap - 1); s->v[i]; i = (i + 1) & (s->cap - 1))
         if (strcmp(s->v[i], key) == 0)
             return true;
     return false;
 }
 
+static bool seen_add(struct seen *s, const char *key)
+{
+    size_t i;
+    if (seen_has(s, key))
+        return true;
+    if (2 * (s->n + 1) > s->cap) {
+        size_t na = s->cap ? 2 * s->cap : 256, k, j;
+        char **nv = cw__calloc(na, sizeof(*nv));
+        if (!nv)
+            return false;
+        for (k = 0; k < s->cap; k++) {
+            if (!s->v[k])
+                continue;
+            for (j = key_hash(s->v[k]) & (na - 1); nv[j]; j = (j + 1) & (na - 1))
+                ;
+            nv[j] = s->v[k];
+        }
+        cw__free(s->v);
+        s->v = nv;
+        s->cap = na;
+    }
+    for (i = key_hash(key) & (s->cap - 1); s->v[i]; i = (i + 1) & (s->cap - 1))
+        ;
+    if (!(s->v[i] = cw__strdup(key)))
+        return false;
+    s->n++;
+    return true;
+}
+
 static void seen_free(struct seen *s)
 {
     size_t i;
-    for (i = 0; i < s->n; i++)
+    for (i = 0; i < s->cap; i++)
         cw__free(s->v[i]);
     cw__free(s->v);
 }
@@ -75,6 +106,7 @@ static void key_of(const struct cw_drift_item *it, char *out, size_t n,
     case CW_DRIFT_CHECK_FAILING:
     case CW_DRIFT_CHECK_FIXED:
         snprintf(out, n, "check|%s", it->subject);
+        *state = true;
         break;
     case CW_DRIFT_EVIDENCE_EXPIRED:
     case CW_DRIFT_EVIDENCE_EXPIRING:
@@ -113,7 +145,8 @@ struct resolver {
 static int collect_gone(void *arg, const struct cw_alert *x)
 {
     struct resolver *r = arg;
-    bool state = strncmp(x->key, "evidence|", 9) == 0 ||
+    bool state = strncmp(x->key, "check|", 6) == 0 ||
+                 strncmp(x->key, "evidence|", 9) == 0 ||
                  strncmp(x->key, "assurance|", 10) == 0 ||
                  strncmp(x->key, "duty|", 5) == 0;
     if (!state || seen_has(r->seen, x->key))
@@ -248,48 +281,38 @@ out:
     return st;
 }
 
-enum cw_status cw_monitor_sweep(struct cw_access *a,
-                                const struct cw_soa *soa, const char *store,
-                                const struct cw_monitor_alerts *o,
-                                long long now, const char *actor,
-                                struct cw_sweep *out, struct cw_diag *d)
+static int note_open(void *arg, const struct cw_alert *x)
 {
-    struct cw_drift_options opt;
-    struct cw_drift *x = NULL;
-    struct seen seen = { NULL, 0, 0 };
-    struct resolver r;
-    enum cw_status st;
-    char since[16], key[1200];
-    time_t t = (time_t)(now - WINDOW_DAYS * 86400);
-    struct tm tm;
+    return seen_add(arg, x->key) ? 0 : 1;
+}
+
+/* Raises (or counts) the drift of `x` at or above fail_on; the keys of
+ * states found go to `seen`. `events`: decisions only, else all but
+ * decisions. */
+static enum cw_status raise_drift(struct cw_access *a, const struct cw_drift *x,
+                                  const struct cw_monitor_alerts *o,
+                                  bool events, long long now,
+                                  const char *actor, struct seen *seen,
+                                  const struct seen *open,
+                                  struct cw_sweep *out, struct cw_diag *d)
+{
+    enum cw_status st = CW_OK;
+    char key[1200];
     size_t i;
 
-    memset(out, 0, sizeof(*out));
-    strftime(since, sizeof(since), "%Y-%m-%d", gmtime_r(&t, &tm));
-    memset(&opt, 0, sizeof(opt));
-    opt.soa = soa;
-    opt.store = store;
-    opt.since = since;
-    opt.within_days = o->within_days;
-    if ((st = cw_drift_find(&opt, &x, d)))
-        return st;
     for (i = 0; !st && i < cw_drift_count(x); i++) {
         const struct cw_drift_item *it = cw_drift_at(x, i);
         bool state;
+        if ((it->kind == CW_DRIFT_DECISION_CHANGED) != events ||
+            it->kind == CW_DRIFT_CHECK_FIXED || it->severity < o->fail_on)
+            continue;
         key_of(it, key, sizeof(key), &state);
-        if (it->kind == CW_DRIFT_CHECK_FIXED) {
-            char why[700];
-            snprintf(why, sizeof(why), "fixed: %s", it->what);
-            if (a)
-                st = resolve_key(a, key, why, actor, out, d);
-            continue;
-        }
-        if (it->severity < o->fail_on)
-            continue;
         out->findings++;
-        if (state && !seen_add(&seen, key)) {
-            st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
-            break;
+        if (state && !seen_add(seen, key))
+            return cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+        if (seen_has(open, key)) {
+            out->refreshed++;
+            continue;
         }
         if (a) {
             struct cw_alert_finding f = { key, cw_drift_kind_name(it->kind),
@@ -304,7 +327,48 @@ enum cw_status cw_monitor_sweep(struct cw_access *a,
             }
         }
     }
+    return st;
+}
+
+enum cw_status cw_monitor_sweep(struct cw_access *a,
+                                const struct cw_soa *soa, const char *store,
+                                const struct cw_monitor_alerts *o,
+                                long long now, const char *actor,
+                                struct cw_sweep *out, struct cw_diag *d)
+{
+    struct cw_drift_options opt;
+    struct cw_drift *x = NULL;
+    struct seen seen = { NULL, 0, 0 }, open = { NULL, 0, 0 };
+    struct resolver r;
+    enum cw_status st = CW_OK;
+    char since[16];
+    time_t t = (time_t)(now - WINDOW_DAYS * 86400);
+    struct tm tm;
+    size_t i;
+
+    memset(out, 0, sizeof(*out));
+    memset(&opt, 0, sizeof(opt));
+    opt.soa = soa;
+    opt.store = store;
+    opt.within_days = o->within_days;
+    if (a)
+        st = cw_alert_each_open(a, "", note_open, &open, d);
+    /* what is wrong now: every failing result of the latest runs */
+    opt.since = "1970-01-01";
+    if (!st && !(st = cw_drift_find(&opt, &x, d)))
+        st = raise_drift(a, x, o, false, now, actor, &seen, &open, out,
+                         d);
     cw_drift_free(x);
+    x = NULL;
+    /* decisions changed lately: events, alerted only at fail_on info */
+    if (!st && o->fail_on == CW_SEVERITY_INFO) {
+        strftime(since, sizeof(since), "%Y-%m-%d", gmtime_r(&t, &tm));
+        opt.since = since;
+        if (!(st = cw_drift_find(&opt, &x, d)))
+            st = raise_drift(a, x, o, true, now, actor, &seen, &open, out,
+                             d);
+        cw_drift_free(x);
+    }
     if (!st && a) {
         memset(&r, 0, sizeof(r));
         r.a = a;
@@ -325,5 +389,6 @@ enum cw_status cw_monitor_sweep(struct cw_access *a,
     if (!st && a)
         st = sweep_agents(a, now, actor, out, d);
     seen_free(&seen);
+    seen_free(&open);
     return st;
 }

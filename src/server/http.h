@@ -260,6 +260,22 @@ enum MHD_Result h_agent_push(struct ctx *x);
 enum MHD_Result h_agents(struct ctx *x);
 enum MHD_Result h_agent_revoke(struct ctx *x);
 enum MHD_Result h_page_fleet(struct ctx *x);
+/* Alerts and the monitor (alerts_api.c, monitor.c, pages.c). */
+enum MHD_Result h_alerts(struct ctx *x);
+enum MHD_Result h_alert_change(struct ctx *x);
+enum MHD_Result h_monitor(struct ctx *x);
+enum MHD_Result h_monitor_run(struct ctx *x);
+enum MHD_Result h_page_alerts(struct ctx *x);
+enum MHD_Result h_page_alert_change(struct ctx *x);
+void alert_json(FILE *m, const struct cw_alert *x);
+/* Reads the monitor's file (--monitor); -1 with the error said. */
+int monitor_load(const char *path);
+bool monitor_loaded(void);
+int monitor_start(void);
+void monitor_stop(void);
+/* Asks schedule `name` to run now; -1: no such schedule. */
+int monitor_ask(const char *name);
+void monitor_json(FILE *m);
 
 enum MHD_Result h_run(struct ctx *x);
 enum MHD_Result h_users(struct ctx *x);

@@ -74,7 +74,8 @@ static void page_begin(FILE *m, const char *title, const struct who *w)
               "<a href=\"/documents\">Documents</a>",
               m);
         if (is_provider(w))
-            fputs("<a href=\"/soa\">SoA</a><a href=\"/fleet\">Fleet</a>",
+            fputs("<a href=\"/soa\">SoA</a><a href=\"/fleet\">Fleet</a>"
+                  "<a href=\"/alerts\">Alerts</a>",
                   m);
         fputs("<a href=\"/matrix\">Matrix</a><a href=\"/registers\">"
               "Registers</a><a href=\"/log\">Log</a>"
@@ -1375,4 +1376,127 @@ enum MHD_Result h_page_fleet(struct ctx *x)
                 rows ? rows : "");
     free(rows);
     return page_end(x, 200, m, &buf, &len);
+}
+
+/* ---- alerts ------------------------------------------------------------------- */
+
+struct alert_page {
+    FILE *m;
+    const struct who *w;
+    size_t n;
+    bool act; /* the caller may acknowledge, assign and resolve */
+};
+
+static int alert_row_html(void *arg, const struct cw_alert *x)
+{
+    struct alert_page *p = arg;
+    p->n++;
+    fprintf(p->m, "<tr class=\"%s\"><td><span class=\"sev %s\">%s</span>"
+                  "</td><td>",
+            x->state, x->severity, x->severity);
+    esc(p->m, x->subject);
+    fputs("<br><small>", p->m);
+    esc(p->m, x->what);
+    if (x->control) {
+        fputs(" · ", p->m);
+        esc(p->m, x->control);
+    }
+    fprintf(p->m, "</small></td><td>%s<br><small>", x->state);
+    when(p->m, x->opened);
+    fputs("</small></td><td>", p->m);
+    esc(p->m, x->owner ? x->owner : "-");
+    fputs("</td><td>", p->m);
+    if (x->resolved) {
+        esc(p->m, x->resolution);
+        fputs("<br><small>", p->m);
+        esc(p->m, x->resolved_by);
+        fputs("</small>", p->m);
+    } else if (p->act) {
+        fprintf(p->m, "<form method=\"post\" action=\"/alerts/%s\">", x->id);
+        csrf_field(p->m, p->w);
+        fputs("<input type=\"hidden\" name=\"action\" value=\"ack\">"
+              "<button type=\"submit\">Acknowledge</button></form>",
+              p->m);
+        fprintf(p->m, "<form method=\"post\" action=\"/alerts/%s\">", x->id);
+        csrf_field(p->m, p->w);
+        fputs("<input type=\"hidden\" name=\"action\" value=\"assign\">"
+              "<label>Owner <input name=\"owner\" required maxlength=\"200\">"
+              "</label><button type=\"submit\">Assign</button></form>",
+              p->m);
+        fprintf(p->m, "<form method=\"post\" action=\"/alerts/%s\">", x->id);
+        csrf_field(p->m, p->w);
+        fputs("<input type=\"hidden\" name=\"action\" value=\"resolve\">"
+              "<label>What was done <input name=\"resolution\" required "
+              "maxlength=\"512\"></label><button type=\"submit\">Resolve"
+              "</button></form>",
+              p->m);
+    }
+    fputs("</td></tr>", p->m);
+    return 0;
+}
+
+enum MHD_Result h_page_alerts(struct ctx *x)
+{
+    const struct who *w = &x->q->who;
+    const char *state = query(x, "state");
+    struct cw_access *a = access_tables();
+    struct alert_page p;
+    struct cw_diag d;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m;
+
+    if (!a)
+        return page_problem(x, 503, "The store cannot be read.");
+    if (!state || strcmp(state, "resolved") != 0)
+        state = "open";
+    if (!(m = open_memstream(&buf, &len)))
+        return problem(x, 500, "out of memory");
+    page_begin(m, "Alerts", w);
+    fprintf(m,
+            "<p><a href=\"/alerts\"%s>Open</a> · <a href=\"/alerts?state="
+            "resolved\"%s>Resolved</a></p><table class=\"alerts\"><thead><tr>"
+            "<th scope=\"col\">Severity</th><th scope=\"col\">What</th>"
+            "<th scope=\"col\">State</th><th scope=\"col\">Owner</th>"
+            "<th scope=\"col\">%s</th></tr></thead><tbody>",
+            state[0] == 'o' ? " aria-current=\"page\"" : "",
+            state[0] == 'r' ? " aria-current=\"page\"" : "",
+            state[0] == 'r' ? "Resolution" : "Act");
+    p.m = m;
+    p.w = w;
+    p.n = 0;
+    p.act = w->role == CW_GRANT_ADMIN || w->role == CW_GRANT_COMPLIANCE ||
+            w->role == CW_GRANT_ENGINEER;
+    cw_diag_clear(&d);
+    (void)cw_alert_each(a, state, 500, alert_row_html, &p, &d);
+    fputs("</tbody></table>", m);
+    if (!p.n)
+        fprintf(m, "<p>No %s alerts.</p>", state);
+    return page_end(x, 200, m, &buf, &len);
+}
+
+enum MHD_Result h_page_alert_change(struct ctx *x)
+{
+    const char *action = field(x, "action"), *id = x->q->param[0];
+    struct cw_access *a = access_tables();
+    struct cw_diag d;
+    enum cw_status st;
+
+    if (!a)
+        return page_problem(x, 503, "The store cannot be written.");
+    cw_diag_clear(&d);
+    if (action && strcmp(action, "ack") == 0)
+        st = cw_alert_ack(a, id, x->q->who.id, &d);
+    else if (action && strcmp(action, "assign") == 0)
+        st = cw_alert_assign(a, id, field(x, "owner"), x->q->who.id, &d);
+    else if (action && strcmp(action, "resolve") == 0)
+        st = cw_alert_resolve(a, id, field(x, "resolution"), x->q->who.id,
+                              &d);
+    else
+        return message(x, 400, "Not changed",
+                       "Acknowledge, assign or resolve.");
+    if (st)
+        return message(x, st == CW_ENOENT ? 404 : 400, "Not changed",
+                       d.msg[0] ? d.msg : "The store cannot be written.");
+    return redirect(x, "/alerts", NULL);
 }

@@ -111,6 +111,13 @@ static const struct route routes[] = {
       "a signed-in user" },
     { "GET", "/fleet", PROVIDER | NEED_PERSON | PAGE, BODY_NONE,
       h_page_fleet, "the provider's signed-in users" },
+    { "GET", "/alerts", PROVIDER | NEED_PERSON | PAGE, BODY_NONE,
+      h_page_alerts, "the provider's signed-in users" },
+    { "POST", "/alerts/{}",
+      G(CW_GRANT_ADMIN) | G(CW_GRANT_COMPLIANCE) | G(CW_GRANT_ENGINEER) |
+          NEED_PERSON | PAGE,
+      BODY_FIELDS, h_page_alert_change,
+      "admin, compliance, engineer (signed in)" },
     { "GET", "/admin", EDITORS | NEED_PERSON | PAGE, BODY_NONE, h_page_admin,
       "admin, compliance (signed in)" },
     { "POST", "/admin/documents", EDITORS | NEED_PERSON | PAGE | CSRF_LATE,
@@ -183,6 +190,15 @@ static const struct route routes[] = {
       "the provider's roles" },
     { "DELETE", "/api/v1/agents/{}", G(CW_GRANT_ADMIN), BODY_FIELDS,
       h_agent_revoke, "admin" },
+    { "GET", "/api/v1/alerts", PROVIDER, BODY_NONE, h_alerts,
+      "the provider's roles" },
+    { "POST", "/api/v1/alerts/{}/{}",
+      G(CW_GRANT_ADMIN) | G(CW_GRANT_COMPLIANCE) | G(CW_GRANT_ENGINEER),
+      BODY_FIELDS, h_alert_change, "admin, compliance, engineer" },
+    { "GET", "/api/v1/monitor", PROVIDER, BODY_NONE, h_monitor,
+      "the provider's roles" },
+    { "POST", "/api/v1/monitor/run", G(CW_GRANT_ADMIN), BODY_FIELDS,
+      h_monitor_run, "admin" },
     { "GET", "/api/v1/runs", PROVIDER, BODY_NONE, h_runs,
       "the provider's roles" },
     { "GET", "/api/v1/runs/{}", PROVIDER, BODY_NONE, h_run,
@@ -1166,7 +1182,7 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 static const char help[] =
     "usage: cloudward serve [--listen ADDR:PORT] [--store DIR|URL]\n"
     "                       [--tls-cert FILE --tls-key FILE]\n"
-    "                       [--scope FILE]\n"
+    "                       [--scope FILE] [--monitor FILE]\n"
     "       cloudward serve --demo [--listen ADDR:PORT]\n"
     "                       [--threads N] [--timeout SECONDS]\n"
     "                       [--drain SECONDS] [--max-connections N]\n"
@@ -1185,6 +1201,9 @@ static const char help[] =
     "(CLOUDWARD_WEBHOOK_BACKOFF_MS: the first wait, for tests).\n"
     "--scope FILE: the provider's scope (cloudward.yaml), for the live SoA\n"
     "and matrix (GET /api/v1/soa, /api/v1/matrix) and generated documents.\n"
+    "--monitor FILE: run the monitor's schedules (cron: config scans,\n"
+    "sweeps that make drift and silent agents alerts, checkpoints) and\n"
+    "send alerts by e-mail and syslog (docs/monitoring.md).\n"
     "Defaults: --listen 127.0.0.1:8080 (port 0: any free port, printed),\n"
     "one thread per core, --timeout 30 (an idle or slow connection is\n"
     "closed), --drain 10 (SIGTERM: requests in flight get this long),\n"
@@ -1382,7 +1401,7 @@ void serve_finish(struct MHD_Daemon *d)
 int cw_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080", *store = NULL, *cert = NULL,
-               *key = NULL;
+               *key = NULL, *monitor_file = NULL;
     char demo_store[4000];
     bool demo = false;
     long threads = sysconf(_SC_NPROCESSORS_ONLN), timeout = 30, drain = 10,
@@ -1434,6 +1453,8 @@ int cw_serve(int argc, char **argv)
         else if (strcmp(a, "--scope") == 0 &&
                  strlen(v) < sizeof(srv.scope))
             snprintf(srv.scope, sizeof(srv.scope), "%s", v);
+        else if (strcmp(a, "--monitor") == 0)
+            monitor_file = v;
         else if (strcmp(a, "--tls-cert") == 0)
             cert = v;
         else if (strcmp(a, "--tls-key") == 0)
@@ -1481,6 +1502,12 @@ int cw_serve(int argc, char **argv)
     o.maxconn = (unsigned)maxconn;
     if (serve_init(store && *store ? store : ".cloudward") ||
         soa_view_init()) {
+        release_pem(&o.cert);
+        release_pem(&o.key);
+        return 2;
+    }
+    if (monitor_file && monitor_load(monitor_file)) {
+        monitor_stop();
         release_pem(&o.cert);
         release_pem(&o.key);
         return 2;
@@ -1537,6 +1564,9 @@ int cw_serve(int argc, char **argv)
     }
     (void)webhook_worker_start(); /* on failure, deliveries wait */
     matrix_watch_start();
+    if (monitor_start())
+        fputs("cloudward: the monitor could not start: its schedules wait\n",
+              stderr);
     for (;;) {
         struct listener n = o;
         struct MHD_Daemon *next;
@@ -1579,6 +1609,7 @@ int cw_serve(int argc, char **argv)
     atomic_store(&draining, true);
     quiesce(daemon);
     cut = drain_daemon(daemon, time(NULL) + drain);
+    monitor_stop();
     matrix_watch_stop();
     webhook_worker_stop();
     fprintf(stderr, "cloudward: %s: stopped, %u connection(s) cut\n",

@@ -331,6 +331,17 @@ check DELETE "/api/v1/agents/$aid" 204 "${A[@]}"
 check DELETE /api/v1/agents/0123456789abcdef 404 "${A[@]}"
 check POST "/api/v1/agents/$aid/results" 403 -H "X-Cloudward-Signature: $psig" "${J[@]}" --data-binary @push.json
 
+# Alerts and the monitor (this server runs none: --monitor).
+check GET /api/v1/alerts 200 "${A[@]}"
+check GET "/api/v1/alerts?state=open&limit=5" 200 "${A[@]}"
+check GET "/api/v1/alerts?state=maybe" 400 "${A[@]}"
+check GET /api/v1/alerts 403 "${C[@]}"
+check POST /api/v1/alerts/0123456789abcdef/ack 404 "${A[@]}" "${J[@]}" --data '{}'
+check POST /api/v1/alerts/0123456789abcdef/assign 400 "${A[@]}" "${J[@]}" --data '{}'
+check GET /api/v1/monitor 200 "${A[@]}"
+jq -e '.monitor == false and .schedules == []' body >/dev/null || fail "no monitor: $(cat body)"
+check POST "/api/v1/monitor/run?schedule=sweep" 409 "${A[@]}" "${J[@]}" --data '{}'
+
 # A tenant's webhook and its delivery log: globex's admin points it at an
 # address where nothing listens, a new version of the document g1
 # follows is sent there, and the attempt fails (no answer: status 0).
