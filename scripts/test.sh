@@ -26,8 +26,8 @@ case "${1:-}" in
   cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DCW_FUZZ=ON \
         -DCMAKE_C_COMPILER=clang >/dev/null
   cmake --build build-fuzz -j"$jobs" --target fuzz_yaml fuzz_pack fuzz_json fuzz_jsonpath fuzz_terraform \
-    fuzz_hostfiles fuzz_cloudformation fuzz_kubernetes fuzz_cli fuzz_merkle fuzz_entry fuzz_words fuzz_chunk fuzz_fields fuzz_registers fuzz_oscal fuzz_package fuzz_agentpush fuzz_cron fuzz_http
-  for t in yaml pack json jsonpath terraform hostfiles cloudformation kubernetes cli merkle entry words chunk fields registers oscal package agentpush cron http; do
+    fuzz_hostfiles fuzz_cloudformation fuzz_kubernetes fuzz_cli fuzz_merkle fuzz_entry fuzz_words fuzz_chunk fuzz_fields fuzz_registers fuzz_oscal fuzz_package fuzz_agentpush fuzz_cron fuzz_monitor fuzz_http
+  for t in yaml pack json jsonpath terraform hostfiles cloudformation kubernetes cli merkle entry words chunk fields registers oscal package agentpush cron monitor http; do
     mkdir -p "build-fuzz/corpus-$t"
     ./build-fuzz/fuzz/fuzz_$t -max_total_time="$secs" -max_len=65536 \
       -timeout=10 "build-fuzz/corpus-$t" "fuzz/corpus/$t"

@@ -196,6 +196,10 @@ CW_API void cw_soa_free(struct cw_soa *soa);
  * changing the allocator (cw_set_allocator) or at exit.
  */
 CW_API void cw_soa_run_cache(size_t max_runs);
+/* Puts results `r`, just saved as run `run` of `store`, in that cache
+ * (when it is on): the next build need not read them back. */
+CW_API void cw_soa_run_cache_put(const char *store, int64_t run,
+                                 const struct cw_results *r);
 
 CW_API size_t cw_soa_count(const struct cw_soa *soa);
 CW_API const struct cw_soa_line *cw_soa_line_at(const struct cw_soa *soa,

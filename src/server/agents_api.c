@@ -222,6 +222,8 @@ enum MHD_Result h_agent_push(struct ctx *x)
         (void)cw_agent_unclaim(a, id, push.seq, prev, &d2);
         return problem(x, 500, "the run cannot be saved: send it again");
     }
+    /* the next SoA (the score after this result) need not read it back */
+    cw_soa_run_cache_put(srv.store, run, res);
     if (e.run)
         (void)cw_runs_diff(srv.store, e.run, run, count_change, &k, &d);
     crypto_hash_sha256(h, (const unsigned char *)x->q->body, x->q->len);

@@ -226,6 +226,12 @@ enum cw_status soa_view_build(const char *prepared_for, int model,
                               const char *tenant,
                               struct cw_soa **out, struct cw_diag *d);
 void soa_view_free_soa(struct cw_soa *soa);
+/* The provider's score on each of the last `days` days, today last
+ * (cw_score_history), for the dashboard's chart. */
+enum cw_status score_view_history(int days,
+                                  int (*fn)(void *arg,
+                                            const struct cw_score_day *day),
+                                  void *arg, struct cw_diag *d);
 enum cw_status soa_view_render(const struct cw_soa *soa, enum cw_view view,
                                enum cw_format f, unsigned char **data,
                                size_t *len, struct cw_diag *d);

@@ -119,6 +119,7 @@ static enum cw_status job_scan(const struct cw_job *j, char *did, size_t n,
                                           &run, d)))
             st = cw_results_record(res, srv.store, "config", run, actor, d);
         if (!st) {
+            cw_soa_run_cache_put(srv.store, run, res);
             runs++;
             fails += cw_results_tally(res, CW_VERDICT_FAIL);
         }

@@ -273,6 +273,227 @@ static void bars(FILE *m, const char *title, const char *const *labels,
     fputs("</tbody></table></figure>", m);
 }
 
+/* A percentage of thousandths, one decimal: "89.3". */
+static void pct_text(char *out, size_t n, long long earned, long long possible)
+{
+    long long t = possible ? (earned * 1000 + possible / 2) / possible : 0;
+    snprintf(out, n, "%lld.%lld", t / 10, t % 10);
+}
+
+/* The score over time: a line of each day's percentage, 0 to 100, with
+ * the first and last day and the values as a table for screen readers. */
+struct history {
+    struct cw_score_day v[92];
+    size_t n;
+};
+
+static int history_day(void *arg, const struct cw_score_day *day)
+{
+    struct history *h = arg;
+    if (h->n < sizeof(h->v) / sizeof(h->v[0]))
+        h->v[h->n++] = *day;
+    return 0;
+}
+
+static void line_chart(FILE *m, const char *title, const struct history *h)
+{
+    const unsigned w = 600, ht = 180, left = 40, top = 10, bottom = 24;
+    const unsigned pw = w - left - 10, ph = ht - top - bottom;
+    char p[48];
+    size_t i;
+
+    fputs("<figure class=\"chart\"><figcaption>", m);
+    esc(m, title);
+    fprintf(m, "</figcaption><svg viewBox=\"0 0 %u %u\" width=\"100%%\" "
+               "role=\"img\" aria-label=\"",
+            w, ht);
+    esc(m, title);
+    fputs("\">", m);
+    for (i = 0; i <= 4; i++) { /* 0, 25, ... 100 % */
+        unsigned y = top + ph - (unsigned)(i * ph / 4);
+        fprintf(m, "<line x1=\"%u\" x2=\"%u\" y1=\"%u\" y2=\"%u\" "
+                   "class=\"grid\"></line><text x=\"0\" y=\"%u\" "
+                   "class=\"l\">%zu%%</text>",
+                left, left + pw, y, y, y + 4, i * 25);
+    }
+    if (h->n) {
+        fputs("<polyline class=\"line\" fill=\"none\" points=\"", m);
+        for (i = 0; i < h->n; i++) {
+            const struct cw_score_day *d = &h->v[i];
+            unsigned x = left + (h->n > 1 ? (unsigned)(i * pw / (h->n - 1))
+                                          : pw / 2);
+            long long t = d->possible ? d->earned * 1000 / d->possible : 0;
+            unsigned y = top + ph - (unsigned)(t * ph / 1000);
+            fprintf(m, "%s%u,%u", i ? " " : "", x, y);
+        }
+        fputs("\"></polyline>", m);
+        fprintf(m, "<text x=\"%u\" y=\"%u\" class=\"l\">%s</text>"
+                   "<text x=\"%u\" y=\"%u\" class=\"l\" "
+                   "text-anchor=\"end\">%s</text>",
+                left, ht - 4, h->v[0].date, left + pw, ht - 4,
+                h->v[h->n - 1].date);
+    }
+    fputs("</svg><table class=\"sr\"><tbody>", m);
+    for (i = 0; i < h->n; i++) {
+        pct_text(p, sizeof(p), h->v[i].earned, h->v[i].possible);
+        fprintf(m, "<tr><th scope=\"row\">%s</th><td>%s%%</td></tr>",
+                h->v[i].date, p);
+    }
+    fputs("</tbody></table></figure>", m);
+}
+
+/* The score by area: one bar per group, its share of its points. */
+static void pct_bars(FILE *m, const char *title,
+                     const struct cw_score_group *g, size_t n)
+{
+    char p[48];
+    size_t i;
+    unsigned h = (unsigned)(n * 22 + 8);
+
+    fputs("<figure class=\"chart\"><figcaption>", m);
+    esc(m, title);
+    fprintf(m, "</figcaption><svg viewBox=\"0 0 420 %u\" width=\"100%%\" "
+               "role=\"img\" aria-label=\"",
+            h);
+    esc(m, title);
+    fputs("\">", m);
+    for (i = 0; i < n; i++) {
+        long long t = g[i].possible ? g[i].earned * 1000 / g[i].possible : 0;
+        unsigned w = (unsigned)(t * 250 / 1000), y = (unsigned)(i * 22 + 4);
+        pct_text(p, sizeof(p), g[i].earned, g[i].possible);
+        fprintf(m, "<text x=\"0\" y=\"%u\" class=\"l\">", y + 14);
+        esc(m, g[i].key);
+        fprintf(m, "</text><rect x=\"110\" y=\"%u\" width=\"%u\" "
+                   "height=\"16\" class=\"b%zu\"></rect><text x=\"%u\" "
+                   "y=\"%u\" class=\"v\">%s%%</text>",
+                y, w ? w : 1, i % 6, 116 + w, y + 14, p);
+    }
+    fputs("</svg><table class=\"sr\"><tbody>", m);
+    for (i = 0; i < n; i++) {
+        pct_text(p, sizeof(p), g[i].earned, g[i].possible);
+        fputs("<tr><th scope=\"row\">", m);
+        esc(m, g[i].key);
+        fprintf(m, "</th><td>%s%%</td></tr>", p);
+    }
+    fputs("</tbody></table></figure>", m);
+}
+
+/* The provider's dashboard beyond the tiles: the score now, over 30
+ * days and by clause; open alerts; the fleet; the next deadlines. */
+struct alert_count {
+    size_t n, by[5];
+};
+
+static int count_alert(void *arg, const struct cw_alert *x)
+{
+    struct alert_count *c = arg;
+    enum cw_severity s;
+    c->n++;
+    if (cw_severity_parse(x->severity, &s))
+        c->by[s]++;
+    return 0;
+}
+
+struct fleet_count {
+    size_t n, silent;
+    long long now;
+};
+
+static int count_agent(void *arg, const struct cw_agent *g)
+{
+    struct fleet_count *f = arg;
+    f->n++;
+    f->silent += cw_agent_silent(g, f->now);
+    return 0;
+}
+
+static int by_due(const void *a, const void *b)
+{
+    const struct cw_duty *x = *(const struct cw_duty *const *)a,
+                         *y = *(const struct cw_duty *const *)b;
+    return x->due < y->due ? -1 : x->due > y->due;
+}
+
+static void provider_board(struct ctx *x, FILE *m, const struct cw_soa *soa)
+{
+    struct cw_access *a = access_tables();
+    struct cw_score *sc = NULL;
+    struct alert_count ac;
+    struct fleet_count fc;
+    struct cw_registers *g = NULL;
+    struct history *h = calloc(1, sizeof(*h));
+    struct cw_diag d;
+    char p[48];
+    long long now = (long long)time(NULL);
+
+    memset(&ac, 0, sizeof(ac));
+    memset(&fc, 0, sizeof(fc));
+    fc.now = now;
+    cw_diag_clear(&d);
+    if (a) {
+        (void)cw_alert_each(a, "open", 0, count_alert, &ac, &d);
+        (void)cw_agent_each(a, NULL, count_agent, &fc, &d);
+    }
+    fputs("<section class=\"tiles\">", m);
+    if (!cw_score_build(soa, &sc, &d)) {
+        pct_text(p, sizeof(p), cw_score_earned(sc), cw_score_possible(sc));
+        fprintf(m, "<a class=\"tile\" href=\"/api/v1/score?by=clause\">"
+                   "<strong>%s%%</strong> compliance score<small>%lld.%03lld of "
+                   "%lld.%03lld points</small></a>",
+                p, cw_score_earned(sc) / 1000, cw_score_earned(sc) % 1000,
+                cw_score_possible(sc) / 1000, cw_score_possible(sc) % 1000);
+    }
+    fprintf(m, "<a class=\"tile\" href=\"/alerts\"><strong>%zu</strong> "
+               "open alerts<small>%zu critical, %zu high</small></a>"
+               "<a class=\"tile\" href=\"/fleet\"><strong>%zu</strong> "
+               "hosts<small>%zu silent</small></a></section>",
+            ac.n, ac.by[CW_SEVERITY_CRITICAL], ac.by[CW_SEVERITY_HIGH], fc.n,
+            fc.silent);
+    fputs("<section class=\"charts\">", m);
+    if (h && !score_view_history(30, history_day, h, &d))
+        line_chart(m, "Compliance score over 30 days (%)", h);
+    if (sc) {
+        size_t cap = cw_score_count(sc) + 1, ng;
+        struct cw_score_group *gr = calloc(cap, sizeof(*gr));
+        long long e, pp;
+        if (gr && (ng = cw_score_groups(sc, CW_SCORE_BY_CLAUSE, NULL, gr, cap,
+                                        &e, &pp)))
+            pct_bars(m, "Score by clause (%)", gr, ng < 40 ? ng : 40);
+        free(gr);
+    }
+    /* the next deadlines the registers set, and those missed */
+    if (a && !cw_registers_load_open(a, NULL, now, &g, &d)) {
+        size_t n = cw_registers_duty_count(g), i, k = 0;
+        const struct cw_duty **v = calloc(n + 1, sizeof(*v));
+        for (i = 0; v && i < n; i++)
+            if (cw_registers_duty_at(g, i)->due)
+                v[k++] = cw_registers_duty_at(g, i);
+        if (v && k)
+            qsort(v, k, sizeof(*v), by_due);
+        fputs("<div class=\"card\"><h2>Next deadlines</h2>", m);
+        if (!k)
+            fputs("<p>No register duty is pending.</p>", m);
+        else
+            fputs("<ul>", m);
+        for (i = 0; v && i < k && i < 8; i++) {
+            fputs("<li>", m);
+            when(m, v[i]->due);
+            fprintf(m, "%s: ", v[i]->finding ? " (missed)" : "");
+            esc(m, v[i]->what);
+            fputs("</li>", m);
+        }
+        if (k)
+            fputs("</ul>", m);
+        fputs("<p><a href=\"/registers\">Registers</a></p></div>", m);
+        free(v);
+        cw_registers_free(g);
+    }
+    fputs("</section>", m);
+    cw_score_free(sc);
+    free(h);
+    (void)x;
+}
+
 /* ---- dashboard -------------------------------------------------------------- */
 
 struct counter {
@@ -350,6 +571,8 @@ enum MHD_Result h_page_portal(struct ctx *x)
         rely[1] = s->relies_verified;
         rely[2] = s->relies_expiring;
         rely[3] = s->relies_unverified;
+        if (is_provider(w))
+            provider_board(x, m, soa);
         fputs("<section class=\"charts\">", m);
         if (is_provider(w))
             bars(m, "Controls by implementation status", status_labels,

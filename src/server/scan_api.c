@@ -108,6 +108,7 @@ enum MHD_Result h_scan_config(struct ctx *x)
         cw_pack_free(p);
         return problem(x, 500, "the run cannot be saved");
     }
+    cw_soa_run_cache_put(srv.store, run, res);
     if (!(m = open_memstream(&buf, &len))) {
         cw_results_free(res);
         cw_pack_free(p);

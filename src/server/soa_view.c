@@ -67,6 +67,36 @@ enum cw_status soa_view_build(const char *prepared_for, int model,
     return CW_OK;
 }
 
+enum cw_status score_view_history(int days,
+                                  int (*fn)(void *arg,
+                                            const struct cw_score_day *day),
+                                  void *arg, struct cw_diag *d)
+{
+    struct cw_soa_options opt;
+    struct cw_scope *scope = NULL;
+    char since[16];
+    time_t t = time(NULL) - (time_t)(days - 1) * 86400;
+    struct tm tm;
+    enum cw_status st;
+
+    if (!cats) {
+        cw_diag_clear(d);
+        snprintf(d->msg, sizeof(d->msg),
+                 "this server shows no SoA (start it with --scope)");
+        return CW_ENOENT;
+    }
+    memset(&opt, 0, sizeof(opt));
+    opt.model = -1;
+    opt.store = srv.store;
+    opt.access = access_tables();
+    strftime(since, sizeof(since), "%Y-%m-%d", gmtime_r(&t, &tm));
+    if ((st = cw_scope_load(cats, srv.scope, &scope, d)))
+        return st;
+    st = cw_score_history(cats, scope, &opt, NULL, since, NULL, fn, arg, d);
+    cw_scope_free(scope);
+    return st;
+}
+
 void soa_view_free_soa(struct cw_soa *soa)
 {
     struct cw_scope *scope;

@@ -335,22 +335,6 @@ static void cache_release(struct run_sum *r)
     pthread_mutex_unlock(&cache.mu);
 }
 
-void cw_soa_run_cache(size_t max_runs)
-{
-    pthread_mutex_lock(&cache.mu);
-    cache.max = max_runs;
-    if (!max_runs) {
-        size_t i;
-        cache_sweep();
-        for (i = 0; i < cache.nstrs; i++)
-            cw__free(cache.strs[i]);
-        cw__free(cache.strs);
-        cache.strs = NULL;
-        cache.nstrs = cache.nused = 0;
-    }
-    pthread_mutex_unlock(&cache.mu);
-}
-
 /* ---- reading a run's checks --------------------------------------------- */
 
 static struct run_check *agg_check(struct run_sum *g,
@@ -454,6 +438,76 @@ static enum cw_status run_checks(const char *store, struct run_agg *g,
     pthread_mutex_unlock(&cache.mu);
     g->sum = r.sum;
     return st;
+}
+
+void cw_soa_run_cache_put(const char *store, int64_t run,
+                          const struct cw_results *r)
+{
+    const struct cw_pack *p = cw_results_pack(r);
+    struct run_agg g;
+    struct run_sum *sum;
+    size_t i, n = cw_results_count(r);
+    bool ok = true;
+
+    memset(&g, 0, sizeof(g));
+    g.id = run;
+    g.time = (char *)cw_results_time(r);
+    g.target = (char *)cw_results_target(r);
+    g.digest = (char *)cw_pack_digest(p);
+    pthread_mutex_lock(&cache.mu);
+    if (!cache.max || (sum = cache_get(store, &g)) != NULL) {
+        if (cache.max && sum)
+            sum->refs--; /* there already */
+        pthread_mutex_unlock(&cache.mu);
+        return;
+    }
+    if (!(sum = cw__calloc(1, sizeof(*sum))) ||
+        !(sum->store = cw__strdup(store)) ||
+        !(sum->time = cw__strdup(g.time)) ||
+        !(sum->target = cw__strdup(g.target)) ||
+        !(sum->digest = cw__strdup(g.digest)))
+        ok = false;
+    if (ok)
+        sum->id = run;
+    /* The same figures as reading the run back: each result once, at its
+     * place; a config run's passes counted per check after them. */
+    for (i = 0; ok && i <= n + cw_pack_count(p); i++) {
+        const struct cw_check *c;
+        struct cw_run_result x;
+        struct reading rd = { sum, NULL, NULL };
+        struct cw__buf ctl;
+        size_t k;
+        memset(&x, 0, sizeof(x));
+        if (i < n) {
+            const struct cw_result *res = cw_results_at(r, i);
+            c = res->check;
+            x.verdict = res->verdict;
+            x.count = 1;
+            x.seq = i;
+        } else if (i - n < cw_pack_count(p)) {
+            c = cw_pack_check_at(p, i - n);
+            if (!(x.count = cw_results_passes_of(r, i - n)))
+                continue;
+            x.verdict = CW_VERDICT_PASS;
+            x.counted = true;
+            x.seq = i;
+        } else {
+            break;
+        }
+        cw__buf_init(&ctl, (size_t)1 << 20);
+        for (k = 0; ok && k < c->ncontrols; k++)
+            ok = !cw__buf_printf(&ctl, "%s%s %s", k ? "\n" : "",
+                                 c->controls[k].catalog, c->controls[k].id);
+        x.check = c->id;
+        x.controls = ctl.data ? ctl.data : "";
+        ok = ok && agg_result(&rd, &x) == 0;
+        cw__buf_release(&ctl);
+    }
+    if (!ok || !cache_put(sum))
+        sum_free(sum);
+    else
+        sum->refs = 0; /* the cache's alone until a build takes it */
+    pthread_mutex_unlock(&cache.mu);
 }
 
 struct run_list {
@@ -564,8 +618,10 @@ static enum cw_status source_part(struct cw__buf *b, const struct source *g,
     for (i = 0; i < g->n; i++) {
         const struct run_check *c = &g->c[i];
         size_t k;
-        if (!in_lines(c->controls, ref))
-            continue;
+        if (!in_lines(c->controls, ref) ||
+            (!c->counts[0] && !c->counts[1] && !c->counts[2] &&
+             !c->counts[3] && !c->counts[4]))
+            continue; /* (a fleet's check no run of it has now) */
         any = true;
         for (v = 0; v < 5; v++)
             counts[v] += c->counts[v];
@@ -598,42 +654,219 @@ static enum cw_status source_part(struct cw__buf *b, const struct source *g,
                     failed, total_fail > MAX_FAILED_NAMED);
 }
 
-/* The checks of runs v[0..n) (one kind and pack, a fleet) summed into
- * s->own, in the order of the first run's checks then the others'. */
-static enum cw_status fleet_sum(struct source *s, const struct run_agg *v,
-                                size_t n)
+/* ---- a fleet's checks, summed ------------------------------------------------- */
+
+/* The sum of a fleet's runs' checks: counts and failing results added up
+ * check by check; a failing check's place is its place in the pack
+ * (places in different runs do not compare), so that a sum can lose a
+ * run as exactly as it gains one. */
+struct fleet_sum {
+    struct run_check *c;
+    size_t n, cap;
+};
+
+/* Adds (sign 1) or takes away (sign -1) run r's checks. */
+static bool sum_apply(struct fleet_sum *f, const struct run_sum *r, int sign)
 {
-    size_t cap = 0, i, k, j, v5;
-    for (i = 0; i < n; i++)
-        cap += v[i].sum->n;
-    if (!(s->own = cw__calloc(cap ? cap : 1, sizeof(*s->own))))
-        return CW_ENOMEM;
-    s->n = 0;
-    for (i = 0; i < n; i++) {
-        const struct run_sum *r = v[i].sum;
-        for (k = 0; k < r->n; k++) {
-            const struct run_check *c = &r->c[k];
-            struct run_check *o = NULL;
-            /* the same pack: usually the same place */
-            if (k < s->n && s->own[k].id == c->id)
-                o = &s->own[k];
-            for (j = 0; !o && j < s->n; j++)
-                if (s->own[j].id == c->id)
-                    o = &s->own[j];
-            if (!o) {
-                o = &s->own[s->n++];
-                o->id = c->id;
-                o->controls = c->controls;
+    size_t k, j, v;
+    for (k = 0; k < r->n; k++) {
+        const struct run_check *c = &r->c[k];
+        struct run_check *o = NULL;
+        /* the same pack: usually the same place */
+        if (k < f->n && f->c[k].id == c->id)
+            o = &f->c[k];
+        for (j = 0; !o && j < f->n; j++)
+            if (f->c[j].id == c->id)
+                o = &f->c[j];
+        if (!o) {
+            if (sign < 0)
+                continue; /* not there: nothing to take away */
+            if (f->n == f->cap) {
+                size_t na = f->cap ? 2 * f->cap : 512;
+                struct run_check *no = cw__realloc(f->c, na * sizeof(*no));
+                if (!no)
+                    return false;
+                f->c = no;
+                f->cap = na;
             }
-            for (v5 = 0; v5 < 5; v5++)
-                o->counts[v5] += c->counts[v5];
-            if (c->nfail && !o->nfail)
-                o->failseq[0] = c->failseq[0];
-            o->nfail += c->nfail;
+            o = &f->c[f->n];
+            memset(o, 0, sizeof(*o));
+            o->id = c->id;
+            o->controls = c->controls;
+            o->failseq[0] = f->n++;
+        }
+        for (v = 0; v < 5; v++)
+            o->counts[v] = sign > 0 ? o->counts[v] + c->counts[v]
+                                    : o->counts[v] - c->counts[v];
+        o->nfail = sign > 0 ? o->nfail + c->nfail : o->nfail - c->nfail;
+    }
+    return true;
+}
+
+/* The sums kept between builds (with cw_soa_run_cache): per store, kind
+ * and pack, the member runs (a reference held on each, by id) and their
+ * sum. The next build of a fleet whose hosts pushed since takes away the
+ * runs replaced and adds the new: the work of the runs that changed, not
+ * of the whole fleet. */
+struct fleet_entry {
+    char *store, *kind, *pack;
+    struct run_sum **m; /* sorted by id */
+    size_t n;
+    struct fleet_sum sum;
+};
+
+static struct {
+    struct fleet_entry *v;
+    size_t n;
+} fleets;
+
+static int by_run_id(const void *a, const void *b)
+{
+    const struct run_sum *x = *(struct run_sum *const *)a,
+                         *y = *(struct run_sum *const *)b;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/* Drops the reference an entry held (under cache.mu). */
+static void member_release(struct run_sum *r)
+{
+    if (r->refs)
+        r->refs--;
+    if (!r->refs && !r->store[0])
+        sum_free(r);
+}
+
+static void fleet_entry_free(struct fleet_entry *e)
+{
+    size_t i;
+    for (i = 0; i < e->n; i++)
+        member_release(e->m[i]);
+    cw__free(e->m);
+    cw__free(e->sum.c);
+    cw__free(e->store);
+    cw__free(e->kind);
+    cw__free(e->pack);
+    memset(e, 0, sizeof(*e));
+}
+
+/* Brings entry e to members m[0..n) (sorted by id): the runs it no
+ * longer has taken away from its sum, the new ones added. Under
+ * cache.mu. On failure (memory) e is left empty, to be summed anew. */
+static bool fleet_update(struct fleet_entry *e, struct run_sum **m, size_t n)
+{
+    size_t i = 0, j = 0, k;
+    struct run_sum **nm = cw__calloc(n ? n : 1, sizeof(*nm));
+    bool ok = nm != NULL;
+
+    while (ok && (i < e->n || j < n)) {
+        if (j == n || (i < e->n && e->m[i]->id < m[j]->id)) {
+            sum_apply(&e->sum, e->m[i], -1); /* never grows: no failure */
+            member_release(e->m[i++]);
+        } else if (i == e->n || m[j]->id < e->m[i]->id) {
+            m[j]->refs++;
+            nm[j] = m[j];
+            ok = sum_apply(&e->sum, m[j++], 1);
+        } else { /* the same run: kept, its reference with it */
+            nm[j++] = e->m[i++];
         }
     }
-    s->c = s->own;
-    return CW_OK;
+    if (!ok) {
+        for (k = 0; nm && k < j; k++)
+            member_release(nm[k]);
+        for (; i < e->n; i++)
+            member_release(e->m[i]);
+        cw__free(nm);
+        cw__free(e->m);
+        cw__free(e->sum.c);
+        e->m = NULL;
+        e->n = 0;
+        memset(&e->sum, 0, sizeof(e->sum));
+        return false;
+    }
+    cw__free(e->m);
+    e->m = nm;
+    e->n = n;
+    return true;
+}
+
+void cw_soa_run_cache(size_t max_runs)
+{
+    pthread_mutex_lock(&cache.mu);
+    cache.max = max_runs;
+    if (!max_runs) {
+        size_t i;
+        for (i = 0; i < fleets.n; i++)
+            fleet_entry_free(&fleets.v[i]);
+        cw__free(fleets.v);
+        fleets.v = NULL;
+        fleets.n = 0;
+        cache_sweep();
+        for (i = 0; i < cache.nstrs; i++)
+            cw__free(cache.strs[i]);
+        cw__free(cache.strs);
+        cache.strs = NULL;
+        cache.nstrs = cache.nused = 0;
+    }
+    pthread_mutex_unlock(&cache.mu);
+}
+
+/* The checks of runs v[0..n) (one kind and pack, a fleet) summed into
+ * s->own. */
+static enum cw_status fleet_sum(const char *store, struct source *s,
+                                const struct run_agg *v, size_t n)
+{
+    struct run_sum **m = cw__calloc(n ? n : 1, sizeof(*m));
+    struct fleet_entry *e = NULL, tmp;
+    struct fleet_sum *f;
+    enum cw_status st = CW_OK;
+    size_t i;
+
+    if (!m)
+        return CW_ENOMEM;
+    for (i = 0; i < n; i++)
+        m[i] = v[i].sum;
+    qsort(m, n, sizeof(*m), by_run_id);
+    memset(&tmp, 0, sizeof(tmp));
+    pthread_mutex_lock(&cache.mu);
+    for (i = 0; cache.max && i < fleets.n && !e; i++)
+        if (strcmp(fleets.v[i].store, store) == 0 &&
+            strcmp(fleets.v[i].kind, v[0].kind) == 0 &&
+            strcmp(fleets.v[i].pack, v[0].pack) == 0)
+            e = &fleets.v[i];
+    if (!e && cache.max) {
+        struct fleet_entry *nv =
+            cw__realloc(fleets.v, (fleets.n + 1) * sizeof(*nv));
+        if (nv) {
+            fleets.v = nv;
+            e = &fleets.v[fleets.n];
+            memset(e, 0, sizeof(*e));
+            if ((e->store = cw__strdup(store)) &&
+                (e->kind = cw__strdup(v[0].kind)) &&
+                (e->pack = cw__strdup(v[0].pack)))
+                fleets.n++;
+            else {
+                fleet_entry_free(e);
+                e = NULL;
+            }
+        }
+    }
+    if (!e)
+        e = &tmp; /* not kept: summed for this build alone */
+    if (!fleet_update(e, m, n))
+        st = CW_ENOMEM;
+    f = &e->sum;
+    if (!st && !(s->own = cw__calloc(f->n ? f->n : 1, sizeof(*s->own))))
+        st = CW_ENOMEM;
+    if (!st) {
+        memcpy(s->own, f->c, f->n * sizeof(*s->own));
+        s->n = f->n;
+        s->c = s->own;
+    }
+    if (e == &tmp)
+        fleet_entry_free(&tmp);
+    pthread_mutex_unlock(&cache.mu);
+    cw__free(m);
+    return st;
 }
 
 /* The checks cells from the latest run of each kind, pack and target
@@ -685,7 +918,7 @@ static enum cw_status attach_runs(struct cw__arena *a,
             snprintf(s->label, sizeof(s->label), "%s on %zu targets, latest",
                      L.v[i].pack, j - i);
             s->one_place = true;
-            if (fleet_sum(s, &L.v[i], j - i))
+            if (fleet_sum(store, s, &L.v[i], j - i))
                 st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
             continue;
         }
