@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <cloudward/cw_access.h>
 #include <cloudward/cw_catalog.h>
@@ -196,6 +197,7 @@ CW_API void cw_soa_free(struct cw_soa *soa);
  * changing the allocator (cw_set_allocator) or at exit.
  */
 CW_API void cw_soa_run_cache(size_t max_runs);
+struct cw_results;
 /* Puts results `r`, just saved as run `run` of `store`, in that cache
  * (when it is on): the next build need not read them back. */
 CW_API void cw_soa_run_cache_put(const char *store, int64_t run,

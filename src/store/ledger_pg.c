@@ -294,6 +294,7 @@ struct pg {
     PGresult *pre_h;  /* prefetched hashes, by idx */
     char err[512];
     char tenant[128]; /* '*', or the one tenant this connection serves */
+    char *url;        /* where it connected: parked by it when closed */
     bool in_txn;
     unsigned cursors; /* for unique cursor names */
     /* An append's rows, as PostgreSQL array literals, until commit. */
@@ -512,7 +513,9 @@ static void pg_close(struct cw__lstore *b)
         return;
     forget(s);
     if (s->db)
-        PQfinish(s->db);
+        cw__pg_finish(s->db, s->url,
+                      strcmp(s->tenant, "*") == 0 ? NULL : s->tenant);
+    cw__free(s->url);
     for (i = 0; i < A_COUNT; i++)
         cw__buf_release(&s->a[i]);
     cw__free(s);
@@ -1124,6 +1127,7 @@ int cw__lstore_pg_open(const char *url, const char *tenant, bool create,
         cw__buf_init(&s->a[i], PENDING_MAX);
     if (!(s->db = cw__pg_connect(url, tenant, err, n)))
         goto out;
+    s->url = cw__strdup(url); /* none: closed rather than parked */
     if ((rc = migrate(s, create)) == CW__STORE_MISSING) {
         snprintf(err, n, "the database holds no cloudward store; nothing "
                          "was created");

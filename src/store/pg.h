@@ -20,6 +20,11 @@
 PGconn *cw__pg_connect(const char *url, const char *tenant, char *err,
                        size_t n);
 
+/* Done with connection `c`, made by cw__pg_connect(url, tenant): parked
+ * for this thread's next connect to the same store when it is idle and
+ * healthy (sql.c), else closed. */
+void cw__pg_finish(PGconn *c, const char *url, const char *tenant);
+
 /* The error of `r` (or of the connection when r has none) as one line in
  * out; clears r. */
 void cw__pg_error(PGconn *c, PGresult *r, char *out, size_t n);

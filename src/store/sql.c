@@ -17,6 +17,7 @@
 struct cw__db {
     sqlite3 *lite;
     PGconn *pg;
+    char *url;     /* PostgreSQL: parked by it when closed */
     char err[512];
 };
 
@@ -52,11 +53,143 @@ void cw__pg_error(PGconn *c, PGresult *r, char *out, size_t n)
     PQclear(r);
 }
 
+/* ---- connections kept for the next open --------------------------------- */
+
+/*
+ * A PostgreSQL connection is dear to make (the server forks a process,
+ * then two queries check the role), and a server thread opens the store
+ * several times per request (the runs, the ledger, the access tables).
+ * A finished connection is therefore parked with its thread, by URL and
+ * tenant, when it is idle and healthy; the thread's next open of that
+ * store takes it back. A parked connection holds nothing of its last
+ * user: transactions are over (idle), advisory locks and SET LOCAL were
+ * theirs, and the tenant it was made for is part of its key. Parked
+ * connections are closed when their thread ends, and the main thread's
+ * at exit.
+ */
+#define PARKED 4
+
+struct parking {
+    PGconn *c[PARKED];
+    char *key[PARKED];
+};
+
+static pthread_key_t parking_key;
+static pthread_once_t parking_once = PTHREAD_ONCE_INIT;
+
+static void parking_free(void *arg)
+{
+    struct parking *p = arg;
+    size_t i;
+    for (i = 0; p && i < PARKED; i++) {
+        if (p->c[i])
+            PQfinish(p->c[i]);
+        free(p->key[i]);
+    }
+    free(p);
+}
+
+static void parking_exit(void)
+{
+    parking_free(pthread_getspecific(parking_key));
+    (void)pthread_setspecific(parking_key, NULL);
+}
+
+static void parking_init(void)
+{
+    (void)pthread_key_create(&parking_key, parking_free);
+    (void)atexit(parking_exit);
+}
+
+/* "URL" NUL "TENANT", as one string: the key a connection is kept by. */
+static char *parking_key_of(const char *url, const char *tenant)
+{
+    size_t a = strlen(url), b = tenant ? strlen(tenant) : 1;
+    char *k = malloc(a + b + 2);
+    if (!k)
+        return NULL;
+    memcpy(k, url, a);
+    k[a] = '\x1f';
+    memcpy(k + a + 1, tenant ? tenant : "*", b);
+    k[a + 1 + b] = '\0';
+    return k;
+}
+
+static PGconn *unpark(const char *url, const char *tenant)
+{
+    struct parking *p;
+    char *k;
+    size_t i;
+
+    pthread_once(&parking_once, parking_init);
+    if (!(p = pthread_getspecific(parking_key)) ||
+        !(k = parking_key_of(url, tenant)))
+        return NULL;
+    for (i = 0; i < PARKED; i++)
+        if (p->c[i] && strcmp(p->key[i], k) == 0) {
+            PGconn *c = p->c[i];
+            p->c[i] = NULL;
+            free(p->key[i]);
+            p->key[i] = NULL;
+            free(k);
+            if (PQstatus(c) == CONNECTION_OK &&
+                PQtransactionStatus(c) == PQTRANS_IDLE)
+                return c;
+            PQfinish(c);
+            return NULL;
+        }
+    free(k);
+    return NULL;
+}
+
+void cw__pg_finish(PGconn *c, const char *url, const char *tenant)
+{
+    struct parking *p;
+    size_t i;
+
+    if (!c)
+        return;
+    pthread_once(&parking_once, parking_init);
+    if (!url || PQstatus(c) != CONNECTION_OK ||
+        PQtransactionStatus(c) != PQTRANS_IDLE) {
+        PQfinish(c);
+        return;
+    }
+    if (!(p = pthread_getspecific(parking_key))) {
+        if (!(p = calloc(1, sizeof(*p))) ||
+            pthread_setspecific(parking_key, p) != 0) {
+            free(p);
+            PQfinish(c);
+            return;
+        }
+    }
+    for (i = 0; i < PARKED; i++)
+        if (!p->c[i] && (p->key[i] = parking_key_of(url, tenant))) {
+            p->c[i] = c;
+            return;
+        }
+    /* full: the oldest goes */
+    PQfinish(p->c[0]);
+    free(p->key[0]);
+    memmove(&p->c[0], &p->c[1], (PARKED - 1) * sizeof(p->c[0]));
+    memmove(&p->key[0], &p->key[1], (PARKED - 1) * sizeof(p->key[0]));
+    p->c[PARKED - 1] = NULL;
+    p->key[PARKED - 1] = NULL;
+    if ((p->key[PARKED - 1] = parking_key_of(url, tenant)))
+        p->c[PARKED - 1] = c;
+    else
+        PQfinish(c);
+}
+
 PGconn *cw__pg_connect(const char *url, const char *tenant, char *err,
                        size_t n)
 {
-    PGconn *c = PQconnectdb(url);
+    PGconn *c = unpark(url, tenant);
     PGresult *r;
+
+    if (c)
+        return c;
+    c = PQconnectdb(url);
 
     if (!c || PQstatus(c) != CONNECTION_OK) {
         const char *m = c ? PQerrorMessage(c) : "out of memory";
@@ -151,6 +284,7 @@ struct cw__db *cw__db_open_pg(const char *url, char *err, size_t n)
         cw__free(db);
         return NULL;
     }
+    db->url = cw__strdup(url); /* none: closed rather than parked */
     return db;
 }
 
@@ -160,7 +294,8 @@ void cw__db_close(struct cw__db *db)
         return;
     sqlite3_close(db->lite);
     if (db->pg)
-        PQfinish(db->pg);
+        cw__pg_finish(db->pg, db->url, NULL);
+    cw__free(db->url);
     cw__free(db);
 }
 
