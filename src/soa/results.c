@@ -557,19 +557,6 @@ static void runs_free(struct run_list *L)
     cw__free(L->v);
 }
 
-/* Whether `controls` (newline-separated) lists `ref`. */
-static bool in_lines(const char *controls, const char *ref)
-{
-    size_t n = strlen(ref);
-    const char *p = controls;
-    while ((p = strstr(p, ref)) != NULL) {
-        if ((p == controls || p[-1] == '\n') && (p[n] == '\n' || !p[n]))
-            return true;
-        p += n;
-    }
-    return false;
-}
-
 static int cmp_size(const void *a, const void *b)
 {
     size_t x = *(const size_t *)a, y = *(const size_t *)b;
@@ -593,6 +580,14 @@ static int cmp_run(const void *a, const void *b)
  */
 #define FLEET_NAMED 3
 
+/* A control a check lists, and the check: a source's checks by the
+ * controls they list, sorted, so that each SoA line finds its checks
+ * without reading every check's list. */
+struct ref_pair {
+    const char *ref;         /* into the check's controls, not ended */
+    size_t len, check;
+};
+
 struct source {
     const char *pack, *time;
     char label[600];         /* "" : the pack's name alone */
@@ -602,7 +597,62 @@ struct source {
     bool one_place;          /* a fleet: one failing place per check, its
                                 first run's (places of different runs
                                 do not compare) */
+    struct ref_pair *refs;   /* made by index_source */
+    size_t nrefs;
 };
+
+static int by_ref(const void *a, const void *b)
+{
+    const struct ref_pair *x = a, *y = b;
+    size_t n = x->len < y->len ? x->len : y->len;
+    int c = memcmp(x->ref, y->ref, n);
+    if (!c)
+        c = x->len < y->len ? -1 : x->len > y->len;
+    return c ? c : x->check < y->check ? -1 : x->check > y->check;
+}
+
+static bool index_source(struct source *g)
+{
+    size_t i, cap = 0;
+    for (i = 0; i < g->n; i++) {
+        const char *p = g->c[i].controls;
+        while (p && *p) {
+            size_t len = strcspn(p, "\n");
+            if (g->nrefs == cap) {
+                size_t na = cap ? 2 * cap : 1024;
+                struct ref_pair *nr = cw__realloc(g->refs, na * sizeof(*nr));
+                if (!nr)
+                    return false;
+                g->refs = nr;
+                cap = na;
+            }
+            g->refs[g->nrefs].ref = p;
+            g->refs[g->nrefs].len = len;
+            g->refs[g->nrefs++].check = i;
+            p += len;
+            if (*p)
+                p++;
+        }
+    }
+    if (g->nrefs)
+        qsort(g->refs, g->nrefs, sizeof(*g->refs), by_ref);
+    return true;
+}
+
+/* The first of g's pairs for `ref` (g->nrefs when none). */
+static size_t first_ref(const struct source *g, const char *ref)
+{
+    struct ref_pair key = { ref, strlen(ref), 0 };
+    size_t lo = 0, hi = g->nrefs;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (by_ref(&g->refs[mid], &key) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
 
 /* This source's part for `ref`, written as part() writes a saved
  * report's. */
@@ -614,13 +664,16 @@ static enum cw_status source_part(struct cw__buf *b, const struct source *g,
     const char *who[64];
     char failed[400] = "";
     bool any = false;
+    size_t at, rlen = strlen(ref);
 
-    for (i = 0; i < g->n; i++) {
-        const struct run_check *c = &g->c[i];
+    for (at = first_ref(g, ref);
+         at < g->nrefs && g->refs[at].len == rlen &&
+         memcmp(g->refs[at].ref, ref, rlen) == 0;
+         at++) {
+        const struct run_check *c = &g->c[g->refs[at].check];
         size_t k;
-        if (!in_lines(c->controls, ref) ||
-            (!c->counts[0] && !c->counts[1] && !c->counts[2] &&
-             !c->counts[3] && !c->counts[4]))
+        if (!c->counts[0] && !c->counts[1] && !c->counts[2] &&
+            !c->counts[3] && !c->counts[4])
             continue; /* (a fleet's check no run of it has now) */
         any = true;
         for (v = 0; v < 5; v++)
@@ -935,6 +988,9 @@ static enum cw_status attach_runs(struct cw__arena *a,
                          L.v[k].pack, L.v[k].target);
         }
     }
+    for (j = 0; !st && j < nsrc; j++)
+        if (!index_source(&src[j]))
+            st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
     for (i = 0; !st && i < n; i++) {
         struct cw__buf b;
         cw__buf_init(&b, 8192);
@@ -950,8 +1006,10 @@ static enum cw_status attach_runs(struct cw__arena *a,
             cw__diag_set(d, st, NULL, 0, 0, "out of memory");
     }
 out:
-    for (i = 0; src && i < nsrc; i++)
+    for (i = 0; src && i < nsrc; i++) {
         cw__free(src[i].own);
+        cw__free(src[i].refs);
+    }
     cw__free(src);
     runs_free(&L);
     return st;

@@ -415,46 +415,55 @@ enum cw_status cw_agent_claim(struct cw_access *a, const char *id,
                               long long seq, long long *prev,
                               struct cw_diag *d)
 {
-    const void *vals[3] = { id, NULL, NULL };
+    const void *vals[4] = { id, NULL, NULL, NULL };
     struct cw__q *q = NULL;
-    enum cw_status st = CW_OK;
     long long last = 0;
-    int rc;
+    int rc, tries;
 
     *prev = 0;
     if (seq < 1)
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
                             "a sequence number counts from 1");
-    if (!cw__db_begin_write(a->db, ACCESS_LOCK))
-        return cw__acc_db_error(a, d, "cannot save");
-    rc = cw__acc_one(a, "SELECT seq FROM agents WHERE id = ? AND revoked = 0",
-                     "t", vals, &q);
-    if (rc == CW__Q_ERROR)
-        st = cw__acc_db_error(a, d, "cannot read the agents");
-    else if (rc == CW__Q_DONE)
-        st = cw__diag_set(d, CW_ENOENT, NULL, 0, 0, "no such agent");
-    else {
+    /* One conditional UPDATE on the agent's row, without the access
+     * tables' write lock: pushes of different agents do not queue on
+     * each other, and of two racing with one number, one wins. The
+     * number read first is given back by cw_agent_unclaim. */
+    for (tries = 0; tries < 8; tries++) {
+        vals[0] = id;
+        rc = cw__acc_one(a,
+                         "SELECT seq FROM agents WHERE id = ? AND revoked = 0",
+                         "t", vals, &q);
+        if (rc == CW__Q_ERROR)
+            return cw__acc_db_error(a, d, "cannot read the agents");
+        if (rc == CW__Q_DONE)
+            return cw__diag_set(d, CW_ENOENT, NULL, 0, 0, "no such agent");
         last = cw__col_int64(q, 0);
         cw__q_finalize(q);
         if (seq <= last)
-            st = cw__diag_set(d, CW_EEXIST, NULL, 0, 0,
-                              "sequence number %lld was taken already (the "
-                              "last accepted is %lld): a replay, or a "
-                              "result accepted before",
-                              seq, last);
-    }
-    if (!st) {
+            return cw__diag_set(d, CW_EEXIST, NULL, 0, 0,
+                                "sequence number %lld was taken already "
+                                "(the last accepted is %lld): a replay, or "
+                                "a result accepted before",
+                                seq, last);
         vals[0] = &seq;
         vals[1] = id;
         vals[2] = &last;
-        if (cw__acc_one(a,
-                        "UPDATE agents SET seq = ? WHERE id = ? AND seq = ?",
-                        "iti", vals, &q) != CW__Q_DONE)
-            st = cw__acc_db_error(a, d, "cannot save the agent");
+        rc = cw__acc_one(a,
+                         "UPDATE agents SET seq = ? WHERE id = ? AND seq = ? "
+                         "AND revoked = 0 RETURNING seq",
+                         "iti", vals, &q);
+        if (rc == CW__Q_ERROR)
+            return cw__acc_db_error(a, d, "cannot save the agent");
+        if (rc == CW__Q_ROW) {
+            cw__q_finalize(q);
+            *prev = last;
+            return CW_OK;
+        }
+        /* another push of this agent moved it first: look again */
     }
-    if (!(st = cw__acc_commit(a, st, d)))
-        *prev = last;
-    return st;
+    return cw__diag_set(d, CW_EEXIST, NULL, 0, 0,
+                        "agent %s's sequence number keeps moving: try again",
+                        id);
 }
 
 enum cw_status cw_agent_unclaim(struct cw_access *a, const char *id,
@@ -463,13 +472,10 @@ enum cw_status cw_agent_unclaim(struct cw_access *a, const char *id,
 {
     const void *vals[3] = { &prev, id, &seq };
     struct cw__q *q = NULL;
-    enum cw_status st = CW_OK;
-    if (!cw__db_begin_write(a->db, ACCESS_LOCK))
-        return cw__acc_db_error(a, d, "cannot save");
     if (cw__acc_one(a, "UPDATE agents SET seq = ? WHERE id = ? AND seq = ?",
                     "iti", vals, &q) != CW__Q_DONE)
-        st = cw__acc_db_error(a, d, "cannot save the agent");
-    return cw__acc_commit(a, st, d);
+        return cw__acc_db_error(a, d, "cannot save the agent");
+    return CW_OK;
 }
 
 enum cw_status cw_agent_ran(struct cw_access *a, const char *id,
