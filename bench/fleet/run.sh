@@ -60,7 +60,7 @@ one() { # NAME STORE SERVER_STORE
   echo "server CPU during the pushes: $(awk -v a="$c0" -v b="$c1" -v t="$tick" 'BEGIN{printf "%.2f", (b - a) / t}') s;" \
     "peak RSS $(awk '/VmHWM/{print $2 / 1024 " MiB"}' "/proc/$spid/status")"
   # The score with the fleet's runs in the store, 50 times (nothing new).
-  "$repo/build/bench/bench_fleet" "http://127.0.0.1:$port" "$tok" "$WORK/root" 0 1 50 | sed "s/with 0 hosts/with $n hosts, nothing new,/"
+  "$repo/build/bench/bench_fleet" "http://127.0.0.1:$port" "$tok" "$WORK/root" 0 1 50 | sed "s/with 0 hosts' runs/with $n hosts' runs, nothing new,/"
   kill "$spid"; wait "$spid" 2>/dev/null || true; spid=
 }
 

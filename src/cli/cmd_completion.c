@@ -14,6 +14,7 @@
 static const char verbs[] = "controls init soa matrix scan query log evidence "
                             "decisions results store tenant token webhook "
                             "register registers oscal scope package drift score "
+                            "agent monitor alert "
                             "admin "
                             "serve "
                             "completion "
@@ -38,6 +39,9 @@ static const char *const subs[][2] = {
     { "oscal", "catalog profile component ssp assessment-results poam all" },
     { "scope", "import-provider" },
     { "package", "vkey verify" },
+    { "agent", "token list revoke enroll run status" },
+    { "monitor", "check sweep" },
+    { "alert", "list assign ack resolve" },
     { "admin", "user" },
     { "completion", "bash zsh fish" },
 };
@@ -59,7 +63,11 @@ static const char *const opts[][2] = {
     { "store", "--from --to" },
     { "tenant", "--name" },
     { "token", "--name --role --tenant --days" },
-    { "webhook", "--tenant --url" },
+    { "webhook", "--tenant --url --provider" },
+    { "agent", "--expires-in --server --token --dir --pack --host --interval "
+               "--cacert --root --queue-max --send-only" },
+    { "monitor", "--config" },
+    { "alert", "--state --limit" },
     { "register", "--file --id --at --tenant" },
     { "registers", "--within --at --tenant" },
     { "oscal", "--catalog --pack" },

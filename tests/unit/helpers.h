@@ -68,6 +68,33 @@ static int teardown(void **state)
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", store);
     return system(cmd);
 }
+
+/* The store's ledger (of `tenant` only, when not NULL) as JSON lines, to
+ * search with strstr; the caller frees. (Include cmocka.h and
+ * cloudward.h first.) */
+static inline char *ledger_text(const char *tenant)
+{
+    struct cw_ledger *l;
+    struct cw_diag d;
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *m = open_memstream(&buf, &n);
+    assert_non_null(m);
+    assert_int_equal(cw_ledger_open_existing(store, &l, &d), CW_OK);
+    assert_int_equal(cw_ledger_show(l, tenant, true, m, &d), CW_OK);
+    cw_ledger_close(l);
+    assert_int_equal(fclose(m), 0);
+    return buf;
+}
+
+/* How many times `needle` is in `hay`. */
+static inline size_t count(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (; (hay = strstr(hay, needle)); hay++)
+        n++;
+    return n;
+}
 #endif
 
 #endif

@@ -43,23 +43,6 @@ static void add_user(struct cw_access *a, const char *login,
     snprintf(id, 80, "%s", u.id);
 }
 
-/* The ledger's entries (of `tenant` only, when not NULL) as JSON lines,
- * to search with strstr; the caller frees. */
-static char *ledger_text(const char *tenant)
-{
-    struct cw_ledger *l;
-    struct cw_diag d;
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *m = open_memstream(&buf, &n);
-    assert_non_null(m);
-    assert_int_equal(cw_ledger_open_existing(store, &l, &d), CW_OK);
-    assert_int_equal(cw_ledger_show(l, tenant, true, m, &d), CW_OK);
-    cw_ledger_close(l);
-    assert_int_equal(fclose(m), 0);
-    return buf;
-}
-
 /* ---- sessions ------------------------------------------------------------ */
 
 /* Finds the user whose login is in buf and puts its id there. */

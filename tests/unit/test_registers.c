@@ -240,23 +240,6 @@ static size_t sp_notices(struct cw_access *a, const char *user,
     return ns.n;
 }
 
-/* The ledger's entries (of `tenant` only, when not NULL) as JSON lines;
- * the caller frees. */
-static char *ledger_text(const char *tenant)
-{
-    struct cw_ledger *l;
-    struct cw_diag d;
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *m = open_memstream(&buf, &n);
-    assert_non_null(m);
-    assert_int_equal(cw_ledger_open_existing(store, &l, &d), CW_OK);
-    assert_int_equal(cw_ledger_show(l, tenant, true, m, &d), CW_OK);
-    cw_ledger_close(l);
-    assert_int_equal(fclose(m), 0);
-    return buf;
-}
-
 static size_t lines(const char *s)
 {
     size_t n = 0;

@@ -22,31 +22,6 @@
 #define CW_TEST_STORE
 #include "helpers.h"
 
-/* The ledger as JSON lines (of `tenant` only, when not NULL), to search
- * with strstr; the caller frees. */
-static char *ledger_text(const char *tenant)
-{
-    struct cw_ledger *l;
-    struct cw_diag d;
-    char *buf = NULL;
-    size_t n = 0;
-    FILE *m = open_memstream(&buf, &n);
-    assert_non_null(m);
-    assert_int_equal(cw_ledger_open_existing(store, &l, &d), CW_OK);
-    assert_int_equal(cw_ledger_show(l, tenant, true, m, &d), CW_OK);
-    cw_ledger_close(l);
-    assert_int_equal(fclose(m), 0);
-    return buf;
-}
-
-static size_t count(const char *hay, const char *needle)
-{
-    size_t n = 0;
-    for (; (hay = strstr(hay, needle)); hay++)
-        n++;
-    return n;
-}
-
 /* ---- the signature and the schedule ------------------------------------ */
 
 static void test_sign(void **state)
