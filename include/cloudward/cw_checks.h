@@ -258,6 +258,22 @@ CW_API size_t cw_results_tally(const struct cw_results *r, enum cw_verdict v);
 CW_API size_t cw_results_failed_at(const struct cw_results *r,
                                    enum cw_severity s);
 
+/* A resource of a config scan that no check of the pack judges (nor
+ * joins): its type is one the pack does not know. A scan keeps the first
+ * CW_UNCOVERED_MAX and counts the rest. */
+#define CW_UNCOVERED_MAX 10000
+struct cw_uncovered {
+    const char *address; /* "aws_lambda_function.etl" */
+    const char *type;    /* "aws_lambda_function" */
+    const char *file;    /* the document it is in */
+    unsigned line;
+};
+CW_API size_t cw_results_uncovered_count(const struct cw_results *r);
+CW_API const struct cw_uncovered *cw_results_uncovered_at(
+    const struct cw_results *r, size_t i);
+/* All of them, those kept and those only counted. */
+CW_API size_t cw_results_uncovered_total(const struct cw_results *r);
+
 /* Saving results in the store: cw_runs.h. */
 
 #ifdef __cplusplus

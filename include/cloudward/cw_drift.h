@@ -2,7 +2,8 @@
  * cw_drift.h - what drifted since a date or a run (docs/drift.md): checks
  * newly failing or fixed, per resource; evidence expired or expiring;
  * assurance lapsed or lapsing, the organisation's own and its providers';
- * 27018 register duties overdue; decisions changed. Every item comes from
+ * 27018 register duties overdue; decisions changed; new resources of a
+ * config scan that no check of its pack knows. Every item comes from
  * data the store already holds (runs, the ledger, the registers), judged
  * on the SoA's date.
  */
@@ -29,7 +30,8 @@ extern "C" {
     X(ASSURANCE_LAPSED, "assurance-lapsed")                                   \
     X(ASSURANCE_EXPIRING, "assurance-expiring")                               \
     X(DUTY_OVERDUE, "duty-overdue")     /* a 27018 register finding */       \
-    X(DECISION_CHANGED, "decision-changed")
+    X(DECISION_CHANGED, "decision-changed")                                   \
+    X(RESOURCE_UNCOVERED, "resource-uncovered") /* new, no check knows it */
 
 enum cw_drift_kind {
 #define CW__DRIFT_ENUM(name, str) CW_DRIFT_##name,

@@ -113,6 +113,14 @@ CW_API enum cw_status cw_run_load(const char *store, int64_t id,
                                   const struct cw_pack *pack,
                                   struct cw_results **out, struct cw_diag *d);
 
+/* The resources of config run `id` that no check of its pack knows
+ * (cw_results_uncovered_at), in the order the scan met them; none for a
+ * host run or a run saved before they were kept. */
+CW_API enum cw_status cw_run_uncovered(const char *store, int64_t id,
+                                       int (*fn)(void *arg,
+                                                 const struct cw_uncovered *u),
+                                       void *arg, struct cw_diag *d);
+
 /* How a result changed from one run to another (cw_runs_diff). */
 enum cw_change {
     CW_CHANGE_FAILING, /* fails now, did not before */

@@ -489,6 +489,11 @@ bool cw__results_put_stored(struct cw_results *res, const struct cw_check *c,
                             const char *resource);
 /* Counts `n` passes of the pack's check number `check` (config scans). */
 void cw__results_add_passes(struct cw_results *res, size_t check, size_t n);
+/* A resource no check judges (cw_results_uncovered_at); false when out of
+ * memory. */
+bool cw__results_uncovered(struct cw_results *r, const char *address,
+                           const char *type, const char *file,
+                           unsigned line);
 
 /* Evaluates a rule tree. */
 void rule_eval(struct host *h, const struct rule *r, struct outcome *o);

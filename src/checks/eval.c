@@ -443,6 +443,9 @@ struct cw_results {
         unsigned line;
     } *cited;
     size_t ncited, acited;
+    /* Config scans: resources of a type no check of the pack knows. */
+    struct cw_uncovered *unc;
+    size_t nunc, aunc, unc_total;
 };
 
 void cw__results_finish(struct cw_results *r)
@@ -844,8 +847,47 @@ void cw_results_free(struct cw_results *r)
     cw__free(r->chunks);
     cw__free(r->reasons);
     cw__free(r->cited);
+    cw__free(r->unc);
     cw__arena_release(&r->arena);
     cw__free(r);
+}
+
+bool cw__results_uncovered(struct cw_results *r, const char *address,
+                           const char *type, const char *file,
+                           unsigned line)
+{
+    struct cw_uncovered *u;
+    r->unc_total++;
+    if (r->nunc >= CW_UNCOVERED_MAX)
+        return true; /* counted, not kept */
+    if (!cw__grow((void **)&r->unc, &r->aunc, r->nunc, sizeof(*r->unc)))
+        return false;
+    u = &r->unc[r->nunc];
+    if (!(u->address = cw__arena_strdup(&r->arena, address ? address : "")) ||
+        !(u->type = cw__arena_strdup(&r->arena, type ? type : "")))
+        return false;
+    u->file = file ? cw__results_file(r, file) : NULL;
+    if (file && !u->file)
+        return false;
+    u->line = line;
+    r->nunc++;
+    return true;
+}
+
+size_t cw_results_uncovered_count(const struct cw_results *r)
+{
+    return r->nunc;
+}
+
+const struct cw_uncovered *cw_results_uncovered_at(const struct cw_results *r,
+                                                   size_t i)
+{
+    return i < r->nunc ? &r->unc[i] : NULL;
+}
+
+size_t cw_results_uncovered_total(const struct cw_results *r)
+{
+    return r->unc_total;
 }
 
 size_t cw_results_count(const struct cw_results *r)

@@ -1619,6 +1619,11 @@ static bool serial_part(struct scan *s, const struct cw__resource *r,
 
     if (ts && ts->joined && !keep_target(s, r))
         s->oom = true;
+    /* A type no check names: nothing judges this resource. Drift tells
+     * of new ones (cw_drift.h), so an unchecked service is not silent. */
+    if (!ts && !cw__results_uncovered(s->res, r->address, r->type, r->file,
+                                      r->line))
+        s->oom = true;
     if (joins) { /* prepared by a batch */
         for (i = 0; i < njoins; i++)
             join_commit(s, r, &joins[i], &address);

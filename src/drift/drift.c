@@ -197,6 +197,84 @@ static int all_failing(void *arg, const struct cw_run_result *r)
     return 0;
 }
 
+/* Resources no check knows: the earlier run's, by address, to tell the
+ * new ones. */
+struct addrs {
+    char **v;
+    size_t n, cap;
+    bool oom;
+};
+
+static int take_addr(void *arg, const struct cw_uncovered *u)
+{
+    struct addrs *a = arg;
+    char *c;
+    if (!cw__grow((void **)&a->v, &a->cap, a->n, sizeof(*a->v)) ||
+        !(c = cw__strdup(u->address))) {
+        a->oom = true;
+        return 1;
+    }
+    a->v[a->n++] = c;
+    return 0;
+}
+
+static int by_str(const void *x, const void *y)
+{
+    return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+struct uncov {
+    struct cw_drift *x;
+    const struct run_key *now;
+    const struct addrs *before;
+};
+
+static int new_uncovered(void *arg, const struct cw_uncovered *u)
+{
+    struct uncov *g = arg;
+    const char *key = u->address;
+    char subject[1400], what[600];
+    if (g->before->n && bsearch(&key, g->before->v, g->before->n,
+                                sizeof(*g->before->v), by_str))
+        return 0;
+    snprintf(subject, sizeof(subject), "%s on %s: %s", g->now->pack,
+             g->now->target, u->address);
+    snprintf(what, sizeof(what),
+             "A new resource of type %s that no check of pack %s knows: "
+             "nothing judges it (%s line %u)",
+             u->type, g->now->pack, u->file ? u->file : "?", u->line);
+    add(g->x, CW_DRIFT_RESOURCE_UNCOVERED, CW_SEVERITY_LOW, subject, NULL,
+        what, g->now->started);
+    return 0;
+}
+
+/* The resources of config run `now` no check knows that run `base` (0:
+ * none) did not have. */
+static enum cw_status uncovered(struct cw_drift *x, const char *store,
+                                const struct run_key *now, int64_t base,
+                                struct cw_diag *d)
+{
+    struct addrs before = { NULL, 0, 0, false };
+    struct uncov g = { x, now, &before };
+    enum cw_status st = CW_OK;
+    size_t i;
+
+    if (strcmp(now->kind, "config") != 0)
+        return CW_OK;
+    if (base > 0 && !(st = cw_run_uncovered(store, base, take_addr, &before,
+                                            d)) &&
+        before.oom)
+        st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
+    if (!st && before.n)
+        qsort(before.v, before.n, sizeof(*before.v), by_str);
+    if (!st)
+        st = cw_run_uncovered(store, now->id, new_uncovered, &g, d);
+    for (i = 0; i < before.n; i++)
+        cw__free(before.v[i]);
+    cw__free(before.v);
+    return st;
+}
+
 static enum cw_status checks(struct cw_drift *x,
                              const struct cw_drift_options *o,
                              const char *as_of, struct cw_diag *d)
@@ -227,6 +305,8 @@ static enum cw_status checks(struct cw_drift *x,
         else if (base->id != now.v[i].id)
             st = cw_runs_diff(o->store, base->id, now.v[i].id, one_change,
                               &g, d);
+        if (!st && (!base || base->id != now.v[i].id))
+            st = uncovered(x, o->store, &now.v[i], base ? base->id : 0, d);
     }
     cw__free(now.v);
     cw__free(then.v);

@@ -262,6 +262,11 @@ static const char *const migrations[] = {
     " log_next bigint NOT NULL DEFAULT 0);"
     "CREATE UNIQUE INDEX alerts_unresolved ON alerts(akey) WHERE resolved = 0;"
     PROVIDER_TABLE("alerts"),
+    /* 13: a config run's resources no check knows (runs_db.c) */
+    "CREATE TABLE uncovered(run bigint NOT NULL, seq bigint NOT NULL,"
+    " address text NOT NULL, type text NOT NULL, file text,"
+    " line bigint NOT NULL, PRIMARY KEY(run, seq));"
+    "ALTER TABLE runs ADD COLUMN n_uncovered bigint NOT NULL DEFAULT 0;",
 };
 #define SCHEMA_VERSION (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -18,6 +18,10 @@
  *   reasons(id, text)   files(id, path)
  *   chunks(run, seq, n, data)   results seq*4096 ... in `data`
  *   passes(run, chk, n)         a config run's passes, counted per check
+ *   uncovered(run, seq, address, type, file, line)
+ *                               a config run's resources no check knows
+ *                               (the first CW_UNCOVERED_MAX; runs.
+ *                               n_uncovered counts them all)
  *
  * A chunk's data: a format byte (1), then per result
  *   varint check index, verdict byte, varint reason id + 1 (0: none),
@@ -72,6 +76,12 @@ static const char *const migrations[] = {
     " WITHOUT ROWID;"
     "CREATE TABLE passes(run INTEGER NOT NULL, chk INTEGER NOT NULL,"
     " n INTEGER NOT NULL, PRIMARY KEY(run, chk)) WITHOUT ROWID;",
+    /* 2: a config run's resources no check knows (cw_results_uncovered_at),
+     * and how many there were in all */
+    "CREATE TABLE uncovered(run INTEGER NOT NULL, seq INTEGER NOT NULL,"
+    " address TEXT NOT NULL, type TEXT NOT NULL, file TEXT,"
+    " line INTEGER NOT NULL, PRIMARY KEY(run, seq)) WITHOUT ROWID;"
+    "ALTER TABLE runs ADD COLUMN n_uncovered INTEGER NOT NULL DEFAULT 0;",
 };
 
 /* Saves queue on this advisory lock ("cwruns"), not the ledger's. */
@@ -396,6 +406,26 @@ static enum cw_status save_chunks(struct db *db, const struct cw_results *r,
         if (cw__q_step(q) != CW__Q_DONE)
             st = db_fail(db, "cannot save");
     }
+    cw__q_finalize(q);
+    q = NULL;
+    if (!st && cw_results_uncovered_total(r) &&
+        !(st = prepare(db,
+                       "INSERT INTO uncovered(run, seq, address, type, file, "
+                       "line) VALUES (?, ?, ?, ?, ?, ?)",
+                       &q))) {
+        for (i = 0; !st && i < cw_results_uncovered_count(r); i++) {
+            const struct cw_uncovered *u = cw_results_uncovered_at(r, i);
+            cw__q_reset(q);
+            cw__q_int64(q, 1, run);
+            cw__q_int64(q, 2, (int64_t)i);
+            cw__q_text(q, 3, u->address);
+            cw__q_text(q, 4, u->type);
+            cw__q_text(q, 5, u->file);
+            cw__q_int64(q, 6, (int64_t)u->line);
+            if (cw__q_step(q) != CW__Q_DONE)
+                st = db_fail(db, "cannot save");
+        }
+    }
 out:
     cw__q_finalize(q);
     ids_free(&reasons);
@@ -426,8 +456,8 @@ enum cw_status cw_results_save(const struct cw_results *r, const char *store,
         !(st = prepare(&db,
                        "INSERT INTO runs(kind, pack, target, started, "
                        "seconds, actor, n_pass, n_fail, n_na, n_unknown, "
-                       "n_error, n_stored) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                       "n_error, n_stored, n_uncovered) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                        "RETURNING id",
                        &q))) {
         int v;
@@ -441,6 +471,7 @@ enum cw_status cw_results_save(const struct cw_results *r, const char *store,
             cw__q_int64(q, 7 + v, (int64_t)cw_results_tally(
                                              r, (enum cw_verdict)v));
         cw__q_int64(q, 12, (int64_t)cw_results_count(r));
+        cw__q_int64(q, 13, (int64_t)cw_results_uncovered_total(r));
         if (cw__q_step(q) != CW__Q_ROW)
             st = db_fail(&db, "cannot save");
         else
@@ -574,6 +605,45 @@ enum cw_status cw_run_get(const char *store, int64_t id, cw_run_fn fn,
     return runs_query(store, "SELECT " RUN_COLUMNS " WHERE r.id = ?", id,
                       NULL,
                       true, fn, arg, d);
+}
+
+enum cw_status cw_run_uncovered(const char *store, int64_t id,
+                                int (*fn)(void *arg,
+                                          const struct cw_uncovered *u),
+                                void *arg, struct cw_diag *d)
+{
+    char path[4200];
+    struct db db;
+    struct cw__q *q;
+    enum cw_status st;
+    bool absent;
+    int rc;
+
+    if ((st = db_open(&db, store, false, path, sizeof(path), &absent, d)) ||
+        absent)
+        return st;
+    if ((st = prepare(&db,
+                      "SELECT address, type, file, line FROM uncovered "
+                      "WHERE run = ? ORDER BY seq",
+                      &q))) {
+        db_close(&db);
+        return st;
+    }
+    cw__q_int64(q, 1, id);
+    while ((rc = cw__q_step(q)) == CW__Q_ROW) {
+        struct cw_uncovered u;
+        u.address = cw__col_text(q, 0);
+        u.type = cw__col_text(q, 1);
+        u.file = cw__col_text(q, 2);
+        u.line = (unsigned)cw__col_int64(q, 3);
+        if (u.address && u.type && fn(arg, &u))
+            break;
+    }
+    if (rc != CW__Q_ROW && rc != CW__Q_DONE)
+        st = db_fail(&db, "cannot read");
+    cw__q_finalize(q);
+    db_close(&db);
+    return st;
 }
 
 /* A run's checks, by index, and the interned strings it refers to. */

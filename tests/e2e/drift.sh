@@ -97,6 +97,26 @@ jq -e '[.items[] | select(.kind == "decision-changed" and .subject == "iso27002:
 expect_exit 1 "$CW" drift "${SC[@]}" --since 3 --format json
 jq -e '[.items[] | select(.kind == "decision-changed")] == []' out >/dev/null || fail "decisions against a run"
 
+# A resource of a type no check of the pack knows appears in the next
+# export: new and unjudged, it is drift (low); in the export after, it is
+# no longer new. Run 4 is run 3's plan with it added.
+jq '.planned_values.root_module.resources += [{"address": "aws_made_up_service.etl",
+  "name": "etl", "provider_name": "registry.terraform.io/hashicorp/aws",
+  "type": "aws_made_up_service", "values": {"name": "etl"}}]' before.json >plan.json
+expect_exit 1 "$CW" scan config plan.json --pack aws "${SC[@]}" -o /dev/null --quiet
+expect_exit 1 "$CW" drift "${SC[@]}" --since 3 --format json
+jq -e '[.items[] | select(.kind == "resource-uncovered")] | length == 1 and .[0].severity == "low"
+  and .[0].subject == "aws on plan.json: aws_made_up_service.etl"
+  and (.[0].what | test("type aws_made_up_service that no check of pack aws knows"))' out >/dev/null ||
+  fail "uncovered: $(jq -c '[.items[] | select(.kind == "resource-uncovered")]' out)"
+jq -e '[.items[] | select(.kind | startswith("check-"))] == []' out >/dev/null ||
+  fail "the checks did not change: $(head -c 400 out)"
+expect_exit 1 "$CW" scan config plan.json --pack aws "${SC[@]}" -o /dev/null --quiet
+# (the evidence, certificates and duties above still drift: exit 1)
+expect_exit 1 "$CW" drift "${SC[@]}" --since 4 --format json
+jq -e '[.items[] | select(.kind == "resource-uncovered")] == []' out >/dev/null ||
+  fail "no longer new: $(head -c 400 out)"
+
 # Bad input.
 expect_exit 2 "$CW" drift "${SC[@]}" --since 2026-02-30
 expect_exit 2 "$CW" drift "${SC[@]}" --since 99

@@ -160,7 +160,7 @@ pg_super -c "UPDATE cw_schema SET version = $v"
 pg_super -c "DROP TABLE evidence_blobs, packs, checks, runs, reasons, files, chunks, passes,
   tenants, api_tokens, users, sessions, documents, document_versions, document_blobs,
   agreements, acceptances, downloads, subscriptions, notices, published_rows, register_records, webhooks, webhook_outbox,
-  webhook_attempts, agent_tokens, agents, alerts; UPDATE cw_schema SET version = 1"
+  webhook_attempts, agent_tokens, agents, alerts, uncovered; UPDATE cw_schema SET version = 1"
 expect_exit 0 "$CW" log verify $S
 [ "$(pg_super -tAc "SELECT version FROM cw_schema")" = "$v" ] || fail "not migrated to version $v"
 [ "$(pg_super -tAc "SELECT to_regclass('evidence_blobs') IS NOT NULL AND to_regclass('api_tokens') IS NOT NULL")" = t ] ||
