@@ -157,6 +157,11 @@ CW_API enum cw_status cw_scope_load(const struct cw_catalogs *cats,
 
 /* Releases everything. Accepts NULL. */
 CW_API void cw_scope_free(struct cw_scope *s);
+/* Whether every file `s` was read from (the scope file, its decision
+ * files, the providers' matrices) is as it was when read, and each
+ * decision pattern still matches the same files: a server may then keep
+ * using `s` rather than read it again. Stats and globs only. */
+CW_API bool cw_scope_fresh(const struct cw_scope *s);
 
 CW_API const char *cw_scope_path(const struct cw_scope *s);
 CW_API const char *cw_scope_organisation(const struct cw_scope *s);

@@ -583,7 +583,7 @@ static struct queued *queue_list(const char *qdir, size_t *n)
                 break;
             v = nv;
         }
-        snprintf(v[(*n)++].name, sizeof(v->name), "%s", e->d_name);
+        memcpy(v[(*n)++].name, e->d_name, k + 1); /* 25 bytes and NUL */
     }
     closedir(dh);
     if (*n)

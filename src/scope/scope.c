@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <glob.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,108 @@ struct cw_scope {
     size_t ndecisions;
     size_t decisions_cap;
     bool offline; /* fuzzing: never read decision files or matrices */
+    /* What it was read from, for cw_scope_fresh: each file as it stood
+     * just before it was read, and each decision pattern's matches. */
+    struct seen_file {
+        const char *path;
+        struct stat st;
+        bool absent;
+    } *seen;
+    size_t nseen, aseen;
+    struct seen_glob {
+        const char *pattern;
+        const char *matches; /* joined by '\n' */
+    } *globs;
+    size_t nglobs, aglobs;
 };
+
+/* Notes file `path` as it stands, before it is read (a change after the
+ * stat is then seen by the next cw_scope_fresh). */
+static bool note_file(struct cw_scope *s, const char *path)
+{
+    struct seen_file *f;
+    if (!cw__grow((void **)&s->seen, &s->aseen, s->nseen, sizeof(*s->seen)))
+        return false;
+    f = &s->seen[s->nseen];
+    memset(f, 0, sizeof(*f));
+    if (!(f->path = cw__arena_strdup(&s->arena, path)))
+        return false;
+    f->absent = stat(path, &f->st) != 0;
+    s->nseen++;
+    return true;
+}
+
+static const char *glob_matches(struct cw_scope *s, const glob_t *g)
+{
+    struct cw__buf b;
+    const char *out;
+    size_t i;
+    cw__buf_init(&b, (size_t)1 << 24);
+    for (i = 0; i < g->gl_pathc; i++)
+        if (cw__buf_printf(&b, "%s%s", i ? "\n" : "", g->gl_pathv[i])) {
+            cw__buf_release(&b);
+            return NULL;
+        }
+    out = cw__arena_strdup(&s->arena, b.data ? b.data : "");
+    cw__buf_release(&b);
+    return out;
+}
+
+static bool note_glob(struct cw_scope *s, const char *pattern,
+                      const glob_t *g)
+{
+    struct seen_glob *x;
+    if (!cw__grow((void **)&s->globs, &s->aglobs, s->nglobs,
+                  sizeof(*s->globs)))
+        return false;
+    x = &s->globs[s->nglobs];
+    if (!(x->pattern = cw__arena_strdup(&s->arena, pattern)) ||
+        !(x->matches = glob_matches(s, g)))
+        return false;
+    s->nglobs++;
+    return true;
+}
+
+bool cw_scope_fresh(const struct cw_scope *s)
+{
+    size_t i;
+    for (i = 0; i < s->nseen; i++) {
+        const struct seen_file *f = &s->seen[i];
+        struct stat st;
+        bool absent = stat(f->path, &st) != 0;
+        if (absent != f->absent)
+            return false;
+        if (!absent &&
+            (st.st_dev != f->st.st_dev || st.st_ino != f->st.st_ino ||
+             st.st_size != f->st.st_size ||
+             st.st_mtim.tv_sec != f->st.st_mtim.tv_sec ||
+             st.st_mtim.tv_nsec != f->st.st_mtim.tv_nsec ||
+             st.st_ctim.tv_sec != f->st.st_ctim.tv_sec ||
+             st.st_ctim.tv_nsec != f->st.st_ctim.tv_nsec))
+            return false;
+    }
+    for (i = 0; i < s->nglobs; i++) {
+        glob_t g;
+        struct cw__buf b;
+        size_t k;
+        bool same;
+        memset(&g, 0, sizeof(g));
+        if (glob(s->globs[i].pattern, 0, NULL, &g) != 0 &&
+            g.gl_pathc != 0) {
+            globfree(&g);
+            return false;
+        }
+        cw__buf_init(&b, (size_t)1 << 24);
+        for (k = 0; k < g.gl_pathc; k++)
+            (void)cw__buf_printf(&b, "%s%s", k ? "\n" : "", g.gl_pathv[k]);
+        same = strcmp(b.data ? b.data : "", s->globs[i].matches) == 0;
+        cw__buf_release(&b);
+        globfree(&g);
+        if (!same)
+            return false;
+    }
+    return true;
+}
 
 static const char *const role_names[] = { "provider", "customer", "both",
                                           NULL };
@@ -132,6 +234,8 @@ static enum cw_status parse_file(struct cw_scope *s, const char *path,
     struct cw__buf b;
     enum cw_status st;
 
+    if (!note_file(s, path))
+        return oom(path, d);
     cw__buf_init(&b, cap);
     st = cw__read_file(path, &b, d);
     if (!st)
@@ -1053,6 +1157,10 @@ static enum cw_status load_decision_pattern(struct cw_scope *s,
         return oom(s->path, d);
     memset(&g, 0, sizeof(g));
     rc = glob(full, 0, NULL, &g);
+    if ((rc == 0 || rc == GLOB_NOMATCH) && !note_glob(s, full, &g)) {
+        globfree(&g);
+        return oom(s->path, d);
+    }
     if (rc == GLOB_NOMATCH) {
         globfree(&g);
         if (has_glob_chars(pattern))
@@ -1217,6 +1325,8 @@ void cw_scope_free(struct cw_scope *s)
 {
     if (!s)
         return;
+    cw__free(s->seen);
+    cw__free(s->globs);
     cw__arena_release(&s->arena);
     cw__free(s);
 }

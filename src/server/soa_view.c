@@ -35,10 +35,100 @@ int soa_view_init(void)
     return 0;
 }
 
+static void scope_forget(void);
+
 void soa_view_free(void)
 {
+    scope_forget();
     cw_catalogs_free(cats);
     cats = NULL;
+}
+
+/*
+ * The scope, read once and kept while its files do not change
+ * (cw_scope_fresh: a few stats per request instead of parsing its YAML
+ * again). Builds running when it changes keep the one they took: each
+ * loaded scope counts its users and goes with the last.
+ */
+#define SCOPES 8
+static struct {
+    pthread_mutex_t mu;
+    struct cw_scope *current;
+    struct {
+        struct cw_scope *s;
+        unsigned users;
+    } held[SCOPES];
+} sc = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+/* Counts a user of s; false when no slot is free. */
+static bool held_add(struct cw_scope *s)
+{
+    size_t i;
+    for (i = 0; i < SCOPES; i++)
+        if (sc.held[i].s == s) {
+            sc.held[i].users++;
+            return true;
+        }
+    for (i = 0; i < SCOPES; i++)
+        if (!sc.held[i].s) {
+            sc.held[i].s = s;
+            sc.held[i].users = 1;
+            return true;
+        }
+    return false;
+}
+
+static bool held_has(const struct cw_scope *s)
+{
+    size_t i;
+    for (i = 0; i < SCOPES; i++)
+        if (sc.held[i].s == s)
+            return true;
+    return false;
+}
+
+static enum cw_status scope_take(struct cw_scope **out, struct cw_diag *d)
+{
+    struct cw_scope *fresh = NULL;
+    enum cw_status st;
+
+    pthread_mutex_lock(&sc.mu);
+    if (sc.current && cw_scope_fresh(sc.current) && held_add(sc.current)) {
+        *out = sc.current;
+        pthread_mutex_unlock(&sc.mu);
+        return CW_OK;
+    }
+    pthread_mutex_unlock(&sc.mu);
+    if ((st = cw_scope_load(cats, srv.scope, &fresh, d)))
+        return st;
+    pthread_mutex_lock(&sc.mu);
+    if (held_add(fresh)) {
+        if (sc.current && !held_has(sc.current))
+            cw_scope_free(sc.current);
+        sc.current = fresh;
+    } /* else: every slot in use; this one is the caller's alone */
+    *out = fresh;
+    pthread_mutex_unlock(&sc.mu);
+    return CW_OK;
+}
+
+static void scope_drop(struct cw_scope *s)
+{
+    size_t i;
+    pthread_mutex_lock(&sc.mu);
+    for (i = 0; i < SCOPES; i++)
+        if (sc.held[i].s == s) {
+            if (--sc.held[i].users == 0) {
+                sc.held[i].s = NULL;
+                if (s != sc.current)
+                    cw_scope_free(s);
+            }
+            pthread_mutex_unlock(&sc.mu);
+            return;
+        }
+    if (s != sc.current) /* a caller's own (see scope_take) */
+        cw_scope_free(s);
+    pthread_mutex_unlock(&sc.mu);
 }
 
 enum cw_status soa_view_build(const char *prepared_for, int model,
@@ -58,10 +148,10 @@ enum cw_status soa_view_build(const char *prepared_for, int model,
                  "this server shows no SoA (start it with --scope)");
         return CW_ENOENT;
     }
-    if ((st = cw_scope_load(cats, srv.scope, &scope, d)))
+    if ((st = scope_take(&scope, d)))
         return st;
     if ((st = cw_soa_build(cats, scope, &opt, out, d))) {
-        cw_scope_free(scope);
+        scope_drop(scope);
         return st;
     }
     return CW_OK;
@@ -104,7 +194,7 @@ void soa_view_free_soa(struct cw_soa *soa)
         return;
     scope = (struct cw_scope *)cw_soa_scope(soa);
     cw_soa_free(soa);
-    cw_scope_free(scope);
+    scope_drop(scope);
 }
 
 static const char *mime_of(enum cw_format f)
@@ -495,4 +585,14 @@ void matrix_watch_stop(void)
     pthread_mutex_unlock(&watch_lock);
     pthread_join(watcher, NULL);
     watching = false;
+}
+
+/* At stop: the kept scope goes (builds are over). */
+static void scope_forget(void)
+{
+    pthread_mutex_lock(&sc.mu);
+    if (sc.current && !held_has(sc.current))
+        cw_scope_free(sc.current);
+    sc.current = NULL;
+    pthread_mutex_unlock(&sc.mu);
 }
