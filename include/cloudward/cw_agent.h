@@ -188,6 +188,10 @@ struct cw_agent_ran {
     long long pass, fail, failing, fixed;
     const char *body_sha256; /* 64 hex digits of the signed bytes */
     const char *signature;   /* base64url, as sent */
+    /* The run's results: its scan.host entry (cw_results_record's) is
+     * appended with agent.push, one append for both. NULL: agent.push
+     * alone. */
+    const struct cw_results *results;
 };
 CW_API enum cw_status cw_agent_ran(struct cw_access *a, const char *id,
                                    const struct cw_agent_ran *r,

@@ -214,8 +214,7 @@ enum MHD_Result h_agent_push(struct ctx *x)
         return answer_failure(x, st, &d);
     }
     snprintf(actor, sizeof(actor), "agent:%s", id);
-    if ((st = cw_results_save(res, srv.store, "host", actor, &run, &d)) ||
-        (st = cw_results_record(res, srv.store, "host", run, actor, &d))) {
+    if ((st = cw_results_save(res, srv.store, "host", actor, &run, &d))) {
         struct cw_diag d2;
         cw_results_free(res);
         cw_diag_clear(&d2);
@@ -238,9 +237,11 @@ enum MHD_Result h_agent_push(struct ctx *x)
     ran.fixed = k.fixed;
     ran.body_sha256 = hex;
     ran.signature = sig;
-    cw_results_free(res);
+    ran.results = res; /* scan.host goes with agent.push */
     cw_diag_clear(&d);
-    if ((st = cw_agent_ran(a, id, &ran, &d)))
+    st = cw_agent_ran(a, id, &ran, &d);
+    cw_results_free(res);
+    if (st)
         return answer_failure(x, st, &d);
     if (!(m = open_memstream(&buf, &len)))
         return problem(x, 500, "out of memory");

@@ -382,12 +382,19 @@ static void pct_bars(FILE *m, const char *title,
  * days and by clause; open alerts; the fleet; the next deadlines. */
 struct alert_count {
     size_t n, by[5];
+    FILE *top;  /* the newest few, as list items */
 };
 
 static int count_alert(void *arg, const struct cw_alert *x)
 {
     struct alert_count *c = arg;
     enum cw_severity s;
+    if (c->top && c->n < 5) {
+        fprintf(c->top, "<li><span class=\"sev %s\">%s</span> ",
+                x->severity, x->severity);
+        esc(c->top, x->subject);
+        fprintf(c->top, "%s</li>", x->owner ? "" : " <small>(no owner)</small>");
+    }
     c->n++;
     if (cw_severity_parse(x->severity, &s))
         c->by[s]++;
@@ -426,14 +433,20 @@ static void provider_board(struct ctx *x, FILE *m, const struct cw_soa *soa)
     char p[48];
     long long now = (long long)time(NULL);
 
+    char *top = NULL;
+    size_t ntop = 0;
+
     memset(&ac, 0, sizeof(ac));
     memset(&fc, 0, sizeof(fc));
     fc.now = now;
     cw_diag_clear(&d);
+    ac.top = open_memstream(&top, &ntop);
     if (a) {
         (void)cw_alert_each(a, "open", 0, count_alert, &ac, &d);
         (void)cw_agent_each(a, NULL, count_agent, &fc, &d);
     }
+    if (ac.top)
+        fclose(ac.top);
     fputs("<section class=\"tiles\">", m);
     if (!cw_score_build(soa, &sc, &d)) {
         pct_text(p, sizeof(p), cw_score_earned(sc), cw_score_possible(sc));
@@ -461,6 +474,16 @@ static void provider_board(struct ctx *x, FILE *m, const struct cw_soa *soa)
             pct_bars(m, "Score by clause (%)", gr, ng < 40 ? ng : 40);
         free(gr);
     }
+    /* open drift: the newest open alerts */
+    fputs("<div class=\"card\"><h2>Open drift</h2>", m);
+    if (ac.n)
+        fprintf(m, "<ul>%s</ul><p><a href=\"/alerts\">All %zu open alerts"
+                   "</a></p>",
+                top ? top : "", ac.n);
+    else
+        fputs("<p>No open alert.</p>", m);
+    fputs("</div>", m);
+    free(top);
     /* the next deadlines the registers set, and those missed */
     if (a && !cw_registers_load_open(a, NULL, now, &g, &d)) {
         size_t n = cw_registers_duty_count(g), i, k = 0;

@@ -24,9 +24,11 @@
 #include <sodium.h>
 
 #include <cloudward/cw_agent.h>
+#include <cloudward/cw_ledger.h>
 
 #include "../core/core.h"
 #include "access_internal.h"
+#include "runs.h"
 #include "sql.h"
 
 #define TOKEN_PREFIX "cwe_"
@@ -483,16 +485,40 @@ enum cw_status cw_agent_ran(struct cw_access *a, const char *id,
 {
     const void *vals[8] = { &r->at, &r->run, &r->pass, &r->fail,
                             &r->failing, &r->fixed, id, &r->seq };
+    struct cw_log_event ev[2];
+    struct cw_ledger *l = NULL;
     struct cw__q *q = NULL;
-    struct cw__buf details;
-    enum cw_status st = CW_OK;
+    char action[32], scan[400], details[512], actor[40];
+    enum cw_status st;
+    size_t n = 0;
 
     if (!r->body_sha256 || strlen(r->body_sha256) != 64 || !r->signature ||
-        !cw__acc_plain(r->signature))
+        !cw__acc_plain(r->signature) || strlen(id) != 16)
         return cw__diag_set(d, CW_EINVAL, NULL, 0, 0,
                             "a push's SHA-256 and signature");
-    if (!cw__db_begin_write(a->db, ACCESS_LOCK))
-        return cw__acc_db_error(a, d, "cannot save");
+    snprintf(actor, sizeof(actor), "agent:%s", id);
+    /* The run's record and the push's, in one append: the ledger holds
+     * both or neither. The fleet's figures follow (one row, its own
+     * lock): derived data, which the next push sets again. */
+    if (r->results)
+        cw__results_event(r->results, "host", r->run, actor, &ev[n++], action,
+                          scan);
+    snprintf(details, sizeof(details),
+             "{\"seq\":%lld,\"run\":%lld,\"sha256\":\"%s\","
+             "\"signature\":\"%s\",\"pass\":%lld,\"fail\":%lld}",
+             r->seq, r->run, r->body_sha256, r->signature, r->pass, r->fail);
+    memset(&ev[n], 0, sizeof(ev[n]));
+    ev[n].actor = actor;
+    ev[n].action = "agent.push";
+    ev[n].target = id;
+    ev[n].details_json = details;
+    ev[n].file = "(access)";
+    n++;
+    if (!(st = cw_ledger_open(a->store, &l, d)))
+        st = cw_ledger_append(l, ev, n, NULL, NULL, d);
+    cw_ledger_close(l);
+    if (st)
+        return st;
     /* Only while the number is still the agent's last: a later push that
      * overtook this one keeps its own figures. */
     if (cw__acc_one(a,
@@ -500,23 +526,6 @@ enum cw_status cw_agent_ran(struct cw_access *a, const char *id,
                     "?, n_fail = ?, failing = ?, fixed = ? WHERE id = ? AND "
                     "seq = ?",
                     "iiiiiiti", vals, &q) != CW__Q_DONE)
-        st = cw__acc_db_error(a, d, "cannot save the agent");
-    cw__buf_init(&details, 512);
-    if (!st) {
-        if (cw__buf_printf(&details,
-                           "{\"seq\":%lld,\"run\":%lld,\"sha256\":\"%s\","
-                           "\"signature\":\"%s\",\"pass\":%lld,"
-                           "\"fail\":%lld}",
-                           r->seq, r->run, r->body_sha256, r->signature,
-                           r->pass, r->fail))
-            st = cw__diag_set(d, CW_ENOMEM, NULL, 0, 0, "out of memory");
-        else {
-            char actor[40];
-            snprintf(actor, sizeof(actor), "agent:%s", id);
-            st = cw__acc_record(a, "agent.push", id, NULL, details.data,
-                                actor, d);
-        }
-    }
-    cw__buf_release(&details);
-    return cw__acc_commit(a, st, d);
+        return cw__acc_db_error(a, d, "cannot save the agent");
+    return CW_OK;
 }

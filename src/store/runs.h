@@ -14,6 +14,16 @@ enum cw_status cw__run_results_bare(const char *store, int64_t id,
                                     cw_run_result_fn fn, void *arg,
                                     struct cw_diag *d);
 
+/* The ledger's record of saved run `run` of `r` (scan.KIND by `actor`)
+ * into *ev, its strings in action[32] and details[400]: what
+ * cw_results_record appends, for a caller that appends it with other
+ * entries in one transaction. */
+struct cw_log_event;
+void cw__results_event(const struct cw_results *r, const char *kind,
+                       int64_t run, const char *actor,
+                       struct cw_log_event *ev, char action[32],
+                       char details[400]);
+
 /* Copies every run of store `from` (packs, checks, interned strings,
  * results, counted passes, with their ids) into store `to`, which must
  * hold none, in one transaction on `to`. *runs: how many. */

@@ -1306,6 +1306,30 @@ out:
     return st;
 }
 
+void cw__results_event(const struct cw_results *r, const char *kind,
+                       int64_t run, const char *actor,
+                       struct cw_log_event *ev, char action[32],
+                       char details[400])
+{
+    memset(ev, 0, sizeof(*ev));
+    snprintf(action, 32, "scan.%s", kind);
+    /* the run it saved, and the exact pack (names are [a-z0-9._-]) */
+    snprintf(details, 400,
+             "{\"run\":%lld,\"pack\":\"%s\",\"pack_sha256\":\"%s\","
+             "\"pass\":%zu,\"fail\":%zu,\"unknown\":%zu,\"error\":%zu}",
+             (long long)run, cw_pack_name(cw_results_pack(r)),
+             cw_pack_digest(cw_results_pack(r)),
+             cw_results_tally(r, CW_VERDICT_PASS),
+             cw_results_tally(r, CW_VERDICT_FAIL),
+             cw_results_tally(r, CW_VERDICT_UNKNOWN),
+             cw_results_tally(r, CW_VERDICT_ERROR));
+    ev->actor = actor;
+    ev->action = action;
+    ev->target = cw_results_target(r);
+    ev->details_json = details;
+    ev->file = "(scan)";
+}
+
 enum cw_status cw_results_record(const struct cw_results *r,
                                  const char *store, const char *kind,
                                  int64_t run, const char *actor,
@@ -1316,23 +1340,7 @@ enum cw_status cw_results_record(const struct cw_results *r,
     char action[32], details[400];
     enum cw_status st;
 
-    memset(&ev, 0, sizeof(ev));
-    snprintf(action, sizeof(action), "scan.%s", kind);
-    /* the run it saved, and the exact pack (names are [a-z0-9._-]) */
-    snprintf(details, sizeof(details),
-             "{\"run\":%lld,\"pack\":\"%s\",\"pack_sha256\":\"%s\","
-             "\"pass\":%zu,\"fail\":%zu,\"unknown\":%zu,\"error\":%zu}",
-             (long long)run, cw_pack_name(cw_results_pack(r)),
-             cw_pack_digest(cw_results_pack(r)),
-             cw_results_tally(r, CW_VERDICT_PASS),
-             cw_results_tally(r, CW_VERDICT_FAIL),
-             cw_results_tally(r, CW_VERDICT_UNKNOWN),
-             cw_results_tally(r, CW_VERDICT_ERROR));
-    ev.actor = actor;
-    ev.action = action;
-    ev.target = cw_results_target(r);
-    ev.details_json = details;
-    ev.file = "(scan)";
+    cw__results_event(r, kind, run, actor, &ev, action, details);
     if ((st = cw_ledger_open(store, &l, d)) == CW_OK)
         st = cw_ledger_append(l, &ev, 1, NULL, NULL, d);
     cw_ledger_close(l);
