@@ -288,29 +288,6 @@ static bool write_whole(const char *dir, const char *name, const char *data,
     return true;
 }
 
-/* A small file of the folder into buf (NUL-terminated); false when it
- * cannot be read or does not fit. */
-static bool read_file(const char *path, char *buf, size_t n)
-{
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
-    struct stat st;
-    ssize_t got;
-    if (fd < 0)
-        return false;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-        (size_t)st.st_size >= n) {
-        close(fd);
-        errno = EFBIG;
-        return false;
-    }
-    got = read(fd, buf, n - 1);
-    close(fd);
-    if (got < 0 || (size_t)got != (size_t)st.st_size)
-        return false;
-    buf[got] = '\0';
-    return true;
-}
-
 static bool conf_load(const struct args *a, struct conf *c)
 {
     char path[2100], text[8192], *line, *save = NULL;
@@ -318,9 +295,8 @@ static bool conf_load(const struct args *a, struct conf *c)
     memset(c, 0, sizeof(*c));
     dir_of(a, c->dir, sizeof(c->dir));
     snprintf(path, sizeof(path), "%s/agent.conf", c->dir);
-    if (!read_file(path, text, sizeof(text))) {
-        cli_error("%s: %s (enrol this host first: cloudward agent enroll)",
-                  path, strerror(errno));
+    if (!cli_read_small(path, text, sizeof(text))) {
+        cli_error("enrol this host first: cloudward agent enroll");
         return false;
     }
     for (line = strtok_r(text, "\n", &save); line;
@@ -618,7 +594,8 @@ static int send_one(const struct conf *c, const char *qdir, const char *name,
     long status;
 
     snprintf(path, sizeof(path), "%s/%s", qdir, name);
-    if (!read_file(path, text, sizeof(text)) || !(nl = strchr(text, '\n'))) {
+    if (!cli_read_small(path, text, sizeof(text)) ||
+        !(nl = strchr(text, '\n'))) {
         cli_error("%s: unreadable or damaged: dropped", path);
         unlink(path);
         return 1;
@@ -712,7 +689,7 @@ static int run(struct args *a)
         size_t blen = 0;
         int n;
         snprintf(path, sizeof(path), "%s/agent.key", c.dir);
-        if (!read_file(path, text, sizeof(text)) ||
+        if (!cli_read_small(path, text, sizeof(text)) ||
             (text[strcspn(text, "\n")] = '\0',
              !cw_agent_key_parse(text, sec, sizeof(sec)))) {
             cli_error("%s: not the agent's key: enrol this host again",
@@ -721,7 +698,7 @@ static int run(struct args *a)
         }
         memset(text, 0, sizeof(text));
         snprintf(path, sizeof(path), "%s/seq", c.dir);
-        if (!read_file(path, text, sizeof(text)) ||
+        if (!cli_read_small(path, text, sizeof(text)) ||
             (seq = strtoll(text, NULL, 10)) < 0) {
             cli_error("%s: cannot read the sequence number", path);
             memset(sec, 0, sizeof(sec));

@@ -221,7 +221,7 @@ bool cli_read_small(const char *path, char *buf, size_t n)
     if (f != stdin)
         fclose(f);
     if (got == n - 1) {
-        cli_error("%s: too large for a key or a checkpoint", path);
+        cli_error("%s: larger than the %zu bytes expected", path, n - 1);
         return false;
     }
     return true;

@@ -130,10 +130,7 @@ static void key_of(const struct cw_drift_item *it, char *out, size_t n,
 }
 
 struct resolver {
-    struct cw_access *a;
     const struct seen *seen;
-    const char *actor;
-    struct cw_sweep *out;
     enum cw_status st;
     struct cw_diag *d;
     /* the open alerts to resolve, collected first: no write while the
@@ -371,10 +368,7 @@ enum cw_status cw_monitor_sweep(struct cw_access *a,
     }
     if (!st && a) {
         memset(&r, 0, sizeof(r));
-        r.a = a;
         r.seen = &seen;
-        r.actor = actor;
-        r.out = out;
         r.d = d;
         st = cw_alert_each_open(a, "", collect_gone, &r, d);
         if (!st)

@@ -29,21 +29,13 @@
 #define TOKEN_TTL (24 * 3600)
 #define TOKEN_TTL_MAX (30 * 86400)
 
-static struct cw_access *tables(struct ctx *x, enum MHD_Result *ret)
-{
-    struct cw_access *a = access_tables();
-    if (!a)
-        *ret = problem(x, 503, "the store cannot be read");
-    return a;
-}
-
 enum MHD_Result h_agent_token(struct ctx *x)
 {
     const char *ttl_text = field(x, "expires_in");
     char token[CW_TOKEN_TEXT], id[CW_TOKEN_ID], *end = NULL, *buf = NULL;
     long long ttl = TOKEN_TTL, expires;
     enum MHD_Result ret = MHD_NO;
-    struct cw_access *a = tables(x, &ret);
+    struct cw_access *a = access_or_503(x, &ret);
     struct cw_diag d;
     enum cw_status st;
     size_t len = 0;
@@ -79,7 +71,7 @@ enum MHD_Result h_agent_enrol(struct ctx *x)
     char id[CW_TOKEN_ID], *end = NULL, *buf = NULL;
     long long interval = 3600;
     enum MHD_Result ret = MHD_NO;
-    struct cw_access *a = tables(x, &ret);
+    struct cw_access *a = access_or_503(x, &ret);
     struct cw_diag d;
     enum cw_status st;
     size_t len = 0;
@@ -166,7 +158,7 @@ enum MHD_Result h_agent_push(struct ctx *x)
     unsigned char h[crypto_hash_sha256_BYTES];
     char hex[65], actor[CW_TOKEN_ID + 160], *buf = NULL;
     enum MHD_Result ret = MHD_NO;
-    struct cw_access *a = tables(x, &ret);
+    struct cw_access *a = access_or_503(x, &ret);
     struct cw_diag d;
     enum cw_status st;
     long long prev = 0;
@@ -282,7 +274,7 @@ static int agent_row(void *arg, const struct cw_agent *g)
 enum MHD_Result h_agents(struct ctx *x)
 {
     enum MHD_Result ret = MHD_NO;
-    struct cw_access *a = tables(x, &ret);
+    struct cw_access *a = access_or_503(x, &ret);
     struct listing l = { NULL, 0, (long long)time(NULL) };
     struct cw_diag d;
     enum cw_status st;
@@ -303,7 +295,7 @@ enum MHD_Result h_agents(struct ctx *x)
 enum MHD_Result h_agent_revoke(struct ctx *x)
 {
     enum MHD_Result ret = MHD_NO;
-    struct cw_access *a = tables(x, &ret);
+    struct cw_access *a = access_or_503(x, &ret);
     struct cw_diag d;
     enum cw_status st;
 

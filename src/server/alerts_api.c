@@ -59,7 +59,8 @@ enum MHD_Result h_alerts(struct ctx *x)
 {
     const char *state = query(x, "state");
     long long limit = query_number(x, "limit", 1000, 100000);
-    struct cw_access *a = access_tables();
+    enum MHD_Result ret = MHD_NO;
+    struct cw_access *a = access_or_503(x, &ret);
     struct listing l = { NULL, 0 };
     struct cw_diag d;
     enum cw_status st;
@@ -67,7 +68,7 @@ enum MHD_Result h_alerts(struct ctx *x)
     size_t len = 0;
 
     if (!a)
-        return problem(x, 503, "the store cannot be read");
+        return ret;
     if (limit < 1 || (state && strcmp(state, "open") != 0 &&
                       strcmp(state, "resolved") != 0))
         return problem(x, 400, "state: open or resolved; limit: 1 to 100000");
@@ -85,12 +86,13 @@ enum MHD_Result h_alerts(struct ctx *x)
 enum MHD_Result h_alert_change(struct ctx *x)
 {
     const char *id = x->q->param[0], *verb = x->q->param[1];
-    struct cw_access *a = access_tables();
+    enum MHD_Result ret = MHD_NO;
+    struct cw_access *a = access_or_503(x, &ret);
     struct cw_diag d;
     enum cw_status st;
 
     if (!a)
-        return problem(x, 503, "the store cannot be read");
+        return ret;
     cw_diag_clear(&d);
     if (strcmp(verb, "ack") == 0) {
         st = cw_alert_ack(a, id, x->q->who.id, &d);

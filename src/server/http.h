@@ -6,6 +6,8 @@
 #ifndef CW_SERVER_HTTP_H
 #define CW_SERVER_HTTP_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -58,6 +60,9 @@ struct ctx {
     struct cw_fields *f; /* BODY_FIELDS: the values; else NULL */
 };
 
+/* This thread's access tables, or NULL with a 503 queued in *ret. */
+struct cw_access *access_or_503(struct ctx *x, enum MHD_Result *ret);
+
 /* The state every handler reads. */
 struct server {
     char store[4096];
@@ -66,6 +71,25 @@ struct server {
     char scope[4096]; /* the provider's scope file (--scope); "": none */
 };
 extern struct server srv;
+
+/* A background thread of the server (worker.c): the webhook worker, the
+ * monitor, the matrix watch. */
+struct worker {
+    pthread_t thread;
+    pthread_mutex_t lock; /* also the owner's, for what it shares with
+                             the thread */
+    pthread_cond_t wake;
+    atomic_bool stop;
+    bool running;
+};
+/* Starts fn on a new thread: 0, or the error number. */
+int worker_start(struct worker *w, void *(*fn)(void *arg));
+/* Tells the thread to stop, wakes it and waits for it. */
+void worker_stop(struct worker *w);
+bool worker_stopping(struct worker *w);
+/* Sleeps `ms` milliseconds, or until told to stop or woken. */
+void worker_nap(struct worker *w, long ms);
+void worker_wake(struct worker *w);
 
 /* This thread's handles (NULL when the store cannot be opened). */
 struct cw_access *access_tables(void);

@@ -26,8 +26,6 @@
  * keeps the schedule).
  */
 #include <errno.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,15 +41,11 @@
 #include "http.h"
 
 static struct {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    atomic_bool stop;
-    bool running;
+    struct worker w;            /* its lock guards next and asked */
     struct cw_monitor_config *cfg;
     long long *next;            /* each job's next run, Unix seconds */
     bool *asked;                /* run now (POST /api/v1/monitor/run) */
-} M = { .lock = PTHREAD_MUTEX_INITIALIZER };
+} M;
 
 /* One JSON line on stderr, written whole. */
 static void log_json(const char *job, const char *what, const char *error,
@@ -266,7 +260,7 @@ static int send_mail(void *arg, const struct cw_alert *x)
     size_t i;
     FILE *m;
 
-    if (atomic_load(&M.stop))
+    if (worker_stopping(&M.w))
         return 1;
     (void)gethostname(host, sizeof(host) - 1);
     header_text(x->subject, subject, sizeof(subject));
@@ -385,7 +379,7 @@ static int send_syslog(void *arg, const struct cw_alert *x)
     bool ok;
     int n;
 
-    if (atomic_load(&M.stop))
+    if (worker_stopping(&M.w))
         return 1;
     (void)gethostname(host, sizeof(host) - 1);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
@@ -439,18 +433,17 @@ static void *run(void *arg)
     size_t i, n = cw_monitor_job_count(M.cfg);
     (void)arg;
 
-    while (!atomic_load(&M.stop)) {
+    while (!worker_stopping(&M.w)) {
         long long now = (long long)time(NULL);
-        struct timespec until;
         cw_diag_clear(&d);
         if (!a && cw_access_open(srv.store, false, &a, &d))
             a = NULL;
-        for (i = 0; i < n && !atomic_load(&M.stop); i++) {
+        for (i = 0; i < n && !worker_stopping(&M.w); i++) {
             bool go;
-            pthread_mutex_lock(&M.lock);
+            pthread_mutex_lock(&M.w.lock);
             go = M.asked[i] || (M.next[i] > 0 && now >= M.next[i]);
             M.asked[i] = false;
-            pthread_mutex_unlock(&M.lock);
+            pthread_mutex_unlock(&M.w.lock);
             if (!go)
                 continue;
             run_job(a, i);
@@ -460,13 +453,7 @@ static void *run(void *arg)
         }
         if (a)
             notices(a, curl);
-        clock_gettime(CLOCK_MONOTONIC, &until);
-        until.tv_sec += 1;
-        pthread_mutex_lock(&M.lock);
-        while (!atomic_load(&M.stop) &&
-               pthread_cond_timedwait(&M.wake, &M.lock, &until) == 0)
-            ;
-        pthread_mutex_unlock(&M.lock);
+        worker_nap(&M.w, 1000);
     }
     if (curl)
         curl_easy_cleanup(curl);
@@ -524,39 +511,25 @@ bool monitor_loaded(void)
 
 int monitor_start(void)
 {
-    pthread_condattr_t ca;
     int rc;
     if (!M.cfg)
         return 0;
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
         return -1;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&M.wake, &ca);
-    pthread_condattr_destroy(&ca);
-    atomic_store(&M.stop, false);
-    if ((rc = pthread_create(&M.thread, NULL, run, NULL)) != 0) {
+    if ((rc = worker_start(&M.w, run)) != 0) {
         fprintf(stderr, "cloudward: the monitor cannot start: %s\n",
                 strerror(rc));
-        pthread_cond_destroy(&M.wake);
         curl_global_cleanup();
         return -1;
     }
-    M.running = true;
     return 0;
 }
 
 void monitor_stop(void)
 {
-    if (M.running) {
-        pthread_mutex_lock(&M.lock);
-        atomic_store(&M.stop, true);
-        pthread_cond_signal(&M.wake);
-        pthread_mutex_unlock(&M.lock);
-        pthread_join(M.thread, NULL);
-        pthread_cond_destroy(&M.wake);
+    if (M.w.running) {
+        worker_stop(&M.w);
         curl_global_cleanup();
-        M.running = false;
     }
     cw_monitor_config_free(M.cfg);
     M.cfg = NULL;
@@ -574,10 +547,10 @@ int monitor_ask(const char *name)
     n = cw_monitor_job_count(M.cfg);
     for (i = 0; i < n; i++)
         if (strcmp(cw_monitor_job_at(M.cfg, i)->name, name) == 0) {
-            pthread_mutex_lock(&M.lock);
+            pthread_mutex_lock(&M.w.lock);
             M.asked[i] = true;
-            pthread_cond_signal(&M.wake);
-            pthread_mutex_unlock(&M.lock);
+            pthread_mutex_unlock(&M.w.lock);
+            worker_wake(&M.w);
             return 0;
         }
     return -1;
@@ -592,9 +565,9 @@ void monitor_json(FILE *m)
     for (i = 0; i < n; i++) {
         const struct cw_job *j = cw_monitor_job_at(M.cfg, i);
         long long next;
-        pthread_mutex_lock(&M.lock);
+        pthread_mutex_lock(&M.w.lock);
         next = M.next[i];
-        pthread_mutex_unlock(&M.lock);
+        pthread_mutex_unlock(&M.w.lock);
         fprintf(m, "%s{\"name\":", i ? "," : "");
         cw_json_quote(m, j->name);
         fprintf(m, ",\"kind\":\"%s\",\"cron\":", kinds[j->kind]);

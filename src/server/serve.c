@@ -378,6 +378,14 @@ struct cw_access *access_tables(void)
     return tl_access;
 }
 
+struct cw_access *access_or_503(struct ctx *x, enum MHD_Result *ret)
+{
+    struct cw_access *a = access_tables();
+    if (!a)
+        *ret = problem(x, 503, "the store cannot be read");
+    return a;
+}
+
 struct cw_ledger *ledger(void)
 {
     struct cw_diag d;

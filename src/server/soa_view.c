@@ -472,11 +472,7 @@ enum MHD_Result h_score(struct ctx *x)
  * responsibility, the part they may rely on, each party's part, whether
  * it applies, its status and the state of the assurance behind it.
  */
-static pthread_t watcher;
-static bool watching;
-static pthread_mutex_t watch_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t watch_wake = PTHREAD_COND_INITIALIZER;
-static bool watch_stop;
+static struct worker watcher;
 
 static void row_digest(const struct cw_soa_line *l, char hex[65])
 {
@@ -546,24 +542,10 @@ static void *watch(void *arg)
     (void)arg;
     if (ms < 50)
         ms = 50;
-    pthread_mutex_lock(&watch_lock);
-    while (!watch_stop) {
-        struct timespec until;
-        pthread_mutex_unlock(&watch_lock);
+    while (!worker_stopping(&watcher)) {
         sweep();
-        pthread_mutex_lock(&watch_lock);
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += ms / 1000;
-        until.tv_nsec += (ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        while (!watch_stop &&
-               pthread_cond_timedwait(&watch_wake, &watch_lock, &until) == 0)
-            ;
+        worker_nap(&watcher, ms);
     }
-    pthread_mutex_unlock(&watch_lock);
     return NULL;
 }
 
@@ -571,20 +553,12 @@ void matrix_watch_start(void)
 {
     if (!cats)
         return; /* no scope, no matrix */
-    watch_stop = false;
-    watching = pthread_create(&watcher, NULL, watch, NULL) == 0;
+    (void)worker_start(&watcher, watch);
 }
 
 void matrix_watch_stop(void)
 {
-    if (!watching)
-        return;
-    pthread_mutex_lock(&watch_lock);
-    watch_stop = true;
-    pthread_cond_signal(&watch_wake);
-    pthread_mutex_unlock(&watch_lock);
-    pthread_join(watcher, NULL);
-    watching = false;
+    worker_stop(&watcher);
 }
 
 /* At stop: the kept scope goes (builds are over). */

@@ -75,14 +75,6 @@ static bool whose(struct ctx *x, const char *named, bool all,
     return true;
 }
 
-static struct cw_access *tables(struct ctx *x, enum MHD_Result *ret)
-{
-    struct cw_access *a = access_tables();
-    if (!a)
-        *ret = problem(x, 503, "the store cannot be read");
-    return a;
-}
-
 struct one {
     FILE *m;
     int n;
@@ -112,7 +104,7 @@ enum MHD_Result h_webhook_get(struct ctx *x)
     char *buf = NULL;
     size_t len = 0;
 
-    if (!(a = tables(x, &ret)))
+    if (!(a = access_or_503(x, &ret)))
         return ret;
     if (!whose(x, query(x, "tenant"), false, &tenant, &ret))
         return ret;
@@ -143,7 +135,7 @@ enum MHD_Result h_webhook_put(struct ctx *x)
     size_t len = 0;
     FILE *m;
 
-    if (!(a = tables(x, &ret)))
+    if (!(a = access_or_503(x, &ret)))
         return ret;
     if (!whose(x, field(x, "tenant"), false, &tenant, &ret))
         return ret;
@@ -175,7 +167,7 @@ enum MHD_Result h_webhook_delete(struct ctx *x)
     enum MHD_Result ret;
     enum cw_status st;
 
-    if (!(a = tables(x, &ret)))
+    if (!(a = access_or_503(x, &ret)))
         return ret;
     if (!whose(x, named ? named : field(x, "tenant"), false, &tenant, &ret))
         return ret;
@@ -225,7 +217,7 @@ enum MHD_Result h_webhook_deliveries(struct ctx *x)
     char *buf = NULL;
     size_t len = 0;
 
-    if (!(a = tables(x, &ret)))
+    if (!(a = access_or_503(x, &ret)))
         return ret;
     if (before < 0 || limit < 1)
         return problem(x, 400, "before: an attempt's id; limit: 1 to 500");

@@ -27,8 +27,6 @@
  * in milliseconds (default 30,000): a knob for tests, which cannot wait
  * minutes for a retry.
  */
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,14 +48,8 @@
 
 bool webhook_allow_internal;
 
-static struct {
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    atomic_bool stop;
-    bool running;
-    long long base_ms;
-} W = { .lock = PTHREAD_MUTEX_INITIALIZER };
+static struct worker worker;
+static long long base_ms; /* CLOUDWARD_WEBHOOK_BACKOFF_MS, or 0 */
 
 /* Unix time in milliseconds. */
 static long long now_ms(void)
@@ -85,7 +77,7 @@ static int progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut,
     (void)dn;
     (void)ut;
     (void)un;
-    return atomic_load(&W.stop) ? 1 : 0;
+    return worker_stopping(&worker) ? 1 : 0;
 }
 
 /* The scheme and host of a URL the library accepted (no user part). */
@@ -195,7 +187,7 @@ static int deliver(void *arg, const struct cw_webhook_delivery *w)
     int n;
 
     j->handed++;
-    if (atomic_load(&W.stop))
+    if (worker_stopping(&worker))
         return 1;
     cw_webhook_sign(w->secret, (long long)now, w->body, sig);
     snprintf(h_sig, sizeof(h_sig), "X-Cloudward-Signature: %s", sig);
@@ -255,7 +247,7 @@ static int deliver(void *arg, const struct cw_webhook_delivery *w)
     }
     cw_diag_clear(&d);
     if (cw_webhook_result(j->a, w->id, now_ms(), (int)status,
-                          why[0] ? why : NULL, W.base_ms, &o, &d) &&
+                          why[0] ? why : NULL, base_ms, &o, &d) &&
         d.msg[0])
         log_error("result", d.msg);
     if (srv.access_log) {
@@ -269,20 +261,7 @@ static int deliver(void *arg, const struct cw_webhook_delivery *w)
                      cw_webhook_outcome_name(o), now_ms() - t0);
         log_line(line, n);
     }
-    return atomic_load(&W.stop) ? 1 : 0;
-}
-
-/* Sleeps until the next second, or until told to stop. */
-static void nap(void)
-{
-    struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += 1;
-    pthread_mutex_lock(&W.lock);
-    while (!atomic_load(&W.stop) &&
-           pthread_cond_timedwait(&W.wake, &W.lock, &until) == 0)
-        ;
-    pthread_mutex_unlock(&W.lock);
+    return worker_stopping(&worker) ? 1 : 0;
 }
 
 static void *run(void *arg)
@@ -296,7 +275,7 @@ static void *run(void *arg)
         log_error("start", "libcurl cannot start");
         return NULL;
     }
-    while (!atomic_load(&W.stop)) {
+    while (!worker_stopping(&worker)) {
         enum cw_status st;
         cw_diag_clear(&d);
         if (!j.a && cw_access_open(srv.store, false, &j.a, &d)) {
@@ -307,13 +286,13 @@ static void *run(void *arg)
             do {
                 j.handed = 0;
                 st = cw_webhook_due(j.a, now_ms(), BATCH, deliver, &j, &d);
-            } while (!st && j.handed == BATCH && !atomic_load(&W.stop));
+            } while (!st && j.handed == BATCH && !worker_stopping(&worker));
         }
         /* An error said once, until it changes. */
         if (st && strcmp(d.msg, last) != 0)
             log_error("due", d.msg);
         snprintf(last, sizeof(last), "%s", st ? d.msg : "");
-        nap();
+        worker_nap(&worker, 1000);
     }
     curl_easy_cleanup(j.curl);
     cw_access_close(j.a);
@@ -323,49 +302,35 @@ static void *run(void *arg)
 int webhook_worker_start(void)
 {
     const char *knob = getenv("CLOUDWARD_WEBHOOK_BACKOFF_MS");
-    pthread_condattr_t ca;
     char *end;
     int rc;
 
-    W.base_ms = 0;
+    base_ms = 0;
     if (knob && *knob) {
         long long v = strtoll(knob, &end, 10);
         if (*end || v < 1 || v > CW_WEBHOOK_BACKOFF_CAP_MS)
             log_error("start", "CLOUDWARD_WEBHOOK_BACKOFF_MS: not a number "
                                "of milliseconds; the default is used");
         else
-            W.base_ms = v;
+            base_ms = v;
     }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0) {
         log_error("start", "libcurl cannot start: webhooks wait in the "
                            "store");
         return -1;
     }
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&W.wake, &ca);
-    pthread_condattr_destroy(&ca);
-    atomic_store(&W.stop, false);
-    if ((rc = pthread_create(&W.thread, NULL, run, NULL)) != 0) {
+    if ((rc = worker_start(&worker, run)) != 0) {
         log_error("start", strerror(rc));
-        pthread_cond_destroy(&W.wake);
         curl_global_cleanup();
         return -1;
     }
-    W.running = true;
     return 0;
 }
 
 void webhook_worker_stop(void)
 {
-    if (!W.running)
+    if (!worker.running)
         return;
-    pthread_mutex_lock(&W.lock);
-    atomic_store(&W.stop, true);
-    pthread_cond_signal(&W.wake);
-    pthread_mutex_unlock(&W.lock);
-    pthread_join(W.thread, NULL);
-    pthread_cond_destroy(&W.wake);
+    worker_stop(&worker);
     curl_global_cleanup();
-    W.running = false;
 }
