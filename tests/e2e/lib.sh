@@ -120,6 +120,12 @@ serve_start() {
   PORT=$(sed -n 's/.*listening on https\{0,1\}:\/\/127.0.0.1:\([0-9]*\) .*/\1/p' server.log)
   [ -n "$PORT" ] || { fail "the server did not start: $(cat server.log)"; finish; }
   U=$(sed -n 's/.*listening on \(https\{0,1\}\):.*/\1/p' server.log)://127.0.0.1:$PORT
+  # Answering, not only listening (a loaded machine, a sanitizer build).
+  for _ in $(seq 1 50); do
+    curl -sk -o /dev/null --max-time 2 "$U/healthz" && return 0
+    sleep 0.1
+  done
+  fail "the server does not answer on $U: $(tail -3 server.log)"
 }
 
 # get URL [curl args...]: the status in code, headers in hdr, body in body.

@@ -260,7 +260,7 @@ grep -q "$DLID" out || fail "globex's log has no download id"
 expect_exit 0 "$CW" log show --store "$S" --tenant initech --format json
 grep -q "$SHA\|$DLID" out && fail "initech's log shows globex's download"
 expect_exit 0 "$CW" log show --store "$S" --format json
-for t in $(cat csrf.* 2>/dev/null); do grep -q "$t" out && fail "a form token reached the ledger"; done
+for t in $(cat csrf.* 2>/dev/null); do grep -q -e "$t" out && fail "a form token reached the ledger"; done
 grep -q "password-long\|cws_" out server.log && fail "a password or session reached the ledger or log"
 
 # People pages: the admin adds a customer (its password shown once

@@ -40,7 +40,7 @@ expect_exit 2 "$CW" token revoke "${RTOK:4:16}" --store "$S"
 grep -q "revoked already" err || fail "revoke twice: $(cat err)"
 expect_exit 0 "$CW" token list --store "$S" --format json
 [ "$(jq -s 'map(select(.revoked)) | length' out)" = 1 ] || fail "token list: $(cat out)"
-grep -q "${TOK:21}" out && fail "a token's secret is listed"
+grep -q -e "${TOK:21}" out && fail "a token's secret is listed"
 # An expired token: its expiry moved into the past in the store.
 if [ "$S" = "$WORK/st" ]; then
   sqlite3 st/access.db "UPDATE api_tokens SET expires = 1 WHERE id = '${OTOK:4:16}'"
@@ -238,7 +238,7 @@ grep -q "SIGTERM: stopped" server.log || fail "no stop line: $(tail -2 server.lo
 grep '^{' server.log | jq -e . >/dev/null || fail "a log line is not JSON"
 grep -q "\"token\":\"$ID\"" server.log || fail "the log does not name the token's id"
 for t in "$TOK" "$CTOK" "$RTOK" "$OTOK"; do
-  grep -q "${t:21}" server.log && fail "a token's secret reached the log"
+  grep -q -e "${t:21}" server.log && fail "a token's secret reached the log"
 done
 grep -q "etc/passwd\|catalog=" server.log && fail "a raw path or query reached the log"
 finish

@@ -236,7 +236,7 @@ CSEC=$(cat out)
 expect_exit 0 "$CW" webhook list --store "$S" --format json
 [ "$(jq -r -s 'map("\(.tenant)=\(.url)") | join(" ")' out)" = \
   "globex=https://hooks.example/cloudward initech=http://127.0.0.1:$RP/initech" ] || fail "webhook list: $(cat out)"
-grep -qF "${CSEC:4}" out && fail "the list shows a secret"
+grep -qF -e "${CSEC:4}" out && fail "the list shows a secret"
 expect_exit 0 "$CW" webhook list --tenant initech --store "$S"
 grep -q initech out && ! grep -q globex out || fail "webhook list --tenant: $(cat out)"
 expect_exit 2 "$CW" webhook set --tenant globex --url "ftp://hooks.example/" --store "$S"
@@ -257,8 +257,8 @@ grep '^{' server.log | jq -e . >/dev/null || fail "a log line is not JSON"
 expect_exit 0 "$CW" log show --store "$S" --format json
 cat out >>ledger.json
 for s in "$(cat secret.globex)" "$(cat secret.initech)" "$CSEC"; do
-  grep -qF "${s:4}" server.log && fail "a webhook's secret reached the server's log"
-  grep -qF "${s:4}" ledger.json && fail "a webhook's secret reached the ledger"
+  grep -qF -e "${s:4}" server.log && fail "a webhook's secret reached the server's log"
+  grep -qF -e "${s:4}" ledger.json && fail "a webhook's secret reached the ledger"
 done
 grep -q "do-not-log-me" server.log && fail "a webhook URL's query reached the server's log"
 grep -q "do-not-log-me" ledger.json && fail "a webhook URL's query reached the ledger"
